@@ -1,0 +1,372 @@
+//! The library's front door: [`DdlExtractor`] (reflect once, then ask for DDL per table
+//! or per phase), [`DdlApplier`] (run DDL on a target) and [`clone_schema`].
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::dialect::{ApplyReport, Dialect, ReflectOptions, Registry, Statement};
+use crate::error::{Error, Result};
+use crate::ir::{Schema, Table};
+use crate::plan::{plan, ObjectId, ObjectKind, Phase, Plan, Policy};
+use crate::snapshot;
+use crate::url::DbUrl;
+
+/// Where a schema comes from: a live database or a snapshot file.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A database URL.
+    Url(DbUrl),
+    /// A snapshot file written by `snapshot`.
+    Snapshot(std::path::PathBuf),
+}
+
+impl Source {
+    /// A URL when the text has a scheme (`sqlite://...`), otherwise a snapshot path.
+    pub fn parse(input: &str) -> Result<Source> {
+        if DbUrl::looks_like_url(input) {
+            Ok(Source::Url(DbUrl::parse(input)?))
+        } else {
+            Ok(Source::Snapshot(input.into()))
+        }
+    }
+
+    /// How the source is named in messages (URLs redacted).
+    pub fn describe(&self) -> String {
+        match self {
+            Source::Url(url) => url.to_string(),
+            Source::Snapshot(path) => path.display().to_string(),
+        }
+    }
+}
+
+/// Reflects a source once and answers every DDL question from that one reflection.
+pub struct DdlExtractor {
+    dialect: Arc<dyn Dialect>,
+    source_name: String,
+    schema: Schema,
+    plan: Plan,
+    statements: Vec<Statement>,
+    queries: u64,
+}
+
+impl DdlExtractor {
+    /// Reflects `source` (a URL or a snapshot path) with the dialects compiled into this
+    /// build and the default policy.
+    pub fn new(source: &str) -> Result<Self> {
+        Self::open(source, &Registry::builtin()?, &Policy::default())
+    }
+
+    /// Reflects `source` with an explicit registry (for plugins) and policy.
+    pub fn open(source: &str, registry: &Registry, policy: &Policy) -> Result<Self> {
+        Self::open_with(source, registry, policy, &ReflectOptions::default())
+    }
+
+    /// Like [`DdlExtractor::open`], with reflection options.
+    pub fn open_with(
+        source: &str,
+        registry: &Registry,
+        policy: &Policy,
+        options: &ReflectOptions,
+    ) -> Result<Self> {
+        let source = Source::parse(source)?;
+        let (schema, dialect, queries) = match &source {
+            Source::Url(url) => {
+                let dialect = registry.resolve(url)?;
+                let reflection = dialect.reflect(url, options)?;
+                (reflection.schema, dialect, reflection.queries)
+            }
+            Source::Snapshot(path) => {
+                let schema = read_snapshot(path)?;
+                let dialect = registry.by_name(&schema.dialect)?;
+                (schema, dialect, 0)
+            }
+        };
+        let mut extractor = Self::from_schema(schema, dialect, policy)?;
+        extractor.source_name = source.describe();
+        extractor.queries = queries;
+        Ok(extractor)
+    }
+
+    /// Plans and renders an already reflected schema with `dialect`.
+    pub fn from_schema(schema: Schema, dialect: Arc<dyn Dialect>, policy: &Policy) -> Result<Self> {
+        if schema.dialect != dialect.name() {
+            return Err(Error::CrossDialect {
+                source_dialect: schema.dialect.clone(),
+                target_dialect: dialect.name().to_owned(),
+            });
+        }
+        let plan = plan(&schema, &dialect.capabilities(), policy);
+        let statements = dialect.render(&schema, &plan)?;
+        Ok(DdlExtractor {
+            dialect,
+            source_name: "the schema".into(),
+            schema,
+            plan,
+            statements,
+            queries: 0,
+        })
+    }
+
+    /// The reflected schema.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// The dialect that reflected and renders it.
+    pub fn dialect(&self) -> &Arc<dyn Dialect> {
+        &self.dialect
+    }
+
+    /// The phase plan.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// Catalog queries the reflection issued (0 for a snapshot).
+    pub fn queries(&self) -> u64 {
+        self.queries
+    }
+
+    /// Every rendered statement, in order.
+    pub fn statements(&self) -> &[Statement] {
+        &self.statements
+    }
+
+    /// The statements of one phase, in order.
+    pub fn phase_statements(&self, phase: Phase) -> Vec<Statement> {
+        self.statements
+            .iter()
+            .filter(|s| s.phase == Some(phase))
+            .cloned()
+            .collect()
+    }
+
+    /// The SQL of one phase, in order.
+    pub fn phase_ddl(&self, phase: Phase) -> Vec<String> {
+        self.phase_statements(phase)
+            .into_iter()
+            .map(|s| s.sql)
+            .collect()
+    }
+
+    /// Everything the user must hear about: objects not replicated, policy not honoured.
+    pub fn warnings(&self) -> Vec<String> {
+        self.schema
+            .skipped
+            .iter()
+            .map(|s| s.to_string())
+            .chain(self.plan.warnings.iter().cloned())
+            .collect()
+    }
+
+    /// The table called `name` (exact spelling; `schema.name` where there are schemas).
+    pub fn table(&self, name: &str) -> Result<&Table> {
+        let exact = self.schema.tables.iter().find(|t| {
+            t.name.name == name
+                || t.name
+                    .schema
+                    .as_ref()
+                    .is_some_and(|s| format!("{s}.{}", t.name.name) == name)
+        });
+        exact.ok_or_else(|| {
+            let hint = self
+                .schema
+                .tables
+                .iter()
+                .find(|t| t.name.name.eq_ignore_ascii_case(name))
+                .map(|t| format!("; did you mean {}?", t.name))
+                .unwrap_or_default();
+            Error::UnknownTable {
+                table: format!("\"{}\"", name.replace('"', "\"\"")),
+                source_name: self.source_name.clone(),
+                hint,
+            }
+        })
+    }
+
+    /// `CREATE TABLE` for the `base` phase: columns, types, defaults, identity and the
+    /// primary key (unless deferred), without foreign keys or other constraints.
+    pub fn table_base_ddl(&self, table: &str) -> Result<String> {
+        let table = self.table(table)?;
+        let sql: Vec<String> = self
+            .statements
+            .iter()
+            .filter(|s| s.phase == Some(Phase::Base) && owned_by(s, table))
+            .map(|s| s.sql.clone())
+            .collect();
+        Ok(sql.join(";\n"))
+    }
+
+    /// The `seal` statements that add this table's constraints and indexes (unique,
+    /// check, foreign keys, deferred primary key, indexes). Views, triggers and counters
+    /// come with the whole seal phase.
+    pub fn constraints_and_indexes_ddl(&self, table: &str) -> Result<Vec<String>> {
+        let table = self.table(table)?;
+        Ok(self
+            .statements
+            .iter()
+            .filter(|s| {
+                s.phase == Some(Phase::Seal)
+                    && owned_by(s, table)
+                    && s.objects.iter().any(|o| {
+                        matches!(
+                            o.kind,
+                            ObjectKind::PrimaryKey
+                                | ObjectKind::Unique
+                                | ObjectKind::Check
+                                | ObjectKind::ForeignKey
+                                | ObjectKind::Index
+                        )
+                    })
+            })
+            .map(|s| s.sql.clone())
+            .collect())
+    }
+}
+
+fn owned_by(statement: &Statement, table: &Table) -> bool {
+    statement
+        .objects
+        .iter()
+        .any(|o| o.table.as_ref() == Some(&table.name))
+}
+
+fn read_snapshot(path: &Path) -> Result<Schema> {
+    if !path.exists() {
+        return Err(Error::Snapshot {
+            path: path.display().to_string(),
+            reason: "no such file (a database is given as a URL, e.g. sqlite://path/to.db)"
+                .into(),
+        });
+    }
+    snapshot::read(path)
+}
+
+/// Applies DDL to one target database.
+pub struct DdlApplier {
+    dialect: Arc<dyn Dialect>,
+    url: DbUrl,
+}
+
+impl DdlApplier {
+    /// An applier for `target` (a URL) with the dialects compiled into this build.
+    pub fn new(target: &str) -> Result<Self> {
+        Self::open(target, &Registry::builtin()?)
+    }
+
+    /// An applier for `target` with an explicit registry.
+    pub fn open(target: &str, registry: &Registry) -> Result<Self> {
+        let url = DbUrl::parse(target)?;
+        let dialect = registry.resolve(&url)?;
+        Ok(DdlApplier { dialect, url })
+    }
+
+    /// The target's dialect.
+    pub fn dialect(&self) -> &Arc<dyn Dialect> {
+        &self.dialect
+    }
+
+    /// The target URL (displays redacted).
+    pub fn url(&self) -> &DbUrl {
+        &self.url
+    }
+
+    /// Runs plain SQL statements, all or nothing where the dialect has transactional DDL.
+    pub fn apply_ddl(&self, statements: &[String]) -> Result<ApplyReport> {
+        let statements: Vec<Statement> = statements
+            .iter()
+            .enumerate()
+            .map(|(i, sql)| Statement {
+                phase: None,
+                objects: vec![ObjectId {
+                    kind: ObjectKind::Statement,
+                    table: None,
+                    name: format!("#{}", i + 1),
+                    ordinal: i,
+                }],
+                sql: sql.clone(),
+            })
+            .collect();
+        self.apply(&statements)
+    }
+
+    /// Runs rendered statements, all or nothing where the dialect has transactional DDL.
+    pub fn apply(&self, statements: &[Statement]) -> Result<ApplyReport> {
+        self.dialect.apply(&self.url, statements)
+    }
+
+    /// Applies one phase of what `extractor` rendered.
+    pub fn apply_phase(&self, extractor: &DdlExtractor, phase: Phase) -> Result<ApplyReport> {
+        self.check_dialect(extractor)?;
+        self.apply(&extractor.phase_statements(phase))
+    }
+
+    /// Fails unless the extractor's schema can be applied to this target.
+    pub fn check_dialect(&self, extractor: &DdlExtractor) -> Result<()> {
+        if extractor.schema.dialect != self.dialect.name() {
+            return Err(Error::CrossDialect {
+                source_dialect: extractor.schema.dialect.clone(),
+                target_dialect: self.dialect.name().to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Fails unless the target holds no table, view or trigger.
+    pub fn check_empty(&self) -> Result<()> {
+        let existing = self
+            .dialect
+            .reflect(&self.url, &ReflectOptions::default())?
+            .schema;
+        let first = existing
+            .tables
+            .first()
+            .map(|t| format!("table {}", t.name))
+            .or_else(|| existing.views.first().map(|v| format!("view {}", v.name)))
+            .or_else(|| {
+                existing
+                    .triggers
+                    .first()
+                    .map(|t| format!("trigger {}", t.name))
+            });
+        match first {
+            Some(object) => Err(Error::TargetNotEmpty {
+                url: self.url.to_string(),
+                object,
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+/// What a clone did, phase by phase.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CloneReport {
+    /// Statements applied per phase, in phase order.
+    pub phases: Vec<(Phase, ApplyReport)>,
+    /// Warnings (objects not replicated, policy not honoured).
+    pub warnings: Vec<String>,
+}
+
+/// Copies the schema of `source` (URL or snapshot) into the empty database `target`:
+/// `pre`, `base` and `seal`, each applied as its own batch.
+pub fn clone_schema(
+    source: &str,
+    target: &str,
+    registry: &Registry,
+    policy: &Policy,
+) -> Result<CloneReport> {
+    let extractor = DdlExtractor::open(source, registry, policy)?;
+    let applier = DdlApplier::open(target, registry)?;
+    applier.check_dialect(&extractor)?;
+    applier.check_empty()?;
+    let mut report = CloneReport {
+        warnings: extractor.warnings(),
+        ..CloneReport::default()
+    };
+    for phase in Phase::ALL {
+        let applied = applier.apply_phase(&extractor, phase)?;
+        report.phases.push((phase, applied));
+    }
+    Ok(report)
+}

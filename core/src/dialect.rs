@@ -1,0 +1,256 @@
+//! The [`Dialect`] trait every database implements, and the registry that maps URL
+//! schemes to dialects.
+
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::ir::Schema;
+use crate::plan::{ObjectId, Phase, Plan};
+
+use crate::url::DbUrl;
+
+/// What a dialect can do; the planner and the applier adapt to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Capabilities {
+    /// DDL runs inside a transaction and rolls back as a whole.
+    pub transactional_ddl: bool,
+    /// Constraints can be added to an existing table with `ALTER TABLE`; when `false`
+    /// (SQLite) the seal rebuilds the table instead.
+    pub alter_add_constraint: bool,
+    /// The primary key can be added after the load (policy `defer_primary_keys`).
+    pub deferred_primary_key: bool,
+}
+
+impl Capabilities {
+    /// A capability set; dialects outside this crate build theirs with it.
+    pub fn new(
+        transactional_ddl: bool,
+        alter_add_constraint: bool,
+        deferred_primary_key: bool,
+    ) -> Self {
+        Capabilities {
+            transactional_ddl,
+            alter_add_constraint,
+            deferred_primary_key,
+        }
+    }
+}
+
+impl std::fmt::Display for Capabilities {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts = Vec::new();
+        parts.push(if self.transactional_ddl {
+            "transactional DDL"
+        } else {
+            "non-transactional DDL"
+        });
+        parts.push(if self.alter_add_constraint {
+            "adds constraints with ALTER"
+        } else {
+            "adds constraints by table rebuild"
+        });
+        if self.deferred_primary_key {
+            parts.push("can defer primary keys");
+        }
+        f.write_str(&parts.join(", "))
+    }
+}
+
+/// One SQL statement of a rendered plan, with the objects it creates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// The phase it belongs to (`None` for plain statements handed to the applier).
+    pub phase: Option<Phase>,
+    /// The objects it creates or changes (first one is named in errors).
+    pub objects: Vec<ObjectId>,
+    /// The SQL text, without a trailing semicolon.
+    pub sql: String,
+}
+
+/// The result of a reflection: the schema and what it cost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reflection {
+    /// The schema.
+    pub schema: Schema,
+    /// Number of catalog queries issued (constant in the number of tables).
+    pub queries: u64,
+}
+
+/// Options of a reflection.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReflectOptions {
+    /// Namespaces to include; empty means all user namespaces. Ignored by SQLite.
+    pub schemas: Vec<String>,
+}
+
+/// What an apply did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApplyReport {
+    /// Statements executed.
+    pub statements: usize,
+    /// Whether the whole batch ran in one transaction.
+    pub transactional: bool,
+}
+
+/// A database dialect: reflection, rendering and application of DDL.
+///
+/// Methods that touch a database take the URL and open their own connection, so a
+/// dialect value is stateless and can be shared between threads.
+pub trait Dialect: Send + Sync {
+    /// Short name (`sqlite`), stored in snapshots.
+    fn name(&self) -> &str;
+    /// URL schemes it handles (`["sqlite"]`).
+    fn url_schemes(&self) -> Vec<String>;
+    /// What it can do.
+    fn capabilities(&self) -> Capabilities;
+    /// Quotes an identifier, doubling the quote character it contains.
+    fn quote_ident(&self, ident: &str) -> String;
+    /// Reads the schema of the database at `url`.
+    fn reflect(&self, url: &DbUrl, options: &ReflectOptions) -> Result<Reflection>;
+    /// Renders every step of `plan` into statements, in plan order.
+    fn render(&self, schema: &Schema, plan: &Plan) -> Result<Vec<Statement>>;
+    /// Executes statements against `url`, all or nothing where the dialect allows it.
+    fn apply(&self, url: &DbUrl, statements: &[Statement]) -> Result<ApplyReport>;
+}
+
+/// A compile-time registration, submitted by each dialect crate with `inventory::submit!`.
+pub struct DialectRegistration {
+    /// Builds the dialect.
+    pub create: fn() -> Box<dyn Dialect>,
+}
+
+inventory::collect!(DialectRegistration);
+
+/// Where a registered dialect comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Origin {
+    /// Compiled into this build.
+    BuiltIn,
+    /// Loaded at run time from a shared library.
+    Plugin(String),
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::BuiltIn => f.write_str("built-in"),
+            Origin::Plugin(path) => write!(f, "plugin {path}"),
+        }
+    }
+}
+
+/// A dialect in the registry, with its origin.
+#[derive(Clone)]
+pub struct Registered {
+    /// The dialect.
+    pub dialect: Arc<dyn Dialect>,
+    /// Where it comes from.
+    pub origin: Origin,
+}
+
+/// Dialects known to this process: the compiled-in ones plus any loaded plugins.
+#[derive(Clone, Default)]
+pub struct Registry {
+    entries: Vec<Registered>,
+}
+
+/// Dialects this project ships, by scheme, with the cargo feature that enables each.
+const KNOWN_DIALECTS: &[(&str, &str, &str)] = &[
+    ("sqlite", "sqlite", "sqlite"),
+    ("postgres", "postgres", "postgres"),
+    ("postgresql", "postgres", "postgres"),
+    ("mysql", "mysql", "mysql"),
+    ("mariadb", "mysql", "mysql"),
+];
+
+impl Registry {
+    /// A registry of every dialect compiled into this build.
+    ///
+    /// A dialect crate registers only if something links it: the facade names each
+    /// enabled dialect crate so the linker keeps its registration.
+    pub fn builtin() -> Result<Registry> {
+        let mut registry = Registry::default();
+        let mut dialects: Vec<Box<dyn Dialect>> = inventory::iter::<DialectRegistration>
+            .into_iter()
+            .map(|r| (r.create)())
+            .collect();
+        dialects.sort_by(|a, b| a.name().cmp(b.name()));
+        for dialect in dialects {
+            registry.add(Arc::from(dialect), Origin::BuiltIn)?;
+        }
+        Ok(registry)
+    }
+
+    /// Adds a dialect; fails when one of its schemes is already claimed.
+    pub fn add(&mut self, dialect: Arc<dyn Dialect>, origin: Origin) -> Result<()> {
+        for scheme in dialect.url_schemes() {
+            if let Some(existing) = self.find_scheme(&scheme) {
+                return Err(Error::SchemeConflict {
+                    scheme,
+                    first: describe(existing),
+                    second: format!("{} ({})", dialect.name(), origin),
+                });
+            }
+        }
+        self.entries.push(Registered { dialect, origin });
+        Ok(())
+    }
+
+    /// Every registered dialect, in registration order.
+    pub fn entries(&self) -> &[Registered] {
+        &self.entries
+    }
+
+    /// The dialect that handles `url`'s scheme.
+    pub fn resolve(&self, url: &DbUrl) -> Result<Arc<dyn Dialect>> {
+        if let Some(found) = self.find_scheme(url.scheme()) {
+            return Ok(found.dialect.clone());
+        }
+        if let Some((_, dialect, feature)) =
+            KNOWN_DIALECTS.iter().find(|(s, _, _)| *s == url.scheme())
+        {
+            return Err(Error::DialectNotCompiled {
+                url: url.to_string(),
+                dialect: (*dialect).to_owned(),
+                feature: (*feature).to_owned(),
+            });
+        }
+        let mut known: Vec<String> = self
+            .entries
+            .iter()
+            .flat_map(|e| e.dialect.url_schemes())
+            .map(|s| format!("{s}:"))
+            .collect();
+        if known.is_empty() {
+            known.push("no scheme at all".into());
+        }
+        Err(Error::UnknownScheme {
+            scheme: url.scheme().to_owned(),
+            url: url.to_string(),
+            known: known.join(", "),
+        })
+    }
+
+    /// The dialect with this name (as stored in snapshots).
+    pub fn by_name(&self, name: &str) -> Result<Arc<dyn Dialect>> {
+        self.entries
+            .iter()
+            .find(|e| e.dialect.name() == name)
+            .map(|e| e.dialect.clone())
+            .ok_or_else(|| Error::UnknownDialect(name.to_owned()))
+    }
+
+    fn find_scheme(&self, scheme: &str) -> Option<&Registered> {
+        self.entries
+            .iter()
+            .find(|e| e.dialect.url_schemes().iter().any(|s| s == scheme))
+    }
+}
+
+fn describe(entry: &Registered) -> String {
+    format!("{} ({})", entry.dialect.name(), entry.origin)
+}

@@ -1,0 +1,178 @@
+//! Errors of the core crate. Every variant names the object it is about, and no
+//! variant ever carries a password: URLs are stored in their redacted form.
+
+use std::path::PathBuf;
+
+/// Result with [`Error`] as the default error type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong while reflecting, planning, rendering or applying.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The text is not a database URL.
+    #[error("`{input}` is not a database URL: {reason}")]
+    InvalidUrl {
+        /// The input, with any password redacted.
+        input: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// No registered dialect handles the URL's scheme.
+    #[error("unknown URL scheme `{scheme}:` in {url}; this build knows {known}")]
+    UnknownScheme {
+        /// The scheme.
+        scheme: String,
+        /// The URL, redacted.
+        url: String,
+        /// The schemes this build knows, comma separated.
+        known: String,
+    },
+    /// The scheme belongs to a dialect that was not compiled into this build.
+    #[error(
+        "{url}: the {dialect} dialect is not in this build; enable the `{feature}` feature of \
+         schema-replicator or load a plugin that provides it with --plugin"
+    )]
+    DialectNotCompiled {
+        /// The URL, redacted.
+        url: String,
+        /// The dialect's name.
+        dialect: String,
+        /// The cargo feature that provides it.
+        feature: String,
+    },
+    /// Two dialects claim the same URL scheme.
+    #[error("URL scheme `{scheme}:` is claimed by both {first} and {second}")]
+    SchemeConflict {
+        /// The scheme.
+        scheme: String,
+        /// The dialect registered first.
+        first: String,
+        /// The dialect that tried to register second.
+        second: String,
+    },
+    /// A dialect name that is not registered.
+    #[error("no dialect named `{0}` is registered")]
+    UnknownDialect(String),
+    /// The database cannot be opened or reached.
+    #[error("cannot connect to {url}: {reason}")]
+    Connect {
+        /// The URL, redacted.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// A catalog query or the parsing of catalog text failed.
+    #[error("reflecting {object}: {reason}")]
+    Reflect {
+        /// The object being reflected (a table, an index, "the catalog").
+        object: String,
+        /// Why.
+        reason: String,
+    },
+    /// A table the caller named does not exist in the schema.
+    #[error("unknown table {table} in {source_name}{hint}")]
+    UnknownTable {
+        /// The name asked for, quoted.
+        table: String,
+        /// Where it was looked up (redacted URL or snapshot path).
+        source_name: String,
+        /// A "did you mean" hint, possibly empty.
+        hint: String,
+    },
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// A snapshot file cannot be read.
+    #[error("snapshot {path}: {reason}")]
+    Snapshot {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// The schema cannot be rendered for this dialect.
+    #[error("cannot render {object} for {dialect}: {reason}")]
+    Render {
+        /// The object.
+        object: String,
+        /// The target dialect.
+        dialect: String,
+        /// Why.
+        reason: String,
+    },
+    /// A statement failed; nothing of the batch was kept where the dialect is transactional.
+    #[error("{object}: {reason}; {outcome}")]
+    Apply {
+        /// The object whose statement failed.
+        object: String,
+        /// The server's message.
+        reason: String,
+        /// What happened to the rest of the batch ("nothing was applied", ...).
+        outcome: String,
+    },
+    /// Loaded rows violate foreign keys; the seal was rolled back.
+    #[error("{}; nothing was applied", describe_violations(.0))]
+    ForeignKeyViolations(Vec<FkViolation>),
+    /// The target of a clone is not empty.
+    #[error("{url} is not empty (it has {object}); clone needs an empty target database")]
+    TargetNotEmpty {
+        /// The target URL, redacted.
+        url: String,
+        /// One object found there.
+        object: String,
+    },
+    /// Source and target speak different dialects.
+    #[error("cannot apply a {source_dialect} schema to {target_dialect}: cross-dialect replication is not supported yet")]
+    CrossDialect {
+        /// The schema's dialect.
+        source_dialect: String,
+        /// The target's dialect.
+        target_dialect: String,
+    },
+    /// A plugin misbehaved.
+    #[error("plugin {path}: {reason}")]
+    Plugin {
+        /// The library path.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Orphan rows found for one foreign key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FkViolation {
+    /// The foreign key, described (`"Track"("AlbumId") -> "Album"`).
+    pub foreign_key: String,
+    /// How many rows of the child table have no parent.
+    pub rows: u64,
+    /// A few of the offending key values, rendered as text.
+    pub samples: Vec<String>,
+}
+
+fn describe_violations(v: &[FkViolation]) -> String {
+    let parts: Vec<String> = v
+        .iter()
+        .map(|v| {
+            let noun = if v.rows == 1 { "orphan row" } else { "orphan rows" };
+            if v.samples.is_empty() {
+                format!("foreign key {} has {} {}", v.foreign_key, v.rows, noun)
+            } else {
+                format!(
+                    "foreign key {} has {} {} (e.g. {})",
+                    v.foreign_key,
+                    v.rows,
+                    noun,
+                    v.samples.join(", ")
+                )
+            }
+        })
+        .collect();
+    format!("seal refused: {}", parts.join("; "))
+}

@@ -1,0 +1,434 @@
+//! The schema model (IR): plain data that every dialect reflects into and renders from.
+//!
+//! A [`Schema`] is serialised as a versioned JSON snapshot (see [`crate::snapshot`]), so
+//! the `base` and `seal` phases can run days apart without the source being reachable.
+
+use serde::{Deserialize, Serialize};
+
+use crate::types::DataType;
+
+/// The snapshot format this build reads and writes. Bump it on any incompatible IR change.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A whole database schema as reflected from one source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schema {
+    /// Snapshot format version; always [`FORMAT_VERSION`] for schemas built by this crate.
+    pub format_version: u32,
+    /// Name of the dialect that reflected the schema (`sqlite`, `postgres`, ...).
+    pub dialect: String,
+    /// The server's version string, when known. Informational; the diff ignores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_version: Option<String>,
+    /// Tables, in the order the source lists them.
+    #[serde(default)]
+    pub tables: Vec<Table>,
+    /// Views, in an order in which each can be created after the ones before it.
+    #[serde(default)]
+    pub views: Vec<View>,
+    /// Triggers, in the order the source lists them.
+    #[serde(default)]
+    pub triggers: Vec<Trigger>,
+    /// Objects the reflection saw but cannot replicate. Never empty in silence:
+    /// every consumer (CLI, applier) reports them as warnings.
+    #[serde(default)]
+    pub skipped: Vec<Skipped>,
+}
+
+impl Schema {
+    /// An empty schema of the given dialect at the current [`FORMAT_VERSION`].
+    pub fn new(dialect: impl Into<String>) -> Self {
+        Schema {
+            format_version: FORMAT_VERSION,
+            dialect: dialect.into(),
+            server_version: None,
+            tables: Vec::new(),
+            views: Vec::new(),
+            triggers: Vec::new(),
+            skipped: Vec::new(),
+        }
+    }
+
+    /// The table with exactly this name, if any.
+    pub fn table(&self, name: &QualifiedName) -> Option<&Table> {
+        self.tables.iter().find(|t| &t.name == name)
+    }
+}
+
+/// A possibly schema-qualified object name (`schema.name`). SQLite leaves `schema` empty.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct QualifiedName {
+    /// The namespace (PostgreSQL schema, MySQL database); `None` where the dialect has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// The object's own name, exactly as the catalog spells it.
+    pub name: String,
+}
+
+impl QualifiedName {
+    /// An unqualified name.
+    pub fn bare(name: impl Into<String>) -> Self {
+        QualifiedName {
+            schema: None,
+            name: name.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for QualifiedName {
+    /// Shown in messages as `"schema"."name"` with embedded double quotes doubled, so odd
+    /// names stay unambiguous. This is for people; SQL is quoted by each dialect.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(schema) = &self.schema {
+            write!(f, "\"{}\".", schema.replace('"', "\"\""))?;
+        }
+        write!(f, "\"{}\"", self.name.replace('"', "\"\""))
+    }
+}
+
+/// A table with everything that belongs to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Table {
+    /// The table's name.
+    pub name: QualifiedName,
+    /// Columns in their physical order.
+    pub columns: Vec<Column>,
+    /// The primary key, if the table has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_key: Option<PrimaryKey>,
+    /// UNIQUE constraints (not unique indexes: those are in [`Table::indexes`]).
+    #[serde(default)]
+    pub unique_constraints: Vec<UniqueConstraint>,
+    /// CHECK constraints, table-level and column-level alike.
+    #[serde(default)]
+    pub checks: Vec<CheckConstraint>,
+    /// Foreign keys, in declaration order.
+    #[serde(default)]
+    pub foreign_keys: Vec<ForeignKey>,
+    /// Secondary indexes created with `CREATE INDEX`.
+    #[serde(default)]
+    pub indexes: Vec<Index>,
+    /// Storage options (`WITHOUT ROWID`, `STRICT`, ...).
+    #[serde(default)]
+    pub options: Vec<TableOption>,
+    /// The table's comment, where the dialect has comments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+impl Table {
+    /// The column with exactly this name, if any.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// Whether the table has this storage option.
+    pub fn has_option(&self, option: &TableOption) -> bool {
+        self.options.contains(option)
+    }
+}
+
+/// A column definition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Column {
+    /// The column's name.
+    pub name: String,
+    /// Its type: portable kind and the source's exact spelling.
+    pub data_type: DataType,
+    /// `false` when the column is declared NOT NULL.
+    pub nullable: bool,
+    /// The default value, if any. Never set together with [`Column::generated`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<Expr>,
+    /// An explicit collation declared on the column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+    /// For a generated (computed) column, its expression and storage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated: Option<Generated>,
+    /// Identity or auto-increment behaviour, with its counter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
+    /// The column's comment, where the dialect has comments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A generated column: `GENERATED ALWAYS AS (expr) STORED|VIRTUAL`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Generated {
+    /// The expression, without the surrounding parentheses.
+    pub expr: Expr,
+    /// `true` for STORED, `false` for VIRTUAL.
+    pub stored: bool,
+}
+
+/// How a column numbers its rows by itself. Distinct from defaults on purpose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Identity {
+    /// SQLite `AUTOINCREMENT` (MySQL `AUTO_INCREMENT`): values are never reused.
+    AutoIncrement {
+        /// The highest value handed out so far (SQLite `sqlite_sequence.seq`), if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        last_value: Option<i64>,
+    },
+}
+
+/// A SQL expression or literal, never guessed at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Expr {
+    /// A literal value, portable across dialects.
+    Literal {
+        /// The value.
+        value: Literal,
+    },
+    /// SQL text exactly as the source wrote it, tagged with the dialect that wrote it.
+    Raw {
+        /// Dialect name of the text (`sqlite`, `postgres`, ...).
+        dialect: String,
+        /// The text itself.
+        sql: String,
+    },
+}
+
+impl Expr {
+    /// Raw SQL text of the given dialect.
+    pub fn raw(dialect: &str, sql: impl Into<String>) -> Self {
+        Expr::Raw {
+            dialect: dialect.to_owned(),
+            sql: sql.into(),
+        }
+    }
+}
+
+/// A literal value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Literal {
+    /// `NULL`.
+    Null,
+    /// A number, kept as its exact decimal text (`-5`, `1.50`, `1e3`).
+    Number(String),
+    /// A character string, unescaped.
+    String(String),
+}
+
+/// Storage options of a table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum TableOption {
+    /// SQLite `WITHOUT ROWID`.
+    WithoutRowid,
+    /// SQLite `STRICT`.
+    Strict,
+}
+
+/// The primary key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrimaryKey {
+    /// Constraint name, when the source named it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Key columns in key order.
+    pub columns: Vec<String>,
+}
+
+/// A UNIQUE constraint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UniqueConstraint {
+    /// Constraint name, when the source named it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Columns in constraint order.
+    pub columns: Vec<String>,
+}
+
+/// A CHECK constraint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckConstraint {
+    /// Constraint name, when the source named it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The condition, without the surrounding parentheses.
+    pub expr: Expr,
+}
+
+/// A foreign key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForeignKey {
+    /// Constraint name, when the source named it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Referencing columns of this table.
+    pub columns: Vec<String>,
+    /// The referenced table.
+    pub referenced_table: QualifiedName,
+    /// Referenced columns; empty means "the referenced table's primary key" (SQLite allows it).
+    #[serde(default)]
+    pub referenced_columns: Vec<String>,
+    /// `ON DELETE` action.
+    pub on_delete: ReferentialAction,
+    /// `ON UPDATE` action.
+    pub on_update: ReferentialAction,
+    /// `MATCH` type.
+    pub match_type: MatchType,
+    /// Deferrability.
+    pub deferrable: Deferrable,
+}
+
+/// `ON DELETE` / `ON UPDATE` actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ReferentialAction {
+    /// `NO ACTION` (the default).
+    NoAction,
+    /// `RESTRICT`.
+    Restrict,
+    /// `CASCADE`.
+    Cascade,
+    /// `SET NULL`.
+    SetNull,
+    /// `SET DEFAULT`.
+    SetDefault,
+}
+
+impl ReferentialAction {
+    /// The SQL spelling.
+    pub fn sql(self) -> &'static str {
+        match self {
+            ReferentialAction::NoAction => "NO ACTION",
+            ReferentialAction::Restrict => "RESTRICT",
+            ReferentialAction::Cascade => "CASCADE",
+            ReferentialAction::SetNull => "SET NULL",
+            ReferentialAction::SetDefault => "SET DEFAULT",
+        }
+    }
+}
+
+/// `MATCH` type of a foreign key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum MatchType {
+    /// `MATCH SIMPLE` (the default).
+    Simple,
+    /// `MATCH FULL`.
+    Full,
+    /// `MATCH PARTIAL`.
+    Partial,
+}
+
+/// Deferrability of a constraint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Deferrable {
+    /// `NOT DEFERRABLE` (the default).
+    NotDeferrable,
+    /// `DEFERRABLE INITIALLY IMMEDIATE`.
+    InitiallyImmediate,
+    /// `DEFERRABLE INITIALLY DEFERRED`.
+    InitiallyDeferred,
+}
+
+/// A secondary index (`CREATE [UNIQUE] INDEX`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Index {
+    /// The index name.
+    pub name: String,
+    /// `true` for a unique index.
+    pub unique: bool,
+    /// Key parts in order.
+    pub keys: Vec<IndexKey>,
+    /// `WHERE` predicate of a partial index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predicate: Option<Expr>,
+}
+
+/// One part of an index key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexKey {
+    /// A column or an expression.
+    pub target: IndexTarget,
+    /// An explicit `COLLATE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+    /// Explicit sort order, as written (`None` when the source wrote none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<SortOrder>,
+}
+
+/// What an index key part indexes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum IndexTarget {
+    /// A column, by name.
+    Column(String),
+    /// An expression.
+    Expression(Expr),
+}
+
+/// Sort order of an index key part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SortOrder {
+    /// `ASC`.
+    Asc,
+    /// `DESC`.
+    Desc,
+}
+
+/// A view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct View {
+    /// The view's name.
+    pub name: QualifiedName,
+    /// An explicit column list, if the source declared one.
+    #[serde(default)]
+    pub columns: Vec<String>,
+    /// The query (`SELECT ...`) as raw SQL.
+    pub query: Expr,
+}
+
+/// A trigger, kept as its complete defining statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trigger {
+    /// The trigger's name.
+    pub name: QualifiedName,
+    /// The table or view it is attached to.
+    pub table: QualifiedName,
+    /// The full `CREATE TRIGGER` statement.
+    pub definition: Expr,
+}
+
+/// An object that was seen but will not be replicated, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    /// Kind of object (`virtual table`, `policy`, ...).
+    pub kind: String,
+    /// Its name.
+    pub name: String,
+    /// Why it is not replicated.
+    pub reason: String,
+}
+
+impl std::fmt::Display for Skipped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} \"{}\" is not replicated: {}",
+            self.kind,
+            self.name.replace('"', "\"\""),
+            self.reason
+        )
+    }
+}

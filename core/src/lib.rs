@@ -1,0 +1,31 @@
+//! Core of Schema Replicator: the schema model (IR), the [`Dialect`] trait and its
+//! registry, the phase planner, the schema diff, snapshots and errors.
+//!
+//! This crate holds no database driver code; each dialect crate implements [`Dialect`]
+//! and registers itself with [`inventory`].
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod diff;
+pub mod dialect;
+pub mod error;
+pub mod ir;
+pub mod plan;
+pub mod snapshot;
+pub mod types;
+pub mod url;
+
+pub use api::{clone_schema, CloneReport, DdlApplier, DdlExtractor, Source};
+pub use dialect::{
+    ApplyReport, Capabilities, Dialect, DialectRegistration, Origin, ReflectOptions, Reflection,
+    Registered, Registry, Statement,
+};
+pub use diff::{diff, Difference};
+pub use error::{Error, FkViolation, Result};
+pub use ir::*;
+pub use plan::{plan, ObjectId, ObjectKind, Phase, Plan, Policy, Step};
+pub use types::{DataType, TypeKind};
+pub use url::{redact, DbUrl};
+
+/// Re-exported so dialect crates register with the same `inventory` version.
+pub use inventory;

@@ -1,0 +1,448 @@
+//! The phase planner: a pure function from a [`Schema`] and a [`Policy`] to an ordered
+//! [`Plan`] of steps, each tagged with its [`Phase`], the object it creates and the
+//! objects it depends on.
+
+use serde::{Deserialize, Serialize};
+
+use crate::dialect::Capabilities;
+use crate::ir::{Expr, Identity, QualifiedName, Schema, Table};
+
+/// The phases of a replication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Namespaces, types, sequences, functions: what tables need to exist.
+    Pre,
+    /// Tables with columns, types, defaults, identity and the primary key.
+    Base,
+    /// Unique and check constraints, indexes, foreign keys, views, triggers, counters.
+    Seal,
+}
+
+impl Phase {
+    /// Every phase in execution order.
+    pub const ALL: [Phase; 3] = [Phase::Pre, Phase::Base, Phase::Seal];
+
+    /// The phase's name as the CLI spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Pre => "pre",
+            Phase::Base => "base",
+            Phase::Seal => "seal",
+        }
+    }
+}
+
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Phase {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "pre" => Ok(Phase::Pre),
+            "base" => Ok(Phase::Base),
+            "seal" => Ok(Phase::Seal),
+            other => Err(format!("unknown phase `{other}` (expected pre, base or seal)")),
+        }
+    }
+}
+
+/// Kinds of objects a plan creates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum ObjectKind {
+    /// A table (in `base`: columns, defaults, identity, and the primary key unless deferred).
+    Table,
+    /// A primary key added after the load (policy `defer_primary_keys`).
+    PrimaryKey,
+    /// A UNIQUE constraint.
+    Unique,
+    /// A CHECK constraint.
+    Check,
+    /// A foreign key.
+    ForeignKey,
+    /// A secondary index.
+    Index,
+    /// An auto-increment counter to synchronise after the load.
+    Counter,
+    /// A view.
+    View,
+    /// A trigger.
+    Trigger,
+    /// A plain SQL statement handed to the applier, numbered.
+    Statement,
+}
+
+impl ObjectKind {
+    fn label(self) -> &'static str {
+        match self {
+            ObjectKind::Table => "table",
+            ObjectKind::PrimaryKey => "primary key",
+            ObjectKind::Unique => "unique constraint",
+            ObjectKind::Check => "check constraint",
+            ObjectKind::ForeignKey => "foreign key",
+            ObjectKind::Index => "index",
+            ObjectKind::Counter => "counter",
+            ObjectKind::View => "view",
+            ObjectKind::Trigger => "trigger",
+            ObjectKind::Statement => "statement",
+        }
+    }
+}
+
+/// Identifies one object of a schema.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjectId {
+    /// What kind of object.
+    pub kind: ObjectKind,
+    /// The table it belongs to, for table-owned objects.
+    pub table: Option<QualifiedName>,
+    /// Its name, or for an unnamed constraint a short description of it.
+    pub name: String,
+    /// Position among the table's objects of this kind (tells unnamed twins apart).
+    pub ordinal: usize,
+}
+
+impl ObjectId {
+    /// A table-owned object.
+    pub fn owned(kind: ObjectKind, table: &QualifiedName, name: String, ordinal: usize) -> Self {
+        ObjectId {
+            kind,
+            table: Some(table.clone()),
+            name,
+            ordinal,
+        }
+    }
+
+    /// A table itself.
+    pub fn table(name: &QualifiedName) -> Self {
+        ObjectId {
+            kind: ObjectKind::Table,
+            table: Some(name.clone()),
+            name: name.name.clone(),
+            ordinal: 0,
+        }
+    }
+
+    /// A free-standing object such as a view.
+    pub fn standalone(kind: ObjectKind, name: &QualifiedName) -> Self {
+        ObjectId {
+            kind,
+            table: None,
+            name: name.to_string(),
+            ordinal: 0,
+        }
+    }
+}
+
+impl std::fmt::Display for ObjectId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.kind, &self.table) {
+            (ObjectKind::Table, Some(table)) => write!(f, "table {table}"),
+            (kind, Some(table)) => write!(f, "{} {} on table {}", kind.label(), self.name, table),
+            (kind, None) => write!(f, "{} {}", kind.label(), self.name),
+        }
+    }
+}
+
+/// One step of a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// Its phase.
+    pub phase: Phase,
+    /// The object it creates.
+    pub object: ObjectId,
+    /// Objects that must exist first.
+    pub depends_on: Vec<ObjectId>,
+}
+
+/// An ordered plan of every object of a schema.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// Steps in execution order.
+    pub steps: Vec<Step>,
+    /// What the plan could not honour of the policy.
+    pub warnings: Vec<String>,
+}
+
+impl Plan {
+    /// Steps of one phase, in order.
+    pub fn phase(&self, phase: Phase) -> impl Iterator<Item = &Step> {
+        self.steps.iter().filter(move |s| s.phase == phase)
+    }
+
+    /// The phase in which an object is created.
+    pub fn phase_of(&self, object: &ObjectId) -> Option<Phase> {
+        self.steps
+            .iter()
+            .find(|s| &s.object == object)
+            .map(|s| s.phase)
+    }
+}
+
+/// Choices a user makes about the split between phases.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Policy {
+    /// Create primary keys in `seal` rather than `base`, where the dialect allows it.
+    pub defer_primary_keys: bool,
+}
+
+impl Policy {
+    /// The default policy with `defer_primary_keys` set as given.
+    pub fn with_defer_primary_keys(mut self, defer: bool) -> Self {
+        self.defer_primary_keys = defer;
+        self
+    }
+}
+
+/// Short text for an expression in object labels.
+fn expr_label(expr: &Expr) -> String {
+    let text = match expr {
+        Expr::Raw { sql, .. } => sql.clone(),
+        Expr::Literal { value } => format!("{value:?}"),
+    };
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > 40 {
+        format!("{}...", flat.chars().take(40).collect::<String>())
+    } else {
+        flat
+    }
+}
+
+fn columns_label(columns: &[String]) -> String {
+    let quoted: Vec<String> = columns
+        .iter()
+        .map(|c| format!("\"{}\"", c.replace('"', "\"\"")))
+        .collect();
+    format!("({})", quoted.join(", "))
+}
+
+/// The ids of every constraint, index and counter of a table, in canonical order.
+/// Renderers and the planner share it, so both name objects the same way.
+pub fn table_objects(table: &Table) -> TableObjects {
+    let t = &table.name;
+    let primary_key = table.primary_key.as_ref().map(|pk| {
+        let name = pk.name.clone().unwrap_or_else(|| columns_label(&pk.columns));
+        ObjectId::owned(ObjectKind::PrimaryKey, t, name, 0)
+    });
+    let uniques = table
+        .unique_constraints
+        .iter()
+        .enumerate()
+        .map(|(i, u)| {
+            let name = u.name.clone().unwrap_or_else(|| columns_label(&u.columns));
+            ObjectId::owned(ObjectKind::Unique, t, name, i)
+        })
+        .collect();
+    let checks = table
+        .checks
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let name = c
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("CHECK ({})", expr_label(&c.expr)));
+            ObjectId::owned(ObjectKind::Check, t, name, i)
+        })
+        .collect();
+    let foreign_keys = table
+        .foreign_keys
+        .iter()
+        .enumerate()
+        .map(|(i, fk)| {
+            let name = fk.name.clone().unwrap_or_else(|| {
+                let mut label = format!(
+                    "{} -> {}",
+                    columns_label(&fk.columns),
+                    fk.referenced_table
+                );
+                if !fk.referenced_columns.is_empty() {
+                    label.push_str(&columns_label(&fk.referenced_columns));
+                }
+                label
+            });
+            ObjectId::owned(ObjectKind::ForeignKey, t, name, i)
+        })
+        .collect();
+    let indexes = table
+        .indexes
+        .iter()
+        .enumerate()
+        .map(|(i, ix)| {
+            ObjectId::owned(
+                ObjectKind::Index,
+                t,
+                format!("\"{}\"", ix.name.replace('"', "\"\"")),
+                i,
+            )
+        })
+        .collect();
+    let counters = table
+        .columns
+        .iter()
+        .filter(|c| matches!(c.identity, Some(Identity::AutoIncrement { .. })))
+        .enumerate()
+        .map(|(i, c)| {
+            ObjectId::owned(
+                ObjectKind::Counter,
+                t,
+                format!("\"{}\"", c.name.replace('"', "\"\"")),
+                i,
+            )
+        })
+        .collect();
+    TableObjects {
+        table: ObjectId::table(t),
+        primary_key,
+        uniques,
+        checks,
+        foreign_keys,
+        indexes,
+        counters,
+    }
+}
+
+/// Object ids of one table, parallel to the table's own lists.
+#[derive(Debug, Clone)]
+pub struct TableObjects {
+    /// The table.
+    pub table: ObjectId,
+    /// Its primary key.
+    pub primary_key: Option<ObjectId>,
+    /// One per [`Table::unique_constraints`] entry.
+    pub uniques: Vec<ObjectId>,
+    /// One per [`Table::checks`] entry.
+    pub checks: Vec<ObjectId>,
+    /// One per [`Table::foreign_keys`] entry.
+    pub foreign_keys: Vec<ObjectId>,
+    /// One per [`Table::indexes`] entry.
+    pub indexes: Vec<ObjectId>,
+    /// One per auto-increment column.
+    pub counters: Vec<ObjectId>,
+}
+
+/// Plans every object of `schema` into phases.
+///
+/// Invariants (property-tested): every object appears exactly once; `base` holds no
+/// foreign key, unique or check constraint, index, view or trigger; no step depends on
+/// an object created in a later phase or later in the same phase.
+pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
+    let mut plan = Plan::default();
+    let defer_pk = policy.defer_primary_keys && caps.deferred_primary_key;
+    if policy.defer_primary_keys && !caps.deferred_primary_key {
+        plan.warnings.push(format!(
+            "defer_primary_keys ignored: {} cannot add a primary key to an existing table, \
+             so primary keys stay in base",
+            schema.dialect
+        ));
+    }
+    let objects: Vec<TableObjects> = schema.tables.iter().map(table_objects).collect();
+    let mut push = |phase: Phase, object: &ObjectId, depends_on: Vec<ObjectId>| {
+        plan.steps.push(Step {
+            phase,
+            object: object.clone(),
+            depends_on,
+        });
+    };
+
+    for ids in &objects {
+        push(Phase::Base, &ids.table, Vec::new());
+    }
+    // Keys first: foreign keys depend on the referenced table's keys.
+    for ids in &objects {
+        if let (true, Some(pk)) = (defer_pk, &ids.primary_key) {
+            push(Phase::Seal, pk, vec![ids.table.clone()]);
+        }
+        for unique in &ids.uniques {
+            push(Phase::Seal, unique, vec![ids.table.clone()]);
+        }
+    }
+    for ids in &objects {
+        for check in &ids.checks {
+            push(Phase::Seal, check, vec![ids.table.clone()]);
+        }
+        for index in &ids.indexes {
+            push(Phase::Seal, index, vec![ids.table.clone()]);
+        }
+    }
+    for (table, ids) in schema.tables.iter().zip(&objects) {
+        for (fk, id) in table.foreign_keys.iter().zip(&ids.foreign_keys) {
+            let mut deps = vec![ids.table.clone()];
+            if let Some((parent, parent_ids)) = schema
+                .tables
+                .iter()
+                .zip(&objects)
+                .find(|(t, _)| t.name == fk.referenced_table)
+            {
+                if parent.name != table.name {
+                    deps.push(parent_ids.table.clone());
+                }
+                deps.extend(referenced_key(parent, parent_ids, &fk.referenced_columns, defer_pk));
+            }
+            push(Phase::Seal, id, deps);
+        }
+    }
+    for ids in &objects {
+        for counter in &ids.counters {
+            push(Phase::Seal, counter, vec![ids.table.clone()]);
+        }
+    }
+    let mut earlier_views: Vec<ObjectId> = Vec::new();
+    for view in &schema.views {
+        let id = ObjectId::standalone(ObjectKind::View, &view.name);
+        let mut deps: Vec<ObjectId> = objects.iter().map(|o| o.table.clone()).collect();
+        deps.extend(earlier_views.iter().cloned());
+        push(Phase::Seal, &id, deps);
+        earlier_views.push(id);
+    }
+    for trigger in &schema.triggers {
+        let id = ObjectId::standalone(ObjectKind::Trigger, &trigger.name);
+        let on = objects
+            .iter()
+            .find(|o| o.table.table.as_ref() == Some(&trigger.table))
+            .map(|o| o.table.clone())
+            .or_else(|| {
+                earlier_views
+                    .iter()
+                    .find(|v| v.name == trigger.table.to_string())
+                    .cloned()
+            });
+        push(Phase::Seal, &id, on.into_iter().collect());
+    }
+    plan
+}
+
+/// The seal-phase key (deferred primary key or unique constraint) a foreign key relies on.
+fn referenced_key(
+    parent: &Table,
+    ids: &TableObjects,
+    referenced: &[String],
+    defer_pk: bool,
+) -> Option<ObjectId> {
+    let pk_matches = parent
+        .primary_key
+        .as_ref()
+        .is_some_and(|pk| referenced.is_empty() || same_set(&pk.columns, referenced));
+    if pk_matches {
+        return if defer_pk {
+            ids.primary_key.clone()
+        } else {
+            None
+        };
+    }
+    parent
+        .unique_constraints
+        .iter()
+        .position(|u| same_set(&u.columns, referenced))
+        .map(|i| ids.uniques[i].clone())
+}
+
+fn same_set(a: &[String], b: &[String]) -> bool {
+    a.len() == b.len() && a.iter().all(|x| b.contains(x))
+}

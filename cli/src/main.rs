@@ -1,1 +1,231 @@
-fn main(){}
+//! `schema-replicator`: the command line. Argument parsing and output only; every
+//! decision lives in the library.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use schema_replicator::{
+    clone_schema, diff, snapshot, DdlApplier, DdlExtractor, Phase, Policy, Registry,
+};
+
+/// Replicate a database schema in phases: tables first, data in between, integrity last.
+#[derive(Parser)]
+#[command(name = "schema-replicator", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct PolicyArgs {
+    /// Create primary keys in seal instead of base, where the dialect allows it.
+    #[arg(long)]
+    defer_primary_keys: bool,
+}
+
+impl PolicyArgs {
+    fn policy(&self) -> Policy {
+        Policy::default().with_defer_primary_keys(self.defer_primary_keys)
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write the schema of SRC as a JSON snapshot.
+    Snapshot {
+        /// Database URL (sqlite://path.db) or snapshot file.
+        src: String,
+        /// Output file (standard output by default).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Print the SQL of one phase.
+    Ddl {
+        /// Database URL or snapshot file.
+        src: String,
+        /// pre, base or seal.
+        #[arg(long)]
+        phase: Phase,
+        /// Only this table's statements.
+        #[arg(long)]
+        table: Option<String>,
+        #[command(flatten)]
+        policy: PolicyArgs,
+    },
+    /// Apply one phase of SRC's schema to DST.
+    Apply {
+        /// Database URL or snapshot file to read the schema from.
+        src: String,
+        /// Database URL to change.
+        dst: String,
+        /// pre, base or seal.
+        #[arg(long)]
+        phase: Phase,
+        /// Print the statements instead of running them.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        policy: PolicyArgs,
+    },
+    /// Copy the schema of SRC into the empty database DST: pre, base and seal.
+    Clone {
+        /// Database URL or snapshot file.
+        src: String,
+        /// Database URL of an empty database (a SQLite file is created).
+        dst: String,
+        #[command(flatten)]
+        policy: PolicyArgs,
+    },
+    /// Compare two schemas; exit 1 when they differ.
+    Diff {
+        /// Database URL or snapshot file.
+        a: String,
+        /// Database URL or snapshot file.
+        b: String,
+    },
+    /// List the dialects this build knows.
+    Dialects,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn warn(lines: &[String]) {
+    for line in lines {
+        eprintln!("warning: {line}");
+    }
+}
+
+fn print_statements(statements: &[String]) -> schema_replicator::Result<()> {
+    let mut out = std::io::stdout().lock();
+    for sql in statements {
+        // A closed pipe (`| head`) is not an error worth a message.
+        if writeln!(out, "{sql};\n").is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
+    let registry: Registry = schema_replicator::registry()?;
+    match cli.command {
+        Command::Snapshot { src, output } => {
+            let source = DdlExtractor::open(&src, &registry, &Policy::default())?;
+            warn(&source.warnings());
+            match output {
+                Some(path) => snapshot::write(source.schema(), &path)?,
+                None => print!("{}", snapshot::to_json(source.schema())),
+            }
+        }
+        Command::Ddl {
+            src,
+            phase,
+            table,
+            policy,
+        } => {
+            let source = DdlExtractor::open(&src, &registry, &policy.policy())?;
+            warn(&source.warnings());
+            let statements = match (table, phase) {
+                (Some(table), Phase::Base) => vec![source.table_base_ddl(&table)?],
+                (Some(table), Phase::Seal) => source.constraints_and_indexes_ddl(&table)?,
+                (Some(table), Phase::Pre) => {
+                    source.table(&table)?;
+                    Vec::new()
+                }
+                (None, phase) => source.phase_ddl(phase),
+            };
+            print_statements(&statements)?;
+        }
+        Command::Apply {
+            src,
+            dst,
+            phase,
+            dry_run,
+            policy,
+        } => {
+            let source = DdlExtractor::open(&src, &registry, &policy.policy())?;
+            let target = DdlApplier::open(&dst, &registry)?;
+            target.check_dialect(&source)?;
+            warn(&source.warnings());
+            if dry_run {
+                print_statements(&source.phase_ddl(phase))?;
+            } else {
+                let report = target.apply_phase(&source, phase)?;
+                eprintln!(
+                    "applied {} statements of phase {phase} to {}{}",
+                    report.statements,
+                    target.url(),
+                    if report.transactional {
+                        " in one transaction"
+                    } else {
+                        " (DDL is not transactional on this server)"
+                    }
+                );
+            }
+        }
+        Command::Clone { src, dst, policy } => {
+            let report = clone_schema(&src, &dst, &registry, &policy.policy())?;
+            warn(&report.warnings);
+            let phases: Vec<String> = report
+                .phases
+                .iter()
+                .map(|(phase, r)| format!("{phase} {}", r.statements))
+                .collect();
+            eprintln!(
+                "cloned schema into {}: {} statements",
+                redacted(&dst),
+                phases.join(", ")
+            );
+        }
+        Command::Diff { a, b } => {
+            let left = DdlExtractor::open(&a, &registry, &Policy::default())?;
+            let right = DdlExtractor::open(&b, &registry, &Policy::default())?;
+            let differences = diff(left.schema(), right.schema());
+            if differences.is_empty() {
+                eprintln!("no differences");
+                return Ok(ExitCode::SUCCESS);
+            }
+            for d in &differences {
+                println!("{d}");
+            }
+            return Ok(ExitCode::from(1));
+        }
+        Command::Dialects => {
+            println!(
+                "{:<10} {:<22} {:<10} capabilities",
+                "name", "url schemes", "origin"
+            );
+            for entry in registry.entries() {
+                let schemes: Vec<String> = entry
+                    .dialect
+                    .url_schemes()
+                    .iter()
+                    .map(|s| format!("{s}:"))
+                    .collect();
+                println!(
+                    "{:<10} {:<22} {:<10} {}",
+                    entry.dialect.name(),
+                    schemes.join(" "),
+                    entry.origin.to_string(),
+                    entry.dialect.capabilities()
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn redacted(url: &str) -> String {
+    schema_replicator::redact(url)
+}

@@ -235,8 +235,7 @@ fn read_snapshot(path: &Path) -> Result<Schema> {
     if !path.exists() {
         return Err(Error::Snapshot {
             path: path.display().to_string(),
-            reason: "no such file (a database is given as a URL, e.g. sqlite://path/to.db)"
-                .into(),
+            reason: "no such file (a database is given as a URL, e.g. sqlite://path/to.db)".into(),
         });
     }
     snapshot::read(path)
@@ -314,22 +313,7 @@ impl DdlApplier {
 
     /// Fails unless the target holds no table, view or trigger.
     pub fn check_empty(&self) -> Result<()> {
-        let existing = self
-            .dialect
-            .reflect(&self.url, &ReflectOptions::default())?
-            .schema;
-        let first = existing
-            .tables
-            .first()
-            .map(|t| format!("table {}", t.name))
-            .or_else(|| existing.views.first().map(|v| format!("view {}", v.name)))
-            .or_else(|| {
-                existing
-                    .triggers
-                    .first()
-                    .map(|t| format!("trigger {}", t.name))
-            });
-        match first {
+        match self.dialect.first_object(&self.url)? {
             Some(object) => Err(Error::TargetNotEmpty {
                 url: self.url.to_string(),
                 object,

@@ -87,7 +87,6 @@ pub struct ReflectOptions {
 
 /// What an apply did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct ApplyReport {
     /// Statements executed.
     pub statements: usize,
@@ -114,6 +113,16 @@ pub trait Dialect: Send + Sync {
     fn render(&self, schema: &Schema, plan: &Plan) -> Result<Vec<Statement>>;
     /// Executes statements against `url`, all or nothing where the dialect allows it.
     fn apply(&self, url: &DbUrl, statements: &[Statement]) -> Result<ApplyReport>;
+
+    /// Some object that `url` already holds (`table "t"`), or `None` when it is empty.
+    /// The default reflects the target; dialects whose targets may not exist yet
+    /// (a SQLite file) override it.
+    fn first_object(&self, url: &DbUrl) -> Result<Option<String>> {
+        Ok(self
+            .reflect(url, &ReflectOptions::default())?
+            .schema
+            .first_object())
+    }
 }
 
 /// A compile-time registration, submitted by each dialect crate with `inventory::submit!`.

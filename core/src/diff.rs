@@ -36,7 +36,7 @@ pub fn diff(a: &Schema, b: &Schema) -> Vec<Difference> {
         &b.tables,
         |t| t.name.to_string(),
         &mut out,
-        |x, y, out| diff_table(x, y, out),
+        diff_table,
     );
     keyed(
         |k| format!("view {k}"),
@@ -96,14 +96,28 @@ fn diff_table(a: &Table, b: &Table, out: &mut Vec<Difference>) {
         out,
     );
     field(&object, "checks", &a.checks, &b.checks, out);
-    field(&object, "foreign keys", &a.foreign_keys, &b.foreign_keys, out);
+    field(
+        &object,
+        "foreign keys",
+        &a.foreign_keys,
+        &b.foreign_keys,
+        out,
+    );
     keyed(
         |k| format!("index {k} of {object}"),
         &a.indexes,
         &b.indexes,
         |i| quoted(&i.name),
         out,
-        |x, y, out| field(&format!("index {} of {object}", quoted(&x.name)), "definition", x, y, out),
+        |x, y, out| {
+            field(
+                &format!("index {} of {object}", quoted(&x.name)),
+                "definition",
+                x,
+                y,
+                out,
+            )
+        },
     );
     field(&object, "options", &a.options, &b.options, out);
     field(&object, "comment", &a.comment, &b.comment, out);
@@ -117,7 +131,13 @@ fn diff_column(table: &QualifiedName, a: &Column, b: &Column, out: &mut Vec<Diff
             detail: format!("type {} vs {}", a.data_type.raw, b.data_type.raw),
         });
     } else {
-        field(&object, "type kind", &a.data_type.kind, &b.data_type.kind, out);
+        field(
+            &object,
+            "type kind",
+            &a.data_type.kind,
+            &b.data_type.kind,
+            out,
+        );
     }
     let null = |n: bool| if n { "NULL" } else { "NOT NULL" };
     if a.nullable != b.nullable {
@@ -202,8 +222,16 @@ fn order(
             object: what.to_owned(),
             detail: format!(
                 "order {} vs {}",
-                common_a.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
-                common_b.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                common_a
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                common_b
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         });
     }

@@ -160,7 +160,11 @@ fn describe_violations(v: &[FkViolation]) -> String {
     let parts: Vec<String> = v
         .iter()
         .map(|v| {
-            let noun = if v.rows == 1 { "orphan row" } else { "orphan rows" };
+            let noun = if v.rows == 1 {
+                "orphan row"
+            } else {
+                "orphan rows"
+            };
             if v.samples.is_empty() {
                 format!("foreign key {} has {} {}", v.foreign_key, v.rows, noun)
             } else {

@@ -53,6 +53,15 @@ impl Schema {
     pub fn table(&self, name: &QualifiedName) -> Option<&Table> {
         self.tables.iter().find(|t| &t.name == name)
     }
+
+    /// Some object of the schema, described (`table "t"`), or `None` when it is empty.
+    pub fn first_object(&self) -> Option<String> {
+        self.tables
+            .first()
+            .map(|t| format!("table {}", t.name))
+            .or_else(|| self.views.first().map(|v| format!("view {}", v.name)))
+            .or_else(|| self.triggers.first().map(|t| format!("trigger {}", t.name)))
+    }
 }
 
 /// A possibly schema-qualified object name (`schema.name`). SQLite leaves `schema` empty.

@@ -6,8 +6,8 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
-pub mod diff;
 pub mod dialect;
+pub mod diff;
 pub mod error;
 pub mod ir;
 pub mod plan;

@@ -46,7 +46,9 @@ impl std::str::FromStr for Phase {
             "pre" => Ok(Phase::Pre),
             "base" => Ok(Phase::Base),
             "seal" => Ok(Phase::Seal),
-            other => Err(format!("unknown phase `{other}` (expected pre, base or seal)")),
+            other => Err(format!(
+                "unknown phase `{other}` (expected pre, base or seal)"
+            )),
         }
     }
 }
@@ -227,7 +229,10 @@ fn columns_label(columns: &[String]) -> String {
 pub fn table_objects(table: &Table) -> TableObjects {
     let t = &table.name;
     let primary_key = table.primary_key.as_ref().map(|pk| {
-        let name = pk.name.clone().unwrap_or_else(|| columns_label(&pk.columns));
+        let name = pk
+            .name
+            .clone()
+            .unwrap_or_else(|| columns_label(&pk.columns));
         ObjectId::owned(ObjectKind::PrimaryKey, t, name, 0)
     });
     let uniques = table
@@ -257,11 +262,8 @@ pub fn table_objects(table: &Table) -> TableObjects {
         .enumerate()
         .map(|(i, fk)| {
             let name = fk.name.clone().unwrap_or_else(|| {
-                let mut label = format!(
-                    "{} -> {}",
-                    columns_label(&fk.columns),
-                    fk.referenced_table
-                );
+                let mut label =
+                    format!("{} -> {}", columns_label(&fk.columns), fk.referenced_table);
                 if !fk.referenced_columns.is_empty() {
                     label.push_str(&columns_label(&fk.referenced_columns));
                 }
@@ -383,7 +385,12 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
                 if parent.name != table.name {
                     deps.push(parent_ids.table.clone());
                 }
-                deps.extend(referenced_key(parent, parent_ids, &fk.referenced_columns, defer_pk));
+                deps.extend(referenced_key(
+                    parent,
+                    parent_ids,
+                    &fk.referenced_columns,
+                    defer_pk,
+                ));
             }
             push(Phase::Seal, id, deps);
         }

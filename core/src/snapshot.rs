@@ -23,11 +23,9 @@ pub fn from_json(text: &str, origin: &str) -> Result<Schema> {
         serde_json::from_str(text).map_err(|e| err(format!("not a JSON snapshot ({e})")))?;
     match value.get("format_version").and_then(|v| v.as_u64()) {
         Some(v) if v == u64::from(FORMAT_VERSION) => {}
-        Some(v) => {
-            return Err(err(format!(
-                "format_version {v} is not supported; this build reads format_version {FORMAT_VERSION}"
-            )))
-        }
+        Some(v) => return Err(err(format!(
+            "format_version {v} is not supported; this build reads format_version {FORMAT_VERSION}"
+        ))),
         None => return Err(err("no format_version field: not a schema snapshot".into())),
     }
     serde_json::from_value(value).map_err(|e| err(format!("invalid snapshot: {e}")))
@@ -69,7 +67,9 @@ mod tests {
             "snapshot s.json: format_version 2 is not supported; this build reads format_version 1"
         );
         assert_eq!(
-            from_json("{\"tables\": []}", "s.json").unwrap_err().to_string(),
+            from_json("{\"tables\": []}", "s.json")
+                .unwrap_err()
+                .to_string(),
             "snapshot s.json: no format_version field: not a schema snapshot"
         );
     }

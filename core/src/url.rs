@@ -116,7 +116,10 @@ mod tests {
             redact("mysql://h/db?user=a&password=hunter2&ssl=1"),
             "mysql://h/db?user=a&password=***&ssl=1"
         );
-        assert_eq!(redact("host=h PASSWORD=x dbname=d"), "host=h PASSWORD=*** dbname=d");
+        assert_eq!(
+            redact("host=h PASSWORD=x dbname=d"),
+            "host=h PASSWORD=*** dbname=d"
+        );
     }
 
     #[test]

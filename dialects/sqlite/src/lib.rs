@@ -1,1 +1,191 @@
+//! SQLite dialect of Schema Replicator: set-based reflection through the `pragma_*`
+//! table-valued functions plus a parser for what only `sqlite_schema.sql` holds,
+//! rendering with table rebuilds for the seal, and transactional apply.
+//!
+//! URLs: `sqlite://relative/path.db`, `sqlite:///absolute/path.db`, `sqlite::memory:`.
 
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use diesel::connection::{Instrumentation, InstrumentationEvent};
+use diesel::{Connection, SqliteConnection};
+use schema_replicator_core::{
+    ApplyReport, Capabilities, DbUrl, Dialect, DialectRegistration, Error, Plan, ReflectOptions,
+    Reflection, Result, Schema, Statement,
+};
+
+mod apply;
+pub mod parse;
+mod reflect;
+mod render;
+
+/// The dialect's name, as stored in snapshots.
+pub const DIALECT: &str = "sqlite";
+
+/// The SQLite dialect.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SqliteDialect;
+
+schema_replicator_core::inventory::submit! {
+    DialectRegistration { create: || Box::new(SqliteDialect) }
+}
+
+/// Quotes an identifier for SQLite: double quotes, embedded ones doubled. The one
+/// place this dialect quotes names.
+pub fn quote_ident(ident: &str) -> String {
+    format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
+/// Quotes a string literal for SQLite: single quotes, embedded ones doubled.
+pub fn quote_literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+/// Where a `sqlite:` URL points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// `sqlite::memory:`.
+    Memory,
+    /// A database file.
+    File(PathBuf),
+}
+
+/// Interprets `sqlite://relative/path`, `sqlite:///absolute/path`, `sqlite:path` and
+/// `sqlite::memory:`.
+pub fn location(url: &DbUrl) -> Result<Location> {
+    let rest = url.rest();
+    if rest == ":memory:" || rest == "//:memory:" {
+        return Ok(Location::Memory);
+    }
+    let path = rest.strip_prefix("//").unwrap_or(rest);
+    if path.is_empty() {
+        return Err(Error::InvalidUrl {
+            input: url.to_string(),
+            reason: "it names no file (expected sqlite://path/to.db)".into(),
+        });
+    }
+    Ok(Location::File(PathBuf::from(path)))
+}
+
+/// Counts the queries a connection runs.
+fn count_queries(conn: &mut SqliteConnection) -> Arc<AtomicU64> {
+    let counter = Arc::new(AtomicU64::new(0));
+    let seen = counter.clone();
+    let instrumentation = move |event: InstrumentationEvent<'_>| {
+        if let InstrumentationEvent::StartQuery { .. } = event {
+            seen.fetch_add(1, Ordering::Relaxed);
+        }
+    };
+    conn.set_instrumentation(Box::new(instrumentation) as Box<dyn Instrumentation>);
+    counter
+}
+
+/// Opens a connection. With `must_exist`, a missing file is an error rather than a
+/// new empty database.
+pub fn connect(url: &DbUrl, must_exist: bool) -> Result<SqliteConnection> {
+    let fail = |reason: String| Error::Connect {
+        url: url.to_string(),
+        reason,
+    };
+    let target = match location(url)? {
+        Location::Memory => ":memory:".to_owned(),
+        Location::File(path) => {
+            if must_exist && !path.is_file() {
+                return Err(fail(if path.exists() {
+                    "not a file".into()
+                } else {
+                    "no such file".into()
+                }));
+            }
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                if !parent.is_dir() {
+                    return Err(fail(format!("no such directory: {}", parent.display())));
+                }
+            }
+            path.to_str()
+                .ok_or_else(|| fail("the path is not valid UTF-8".into()))?
+                .to_owned()
+        }
+    };
+    let mut conn = SqliteConnection::establish(&target).map_err(|e| fail(e.to_string()))?;
+    // A file that is not a database opens fine; the first read tells.
+    use diesel::connection::SimpleConnection;
+    conn.batch_execute("PRAGMA schema_version")
+        .map_err(|e| fail(e.to_string()))?;
+    Ok(conn)
+}
+
+impl Dialect for SqliteDialect {
+    fn name(&self) -> &str {
+        DIALECT
+    }
+
+    fn url_schemes(&self) -> Vec<String> {
+        vec!["sqlite".into()]
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::new(true, false, false)
+    }
+
+    fn quote_ident(&self, ident: &str) -> String {
+        quote_ident(ident)
+    }
+
+    fn reflect(&self, url: &DbUrl, _options: &ReflectOptions) -> Result<Reflection> {
+        let mut conn = connect(url, true)?;
+        let counter = count_queries(&mut conn);
+        let schema = reflect::reflect(&mut conn)?;
+        Ok(Reflection {
+            schema,
+            queries: counter.load(Ordering::Relaxed),
+        })
+    }
+
+    fn render(&self, schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
+        render::render(schema, plan)
+    }
+
+    fn apply(&self, url: &DbUrl, statements: &[Statement]) -> Result<ApplyReport> {
+        let mut conn = connect(url, false)?;
+        apply::apply(&mut conn, statements)
+    }
+
+    fn first_object(&self, url: &DbUrl) -> Result<Option<String>> {
+        if let Location::File(path) = location(url)? {
+            if !path.exists() {
+                return Ok(None);
+            }
+        }
+        let mut conn = connect(url, true)?;
+        Ok(reflect::reflect(&mut conn)?.first_object())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_doubles_the_quote_character() {
+        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote_literal("it's"), "'it''s'");
+    }
+
+    #[test]
+    fn urls_map_to_locations() {
+        let loc = |s: &str| location(&DbUrl::parse(s).unwrap()).unwrap();
+        assert_eq!(loc("sqlite://a/b.db"), Location::File("a/b.db".into()));
+        assert_eq!(
+            loc("sqlite:///tmp/b.db"),
+            Location::File("/tmp/b.db".into())
+        );
+        assert_eq!(loc("sqlite::memory:"), Location::Memory);
+        let err = location(&DbUrl::parse("sqlite://").unwrap()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`sqlite://` is not a database URL: it names no file (expected sqlite://path/to.db)"
+        );
+    }
+}

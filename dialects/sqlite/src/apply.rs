@@ -1,0 +1,189 @@
+//! Transactional apply: every batch runs in one transaction with foreign key
+//! enforcement off (as SQLite's table-rebuild procedure requires), then
+//! `foreign_key_check` decides between COMMIT and ROLLBACK.
+
+use diesel::connection::SimpleConnection;
+use diesel::sql_types::{BigInt, Text};
+use diesel::{QueryableByName, RunQueryDsl, SqliteConnection};
+use schema_replicator_core::plan::table_objects;
+use schema_replicator_core::{ApplyReport, Error, FkViolation, Result, Statement, Table};
+
+use crate::quote_ident;
+
+#[derive(QueryableByName)]
+struct ViolationRow {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = BigInt)]
+    fkid: i64,
+    #[diesel(sql_type = BigInt)]
+    violations: i64,
+}
+
+#[derive(QueryableByName)]
+struct SampleRow {
+    #[diesel(sql_type = Text)]
+    sample: String,
+}
+
+/// Samples of orphan keys reported per foreign key.
+const SAMPLES: usize = 5;
+
+fn describe(statement: &Statement) -> String {
+    statement
+        .objects
+        .iter()
+        .map(|o| o.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(crate) fn apply(conn: &mut SqliteConnection, statements: &[Statement]) -> Result<ApplyReport> {
+    let internal = |reason: String| Error::Apply {
+        object: "the transaction".into(),
+        reason,
+        outcome: "nothing was applied".into(),
+    };
+    conn.batch_execute("PRAGMA foreign_keys = OFF; BEGIN IMMEDIATE")
+        .map_err(|e| internal(e.to_string()))?;
+    let result = run(conn, statements);
+    match result {
+        Ok(()) => {
+            conn.batch_execute("COMMIT")
+                .map_err(|e| internal(e.to_string()))?;
+            Ok(ApplyReport {
+                statements: statements.len(),
+                transactional: true,
+            })
+        }
+        Err(e) => {
+            // The error names what failed; a failed rollback would only hide it.
+            let _ = conn.batch_execute("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+fn run(conn: &mut SqliteConnection, statements: &[Statement]) -> Result<()> {
+    for statement in statements {
+        conn.batch_execute(&statement.sql)
+            .map_err(|e| Error::Apply {
+                object: describe(statement),
+                reason: e.to_string(),
+                outcome: "nothing was applied (rolled back)".into(),
+            })?;
+    }
+    let violations = foreign_key_violations(conn)?;
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::ForeignKeyViolations(violations))
+    }
+}
+
+/// Every foreign key that has orphan rows, with the count and a few sample keys.
+pub(crate) fn foreign_key_violations(conn: &mut SqliteConnection) -> Result<Vec<FkViolation>> {
+    let check_error = |e: diesel::result::Error| Error::Apply {
+        object: "foreign key check".into(),
+        reason: e.to_string(),
+        outcome: "nothing was applied (rolled back)".into(),
+    };
+    let rows: Vec<ViolationRow> = diesel::sql_query(
+        "SELECT \"table\" AS table_name, fkid, count(*) AS violations \
+         FROM pragma_foreign_key_check GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+    .load(conn)
+    .map_err(check_error)?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let schema = crate::reflect::reflect(conn)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let table = schema.tables.iter().find(|t| t.name.name == row.table_name);
+        let (label, samples) = match table {
+            Some(table) => {
+                // pragma ids count down from the last declared foreign key.
+                let n = table.foreign_keys.len() as i64;
+                let index = usize::try_from(n - 1 - row.fkid).unwrap_or(0);
+                let label = table_objects(table)
+                    .foreign_keys
+                    .get(index)
+                    .map(|id| id.to_string())
+                    .unwrap_or_else(|| format!("#{} of table {}", row.fkid, table.name));
+                // Samples are a courtesy: a parent table that does not exist makes the
+                // sample query fail, and the count alone still tells the story.
+                let samples =
+                    sample_orphans(conn, &schema.tables, table, index).unwrap_or_default();
+                (label, samples)
+            }
+            None => (
+                format!("#{} of table \"{}\"", row.fkid, row.table_name),
+                Vec::new(),
+            ),
+        };
+        out.push(FkViolation {
+            foreign_key: label,
+            rows: u64::try_from(row.violations).unwrap_or(0),
+            samples,
+        });
+    }
+    Ok(out)
+}
+
+/// Up to [`SAMPLES`] distinct orphan key values of one foreign key, as SQL literals.
+fn sample_orphans(
+    conn: &mut SqliteConnection,
+    tables: &[Table],
+    table: &Table,
+    index: usize,
+) -> diesel::QueryResult<Vec<String>> {
+    let Some(fk) = table.foreign_keys.get(index) else {
+        return Ok(Vec::new());
+    };
+    let referenced = if fk.referenced_columns.is_empty() {
+        tables
+            .iter()
+            .find(|t| t.name == fk.referenced_table)
+            .and_then(|t| t.primary_key.as_ref())
+            .map(|pk| pk.columns.clone())
+            .unwrap_or_default()
+    } else {
+        fk.referenced_columns.clone()
+    };
+    if referenced.len() != fk.columns.len() {
+        return Ok(Vec::new());
+    }
+    let child = |c: &String| format!("c.{}", quote_ident(c));
+    let shown: Vec<String> = fk
+        .columns
+        .iter()
+        .map(|c| format!("quote({})", child(c)))
+        .collect();
+    let shown = if shown.len() == 1 {
+        shown[0].clone()
+    } else {
+        format!("'(' || {} || ')'", shown.join(" || ', ' || "))
+    };
+    let not_null: Vec<String> = fk
+        .columns
+        .iter()
+        .map(|c| format!("{} IS NOT NULL", child(c)))
+        .collect();
+    let matches: Vec<String> = fk
+        .columns
+        .iter()
+        .zip(&referenced)
+        .map(|(c, r)| format!("p.{} = {}", quote_ident(r), child(c)))
+        .collect();
+    let sql = format!(
+        "SELECT DISTINCT {shown} AS sample FROM {} AS c WHERE {} AND NOT EXISTS \
+         (SELECT 1 FROM {} AS p WHERE {}) LIMIT {SAMPLES}",
+        quote_ident(&table.name.name),
+        not_null.join(" AND "),
+        quote_ident(&fk.referenced_table.name),
+        matches.join(" AND ")
+    );
+    let rows: Vec<SampleRow> = diesel::sql_query(sql).load(conn)?;
+    Ok(rows.into_iter().map(|r| r.sample).collect())
+}

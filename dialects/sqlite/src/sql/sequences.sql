@@ -1,0 +1,2 @@
+-- AUTOINCREMENT counters.
+SELECT name, seq FROM main.sqlite_sequence

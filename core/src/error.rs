@@ -148,7 +148,7 @@ pub enum Error {
 /// Orphan rows found for one foreign key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FkViolation {
-    /// The foreign key, described (`"Track"("AlbumId") -> "Album"`).
+    /// The foreign key, described (`foreign key ("AlbumId") -> "Album" on table "Track"`).
     pub foreign_key: String,
     /// How many rows of the child table have no parent.
     pub rows: u64,
@@ -166,10 +166,10 @@ fn describe_violations(v: &[FkViolation]) -> String {
                 "orphan rows"
             };
             if v.samples.is_empty() {
-                format!("foreign key {} has {} {}", v.foreign_key, v.rows, noun)
+                format!("{} has {} {}", v.foreign_key, v.rows, noun)
             } else {
                 format!(
-                    "foreign key {} has {} {} (e.g. {})",
+                    "{} has {} {} (e.g. {})",
                     v.foreign_key,
                     v.rows,
                     noun,

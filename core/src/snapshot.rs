@@ -23,9 +23,11 @@ pub fn from_json(text: &str, origin: &str) -> Result<Schema> {
         serde_json::from_str(text).map_err(|e| err(format!("not a JSON snapshot ({e})")))?;
     match value.get("format_version").and_then(|v| v.as_u64()) {
         Some(v) if v == u64::from(FORMAT_VERSION) => {}
-        Some(v) => return Err(err(format!(
+        Some(v) => {
+            return Err(err(format!(
             "format_version {v} is not supported; this build reads format_version {FORMAT_VERSION}"
-        ))),
+        )))
+        }
         None => return Err(err("no format_version field: not a schema snapshot".into())),
     }
     serde_json::from_value(value).map_err(|e| err(format!("invalid snapshot: {e}")))

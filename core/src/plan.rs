@@ -453,3 +453,168 @@ fn referenced_key(
 fn same_set(a: &[String], b: &[String]) -> bool {
     a.len() == b.len() && a.iter().all(|x| b.contains(x))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{
+        CheckConstraint, Column, Deferrable, ForeignKey, Index, IndexKey, IndexTarget, MatchType,
+        PrimaryKey, ReferentialAction, Trigger, UniqueConstraint, View,
+    };
+    use crate::types::DataType;
+    use proptest::prelude::*;
+
+    fn column(name: &str) -> Column {
+        Column {
+            name: name.into(),
+            data_type: DataType::from_raw("INTEGER"),
+            nullable: true,
+            default: None,
+            collation: None,
+            generated: None,
+            identity: None,
+            comment: None,
+        }
+    }
+
+    /// Tables with keys, checks, indexes, counters and foreign keys to any table
+    /// (cycles and self-references included), plus views and triggers.
+    fn schema_strategy() -> impl Strategy<Value = Schema> {
+        proptest::collection::vec(
+            (
+                any::<bool>(),
+                any::<bool>(),
+                0usize..3,
+                0usize..3,
+                proptest::collection::vec((0usize..6, any::<bool>()), 0..3),
+                any::<bool>(),
+            ),
+            1..6,
+        )
+        .prop_map(|tables| {
+            let n = tables.len();
+            let mut schema = Schema::new("test");
+            for (i, (pk, unique, checks, indexes, fks, counter)) in tables.iter().enumerate() {
+                let mut id = column("id");
+                if *counter {
+                    id.identity = Some(Identity::AutoIncrement {
+                        last_value: Some(7),
+                    });
+                }
+                schema.tables.push(Table {
+                    name: QualifiedName::bare(format!("t{i}")),
+                    columns: vec![id, column("k")],
+                    primary_key: pk.then(|| PrimaryKey {
+                        name: None,
+                        columns: vec!["id".into()],
+                    }),
+                    unique_constraints: if *unique {
+                        vec![UniqueConstraint {
+                            name: None,
+                            columns: vec!["k".into()],
+                        }]
+                    } else {
+                        vec![]
+                    },
+                    checks: (0..*checks)
+                        .map(|c| CheckConstraint {
+                            name: Some(format!("c{c}")),
+                            expr: Expr::raw("test", "k > 0"),
+                        })
+                        .collect(),
+                    foreign_keys: fks
+                        .iter()
+                        .map(|(target, to_unique)| ForeignKey {
+                            name: None,
+                            columns: vec!["k".into()],
+                            referenced_table: QualifiedName::bare(format!("t{}", target % n)),
+                            referenced_columns: vec![if *to_unique { "k" } else { "id" }.into()],
+                            on_delete: ReferentialAction::NoAction,
+                            on_update: ReferentialAction::NoAction,
+                            match_type: MatchType::Simple,
+                            deferrable: Deferrable::NotDeferrable,
+                        })
+                        .collect(),
+                    indexes: (0..*indexes)
+                        .map(|x| Index {
+                            name: format!("i{i}_{x}"),
+                            unique: false,
+                            keys: vec![IndexKey {
+                                target: IndexTarget::Column("k".into()),
+                                collation: None,
+                                order: None,
+                            }],
+                            predicate: None,
+                        })
+                        .collect(),
+                    options: vec![],
+                    comment: None,
+                });
+                schema.views.push(View {
+                    name: QualifiedName::bare(format!("v{i}")),
+                    columns: vec![],
+                    query: Expr::raw("test", "SELECT 1"),
+                });
+                schema.triggers.push(Trigger {
+                    name: QualifiedName::bare(format!("tr{i}")),
+                    table: QualifiedName::bare(format!("t{i}")),
+                    definition: Expr::raw("test", "CREATE TRIGGER ..."),
+                });
+            }
+            schema
+        })
+    }
+
+    fn object_count(schema: &Schema) -> usize {
+        schema
+            .tables
+            .iter()
+            .map(|t| {
+                let o = table_objects(t);
+                1 + usize::from(o.primary_key.is_some())
+                    + o.uniques.len()
+                    + o.checks.len()
+                    + o.foreign_keys.len()
+                    + o.indexes.len()
+                    + o.counters.len()
+            })
+            .sum::<usize>()
+            + schema.views.len()
+            + schema.triggers.len()
+    }
+
+    proptest! {
+        #[test]
+        fn plans_keep_their_invariants(
+            schema in schema_strategy(),
+            defer in any::<bool>(),
+            can_defer in any::<bool>(),
+        ) {
+            let caps = Capabilities::new(true, true, can_defer);
+            let plan = plan(&schema, &caps, &Policy::default().with_defer_primary_keys(defer));
+            // Every object exactly once.
+            let mut seen = std::collections::BTreeSet::new();
+            for step in &plan.steps {
+                prop_assert!(seen.insert(step.object.clone()), "twice: {}", step.object);
+            }
+            let deferred_pks = if defer && can_defer {
+                0
+            } else {
+                schema.tables.iter().filter(|t| t.primary_key.is_some()).count()
+            };
+            prop_assert_eq!(seen.len() + deferred_pks, object_count(&schema));
+            prop_assert_eq!(plan.warnings.len(), usize::from(defer && !can_defer));
+            // Base holds tables only: no foreign key, constraint, index, view or trigger.
+            for step in plan.phase(Phase::Base) {
+                prop_assert_eq!(step.object.kind, ObjectKind::Table);
+            }
+            // Nothing depends on what comes later.
+            for (i, step) in plan.steps.iter().enumerate() {
+                for dep in &step.depends_on {
+                    let at = plan.steps.iter().position(|s| &s.object == dep);
+                    prop_assert!(at.is_some_and(|at| at < i), "{} before {}", dep, step.object);
+                }
+            }
+        }
+    }
+}

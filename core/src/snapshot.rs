@@ -19,8 +19,11 @@ pub fn from_json(text: &str, origin: &str) -> Result<Schema> {
         path: origin.to_owned(),
         reason,
     };
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| err(format!("not a JSON snapshot ({e})")))?;
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        err(format!(
+            "not a JSON snapshot ({e}); a database is given as a URL, e.g. sqlite://{origin}"
+        ))
+    })?;
     match value.get("format_version").and_then(|v| v.as_u64()) {
         Some(v) if v == u64::from(FORMAT_VERSION) => {}
         Some(v) => {
@@ -41,7 +44,10 @@ pub fn read(path: &Path) -> Result<Schema> {
     })?;
     let text = String::from_utf8(text).map_err(|_| Error::Snapshot {
         path: path.display().to_string(),
-        reason: "not a JSON snapshot (the file is not UTF-8 text)".into(),
+        reason: format!(
+            "not a JSON snapshot; a database is given as a URL, e.g. sqlite://{}",
+            path.display()
+        ),
     })?;
     from_json(&text, &path.display().to_string())
 }

@@ -202,12 +202,28 @@ fn seal_with_duplicates_names_the_unique_constraint() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("UNIQUE constraint failed: _sr_new_select.group; nothing was applied"),
+        err.contains("UNIQUE constraint failed: select.group; nothing was applied"),
         "{err}"
     );
     assert!(
         err.starts_with("unique constraint (\"group\") on table \"select\""),
         "{err}"
+    );
+}
+
+#[test]
+fn an_in_memory_target_is_refused() {
+    let err = schema_replicator::clone_schema(
+        &url(&kitchen_sink()),
+        "sqlite::memory:",
+        &Registry::builtin().unwrap(),
+        &Policy::default(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot connect to sqlite::memory:: an in-memory database cannot be a target: it \
+         vanishes when the connection closes, before the next phase"
     );
 }
 
@@ -270,8 +286,7 @@ fn unknown_scheme_and_missing_dialect_are_reported() {
         .unwrap();
     assert_eq!(
         err.to_string(),
-        "postgres://app:***@localhost/app: the postgres dialect is not in this build; enable \
-         the `postgres` feature of schema-replicator or load a plugin that provides it with --plugin"
+        "unknown URL scheme `postgres:` in postgres://app:***@localhost/app; this build knows sqlite:"
     );
 }
 
@@ -358,9 +373,9 @@ fn unsupported_clauses_and_virtual_tables_are_listed_not_dropped_silently() {
     assert_eq!(
         odd.warnings(),
         vec![
-            "clause \"t\" is not replicated: `ON CONFLICT REPLACE` in table \"t\" is not replicated".to_owned(),
-            "clause \"t\" is not replicated: `ON CONFLICT IGNORE` in table \"t\" is not replicated".to_owned(),
-            "virtual table \"docs\" is not replicated: virtual tables and their shadow tables are \
+            "table \"t\": its `ON CONFLICT REPLACE` clause is not replicated".to_owned(),
+            "table \"t\": its `ON CONFLICT IGNORE` clause is not replicated".to_owned(),
+            "virtual table \"docs\": not replicated: virtual tables and their shadow tables are \
              created by their module; recreate them after the clone"
                 .to_owned(),
         ]

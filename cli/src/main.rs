@@ -191,6 +191,9 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
         Command::Diff { a, b } => {
             let left = DdlExtractor::open(&a, &registry, &Policy::default())?;
             let right = DdlExtractor::open(&b, &registry, &Policy::default())?;
+            // What neither side can replicate is invisible to the diff: say so.
+            warn(&left.warnings());
+            warn(&right.warnings());
             let differences = diff(left.schema(), right.schema());
             if differences.is_empty() {
                 eprintln!("no differences");

@@ -31,7 +31,7 @@ pub enum Error {
     /// The scheme belongs to a dialect that was not compiled into this build.
     #[error(
         "{url}: the {dialect} dialect is not in this build; enable the `{feature}` feature of \
-         schema-replicator or load a plugin that provides it with --plugin"
+         schema-replicator"
     )]
     DialectNotCompiled {
         /// The URL, redacted.

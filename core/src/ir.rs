@@ -426,7 +426,7 @@ pub struct Skipped {
     pub kind: String,
     /// Its name.
     pub name: String,
-    /// Why it is not replicated.
+    /// What is not replicated and why, as a sentence (`not replicated: ...`).
     pub reason: String,
 }
 
@@ -434,7 +434,7 @@ impl std::fmt::Display for Skipped {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} \"{}\" is not replicated: {}",
+            "{} \"{}\": {}",
             self.kind,
             self.name.replace('"', "\"\""),
             self.reason

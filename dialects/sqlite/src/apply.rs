@@ -9,6 +9,7 @@ use schema_replicator_core::plan::table_objects;
 use schema_replicator_core::{ApplyReport, Error, FkViolation, Result, Statement, Table};
 
 use crate::quote_ident;
+use crate::render::REBUILD_PREFIX;
 
 #[derive(QueryableByName)]
 struct ViolationRow {
@@ -69,7 +70,8 @@ fn run(conn: &mut SqliteConnection, statements: &[Statement]) -> Result<()> {
         conn.batch_execute(&statement.sql)
             .map_err(|e| Error::Apply {
                 object: describe(statement),
-                reason: e.to_string(),
+                // SQLite names the table being rebuilt by its temporary name.
+                reason: e.to_string().replace(REBUILD_PREFIX, ""),
                 outcome: "nothing was applied (rolled back)".into(),
             })?;
     }

@@ -148,6 +148,14 @@ impl Dialect for SqliteDialect {
     }
 
     fn apply(&self, url: &DbUrl, statements: &[Statement]) -> Result<ApplyReport> {
+        if location(url)? == Location::Memory {
+            return Err(Error::Connect {
+                url: url.to_string(),
+                reason: "an in-memory database cannot be a target: it vanishes when the \
+                         connection closes, before the next phase"
+                    .into(),
+            });
+        }
         let mut conn = connect(url, false)?;
         apply::apply(&mut conn, statements)
     }

@@ -163,7 +163,7 @@ pub(crate) fn reflect(conn: &mut SqliteConnection) -> Result<Schema> {
                     schema.skipped.push(Skipped {
                         kind: "virtual table".into(),
                         name: object.name.clone(),
-                        reason: "virtual tables and their shadow tables are created by their module; recreate them after the clone".into(),
+                        reason: "not replicated: virtual tables and their shadow tables are created by their module; recreate them after the clone".into(),
                     });
                     continue;
                 }
@@ -217,7 +217,7 @@ pub(crate) fn reflect(conn: &mut SqliteConnection) -> Result<Schema> {
             other => schema.skipped.push(Skipped {
                 kind: other.to_owned(),
                 name: object.name.clone(),
-                reason: "unknown kind of schema object".into(),
+                reason: "not replicated: unknown kind of schema object".into(),
             }),
         }
     }
@@ -285,9 +285,9 @@ fn build_table(
     }
     for clause in &parsed.unsupported {
         skipped.push(Skipped {
-            kind: "clause".into(),
+            kind: "table".into(),
             name: object.name.clone(),
-            reason: format!("`{clause}` in table {name} is not replicated"),
+            reason: format!("its `{clause}` clause is not replicated"),
         });
     }
     let mut table = Table {

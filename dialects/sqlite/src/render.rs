@@ -16,6 +16,9 @@ use schema_replicator_core::{
 
 use crate::{quote_ident, quote_literal, DIALECT};
 
+/// Prefix of the temporary name a table is rebuilt under during the seal.
+pub(crate) const REBUILD_PREFIX: &str = "_sr_new_";
+
 /// Renders `plan`: `base` tables, then `seal` rebuilds followed by the other seal steps.
 pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
     let mut out = Vec::new();
@@ -286,7 +289,7 @@ fn rebuild(table: &Table, taken: &BTreeSet<String>) -> Result<Vec<Statement>> {
     objects.extend(ids.uniques.iter().cloned());
     objects.extend(ids.checks.iter().cloned());
     objects.extend(ids.foreign_keys.iter().cloned());
-    let mut temp = format!("_sr_new_{}", table.name.name);
+    let mut temp = format!("{REBUILD_PREFIX}{}", table.name.name);
     while taken.contains(&temp.to_lowercase()) {
         temp.insert(0, '_');
     }

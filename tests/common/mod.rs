@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use diesel::connection::SimpleConnection;
 use diesel::sql_types::{BigInt, Text};
 use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection};
-use schema_replicator::sqlite::quote_ident;
+use schema_replicator::sqlite::{quote_ident, rowid_name};
 use schema_replicator::{DdlExtractor, Identity, Table, TableOption};
 
 /// The repository root.
@@ -69,20 +69,6 @@ fn lines(conn: &mut SqliteConnection, sql: &str) -> Vec<String> {
     rows.into_iter().map(|r| r.line).collect()
 }
 
-/// The name under which a table's rowid can be copied, if it has one of its own.
-fn rowid_column(table: &Table) -> Option<&'static str> {
-    if table.has_option(&TableOption::WithoutRowid) {
-        return None;
-    }
-    let aliased = table.primary_key.as_ref().is_some_and(|pk| {
-        pk.columns.len() == 1
-            && table
-                .column(&pk.columns[0])
-                .is_some_and(|c| c.data_type.raw.eq_ignore_ascii_case("INTEGER"))
-    });
-    (!aliased).then_some("rowid")
-}
-
 /// Copies every row of `source` into the same tables of `target`, table by table in
 /// reverse order (children before parents), as a careless bulk loader would.
 pub fn load_data(source: &Path, target: &Path) {
@@ -104,7 +90,7 @@ pub fn load_data(source: &Path, target: &Path) {
             .filter(|c| c.generated.is_none())
             .map(|c| quote_ident(&c.name))
             .collect();
-        if let Some(rowid) = rowid_column(table) {
+        if let Some(rowid) = rowid_name(table) {
             columns.insert(0, rowid.to_owned());
         }
         let columns = columns.join(", ");

@@ -20,6 +20,8 @@ pub mod parse;
 mod reflect;
 mod render;
 
+pub use render::rowid_name;
+
 /// The dialect's name, as stored in snapshots.
 pub const DIALECT: &str = "sqlite";
 

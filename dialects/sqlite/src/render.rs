@@ -326,7 +326,7 @@ fn rebuild(table: &Table, taken: &BTreeSet<String>) -> Result<Vec<Statement>> {
 /// The name under which a rebuild copies the rowid, so row ids survive: `None` for a
 /// WITHOUT ROWID table, a table whose INTEGER PRIMARY KEY already is the rowid, or one
 /// whose columns shadow all three rowid names.
-fn rowid_name(table: &Table) -> Option<&'static str> {
+pub fn rowid_name(table: &Table) -> Option<&'static str> {
     if table.has_option(&TableOption::WithoutRowid) {
         return None;
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::dialect::{ApplyReport, Dialect, ReflectOptions, Registry, Statement};
 use crate::error::{Error, Result};
-use crate::ir::{Schema, Table};
+use crate::ir::{quoted, Schema, Table};
 use crate::plan::{plan, ObjectId, ObjectKind, Phase, Plan, Policy};
 use crate::snapshot;
 use crate::url::DbUrl;
@@ -177,7 +177,7 @@ impl DdlExtractor {
                 .map(|t| format!("; did you mean {}?", t.name))
                 .unwrap_or_default();
             Error::UnknownTable {
-                table: format!("\"{}\"", name.replace('"', "\"\"")),
+                table: quoted(name),
                 source_name: self.source_name.clone(),
                 hint,
             }

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::ir::{Column, QualifiedName, Schema, Table};
+use crate::ir::{quoted, Column, QualifiedName, Schema, Table};
 
 /// One difference between schema A (left) and schema B (right).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,10 +153,6 @@ fn diff_column(table: &QualifiedName, a: &Column, b: &Column, out: &mut Vec<Diff
     field(&object, "comment", &a.comment, &b.comment, out);
 }
 
-fn quoted(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
 fn json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|e| format!("<unprintable: {e}>"))
 }
@@ -244,16 +240,7 @@ mod tests {
     use crate::types::DataType;
 
     fn column(name: &str, raw: &str) -> Column {
-        Column {
-            name: name.into(),
-            data_type: DataType::from_raw(raw),
-            nullable: true,
-            default: None,
-            collation: None,
-            generated: None,
-            identity: None,
-            comment: None,
-        }
+        Column::new(name, DataType::from_raw(raw))
     }
 
     fn schema() -> Schema {

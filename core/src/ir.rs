@@ -84,14 +84,20 @@ impl QualifiedName {
     }
 }
 
+/// A name as messages show it: in double quotes, embedded double quotes doubled, so odd
+/// names stay unambiguous. This is for people; SQL is quoted by each dialect.
+pub fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
 impl std::fmt::Display for QualifiedName {
     /// Shown in messages as `"schema"."name"` with embedded double quotes doubled, so odd
     /// names stay unambiguous. This is for people; SQL is quoted by each dialect.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if let Some(schema) = &self.schema {
-            write!(f, "\"{}\".", schema.replace('"', "\"\""))?;
+            write!(f, "{}.", quoted(schema))?;
         }
-        write!(f, "\"{}\"", self.name.replace('"', "\"\""))
+        f.write_str(&quoted(&self.name))
     }
 }
 
@@ -161,6 +167,22 @@ pub struct Column {
     /// The column's comment, where the dialect has comments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+}
+
+impl Column {
+    /// A nullable column with no default, collation, generation, identity or comment.
+    pub fn new(name: impl Into<String>, data_type: DataType) -> Self {
+        Column {
+            name: name.into(),
+            data_type,
+            nullable: true,
+            default: None,
+            collation: None,
+            generated: None,
+            identity: None,
+            comment: None,
+        }
+    }
 }
 
 /// A generated column: `GENERATED ALWAYS AS (expr) STORED|VIRTUAL`.
@@ -432,12 +454,6 @@ pub struct Skipped {
 
 impl std::fmt::Display for Skipped {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} \"{}\": {}",
-            self.kind,
-            self.name.replace('"', "\"\""),
-            self.reason
-        )
+        write!(f, "{} {}: {}", self.kind, quoted(&self.name), self.reason)
     }
 }

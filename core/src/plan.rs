@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::dialect::Capabilities;
-use crate::ir::{Expr, Identity, QualifiedName, Schema, Table};
+use crate::ir::{quoted, Expr, Identity, QualifiedName, Schema, Table};
 
 /// The phases of a replication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -217,10 +217,7 @@ fn expr_label(expr: &Expr) -> String {
 }
 
 fn columns_label(columns: &[String]) -> String {
-    let quoted: Vec<String> = columns
-        .iter()
-        .map(|c| format!("\"{}\"", c.replace('"', "\"\"")))
-        .collect();
+    let quoted: Vec<String> = columns.iter().map(|c| quoted(c)).collect();
     format!("({})", quoted.join(", "))
 }
 
@@ -276,28 +273,14 @@ pub fn table_objects(table: &Table) -> TableObjects {
         .indexes
         .iter()
         .enumerate()
-        .map(|(i, ix)| {
-            ObjectId::owned(
-                ObjectKind::Index,
-                t,
-                format!("\"{}\"", ix.name.replace('"', "\"\"")),
-                i,
-            )
-        })
+        .map(|(i, ix)| ObjectId::owned(ObjectKind::Index, t, quoted(&ix.name), i))
         .collect();
     let counters = table
         .columns
         .iter()
         .filter(|c| matches!(c.identity, Some(Identity::AutoIncrement { .. })))
         .enumerate()
-        .map(|(i, c)| {
-            ObjectId::owned(
-                ObjectKind::Counter,
-                t,
-                format!("\"{}\"", c.name.replace('"', "\"\"")),
-                i,
-            )
-        })
+        .map(|(i, c)| ObjectId::owned(ObjectKind::Counter, t, quoted(&c.name), i))
         .collect();
     TableObjects {
         table: ObjectId::table(t),
@@ -465,16 +448,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn column(name: &str) -> Column {
-        Column {
-            name: name.into(),
-            data_type: DataType::from_raw("INTEGER"),
-            nullable: true,
-            default: None,
-            collation: None,
-            generated: None,
-            identity: None,
-            comment: None,
-        }
+        Column::new(name, DataType::from_raw("INTEGER"))
     }
 
     /// Tables with keys, checks, indexes, counters and foreign keys to any table

@@ -122,6 +122,7 @@ fn build(specs: &[TableSpec]) -> Schema {
             .iter()
             .enumerate()
             .map(|(c, col)| Column {
+                inherited: false,
                 name: name(&col.stem, "c", c),
                 data_type: DataType::from_raw(TYPES[col.type_index]),
                 nullable: col.nullable,
@@ -137,9 +138,12 @@ fn build(specs: &[TableSpec]) -> Schema {
         let first = columns[0].name.clone();
         let last = columns[columns.len() - 1].name.clone();
         let mut table = Table {
+            exclusions: Vec::new(),
             name: QualifiedName::bare(&table_name),
             columns,
             primary_key: spec.primary_key.then(|| PrimaryKey {
+                definition: None,
+                comment: None,
                 name: None,
                 columns: vec![first.clone()],
             }),
@@ -152,12 +156,16 @@ fn build(specs: &[TableSpec]) -> Schema {
         };
         if let Some(u) = &spec.unique {
             table.unique_constraints.push(UniqueConstraint {
+                definition: None,
+                comment: None,
                 name: Some(name(u, "u", t)),
                 columns: vec![last.clone()],
             });
         }
         if spec.check {
             table.checks.push(CheckConstraint {
+                definition: None,
+                comment: None,
                 name: None,
                 expr: Expr::raw(
                     "sqlite",
@@ -167,6 +175,8 @@ fn build(specs: &[TableSpec]) -> Schema {
         }
         if let Some((ix, desc)) = &spec.index {
             table.indexes.push(Index {
+                definition: None,
+                comment: None,
                 name: name(ix, "i", t),
                 unique: false,
                 keys: vec![IndexKey {
@@ -180,6 +190,8 @@ fn build(specs: &[TableSpec]) -> Schema {
         if spec.foreign_key && t > 0 && schema.tables[0].primary_key.is_some() {
             let parent = &schema.tables[0];
             table.foreign_keys.push(ForeignKey {
+                definition: None,
+                comment: None,
                 name: Some(name(&spec.stem, "fk", t)),
                 columns: vec![last.clone()],
                 referenced_table: parent.name.clone(),
@@ -192,6 +204,11 @@ fn build(specs: &[TableSpec]) -> Schema {
         }
         if let Some(v) = &spec.view {
             schema.views.push(View {
+                materialized: false,
+                options: Vec::new(),
+                indexes: Vec::new(),
+                column_comments: Vec::new(),
+                comment: None,
                 name: QualifiedName::bare(name(v, "v", t)),
                 columns: vec![],
                 query: Expr::raw(

@@ -276,6 +276,7 @@ impl DdlApplier {
             .iter()
             .enumerate()
             .map(|(i, sql)| Statement {
+                preflight: None,
                 phase: None,
                 objects: vec![ObjectId {
                     kind: ObjectKind::Statement,

@@ -66,6 +66,23 @@ pub struct Statement {
     pub objects: Vec<ObjectId>,
     /// The SQL text, without a trailing semicolon.
     pub sql: String,
+    /// For a statement that existing rows can make fail (a foreign key, a check, a
+    /// unique key): a query returning one row of (`rows` bigint, `samples` text[]) that
+    /// counts the offending rows and shows up to five. The applier runs it to explain a
+    /// failure; a preflight can run it before the statement.
+    pub preflight: Option<String>,
+}
+
+impl Statement {
+    /// A statement of `phase` creating `objects`, with no preflight query.
+    pub fn new(phase: Option<Phase>, objects: Vec<ObjectId>, sql: impl Into<String>) -> Self {
+        Statement {
+            phase,
+            objects,
+            sql: sql.into(),
+            preflight: None,
+        }
+    }
 }
 
 /// The result of a reflection: the schema and what it cost.

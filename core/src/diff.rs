@@ -31,6 +31,70 @@ pub fn diff(a: &Schema, b: &Schema) -> Vec<Difference> {
         });
     }
     keyed(
+        |k| format!("schema {k}"),
+        &a.namespaces,
+        &b.namespaces,
+        |n| quoted(&n.name),
+        &mut out,
+        |x, y, out| {
+            field(
+                &format!("schema {}", quoted(&x.name)),
+                "definition",
+                x,
+                y,
+                out,
+            )
+        },
+    );
+    keyed(
+        |k| format!("extension {k}"),
+        &a.extensions,
+        &b.extensions,
+        |e| quoted(&e.name),
+        &mut out,
+        |x, y, out| {
+            field(
+                &format!("extension {}", quoted(&x.name)),
+                "definition",
+                x,
+                y,
+                out,
+            )
+        },
+    );
+    keyed(
+        |k| format!("type {k}"),
+        &a.types,
+        &b.types,
+        |t| t.name.to_string(),
+        &mut out,
+        |x, y, out| field(&format!("type {}", x.name), "definition", x, y, out),
+    );
+    keyed(
+        |k| format!("sequence {k}"),
+        &a.sequences,
+        &b.sequences,
+        |s| s.name.to_string(),
+        &mut out,
+        |x, y, out| field(&format!("sequence {}", x.name), "definition", x, y, out),
+    );
+    keyed(
+        |k| format!("routine {k}"),
+        &a.routines,
+        &b.routines,
+        |r| format!("{}({})", r.name, r.arguments),
+        &mut out,
+        |x, y, out| {
+            field(
+                &format!("routine {}({})", x.name, x.arguments),
+                "definition",
+                x,
+                y,
+                out,
+            )
+        },
+    );
+    keyed(
         |k| format!("table {k}"),
         &a.tables,
         &b.tables,
@@ -48,6 +112,23 @@ pub fn diff(a: &Schema, b: &Schema) -> Vec<Difference> {
             let object = format!("view {}", x.name);
             field(&object, "columns", &x.columns, &y.columns, out);
             field(&object, "query", &x.query, &y.query, out);
+            field(
+                &object,
+                "materialized",
+                &x.materialized,
+                &y.materialized,
+                out,
+            );
+            field(&object, "options", &x.options, &y.options, out);
+            field(&object, "indexes", &x.indexes, &y.indexes, out);
+            field(
+                &object,
+                "column comments",
+                &x.column_comments,
+                &y.column_comments,
+                out,
+            );
+            field(&object, "comment", &x.comment, &y.comment, out);
         },
     );
     order(
@@ -66,6 +147,7 @@ pub fn diff(a: &Schema, b: &Schema) -> Vec<Difference> {
             let object = format!("trigger {}", x.name);
             field(&object, "table", &x.table, &y.table, out);
             field(&object, "definition", &x.definition, &y.definition, out);
+            field(&object, "comment", &x.comment, &y.comment, out);
         },
     );
     out
@@ -96,6 +178,7 @@ fn diff_table(a: &Table, b: &Table, out: &mut Vec<Difference>) {
         out,
     );
     field(&object, "checks", &a.checks, &b.checks, out);
+    field(&object, "exclusions", &a.exclusions, &b.exclusions, out);
     field(
         &object,
         "foreign keys",
@@ -181,19 +264,22 @@ fn keyed<T>(
     out: &mut Vec<Difference>,
     mut compare: impl FnMut(&T, &T, &mut Vec<Difference>),
 ) {
+    let b_keys: std::collections::HashMap<String, &T> = b.iter().map(|y| (key(y), y)).collect();
+    let mut a_keys = std::collections::HashSet::new();
     for x in a {
         let k = key(x);
-        match b.iter().find(|y| key(y) == k) {
+        match b_keys.get(&k) {
             Some(y) => compare(x, y, out),
             None => out.push(Difference {
                 object: label(&k),
                 detail: "only in A".into(),
             }),
         }
+        a_keys.insert(k);
     }
     for y in b {
         let k = key(y);
-        if !a.iter().any(|x| key(x) == k) {
+        if !a_keys.contains(&k) {
             out.push(Difference {
                 object: label(&k),
                 detail: "only in B".into(),
@@ -211,8 +297,10 @@ fn order(
 ) {
     let a: Vec<String> = a.collect();
     let b: Vec<String> = b.collect();
-    let common_a: Vec<&String> = a.iter().filter(|x| b.contains(x)).collect();
-    let common_b: Vec<&String> = b.iter().filter(|x| a.contains(x)).collect();
+    let in_a: std::collections::HashSet<&String> = a.iter().collect();
+    let in_b: std::collections::HashSet<&String> = b.iter().collect();
+    let common_a: Vec<&String> = a.iter().filter(|x| in_b.contains(x)).collect();
+    let common_b: Vec<&String> = b.iter().filter(|x| in_a.contains(x)).collect();
     if common_a != common_b {
         out.push(Difference {
             object: what.to_owned(),
@@ -246,9 +334,12 @@ mod tests {
     fn schema() -> Schema {
         let mut s = Schema::new("sqlite");
         s.tables.push(Table {
+            exclusions: Vec::new(),
             name: QualifiedName::bare("t"),
             columns: vec![column("id", "INTEGER"), column("name", "TEXT")],
             primary_key: Some(PrimaryKey {
+                definition: None,
+                comment: None,
                 name: None,
                 columns: vec!["id".into()],
             }),

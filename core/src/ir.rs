@@ -29,6 +29,21 @@ pub struct Schema {
     /// Triggers, in the order the source lists them.
     #[serde(default)]
     pub triggers: Vec<Trigger>,
+    /// Namespaces to create (PostgreSQL schemas other than `public`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub namespaces: Vec<Namespace>,
+    /// Extensions; the objects they own are never replicated one by one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extensions: Vec<Extension>,
+    /// User-defined types, each after the types it uses.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub types: Vec<UserType>,
+    /// Sequences, standalone and owned by a column (identity sequences live on the column).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sequences: Vec<Sequence>,
+    /// Functions, procedures and aggregates, each after the routines it uses.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routines: Vec<Routine>,
     /// Objects the reflection saw but cannot replicate. Never empty in silence:
     /// every consumer (CLI, applier) reports them as warnings.
     #[serde(default)]
@@ -42,6 +57,11 @@ impl Schema {
             format_version: FORMAT_VERSION,
             dialect: dialect.into(),
             server_version: None,
+            namespaces: Vec::new(),
+            extensions: Vec::new(),
+            types: Vec::new(),
+            sequences: Vec::new(),
+            routines: Vec::new(),
             tables: Vec::new(),
             views: Vec::new(),
             triggers: Vec::new(),
@@ -61,6 +81,169 @@ impl Schema {
             .map(|t| format!("table {}", t.name))
             .or_else(|| self.views.first().map(|v| format!("view {}", v.name)))
             .or_else(|| self.triggers.first().map(|t| format!("trigger {}", t.name)))
+            .or_else(|| self.types.first().map(|t| format!("type {}", t.name)))
+            .or_else(|| {
+                self.sequences
+                    .first()
+                    .map(|s| format!("sequence {}", s.name))
+            })
+            .or_else(|| self.routines.first().map(|r| format!("routine {}", r.name)))
+            .or_else(|| {
+                self.namespaces
+                    .first()
+                    .map(|n| format!("schema {}", quoted(&n.name)))
+            })
+    }
+}
+
+/// A namespace (PostgreSQL `CREATE SCHEMA`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Namespace {
+    /// Its name.
+    pub name: String,
+    /// Its comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// An extension (PostgreSQL `CREATE EXTENSION`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Extension {
+    /// Its name.
+    pub name: String,
+    /// The namespace its objects live in.
+    pub schema: String,
+    /// The installed version (informational: the target installs its own default).
+    pub version: String,
+    /// Its comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A user-defined type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserType {
+    /// Its name.
+    pub name: QualifiedName,
+    /// What kind of type, with its definition.
+    pub kind: UserTypeKind,
+    /// Its comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// The definition of a [`UserType`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum UserTypeKind {
+    /// An enumeration, labels in sort order.
+    Enum {
+        /// The labels.
+        labels: Vec<String>,
+    },
+    /// A domain over a base type.
+    Domain {
+        /// The base type.
+        base: DataType,
+        /// `false` when the domain is NOT NULL.
+        nullable: bool,
+        /// Its default.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        default: Option<Expr>,
+        /// An explicit collation.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        collation: Option<String>,
+        /// Its CHECK constraints.
+        #[serde(default)]
+        checks: Vec<CheckConstraint>,
+    },
+    /// A composite (row) type.
+    Composite {
+        /// Its attributes, in order (name, type and collation are used).
+        attributes: Vec<Column>,
+    },
+}
+
+/// A sequence generator with every option.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sequence {
+    /// Its name.
+    pub name: QualifiedName,
+    /// Its integer type (`bigint`, `integer`, `smallint`).
+    pub data_type: String,
+    /// `START WITH`.
+    pub start: i64,
+    /// `INCREMENT BY`.
+    pub increment: i64,
+    /// `MINVALUE`.
+    pub min_value: i64,
+    /// `MAXVALUE`.
+    pub max_value: i64,
+    /// `CACHE`.
+    pub cache: i64,
+    /// `CYCLE`.
+    pub cycle: bool,
+    /// The last value handed out, or `None` when the sequence was never used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_value: Option<i64>,
+    /// The column that owns it (`OWNED BY`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owned_by: Option<ColumnRef>,
+    /// Its comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A column of a table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnRef {
+    /// The table.
+    pub table: QualifiedName,
+    /// The column.
+    pub column: String,
+}
+
+/// A function, procedure or aggregate, kept as its complete defining statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Routine {
+    /// Its name.
+    pub name: QualifiedName,
+    /// Its argument types, as `COMMENT ON FUNCTION name(...)` needs them.
+    pub arguments: String,
+    /// Function, procedure or aggregate.
+    pub kind: RoutineKind,
+    /// The full `CREATE` statement.
+    pub definition: Expr,
+    /// `true` when its signature uses a table's row type, so it is created after the tables.
+    #[serde(default)]
+    pub after_tables: bool,
+    /// Its comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// What a [`Routine`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum RoutineKind {
+    /// A function.
+    Function,
+    /// A procedure.
+    Procedure,
+    /// An aggregate.
+    Aggregate,
+}
+
+impl RoutineKind {
+    /// The SQL keyword (`FUNCTION`, `PROCEDURE`, `AGGREGATE`).
+    pub fn sql(self) -> &'static str {
+        match self {
+            RoutineKind::Function => "FUNCTION",
+            RoutineKind::Procedure => "PROCEDURE",
+            RoutineKind::Aggregate => "AGGREGATE",
+        }
     }
 }
 
@@ -120,6 +303,9 @@ pub struct Table {
     /// Foreign keys, in declaration order.
     #[serde(default)]
     pub foreign_keys: Vec<ForeignKey>,
+    /// EXCLUDE constraints.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclusions: Vec<Exclusion>,
     /// Secondary indexes created with `CREATE INDEX`.
     #[serde(default)]
     pub indexes: Vec<Index>,
@@ -167,6 +353,10 @@ pub struct Column {
     /// The column's comment, where the dialect has comments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Inherited from a parent table and not declared by this one (PostgreSQL
+    /// inheritance and partitions): the table's own DDL leaves it out.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub inherited: bool,
 }
 
 impl Column {
@@ -181,6 +371,7 @@ impl Column {
             generated: None,
             identity: None,
             comment: None,
+            inherited: false,
         }
     }
 }
@@ -199,6 +390,13 @@ pub struct Generated {
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Identity {
+    /// PostgreSQL `GENERATED ALWAYS|BY DEFAULT AS IDENTITY`, with its sequence.
+    Generated {
+        /// `true` for ALWAYS, `false` for BY DEFAULT.
+        always: bool,
+        /// The identity's sequence, with its options and counter.
+        sequence: Sequence,
+    },
     /// SQLite `AUTOINCREMENT` (MySQL `AUTO_INCREMENT`): values are never reused.
     AutoIncrement {
         /// The highest value handed out so far (SQLite `sqlite_sequence.seq`), if any.
@@ -258,6 +456,43 @@ pub enum TableOption {
     WithoutRowid,
     /// SQLite `STRICT`.
     Strict,
+    /// PostgreSQL `UNLOGGED`.
+    Unlogged,
+    /// PostgreSQL `PARTITION BY ...`: the partition key as the server prints it.
+    PartitionBy(String),
+    /// PostgreSQL `PARTITION OF parent FOR VALUES ...`.
+    PartitionOf {
+        /// The partitioned table.
+        parent: QualifiedName,
+        /// The bound (`FOR VALUES FROM (1) TO (10)`, `DEFAULT`).
+        bound: String,
+    },
+    /// PostgreSQL `INHERITS (...)`.
+    Inherits(Vec<QualifiedName>),
+    /// PostgreSQL storage parameters (`WITH (fillfactor=70)`), as the server prints them.
+    Parameters(Vec<String>),
+}
+
+impl Table {
+    /// The partitioned table this table is a partition of, if any.
+    pub fn partition_parent(&self) -> Option<&QualifiedName> {
+        self.options.iter().find_map(|o| match o {
+            TableOption::PartitionOf { parent, .. } => Some(parent),
+            _ => None,
+        })
+    }
+}
+
+/// An EXCLUDE constraint, kept as the server prints it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exclusion {
+    /// Constraint name.
+    pub name: String,
+    /// `EXCLUDE USING ... (...)`.
+    pub definition: Expr,
+    /// Its comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// The primary key.
@@ -268,6 +503,13 @@ pub struct PrimaryKey {
     pub name: Option<String>,
     /// Key columns in key order.
     pub columns: Vec<String>,
+    /// The complete definition as the server prints it, where the structured fields do
+    /// not say everything (PostgreSQL); same-dialect rendering uses it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<Expr>,
+    /// Its comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// A UNIQUE constraint.
@@ -278,6 +520,13 @@ pub struct UniqueConstraint {
     pub name: Option<String>,
     /// Columns in constraint order.
     pub columns: Vec<String>,
+    /// The complete definition as the server prints it, where the structured fields do
+    /// not say everything (PostgreSQL); same-dialect rendering uses it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<Expr>,
+    /// Its comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// A CHECK constraint.
@@ -288,6 +537,13 @@ pub struct CheckConstraint {
     pub name: Option<String>,
     /// The condition, without the surrounding parentheses.
     pub expr: Expr,
+    /// The complete definition as the server prints it, where the structured fields do
+    /// not say everything (PostgreSQL); same-dialect rendering uses it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<Expr>,
+    /// Its comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// A foreign key.
@@ -311,6 +567,13 @@ pub struct ForeignKey {
     pub match_type: MatchType,
     /// Deferrability.
     pub deferrable: Deferrable,
+    /// The complete definition as the server prints it, where the structured fields do
+    /// not say everything (PostgreSQL); same-dialect rendering uses it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<Expr>,
+    /// Its comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// `ON DELETE` / `ON UPDATE` actions.
@@ -381,6 +644,13 @@ pub struct Index {
     /// `WHERE` predicate of a partial index.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub predicate: Option<Expr>,
+    /// The complete definition as the server prints it, where the structured fields do
+    /// not say everything (PostgreSQL); same-dialect rendering uses it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<Expr>,
+    /// Its comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// One part of an index key.
@@ -428,6 +698,21 @@ pub struct View {
     pub columns: Vec<String>,
     /// The query (`SELECT ...`) as raw SQL.
     pub query: Expr,
+    /// A materialized view (PostgreSQL).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub materialized: bool,
+    /// Options as the server prints them (`security_barrier=true`, `check_option=local`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    /// Indexes of a materialized view.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<Index>,
+    /// Column comments, by column name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub column_comments: Vec<(String, String)>,
+    /// Its comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// A trigger, kept as its complete defining statement.
@@ -439,6 +724,9 @@ pub struct Trigger {
     pub table: QualifiedName,
     /// The full `CREATE TRIGGER` statement.
     pub definition: Expr,
+    /// Its comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// An object that was seen but will not be replicated, with the reason.

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::dialect::Capabilities;
-use crate::ir::{quoted, Expr, Identity, QualifiedName, Schema, Table};
+use crate::ir::{quoted, Expr, QualifiedName, Schema, Table};
 
 /// The phases of a replication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -57,6 +57,16 @@ impl std::str::FromStr for Phase {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum ObjectKind {
+    /// A namespace (PostgreSQL schema).
+    Namespace,
+    /// An extension.
+    Extension,
+    /// A user-defined type.
+    Type,
+    /// A sequence (created in `pre`, owned by its column in `base`).
+    Sequence,
+    /// A function, procedure or aggregate.
+    Routine,
     /// A table (in `base`: columns, defaults, identity, and the primary key unless deferred).
     Table,
     /// A primary key added after the load (policy `defer_primary_keys`).
@@ -65,6 +75,8 @@ pub enum ObjectKind {
     Unique,
     /// A CHECK constraint.
     Check,
+    /// An EXCLUDE constraint.
+    Exclusion,
     /// A foreign key.
     ForeignKey,
     /// A secondary index.
@@ -82,10 +94,16 @@ pub enum ObjectKind {
 impl ObjectKind {
     fn label(self) -> &'static str {
         match self {
+            ObjectKind::Namespace => "schema",
+            ObjectKind::Extension => "extension",
+            ObjectKind::Type => "type",
+            ObjectKind::Sequence => "sequence",
+            ObjectKind::Routine => "routine",
             ObjectKind::Table => "table",
             ObjectKind::PrimaryKey => "primary key",
             ObjectKind::Unique => "unique constraint",
             ObjectKind::Check => "check constraint",
+            ObjectKind::Exclusion => "exclusion constraint",
             ObjectKind::ForeignKey => "foreign key",
             ObjectKind::Index => "index",
             ObjectKind::Counter => "counter",
@@ -269,6 +287,12 @@ pub fn table_objects(table: &Table) -> TableObjects {
             ObjectId::owned(ObjectKind::ForeignKey, t, name, i)
         })
         .collect();
+    let exclusions = table
+        .exclusions
+        .iter()
+        .enumerate()
+        .map(|(i, x)| ObjectId::owned(ObjectKind::Exclusion, t, quoted(&x.name), i))
+        .collect();
     let indexes = table
         .indexes
         .iter()
@@ -278,7 +302,7 @@ pub fn table_objects(table: &Table) -> TableObjects {
     let counters = table
         .columns
         .iter()
-        .filter(|c| matches!(c.identity, Some(Identity::AutoIncrement { .. })))
+        .filter(|c| c.identity.is_some())
         .enumerate()
         .map(|(i, c)| ObjectId::owned(ObjectKind::Counter, t, quoted(&c.name), i))
         .collect();
@@ -287,6 +311,7 @@ pub fn table_objects(table: &Table) -> TableObjects {
         primary_key,
         uniques,
         checks,
+        exclusions,
         foreign_keys,
         indexes,
         counters,
@@ -304,11 +329,13 @@ pub struct TableObjects {
     pub uniques: Vec<ObjectId>,
     /// One per [`Table::checks`] entry.
     pub checks: Vec<ObjectId>,
+    /// One per [`Table::exclusions`] entry.
+    pub exclusions: Vec<ObjectId>,
     /// One per [`Table::foreign_keys`] entry.
     pub foreign_keys: Vec<ObjectId>,
     /// One per [`Table::indexes`] entry.
     pub indexes: Vec<ObjectId>,
-    /// One per auto-increment column.
+    /// One per auto-increment or identity column.
     pub counters: Vec<ObjectId>,
 }
 
@@ -336,8 +363,53 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
         });
     };
 
-    for ids in &objects {
-        push(Phase::Base, &ids.table, Vec::new());
+    let mut pre: Vec<ObjectId> = Vec::new();
+    for namespace in &schema.namespaces {
+        let id = ObjectId::standalone(ObjectKind::Namespace, &QualifiedName::bare(&namespace.name));
+        push(Phase::Pre, &id, Vec::new());
+        pre.push(id);
+    }
+    for extension in &schema.extensions {
+        let id = ObjectId::standalone(ObjectKind::Extension, &QualifiedName::bare(&extension.name));
+        push(Phase::Pre, &id, pre.clone());
+        pre.push(id);
+    }
+    for ty in &schema.types {
+        let id = ObjectId::standalone(ObjectKind::Type, &ty.name);
+        push(Phase::Pre, &id, pre.clone());
+        pre.push(id);
+    }
+    let sequence_ids: Vec<ObjectId> = schema
+        .sequences
+        .iter()
+        .map(|s| ObjectId::standalone(ObjectKind::Sequence, &s.name))
+        .collect();
+    for id in &sequence_ids {
+        push(Phase::Pre, id, pre.clone());
+    }
+    pre.extend(sequence_ids.iter().cloned());
+    let routine_id = |r: &crate::ir::Routine| ObjectId {
+        kind: ObjectKind::Routine,
+        table: None,
+        name: format!("{}({})", r.name, r.arguments),
+        ordinal: 0,
+    };
+    for routine in schema.routines.iter().filter(|r| !r.after_tables) {
+        let id = routine_id(routine);
+        push(Phase::Pre, &id, pre.clone());
+        pre.push(id);
+    }
+    for (table, ids) in schema.tables.iter().zip(&objects) {
+        let mut deps = pre.clone();
+        for option in &table.options {
+            let parents = match option {
+                crate::ir::TableOption::PartitionOf { parent, .. } => std::slice::from_ref(parent),
+                crate::ir::TableOption::Inherits(parents) => parents.as_slice(),
+                _ => &[],
+            };
+            deps.extend(parents.iter().map(ObjectId::table));
+        }
+        push(Phase::Base, &ids.table, deps);
     }
     // Keys first: foreign keys depend on the referenced table's keys.
     for ids in &objects {
@@ -351,6 +423,9 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
     for ids in &objects {
         for check in &ids.checks {
             push(Phase::Seal, check, vec![ids.table.clone()]);
+        }
+        for exclusion in &ids.exclusions {
+            push(Phase::Seal, exclusion, vec![ids.table.clone()]);
         }
         for index in &ids.indexes {
             push(Phase::Seal, index, vec![ids.table.clone()]);
@@ -383,10 +458,32 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
             push(Phase::Seal, counter, vec![ids.table.clone()]);
         }
     }
+    for (sequence, id) in schema.sequences.iter().zip(&sequence_ids) {
+        let mut deps = vec![id.clone()];
+        if let Some(owner) = &sequence.owned_by {
+            deps.extend(
+                objects
+                    .iter()
+                    .find(|o| o.table.table.as_ref() == Some(&owner.table))
+                    .map(|o| o.table.clone()),
+            );
+        }
+        let counter = ObjectId::standalone(ObjectKind::Counter, &sequence.name);
+        push(Phase::Seal, &counter, deps);
+    }
+    let mut late_routines: Vec<ObjectId> = Vec::new();
+    for routine in schema.routines.iter().filter(|r| r.after_tables) {
+        let id = routine_id(routine);
+        let mut deps: Vec<ObjectId> = objects.iter().map(|o| o.table.clone()).collect();
+        deps.extend(late_routines.iter().cloned());
+        push(Phase::Seal, &id, deps);
+        late_routines.push(id);
+    }
     let mut earlier_views: Vec<ObjectId> = Vec::new();
     for view in &schema.views {
         let id = ObjectId::standalone(ObjectKind::View, &view.name);
         let mut deps: Vec<ObjectId> = objects.iter().map(|o| o.table.clone()).collect();
+        deps.extend(late_routines.iter().cloned());
         deps.extend(earlier_views.iter().cloned());
         push(Phase::Seal, &id, deps);
         earlier_views.push(id);
@@ -476,14 +573,19 @@ mod tests {
                     });
                 }
                 schema.tables.push(Table {
+                    exclusions: Vec::new(),
                     name: QualifiedName::bare(format!("t{i}")),
                     columns: vec![id, column("k")],
                     primary_key: pk.then(|| PrimaryKey {
+                        definition: None,
+                        comment: None,
                         name: None,
                         columns: vec!["id".into()],
                     }),
                     unique_constraints: if *unique {
                         vec![UniqueConstraint {
+                            definition: None,
+                            comment: None,
                             name: None,
                             columns: vec!["k".into()],
                         }]
@@ -492,6 +594,8 @@ mod tests {
                     },
                     checks: (0..*checks)
                         .map(|c| CheckConstraint {
+                            definition: None,
+                            comment: None,
                             name: Some(format!("c{c}")),
                             expr: Expr::raw("test", "k > 0"),
                         })
@@ -499,6 +603,8 @@ mod tests {
                     foreign_keys: fks
                         .iter()
                         .map(|(target, to_unique)| ForeignKey {
+                            definition: None,
+                            comment: None,
                             name: None,
                             columns: vec!["k".into()],
                             referenced_table: QualifiedName::bare(format!("t{}", target % n)),
@@ -511,6 +617,8 @@ mod tests {
                         .collect(),
                     indexes: (0..*indexes)
                         .map(|x| Index {
+                            definition: None,
+                            comment: None,
                             name: format!("i{i}_{x}"),
                             unique: false,
                             keys: vec![IndexKey {
@@ -525,11 +633,17 @@ mod tests {
                     comment: None,
                 });
                 schema.views.push(View {
+                    materialized: false,
+                    options: Vec::new(),
+                    indexes: Vec::new(),
+                    column_comments: Vec::new(),
+                    comment: None,
                     name: QualifiedName::bare(format!("v{i}")),
                     columns: vec![],
                     query: Expr::raw("test", "SELECT 1"),
                 });
                 schema.triggers.push(Trigger {
+                    comment: None,
                     name: QualifiedName::bare(format!("tr{i}")),
                     table: QualifiedName::bare(format!("t{i}")),
                     definition: Expr::raw("test", "CREATE TRIGGER ..."),

@@ -204,12 +204,18 @@ pub(crate) fn reflect(conn: &mut SqliteConnection) -> Result<Schema> {
                 let parsed = parse::parse_create_view(sql)
                     .map_err(|e| parse_error("view", &object.name, e))?;
                 schema.views.push(View {
+                    materialized: false,
+                    options: Vec::new(),
+                    indexes: Vec::new(),
+                    column_comments: Vec::new(),
+                    comment: None,
                     name: QualifiedName::bare(&object.name),
                     columns: parsed.columns,
                     query: Expr::raw(DIALECT, parsed.query),
                 });
             }
             "trigger" => schema.triggers.push(Trigger {
+                comment: None,
                 name: QualifiedName::bare(&object.name),
                 table: QualifiedName::bare(&object.table_name),
                 definition: Expr::raw(DIALECT, sql),
@@ -291,6 +297,7 @@ fn build_table(
         });
     }
     let mut table = Table {
+        exclusions: Vec::new(),
         name: name.clone(),
         columns: Vec::with_capacity(columns.len()),
         primary_key: None,
@@ -316,6 +323,7 @@ fn build_table(
             return Err(mismatch(format!("generated column `{}`", row.name)));
         }
         table.columns.push(Column {
+            inherited: false,
             name: row.name.clone(),
             data_type: DataType::from_raw(&row.declared_type),
             nullable: row.not_null == 0,
@@ -335,16 +343,23 @@ fn build_table(
         match constraint {
             ParsedConstraint::PrimaryKey { name, .. } => {
                 table.primary_key = Some(PrimaryKey {
+                    definition: None,
+                    comment: None,
                     name,
                     columns: pk_columns.iter().map(|c| c.name.clone()).collect(),
                 });
             }
             ParsedConstraint::Unique { name, columns } => {
-                table
-                    .unique_constraints
-                    .push(UniqueConstraint { name, columns });
+                table.unique_constraints.push(UniqueConstraint {
+                    name,
+                    columns,
+                    definition: None,
+                    comment: None,
+                });
             }
             ParsedConstraint::Check { name, expr } => table.checks.push(CheckConstraint {
+                definition: None,
+                comment: None,
                 name,
                 expr: Expr::raw(DIALECT, expr),
             }),
@@ -381,6 +396,8 @@ fn build_table(
             )));
         };
         table.foreign_keys.push(ForeignKey {
+            definition: None,
+            comment: None,
             name: p.name,
             columns: from,
             referenced_table: QualifiedName::bare(&first.referenced_table),
@@ -443,6 +460,8 @@ fn build_index(
         })
         .collect();
     Ok(Index {
+        definition: None,
+        comment: None,
         name: object.name.clone(),
         unique: parsed.unique,
         keys,

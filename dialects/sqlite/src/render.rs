@@ -39,6 +39,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             (ObjectKind::Table, Some(i)) => {
                 let table = &schema.tables[i];
                 out.push(Statement {
+                    preflight: None,
                     phase: Some(step.phase),
                     objects: vec![object.clone()],
                     sql: create_table(table, &table.name.name, false)?,
@@ -58,6 +59,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             (ObjectKind::Index, Some(i)) => {
                 let table = &schema.tables[i];
                 rest.push(Statement {
+                    preflight: None,
                     phase: Some(Phase::Seal),
                     objects: vec![object.clone()],
                     sql: create_index(table, &table.indexes[object.ordinal])?,
@@ -79,6 +81,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                 sql.push_str(" AS ");
                 sql.push_str(&expr(&view.query, object)?);
                 rest.push(Statement {
+                    preflight: None,
                     phase: Some(Phase::Seal),
                     objects: vec![object.clone()],
                     sql,
@@ -91,6 +94,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                     .find(|t| t.name.to_string() == object.name)
                     .ok_or_else(|| missing(object))?;
                 rest.push(Statement {
+                    preflight: None,
                     phase: Some(Phase::Seal),
                     objects: vec![object.clone()],
                     sql: expr(&trigger.definition, object)?,
@@ -305,6 +309,7 @@ fn rebuild(table: &Table, taken: &BTreeSet<String>) -> Result<Vec<Statement>> {
     let copied = copied.join(", ");
     let name = quote_ident(&table.name.name);
     let statement = |sql: String| Statement {
+        preflight: None,
         phase: Some(Phase::Seal),
         objects: objects.clone(),
         sql,
@@ -402,6 +407,7 @@ fn counter_sync(table: &Table, object: &ObjectId) -> Result<Vec<Statement>> {
         quote_ident(&table.name.name)
     );
     let statement = |sql: String| Statement {
+        preflight: None,
         phase: Some(Phase::Seal),
         objects: vec![object.clone()],
         sql,

@@ -538,8 +538,8 @@ fn same_set(a: &[String], b: &[String]) -> bool {
 mod tests {
     use super::*;
     use crate::ir::{
-        CheckConstraint, Column, Deferrable, ForeignKey, Index, IndexKey, IndexTarget, MatchType,
-        PrimaryKey, ReferentialAction, Trigger, UniqueConstraint, View,
+        CheckConstraint, Column, Deferrable, ForeignKey, Identity, Index, IndexKey, IndexTarget,
+        MatchType, PrimaryKey, ReferentialAction, Trigger, UniqueConstraint, View,
     };
     use crate::types::DataType;
     use proptest::prelude::*;

@@ -10,7 +10,7 @@
 //!    counters synchronised with the loaded data.
 //!
 //! This facade re-exports [`schema_replicator_core`] and the dialects selected by cargo
-//! features (`sqlite` by default).
+//! features (`sqlite` and `postgres` by default).
 //!
 //! ```no_run
 //! use schema_replicator::{DdlApplier, DdlExtractor, Phase};
@@ -33,12 +33,18 @@ pub use schema_replicator_core::*;
 #[cfg(feature = "sqlite")]
 pub use schema_replicator_sqlite as sqlite;
 
+/// The PostgreSQL dialect (feature `postgres`).
+#[cfg(feature = "postgres")]
+pub use schema_replicator_postgres as postgres;
+
 /// Every dialect compiled into this build, by name. Naming each dialect crate here
 /// also keeps the linker from dropping its `inventory` registration.
 pub fn compiled_dialects() -> Vec<&'static str> {
     [
         #[cfg(feature = "sqlite")]
         schema_replicator_sqlite::DIALECT,
+        #[cfg(feature = "postgres")]
+        schema_replicator_postgres::DIALECT,
     ]
     .to_vec()
 }

@@ -186,7 +186,11 @@ pub struct Registry {
 
 /// Dialects this project ships, by scheme, with the cargo feature of the facade crate
 /// that enables each. Only features that exist are listed.
-const KNOWN_DIALECTS: &[(&str, &str, &str)] = &[("sqlite", "sqlite", "sqlite")];
+const KNOWN_DIALECTS: &[(&str, &str, &str)] = &[
+    ("sqlite", "sqlite", "sqlite"),
+    ("postgres", "postgres", "postgres"),
+    ("postgresql", "postgres", "postgres"),
+];
 
 impl Registry {
     /// A registry of every dialect compiled into this build.

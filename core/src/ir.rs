@@ -395,7 +395,7 @@ pub enum Identity {
         /// `true` for ALWAYS, `false` for BY DEFAULT.
         always: bool,
         /// The identity's sequence, with its options and counter.
-        sequence: Sequence,
+        sequence: Box<Sequence>,
     },
     /// SQLite `AUTOINCREMENT` (MySQL `AUTO_INCREMENT`): values are never reused.
     AutoIncrement {

@@ -55,6 +55,17 @@ impl DbUrl {
     pub fn expose(&self) -> String {
         format!("{}:{}", self.scheme, self.rest)
     }
+
+    /// The passwords the URL carries (in the user-info part or as `password=`
+    /// parameters), so that a dialect can mask them in a server's message.
+    pub fn secrets(&self) -> Vec<String> {
+        let full = self.expose();
+        secret_spans(&full)
+            .into_iter()
+            .map(|r| full[r].to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
 }
 
 impl std::fmt::Display for DbUrl {
@@ -69,34 +80,45 @@ impl std::fmt::Debug for DbUrl {
     }
 }
 
-/// Hides the password of `scheme://user:password@host/...` and of `password=` query or
-/// key-value parameters. Used for every URL that reaches a message.
-pub fn redact(url: &str) -> String {
-    let mut out = url.to_owned();
-    if let Some(start) = out.find("://").map(|i| i + 3) {
-        let authority_end = out[start..]
+/// Where the passwords of `scheme://user:password@host/...` and of `password=` query or
+/// key-value parameters are, in order.
+fn secret_spans(url: &str) -> Vec<std::ops::Range<usize>> {
+    let mut spans = Vec::new();
+    if let Some(start) = url.find("://").map(|i| i + 3) {
+        let authority_end = url[start..]
             .find(['/', '?', '#'])
-            .map_or(out.len(), |i| start + i);
-        if let Some(at) = out[start..authority_end].rfind('@').map(|i| start + i) {
-            if let Some(colon) = out[start..at].find(':').map(|i| start + i) {
-                out.replace_range(colon + 1..at, "***");
+            .map_or(url.len(), |i| start + i);
+        if let Some(at) = url[start..authority_end].rfind('@').map(|i| start + i) {
+            if let Some(colon) = url[start..at].find(':').map(|i| start + i) {
+                spans.push(colon + 1..at);
             }
         }
     }
-    let lower = out.to_ascii_lowercase();
-    let mut result = String::with_capacity(out.len());
+    let lower = url.to_ascii_lowercase();
     let mut i = 0;
     while let Some(pos) = lower[i..].find("password=").map(|p| i + p) {
         let value_start = pos + "password=".len();
-        let value_end = out[value_start..]
+        let value_end = url[value_start..]
             .find(['&', ' ', ';'])
-            .map_or(out.len(), |e| value_start + e);
-        result.push_str(&out[i..value_start]);
-        result.push_str("***");
+            .map_or(url.len(), |e| value_start + e);
+        spans.push(value_start..value_end);
         i = value_end;
     }
-    result.push_str(&out[i..]);
-    result
+    spans
+}
+
+/// Hides the password of `scheme://user:password@host/...` and of `password=` query or
+/// key-value parameters. Used for every URL that reaches a message.
+pub fn redact(url: &str) -> String {
+    let mut out = String::with_capacity(url.len());
+    let mut i = 0;
+    for span in secret_spans(url) {
+        out.push_str(&url[i..span.start]);
+        out.push_str("***");
+        i = span.end;
+    }
+    out.push_str(&url[i..]);
+    out
 }
 
 #[cfg(test)]
@@ -108,6 +130,13 @@ mod tests {
         let url = DbUrl::parse("postgres://alice:s3cr%40t@db.example:5432/app").unwrap();
         assert_eq!(url.to_string(), "postgres://alice:***@db.example:5432/app");
         assert!(!format!("{url:?}").contains("s3cr"));
+    }
+
+    #[test]
+    fn lists_the_secrets_it_redacts() {
+        let url = DbUrl::parse("postgres://alice:s3cr%40t@db/app?password=two&x=1").unwrap();
+        assert_eq!(url.secrets(), vec!["s3cr%40t".to_owned(), "two".to_owned()]);
+        assert!(DbUrl::parse("sqlite://a.db").unwrap().secrets().is_empty());
     }
 
     #[test]

@@ -1,0 +1,147 @@
+//! PostgreSQL dialect of Schema Replicator: set-based reflection from `pg_catalog` (a
+//! fixed number of queries whatever the number of tables), rendering through the
+//! server's own `pg_get_*def` texts, and apply in one transaction per phase.
+//!
+//! URLs: `postgres://user:password@host:port/database` (also `postgresql://`), with any
+//! libpq parameters after `?`. Servers from PostgreSQL 13 on are supported.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
+use diesel::{Connection, PgConnection};
+use schema_replicator_core::{
+    ApplyReport, Capabilities, DbUrl, Dialect, DialectRegistration, Error, Plan, ReflectOptions,
+    Reflection, Result, Schema, Statement,
+};
+
+mod apply;
+mod reflect;
+mod render;
+
+/// The dialect's name, as stored in snapshots.
+pub const DIALECT: &str = "postgres";
+
+/// The PostgreSQL dialect.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PostgresDialect;
+
+schema_replicator_core::inventory::submit! {
+    DialectRegistration { create: || Box::new(PostgresDialect) }
+}
+
+/// Quotes an identifier for PostgreSQL: double quotes, embedded ones doubled. The one
+/// place this dialect quotes names.
+pub fn quote_ident(ident: &str) -> String {
+    format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
+/// Quotes a string literal for PostgreSQL: single quotes, embedded ones doubled (the
+/// server runs with `standard_conforming_strings`, so backslashes are plain).
+pub fn quote_literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+/// Session settings every connection starts with: names in catalog output come
+/// schema-qualified (as `pg_dump` does it) and function bodies are not checked
+/// before the objects they use exist.
+const SESSION: &str = "SELECT pg_catalog.set_config('search_path', '', false); \
+                       SET check_function_bodies = false; \
+                       SET client_min_messages = warning";
+
+/// Opens a connection and sets the session up. Errors are one line, without the password.
+pub fn connect(url: &DbUrl) -> Result<PgConnection> {
+    let fail = |reason: String| Error::Connect {
+        url: url.to_string(),
+        reason,
+    };
+    let mut conn =
+        PgConnection::establish(&url.expose()).map_err(|e| fail(one_line(url, &e.to_string())))?;
+    conn.batch_execute(SESSION)
+        .map_err(|e| fail(one_line(url, &e.to_string())))?;
+    Ok(conn)
+}
+
+/// A server message on one line, with any password of `url` masked.
+pub(crate) fn one_line(url: &DbUrl, message: &str) -> String {
+    let mut text = message
+        .lines()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    for secret in url.secrets() {
+        text = text.replace(&secret, "***");
+    }
+    text
+}
+
+/// Counts the queries a connection runs.
+fn count_queries(conn: &mut PgConnection) -> Arc<AtomicU64> {
+    let counter = Arc::new(AtomicU64::new(0));
+    let seen = counter.clone();
+    let instrumentation = move |event: InstrumentationEvent<'_>| {
+        if let InstrumentationEvent::StartQuery { .. } = event {
+            seen.fetch_add(1, Ordering::Relaxed);
+        }
+    };
+    conn.set_instrumentation(Box::new(instrumentation) as Box<dyn Instrumentation>);
+    counter
+}
+
+impl Dialect for PostgresDialect {
+    fn name(&self) -> &str {
+        DIALECT
+    }
+
+    fn url_schemes(&self) -> Vec<String> {
+        vec!["postgres".into(), "postgresql".into()]
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::new(true, true, true)
+    }
+
+    fn quote_ident(&self, ident: &str) -> String {
+        quote_ident(ident)
+    }
+
+    fn reflect(&self, url: &DbUrl, options: &ReflectOptions) -> Result<Reflection> {
+        let mut conn = connect(url)?;
+        let counter = count_queries(&mut conn);
+        let schema = reflect::reflect(&mut conn, options)?;
+        Ok(Reflection {
+            schema,
+            queries: counter.load(Ordering::Relaxed),
+        })
+    }
+
+    fn render(&self, schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
+        render::render(schema, plan)
+    }
+
+    fn apply(&self, url: &DbUrl, statements: &[Statement]) -> Result<ApplyReport> {
+        let mut conn = connect(url)?;
+        apply::apply(&mut conn, url, statements)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_doubles_the_quote_character() {
+        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote_literal("it's"), "'it''s'");
+    }
+
+    #[test]
+    fn server_messages_fold_to_one_line_without_the_password() {
+        let url = DbUrl::parse("postgres://u:s3cret@h/db").unwrap();
+        assert_eq!(
+            one_line(&url, "FATAL:  password s3cret rejected\n\tsecond line\n"),
+            "FATAL:  password *** rejected; second line"
+        );
+    }
+}

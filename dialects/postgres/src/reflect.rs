@@ -1,0 +1,894 @@
+//! Set-based reflection: one catalog query per object kind, whatever the number of
+//! tables. Each query returns its rows as JSON documents (`row_to_json`), read into the
+//! private row structs below; nothing of the catalog's shape leaves this module.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use diesel::sql_types::{Array, Text};
+use diesel::{PgConnection, QueryableByName, RunQueryDsl};
+use schema_replicator_core::{
+    CheckConstraint, Column, ColumnRef, DataType, Deferrable, Error, Exclusion, Expr, Extension,
+    ForeignKey, Generated, Identity, Index, IndexKey, IndexTarget, MatchType, Namespace,
+    PrimaryKey, QualifiedName, ReferentialAction, ReflectOptions, Result, Routine, RoutineKind,
+    Schema, Sequence, Skipped, Table, TableOption, Trigger, UniqueConstraint, UserType,
+    UserTypeKind, View,
+};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::DIALECT;
+
+const NAMESPACES_CTE: &str = include_str!("sql/namespaces_cte.sql");
+
+#[derive(QueryableByName)]
+struct Doc {
+    #[diesel(sql_type = Text)]
+    doc: String,
+}
+
+#[derive(QueryableByName)]
+struct Version {
+    #[diesel(sql_type = Text)]
+    version: String,
+}
+
+/// Runs one catalog query (from `sql/`) with the namespace filter bound, and parses its rows.
+fn rows<T: DeserializeOwned>(
+    conn: &mut PgConnection,
+    what: &str,
+    body: &str,
+    schemas: &[String],
+) -> Result<Vec<T>> {
+    let fail = |reason: String| Error::Reflect {
+        object: format!("the catalog ({what})"),
+        reason,
+    };
+    let sql = format!("{NAMESPACES_CTE}SELECT row_to_json(x)::text AS doc FROM (\n{body}\n) x");
+    let docs: Vec<Doc> = diesel::sql_query(sql)
+        .bind::<Array<Text>, _>(schemas)
+        .load(conn)
+        .map_err(|e| fail(e.to_string()))?;
+    docs.iter()
+        .map(|d| serde_json::from_str(&d.doc).map_err(|e| fail(format!("{e} in {}", d.doc))))
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct NamespaceRow {
+    name: String,
+    comment: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ExtensionRow {
+    name: String,
+    schema: String,
+    version: String,
+    comment: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CheckRow {
+    name: String,
+    definition: String,
+    expr: Option<String>,
+    comment: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct AttributeRow {
+    name: String,
+    #[serde(rename = "type")]
+    data_type: String,
+    collation: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct TypeRow {
+    oid: i64,
+    schema: String,
+    name: String,
+    kind: String,
+    comment: Option<String>,
+    labels: Option<Vec<String>>,
+    base: Option<String>,
+    not_null: bool,
+    default: Option<String>,
+    collation: Option<String>,
+    checks: Option<Vec<CheckRow>>,
+    attributes: Option<Vec<AttributeRow>>,
+    uses: Vec<i64>,
+}
+
+#[derive(Deserialize)]
+struct SequenceRow {
+    schema: String,
+    name: String,
+    data_type: String,
+    start: i64,
+    increment: i64,
+    min_value: i64,
+    max_value: i64,
+    cache: i64,
+    cycle: bool,
+    last_value: Option<i64>,
+    comment: Option<String>,
+    owner_schema: Option<String>,
+    owner_table: Option<String>,
+    owner_column: Option<String>,
+    deptype: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RoutineRow {
+    schema: String,
+    name: String,
+    kind: String,
+    arguments: String,
+    definition: Option<String>,
+    comment: Option<String>,
+    after_tables: bool,
+    parallel: String,
+    agg_kind: Option<String>,
+    sfunc: Option<String>,
+    stype: Option<String>,
+    sspace: Option<i64>,
+    finalfunc: Option<String>,
+    finalfunc_extra: Option<bool>,
+    finalfunc_modify: Option<String>,
+    combinefunc: Option<String>,
+    serialfunc: Option<String>,
+    deserialfunc: Option<String>,
+    initcond: Option<String>,
+    sortop: Option<String>,
+    moving: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct ParentRow {
+    schema: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct TableRow {
+    oid: i64,
+    schema: String,
+    name: String,
+    kind: String,
+    persistence: String,
+    comment: Option<String>,
+    partition_key: Option<String>,
+    is_partition: bool,
+    bound: Option<String>,
+    parents: Vec<ParentRow>,
+    parameters: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+struct ColumnRow {
+    rel: i64,
+    num: i32,
+    name: String,
+    #[serde(rename = "type")]
+    data_type: String,
+    not_null: bool,
+    default: Option<String>,
+    identity: String,
+    generated: String,
+    collation: Option<String>,
+    comment: Option<String>,
+    local: bool,
+}
+
+#[derive(Deserialize)]
+struct ConstraintRow {
+    rel: i64,
+    name: String,
+    kind: String,
+    definition: String,
+    columns: Vec<String>,
+    ref_schema: Option<String>,
+    ref_table: Option<String>,
+    ref_columns: Vec<String>,
+    on_update: String,
+    on_delete: String,
+    match_type: String,
+    deferrable: bool,
+    deferred: bool,
+    expr: Option<String>,
+    comment: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct KeyRow {
+    column: Option<String>,
+    expr: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct IndexRow {
+    rel: i64,
+    name: String,
+    unique: bool,
+    valid: bool,
+    definition: String,
+    prefix: String,
+    keys: Vec<KeyRow>,
+    predicate: Option<String>,
+    comment: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct TriggerRow {
+    schema: String,
+    table: String,
+    name: String,
+    definition: String,
+    comment: Option<String>,
+    enabled: String,
+}
+
+#[derive(Deserialize)]
+struct ViewRow {
+    oid: i64,
+    schema: String,
+    name: String,
+    materialized: bool,
+    query: String,
+    options: Option<Vec<String>>,
+    comment: Option<String>,
+    uses: Vec<i64>,
+}
+
+#[derive(Deserialize)]
+struct SkippedRow {
+    kind: String,
+    name: String,
+    reason: String,
+}
+
+fn raw(sql: impl Into<String>) -> Expr {
+    Expr::raw(DIALECT, sql)
+}
+
+fn qualified(schema: &str, name: &str) -> QualifiedName {
+    QualifiedName {
+        schema: Some(schema.to_owned()),
+        name: name.to_owned(),
+    }
+}
+
+/// Reads the whole schema in a fixed number of queries.
+pub(crate) fn reflect(conn: &mut PgConnection, options: &ReflectOptions) -> Result<Schema> {
+    let schemas = &options.schemas;
+    let version: Vec<Version> = diesel::sql_query("SELECT pg_catalog.version() AS version")
+        .load(conn)
+        .map_err(|e| Error::Reflect {
+            object: "the server version".into(),
+            reason: e.to_string(),
+        })?;
+    let mut schema = Schema::new(DIALECT);
+    schema.server_version = version.into_iter().next().map(|v| v.version);
+
+    let namespaces: Vec<NamespaceRow> =
+        rows(conn, "schemas", include_str!("sql/namespaces.sql"), schemas)?;
+    let found: HashSet<&str> = namespaces.iter().map(|n| n.name.as_str()).collect();
+    if let Some(missing) = schemas.iter().find(|s| !found.contains(s.as_str())) {
+        return Err(Error::Reflect {
+            object: format!("schema {}", schema_replicator_core::quoted(missing)),
+            reason: "no such schema in the database".into(),
+        });
+    }
+    for n in namespaces {
+        // `public` exists in every new database; the target keeps its own.
+        if n.name != "public" {
+            schema.namespaces.push(Namespace {
+                name: n.name,
+                comment: n.comment,
+            });
+        }
+    }
+    schema.namespaces.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let mut extensions: Vec<ExtensionRow> = rows(
+        conn,
+        "extensions",
+        include_str!("sql/extensions.sql"),
+        schemas,
+    )?;
+    extensions.sort_by(|a, b| a.name.cmp(&b.name));
+    schema.extensions = extensions
+        .into_iter()
+        .map(|e| Extension {
+            name: e.name,
+            schema: e.schema,
+            version: e.version,
+            comment: e.comment,
+        })
+        .collect();
+
+    let types: Vec<TypeRow> = rows(conn, "types", include_str!("sql/types.sql"), schemas)?;
+    schema.types = order_types(types)?;
+
+    let sequences: Vec<SequenceRow> = rows(
+        conn,
+        "sequences",
+        include_str!("sql/sequences.sql"),
+        schemas,
+    )?;
+    let mut identity_sequences: HashMap<(String, String, String), Sequence> = HashMap::new();
+    for s in sequences {
+        let owner = match (&s.owner_schema, &s.owner_table, &s.owner_column) {
+            (Some(schema), Some(table), Some(column)) => Some(ColumnRef {
+                table: qualified(schema, table),
+                column: column.clone(),
+            }),
+            _ => None,
+        };
+        let identity = s.deptype.as_deref() == Some("i");
+        let sequence = Sequence {
+            name: qualified(&s.schema, &s.name),
+            data_type: s.data_type,
+            start: s.start,
+            increment: s.increment,
+            min_value: s.min_value,
+            max_value: s.max_value,
+            cache: s.cache,
+            cycle: s.cycle,
+            last_value: s.last_value,
+            owned_by: if identity { None } else { owner.clone() },
+            comment: s.comment,
+        };
+        match (identity, owner) {
+            (true, Some(owner)) => {
+                identity_sequences.insert(
+                    (
+                        owner.table.schema.clone().unwrap_or_default(),
+                        owner.table.name,
+                        owner.column,
+                    ),
+                    sequence,
+                );
+            }
+            _ => schema.sequences.push(sequence),
+        }
+    }
+    schema.sequences.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let routines: Vec<RoutineRow> =
+        rows(conn, "routines", include_str!("sql/routines.sql"), schemas)?;
+    for r in routines {
+        match routine(r) {
+            Ok(routine) => schema.routines.push(routine),
+            Err(skipped) => schema.skipped.push(skipped),
+        }
+    }
+    // Aggregates use functions: they come last; otherwise by name.
+    schema.routines.sort_by(|a, b| {
+        (a.kind == RoutineKind::Aggregate, &a.name, &a.arguments).cmp(&(
+            b.kind == RoutineKind::Aggregate,
+            &b.name,
+            &b.arguments,
+        ))
+    });
+
+    let table_rows: Vec<TableRow> = rows(conn, "tables", include_str!("sql/tables.sql"), schemas)?;
+    let columns: Vec<ColumnRow> = rows(conn, "columns", include_str!("sql/columns.sql"), schemas)?;
+    let constraints: Vec<ConstraintRow> = rows(
+        conn,
+        "constraints",
+        include_str!("sql/constraints.sql"),
+        schemas,
+    )?;
+    let indexes: Vec<IndexRow> = rows(conn, "indexes", include_str!("sql/indexes.sql"), schemas)?;
+    let triggers: Vec<TriggerRow> =
+        rows(conn, "triggers", include_str!("sql/triggers.sql"), schemas)?;
+    let views: Vec<ViewRow> = rows(conn, "views", include_str!("sql/views.sql"), schemas)?;
+    let skipped: Vec<SkippedRow> = rows(conn, "skipped", include_str!("sql/skipped.sql"), schemas)?;
+
+    let mut columns_by_rel: HashMap<i64, Vec<ColumnRow>> = HashMap::new();
+    for c in columns {
+        columns_by_rel.entry(c.rel).or_default().push(c);
+    }
+    let mut tables: BTreeMap<i64, Table> = BTreeMap::new();
+    let mut parents: HashMap<i64, Vec<QualifiedName>> = HashMap::new();
+    for t in table_rows {
+        let name = qualified(&t.schema, &t.name);
+        let mut table = Table {
+            name: name.clone(),
+            columns: Vec::new(),
+            primary_key: None,
+            unique_constraints: Vec::new(),
+            checks: Vec::new(),
+            exclusions: Vec::new(),
+            foreign_keys: Vec::new(),
+            indexes: Vec::new(),
+            options: Vec::new(),
+            comment: t.comment,
+        };
+        if t.persistence == "u" {
+            table.options.push(TableOption::Unlogged);
+        }
+        let parent_names: Vec<QualifiedName> = t
+            .parents
+            .iter()
+            .map(|p| qualified(&p.schema, &p.name))
+            .collect();
+        if t.is_partition {
+            let parent = parent_names
+                .first()
+                .cloned()
+                .ok_or_else(|| Error::Reflect {
+                    object: format!("table {name}"),
+                    reason: "a partition without a parent".into(),
+                })?;
+            table.options.push(TableOption::PartitionOf {
+                parent,
+                bound: t.bound.unwrap_or_default(),
+            });
+        } else if !parent_names.is_empty() {
+            table
+                .options
+                .push(TableOption::Inherits(parent_names.clone()));
+        }
+        if t.kind == "p" {
+            table.options.push(TableOption::PartitionBy(
+                t.partition_key.unwrap_or_default(),
+            ));
+        }
+        if let Some(parameters) = t.parameters.filter(|p| !p.is_empty()) {
+            table.options.push(TableOption::Parameters(parameters));
+        }
+        let mut cols = columns_by_rel.remove(&t.oid).unwrap_or_default();
+        cols.sort_by_key(|c| c.num);
+        for c in cols {
+            let key = (t.schema.clone(), t.name.clone(), c.name.clone());
+            table
+                .columns
+                .push(column(c, identity_sequences.remove(&key)));
+        }
+        parents.insert(t.oid, parent_names);
+        tables.insert(t.oid, table);
+    }
+
+    for c in constraints {
+        let Some(table) = tables.get_mut(&c.rel) else {
+            continue;
+        };
+        add_constraint(table, c);
+    }
+    for table in tables.values_mut() {
+        table.checks.sort_by(|a, b| a.name.cmp(&b.name));
+        table.unique_constraints.sort_by(|a, b| a.name.cmp(&b.name));
+        table.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+        table.exclusions.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+
+    let mut view_indexes: HashMap<i64, Vec<Index>> = HashMap::new();
+    for i in indexes {
+        let owner = tables
+            .get(&i.rel)
+            .map(|t| t.name.clone())
+            .unwrap_or_else(|| QualifiedName::bare(i.rel.to_string()));
+        if !i.valid {
+            schema.skipped.push(Skipped {
+                kind: "index".into(),
+                name: i.name.clone(),
+                reason: format!(
+                    "on {owner}: an invalid index (left by a failed CREATE INDEX CONCURRENTLY) \
+                     is not replicated"
+                ),
+            });
+            continue;
+        }
+        let rel = i.rel;
+        let index = index(i)?;
+        match tables.get_mut(&rel) {
+            Some(table) => table.indexes.push(index),
+            None => view_indexes.entry(rel).or_default().push(index),
+        }
+    }
+    for table in tables.values_mut() {
+        table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+
+    // Parents before children (partitions and inheritance), otherwise by name.
+    let by_name: HashMap<QualifiedName, i64> = tables
+        .iter()
+        .map(|(oid, t)| (t.name.clone(), *oid))
+        .collect();
+    let mut order: Vec<i64> = tables.keys().copied().collect();
+    order.sort_by(|a, b| tables[a].name.cmp(&tables[b].name));
+    let deps = |oid: &i64| -> Vec<i64> {
+        parents
+            .get(oid)
+            .map(|ps| ps.iter().filter_map(|p| by_name.get(p).copied()).collect())
+            .unwrap_or_default()
+    };
+    for oid in topological(&order, deps) {
+        if let Some(table) = tables.remove(&oid) {
+            schema.tables.push(table);
+        }
+    }
+
+    // Views after the views they read.
+    let view_oids: Vec<i64> = {
+        let mut v: Vec<&ViewRow> = views.iter().collect();
+        v.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+        v.iter().map(|v| v.oid).collect()
+    };
+    let view_uses: HashMap<i64, Vec<i64>> = views.iter().map(|v| (v.oid, v.uses.clone())).collect();
+    let mut views_by_oid: HashMap<i64, ViewRow> = views.into_iter().map(|v| (v.oid, v)).collect();
+    for oid in topological(&view_oids, |oid| {
+        view_uses.get(oid).cloned().unwrap_or_default()
+    }) {
+        let Some(v) = views_by_oid.remove(&oid) else {
+            continue;
+        };
+        let mut column_comments: Vec<(String, String)> = columns_by_rel
+            .remove(&oid)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|c| c.comment.map(|comment| (c.name, comment)))
+            .collect();
+        column_comments.sort();
+        let mut indexes = view_indexes.remove(&oid).unwrap_or_default();
+        indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        let query = v.query.trim_end().trim_end_matches(';').to_owned();
+        schema.views.push(View {
+            name: qualified(&v.schema, &v.name),
+            columns: Vec::new(),
+            query: raw(query),
+            materialized: v.materialized,
+            options: v.options.unwrap_or_default(),
+            indexes,
+            column_comments,
+            comment: v.comment,
+        });
+    }
+
+    let mut triggers = triggers;
+    triggers.sort_by(|a, b| (&a.schema, &a.table, &a.name).cmp(&(&b.schema, &b.table, &b.name)));
+    for t in triggers {
+        let table = qualified(&t.schema, &t.table);
+        if t.enabled != "O" {
+            schema.skipped.push(Skipped {
+                kind: "trigger".into(),
+                name: t.name.clone(),
+                reason: format!(
+                    "on {table}: it is created enabled; its state `{}` (ALTER TABLE ... \
+                     DISABLE/ENABLE REPLICA/ALWAYS TRIGGER) is not replicated",
+                    t.enabled
+                ),
+            });
+        }
+        schema.triggers.push(Trigger {
+            name: qualified(&t.schema, &t.name),
+            table,
+            definition: raw(t.definition),
+            comment: t.comment,
+        });
+    }
+
+    let mut skipped = skipped;
+    skipped.sort_by(|a, b| (&a.kind, &a.name, &a.reason).cmp(&(&b.kind, &b.name, &b.reason)));
+    schema.skipped.extend(skipped.into_iter().map(|s| Skipped {
+        kind: s.kind,
+        name: s.name,
+        reason: s.reason,
+    }));
+    Ok(schema)
+}
+
+/// Orders `items` so that each comes after the items `deps` names (those that are in
+/// the list); ties keep the given order. Cycles are broken at the given order.
+fn topological(items: &[i64], deps: impl Fn(&i64) -> Vec<i64>) -> Vec<i64> {
+    let present: HashSet<i64> = items.iter().copied().collect();
+    let mut done: HashSet<i64> = HashSet::new();
+    let mut out = Vec::with_capacity(items.len());
+    fn visit(
+        item: i64,
+        deps: &dyn Fn(&i64) -> Vec<i64>,
+        present: &HashSet<i64>,
+        done: &mut HashSet<i64>,
+        visiting: &mut HashSet<i64>,
+        out: &mut Vec<i64>,
+    ) {
+        if done.contains(&item) || !visiting.insert(item) {
+            return;
+        }
+        for dep in deps(&item) {
+            if present.contains(&dep) && dep != item {
+                visit(dep, deps, present, done, visiting, out);
+            }
+        }
+        visiting.remove(&item);
+        done.insert(item);
+        out.push(item);
+    }
+    let mut visiting = HashSet::new();
+    for item in items {
+        visit(*item, &deps, &present, &mut done, &mut visiting, &mut out);
+    }
+    out
+}
+
+fn order_types(rows: Vec<TypeRow>) -> Result<Vec<UserType>> {
+    let mut rows = rows;
+    rows.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+    let order: Vec<i64> = rows.iter().map(|t| t.oid).collect();
+    let uses: HashMap<i64, Vec<i64>> = rows.iter().map(|t| (t.oid, t.uses.clone())).collect();
+    let mut by_oid: HashMap<i64, TypeRow> = rows.into_iter().map(|t| (t.oid, t)).collect();
+    let mut out = Vec::new();
+    for oid in topological(&order, |oid| uses.get(oid).cloned().unwrap_or_default()) {
+        let Some(t) = by_oid.remove(&oid) else {
+            continue;
+        };
+        let name = qualified(&t.schema, &t.name);
+        let kind = match t.kind.as_str() {
+            "e" => UserTypeKind::Enum {
+                labels: t.labels.unwrap_or_default(),
+            },
+            "d" => UserTypeKind::Domain {
+                base: DataType::from_raw(t.base.unwrap_or_default()),
+                nullable: !t.not_null,
+                default: t.default.map(raw),
+                collation: t.collation,
+                checks: t
+                    .checks
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|c| CheckConstraint {
+                        name: Some(c.name),
+                        expr: raw(c.expr.unwrap_or_default()),
+                        definition: Some(raw(c.definition)),
+                        comment: c.comment,
+                    })
+                    .collect(),
+            },
+            "c" => UserTypeKind::Composite {
+                attributes: t
+                    .attributes
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|a| {
+                        let mut column = Column::new(a.name, DataType::from_raw(a.data_type));
+                        column.collation = a.collation;
+                        column
+                    })
+                    .collect(),
+            },
+            other => {
+                return Err(Error::Reflect {
+                    object: format!("type {name}"),
+                    reason: format!("unexpected type kind `{other}`"),
+                })
+            }
+        };
+        out.push(UserType {
+            name,
+            kind,
+            comment: t.comment,
+        });
+    }
+    Ok(out)
+}
+
+fn routine(r: RoutineRow) -> std::result::Result<Routine, Skipped> {
+    let name = qualified(&r.schema, &r.name);
+    let label = format!("{}.{}({})", r.schema, r.name, r.arguments);
+    let (kind, definition) = match r.kind.as_str() {
+        "f" | "w" => (
+            RoutineKind::Function,
+            r.definition.clone().unwrap_or_default(),
+        ),
+        "p" => (
+            RoutineKind::Procedure,
+            r.definition.clone().unwrap_or_default(),
+        ),
+        "a" => {
+            if r.agg_kind.as_deref() != Some("n") {
+                return Err(Skipped {
+                    kind: "aggregate".into(),
+                    name: label,
+                    reason: "ordered-set and hypothetical-set aggregates are not replicated".into(),
+                });
+            }
+            if r.moving == Some(true) {
+                return Err(Skipped {
+                    kind: "aggregate".into(),
+                    name: label,
+                    reason: "aggregates with a moving-aggregate mode (MSFUNC) are not replicated"
+                        .into(),
+                });
+            }
+            (RoutineKind::Aggregate, aggregate_definition(&r))
+        }
+        other => {
+            return Err(Skipped {
+                kind: "routine".into(),
+                name: label,
+                reason: format!("routines of kind `{other}` are not replicated"),
+            })
+        }
+    };
+    Ok(Routine {
+        name,
+        arguments: r.arguments,
+        kind,
+        definition: raw(definition.trim_end().trim_end_matches(';').to_owned()),
+        after_tables: r.after_tables,
+        comment: r.comment,
+    })
+}
+
+/// `CREATE AGGREGATE` from `pg_aggregate` (the server has no `pg_get_aggregatedef`).
+fn aggregate_definition(r: &RoutineRow) -> String {
+    let mut parts = vec![
+        format!("SFUNC = {}", r.sfunc.as_deref().unwrap_or_default()),
+        format!("STYPE = {}", r.stype.as_deref().unwrap_or_default()),
+    ];
+    if let Some(space) = r.sspace.filter(|s| *s != 0) {
+        parts.push(format!("SSPACE = {space}"));
+    }
+    if let Some(f) = &r.finalfunc {
+        parts.push(format!("FINALFUNC = {f}"));
+        if r.finalfunc_extra == Some(true) {
+            parts.push("FINALFUNC_EXTRA".into());
+        }
+        match r.finalfunc_modify.as_deref() {
+            Some("s") => parts.push("FINALFUNC_MODIFY = SHAREABLE".into()),
+            Some("w") => parts.push("FINALFUNC_MODIFY = READ_WRITE".into()),
+            _ => {}
+        }
+    }
+    for (key, value) in [
+        ("COMBINEFUNC", &r.combinefunc),
+        ("SERIALFUNC", &r.serialfunc),
+        ("DESERIALFUNC", &r.deserialfunc),
+    ] {
+        if let Some(value) = value {
+            parts.push(format!("{key} = {value}"));
+        }
+    }
+    if let Some(init) = &r.initcond {
+        parts.push(format!("INITCOND = {}", crate::quote_literal(init)));
+    }
+    if let Some(op) = &r.sortop {
+        parts.push(format!("SORTOP = OPERATOR({op})"));
+    }
+    match r.parallel.as_str() {
+        "s" => parts.push("PARALLEL = SAFE".into()),
+        "r" => parts.push("PARALLEL = RESTRICTED".into()),
+        _ => {}
+    }
+    format!(
+        "CREATE AGGREGATE {}.{}({}) (\n    {}\n)",
+        crate::quote_ident(&r.schema),
+        crate::quote_ident(&r.name),
+        if r.arguments.is_empty() {
+            "*"
+        } else {
+            &r.arguments
+        },
+        parts.join(",\n    ")
+    )
+}
+
+fn column(c: ColumnRow, identity_sequence: Option<Sequence>) -> Column {
+    let mut column = Column::new(c.name, DataType::from_raw(c.data_type));
+    column.nullable = !c.not_null;
+    column.collation = c.collation;
+    column.comment = c.comment;
+    column.inherited = !c.local;
+    if c.generated == "s" {
+        column.generated = c.default.map(|d| Generated {
+            expr: raw(d),
+            stored: true,
+        });
+    } else {
+        column.default = c.default.map(raw);
+    }
+    if let (Some(sequence), "a" | "d") = (identity_sequence, c.identity.as_str()) {
+        column.identity = Some(Identity::Generated {
+            always: c.identity == "a",
+            sequence: Box::new(sequence),
+        });
+    }
+    column
+}
+
+fn action(code: &str) -> ReferentialAction {
+    match code {
+        "r" => ReferentialAction::Restrict,
+        "c" => ReferentialAction::Cascade,
+        "n" => ReferentialAction::SetNull,
+        "d" => ReferentialAction::SetDefault,
+        _ => ReferentialAction::NoAction,
+    }
+}
+
+fn add_constraint(table: &mut Table, c: ConstraintRow) {
+    let text = raw(c.definition);
+    let definition = Some(text.clone());
+    match c.kind.as_str() {
+        "p" => {
+            table.primary_key = Some(PrimaryKey {
+                name: Some(c.name),
+                columns: c.columns,
+                definition,
+                comment: c.comment,
+            })
+        }
+        "u" => table.unique_constraints.push(UniqueConstraint {
+            name: Some(c.name),
+            columns: c.columns,
+            definition,
+            comment: c.comment,
+        }),
+        "c" => table.checks.push(CheckConstraint {
+            name: Some(c.name),
+            expr: raw(c.expr.unwrap_or_default()),
+            definition,
+            comment: c.comment,
+        }),
+        "x" => table.exclusions.push(Exclusion {
+            name: c.name,
+            definition: text,
+            comment: c.comment,
+        }),
+        _ => table.foreign_keys.push(ForeignKey {
+            name: Some(c.name),
+            columns: c.columns,
+            referenced_table: qualified(
+                c.ref_schema.as_deref().unwrap_or_default(),
+                c.ref_table.as_deref().unwrap_or_default(),
+            ),
+            referenced_columns: c.ref_columns,
+            on_delete: action(&c.on_delete),
+            on_update: action(&c.on_update),
+            match_type: match c.match_type.as_str() {
+                "f" => MatchType::Full,
+                "p" => MatchType::Partial,
+                _ => MatchType::Simple,
+            },
+            deferrable: match (c.deferrable, c.deferred) {
+                (false, _) => Deferrable::NotDeferrable,
+                (true, false) => Deferrable::InitiallyImmediate,
+                (true, true) => Deferrable::InitiallyDeferred,
+            },
+            definition,
+            comment: c.comment,
+        }),
+    }
+}
+
+fn index(i: IndexRow) -> Result<Index> {
+    let tail = i
+        .definition
+        .strip_prefix(&i.prefix)
+        .ok_or_else(|| Error::Reflect {
+            object: format!("index {}", schema_replicator_core::quoted(&i.name)),
+            reason: format!("unexpected definition `{}`", i.definition),
+        })?;
+    Ok(Index {
+        name: i.name,
+        unique: i.unique,
+        keys: i
+            .keys
+            .into_iter()
+            .map(|k| IndexKey {
+                target: match k.column {
+                    Some(column) => IndexTarget::Column(column),
+                    None => IndexTarget::Expression(raw(k.expr.unwrap_or_default())),
+                },
+                collation: None,
+                order: None,
+            })
+            .collect(),
+        predicate: i.predicate.map(raw),
+        definition: Some(raw(tail)),
+        comment: i.comment,
+    })
+}

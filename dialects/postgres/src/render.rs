@@ -1,0 +1,698 @@
+//! Rendering a plan as PostgreSQL statements. Constraints, indexes, routines, views and
+//! triggers are written from the server's own `pg_get_*def` text, so they come back as
+//! the source had them; tables, types and sequences from the structured IR.
+
+use schema_replicator_core::plan::table_objects;
+use schema_replicator_core::{
+    Error, Expr, Identity, Index, ObjectId, ObjectKind, Phase, Plan, QualifiedName, Result, Schema,
+    Sequence, Statement, Table, TableOption, UserTypeKind,
+};
+
+use crate::{quote_ident, quote_literal, DIALECT};
+
+/// `"schema"."name"`.
+pub(crate) fn qname(name: &QualifiedName) -> String {
+    match &name.schema {
+        Some(schema) => format!("{}.{}", quote_ident(schema), quote_ident(&name.name)),
+        None => quote_ident(&name.name),
+    }
+}
+
+fn text(expr: &Expr, object: &ObjectId) -> Result<String> {
+    match expr {
+        Expr::Raw { dialect, sql } if dialect == DIALECT => Ok(sql.clone()),
+        Expr::Raw { dialect, .. } => Err(Error::Render {
+            object: object.to_string(),
+            dialect: DIALECT.into(),
+            reason: format!("it holds {dialect} SQL"),
+        }),
+        _ => Err(Error::Render {
+            object: object.to_string(),
+            dialect: DIALECT.into(),
+            reason: "literal values are not written by this dialect's reflection".into(),
+        }),
+    }
+}
+
+fn definition(expr: &Option<Expr>, object: &ObjectId) -> Result<String> {
+    match expr {
+        Some(expr) => text(expr, object),
+        None => Err(Error::Render {
+            object: object.to_string(),
+            dialect: DIALECT.into(),
+            reason: "it has no PostgreSQL definition (was it reflected from PostgreSQL?)".into(),
+        }),
+    }
+}
+
+fn missing(object: &ObjectId) -> Error {
+    Error::Render {
+        object: object.to_string(),
+        dialect: DIALECT.into(),
+        reason: "the plan names an object the schema does not have".into(),
+    }
+}
+
+fn comment(what: &str, comment: &Option<String>) -> Option<String> {
+    comment
+        .as_ref()
+        .map(|c| format!("COMMENT ON {what} IS {}", quote_literal(c)))
+}
+
+/// Statements of one step, sharing its phase and object.
+struct Out<'a> {
+    phase: Phase,
+    object: &'a ObjectId,
+    statements: &'a mut Vec<Statement>,
+}
+
+impl Out<'_> {
+    fn push(&mut self, sql: String) {
+        self.statements.push(Statement::new(
+            Some(self.phase),
+            vec![self.object.clone()],
+            sql,
+        ));
+    }
+
+    fn push_checked(&mut self, sql: String, preflight: Option<String>) {
+        let mut statement = Statement::new(Some(self.phase), vec![self.object.clone()], sql);
+        statement.preflight = preflight;
+        self.statements.push(statement);
+    }
+
+    fn comment(&mut self, what: &str, text: &Option<String>) {
+        if let Some(sql) = comment(what, text) {
+            self.push(sql);
+        }
+    }
+}
+
+/// Renders every step of `plan`.
+pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
+    let mut statements = Vec::new();
+    for step in &plan.steps {
+        let object = &step.object;
+        let mut out = Out {
+            phase: step.phase,
+            object,
+            statements: &mut statements,
+        };
+        let table = object.table.as_ref().and_then(|name| schema.table(name));
+        match (object.kind, table) {
+            (ObjectKind::Namespace, _) => {
+                let ns = schema
+                    .namespaces
+                    .iter()
+                    .find(|n| quote_name(&n.name) == object.name)
+                    .ok_or_else(|| missing(object))?;
+                out.push(format!("CREATE SCHEMA {}", quote_ident(&ns.name)));
+                out.comment(&format!("SCHEMA {}", quote_ident(&ns.name)), &ns.comment);
+            }
+            (ObjectKind::Extension, _) => {
+                let ext = schema
+                    .extensions
+                    .iter()
+                    .find(|e| quote_name(&e.name) == object.name)
+                    .ok_or_else(|| missing(object))?;
+                out.push(format!(
+                    "CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {}",
+                    quote_ident(&ext.name),
+                    quote_ident(&ext.schema)
+                ));
+                out.comment(
+                    &format!("EXTENSION {}", quote_ident(&ext.name)),
+                    &ext.comment,
+                );
+            }
+            (ObjectKind::Type, _) => {
+                let ty = schema
+                    .types
+                    .iter()
+                    .find(|t| t.name.to_string() == object.name)
+                    .ok_or_else(|| missing(object))?;
+                render_type(ty, &mut out)?;
+            }
+            (ObjectKind::Sequence, _) => {
+                let seq = schema
+                    .sequences
+                    .iter()
+                    .find(|s| s.name.to_string() == object.name)
+                    .ok_or_else(|| missing(object))?;
+                out.push(format!(
+                    "CREATE SEQUENCE {} {}",
+                    qname(&seq.name),
+                    sequence_options(seq)
+                ));
+                out.comment(&format!("SEQUENCE {}", qname(&seq.name)), &seq.comment);
+            }
+            (ObjectKind::Routine, _) => {
+                let routine = schema
+                    .routines
+                    .iter()
+                    .find(|r| format!("{}({})", r.name, r.arguments) == object.name)
+                    .ok_or_else(|| missing(object))?;
+                out.push(text(&routine.definition, object)?);
+                out.comment(
+                    &format!(
+                        "{} {}({})",
+                        routine.kind.sql(),
+                        qname(&routine.name),
+                        routine.arguments
+                    ),
+                    &routine.comment,
+                );
+            }
+            (ObjectKind::Table, Some(table)) => render_table(schema, table, plan, &mut out)?,
+            (ObjectKind::PrimaryKey, Some(table)) => {
+                let pk = table.primary_key.as_ref().ok_or_else(|| missing(object))?;
+                let name = pk.name.as_deref().ok_or_else(|| missing(object))?;
+                add_constraint(
+                    table,
+                    name,
+                    &definition(&pk.definition, object)?,
+                    None,
+                    &mut out,
+                );
+                out.comment(&constraint_target(name, table), &pk.comment);
+            }
+            (ObjectKind::Unique, Some(table)) => {
+                let u = table
+                    .unique_constraints
+                    .get(object.ordinal)
+                    .ok_or_else(|| missing(object))?;
+                let name = u.name.as_deref().ok_or_else(|| missing(object))?;
+                let preflight = duplicates_preflight(table, &u.columns);
+                add_constraint(
+                    table,
+                    name,
+                    &definition(&u.definition, object)?,
+                    Some(preflight),
+                    &mut out,
+                );
+                out.comment(&constraint_target(name, table), &u.comment);
+            }
+            (ObjectKind::Check, Some(table)) => {
+                let c = table
+                    .checks
+                    .get(object.ordinal)
+                    .ok_or_else(|| missing(object))?;
+                let name = c.name.as_deref().ok_or_else(|| missing(object))?;
+                let def = definition(&c.definition, object)?;
+                let preflight = (!def.ends_with("NOT VALID"))
+                    .then(|| check_preflight(table, &text(&c.expr, object).unwrap_or_default()));
+                add_constraint(table, name, &def, preflight, &mut out);
+                out.comment(&constraint_target(name, table), &c.comment);
+            }
+            (ObjectKind::Exclusion, Some(table)) => {
+                let x = table
+                    .exclusions
+                    .get(object.ordinal)
+                    .ok_or_else(|| missing(object))?;
+                add_constraint(
+                    table,
+                    &x.name,
+                    &text(&x.definition, object)?,
+                    None,
+                    &mut out,
+                );
+                out.comment(&constraint_target(&x.name, table), &x.comment);
+            }
+            (ObjectKind::ForeignKey, Some(table)) => {
+                let fk = table
+                    .foreign_keys
+                    .get(object.ordinal)
+                    .ok_or_else(|| missing(object))?;
+                let name = fk.name.as_deref().ok_or_else(|| missing(object))?;
+                let def = definition(&fk.definition, object)?;
+                let preflight = (!def.ends_with("NOT VALID")).then(|| orphans_preflight(table, fk));
+                add_constraint(table, name, &def, preflight, &mut out);
+                out.comment(&constraint_target(name, table), &fk.comment);
+            }
+            (ObjectKind::Index, Some(table)) => {
+                let index = table
+                    .indexes
+                    .get(object.ordinal)
+                    .ok_or_else(|| missing(object))?;
+                let preflight = (index.unique && index.predicate.is_none())
+                    .then(|| unique_index_preflight(table, index))
+                    .flatten();
+                render_index(&table.name, index, object, preflight, &mut out)?;
+            }
+            (ObjectKind::Counter, Some(table)) => {
+                let column = table
+                    .columns
+                    .iter()
+                    .filter(|c| c.identity.is_some())
+                    .nth(object.ordinal)
+                    .ok_or_else(|| missing(object))?;
+                if let Some(Identity::Generated { sequence, .. }) = &column.identity {
+                    let users = [(table.name.clone(), column.name.clone())];
+                    out.push(setval(sequence, &users));
+                }
+            }
+            (ObjectKind::Counter, None) => {
+                let seq = schema
+                    .sequences
+                    .iter()
+                    .find(|s| s.name.to_string() == object.name)
+                    .ok_or_else(|| missing(object))?;
+                out.push(setval(seq, &sequence_users(schema, seq)));
+            }
+            (ObjectKind::View, _) => {
+                let view = schema
+                    .views
+                    .iter()
+                    .find(|v| v.name.to_string() == object.name)
+                    .ok_or_else(|| missing(object))?;
+                let mut sql = format!(
+                    "CREATE {}VIEW {}",
+                    if view.materialized {
+                        "MATERIALIZED "
+                    } else {
+                        ""
+                    },
+                    qname(&view.name)
+                );
+                if !view.options.is_empty() {
+                    sql.push_str(&format!(" WITH ({})", view.options.join(", ")));
+                }
+                sql.push_str(" AS\n");
+                sql.push_str(&text(&view.query, object)?);
+                if view.materialized {
+                    sql.push_str("\nWITH DATA");
+                }
+                out.push(sql);
+                let kind = if view.materialized {
+                    "MATERIALIZED VIEW"
+                } else {
+                    "VIEW"
+                };
+                out.comment(&format!("{kind} {}", qname(&view.name)), &view.comment);
+                for (column, text) in &view.column_comments {
+                    out.comment(
+                        &format!("COLUMN {}.{}", qname(&view.name), quote_ident(column)),
+                        &Some(text.clone()),
+                    );
+                }
+                for index in &view.indexes {
+                    render_index(&view.name, index, object, None, &mut out)?;
+                }
+            }
+            (ObjectKind::Trigger, _) => {
+                let trigger = schema
+                    .triggers
+                    .iter()
+                    .find(|t| t.name.to_string() == object.name)
+                    .ok_or_else(|| missing(object))?;
+                out.push(text(&trigger.definition, object)?);
+                out.comment(
+                    &format!(
+                        "TRIGGER {} ON {}",
+                        quote_ident(&trigger.name.name),
+                        qname(&trigger.table)
+                    ),
+                    &trigger.comment,
+                );
+            }
+            _ => return Err(missing(object)),
+        }
+    }
+    Ok(statements)
+}
+
+/// How the planner names a bare object (`"name"`).
+fn quote_name(name: &str) -> String {
+    QualifiedName::bare(name).to_string()
+}
+
+fn constraint_target(name: &str, table: &Table) -> String {
+    format!("CONSTRAINT {} ON {}", quote_ident(name), qname(&table.name))
+}
+
+fn add_constraint(
+    table: &Table,
+    name: &str,
+    definition: &str,
+    preflight: Option<String>,
+    out: &mut Out<'_>,
+) {
+    out.push_checked(
+        format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} {definition}",
+            qname(&table.name),
+            quote_ident(name)
+        ),
+        preflight,
+    );
+}
+
+fn render_index(
+    on: &QualifiedName,
+    index: &Index,
+    object: &ObjectId,
+    preflight: Option<String>,
+    out: &mut Out<'_>,
+) -> Result<()> {
+    let tail = definition(&index.definition, object)?;
+    out.push_checked(
+        format!(
+            "CREATE {}INDEX {} ON {} {tail}",
+            if index.unique { "UNIQUE " } else { "" },
+            quote_ident(&index.name),
+            qname(on)
+        ),
+        preflight,
+    );
+    let name = QualifiedName {
+        schema: on.schema.clone(),
+        name: index.name.clone(),
+    };
+    out.comment(&format!("INDEX {}", qname(&name)), &index.comment);
+    Ok(())
+}
+
+fn render_type(ty: &schema_replicator_core::UserType, out: &mut Out<'_>) -> Result<()> {
+    let name = qname(&ty.name);
+    match &ty.kind {
+        UserTypeKind::Enum { labels } => {
+            let labels: Vec<String> = labels.iter().map(|l| quote_literal(l)).collect();
+            out.push(format!(
+                "CREATE TYPE {name} AS ENUM ({})",
+                labels.join(", ")
+            ));
+        }
+        UserTypeKind::Domain {
+            base,
+            nullable,
+            default,
+            collation,
+            checks,
+        } => {
+            let mut sql = format!("CREATE DOMAIN {name} AS {}", base.raw);
+            if let Some(collation) = collation {
+                sql.push_str(&format!(" COLLATE {collation}"));
+            }
+            if let Some(default) = default {
+                sql.push_str(&format!(" DEFAULT {}", text(default, out.object)?));
+            }
+            if !nullable {
+                sql.push_str(" NOT NULL");
+            }
+            out.push(sql);
+            for check in checks {
+                let check_name = check.name.as_deref().ok_or_else(|| missing(out.object))?;
+                let def = definition(&check.definition, out.object)?;
+                out.push(format!(
+                    "ALTER DOMAIN {name} ADD CONSTRAINT {} {def}",
+                    quote_ident(check_name)
+                ));
+                out.comment(
+                    &format!("CONSTRAINT {} ON DOMAIN {name}", quote_ident(check_name)),
+                    &check.comment,
+                );
+            }
+        }
+        UserTypeKind::Composite { attributes } => {
+            let attrs: Vec<String> = attributes
+                .iter()
+                .map(|a| {
+                    let mut s = format!("{} {}", quote_ident(&a.name), a.data_type.raw);
+                    if let Some(c) = &a.collation {
+                        s.push_str(&format!(" COLLATE {c}"));
+                    }
+                    s
+                })
+                .collect();
+            out.push(format!("CREATE TYPE {name} AS ({})", attrs.join(", ")));
+        }
+        _ => {
+            return Err(Error::Render {
+                object: out.object.to_string(),
+                dialect: DIALECT.into(),
+                reason: "this kind of type is not supported".into(),
+            })
+        }
+    }
+    let kind = if matches!(ty.kind, UserTypeKind::Domain { .. }) {
+        "DOMAIN"
+    } else {
+        "TYPE"
+    };
+    out.comment(&format!("{kind} {name}"), &ty.comment);
+    Ok(())
+}
+
+fn sequence_options(seq: &Sequence) -> String {
+    format!(
+        "AS {} START WITH {} INCREMENT BY {} MINVALUE {} MAXVALUE {} CACHE {}{}",
+        seq.data_type,
+        seq.start,
+        seq.increment,
+        seq.min_value,
+        seq.max_value,
+        seq.cache,
+        if seq.cycle { " CYCLE" } else { " NO CYCLE" }
+    )
+}
+
+fn render_table(schema: &Schema, table: &Table, plan: &Plan, out: &mut Out<'_>) -> Result<()> {
+    let ids = table_objects(table);
+    let pk_in_base = ids
+        .primary_key
+        .as_ref()
+        .is_some_and(|pk| plan.phase_of(pk) != Some(Phase::Seal));
+    let mut items: Vec<String> = Vec::new();
+    let partition_of = table.options.iter().find_map(|o| match o {
+        TableOption::PartitionOf { parent, bound } => Some((parent, bound)),
+        _ => None,
+    });
+    for column in table.columns.iter().filter(|c| !c.inherited) {
+        let mut s = format!("{} {}", quote_ident(&column.name), column.data_type.raw);
+        if let Some(collation) = &column.collation {
+            s.push_str(&format!(" COLLATE {collation}"));
+        }
+        if let Some(generated) = &column.generated {
+            s.push_str(&format!(
+                " GENERATED ALWAYS AS ({}) STORED",
+                text(&generated.expr, out.object)?
+            ));
+        } else if let Some(default) = &column.default {
+            s.push_str(&format!(" DEFAULT {}", text(default, out.object)?));
+        }
+        if let Some(Identity::Generated { always, sequence }) = &column.identity {
+            s.push_str(&format!(
+                " GENERATED {} AS IDENTITY (SEQUENCE NAME {} {})",
+                if *always { "ALWAYS" } else { "BY DEFAULT" },
+                qname(&sequence.name),
+                sequence_options(sequence)
+            ));
+        }
+        if !column.nullable {
+            s.push_str(" NOT NULL");
+        }
+        items.push(s);
+    }
+    if let (true, Some(pk)) = (pk_in_base, &table.primary_key) {
+        let name = pk.name.as_deref().ok_or_else(|| missing(out.object))?;
+        items.push(format!(
+            "CONSTRAINT {} {}",
+            quote_ident(name),
+            definition(&pk.definition, out.object)?
+        ));
+    }
+    let unlogged = if table.has_option(&TableOption::Unlogged) {
+        "UNLOGGED "
+    } else {
+        ""
+    };
+    let mut sql = format!("CREATE {unlogged}TABLE {}", qname(&table.name));
+    if let Some((parent, _)) = partition_of {
+        sql.push_str(&format!(" PARTITION OF {}", qname(parent)));
+        if !items.is_empty() {
+            sql.push_str(&format!(" (\n    {}\n)", items.join(",\n    ")));
+        }
+    } else {
+        sql.push_str(&format!(" (\n    {}\n)", items.join(",\n    ")));
+    }
+    for option in &table.options {
+        match option {
+            TableOption::Inherits(parents) => {
+                let parents: Vec<String> = parents.iter().map(qname).collect();
+                sql.push_str(&format!(" INHERITS ({})", parents.join(", ")));
+            }
+            TableOption::PartitionOf { bound, .. } => sql.push_str(&format!(" {bound}")),
+            _ => {}
+        }
+    }
+    for option in &table.options {
+        match option {
+            TableOption::PartitionBy(key) => sql.push_str(&format!(" PARTITION BY {key}")),
+            TableOption::Parameters(params) => {
+                sql.push_str(&format!(" WITH ({})", params.join(", ")))
+            }
+            _ => {}
+        }
+    }
+    out.push(sql);
+    out.comment(&format!("TABLE {}", qname(&table.name)), &table.comment);
+    for column in &table.columns {
+        out.comment(
+            &format!(
+                "COLUMN {}.{}",
+                qname(&table.name),
+                quote_ident(&column.name)
+            ),
+            &column.comment,
+        );
+    }
+    for seq in &schema.sequences {
+        if let Some(owner) = seq.owned_by.as_ref().filter(|o| o.table == table.name) {
+            out.push(format!(
+                "ALTER SEQUENCE {} OWNED BY {}.{}",
+                qname(&seq.name),
+                qname(&table.name),
+                quote_ident(&owner.column)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The columns that draw values from `seq`: its owner, or the columns whose default
+/// calls `nextval` on it.
+fn sequence_users(schema: &Schema, seq: &Sequence) -> Vec<(QualifiedName, String)> {
+    if let Some(owner) = &seq.owned_by {
+        return vec![(owner.table.clone(), owner.column.clone())];
+    }
+    let unquoted = match &seq.name.schema {
+        Some(s) => format!("{s}.{}", seq.name.name),
+        None => seq.name.name.clone(),
+    };
+    let needles = [
+        format!("nextval({}::regclass)", quote_literal(&qname(&seq.name))),
+        format!("nextval({}::regclass)", quote_literal(&unquoted)),
+    ];
+    let mut users = Vec::new();
+    for table in &schema.tables {
+        for column in &table.columns {
+            if let Some(Expr::Raw { sql, .. }) = &column.default {
+                if needles.iter().any(|n| sql.contains(n.as_str())) {
+                    users.push((table.name.clone(), column.name.clone()));
+                }
+            }
+        }
+    }
+    users
+}
+
+/// `setval` so the next value cannot collide: GREATEST(source counter, max of the
+/// columns that use it) for ascending sequences, LEAST and min for descending ones.
+fn setval(seq: &Sequence, users: &[(QualifiedName, String)]) -> String {
+    let (agg, pick) = if seq.increment < 0 {
+        ("min", "LEAST")
+    } else {
+        ("max", "GREATEST")
+    };
+    let loaded: Vec<String> = users
+        .iter()
+        .map(|(table, column)| {
+            format!(
+                "(SELECT {agg}({})::bigint FROM {})",
+                quote_ident(column),
+                qname(table)
+            )
+        })
+        .collect();
+    let loaded = if loaded.is_empty() {
+        "NULL::bigint".to_owned()
+    } else {
+        format!("{pick}({})", loaded.join(", "))
+    };
+    let name = quote_literal(&qname(&seq.name));
+    match seq.last_value {
+        Some(last) => format!(
+            "SELECT pg_catalog.setval({name}, {pick}({last}::bigint, {loaded}), true)"
+        ),
+        None => format!(
+            "SELECT pg_catalog.setval({name}, COALESCE({loaded}, {start}::bigint), {loaded} IS NOT NULL)",
+            start = seq.start
+        ),
+    }
+}
+
+fn cols(table_alias: &str, columns: &[String]) -> Vec<String> {
+    columns
+        .iter()
+        .map(|c| format!("{table_alias}.{}", quote_ident(c)))
+        .collect()
+}
+
+/// A sample key as text: `(a, b)=(1, x)`.
+fn sample(alias: &str, columns: &[String]) -> String {
+    let names: Vec<String> = columns.iter().map(|c| quote_ident(c)).collect();
+    format!(
+        "'({})=(' || concat_ws(', ', {}) || ')'",
+        names.join(", ").replace('\'', "''"),
+        cols(alias, columns).join(", ")
+    )
+}
+
+fn orphans_preflight(table: &Table, fk: &schema_replicator_core::ForeignKey) -> String {
+    let child = cols("c", &fk.columns);
+    let parent = cols("p", &fk.referenced_columns);
+    let not_null: Vec<String> = child.iter().map(|c| format!("{c} IS NOT NULL")).collect();
+    let join: Vec<String> = child
+        .iter()
+        .zip(&parent)
+        .map(|(c, p)| format!("{p} = {c}"))
+        .collect();
+    let filter = format!(
+        "FROM {} c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})",
+        qname(&table.name),
+        not_null.join(" AND "),
+        qname(&fk.referenced_table),
+        join.join(" AND ")
+    );
+    format!(
+        "SELECT (SELECT count(*) {filter}) AS rows, ARRAY(SELECT {} {filter} LIMIT 5) AS samples",
+        sample("c", &fk.columns)
+    )
+}
+
+fn duplicates_preflight(table: &Table, columns: &[String]) -> String {
+    let keys = cols("d", columns).join(", ");
+    let not_null: Vec<String> = cols("d", columns)
+        .iter()
+        .map(|c| format!("{c} IS NOT NULL"))
+        .collect();
+    let groups = format!(
+        "FROM {} d WHERE {} GROUP BY {keys} HAVING count(*) > 1",
+        qname(&table.name),
+        not_null.join(" AND ")
+    );
+    format!(
+        "SELECT (SELECT count(*) FROM (SELECT 1 {groups}) g) AS rows, \
+         ARRAY(SELECT {} {groups} LIMIT 5) AS samples",
+        sample("d", columns)
+    )
+}
+
+fn unique_index_preflight(table: &Table, index: &Index) -> Option<String> {
+    let columns: Option<Vec<String>> = index
+        .keys
+        .iter()
+        .map(|k| match &k.target {
+            schema_replicator_core::IndexTarget::Column(c) => Some(c.clone()),
+            _ => None,
+        })
+        .collect();
+    columns.map(|columns| duplicates_preflight(table, &columns))
+}
+
+fn check_preflight(table: &Table, expr: &str) -> String {
+    let filter = format!("FROM {} AS t WHERE NOT ({expr})", qname(&table.name));
+    format!(
+        "SELECT (SELECT count(*) {filter}) AS rows, ARRAY(SELECT t::text {filter} LIMIT 5) AS samples"
+    )
+}

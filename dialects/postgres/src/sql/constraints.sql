@@ -1,0 +1,25 @@
+SELECT co.conrelid::int8 AS rel, co.conname AS name, co.contype::text AS kind,
+       pg_catalog.pg_get_constraintdef(co.oid) AS definition,
+       ARRAY(SELECT a.attname::text
+             FROM unnest(co.conkey) WITH ORDINALITY k(num, i)
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.num
+             ORDER BY k.i) AS columns,
+       rn.nspname AS ref_schema, rc.relname AS ref_table,
+       ARRAY(SELECT a.attname::text
+             FROM unnest(co.confkey) WITH ORDINALITY k(num, i)
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.num
+             ORDER BY k.i) AS ref_columns,
+       co.confupdtype::text AS on_update, co.confdeltype::text AS on_delete,
+       co.confmatchtype::text AS match_type,
+       co.condeferrable AS deferrable, co.condeferred AS deferred,
+       pg_catalog.pg_get_expr(co.conbin, co.conrelid) AS expr,
+       pg_catalog.obj_description(co.oid, 'pg_constraint') AS comment
+FROM pg_catalog.pg_constraint co
+JOIN pg_catalog.pg_class c ON c.oid = co.conrelid
+JOIN ns ON ns.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_class rc ON rc.oid = co.confrelid
+LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
+WHERE co.contype IN ('p', 'u', 'c', 'f', 'x') AND co.conislocal AND co.conparentid = 0
+  AND c.relkind IN ('r', 'p')
+  AND NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_class'::regclass AND m.objid = c.oid)

@@ -1,0 +1,29 @@
+SELECT i.indrelid::int8 AS rel, ic.relname AS name, i.indisunique AS "unique",
+       i.indisvalid AS valid,
+       pg_catalog.pg_get_indexdef(i.indexrelid) AS definition,
+       'CREATE ' || CASE WHEN i.indisunique THEN 'UNIQUE ' ELSE '' END || 'INDEX '
+           || pg_catalog.quote_ident(ic.relname) || ' ON '
+           || CASE WHEN c.relkind = 'p' THEN 'ONLY ' ELSE '' END
+           || pg_catalog.quote_ident(ns.nspname) || '.' || pg_catalog.quote_ident(c.relname)
+           || ' ' AS prefix,
+       ARRAY(SELECT json_build_object(
+                 'column', a.attname,
+                 'expr', CASE WHEN k.num = 0
+                         THEN pg_catalog.pg_get_indexdef(i.indexrelid, k.i::int, true) END)
+             FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(num, i)
+             LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.num
+             WHERE k.i <= i.indnkeyatts
+             ORDER BY k.i) AS keys,
+       pg_catalog.pg_get_expr(i.indpred, i.indrelid) AS predicate,
+       pg_catalog.obj_description(i.indexrelid, 'pg_class') AS comment
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+JOIN ns ON ns.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'm')
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint co
+                  WHERE co.conindid = i.indexrelid AND co.conrelid = i.indrelid
+                    AND co.contype IN ('p', 'u', 'x'))
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid)
+  AND NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_class'::regclass AND m.objid = c.oid)

@@ -1,0 +1,30 @@
+SELECT ns.nspname AS schema, p.proname AS name, p.prokind::text AS kind,
+       pg_catalog.pg_get_function_identity_arguments(p.oid) AS arguments,
+       CASE WHEN p.prokind IN ('f', 'p', 'w') THEN pg_catalog.pg_get_functiondef(p.oid) END AS definition,
+       pg_catalog.obj_description(p.oid, 'pg_proc') AS comment,
+       EXISTS (
+           SELECT 1 FROM pg_catalog.pg_depend d
+           JOIN pg_catalog.pg_type t ON t.oid = d.refobjid
+           JOIN pg_catalog.pg_class rc ON rc.oid = t.typrelid
+           WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
+             AND d.refclassid = 'pg_catalog.pg_type'::regclass
+             AND rc.relkind IN ('r', 'p', 'v', 'm', 'f')) AS after_tables,
+       p.proparallel::text AS parallel,
+       a.aggkind::text AS agg_kind,
+       a.aggtransfn::text AS sfunc,
+       pg_catalog.format_type(a.aggtranstype, NULL) AS stype,
+       a.aggtransspace AS sspace,
+       NULLIF(a.aggfinalfn::oid, 0)::regproc::text AS finalfunc,
+       a.aggfinalextra AS finalfunc_extra,
+       a.aggfinalmodify::text AS finalfunc_modify,
+       NULLIF(a.aggcombinefn::oid, 0)::regproc::text AS combinefunc,
+       NULLIF(a.aggserialfn::oid, 0)::regproc::text AS serialfunc,
+       NULLIF(a.aggdeserialfn::oid, 0)::regproc::text AS deserialfunc,
+       a.agginitval AS initcond,
+       NULLIF(a.aggsortop, 0)::regoper::text AS sortop,
+       a.aggmtransfn::oid <> 0 AS moving
+FROM pg_catalog.pg_proc p
+JOIN ns ON ns.oid = p.pronamespace
+LEFT JOIN pg_catalog.pg_aggregate a ON a.aggfnoid = p.oid
+WHERE NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_proc'::regclass AND m.objid = p.oid)

@@ -102,6 +102,13 @@ pub struct ReflectOptions {
     pub schemas: Vec<String>,
 }
 
+impl ReflectOptions {
+    /// Options that limit the reflection to these namespaces (all when empty).
+    pub fn with_schemas(schemas: Vec<String>) -> Self {
+        ReflectOptions { schemas }
+    }
+}
+
 /// What an apply did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ApplyReport {

@@ -142,7 +142,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                 out.push(format!(
                     "CREATE SEQUENCE {} {}",
                     qname(&seq.name),
-                    sequence_options(seq)
+                    sequence_options(seq, true)
                 ));
                 out.comment(&format!("SEQUENCE {}", qname(&seq.name)), &seq.comment);
             }
@@ -443,10 +443,15 @@ fn render_type(ty: &schema_replicator_core::UserType, out: &mut Out<'_>) -> Resu
     Ok(())
 }
 
-fn sequence_options(seq: &Sequence) -> String {
+/// `[AS type] START WITH ... CYCLE`; an identity takes its type from the column.
+fn sequence_options(seq: &Sequence, with_type: bool) -> String {
+    let data_type = if with_type {
+        format!("AS {} ", seq.data_type)
+    } else {
+        String::new()
+    };
     format!(
-        "AS {} START WITH {} INCREMENT BY {} MINVALUE {} MAXVALUE {} CACHE {}{}",
-        seq.data_type,
+        "{data_type}START WITH {} INCREMENT BY {} MINVALUE {} MAXVALUE {} CACHE {}{}",
         seq.start,
         seq.increment,
         seq.min_value,
@@ -485,7 +490,7 @@ fn render_table(schema: &Schema, table: &Table, plan: &Plan, out: &mut Out<'_>) 
                 " GENERATED {} AS IDENTITY (SEQUENCE NAME {} {})",
                 if *always { "ALWAYS" } else { "BY DEFAULT" },
                 qname(&sequence.name),
-                sequence_options(sequence)
+                sequence_options(sequence, false)
             ));
         }
         if !column.nullable {

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use schema_replicator::{
-    clone_schema, diff, snapshot, DdlApplier, DdlExtractor, Phase, Policy, Registry,
+    clone_schema_with, diff, snapshot, DdlApplier, DdlExtractor, Phase, Policy, ReflectOptions,
+    Registry,
 };
 
 /// Replicate a database schema in phases: tables first, data in between, integrity last.
@@ -16,6 +17,10 @@ use schema_replicator::{
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Reflect only this schema (PostgreSQL namespace); repeatable. Default: every
+    /// user schema.
+    #[arg(long = "schema", global = true, value_name = "NAME")]
+    schemas: Vec<String>,
 }
 
 #[derive(Args)]
@@ -119,9 +124,10 @@ fn print_statements(statements: &[String]) -> schema_replicator::Result<()> {
 
 fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
     let registry: Registry = schema_replicator::registry()?;
+    let options = ReflectOptions::with_schemas(cli.schemas.clone());
     match cli.command {
         Command::Snapshot { src, output } => {
-            let source = DdlExtractor::open(&src, &registry, &Policy::default())?;
+            let source = DdlExtractor::open_with(&src, &registry, &Policy::default(), &options)?;
             warn(&source.warnings());
             match output {
                 Some(path) => snapshot::write(source.schema(), &path)?,
@@ -134,7 +140,7 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             table,
             policy,
         } => {
-            let source = DdlExtractor::open(&src, &registry, &policy.policy())?;
+            let source = DdlExtractor::open_with(&src, &registry, &policy.policy(), &options)?;
             warn(&source.warnings());
             let statements = match (table, phase) {
                 (Some(table), Phase::Base) => vec![source.table_base_ddl(&table)?],
@@ -154,7 +160,7 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             dry_run,
             policy,
         } => {
-            let source = DdlExtractor::open(&src, &registry, &policy.policy())?;
+            let source = DdlExtractor::open_with(&src, &registry, &policy.policy(), &options)?;
             let target = DdlApplier::open(&dst, &registry)?;
             target.check_dialect(&source)?;
             warn(&source.warnings());
@@ -175,7 +181,7 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             }
         }
         Command::Clone { src, dst, policy } => {
-            let report = clone_schema(&src, &dst, &registry, &policy.policy())?;
+            let report = clone_schema_with(&src, &dst, &registry, &policy.policy(), &options)?;
             warn(&report.warnings);
             let phases: Vec<String> = report
                 .phases
@@ -189,8 +195,8 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             );
         }
         Command::Diff { a, b } => {
-            let left = DdlExtractor::open(&a, &registry, &Policy::default())?;
-            let right = DdlExtractor::open(&b, &registry, &Policy::default())?;
+            let left = DdlExtractor::open_with(&a, &registry, &Policy::default(), &options)?;
+            let right = DdlExtractor::open_with(&b, &registry, &Policy::default(), &options)?;
             // What neither side can replicate is invisible to the diff: say so.
             warn(&left.warnings());
             warn(&right.warnings());

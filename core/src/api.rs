@@ -341,7 +341,18 @@ pub fn clone_schema(
     registry: &Registry,
     policy: &Policy,
 ) -> Result<CloneReport> {
-    let extractor = DdlExtractor::open(source, registry, policy)?;
+    clone_schema_with(source, target, registry, policy, &ReflectOptions::default())
+}
+
+/// Like [`clone_schema`], with reflection options (which schemas to copy).
+pub fn clone_schema_with(
+    source: &str,
+    target: &str,
+    registry: &Registry,
+    policy: &Policy,
+    options: &ReflectOptions,
+) -> Result<CloneReport> {
+    let extractor = DdlExtractor::open_with(source, registry, policy, options)?;
     let applier = DdlApplier::open(target, registry)?;
     applier.check_dialect(&extractor)?;
     applier.check_empty()?;

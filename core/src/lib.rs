@@ -15,7 +15,7 @@ pub mod snapshot;
 pub mod types;
 pub mod url;
 
-pub use api::{clone_schema, CloneReport, DdlApplier, DdlExtractor, Source};
+pub use api::{clone_schema, clone_schema_with, CloneReport, DdlApplier, DdlExtractor, Source};
 pub use dialect::{
     ApplyReport, Capabilities, Dialect, DialectRegistration, Origin, ReflectOptions, Reflection,
     Registered, Registry, Statement,

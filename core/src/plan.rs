@@ -355,6 +355,12 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
         ));
     }
     let objects: Vec<TableObjects> = schema.tables.iter().map(table_objects).collect();
+    let position: std::collections::HashMap<&QualifiedName, usize> = schema
+        .tables
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (&t.name, i))
+        .collect();
     let mut push = |phase: Phase, object: &ObjectId, depends_on: Vec<ObjectId>| {
         plan.steps.push(Step {
             phase,
@@ -363,21 +369,35 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
         });
     };
 
-    let mut pre: Vec<ObjectId> = Vec::new();
+    // Phases are barriers: whatever a phase holds exists before the next phase starts,
+    // so steps name only the dependencies inside their own phase, and lists stay small.
+    // Inside `pre`, namespaces and extensions come first; types, sequences and routines
+    // keep their schema order (each after the one before it).
+    let mut foundation: Vec<ObjectId> = Vec::new();
     for namespace in &schema.namespaces {
         let id = ObjectId::standalone(ObjectKind::Namespace, &QualifiedName::bare(&namespace.name));
         push(Phase::Pre, &id, Vec::new());
-        pre.push(id);
+        foundation.push(id);
     }
     for extension in &schema.extensions {
         let id = ObjectId::standalone(ObjectKind::Extension, &QualifiedName::bare(&extension.name));
-        push(Phase::Pre, &id, pre.clone());
-        pre.push(id);
+        push(Phase::Pre, &id, foundation.clone());
+        foundation.push(id);
     }
+    let mut previous: Option<ObjectId> = None;
+    let mut chained =
+        |phase: Phase, id: ObjectId, push: &mut dyn FnMut(Phase, &ObjectId, Vec<ObjectId>)| {
+            let mut deps = foundation.clone();
+            deps.extend(previous.take());
+            push(phase, &id, deps);
+            previous = Some(id);
+        };
     for ty in &schema.types {
-        let id = ObjectId::standalone(ObjectKind::Type, &ty.name);
-        push(Phase::Pre, &id, pre.clone());
-        pre.push(id);
+        chained(
+            Phase::Pre,
+            ObjectId::standalone(ObjectKind::Type, &ty.name),
+            &mut push,
+        );
     }
     let sequence_ids: Vec<ObjectId> = schema
         .sequences
@@ -385,9 +405,8 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
         .map(|s| ObjectId::standalone(ObjectKind::Sequence, &s.name))
         .collect();
     for id in &sequence_ids {
-        push(Phase::Pre, id, pre.clone());
+        chained(Phase::Pre, id.clone(), &mut push);
     }
-    pre.extend(sequence_ids.iter().cloned());
     let routine_id = |r: &crate::ir::Routine| ObjectId {
         kind: ObjectKind::Routine,
         table: None,
@@ -395,12 +414,10 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
         ordinal: 0,
     };
     for routine in schema.routines.iter().filter(|r| !r.after_tables) {
-        let id = routine_id(routine);
-        push(Phase::Pre, &id, pre.clone());
-        pre.push(id);
+        chained(Phase::Pre, routine_id(routine), &mut push);
     }
     for (table, ids) in schema.tables.iter().zip(&objects) {
-        let mut deps = pre.clone();
+        let mut deps = Vec::new();
         for option in &table.options {
             let parents = match option {
                 crate::ir::TableOption::PartitionOf { parent, .. } => std::slice::from_ref(parent),
@@ -434,11 +451,9 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
     for (table, ids) in schema.tables.iter().zip(&objects) {
         for (fk, id) in table.foreign_keys.iter().zip(&ids.foreign_keys) {
             let mut deps = vec![ids.table.clone()];
-            if let Some((parent, parent_ids)) = schema
-                .tables
-                .iter()
-                .zip(&objects)
-                .find(|(t, _)| t.name == fk.referenced_table)
+            if let Some((parent, parent_ids)) = position
+                .get(&fk.referenced_table)
+                .map(|&i| (&schema.tables[i], &objects[i]))
             {
                 if parent.name != table.name {
                     deps.push(parent_ids.table.clone());
@@ -462,38 +477,34 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
         let mut deps = vec![id.clone()];
         if let Some(owner) = &sequence.owned_by {
             deps.extend(
-                objects
-                    .iter()
-                    .find(|o| o.table.table.as_ref() == Some(&owner.table))
-                    .map(|o| o.table.clone()),
+                position
+                    .get(&owner.table)
+                    .map(|&i| objects[i].table.clone()),
             );
         }
         let counter = ObjectId::standalone(ObjectKind::Counter, &sequence.name);
         push(Phase::Seal, &counter, deps);
     }
-    let mut late_routines: Vec<ObjectId> = Vec::new();
+    // Routines that use a table's row type, then views, each after the one before it
+    // (views are in dependency order; the tables exist since base).
+    let mut last: Option<ObjectId> = None;
     for routine in schema.routines.iter().filter(|r| r.after_tables) {
         let id = routine_id(routine);
-        let mut deps: Vec<ObjectId> = objects.iter().map(|o| o.table.clone()).collect();
-        deps.extend(late_routines.iter().cloned());
-        push(Phase::Seal, &id, deps);
-        late_routines.push(id);
+        push(Phase::Seal, &id, last.take().into_iter().collect());
+        last = Some(id);
     }
     let mut earlier_views: Vec<ObjectId> = Vec::new();
     for view in &schema.views {
         let id = ObjectId::standalone(ObjectKind::View, &view.name);
-        let mut deps: Vec<ObjectId> = objects.iter().map(|o| o.table.clone()).collect();
-        deps.extend(late_routines.iter().cloned());
-        deps.extend(earlier_views.iter().cloned());
-        push(Phase::Seal, &id, deps);
+        push(Phase::Seal, &id, last.take().into_iter().collect());
+        last = Some(id.clone());
         earlier_views.push(id);
     }
     for trigger in &schema.triggers {
         let id = ObjectId::standalone(ObjectKind::Trigger, &trigger.name);
-        let on = objects
-            .iter()
-            .find(|o| o.table.table.as_ref() == Some(&trigger.table))
-            .map(|o| o.table.clone())
+        let on = position
+            .get(&trigger.table)
+            .map(|&i| objects[i].table.clone())
             .or_else(|| {
                 earlier_views
                     .iter()

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
-use diesel::{Connection, PgConnection};
+use diesel::{Connection, PgConnection, RunQueryDsl};
 use schema_replicator_core::{
     ApplyReport, Capabilities, DbUrl, Dialect, DialectRegistration, Error, Plan, ReflectOptions,
     Reflection, Result, Schema, Statement,
@@ -76,9 +76,53 @@ pub(crate) fn one_line(url: &DbUrl, message: &str) -> String {
     text
 }
 
-/// Counts the queries a connection runs.
-fn count_queries(conn: &mut PgConnection) -> Arc<AtomicU64> {
-    let counter = Arc::new(AtomicU64::new(0));
+/// Connections the reflection spreads its catalog queries over.
+const REFLECT_CONNECTIONS: usize = 3;
+
+/// `n` connections in read-only repeatable-read transactions that share the first
+/// one's snapshot (as `pg_dump -j` does), each counting its queries into `counter`.
+fn snapshot_connections(
+    url: &DbUrl,
+    n: usize,
+    counter: &Arc<AtomicU64>,
+) -> Result<Vec<PgConnection>> {
+    let fail = |e: diesel::result::Error| Error::Reflect {
+        object: "the catalog snapshot".into(),
+        reason: one_line(url, &e.to_string()),
+    };
+    let begin = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+    let mut first = connect(url)?;
+    count_queries(&mut first, counter);
+    first.batch_execute(begin).map_err(fail)?;
+    #[derive(diesel::QueryableByName)]
+    struct Exported {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        id: String,
+    }
+    let snapshot: Vec<Exported> = diesel::sql_query("SELECT pg_catalog.pg_export_snapshot() AS id")
+        .load(&mut first)
+        .map_err(fail)?;
+    let id = snapshot
+        .into_iter()
+        .next()
+        .map(|s| s.id)
+        .unwrap_or_default();
+    let mut conns = vec![first];
+    for _ in 1..n {
+        let mut conn = connect(url)?;
+        count_queries(&mut conn, counter);
+        conn.batch_execute(&format!(
+            "{begin}; SET TRANSACTION SNAPSHOT {}",
+            quote_literal(&id)
+        ))
+        .map_err(fail)?;
+        conns.push(conn);
+    }
+    Ok(conns)
+}
+
+/// Counts the queries a connection runs into `counter`.
+fn count_queries(conn: &mut PgConnection, counter: &Arc<AtomicU64>) {
     let seen = counter.clone();
     let instrumentation = move |event: InstrumentationEvent<'_>| {
         if let InstrumentationEvent::StartQuery { .. } = event {
@@ -86,7 +130,6 @@ fn count_queries(conn: &mut PgConnection) -> Arc<AtomicU64> {
         }
     };
     conn.set_instrumentation(Box::new(instrumentation) as Box<dyn Instrumentation>);
-    counter
 }
 
 impl Dialect for PostgresDialect {
@@ -107,9 +150,9 @@ impl Dialect for PostgresDialect {
     }
 
     fn reflect(&self, url: &DbUrl, options: &ReflectOptions) -> Result<Reflection> {
-        let mut conn = connect(url)?;
-        let counter = count_queries(&mut conn);
-        let schema = reflect::reflect(&mut conn, options)?;
+        let counter = Arc::new(AtomicU64::new(0));
+        let mut conns = snapshot_connections(url, REFLECT_CONNECTIONS, &counter)?;
+        let schema = reflect::reflect(&mut conns, options)?;
         Ok(Reflection {
             schema,
             queries: counter.load(Ordering::Relaxed),

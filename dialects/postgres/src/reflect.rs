@@ -32,24 +32,89 @@ struct Version {
     version: String,
 }
 
-/// Runs one catalog query (from `sql/`) with the namespace filter bound, and parses its rows.
-fn rows<T: DeserializeOwned>(
+/// The catalog queries, heaviest first (that is the order workers pick them up in).
+const QUERIES: &[(&str, &str)] = &[
+    ("columns", include_str!("sql/columns.sql")),
+    ("constraints", include_str!("sql/constraints.sql")),
+    ("indexes", include_str!("sql/indexes.sql")),
+    ("sequences", include_str!("sql/sequences.sql")),
+    ("tables", include_str!("sql/tables.sql")),
+    ("skipped", include_str!("sql/skipped.sql")),
+    ("types", include_str!("sql/types.sql")),
+    ("routines", include_str!("sql/routines.sql")),
+    ("triggers", include_str!("sql/triggers.sql")),
+    ("views", include_str!("sql/views.sql")),
+    ("schemas", include_str!("sql/namespaces.sql")),
+    ("extensions", include_str!("sql/extensions.sql")),
+];
+
+/// Runs one catalog query with the namespace filter bound; each row is a JSON document.
+fn fetch(
     conn: &mut PgConnection,
     what: &str,
     body: &str,
     schemas: &[String],
-) -> Result<Vec<T>> {
-    let fail = |reason: String| Error::Reflect {
-        object: format!("the catalog ({what})"),
-        reason,
-    };
+) -> Result<Vec<String>> {
     let sql = format!("{NAMESPACES_CTE}SELECT row_to_json(x)::text AS doc FROM (\n{body}\n) x");
     let docs: Vec<Doc> = diesel::sql_query(sql)
         .bind::<Array<Text>, _>(schemas)
         .load(conn)
-        .map_err(|e| fail(e.to_string()))?;
-    docs.iter()
-        .map(|d| serde_json::from_str(&d.doc).map_err(|e| fail(format!("{e} in {}", d.doc))))
+        .map_err(|e| Error::Reflect {
+            object: format!("the catalog ({what})"),
+            reason: e.to_string(),
+        })?;
+    Ok(docs.into_iter().map(|d| d.doc).collect())
+}
+
+/// Every catalog query's rows, by query name. The queries run on `conns` in parallel,
+/// all of them inside one exported snapshot, so they see one consistent catalog.
+pub(crate) fn fetch_all(
+    conns: &mut [PgConnection],
+    schemas: &[String],
+) -> Result<HashMap<&'static str, Vec<String>>> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(HashMap::new());
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = conns
+            .iter_mut()
+            .map(|conn| {
+                let (next, results) = (&next, &results);
+                scope.spawn(move || -> Result<()> {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((what, body)) = QUERIES.get(i) else {
+                            return Ok(());
+                        };
+                        let docs = fetch(conn, what, body, schemas)?;
+                        results
+                            .lock()
+                            .expect("no worker panics while holding the lock")
+                            .insert(*what, docs);
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .try_for_each(|w| w.join().expect("reflection worker panicked"))
+    })?;
+    Ok(results.into_inner().expect("workers are done"))
+}
+
+/// Parses one query's rows.
+fn parse<T: DeserializeOwned>(
+    docs: &mut HashMap<&'static str, Vec<String>>,
+    what: &str,
+) -> Result<Vec<T>> {
+    docs.remove(what)
+        .unwrap_or_default()
+        .iter()
+        .map(|d| {
+            serde_json::from_str(d).map_err(|e| Error::Reflect {
+                object: format!("the catalog ({what})"),
+                reason: format!("{e} in {d}"),
+            })
+        })
         .collect()
 }
 
@@ -187,10 +252,12 @@ struct ConstraintRow {
     name: String,
     kind: String,
     definition: String,
-    columns: Vec<String>,
+    keys: Option<Vec<i32>>,
     ref_schema: Option<String>,
     ref_table: Option<String>,
-    ref_columns: Vec<String>,
+    ref_rel: i64,
+    ref_keys: Option<Vec<i32>>,
+    foreign_ref_columns: Option<Vec<String>>,
     on_update: String,
     on_delete: String,
     match_type: String,
@@ -201,12 +268,6 @@ struct ConstraintRow {
 }
 
 #[derive(Deserialize)]
-struct KeyRow {
-    column: Option<String>,
-    expr: Option<String>,
-}
-
-#[derive(Deserialize)]
 struct IndexRow {
     rel: i64,
     name: String,
@@ -214,7 +275,8 @@ struct IndexRow {
     valid: bool,
     definition: String,
     prefix: String,
-    keys: Vec<KeyRow>,
+    keys: Vec<i32>,
+    expressions: Option<Vec<String>>,
     predicate: Option<String>,
     comment: Option<String>,
 }
@@ -259,20 +321,21 @@ fn qualified(schema: &str, name: &str) -> QualifiedName {
     }
 }
 
-/// Reads the whole schema in a fixed number of queries.
-pub(crate) fn reflect(conn: &mut PgConnection, options: &ReflectOptions) -> Result<Schema> {
+/// Reads the whole schema in a fixed number of queries, spread over `conns` (which
+/// share one snapshot).
+pub(crate) fn reflect(conns: &mut [PgConnection], options: &ReflectOptions) -> Result<Schema> {
     let schemas = &options.schemas;
     let version: Vec<Version> = diesel::sql_query("SELECT pg_catalog.version() AS version")
-        .load(conn)
+        .load(&mut conns[0])
         .map_err(|e| Error::Reflect {
             object: "the server version".into(),
             reason: e.to_string(),
         })?;
     let mut schema = Schema::new(DIALECT);
     schema.server_version = version.into_iter().next().map(|v| v.version);
+    let mut docs = fetch_all(conns, schemas)?;
 
-    let namespaces: Vec<NamespaceRow> =
-        rows(conn, "schemas", include_str!("sql/namespaces.sql"), schemas)?;
+    let namespaces: Vec<NamespaceRow> = parse(&mut docs, "schemas")?;
     let found: HashSet<&str> = namespaces.iter().map(|n| n.name.as_str()).collect();
     if let Some(missing) = schemas.iter().find(|s| !found.contains(s.as_str())) {
         return Err(Error::Reflect {
@@ -291,12 +354,7 @@ pub(crate) fn reflect(conn: &mut PgConnection, options: &ReflectOptions) -> Resu
     }
     schema.namespaces.sort_by(|a, b| a.name.cmp(&b.name));
 
-    let mut extensions: Vec<ExtensionRow> = rows(
-        conn,
-        "extensions",
-        include_str!("sql/extensions.sql"),
-        schemas,
-    )?;
+    let mut extensions: Vec<ExtensionRow> = parse(&mut docs, "extensions")?;
     extensions.sort_by(|a, b| a.name.cmp(&b.name));
     schema.extensions = extensions
         .into_iter()
@@ -308,15 +366,10 @@ pub(crate) fn reflect(conn: &mut PgConnection, options: &ReflectOptions) -> Resu
         })
         .collect();
 
-    let types: Vec<TypeRow> = rows(conn, "types", include_str!("sql/types.sql"), schemas)?;
+    let types: Vec<TypeRow> = parse(&mut docs, "types")?;
     schema.types = order_types(types)?;
 
-    let sequences: Vec<SequenceRow> = rows(
-        conn,
-        "sequences",
-        include_str!("sql/sequences.sql"),
-        schemas,
-    )?;
+    let sequences: Vec<SequenceRow> = parse(&mut docs, "sequences")?;
     let mut identity_sequences: HashMap<(String, String, String), Sequence> = HashMap::new();
     for s in sequences {
         let owner = match (&s.owner_schema, &s.owner_table, &s.owner_column) {
@@ -356,8 +409,7 @@ pub(crate) fn reflect(conn: &mut PgConnection, options: &ReflectOptions) -> Resu
     }
     schema.sequences.sort_by(|a, b| a.name.cmp(&b.name));
 
-    let routines: Vec<RoutineRow> =
-        rows(conn, "routines", include_str!("sql/routines.sql"), schemas)?;
+    let routines: Vec<RoutineRow> = parse(&mut docs, "routines")?;
     for r in routines {
         match routine(r) {
             Ok(routine) => schema.routines.push(routine),
@@ -373,20 +425,18 @@ pub(crate) fn reflect(conn: &mut PgConnection, options: &ReflectOptions) -> Resu
         ))
     });
 
-    let table_rows: Vec<TableRow> = rows(conn, "tables", include_str!("sql/tables.sql"), schemas)?;
-    let columns: Vec<ColumnRow> = rows(conn, "columns", include_str!("sql/columns.sql"), schemas)?;
-    let constraints: Vec<ConstraintRow> = rows(
-        conn,
-        "constraints",
-        include_str!("sql/constraints.sql"),
-        schemas,
-    )?;
-    let indexes: Vec<IndexRow> = rows(conn, "indexes", include_str!("sql/indexes.sql"), schemas)?;
-    let triggers: Vec<TriggerRow> =
-        rows(conn, "triggers", include_str!("sql/triggers.sql"), schemas)?;
-    let views: Vec<ViewRow> = rows(conn, "views", include_str!("sql/views.sql"), schemas)?;
-    let skipped: Vec<SkippedRow> = rows(conn, "skipped", include_str!("sql/skipped.sql"), schemas)?;
+    let table_rows: Vec<TableRow> = parse(&mut docs, "tables")?;
+    let columns: Vec<ColumnRow> = parse(&mut docs, "columns")?;
+    let constraints: Vec<ConstraintRow> = parse(&mut docs, "constraints")?;
+    let indexes: Vec<IndexRow> = parse(&mut docs, "indexes")?;
+    let triggers: Vec<TriggerRow> = parse(&mut docs, "triggers")?;
+    let views: Vec<ViewRow> = parse(&mut docs, "views")?;
+    let skipped: Vec<SkippedRow> = parse(&mut docs, "skipped")?;
 
+    let names: HashMap<(i64, i32), String> = columns
+        .iter()
+        .map(|c| ((c.rel, c.num), c.name.clone()))
+        .collect();
     let mut columns_by_rel: HashMap<i64, Vec<ColumnRow>> = HashMap::new();
     for c in columns {
         columns_by_rel.entry(c.rel).or_default().push(c);
@@ -456,7 +506,7 @@ pub(crate) fn reflect(conn: &mut PgConnection, options: &ReflectOptions) -> Resu
         let Some(table) = tables.get_mut(&c.rel) else {
             continue;
         };
-        add_constraint(table, c);
+        add_constraint(table, c, &names);
     }
     for table in tables.values_mut() {
         table.checks.sort_by(|a, b| a.name.cmp(&b.name));
@@ -483,7 +533,7 @@ pub(crate) fn reflect(conn: &mut PgConnection, options: &ReflectOptions) -> Resu
             continue;
         }
         let rel = i.rel;
-        let index = index(i)?;
+        let index = index(i, &names)?;
         match tables.get_mut(&rel) {
             Some(table) => table.indexes.push(index),
             None => view_indexes.entry(rel).or_default().push(index),
@@ -809,21 +859,37 @@ fn action(code: &str) -> ReferentialAction {
     }
 }
 
-fn add_constraint(table: &mut Table, c: ConstraintRow) {
+/// Column names of `rel` for attribute numbers, from the columns query.
+fn column_names(names: &HashMap<(i64, i32), String>, rel: i64, keys: &[i32]) -> Vec<String> {
+    keys.iter()
+        .map(|k| {
+            names
+                .get(&(rel, *k))
+                .cloned()
+                .unwrap_or_else(|| format!("#{k}"))
+        })
+        .collect()
+}
+
+fn add_constraint(table: &mut Table, c: ConstraintRow, names: &HashMap<(i64, i32), String>) {
+    let columns = column_names(names, c.rel, c.keys.as_deref().unwrap_or_default());
+    let ref_columns = c.foreign_ref_columns.clone().unwrap_or_else(|| {
+        column_names(names, c.ref_rel, c.ref_keys.as_deref().unwrap_or_default())
+    });
     let text = raw(c.definition);
     let definition = Some(text.clone());
     match c.kind.as_str() {
         "p" => {
             table.primary_key = Some(PrimaryKey {
                 name: Some(c.name),
-                columns: c.columns,
+                columns,
                 definition,
                 comment: c.comment,
             })
         }
         "u" => table.unique_constraints.push(UniqueConstraint {
             name: Some(c.name),
-            columns: c.columns,
+            columns,
             definition,
             comment: c.comment,
         }),
@@ -840,12 +906,12 @@ fn add_constraint(table: &mut Table, c: ConstraintRow) {
         }),
         _ => table.foreign_keys.push(ForeignKey {
             name: Some(c.name),
-            columns: c.columns,
+            columns,
             referenced_table: qualified(
                 c.ref_schema.as_deref().unwrap_or_default(),
                 c.ref_table.as_deref().unwrap_or_default(),
             ),
-            referenced_columns: c.ref_columns,
+            referenced_columns: ref_columns,
             on_delete: action(&c.on_delete),
             on_update: action(&c.on_update),
             match_type: match c.match_type.as_str() {
@@ -864,7 +930,8 @@ fn add_constraint(table: &mut Table, c: ConstraintRow) {
     }
 }
 
-fn index(i: IndexRow) -> Result<Index> {
+fn index(i: IndexRow, names: &HashMap<(i64, i32), String>) -> Result<Index> {
+    let mut expressions = i.expressions.clone().unwrap_or_default().into_iter();
     let tail = i
         .definition
         .strip_prefix(&i.prefix)
@@ -877,11 +944,12 @@ fn index(i: IndexRow) -> Result<Index> {
         unique: i.unique,
         keys: i
             .keys
-            .into_iter()
-            .map(|k| IndexKey {
-                target: match k.column {
-                    Some(column) => IndexTarget::Column(column),
-                    None => IndexTarget::Expression(raw(k.expr.unwrap_or_default())),
+            .iter()
+            .map(|&k| IndexKey {
+                target: if k == 0 {
+                    IndexTarget::Expression(raw(expressions.next().unwrap_or_default()))
+                } else {
+                    IndexTarget::Column(column_names(names, i.rel, &[k]).remove(0))
                 },
                 collation: None,
                 order: None,

@@ -2,7 +2,8 @@
 //! triggers are written from the server's own `pg_get_*def` text, so they come back as
 //! the source had them; tables, types and sequences from the structured IR.
 
-use schema_replicator_core::plan::table_objects;
+use std::collections::{HashMap, HashSet};
+
 use schema_replicator_core::{
     Error, Expr, Identity, Index, ObjectId, ObjectKind, Phase, Plan, QualifiedName, Result, Schema,
     Sequence, Statement, Table, TableOption, UserTypeKind,
@@ -88,8 +89,76 @@ impl Out<'_> {
     }
 }
 
+/// The schema's objects by the names the plan gives them, so that rendering stays
+/// linear in the number of objects.
+struct Lookup<'a> {
+    tables: HashMap<&'a QualifiedName, &'a Table>,
+    by_name: HashMap<(ObjectKind, String), usize>,
+    owned_sequences: HashMap<&'a QualifiedName, Vec<&'a Sequence>>,
+    deferred_keys: HashSet<&'a QualifiedName>,
+}
+
+impl<'a> Lookup<'a> {
+    fn new(schema: &'a Schema, plan: &'a Plan) -> Self {
+        let mut by_name = HashMap::new();
+        for (i, n) in schema.namespaces.iter().enumerate() {
+            by_name.insert((ObjectKind::Namespace, quote_name(&n.name)), i);
+        }
+        for (i, e) in schema.extensions.iter().enumerate() {
+            by_name.insert((ObjectKind::Extension, quote_name(&e.name)), i);
+        }
+        for (i, t) in schema.types.iter().enumerate() {
+            by_name.insert((ObjectKind::Type, t.name.to_string()), i);
+        }
+        for (i, s) in schema.sequences.iter().enumerate() {
+            by_name.insert((ObjectKind::Sequence, s.name.to_string()), i);
+        }
+        for (i, r) in schema.routines.iter().enumerate() {
+            by_name.insert(
+                (ObjectKind::Routine, format!("{}({})", r.name, r.arguments)),
+                i,
+            );
+        }
+        for (i, v) in schema.views.iter().enumerate() {
+            by_name.insert((ObjectKind::View, v.name.to_string()), i);
+        }
+        for (i, t) in schema.triggers.iter().enumerate() {
+            by_name.insert((ObjectKind::Trigger, t.name.to_string()), i);
+        }
+        let mut owned_sequences: HashMap<&QualifiedName, Vec<&Sequence>> = HashMap::new();
+        for seq in &schema.sequences {
+            if let Some(owner) = &seq.owned_by {
+                owned_sequences.entry(&owner.table).or_default().push(seq);
+            }
+        }
+        Lookup {
+            tables: schema.tables.iter().map(|t| (&t.name, t)).collect(),
+            by_name,
+            owned_sequences,
+            deferred_keys: plan
+                .phase(Phase::Seal)
+                .filter(|s| s.object.kind == ObjectKind::PrimaryKey)
+                .filter_map(|s| s.object.table.as_ref())
+                .collect(),
+        }
+    }
+
+    /// The position of a free-standing object in its schema list.
+    fn find(&self, object: &ObjectId) -> Result<usize> {
+        let kind = match object.kind {
+            ObjectKind::Counter => ObjectKind::Sequence,
+            kind => kind,
+        };
+        self.by_name
+            .get(&(kind, object.name.clone()))
+            .copied()
+            .ok_or_else(|| missing(object))
+    }
+}
+
 /// Renders every step of `plan`.
 pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
+    let lookup = Lookup::new(schema, plan);
     let mut statements = Vec::new();
     for step in &plan.steps {
         let object = &step.object;
@@ -98,23 +167,18 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             object,
             statements: &mut statements,
         };
-        let table = object.table.as_ref().and_then(|name| schema.table(name));
+        let table = object
+            .table
+            .as_ref()
+            .and_then(|name| lookup.tables.get(name).copied());
         match (object.kind, table) {
             (ObjectKind::Namespace, _) => {
-                let ns = schema
-                    .namespaces
-                    .iter()
-                    .find(|n| quote_name(&n.name) == object.name)
-                    .ok_or_else(|| missing(object))?;
+                let ns = &schema.namespaces[lookup.find(object)?];
                 out.push(format!("CREATE SCHEMA {}", quote_ident(&ns.name)));
                 out.comment(&format!("SCHEMA {}", quote_ident(&ns.name)), &ns.comment);
             }
             (ObjectKind::Extension, _) => {
-                let ext = schema
-                    .extensions
-                    .iter()
-                    .find(|e| quote_name(&e.name) == object.name)
-                    .ok_or_else(|| missing(object))?;
+                let ext = &schema.extensions[lookup.find(object)?];
                 out.push(format!(
                     "CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {}",
                     quote_ident(&ext.name),
@@ -126,19 +190,11 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                 );
             }
             (ObjectKind::Type, _) => {
-                let ty = schema
-                    .types
-                    .iter()
-                    .find(|t| t.name.to_string() == object.name)
-                    .ok_or_else(|| missing(object))?;
+                let ty = &schema.types[lookup.find(object)?];
                 render_type(ty, &mut out)?;
             }
             (ObjectKind::Sequence, _) => {
-                let seq = schema
-                    .sequences
-                    .iter()
-                    .find(|s| s.name.to_string() == object.name)
-                    .ok_or_else(|| missing(object))?;
+                let seq = &schema.sequences[lookup.find(object)?];
                 out.push(format!(
                     "CREATE SEQUENCE {} {}",
                     qname(&seq.name),
@@ -147,11 +203,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                 out.comment(&format!("SEQUENCE {}", qname(&seq.name)), &seq.comment);
             }
             (ObjectKind::Routine, _) => {
-                let routine = schema
-                    .routines
-                    .iter()
-                    .find(|r| format!("{}({})", r.name, r.arguments) == object.name)
-                    .ok_or_else(|| missing(object))?;
+                let routine = &schema.routines[lookup.find(object)?];
                 out.push(text(&routine.definition, object)?);
                 out.comment(
                     &format!(
@@ -163,7 +215,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                     &routine.comment,
                 );
             }
-            (ObjectKind::Table, Some(table)) => render_table(schema, table, plan, &mut out)?,
+            (ObjectKind::Table, Some(table)) => render_table(table, &lookup, &mut out)?,
             (ObjectKind::PrimaryKey, Some(table)) => {
                 let pk = table.primary_key.as_ref().ok_or_else(|| missing(object))?;
                 let name = pk.name.as_deref().ok_or_else(|| missing(object))?;
@@ -252,19 +304,11 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                 }
             }
             (ObjectKind::Counter, None) => {
-                let seq = schema
-                    .sequences
-                    .iter()
-                    .find(|s| s.name.to_string() == object.name)
-                    .ok_or_else(|| missing(object))?;
+                let seq = &schema.sequences[lookup.find(object)?];
                 out.push(setval(seq, &sequence_users(schema, seq)));
             }
             (ObjectKind::View, _) => {
-                let view = schema
-                    .views
-                    .iter()
-                    .find(|v| v.name.to_string() == object.name)
-                    .ok_or_else(|| missing(object))?;
+                let view = &schema.views[lookup.find(object)?];
                 let mut sql = format!(
                     "CREATE {}VIEW {}",
                     if view.materialized {
@@ -300,11 +344,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                 }
             }
             (ObjectKind::Trigger, _) => {
-                let trigger = schema
-                    .triggers
-                    .iter()
-                    .find(|t| t.name.to_string() == object.name)
-                    .ok_or_else(|| missing(object))?;
+                let trigger = &schema.triggers[lookup.find(object)?];
                 out.push(text(&trigger.definition, object)?);
                 out.comment(
                     &format!(
@@ -461,12 +501,8 @@ fn sequence_options(seq: &Sequence, with_type: bool) -> String {
     )
 }
 
-fn render_table(schema: &Schema, table: &Table, plan: &Plan, out: &mut Out<'_>) -> Result<()> {
-    let ids = table_objects(table);
-    let pk_in_base = ids
-        .primary_key
-        .as_ref()
-        .is_some_and(|pk| plan.phase_of(pk) != Some(Phase::Seal));
+fn render_table(table: &Table, lookup: &Lookup<'_>, out: &mut Out<'_>) -> Result<()> {
+    let pk_in_base = !lookup.deferred_keys.contains(&table.name);
     let mut items: Vec<String> = Vec::new();
     let partition_of = table.options.iter().find_map(|o| match o {
         TableOption::PartitionOf { parent, bound } => Some((parent, bound)),
@@ -551,8 +587,13 @@ fn render_table(schema: &Schema, table: &Table, plan: &Plan, out: &mut Out<'_>) 
             &column.comment,
         );
     }
-    for seq in &schema.sequences {
-        if let Some(owner) = seq.owned_by.as_ref().filter(|o| o.table == table.name) {
+    for seq in lookup
+        .owned_sequences
+        .get(&table.name)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(owner) = &seq.owned_by {
             out.push(format!(
                 "ALTER SEQUENCE {} OWNED BY {}.{}",
                 qname(&seq.name),

@@ -8,13 +8,16 @@ SELECT a.attrelid::int8 AS rel, a.attnum AS num, a.attname AS name,
            FROM pg_catalog.pg_collation co
            JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
            WHERE co.oid = a.attcollation) END AS collation,
-       pg_catalog.col_description(a.attrelid, a.attnum) AS comment,
+       ds.description AS comment,
        a.attislocal AS local
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN ns ON ns.oid = c.relnamespace
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+LEFT JOIN pg_catalog.pg_description ds
+       ON ds.classoid = 'pg_catalog.pg_class'::regclass AND ds.objoid = a.attrelid
+      AND ds.objsubid = a.attnum
 WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm')
   AND NOT EXISTS (SELECT 1 FROM extension_members m
                   WHERE m.classid = 'pg_catalog.pg_class'::regclass AND m.objid = c.oid)

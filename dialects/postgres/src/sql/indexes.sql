@@ -6,20 +6,21 @@ SELECT i.indrelid::int8 AS rel, ic.relname AS name, i.indisunique AS "unique",
            || CASE WHEN c.relkind = 'p' THEN 'ONLY ' ELSE '' END
            || pg_catalog.quote_ident(ns.nspname) || '.' || pg_catalog.quote_ident(c.relname)
            || ' ' AS prefix,
-       ARRAY(SELECT json_build_object(
-                 'column', a.attname,
-                 'expr', CASE WHEN k.num = 0
-                         THEN pg_catalog.pg_get_indexdef(i.indexrelid, k.i::int, true) END)
-             FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(num, i)
-             LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.num
-             WHERE k.i <= i.indnkeyatts
-             ORDER BY k.i) AS keys,
+       (i.indkey::int2[])[0:i.indnkeyatts - 1] AS keys,
+       CASE WHEN 0 = ANY (i.indkey::int2[]) THEN ARRAY(
+           SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k.i::int, true)
+           FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(num, i)
+           WHERE k.num = 0 AND k.i <= i.indnkeyatts
+           ORDER BY k.i) END AS expressions,
        pg_catalog.pg_get_expr(i.indpred, i.indrelid) AS predicate,
-       pg_catalog.obj_description(i.indexrelid, 'pg_class') AS comment
+       ds.description AS comment
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
 JOIN ns ON ns.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_description ds
+       ON ds.classoid = 'pg_catalog.pg_class'::regclass AND ds.objoid = i.indexrelid
+      AND ds.objsubid = 0
 WHERE c.relkind IN ('r', 'p', 'm')
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint co
                   WHERE co.conindid = i.indexrelid AND co.conrelid = i.indrelid

@@ -1,6 +1,6 @@
 SELECT c.oid::int8 AS oid, ns.nspname AS schema, c.relname AS name, c.relkind::text AS kind,
        c.relpersistence::text AS persistence,
-       pg_catalog.obj_description(c.oid, 'pg_class') AS comment,
+       ds.description AS comment,
        CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partition_key,
        c.relispartition AS is_partition,
        CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END AS bound,
@@ -14,6 +14,8 @@ SELECT c.oid::int8 AS oid, ns.nspname AS schema, c.relname AS name, c.relkind::t
        c.reloptions AS parameters
 FROM pg_catalog.pg_class c
 JOIN ns ON ns.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_description ds
+       ON ds.classoid = 'pg_catalog.pg_class'::regclass AND ds.objoid = c.oid AND ds.objsubid = 0
 WHERE c.relkind IN ('r', 'p')
   AND NOT EXISTS (SELECT 1 FROM extension_members m
                   WHERE m.classid = 'pg_catalog.pg_class'::regclass AND m.objid = c.oid)

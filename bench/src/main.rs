@@ -1,0 +1,231 @@
+//! `schema-replicator-bench`: times a full reflection plus the rendering of every phase
+//! against the server's own schema dump, on synthetic schemas of N tables.
+//!
+//! ```text
+//! cargo run --release -p schema-replicator-bench -- postgres [--tables 100,1000,5000] [--runs 5]
+//! ```
+//!
+//! For each N it (re)creates the database `sr_bench_<N>` on the local server, fills it
+//! with N tables (8 to 15 columns of varied types, 0 to 3 foreign keys, 1 to 3 indexes
+//! of which some partial, a check, defaults, comments), then runs each side `--runs`
+//! times in a fresh process and prints the medians as a Markdown table row: our wall
+//! time, `pg_dump --schema-only`'s, the ratio, our peak resident memory and the number
+//! of catalog queries we issued.
+
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use schema_replicator::DdlExtractor;
+
+const SERVER: &str = "postgres://postgres@127.0.0.1:5432";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("postgres") => postgres(&args[1..]),
+        Some("measure") if args.len() == 2 => measure(&args[1]),
+        _ => Err(
+            "usage: schema-replicator-bench postgres [--tables 100,1000,5000] [--runs 5]".into(),
+        ),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// One run of our side, in this process: reflect, plan and render every phase, then
+/// print `wall_ms queries peak_kib statements`.
+fn measure(url: &str) -> Result<(), String> {
+    let start = Instant::now();
+    let extractor = DdlExtractor::new(url).map_err(|e| e.to_string())?;
+    let statements = extractor.statements().len();
+    let wall = start.elapsed().as_secs_f64() * 1000.0;
+    let status = std::fs::read_to_string("/proc/self/status").map_err(|e| e.to_string())?;
+    let peak_kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    println!("{wall:.1} {} {peak_kib} {statements}", extractor.queries());
+    Ok(())
+}
+
+fn option(args: &[String], name: &str, default: &str) -> String {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+        .unwrap_or_else(|| default.to_owned())
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    values[values.len() / 2]
+}
+
+fn postgres(args: &[String]) -> Result<(), String> {
+    let sizes: Vec<usize> = option(args, "--tables", "100,1000,5000")
+        .split(',')
+        .map(|n| {
+            n.trim()
+                .parse()
+                .map_err(|_| format!("--tables: `{n}` is not a number"))
+        })
+        .collect::<Result<_, _>>()?;
+    let runs: usize = option(args, "--runs", "5")
+        .parse()
+        .map_err(|_| "--runs: not a number".to_owned())?;
+    let me = std::env::current_exe().map_err(|e| e.to_string())?;
+    println!("| tables | statements | ours (median ms) | pg_dump --schema-only (median ms) | ours / pg_dump | our peak RSS (MiB) | our catalog queries |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
+    for n in sizes {
+        let db = format!("sr_bench_{n}");
+        create(&db, n)?;
+        let url = format!("{SERVER}/{db}");
+        let mut ours = Vec::new();
+        let mut dumps = Vec::new();
+        let mut last = (0u64, 0u64, 0usize);
+        for _ in 0..runs {
+            let out = Command::new(&me)
+                .args(["measure", &url])
+                .output()
+                .map_err(|e| e.to_string())?;
+            if !out.status.success() {
+                return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+            }
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            let fields: Vec<&str> = text.split_whitespace().collect();
+            ours.push(fields[0].parse::<f64>().map_err(|e| e.to_string())?);
+            last = (
+                fields[1].parse().unwrap_or(0),
+                fields[2].parse().unwrap_or(0),
+                fields[3].parse().unwrap_or(0),
+            );
+            let start = Instant::now();
+            let status = Command::new("pg_dump")
+                .args([
+                    "-h",
+                    "127.0.0.1",
+                    "-U",
+                    "postgres",
+                    "--schema-only",
+                    "-f",
+                    "/dev/null",
+                    &db,
+                ])
+                .status()
+                .map_err(|e| format!("run pg_dump: {e}"))?;
+            if !status.success() {
+                return Err("pg_dump failed".into());
+            }
+            dumps.push(start.elapsed().as_secs_f64() * 1000.0);
+        }
+        let (ours, dump) = (median(ours), median(dumps));
+        println!(
+            "| {n} | {} | {ours:.0} | {dump:.0} | {:.2} | {:.1} | {} |",
+            last.2,
+            ours / dump,
+            last.1 as f64 / 1024.0,
+            last.0
+        );
+    }
+    Ok(())
+}
+
+/// A deterministic pseudo-random sequence (no dependency, same schema every time).
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+const TYPES: &[(&str, &str)] = &[
+    ("integer", "0"),
+    ("bigint", "1"),
+    ("text", "'x'"),
+    ("varchar(80)", "'y'"),
+    ("numeric(12,2)", "0.00"),
+    ("boolean", "false"),
+    ("timestamptz", "now()"),
+    ("date", "CURRENT_DATE"),
+    ("jsonb", "'{}'::jsonb"),
+    ("uuid", "gen_random_uuid()"),
+    ("double precision", "1.5"),
+    ("text[]", "'{}'::text[]"),
+];
+
+/// Recreates `db` with `n` synthetic tables.
+fn create(db: &str, n: usize) -> Result<(), String> {
+    let mut admin =
+        PgConnection::establish(&format!("{SERVER}/postgres")).map_err(|e| e.to_string())?;
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+        .map_err(|e| e.to_string())?;
+    admin
+        .batch_execute(&format!("CREATE DATABASE {db}"))
+        .map_err(|e| e.to_string())?;
+    let mut conn = PgConnection::establish(&format!("{SERVER}/{db}")).map_err(|e| e.to_string())?;
+    let mut rng = Lcg(n as u64);
+    let mut sql = String::new();
+    for t in 0..n {
+        let columns = 8 + rng.below(8) as usize;
+        sql.push_str(&format!(
+            "CREATE TABLE t{t} (\n    id bigserial PRIMARY KEY"
+        ));
+        let mut kinds = Vec::new();
+        for c in 1..columns {
+            let (ty, default) = TYPES[rng.below(TYPES.len() as u64) as usize];
+            kinds.push(ty);
+            let default = if rng.below(2) == 0 {
+                format!(" DEFAULT {default}")
+            } else {
+                String::new()
+            };
+            let not_null = if rng.below(3) == 0 { " NOT NULL" } else { "" };
+            sql.push_str(&format!(",\n    c{c} {ty}{default}{not_null}"));
+        }
+        let fks = if t == 0 { 0 } else { rng.below(4) as usize };
+        for f in 0..fks {
+            let parent = rng.below(t as u64);
+            sql.push_str(&format!(",\n    fk{f} bigint REFERENCES t{parent}(id)"));
+        }
+        sql.push_str(&format!(
+            ",\n    CONSTRAINT t{t}_check CHECK (id > 0)\n);\n"
+        ));
+        let indexes = 1 + rng.below(3) as usize;
+        for i in 0..indexes {
+            let c = 1 + rng.below((columns - 1) as u64) as usize;
+            let method = if kinds[c - 1].ends_with("[]") || kinds[c - 1] == "jsonb" {
+                " USING gin"
+            } else {
+                ""
+            };
+            let partial = if i == 1 { " WHERE id > 100" } else { "" };
+            sql.push_str(&format!(
+                "CREATE INDEX t{t}_i{i} ON t{t}{method} (c{c}){partial};\n"
+            ));
+        }
+        sql.push_str(&format!(
+            "COMMENT ON TABLE t{t} IS 'synthetic table {t}';\n"
+        ));
+        sql.push_str(&format!("COMMENT ON COLUMN t{t}.c1 IS 'first column';\n"));
+        if sql.len() > 1 << 20 {
+            conn.batch_execute(&sql).map_err(|e| e.to_string())?;
+            sql.clear();
+        }
+    }
+    conn.batch_execute(&sql).map_err(|e| e.to_string())?;
+    Ok(())
+}

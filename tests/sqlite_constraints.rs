@@ -277,17 +277,27 @@ fn unknown_scheme_and_missing_dialect_are_reported() {
     let err = DdlExtractor::new("oracle://scott:tiger@db/orcl")
         .err()
         .unwrap();
+    let known = if cfg!(feature = "postgres") {
+        "postgres:, postgresql:, sqlite:"
+    } else {
+        "sqlite:"
+    };
     assert_eq!(
         err.to_string(),
-        "unknown URL scheme `oracle:` in oracle://scott:***@db/orcl; this build knows sqlite:"
+        format!(
+            "unknown URL scheme `oracle:` in oracle://scott:***@db/orcl; this build knows {known}"
+        )
     );
-    let err = DdlExtractor::new("postgres://app:hunter2@localhost/app")
-        .err()
-        .unwrap();
-    assert_eq!(
-        err.to_string(),
-        "unknown URL scheme `postgres:` in postgres://app:***@localhost/app; this build knows sqlite:"
-    );
+    if !cfg!(feature = "postgres") {
+        let err = DdlExtractor::new("postgres://app:hunter2@localhost/app")
+            .err()
+            .unwrap();
+        assert_eq!(
+            err.to_string(),
+            "postgres://app:***@localhost/app: the postgres dialect is not in this build; enable \
+             the `postgres` feature of schema-replicator"
+        );
+    }
 }
 
 #[test]

@@ -87,3 +87,19 @@ fn load_plugins(registry: Registry, plugins: &[std::path::PathBuf]) -> Result<Re
         None => Ok(registry),
     }
 }
+
+#[cfg(all(test, not(feature = "plugins")))]
+mod tests {
+    #[test]
+    fn a_build_without_plugins_refuses_a_plugin_by_name() {
+        let err = super::registry_with_plugins(&["/p/libx.so".into()])
+            .err()
+            .unwrap();
+        assert_eq!(
+            err.to_string(),
+            "plugin /p/libx.so: this build cannot load plugins; enable the `plugins` feature of \
+             schema-replicator"
+        );
+        assert!(super::registry_with_plugins(&[]).is_ok());
+    }
+}

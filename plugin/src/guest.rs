@@ -49,16 +49,22 @@ pub const fn table<E: Export>() -> PluginTable {
 /// `request` must be valid for reads of `request_len` bytes, or `request_len` must be 0.
 pub unsafe extern "C" fn describe<E: Export>(request: *const u8, request_len: usize) -> Buffer {
     // SAFETY: forwarded from this function's own contract.
-    let request = unsafe { bytes(request, request_len) };
-    respond("describe", request, |_: serde::de::IgnoredAny| {
-        let dialect = E::dialect();
-        Ok(Description {
-            name: dialect.name().to_owned(),
-            url_schemes: dialect.url_schemes(),
-            capabilities: dialect.capabilities(),
-            format_version: FORMAT_VERSION,
-        })
-    })
+    unsafe {
+        serve(
+            request,
+            request_len,
+            "describe",
+            |_: serde::de::IgnoredAny| {
+                let dialect = E::dialect();
+                Ok(Description {
+                    name: dialect.name().to_owned(),
+                    url_schemes: dialect.url_schemes(),
+                    capabilities: dialect.capabilities(),
+                    format_version: FORMAT_VERSION,
+                })
+            },
+        )
+    }
 }
 
 /// `quote_ident`: quotes one identifier.
@@ -68,10 +74,11 @@ pub unsafe extern "C" fn describe<E: Export>(request: *const u8, request_len: us
 /// As for [`describe`].
 pub unsafe extern "C" fn quote_ident<E: Export>(request: *const u8, request_len: usize) -> Buffer {
     // SAFETY: forwarded from this function's own contract.
-    let request = unsafe { bytes(request, request_len) };
-    respond("quote_ident", request, |ident: String| {
-        Ok(E::dialect().quote_ident(&ident))
-    })
+    unsafe {
+        serve(request, request_len, "quote_ident", |ident: String| {
+            Ok(E::dialect().quote_ident(&ident))
+        })
+    }
 }
 
 /// `reflect`: reads the schema at a URL.
@@ -81,10 +88,14 @@ pub unsafe extern "C" fn quote_ident<E: Export>(request: *const u8, request_len:
 /// As for [`describe`].
 pub unsafe extern "C" fn reflect<E: Export>(request: *const u8, request_len: usize) -> Buffer {
     // SAFETY: forwarded from this function's own contract.
-    let request = unsafe { bytes(request, request_len) };
-    respond("reflect", request, |r: ReflectRequest<'static>| {
-        E::dialect().reflect(&DbUrl::parse(&r.url)?, &r.options)
-    })
+    unsafe {
+        serve(
+            request,
+            request_len,
+            "reflect",
+            |r: ReflectRequest<'static>| E::dialect().reflect(&DbUrl::parse(&r.url)?, &r.options),
+        )
+    }
 }
 
 /// `render`: turns a plan into statements.
@@ -94,10 +105,14 @@ pub unsafe extern "C" fn reflect<E: Export>(request: *const u8, request_len: usi
 /// As for [`describe`].
 pub unsafe extern "C" fn render<E: Export>(request: *const u8, request_len: usize) -> Buffer {
     // SAFETY: forwarded from this function's own contract.
-    let request = unsafe { bytes(request, request_len) };
-    respond("render", request, |r: RenderRequest<'static>| {
-        E::dialect().render(&r.schema, &r.plan)
-    })
+    unsafe {
+        serve(
+            request,
+            request_len,
+            "render",
+            |r: RenderRequest<'static>| E::dialect().render(&r.schema, &r.plan),
+        )
+    }
 }
 
 /// `apply`: runs statements against a URL.
@@ -107,10 +122,11 @@ pub unsafe extern "C" fn render<E: Export>(request: *const u8, request_len: usiz
 /// As for [`describe`].
 pub unsafe extern "C" fn apply<E: Export>(request: *const u8, request_len: usize) -> Buffer {
     // SAFETY: forwarded from this function's own contract.
-    let request = unsafe { bytes(request, request_len) };
-    respond("apply", request, |r: ApplyRequest<'static>| {
-        E::dialect().apply(&DbUrl::parse(&r.url)?, &r.statements)
-    })
+    unsafe {
+        serve(request, request_len, "apply", |r: ApplyRequest<'static>| {
+            E::dialect().apply(&DbUrl::parse(&r.url)?, &r.statements)
+        })
+    }
 }
 
 /// `first_object`: some object the database holds, or `null`.
@@ -120,10 +136,14 @@ pub unsafe extern "C" fn apply<E: Export>(request: *const u8, request_len: usize
 /// As for [`describe`].
 pub unsafe extern "C" fn first_object<E: Export>(request: *const u8, request_len: usize) -> Buffer {
     // SAFETY: forwarded from this function's own contract.
-    let request = unsafe { bytes(request, request_len) };
-    respond("first_object", request, |r: UrlRequest<'static>| {
-        E::dialect().first_object(&DbUrl::parse(&r.url)?)
-    })
+    unsafe {
+        serve(
+            request,
+            request_len,
+            "first_object",
+            |r: UrlRequest<'static>| E::dialect().first_object(&DbUrl::parse(&r.url)?),
+        )
+    }
 }
 
 /// `free_buffer`: frees a buffer that one of this library's functions returned.
@@ -138,26 +158,29 @@ pub unsafe extern "C" fn free_buffer(buffer: Buffer) {
     drop(unsafe { buffer.into_vec() });
 }
 
-/// The request's bytes.
+/// Reads the request, runs `call` with panics caught, and returns the response.
 ///
 /// # Safety
 ///
-/// `ptr` must be valid for reads of `len` bytes for the returned lifetime, or `len` 0.
-unsafe fn bytes<'a>(ptr: *const u8, len: usize) -> &'a [u8] {
-    if len == 0 || ptr.is_null() {
-        return &[];
-    }
-    // SAFETY: by the caller's contract `ptr` is valid for `len` bytes, and the host
-    // does not change them during the call.
-    unsafe { std::slice::from_raw_parts(ptr, len) }
-}
-
-/// Parses the request, runs `call` with panics caught, and serialises the response.
-fn respond<Req, T>(function: &str, request: &[u8], call: impl FnOnce(Req) -> Result<T>) -> Buffer
+/// `request` must be valid for reads of `request_len` bytes during the call, or
+/// `request_len` must be 0.
+unsafe fn serve<Req, T>(
+    request: *const u8,
+    request_len: usize,
+    function: &str,
+    call: impl FnOnce(Req) -> Result<T>,
+) -> Buffer
 where
     Req: DeserializeOwned,
     T: Serialize,
 {
+    let request: &[u8] = if request_len == 0 || request.is_null() {
+        &[]
+    } else {
+        // SAFETY: by the caller's contract `request` is valid for `request_len` bytes,
+        // and the host does not change them during the call.
+        unsafe { std::slice::from_raw_parts(request, request_len) }
+    };
     let outcome = guarded(|| {
         let request: Req = serde_json::from_slice(request).map_err(|e| WireError::Other {
             message: format!("cannot read the host's request: {e}"),

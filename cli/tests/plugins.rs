@@ -182,6 +182,22 @@ fn the_bare_cli_lists_the_sqlite_plugin_and_clones_through_it() {
 }
 
 #[test]
+fn a_plugin_named_without_a_directory_is_looked_up_in_the_current_one() {
+    let dir = built().sqlite_plugin.parent().unwrap();
+    let name = built().sqlite_plugin.file_name().unwrap().to_str().unwrap();
+    let mut command = bare();
+    // Without a search path, a bare name found anywhere must come from `dir`.
+    command.current_dir(dir).env_remove("LD_LIBRARY_PATH");
+    let out = run(command, &["--plugin", name, "dialects"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(&format!(" plugin {name} ")),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
 fn plugins_are_found_in_the_directories_of_the_environment_variable() {
     let dir = tempfile::tempdir().unwrap();
     let plugins = dir.path().join("plugins");

@@ -64,13 +64,20 @@ impl PluginDialect {
                 "it is a directory (directories of plugins go in SCHEMA_REPLICATOR_PLUGIN_PATH)",
             ));
         }
+        // A bare file name would make the loader search the system's library paths
+        // instead of the current directory.
+        let path = if path.parent() == Some(Path::new("")) {
+            Path::new(".").join(path)
+        } else {
+            path.to_owned()
+        };
         // SAFETY: loading a library runs its initialisers. The user named this file as
         // a plugin, and plugins are trusted code (see the module documentation).
-        let library = unsafe { Library::new(path) }.map_err(|e| {
+        let library = unsafe { Library::new(&path) }.map_err(|e| {
             let reason = e.to_string();
             // dlopen's message starts with the path, which ours names already.
             let reason = reason
-                .strip_prefix(&format!("{shown}: "))
+                .strip_prefix(&format!("{}: ", path.display()))
                 .unwrap_or(&reason)
                 .to_owned();
             failure(

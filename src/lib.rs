@@ -10,7 +10,8 @@
 //!    counters synchronised with the loaded data.
 //!
 //! This facade re-exports [`schema_replicator_core`] and the dialects selected by cargo
-//! features (`sqlite` and `postgres` by default).
+//! features (`sqlite` and `postgres` by default). With the feature `plugins`, dialects
+//! can also be loaded at run time from shared libraries: see [`registry_with_plugins`].
 //!
 //! ```no_run
 //! use schema_replicator::{DdlApplier, DdlExtractor, Phase};
@@ -37,6 +38,10 @@ pub use schema_replicator_sqlite as sqlite;
 #[cfg(feature = "postgres")]
 pub use schema_replicator_postgres as postgres;
 
+/// Run-time plugins (feature `plugins`): the ABI and the loader.
+#[cfg(feature = "plugins")]
+pub use schema_replicator_plugin as plugin;
+
 /// Every dialect compiled into this build, by name. Naming each dialect crate here
 /// also keeps the linker from dropping its `inventory` registration.
 pub fn compiled_dialects() -> Vec<&'static str> {
@@ -56,4 +61,51 @@ pub fn registry() -> Result<Registry> {
         .iter()
         .all(|name| registry.by_name(name).is_ok()));
     Ok(registry)
+}
+
+/// The registry of every dialect compiled into this build, plus the plugins of the
+/// directories listed in the environment variable `SCHEMA_REPLICATOR_PLUGIN_PATH` and
+/// then `plugins`, the libraries named explicitly (the command line's `--plugin`).
+///
+/// A build without the feature `plugins` ignores the environment variable and refuses
+/// an explicit plugin with a message naming the feature.
+pub fn registry_with_plugins(plugins: &[std::path::PathBuf]) -> Result<Registry> {
+    let registry = registry()?;
+    load_plugins(registry, plugins)
+}
+
+#[cfg(feature = "plugins")]
+fn load_plugins(mut registry: Registry, plugins: &[std::path::PathBuf]) -> Result<Registry> {
+    let search_path = std::env::var_os(plugin::host::PLUGIN_PATH_ENV);
+    plugin::host::load_plugins(&mut registry, plugins, search_path.as_deref())?;
+    Ok(registry)
+}
+
+#[cfg(not(feature = "plugins"))]
+fn load_plugins(registry: Registry, plugins: &[std::path::PathBuf]) -> Result<Registry> {
+    match plugins.first() {
+        Some(path) => Err(Error::Plugin {
+            path: path.display().to_string(),
+            reason: "this build cannot load plugins; enable the `plugins` feature of \
+                     schema-replicator"
+                .into(),
+        }),
+        None => Ok(registry),
+    }
+}
+
+#[cfg(all(test, not(feature = "plugins")))]
+mod tests {
+    #[test]
+    fn a_build_without_plugins_refuses_a_plugin_by_name() {
+        let err = super::registry_with_plugins(&["/p/libx.so".into()])
+            .err()
+            .unwrap();
+        assert_eq!(
+            err.to_string(),
+            "plugin /p/libx.so: this build cannot load plugins; enable the `plugins` feature of \
+             schema-replicator"
+        );
+        assert!(super::registry_with_plugins(&[]).is_ok());
+    }
 }

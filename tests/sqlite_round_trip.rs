@@ -7,39 +7,17 @@ mod common;
 use std::path::Path;
 
 use common::*;
-use schema_replicator::{diff, DdlApplier, DdlExtractor, ObjectKind, Phase, Policy, Registry};
+use schema_replicator::{diff, DdlExtractor, ObjectKind, Phase, Policy, Registry};
+use schema_replicator_testkit as kit;
 
-/// Runs the phased workflow from `source` into `target` and checks the result.
+/// Runs the phased workflow from `source` into `target` with the round-trip kit (which
+/// checks that base is bare and that the target reflects equal to the source), then
+/// compares them through SQLite's own PRAGMA output and through behaviour.
 fn round_trip(source: &Path, target: &Path) {
-    let extractor = DdlExtractor::new(&url(source)).expect("reflect source");
-    assert!(
-        extractor.warnings().is_empty(),
-        "{:?}",
-        extractor.warnings()
-    );
-    let applier = DdlApplier::new(&url(target)).expect("target");
-    applier.apply_phase(&extractor, Phase::Pre).expect("pre");
-    applier.apply_phase(&extractor, Phase::Base).expect("base");
-
-    // Base holds tables and primary keys only: nothing a bulk load could trip over.
-    let base = DdlExtractor::new(&url(target)).expect("reflect base");
-    for table in &base.schema().tables {
-        assert!(table.foreign_keys.is_empty(), "{}", table.name);
-        assert!(table.unique_constraints.is_empty(), "{}", table.name);
-        assert!(table.checks.is_empty(), "{}", table.name);
-        assert!(table.indexes.is_empty(), "{}", table.name);
-    }
-    assert!(base.schema().views.is_empty() && base.schema().triggers.is_empty());
-
-    load_data(source, target);
-    applier.apply_phase(&extractor, Phase::Seal).expect("seal");
-
-    let copy = DdlExtractor::new(&url(target)).expect("reflect target");
-    let differences: Vec<String> = diff(extractor.schema(), copy.schema())
-        .iter()
-        .map(|d| d.to_string())
-        .collect();
-    assert_eq!(differences, Vec::<String>::new());
+    let registry = Registry::builtin().expect("registry");
+    let extractor = kit::round_trip(&registry, &url(source), &url(target), || {
+        load_data(source, target)
+    });
     assert_eq!(pragma_fingerprint(source), pragma_fingerprint(target));
     assert_eq!(row_counts(source), row_counts(target));
     assert_eq!(exec(target, "PRAGMA integrity_check"), Ok(()));
@@ -224,6 +202,7 @@ fn per_table_api_reads_one_reflection() {
 fn plan_puts_every_object_in_exactly_one_phase() {
     let ks = DdlExtractor::new(&url(&root().join("examples/kitchen-sink.db"))).unwrap();
     let plan = ks.plan();
+    kit::assert_plan_invariants(plan);
     let mut seen = std::collections::BTreeSet::new();
     for step in &plan.steps {
         assert!(seen.insert(step.object.clone()), "twice: {}", step.object);
@@ -251,4 +230,5 @@ fn snapshot_reproduces_the_same_ddl_without_the_source() {
     for phase in Phase::ALL {
         assert_eq!(offline.phase_ddl(phase), live.phase_ddl(phase));
     }
+    kit::assert_snapshot_round_trip(&live);
 }

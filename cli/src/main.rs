@@ -15,6 +15,10 @@ use schema_replicator::{
 #[derive(Parser)]
 #[command(name = "schema-replicator", version, about, long_about = None)]
 struct Cli {
+    /// Load a dialect plugin (a shared library); repeatable. Every library in the
+    /// directories of SCHEMA_REPLICATOR_PLUGIN_PATH is loaded too.
+    #[arg(long = "plugin", value_name = "PATH", global = true)]
+    plugins: Vec<PathBuf>,
     #[command(subcommand)]
     command: Command,
     /// Reflect only this schema (PostgreSQL namespace); repeatable. Default: every
@@ -123,7 +127,7 @@ fn print_statements(statements: &[String]) -> schema_replicator::Result<()> {
 }
 
 fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
-    let registry: Registry = schema_replicator::registry()?;
+    let registry: Registry = schema_replicator::registry_with_plugins(&cli.plugins)?;
     let options = ReflectOptions::with_schemas(cli.schemas.clone());
     match cli.command {
         Command::Snapshot { src, output } => {
@@ -211,10 +215,12 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
         Command::Dialects => {
-            println!(
-                "{:<10} {:<22} {:<10} capabilities",
-                "name", "url schemes", "origin"
-            );
+            let mut rows = vec![[
+                "name".to_owned(),
+                "url schemes".to_owned(),
+                "origin".to_owned(),
+                "capabilities".to_owned(),
+            ]];
             for entry in registry.entries() {
                 let schemes: Vec<String> = entry
                     .dialect
@@ -222,17 +228,31 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
                     .iter()
                     .map(|s| format!("{s}:"))
                     .collect();
-                println!(
-                    "{:<10} {:<22} {:<10} {}",
-                    entry.dialect.name(),
+                rows.push([
+                    entry.dialect.name().to_owned(),
                     schemes.join(" "),
                     entry.origin.to_string(),
-                    entry.dialect.capabilities()
-                );
+                    entry.dialect.capabilities().to_string(),
+                ]);
             }
+            print_table(&rows, &[10, 22, 10]);
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints rows as columns at least `min_widths` wide, the last column unpadded.
+fn print_table(rows: &[[String; 4]], min_widths: &[usize; 3]) {
+    let mut widths = *min_widths;
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    for [a, b, c, d] in rows {
+        let [wa, wb, wc] = widths;
+        println!("{a:<wa$} {b:<wb$} {c:<wc$} {d}");
+    }
 }
 
 fn redacted(url: &str) -> String {

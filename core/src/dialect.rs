@@ -10,7 +10,7 @@ use crate::plan::{ObjectId, Phase, Plan};
 use crate::url::DbUrl;
 
 /// What a dialect can do; the planner and the applier adapt to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Capabilities {
     /// DDL runs inside a transaction and rolls back as a whole.
@@ -58,7 +58,7 @@ impl std::fmt::Display for Capabilities {
 }
 
 /// One SQL statement of a rendered plan, with the objects it creates.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct Statement {
     /// The phase it belongs to (`None` for plain statements handed to the applier).
     pub phase: Option<Phase>,
@@ -70,6 +70,7 @@ pub struct Statement {
     /// unique key): a query returning one row of (`rows` bigint, `samples` text[]) that
     /// counts the offending rows and shows up to five. The applier runs it to explain a
     /// failure; a preflight can run it before the statement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preflight: Option<String>,
 }
 
@@ -86,7 +87,7 @@ impl Statement {
 }
 
 /// The result of a reflection: the schema and what it cost.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct Reflection {
     /// The schema.
     pub schema: Schema,
@@ -95,7 +96,7 @@ pub struct Reflection {
 }
 
 /// Options of a reflection.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ReflectOptions {
     /// Namespaces to include; empty means all user namespaces. Ignored by SQLite.
@@ -110,7 +111,7 @@ impl ReflectOptions {
 }
 
 /// What an apply did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Default, PartialEq, Eq)]
 pub struct ApplyReport {
     /// Statements executed.
     pub statements: usize,
@@ -298,7 +299,8 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "sqlite:///tmp/x.db: the sqlite dialect is not in this build; enable the `sqlite` \
-             feature of schema-replicator"
+             feature of schema-replicator or load a sqlite dialect plugin (--plugin PATH or \
+             SCHEMA_REPLICATOR_PLUGIN_PATH)"
         );
         let url = DbUrl::parse("oracle://scott:tiger@db/orcl").unwrap();
         let err = Registry::default().resolve(&url).err().unwrap();

@@ -31,7 +31,8 @@ pub enum Error {
     /// The scheme belongs to a dialect that was not compiled into this build.
     #[error(
         "{url}: the {dialect} dialect is not in this build; enable the `{feature}` feature of \
-         schema-replicator"
+         schema-replicator or load a {dialect} dialect plugin (--plugin PATH or \
+         SCHEMA_REPLICATOR_PLUGIN_PATH)"
     )]
     DialectNotCompiled {
         /// The URL, redacted.
@@ -146,7 +147,7 @@ pub enum Error {
 }
 
 /// Orphan rows found for one foreign key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct FkViolation {
     /// The foreign key, described (`foreign key ("AlbumId") -> "Album" on table "Track"`).
     pub foreign_key: String,

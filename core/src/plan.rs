@@ -54,7 +54,7 @@ impl std::str::FromStr for Phase {
 }
 
 /// Kinds of objects a plan creates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum ObjectKind {
     /// A namespace (PostgreSQL schema).
@@ -115,7 +115,7 @@ impl ObjectKind {
 }
 
 /// Identifies one object of a schema.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ObjectId {
     /// What kind of object.
     pub kind: ObjectKind,
@@ -170,7 +170,7 @@ impl std::fmt::Display for ObjectId {
 }
 
 /// One step of a plan.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct Step {
     /// Its phase.
     pub phase: Phase,
@@ -181,7 +181,7 @@ pub struct Step {
 }
 
 /// An ordered plan of every object of a schema.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq, Eq)]
 pub struct Plan {
     /// Steps in execution order.
     pub steps: Vec<Step>,

@@ -97,21 +97,10 @@ impl TestDb {
         rows.into_iter().map(|r| r.line).collect()
     }
 
-    /// `pg_dump --schema-only`, split into its statements (the `-- Name:` blocks) and
-    /// sorted, so that only the order of statements is normalised. The random
-    /// `\restrict` keys of recent pg_dump versions are dropped.
-    pub fn dump_schema(&self) -> Vec<String> {
+    /// The text of `pg_dump <section>` of this database.
+    fn pg_dump(&self, section: &str) -> String {
         let out = Command::new("pg_dump")
-            .args([
-                "-h",
-                HOST,
-                "-p",
-                PORT,
-                "-U",
-                USER,
-                "--schema-only",
-                &self.name,
-            ])
+            .args(["-h", HOST, "-p", PORT, "-U", USER, section, &self.name])
             .output()
             .expect("run pg_dump");
         assert!(
@@ -119,8 +108,15 @@ impl TestDb {
             "pg_dump: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let text: String = String::from_utf8(out.stdout)
-            .expect("utf-8 dump")
+        String::from_utf8(out.stdout).expect("utf-8 dump")
+    }
+
+    /// `pg_dump --schema-only`, split into its statements (the `-- Name:` blocks) and
+    /// sorted, so that only the order of statements is normalised. The random
+    /// `\restrict` keys of recent pg_dump versions are dropped.
+    pub fn dump_schema(&self) -> Vec<String> {
+        let text: String = self
+            .pg_dump("--schema-only")
             .lines()
             .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
             .collect::<Vec<_>>()
@@ -156,26 +152,8 @@ impl TestDb {
     /// --data-only` piped into `psql`. Sequence positions are left out so that the seal
     /// is what sets them.
     pub fn load_data_into(&self, target: &TestDb) {
-        let dump = Command::new("pg_dump")
-            .args([
-                "-h",
-                HOST,
-                "-p",
-                PORT,
-                "-U",
-                USER,
-                "--data-only",
-                &self.name,
-            ])
-            .output()
-            .expect("run pg_dump");
-        assert!(
-            dump.status.success(),
-            "pg_dump: {}",
-            String::from_utf8_lossy(&dump.stderr)
-        );
-        let data: String = String::from_utf8(dump.stdout)
-            .expect("utf-8 dump")
+        let data: String = self
+            .pg_dump("--data-only")
             .lines()
             .filter(|l| !l.starts_with("SELECT pg_catalog.setval("))
             .map(|l| format!("{l}\n"))

@@ -295,7 +295,8 @@ fn unknown_scheme_and_missing_dialect_are_reported() {
         assert_eq!(
             err.to_string(),
             "postgres://app:***@localhost/app: the postgres dialect is not in this build; enable \
-             the `postgres` feature of schema-replicator"
+             the `postgres` feature of schema-replicator or load a postgres dialect plugin \
+             (--plugin PATH or SCHEMA_REPLICATOR_PLUGIN_PATH)"
         );
     }
 }

@@ -662,6 +662,88 @@ mod tests {
             }
             schema
         })
+        .prop_flat_map(|schema| {
+            let n = schema.tables.len();
+            (
+                Just(schema),
+                0usize..3,
+                proptest::collection::vec((any::<bool>(), any::<bool>()), 0..4),
+                proptest::collection::vec((0..n, any::<bool>()), 0..4),
+                proptest::collection::vec((0..n, 0..n), 0..3),
+            )
+        })
+        .prop_map(
+            |(mut schema, namespaces, routines, sequences, partitions)| {
+                // Namespaces, extensions and types (`pre`), routines before and after the
+                // tables, sequences owned by a table or free, partitions and exclusions.
+                for i in 0..namespaces {
+                    schema.namespaces.push(crate::ir::Namespace {
+                        name: format!("s{i}"),
+                        comment: None,
+                    });
+                    schema.extensions.push(crate::ir::Extension {
+                        name: format!("e{i}"),
+                        schema: format!("s{i}"),
+                        version: "1".into(),
+                        comment: None,
+                    });
+                    schema.types.push(crate::ir::UserType {
+                        name: QualifiedName::bare(format!("ty{i}")),
+                        kind: crate::ir::UserTypeKind::Enum { labels: vec![] },
+                        comment: None,
+                    });
+                }
+                for (i, (after_tables, aggregate)) in routines.into_iter().enumerate() {
+                    schema.routines.push(crate::ir::Routine {
+                        name: QualifiedName::bare(format!("f{i}")),
+                        arguments: String::new(),
+                        kind: if aggregate {
+                            crate::ir::RoutineKind::Aggregate
+                        } else {
+                            crate::ir::RoutineKind::Function
+                        },
+                        definition: Expr::raw("test", "CREATE FUNCTION ..."),
+                        after_tables,
+                        comment: None,
+                    });
+                }
+                for (i, (table, owned)) in sequences.into_iter().enumerate() {
+                    schema.sequences.push(crate::ir::Sequence {
+                        name: QualifiedName::bare(format!("seq{i}")),
+                        data_type: "bigint".into(),
+                        start: 1,
+                        increment: 1,
+                        min_value: 1,
+                        max_value: i64::MAX,
+                        cache: 1,
+                        cycle: false,
+                        last_value: None,
+                        owned_by: owned.then(|| crate::ir::ColumnRef {
+                            table: QualifiedName::bare(format!("t{table}")),
+                            column: "id".into(),
+                        }),
+                        comment: None,
+                    });
+                }
+                for (child, parent) in partitions {
+                    // Only a later table can be a partition of an earlier one.
+                    if parent < child && schema.tables[child].partition_parent().is_none() {
+                        schema.tables[child]
+                            .options
+                            .push(crate::ir::TableOption::PartitionOf {
+                                parent: QualifiedName::bare(format!("t{parent}")),
+                                bound: "DEFAULT".into(),
+                            });
+                        schema.tables[child].exclusions.push(crate::ir::Exclusion {
+                            name: format!("x{child}"),
+                            definition: Expr::raw("test", "EXCLUDE ..."),
+                            comment: None,
+                        });
+                    }
+                }
+                schema
+            },
+        )
     }
 
     fn object_count(schema: &Schema) -> usize {
@@ -676,10 +758,16 @@ mod tests {
                     + o.foreign_keys.len()
                     + o.indexes.len()
                     + o.counters.len()
+                    + o.exclusions.len()
             })
             .sum::<usize>()
             + schema.views.len()
             + schema.triggers.len()
+            + schema.namespaces.len()
+            + schema.extensions.len()
+            + schema.types.len()
+            + 2 * schema.sequences.len() // the sequence and its counter
+            + schema.routines.len()
     }
 
     proptest! {
@@ -707,6 +795,22 @@ mod tests {
             for step in plan.phase(Phase::Base) {
                 prop_assert_eq!(step.object.kind, ObjectKind::Table);
             }
+            // Pre holds what tables need, nothing that needs a table.
+            for step in plan.phase(Phase::Pre) {
+                prop_assert!(matches!(
+                    step.object.kind,
+                    ObjectKind::Namespace
+                        | ObjectKind::Extension
+                        | ObjectKind::Type
+                        | ObjectKind::Sequence
+                        | ObjectKind::Routine
+                ), "{} in pre", step.object);
+            }
+            let late = schema.routines.iter().filter(|r| r.after_tables).count();
+            prop_assert_eq!(
+                plan.phase(Phase::Seal).filter(|s| s.object.kind == ObjectKind::Routine).count(),
+                late
+            );
             // Nothing depends on what comes later.
             for (i, step) in plan.steps.iter().enumerate() {
                 for dep in &step.depends_on {

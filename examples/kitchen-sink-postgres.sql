@@ -26,6 +26,17 @@ CREATE FUNCTION public.normalize_name(n text) RETURNS text
     AS $$ SELECT lower(trim(n)) $$;
 COMMENT ON FUNCTION public.normalize_name(text) IS 'Used by an expression index and a check';
 
+-- SQL-standard bodies are parsed at creation: a_shout needs z_upper to exist first,
+-- although its name sorts before it.
+CREATE FUNCTION public.z_upper(t text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    RETURN upper(t);
+CREATE FUNCTION public.a_shout(t text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    BEGIN ATOMIC
+        SELECT public.z_upper(t) || '!';
+    END;
+
 CREATE FUNCTION public.touch() RETURNS trigger
     LANGUAGE plpgsql
     AS $$

@@ -186,6 +186,8 @@ struct SequenceRow {
 
 #[derive(Deserialize)]
 struct RoutineRow {
+    oid: i64,
+    uses: Vec<i64>,
     schema: String,
     name: String,
     kind: String,
@@ -409,21 +411,24 @@ pub(crate) fn reflect(conns: &mut [PgConnection], options: &ReflectOptions) -> R
     }
     schema.sequences.sort_by(|a, b| a.name.cmp(&b.name));
 
-    let routines: Vec<RoutineRow> = parse(&mut docs, "routines")?;
-    for r in routines {
+    // Each routine after the routines it uses (an aggregate's functions, the routines a
+    // SQL-standard body calls), otherwise by name.
+    let mut routines: Vec<RoutineRow> = parse(&mut docs, "routines")?;
+    routines.sort_by(|a, b| {
+        (&a.schema, &a.name, &a.arguments).cmp(&(&b.schema, &b.name, &b.arguments))
+    });
+    let order: Vec<i64> = routines.iter().map(|r| r.oid).collect();
+    let uses: HashMap<i64, Vec<i64>> = routines.iter().map(|r| (r.oid, r.uses.clone())).collect();
+    let mut by_oid: HashMap<i64, RoutineRow> = routines.into_iter().map(|r| (r.oid, r)).collect();
+    for oid in topological(&order, |oid| uses.get(oid).cloned().unwrap_or_default()) {
+        let Some(r) = by_oid.remove(&oid) else {
+            continue;
+        };
         match routine(r) {
             Ok(routine) => schema.routines.push(routine),
             Err(skipped) => schema.skipped.push(skipped),
         }
     }
-    // Aggregates use functions: they come last; otherwise by name.
-    schema.routines.sort_by(|a, b| {
-        (a.kind == RoutineKind::Aggregate, &a.name, &a.arguments).cmp(&(
-            b.kind == RoutineKind::Aggregate,
-            &b.name,
-            &b.arguments,
-        ))
-    });
 
     let table_rows: Vec<TableRow> = parse(&mut docs, "tables")?;
     let columns: Vec<ColumnRow> = parse(&mut docs, "columns")?;

@@ -1,4 +1,8 @@
-SELECT ns.nspname AS schema, p.proname AS name, p.prokind::text AS kind,
+SELECT p.oid::int8 AS oid, ns.nspname AS schema, p.proname AS name, p.prokind::text AS kind,
+       ARRAY(SELECT DISTINCT d.refobjid::int8 FROM pg_catalog.pg_depend d
+             WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
+               AND d.refclassid = 'pg_catalog.pg_proc'::regclass
+               AND d.refobjid <> p.oid) AS uses,
        pg_catalog.pg_get_function_identity_arguments(p.oid) AS arguments,
        CASE WHEN p.prokind IN ('f', 'p', 'w') THEN pg_catalog.pg_get_functiondef(p.oid) END AS definition,
        pg_catalog.obj_description(p.oid, 'pg_proc') AS comment,

@@ -203,15 +203,9 @@ fn build(specs: &[TableSpec]) -> Schema {
             });
         }
         if let Some(v) = &spec.view {
-            schema.views.push(View {
-                materialized: false,
-                options: Vec::new(),
-                indexes: Vec::new(),
-                column_comments: Vec::new(),
-                comment: None,
-                name: QualifiedName::bare(name(v, "v", t)),
-                columns: vec![],
-                query: Expr::raw(
+            schema.views.push(View::new(
+                QualifiedName::bare(name(v, "v", t)),
+                Expr::raw(
                     "sqlite",
                     format!(
                         "SELECT {} FROM {}",
@@ -219,7 +213,7 @@ fn build(specs: &[TableSpec]) -> Schema {
                         quote_ident(&table_name)
                     ),
                 ),
-            });
+            ));
         }
         schema.tables.push(table);
     }

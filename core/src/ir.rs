@@ -715,6 +715,22 @@ pub struct View {
     pub comment: Option<String>,
 }
 
+impl View {
+    /// A plain view with no explicit column list, options, indexes or comments.
+    pub fn new(name: QualifiedName, query: Expr) -> Self {
+        View {
+            name,
+            columns: Vec::new(),
+            query,
+            materialized: false,
+            options: Vec::new(),
+            indexes: Vec::new(),
+            column_comments: Vec::new(),
+            comment: None,
+        }
+    }
+}
+
 /// A trigger, kept as its complete defining statement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Trigger {

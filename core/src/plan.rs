@@ -643,16 +643,10 @@ mod tests {
                     options: vec![],
                     comment: None,
                 });
-                schema.views.push(View {
-                    materialized: false,
-                    options: Vec::new(),
-                    indexes: Vec::new(),
-                    column_comments: Vec::new(),
-                    comment: None,
-                    name: QualifiedName::bare(format!("v{i}")),
-                    columns: vec![],
-                    query: Expr::raw("test", "SELECT 1"),
-                });
+                schema.views.push(View::new(
+                    QualifiedName::bare(format!("v{i}")),
+                    Expr::raw("test", "SELECT 1"),
+                ));
                 schema.triggers.push(Trigger {
                     comment: None,
                     name: QualifiedName::bare(format!("tr{i}")),

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use diesel::connection::SimpleConnection;
 use diesel::sql_types::{BigInt, Text};
 use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection};
-use schema_replicator::sqlite::{quote_ident, rowid_name};
+use schema_replicator::sqlite::{copied_columns, quote_ident};
 use schema_replicator::{DdlExtractor, Identity, Table, TableOption};
 
 /// The repository root.
@@ -84,16 +84,7 @@ pub fn load_data(source: &Path, target: &Path) {
     ))
     .unwrap();
     for table in schema.tables.iter().rev() {
-        let mut columns: Vec<String> = table
-            .columns
-            .iter()
-            .filter(|c| c.generated.is_none())
-            .map(|c| quote_ident(&c.name))
-            .collect();
-        if let Some(rowid) = rowid_name(table) {
-            columns.insert(0, rowid.to_owned());
-        }
-        let columns = columns.join(", ");
+        let columns = copied_columns(table);
         let name = quote_ident(&table.name.name);
         conn.batch_execute(&format!(
             "INSERT INTO main.{name} ({columns}) SELECT {columns} FROM src.{name}"

@@ -61,7 +61,7 @@ pub(crate) fn apply(
             let reason = message(url, &e);
             conn.batch_execute("ROLLBACK")
                 .map_err(|e| fail(message(url, &e)))?;
-            return Err(explain(conn, url, statement, reason));
+            return Err(explain(conn, statement, reason));
         }
     }
     conn.batch_execute("COMMIT")
@@ -74,7 +74,7 @@ pub(crate) fn apply(
 
 /// The error for a failed statement, with the offending rows counted where the
 /// statement has a preflight query.
-fn explain(conn: &mut PgConnection, url: &DbUrl, statement: &Statement, reason: String) -> Error {
+fn explain(conn: &mut PgConnection, statement: &Statement, reason: String) -> Error {
     let object = statement
         .objects
         .iter()
@@ -111,11 +111,7 @@ fn explain(conn: &mut PgConnection, url: &DbUrl, statement: &Statement, reason: 
         },
         None => Error::Apply {
             object,
-            reason: format!(
-                "{} in statement `{}`",
-                one_line(url, &reason),
-                excerpt(&statement.sql)
-            ),
+            reason: format!("{reason} in statement `{}`", excerpt(&statement.sql)),
             outcome: ROLLED_BACK.into(),
         },
     }

@@ -94,18 +94,14 @@ fn snapshot_connections(
     let mut first = connect(url)?;
     count_queries(&mut first, counter);
     first.batch_execute(begin).map_err(fail)?;
-    #[derive(diesel::QueryableByName)]
-    struct Exported {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        id: String,
-    }
-    let snapshot: Vec<Exported> = diesel::sql_query("SELECT pg_catalog.pg_export_snapshot() AS id")
-        .load(&mut first)
-        .map_err(fail)?;
+    let snapshot: Vec<reflect::Doc> =
+        diesel::sql_query("SELECT pg_catalog.pg_export_snapshot() AS doc")
+            .load(&mut first)
+            .map_err(fail)?;
     let id = snapshot
         .into_iter()
         .next()
-        .map(|s| s.id)
+        .map(|s| s.doc)
         .unwrap_or_default();
     let mut conns = vec![first];
     for _ in 1..n {

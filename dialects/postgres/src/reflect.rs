@@ -20,16 +20,12 @@ use crate::DIALECT;
 
 const NAMESPACES_CTE: &str = include_str!("sql/namespaces_cte.sql");
 
+/// One text column named `doc`: a row of every catalog query, and the few scalar
+/// queries (server version, exported snapshot).
 #[derive(QueryableByName)]
-struct Doc {
+pub(crate) struct Doc {
     #[diesel(sql_type = Text)]
-    doc: String,
-}
-
-#[derive(QueryableByName)]
-struct Version {
-    #[diesel(sql_type = Text)]
-    version: String,
+    pub(crate) doc: String,
 }
 
 /// The catalog queries, heaviest first (that is the order workers pick them up in).
@@ -327,14 +323,14 @@ fn qualified(schema: &str, name: &str) -> QualifiedName {
 /// share one snapshot).
 pub(crate) fn reflect(conns: &mut [PgConnection], options: &ReflectOptions) -> Result<Schema> {
     let schemas = &options.schemas;
-    let version: Vec<Version> = diesel::sql_query("SELECT pg_catalog.version() AS version")
+    let version: Vec<Doc> = diesel::sql_query("SELECT pg_catalog.version() AS doc")
         .load(&mut conns[0])
         .map_err(|e| Error::Reflect {
             object: "the server version".into(),
             reason: e.to_string(),
         })?;
     let mut schema = Schema::new(DIALECT);
-    schema.server_version = version.into_iter().next().map(|v| v.version);
+    schema.server_version = version.into_iter().next().map(|v| v.doc);
     let mut docs = fetch_all(conns, schemas)?;
 
     let namespaces: Vec<NamespaceRow> = parse(&mut docs, "schemas")?;

@@ -20,7 +20,7 @@ pub mod parse;
 mod reflect;
 mod render;
 
-pub use render::rowid_name;
+pub use render::{copied_columns, rowid_name};
 
 /// The dialect's name, as stored in snapshots.
 pub const DIALECT: &str = "sqlite";

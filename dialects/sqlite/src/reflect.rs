@@ -203,16 +203,12 @@ pub(crate) fn reflect(conn: &mut SqliteConnection) -> Result<Schema> {
             "view" => {
                 let parsed = parse::parse_create_view(sql)
                     .map_err(|e| parse_error("view", &object.name, e))?;
-                schema.views.push(View {
-                    materialized: false,
-                    options: Vec::new(),
-                    indexes: Vec::new(),
-                    column_comments: Vec::new(),
-                    comment: None,
-                    name: QualifiedName::bare(&object.name),
-                    columns: parsed.columns,
-                    query: Expr::raw(DIALECT, parsed.query),
-                });
+                let mut view = View::new(
+                    QualifiedName::bare(&object.name),
+                    Expr::raw(DIALECT, parsed.query),
+                );
+                view.columns = parsed.columns;
+                schema.views.push(view);
             }
             "trigger" => schema.triggers.push(Trigger {
                 comment: None,

@@ -297,16 +297,7 @@ fn rebuild(table: &Table, taken: &BTreeSet<String>) -> Result<Vec<Statement>> {
     while taken.contains(&temp.to_lowercase()) {
         temp.insert(0, '_');
     }
-    let mut copied: Vec<String> = table
-        .columns
-        .iter()
-        .filter(|c| c.generated.is_none())
-        .map(|c| quote_ident(&c.name))
-        .collect();
-    if let Some(rowid) = rowid_name(table) {
-        copied.insert(0, rowid.to_owned());
-    }
-    let copied = copied.join(", ");
+    let copied = copied_columns(table);
     let name = quote_ident(&table.name.name);
     let statement = |sql: String| Statement {
         preflight: None,
@@ -326,6 +317,22 @@ fn rebuild(table: &Table, taken: &BTreeSet<String>) -> Result<Vec<Statement>> {
             quote_ident(&temp)
         )),
     ])
+}
+
+/// The columns a copy of `table`'s rows carries, quoted and comma-separated: the rowid
+/// (see [`rowid_name`]) and every column that is not generated. The seal's rebuild and
+/// any loader that must keep row ids use the same list.
+pub fn copied_columns(table: &Table) -> String {
+    let mut columns: Vec<String> = table
+        .columns
+        .iter()
+        .filter(|c| c.generated.is_none())
+        .map(|c| quote_ident(&c.name))
+        .collect();
+    if let Some(rowid) = rowid_name(table) {
+        columns.insert(0, rowid.to_owned());
+    }
+    columns.join(", ")
 }
 
 /// The name under which a rebuild copies the rowid, so row ids survive: `None` for a

@@ -440,3 +440,34 @@ fn a_failed_statement_names_its_object_and_statement_and_leaves_nothing_behind()
         "table a, created before the failure, was rolled back"
     );
 }
+
+#[test]
+fn a_seal_that_meets_duplicate_keys_counts_them_and_applies_nothing() {
+    if !server_available() {
+        return;
+    }
+    let source = TestDb::with_script(
+        "duplicates",
+        "CREATE TABLE t (id int PRIMARY KEY, k int, CONSTRAINT t_k_key UNIQUE (k));
+         CREATE INDEX t_id ON t (id);",
+    );
+    let extractor = extract(&source);
+    let target = TestDb::new("duplicates_target");
+    let applier = DdlApplier::new(&target.url()).unwrap();
+    applier.apply_phase(&extractor, Phase::Base).unwrap();
+    target
+        .exec("INSERT INTO t VALUES (1, 5), (2, 5), (3, 5), (4, 6), (5, NULL), (6, NULL)")
+        .unwrap();
+    let err = applier.apply_phase(&extractor, Phase::Seal).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "unique constraint t_k_key on table \"public\".\"t\": could not create unique index \
+         \"t_k_key\" (Key (k)=(5) is duplicated.); 3 offending rows (e.g. (\"k\")=(5)) in \
+         statement `ALTER TABLE \"public\".\"t\" ADD CONSTRAINT \"t_k_key\" UNIQUE (k)`; \
+         nothing was applied (the batch runs in one transaction)"
+    );
+    assert_eq!(
+        target.query_i64("SELECT count(*) AS value FROM pg_constraint WHERE conrelid = 'public.t'::regclass AND contype = 'u'"),
+        0
+    );
+}

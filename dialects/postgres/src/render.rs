@@ -717,9 +717,10 @@ fn duplicates_preflight(table: &Table, columns: &[String]) -> String {
         qname(&table.name),
         not_null.join(" AND ")
     );
+    // Every row of a duplicated key offends; the samples are the duplicated keys.
     format!(
-        "SELECT (SELECT count(*) FROM (SELECT 1 {groups}) g) AS rows, \
-         ARRAY(SELECT {} {groups} LIMIT 5) AS samples",
+        "SELECT (SELECT COALESCE(sum(n), 0)::bigint FROM (SELECT count(*) AS n {groups}) g) \
+         AS rows, ARRAY(SELECT {} {groups} LIMIT 5) AS samples",
         sample("d", columns)
     )
 }
@@ -741,4 +742,66 @@ fn check_preflight(table: &Table, expr: &str) -> String {
     format!(
         "SELECT (SELECT count(*) {filter}) AS rows, ARRAY(SELECT t::text {filter} LIMIT 5) AS samples"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use schema_replicator_core::{plan, CheckConstraint, Column, DataType, Policy};
+
+    fn schema_with_check(definition: Option<Expr>) -> Schema {
+        let mut schema = Schema::new(DIALECT);
+        let mut table = Table {
+            name: QualifiedName {
+                schema: Some("public".into()),
+                name: "t".into(),
+            },
+            columns: vec![Column::new("k", DataType::from_raw("integer"))],
+            primary_key: None,
+            unique_constraints: Vec::new(),
+            checks: Vec::new(),
+            exclusions: Vec::new(),
+            foreign_keys: Vec::new(),
+            indexes: Vec::new(),
+            options: Vec::new(),
+            comment: None,
+        };
+        table.checks.push(CheckConstraint {
+            name: Some("t_k_check".into()),
+            expr: Expr::raw(DIALECT, "k > 0"),
+            definition,
+            comment: None,
+        });
+        schema.tables.push(table);
+        schema
+    }
+
+    fn render_error(schema: &Schema) -> String {
+        let caps = crate::PostgresDialect.capabilities();
+        let plan = plan(schema, &caps, &Policy::default());
+        render(schema, &plan).unwrap_err().to_string()
+    }
+
+    use schema_replicator_core::Dialect;
+
+    #[test]
+    fn a_constraint_without_its_server_definition_is_named() {
+        assert_eq!(
+            render_error(&schema_with_check(None)),
+            "cannot render check constraint t_k_check on table \"public\".\"t\" for postgres: \
+             it has no PostgreSQL definition (was it reflected from PostgreSQL?)"
+        );
+    }
+
+    #[test]
+    fn sql_of_another_dialect_is_refused() {
+        assert_eq!(
+            render_error(&schema_with_check(Some(Expr::raw(
+                "sqlite",
+                "CHECK (k > 0)"
+            )))),
+            "cannot render check constraint t_k_check on table \"public\".\"t\" for postgres: \
+             it holds sqlite SQL"
+        );
+    }
 }

@@ -10,7 +10,7 @@
 //!    counters synchronised with the loaded data.
 //!
 //! This facade re-exports [`schema_replicator_core`] and the dialects selected by cargo
-//! features (`sqlite` and `postgres` by default). With the feature `plugins`, dialects
+//! features (`sqlite`, `postgres` and `mysql` by default). With the feature `plugins`, dialects
 //! can also be loaded at run time from shared libraries: see [`registry_with_plugins`].
 //!
 //! ```no_run
@@ -38,6 +38,10 @@ pub use schema_replicator_sqlite as sqlite;
 #[cfg(feature = "postgres")]
 pub use schema_replicator_postgres as postgres;
 
+/// The MySQL and MariaDB dialect (feature `mysql`).
+#[cfg(feature = "mysql")]
+pub use schema_replicator_mysql as mysql;
+
 /// Run-time plugins (feature `plugins`): the ABI and the loader.
 #[cfg(feature = "plugins")]
 pub use schema_replicator_plugin as plugin;
@@ -50,6 +54,8 @@ pub fn compiled_dialects() -> Vec<&'static str> {
         schema_replicator_sqlite::DIALECT,
         #[cfg(feature = "postgres")]
         schema_replicator_postgres::DIALECT,
+        #[cfg(feature = "mysql")]
+        schema_replicator_mysql::DIALECT,
     ]
     .to_vec()
 }

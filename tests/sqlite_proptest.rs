@@ -123,6 +123,8 @@ fn build(specs: &[TableSpec]) -> Schema {
             .enumerate()
             .map(|(c, col)| Column {
                 inherited: false,
+                on_update: None,
+                invisible: false,
                 name: name(&col.stem, "c", c),
                 data_type: DataType::from_raw(TYPES[col.type_index]),
                 nullable: col.nullable,
@@ -164,6 +166,7 @@ fn build(specs: &[TableSpec]) -> Schema {
         }
         if spec.check {
             table.checks.push(CheckConstraint {
+                column: None,
                 definition: None,
                 comment: None,
                 name: None,

@@ -172,14 +172,23 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
                 print_statements(&source.phase_ddl(phase))?;
             } else {
                 let report = target.apply_phase(&source, phase)?;
+                let resumed = if report.resumed > 0 {
+                    format!(
+                        ", resuming after the {} an interrupted run had applied",
+                        report.resumed
+                    )
+                } else {
+                    String::new()
+                };
                 eprintln!(
-                    "applied {} statements of phase {phase} to {}{}",
+                    "applied {} statements of phase {phase} to {}{}{resumed}",
                     report.statements,
                     target.url(),
                     if report.transactional {
                         " in one transaction"
                     } else {
-                        " (DDL is not transactional on this server)"
+                        " (not in a transaction: this server commits each DDL statement; \
+                         a journal in the target lets a re-run resume)"
                     }
                 );
             }

@@ -117,6 +117,10 @@ pub struct ApplyReport {
     pub statements: usize,
     /// Whether the whole batch ran in one transaction.
     pub transactional: bool,
+    /// Statements a previous, interrupted run of the same batch had already applied,
+    /// which this run skipped (dialects with a journal: MySQL).
+    #[serde(default)]
+    pub resumed: usize,
 }
 
 /// A database dialect: reflection, rendering and application of DDL.
@@ -195,6 +199,8 @@ pub struct Registry {
 /// Dialects this project ships, by scheme, with the cargo feature of the facade crate
 /// that enables each. Only features that exist are listed.
 const KNOWN_DIALECTS: &[(&str, &str, &str)] = &[
+    ("mysql", "mysql", "mysql"),
+    ("mariadb", "mysql", "mysql"),
     ("sqlite", "sqlite", "sqlite"),
     ("postgres", "postgres", "postgres"),
     ("postgresql", "postgres", "postgres"),

@@ -147,6 +147,7 @@ pub fn diff(a: &Schema, b: &Schema) -> Vec<Difference> {
             let object = format!("trigger {}", x.name);
             field(&object, "table", &x.table, &y.table, out);
             field(&object, "definition", &x.definition, &y.definition, out);
+            field(&object, "settings", &x.settings, &y.settings, out);
             field(&object, "comment", &x.comment, &y.comment, out);
         },
     );
@@ -233,6 +234,8 @@ fn diff_column(table: &QualifiedName, a: &Column, b: &Column, out: &mut Vec<Diff
     field(&object, "collation", &a.collation, &b.collation, out);
     field(&object, "generated", &a.generated, &b.generated, out);
     field(&object, "identity", &a.identity, &b.identity, out);
+    field(&object, "on update", &a.on_update, &b.on_update, out);
+    field(&object, "invisible", &a.invisible, &b.invisible, out);
     field(&object, "comment", &a.comment, &b.comment, out);
 }
 

@@ -357,6 +357,13 @@ pub struct Column {
     /// inheritance and partitions): the table's own DDL leaves it out.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub inherited: bool,
+    /// The value written on every update of the row (MySQL `ON UPDATE
+    /// current_timestamp()`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_update: Option<Expr>,
+    /// Left out of `SELECT *` (MySQL and MariaDB `INVISIBLE`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub invisible: bool,
 }
 
 impl Column {
@@ -372,6 +379,8 @@ impl Column {
             identity: None,
             comment: None,
             inherited: false,
+            on_update: None,
+            invisible: false,
         }
     }
 }
@@ -471,6 +480,15 @@ pub enum TableOption {
     Inherits(Vec<QualifiedName>),
     /// PostgreSQL storage parameters (`WITH (fillfactor=70)`), as the server prints them.
     Parameters(Vec<String>),
+    /// MySQL storage engine (`InnoDB`, `MyISAM`, ...).
+    Engine(String),
+    /// MySQL default collation of the table's text columns (it implies the character set).
+    Collation(String),
+    /// MySQL table options as the server lists them (`row_format=COMPACT`,
+    /// `stats_persistent=0`, ...), written back verbatim.
+    CreateOptions(Vec<String>),
+    /// MySQL partitioning: the whole `PARTITION BY ...` clause with its partitions.
+    Partitioning(String),
 }
 
 impl Table {
@@ -535,6 +553,10 @@ pub struct CheckConstraint {
     /// Constraint name, when the source named it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// For a check written in a column's definition (MariaDB keeps these apart from
+    /// table checks), that column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
     /// The condition, without the surrounding parentheses.
     pub expr: Expr,
     /// The complete definition as the server prints it, where the structured fields do
@@ -740,6 +762,11 @@ pub struct Trigger {
     pub table: QualifiedName,
     /// The full `CREATE TRIGGER` statement.
     pub definition: Expr,
+    /// Session settings the trigger was created under, which its body parses and runs
+    /// under (MySQL: `sql_mode`, `character_set_client`, `collation_connection`), so the
+    /// target creates it under the same.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub settings: Vec<(String, String)>,
     /// Its comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,

@@ -605,6 +605,7 @@ mod tests {
                     },
                     checks: (0..*checks)
                         .map(|c| CheckConstraint {
+                            column: None,
                             definition: None,
                             comment: None,
                             name: Some(format!("c{c}")),
@@ -648,6 +649,7 @@ mod tests {
                     Expr::raw("test", "SELECT 1"),
                 ));
                 schema.triggers.push(Trigger {
+                    settings: Vec::new(),
                     comment: None,
                     name: QualifiedName::bare(format!("tr{i}")),
                     table: QualifiedName::bare(format!("t{i}")),

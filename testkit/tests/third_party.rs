@@ -178,6 +178,7 @@ impl Dialect for MemoryDialect {
         }
         databases.insert(url.expose(), schema);
         Ok(ApplyReport {
+            resumed: 0,
             statements: statements.len(),
             transactional: true,
         })

@@ -67,6 +67,7 @@ pub(crate) fn apply(
     conn.batch_execute("COMMIT")
         .map_err(|e| fail(message(url, &e)))?;
     Ok(ApplyReport {
+        resumed: 0,
         statements: statements.len(),
         transactional: true,
     })

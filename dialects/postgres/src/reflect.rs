@@ -615,6 +615,7 @@ pub(crate) fn reflect(conns: &mut [PgConnection], options: &ReflectOptions) -> R
             });
         }
         schema.triggers.push(Trigger {
+            settings: Vec::new(),
             name: qualified(&t.schema, &t.name),
             table,
             definition: raw(t.definition),
@@ -691,6 +692,7 @@ fn order_types(rows: Vec<TypeRow>) -> Result<Vec<UserType>> {
                     .unwrap_or_default()
                     .into_iter()
                     .map(|c| CheckConstraint {
+                        column: None,
                         name: Some(c.name),
                         expr: raw(c.expr.unwrap_or_default()),
                         definition: Some(raw(c.definition)),
@@ -895,6 +897,7 @@ fn add_constraint(table: &mut Table, c: ConstraintRow, names: &HashMap<(i64, i32
             comment: c.comment,
         }),
         "c" => table.checks.push(CheckConstraint {
+            column: None,
             name: Some(c.name),
             expr: raw(c.expr.unwrap_or_default()),
             definition,

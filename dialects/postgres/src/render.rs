@@ -767,6 +767,7 @@ mod tests {
             comment: None,
         };
         table.checks.push(CheckConstraint {
+            column: None,
             name: Some("t_k_check".into()),
             expr: Expr::raw(DIALECT, "k > 0"),
             definition,

@@ -53,6 +53,7 @@ pub(crate) fn apply(conn: &mut SqliteConnection, statements: &[Statement]) -> Re
             conn.batch_execute("COMMIT")
                 .map_err(|e| internal(e.to_string()))?;
             Ok(ApplyReport {
+                resumed: 0,
                 statements: statements.len(),
                 transactional: true,
             })

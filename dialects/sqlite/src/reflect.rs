@@ -211,6 +211,7 @@ pub(crate) fn reflect(conn: &mut SqliteConnection) -> Result<Schema> {
                 schema.views.push(view);
             }
             "trigger" => schema.triggers.push(Trigger {
+                settings: Vec::new(),
                 comment: None,
                 name: QualifiedName::bare(&object.name),
                 table: QualifiedName::bare(&object.table_name),
@@ -320,6 +321,8 @@ fn build_table(
         }
         table.columns.push(Column {
             inherited: false,
+            on_update: None,
+            invisible: false,
             name: row.name.clone(),
             data_type: DataType::from_raw(&row.declared_type),
             nullable: row.not_null == 0,
@@ -354,6 +357,7 @@ fn build_table(
                 });
             }
             ParsedConstraint::Check { name, expr } => table.checks.push(CheckConstraint {
+                column: None,
                 definition: None,
                 comment: None,
                 name,

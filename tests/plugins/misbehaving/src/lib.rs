@@ -55,6 +55,7 @@ impl Dialect for Misbehaving {
     fn apply(&self, url: &DbUrl, statements: &[Statement]) -> Result<ApplyReport> {
         obey(url);
         Ok(ApplyReport {
+            resumed: 0,
             statements: statements.len(),
             transactional: false,
         })

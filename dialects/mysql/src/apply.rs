@@ -1,0 +1,360 @@
+//! Applying statements on a server whose DDL commits statement by statement.
+//!
+//! "All or nothing" cannot hold, so the applier keeps a journal in the target, the
+//! table [`JOURNAL_TABLE`]: one row per statement done, written right after it. A
+//! re-run of the same batch (the same statements: the same command and arguments)
+//! skips what the journal lists, and checks whether the statement that was running
+//! when the previous run died got done (each statement is atomic), so nothing is
+//! applied twice and nothing is missed. A successful run removes its rows, and the
+//! table when no other batch has rows in it.
+
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use diesel::result::Error as DieselError;
+use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::{MysqlConnection, QueryableByName, RunQueryDsl};
+use schema_replicator_core::{ApplyReport, DbUrl, Error, ObjectId, ObjectKind, Result, Statement};
+
+use crate::{one_line, quote_ident, quote_literal};
+
+/// The journal table the applier keeps in the target while a batch is under way.
+pub const JOURNAL_TABLE: &str = "_schema_replicator_journal";
+
+/// How long a re-run waits for statements a killed run left running on the server.
+const WAIT_FOR_ORPHANS: Duration = Duration::from_secs(600);
+
+#[derive(QueryableByName)]
+struct Violations {
+    #[diesel(sql_type = BigInt)]
+    object: i64,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+    #[diesel(sql_type = Nullable<Text>)]
+    samples: Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct Running {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Nullable<Text>)]
+    info: Option<String>,
+}
+
+/// The server's message, on one line, without the password.
+fn message(url: &DbUrl, e: &DieselError) -> String {
+    one_line(url, &e.to_string())
+}
+
+/// A statement, shortened, for messages.
+fn excerpt(sql: &str) -> String {
+    let flat: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > 120 {
+        format!("{}...", flat.chars().take(120).collect::<String>())
+    } else {
+        flat
+    }
+}
+
+/// A stable 64-bit digest (FNV-1a) of the batch: the journal's key for "the same run".
+fn digest(statements: &[Statement]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for statement in statements {
+        for byte in statement.sql.bytes().chain([0u8]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+fn count(conn: &mut MysqlConnection, sql: &str) -> diesel::QueryResult<i64> {
+    Ok(diesel::sql_query(sql)
+        .load::<Count>(conn)?
+        .first()
+        .map_or(0, |c| c.n))
+}
+
+pub(crate) fn apply(
+    conn: &mut MysqlConnection,
+    url: &DbUrl,
+    statements: &[Statement],
+) -> Result<ApplyReport> {
+    let fail = |reason: String| Error::Apply {
+        object: url.to_string(),
+        reason,
+        outcome: "nothing was applied".into(),
+    };
+    let batch = quote_literal(&digest(statements));
+    let journal = quote_ident(JOURNAL_TABLE);
+    conn.batch_execute(&format!(
+        "CREATE TABLE IF NOT EXISTS {journal} (\
+           batch CHAR(16) NOT NULL, \
+           ordinal INT NOT NULL, \
+           object VARCHAR(1024) NOT NULL, \
+           applied_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), \
+           PRIMARY KEY (batch, ordinal)\
+         ) ENGINE=InnoDB COMMENT='Schema Replicator: statements applied so far; a re-run \
+         of the same command resumes after them. Dropped when the run completes.'"
+    ))
+    .map_err(|e| fail(message(url, &e)))?;
+    let done = count(
+        conn,
+        &format!("SELECT COUNT(*) AS n FROM {journal} WHERE batch = {batch}"),
+    )
+    .map_err(|e| fail(message(url, &e)))?;
+    let done = usize::try_from(done).unwrap_or(0).min(statements.len());
+    let mut resumed = done;
+    if done > 0 {
+        // The previous run died: wait for what it may have left running, then see
+        // whether its last statement got done.
+        wait_for_orphans(conn, url)?;
+        if let Some(next) = statements.get(done) {
+            if already_applied(conn, next).map_err(|e| fail(message(url, &e)))? {
+                record(conn, &journal, &batch, done, next).map_err(|e| fail(message(url, &e)))?;
+                resumed += 1;
+            }
+        }
+    }
+    for (ordinal, statement) in statements.iter().enumerate().skip(resumed) {
+        if let Err(e) = conn.batch_execute(&statement.sql) {
+            let reason = message(url, &e);
+            return Err(explain(conn, statement, reason, ordinal, statements.len()));
+        }
+        record(conn, &journal, &batch, ordinal, statement).map_err(|e| Error::Apply {
+            object: describe(statement),
+            reason: format!("recording it in the journal: {}", message(url, &e)),
+            outcome: kept(ordinal + 1, statements.len()),
+        })?;
+    }
+    conn.batch_execute(&format!("DELETE FROM {journal} WHERE batch = {batch}"))
+        .map_err(|e| fail(message(url, &e)))?;
+    let others = count(conn, &format!("SELECT COUNT(*) AS n FROM {journal}"))
+        .map_err(|e| fail(message(url, &e)))?;
+    if others == 0 {
+        conn.batch_execute(&format!("DROP TABLE IF EXISTS {journal}"))
+            .map_err(|e| fail(message(url, &e)))?;
+    }
+    Ok(ApplyReport {
+        statements: statements.len(),
+        transactional: false,
+        resumed,
+    })
+}
+
+fn record(
+    conn: &mut MysqlConnection,
+    journal: &str,
+    batch: &str,
+    ordinal: usize,
+    statement: &Statement,
+) -> diesel::QueryResult<()> {
+    let object: String = describe(statement).chars().take(1000).collect();
+    conn.batch_execute(&format!(
+        "INSERT INTO {journal} (batch, ordinal, object) VALUES ({batch}, {ordinal}, {})",
+        quote_literal(&object)
+    ))
+}
+
+fn describe(statement: &Statement) -> String {
+    statement
+        .objects
+        .iter()
+        .map(|o| o.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What is left behind when statement `failed_at` (0-based) of `total` fails.
+fn kept(applied: usize, total: usize) -> String {
+    if applied == 0 {
+        "nothing was applied".into()
+    } else {
+        format!(
+            "the {applied} statement{} of {total} before it stay applied (MySQL commits each \
+             DDL statement) and are recorded in {JOURNAL_TABLE}: fix the cause and re-run the \
+             same command to resume",
+            if applied == 1 { "" } else { "s" }
+        )
+    }
+}
+
+/// Waits while other sessions still run statements in this database: a killed client
+/// leaves its statement running on the server until it completes.
+fn wait_for_orphans(conn: &mut MysqlConnection, url: &DbUrl) -> Result<()> {
+    let started = Instant::now();
+    loop {
+        let running: Vec<Running> = diesel::sql_query(
+            "SELECT CAST(ID AS SIGNED) AS id, INFO AS info FROM information_schema.PROCESSLIST \
+             WHERE DB = DATABASE() AND ID <> CONNECTION_ID() AND COMMAND = 'Query'",
+        )
+        .load(conn)
+        .map_err(|e| Error::Apply {
+            object: url.to_string(),
+            reason: message(url, &e),
+            outcome: "nothing was applied".into(),
+        })?;
+        let Some(first) = running.first() else {
+            return Ok(());
+        };
+        if started.elapsed() > WAIT_FOR_ORPHANS {
+            return Err(Error::Apply {
+                object: url.to_string(),
+                reason: format!(
+                    "session {} still runs `{}` in this database after {} s",
+                    first.id,
+                    excerpt(first.info.as_deref().unwrap_or("")),
+                    WAIT_FOR_ORPHANS.as_secs()
+                ),
+                outcome: "nothing was applied; wait for it (or KILL it) and re-run".into(),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Whether the objects of a statement that was running when a run died exist: a
+/// statement is atomic, so its first checkable object tells.
+fn already_applied(conn: &mut MysqlConnection, statement: &Statement) -> diesel::QueryResult<bool> {
+    for object in &statement.objects {
+        if let Some(sql) = probe(object) {
+            return Ok(count(conn, &sql)? > 0);
+        }
+    }
+    Ok(false)
+}
+
+/// A query counting the catalog rows of `object`, for the kinds that can be checked.
+fn probe(object: &ObjectId) -> Option<String> {
+    let table = object.table.as_ref().map(|t| quote_literal(&t.name));
+    let bare = |id: &ObjectId| {
+        // Standalone ids hold the displayed name: `"name"`.
+        let name = id.name.trim_matches('"').replace("\"\"", "\"");
+        quote_literal(&name)
+    };
+    let unquote = |s: &str| quote_literal(&s.trim_matches('"').replace("\"\"", "\""));
+    let schema = "TABLE_SCHEMA = DATABASE()";
+    Some(match object.kind {
+        ObjectKind::Table => format!(
+            "SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE {schema} AND TABLE_NAME = {}",
+            table?
+        ),
+        ObjectKind::Index => format!(
+            "SELECT COUNT(*) AS n FROM information_schema.STATISTICS WHERE {schema} \
+             AND TABLE_NAME = {} AND INDEX_NAME = {}",
+            table?,
+            unquote(&object.name)
+        ),
+        ObjectKind::ForeignKey | ObjectKind::Check => format!(
+            "SELECT COUNT(*) AS n FROM information_schema.TABLE_CONSTRAINTS WHERE {schema} \
+             AND TABLE_NAME = {} AND CONSTRAINT_NAME = {}",
+            table?,
+            quote_literal(&object.name)
+        ),
+        ObjectKind::View => format!(
+            "SELECT COUNT(*) AS n FROM information_schema.VIEWS WHERE {schema} AND TABLE_NAME = {}",
+            bare(object)
+        ),
+        ObjectKind::Trigger => format!(
+            "SELECT COUNT(*) AS n FROM information_schema.TRIGGERS \
+             WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME = {}",
+            bare(object)
+        ),
+        // A counter or a column restatement is idempotent: running it again is harmless.
+        _ => return None,
+    })
+}
+
+/// The error for a failed statement, with the offending rows counted where it has a
+/// preflight query.
+fn explain(
+    conn: &mut MysqlConnection,
+    statement: &Statement,
+    reason: String,
+    ordinal: usize,
+    total: usize,
+) -> Error {
+    let outcome = kept(ordinal, total);
+    let found: Vec<Violations> = statement
+        .preflight
+        .as_ref()
+        .and_then(|sql| diesel::sql_query(sql).load::<Violations>(conn).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|v| v.n > 0)
+        .collect();
+    if found.is_empty() {
+        return Error::Apply {
+            object: describe(statement),
+            reason: format!("{reason} in statement `{}`", excerpt(&statement.sql)),
+            outcome,
+        };
+    }
+    let parts: Vec<String> = found
+        .iter()
+        .map(|v| {
+            let object = usize::try_from(v.object)
+                .ok()
+                .and_then(|i| statement.objects.get(i))
+                .map(|o| o.to_string())
+                .unwrap_or_else(|| describe(statement));
+            let samples: Vec<String> = v
+                .samples
+                .as_deref()
+                .and_then(|s| serde_json::from_str::<Vec<serde_json::Value>>(s).ok())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| match s {
+                    serde_json::Value::String(s) => s,
+                    other => other.to_string(),
+                })
+                .collect();
+            let noun = match (v.n == 1, statement_kind(statement, v.object)) {
+                (true, Some(ObjectKind::ForeignKey)) => "orphan row",
+                (false, Some(ObjectKind::ForeignKey)) => "orphan rows",
+                (true, _) => "offending row",
+                (false, _) => "offending rows",
+            };
+            format!("{object} has {} {noun} (e.g. {})", v.n, samples.join(", "))
+        })
+        .collect();
+    Error::Apply {
+        object: "seal refused".into(),
+        reason: format!("{}; the server said: {reason}", parts.join("; ")),
+        outcome,
+    }
+}
+
+fn statement_kind(statement: &Statement, index: i64) -> Option<ObjectKind> {
+    usize::try_from(index)
+        .ok()
+        .and_then(|i| statement.objects.get(i))
+        .map(|o| o.kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_batch_digest_depends_on_every_statement() {
+        let a = vec![Statement::new(None, vec![], "CREATE TABLE a (x int)")];
+        let b = vec![Statement::new(None, vec![], "CREATE TABLE b (x int)")];
+        assert_ne!(digest(&a), digest(&b));
+        assert_eq!(digest(&a), digest(&a.clone()));
+        assert_eq!(digest(&a).len(), 16);
+    }
+
+    #[test]
+    fn what_stays_applied_is_said() {
+        assert_eq!(kept(0, 3), "nothing was applied");
+        assert!(kept(2, 3).starts_with("the 2 statements of 3 before it stay applied"));
+    }
+}

@@ -1,0 +1,204 @@
+//! MySQL and MariaDB dialect of Schema Replicator: set-based reflection from
+//! `information_schema` (a fixed number of queries whatever the number of tables),
+//! rendering that mirrors the server's own `SHOW CREATE TABLE`, a seal of one
+//! `ALTER TABLE` per table, and a journaled apply that resumes after a failure or a kill.
+//!
+//! URLs: `mysql://user:password@host:port/database` (also `mariadb://`), with diesel's
+//! `?unix_socket=...` and `ssl_*` parameters. MariaDB from 10.5 and MySQL from 8.0 are
+//! recognised; MariaDB 10.11 is the one the test suite runs against.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
+use diesel::{Connection, MysqlConnection};
+use schema_replicator_core::{
+    ApplyReport, Capabilities, DbUrl, Dialect, DialectRegistration, Error, Plan, ReflectOptions,
+    Reflection, Result, Schema, Statement,
+};
+
+mod apply;
+mod reflect;
+mod render;
+
+pub use apply::JOURNAL_TABLE;
+
+/// The dialect's name, as stored in snapshots.
+pub const DIALECT: &str = "mysql";
+
+/// The MySQL and MariaDB dialect.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct MysqlDialect;
+
+schema_replicator_core::inventory::submit! {
+    DialectRegistration { create: || Box::new(MysqlDialect) }
+}
+
+/// Quotes an identifier for MySQL: backticks, embedded ones doubled. The one place this
+/// dialect quotes names.
+pub fn quote_ident(ident: &str) -> String {
+    format!("`{}`", ident.replace('`', "``"))
+}
+
+/// Quotes a string literal for MySQL: single quotes doubled and backslashes doubled, so
+/// it reads the same whether or not the session has `NO_BACKSLASH_ESCAPES`... as long
+/// as it has not: every connection of this dialect sets its own `sql_mode`
+/// ([`SESSION`]), without it.
+pub fn quote_literal(value: &str) -> String {
+    format!("'{}'", value.replace('\\', "\\\\").replace('\'', "''"))
+}
+
+/// The session every connection starts with: a known `sql_mode` (zero dates allowed,
+/// no engine substitution, no `ANSI_QUOTES` or `NO_BACKSLASH_ESCAPES`), UTC (diesel sets
+/// `time_zone`), utf8mb4, foreign keys checked, and statistics read live (MySQL 8
+/// caches `information_schema.TABLES` otherwise; MariaDB has no such variable, hence
+/// the guarded form).
+const SESSION: &str = "SET SESSION sql_mode = 'NO_ENGINE_SUBSTITUTION', \
+                       SESSION foreign_key_checks = 1, NAMES utf8mb4";
+
+/// The session's `sql_mode` ([`SESSION`]), restored after a trigger is created in its own.
+pub(crate) const SESSION_SQL_MODE: &str = "NO_ENGINE_SUBSTITUTION";
+
+/// The URL diesel understands: `mariadb://` is spelled `mysql://`.
+fn diesel_url(url: &DbUrl) -> String {
+    let exposed = url.expose();
+    match exposed.strip_prefix("mariadb://") {
+        Some(rest) => format!("mysql://{rest}"),
+        None => exposed,
+    }
+}
+
+/// The database a URL names (`mysql://host/db` names `db`), if any.
+fn database_name(url: &DbUrl) -> Option<&str> {
+    let path = url.rest().strip_prefix("//")?.split(['?', '#']).next()?;
+    let (_, db) = path.split_once('/')?;
+    (!db.is_empty()).then_some(db)
+}
+
+/// Opens a connection and sets the session up. Errors are one line, without the password.
+pub fn connect(url: &DbUrl) -> Result<MysqlConnection> {
+    let fail = |reason: String| Error::Connect {
+        url: url.to_string(),
+        reason,
+    };
+    if database_name(url).is_none() {
+        return Err(fail(
+            "the URL names no database (mysql://user@host/database)".into(),
+        ));
+    }
+    let mut conn = MysqlConnection::establish(&diesel_url(url))
+        .map_err(|e| fail(one_line(url, &e.to_string())))?;
+    conn.batch_execute(SESSION)
+        .map_err(|e| fail(one_line(url, &e.to_string())))?;
+    // MySQL 8 caches table statistics (AUTO_INCREMENT among them) for a day by default.
+    if let Ok(flavour) = reflect::server(&mut conn) {
+        if !flavour.mariadb {
+            conn.batch_execute("SET SESSION information_schema_stats_expiry = 0")
+                .map_err(|e| fail(one_line(url, &e.to_string())))?;
+        }
+    }
+    Ok(conn)
+}
+
+/// A server message on one line, with any password of `url` masked.
+pub(crate) fn one_line(url: &DbUrl, message: &str) -> String {
+    let mut text = message
+        .lines()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    for secret in url.secrets() {
+        text = text.replace(&secret, "***");
+    }
+    text
+}
+
+/// Counts the queries a connection runs into `counter`.
+fn count_queries(conn: &mut MysqlConnection, counter: &Arc<AtomicU64>) {
+    let seen = counter.clone();
+    let instrumentation = move |event: InstrumentationEvent<'_>| {
+        if let InstrumentationEvent::StartQuery { .. } = event {
+            seen.fetch_add(1, Ordering::Relaxed);
+        }
+    };
+    conn.set_instrumentation(Box::new(instrumentation) as Box<dyn Instrumentation>);
+}
+
+impl Dialect for MysqlDialect {
+    fn name(&self) -> &str {
+        DIALECT
+    }
+
+    fn url_schemes(&self) -> Vec<String> {
+        vec!["mysql".into(), "mariadb".into()]
+    }
+
+    /// DDL commits statement by statement; constraints are added with `ALTER TABLE`;
+    /// the primary key stays in base, because InnoDB clusters rows by it (adding it
+    /// after the load rebuilds the whole table) and an AUTO_INCREMENT column needs it.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::new(false, true, false)
+    }
+
+    fn quote_ident(&self, ident: &str) -> String {
+        quote_ident(ident)
+    }
+
+    fn reflect(&self, url: &DbUrl, options: &ReflectOptions) -> Result<Reflection> {
+        let counter = Arc::new(AtomicU64::new(0));
+        let mut conn = connect(url)?;
+        count_queries(&mut conn, &counter);
+        let schema = reflect::reflect(&mut conn, url, options)?;
+        Ok(Reflection {
+            schema,
+            queries: counter.load(Ordering::Relaxed),
+        })
+    }
+
+    fn render(&self, schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
+        render::render(schema, plan)
+    }
+
+    fn apply(&self, url: &DbUrl, statements: &[Statement]) -> Result<ApplyReport> {
+        let mut conn = connect(url)?;
+        apply::apply(&mut conn, url, statements)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_doubles_the_quote_character() {
+        assert_eq!(quote_ident("a`b"), "`a``b`");
+        assert_eq!(quote_literal("it's a \\ back"), "'it''s a \\\\ back'");
+    }
+
+    #[test]
+    fn server_messages_fold_to_one_line_without_the_password() {
+        let url = DbUrl::parse("mysql://u:s3cret@h/db").unwrap();
+        assert_eq!(
+            one_line(&url, "Access denied for s3cret\n\tsecond line\n"),
+            "Access denied for *** ; second line".replace(" ;", ";")
+        );
+    }
+
+    #[test]
+    fn a_url_without_a_database_is_refused_before_connecting() {
+        let url = DbUrl::parse("mysql://root:pw@127.0.0.1:1").unwrap();
+        let err = connect(&url).err().unwrap();
+        assert_eq!(
+            err.to_string(),
+            "cannot connect to mysql://root:***@127.0.0.1:1: the URL names no database \
+             (mysql://user@host/database)"
+        );
+    }
+
+    #[test]
+    fn mariadb_urls_reach_diesel_as_mysql() {
+        let url = DbUrl::parse("mariadb://root@127.0.0.1:3306/db").unwrap();
+        assert_eq!(diesel_url(&url), "mysql://root@127.0.0.1:3306/db");
+    }
+}

@@ -1,0 +1,994 @@
+//! Set-based reflection from `information_schema`: one query per object kind, whatever
+//! the number of tables, each filtered on the table's own schema column (filtering
+//! `TABLE_CONSTRAINTS` by `CONSTRAINT_SCHEMA` makes MariaDB open every database), and
+//! joined here rather than in SQL (joining `KEY_COLUMN_USAGE` with
+//! `REFERENTIAL_CONSTRAINTS` in SQL costs seconds at a thousand tables). Each query
+//! returns its rows as JSON documents (`JSON_OBJECT`), read into the private row
+//! structs below.
+//!
+//! Two things MariaDB adds by itself are recognised, so the target does not get them
+//! twice: the index it creates for a foreign key that has none (named after the
+//! constraint, on exactly its columns), and the `CHECK (json_valid(col))` that stands
+//! for a `JSON` column (stored as `LONGTEXT COLLATE utf8mb4_bin`).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use diesel::sql_types::Text;
+use diesel::{MysqlConnection, QueryableByName, RunQueryDsl};
+use schema_replicator_core::{
+    CheckConstraint, Column, DataType, Deferrable, Error, Expr, ForeignKey, Generated, Identity,
+    Index, IndexKey, IndexTarget, MatchType, PrimaryKey, QualifiedName, ReferentialAction,
+    ReflectOptions, Result, Schema, Skipped, SortOrder, Table, TableOption, Trigger, View,
+};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::{one_line, quote_ident, quote_literal, JOURNAL_TABLE};
+use schema_replicator_core::DbUrl;
+
+/// One text column named `doc`: a row of every catalog query.
+#[derive(QueryableByName)]
+pub(crate) struct Doc {
+    #[diesel(sql_type = Text)]
+    pub(crate) doc: String,
+}
+
+/// What the server is.
+#[derive(Deserialize, Debug, Clone)]
+pub(crate) struct Server {
+    pub(crate) version: String,
+    /// MariaDB rather than MySQL.
+    #[serde(deserialize_with = "flag")]
+    pub(crate) mariadb: bool,
+    /// `CURRENT_USER()`, the definer of what this session creates.
+    pub(crate) user: String,
+    /// `DATABASE()`.
+    pub(crate) database: Option<String>,
+}
+
+impl Server {
+    /// `(major, minor)` of the version string.
+    fn release(&self) -> (u32, u32) {
+        let mut parts = self
+            .version
+            .split(|c: char| !c.is_ascii_digit())
+            .filter_map(|p| p.parse().ok());
+        (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+    }
+}
+
+/// Reads what the server is (one query).
+pub(crate) fn server(conn: &mut MysqlConnection) -> std::result::Result<Server, String> {
+    let docs = load(
+        conn,
+        "SELECT JSON_OBJECT('version', VERSION(), 'mariadb', VERSION() LIKE '%MariaDB%', \
+         'user', CURRENT_USER(), 'database', DATABASE()) AS doc",
+    )
+    .map_err(|e| e.to_string())?;
+    let doc = docs.first().ok_or("the server returned no version")?;
+    serde_json::from_str(doc).map_err(|e| e.to_string())
+}
+
+/// A comparison in `JSON_OBJECT`: MariaDB writes `true`, MySQL writes `1`.
+fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<bool, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Bool(b) => b,
+        serde_json::Value::Number(n) => n.as_i64() == Some(1),
+        _ => false,
+    })
+}
+
+fn load(conn: &mut MysqlConnection, sql: &str) -> diesel::QueryResult<Vec<String>> {
+    let docs: Vec<Doc> = diesel::sql_query(sql).load(conn)?;
+    Ok(docs.into_iter().map(|d| d.doc).collect())
+}
+
+/// Runs one catalog query and parses its rows.
+fn fetch<T: DeserializeOwned>(
+    conn: &mut MysqlConnection,
+    url: &DbUrl,
+    what: &str,
+    sql: &str,
+) -> Result<Vec<T>> {
+    let fail = |reason: String| Error::Reflect {
+        object: format!("the catalog ({what})"),
+        reason,
+    };
+    load(conn, sql)
+        .map_err(|e| fail(one_line(url, &e.to_string())))?
+        .iter()
+        .map(|d| serde_json::from_str(d).map_err(|e| fail(format!("{e} in {d}"))))
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct TableRow {
+    name: String,
+    kind: String,
+    engine: Option<String>,
+    collation: Option<String>,
+    options: Option<String>,
+    comment: Option<String>,
+    auto_increment: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct ColumnRow {
+    table: String,
+    name: String,
+    default: Option<String>,
+    nullable: String,
+    column_type: String,
+    collation: Option<String>,
+    extra: String,
+    comment: String,
+    generation: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct IndexRow {
+    table: String,
+    name: String,
+    non_unique: i64,
+    seq: i64,
+    column: Option<String>,
+    sub_part: Option<i64>,
+    collation: Option<String>,
+    index_type: String,
+    comment: String,
+    #[serde(default, deserialize_with = "flag")]
+    ignored: bool,
+    #[serde(default)]
+    expression: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct KeyColumnRow {
+    table: String,
+    name: String,
+    column: String,
+    referenced_schema: Option<String>,
+    referenced_column: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ReferenceRow {
+    table: String,
+    name: String,
+    referenced_table: String,
+    update_rule: String,
+    delete_rule: String,
+}
+
+#[derive(Deserialize)]
+struct CheckRow {
+    table: Option<String>,
+    name: String,
+    level: Option<String>,
+    clause: String,
+}
+
+#[derive(Deserialize)]
+struct TableConstraintRow {
+    table: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct ViewRow {
+    name: String,
+    definition: String,
+    check_option: String,
+    security: String,
+    algorithm: Option<String>,
+    definer: String,
+    character_set_client: String,
+    collation_connection: String,
+}
+
+#[derive(Deserialize)]
+struct TriggerRow {
+    name: String,
+    event: String,
+    table: String,
+    statement: String,
+    timing: String,
+    sql_mode: String,
+    definer: String,
+    character_set_client: String,
+    collation_connection: String,
+}
+
+#[derive(Deserialize)]
+struct PartitionRow {
+    table: String,
+    name: String,
+    method: String,
+    expression: Option<String>,
+    description: Option<String>,
+    comment: String,
+    subpartition: Option<String>,
+    sub_method: Option<String>,
+    sub_expression: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct SkippedRow {
+    kind: String,
+    name: String,
+}
+
+/// Reads the schema of the connection's database.
+pub(crate) fn reflect(
+    conn: &mut MysqlConnection,
+    url: &DbUrl,
+    options: &ReflectOptions,
+) -> Result<Schema> {
+    let server = server(conn).map_err(|reason| Error::Reflect {
+        object: "the server version".into(),
+        reason: one_line(url, &reason),
+    })?;
+    let database = server.database.clone().unwrap_or_default();
+    if let Some(other) = options.schemas.iter().find(|s| **s != database) {
+        return Err(Error::Reflect {
+            object: format!("schema {}", schema_replicator_core::quoted(other)),
+            reason: format!(
+                "a MySQL URL names one database ({}); --schema can only name that one",
+                schema_replicator_core::quoted(&database)
+            ),
+        });
+    }
+    let db = quote_literal(&database);
+    let (major, minor) = server.release();
+    let mariadb = server.mariadb;
+
+    let tables: Vec<TableRow> = fetch(
+        conn,
+        url,
+        "tables",
+        &format!(
+            "SELECT JSON_OBJECT('name', TABLE_NAME, 'kind', TABLE_TYPE, 'engine', ENGINE, \
+             'collation', TABLE_COLLATION, 'options', CREATE_OPTIONS, 'comment', TABLE_COMMENT, \
+             'auto_increment', AUTO_INCREMENT) AS doc \
+             FROM information_schema.TABLES WHERE TABLE_SCHEMA = {db} ORDER BY TABLE_NAME"
+        ),
+    )?;
+    let columns: Vec<ColumnRow> = fetch(
+        conn,
+        url,
+        "columns",
+        &format!(
+            "SELECT JSON_OBJECT('table', TABLE_NAME, 'name', COLUMN_NAME, \
+             'default', COLUMN_DEFAULT, 'nullable', IS_NULLABLE, 'column_type', COLUMN_TYPE, \
+             'collation', COLLATION_NAME, 'extra', EXTRA, 'comment', COLUMN_COMMENT, \
+             'generation', GENERATION_EXPRESSION) AS doc \
+             FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {db} \
+             ORDER BY TABLE_NAME, ORDINAL_POSITION"
+        ),
+    )?;
+    // MariaDB 10.6 added IGNORED indexes; MySQL 8 has invisible and functional ones.
+    let flavour_columns = if mariadb && (major, minor) >= (10, 6) {
+        ", 'ignored', IGNORED = 'YES'"
+    } else if !mariadb && major >= 8 {
+        ", 'ignored', IS_VISIBLE = 'NO', 'expression', EXPRESSION"
+    } else {
+        ""
+    };
+    let index_rows: Vec<IndexRow> = fetch(
+        conn,
+        url,
+        "indexes",
+        &format!(
+            "SELECT JSON_OBJECT('table', TABLE_NAME, 'name', INDEX_NAME, \
+             'non_unique', NON_UNIQUE, 'seq', SEQ_IN_INDEX, 'column', COLUMN_NAME, 'sub_part', SUB_PART, \
+             'collation', COLLATION, 'index_type', INDEX_TYPE, \
+             'comment', INDEX_COMMENT{flavour_columns}) AS doc \
+             FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = {db}"
+        ),
+    )?;
+    let key_columns: Vec<KeyColumnRow> = fetch(
+        conn,
+        url,
+        "foreign key columns",
+        &format!(
+            "SELECT JSON_OBJECT('table', TABLE_NAME, 'name', CONSTRAINT_NAME, \
+             'column', COLUMN_NAME, 'referenced_schema', REFERENCED_TABLE_SCHEMA, \
+             'referenced_column', REFERENCED_COLUMN_NAME) AS doc \
+             FROM information_schema.KEY_COLUMN_USAGE \
+             WHERE TABLE_SCHEMA = {db} AND REFERENCED_TABLE_NAME IS NOT NULL \
+             ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION"
+        ),
+    )?;
+    let references: Vec<ReferenceRow> = fetch(
+        conn,
+        url,
+        "foreign keys",
+        &format!(
+            "SELECT JSON_OBJECT('table', TABLE_NAME, 'name', CONSTRAINT_NAME, \
+             'referenced_table', REFERENCED_TABLE_NAME, 'update_rule', UPDATE_RULE, \
+             'delete_rule', DELETE_RULE) AS doc \
+             FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = {db}"
+        ),
+    )?;
+    // MariaDB's CHECK_CONSTRAINTS names the table and tells column checks from table
+    // checks; MySQL 8's names neither, so its checks are matched to their tables through
+    // TABLE_CONSTRAINTS (check names are unique per database there).
+    let mut checks: Vec<CheckRow> = fetch(
+        conn,
+        url,
+        "checks",
+        &if mariadb {
+            format!(
+                "SELECT JSON_OBJECT('table', TABLE_NAME, 'name', CONSTRAINT_NAME, \
+                 'level', LEVEL, 'clause', CHECK_CLAUSE) AS doc \
+                 FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = {db} \
+                 ORDER BY TABLE_NAME, CONSTRAINT_NAME"
+            )
+        } else {
+            format!(
+                "SELECT JSON_OBJECT('name', CONSTRAINT_NAME, 'clause', CHECK_CLAUSE) AS doc \
+                 FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = {db} \
+                 ORDER BY CONSTRAINT_NAME"
+            )
+        },
+    )?;
+    if !mariadb {
+        let owners: Vec<TableConstraintRow> = fetch(
+            conn,
+            url,
+            "check owners",
+            &format!(
+                "SELECT JSON_OBJECT('table', TABLE_NAME, 'name', CONSTRAINT_NAME) AS doc \
+                 FROM information_schema.TABLE_CONSTRAINTS \
+                 WHERE TABLE_SCHEMA = {db} AND CONSTRAINT_TYPE = 'CHECK'"
+            ),
+        )?;
+        let owner: HashMap<String, String> =
+            owners.into_iter().map(|o| (o.name, o.table)).collect();
+        for check in &mut checks {
+            check.table = owner.get(&check.name).cloned();
+        }
+    }
+    let algorithm = if mariadb {
+        ", 'algorithm', ALGORITHM"
+    } else {
+        ""
+    };
+    let views: Vec<ViewRow> = fetch(
+        conn,
+        url,
+        "views",
+        &format!(
+            "SELECT JSON_OBJECT('name', TABLE_NAME, 'definition', VIEW_DEFINITION, \
+             'check_option', CHECK_OPTION, 'security', SECURITY_TYPE, \
+             'definer', DEFINER, 'character_set_client', CHARACTER_SET_CLIENT, \
+             'collation_connection', COLLATION_CONNECTION{algorithm}) AS doc \
+             FROM information_schema.VIEWS WHERE TABLE_SCHEMA = {db} ORDER BY TABLE_NAME"
+        ),
+    )?;
+    let triggers: Vec<TriggerRow> = fetch(
+        conn,
+        url,
+        "triggers",
+        &format!(
+            "SELECT JSON_OBJECT('name', TRIGGER_NAME, 'event', EVENT_MANIPULATION, \
+             'table', EVENT_OBJECT_TABLE, 'statement', ACTION_STATEMENT, \
+             'timing', ACTION_TIMING, 'sql_mode', SQL_MODE, 'definer', DEFINER, \
+             'character_set_client', CHARACTER_SET_CLIENT, \
+             'collation_connection', COLLATION_CONNECTION) AS doc \
+             FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = {db} \
+             ORDER BY EVENT_OBJECT_TABLE, EVENT_MANIPULATION, ACTION_TIMING, ACTION_ORDER"
+        ),
+    )?;
+    // Only partitioned tables are asked about: PARTITIONS has a row for every table.
+    let partitioned: Vec<&str> = tables
+        .iter()
+        .filter(|t| {
+            t.options
+                .as_deref()
+                .is_some_and(|o| o.split_whitespace().any(|w| w == "partitioned"))
+        })
+        .map(|t| t.name.as_str())
+        .collect();
+    let partitions: Vec<PartitionRow> = if partitioned.is_empty() {
+        Vec::new()
+    } else {
+        let names: Vec<String> = partitioned.iter().map(|n| quote_literal(n)).collect();
+        fetch(
+            conn,
+            url,
+            "partitions",
+            &format!(
+                "SELECT JSON_OBJECT('table', TABLE_NAME, 'name', PARTITION_NAME, \
+                 'method', PARTITION_METHOD, 'expression', PARTITION_EXPRESSION, \
+                 'description', PARTITION_DESCRIPTION, 'comment', PARTITION_COMMENT, \
+                 'subpartition', SUBPARTITION_NAME, 'sub_method', SUBPARTITION_METHOD, \
+                 'sub_expression', SUBPARTITION_EXPRESSION) AS doc \
+                 FROM information_schema.PARTITIONS \
+                 WHERE TABLE_SCHEMA = {db} AND TABLE_NAME IN ({}) \
+                 ORDER BY TABLE_NAME, PARTITION_ORDINAL_POSITION, SUBPARTITION_ORDINAL_POSITION",
+                names.join(", ")
+            ),
+        )?
+    };
+    let skipped: Vec<SkippedRow> = fetch(
+        conn,
+        url,
+        "objects not replicated",
+        &format!(
+            "SELECT JSON_OBJECT('kind', LOWER(ROUTINE_TYPE), 'name', ROUTINE_NAME) AS doc \
+             FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = {db} \
+             UNION ALL SELECT JSON_OBJECT('kind', 'event', 'name', EVENT_NAME) \
+             FROM information_schema.EVENTS WHERE EVENT_SCHEMA = {db} \
+             UNION ALL SELECT JSON_OBJECT('kind', 'privilege', 'name', GRANTEE) FROM ( \
+               SELECT GRANTEE FROM information_schema.SCHEMA_PRIVILEGES WHERE TABLE_SCHEMA = {db} \
+               UNION SELECT GRANTEE FROM information_schema.TABLE_PRIVILEGES WHERE TABLE_SCHEMA = {db} \
+               UNION SELECT GRANTEE FROM information_schema.COLUMN_PRIVILEGES WHERE TABLE_SCHEMA = {db} \
+             ) g"
+        ),
+    )?;
+
+    let mut schema = Schema::new(crate::DIALECT);
+    schema.server_version = Some(server.version.clone());
+    for row in skipped {
+        let reason = match row.kind.as_str() {
+            "privilege" => "not replicated: grants on this database; grant them on the target",
+            "event" => "not replicated: events; create them on the target",
+            _ => "not replicated: stored routines; create them on the target",
+        };
+        schema.skipped.push(Skipped {
+            kind: row.kind,
+            name: row.name,
+            reason: reason.into(),
+        });
+    }
+
+    let mut by_table: BTreeMap<String, Table> = BTreeMap::new();
+    let mut table_order = Vec::new();
+    let mut collations: HashMap<String, String> = HashMap::new();
+    let mut counters: HashMap<String, Option<i64>> = HashMap::new();
+    for row in tables {
+        match row.kind.as_str() {
+            "BASE TABLE" if row.name == JOURNAL_TABLE => {}
+            "BASE TABLE" => {
+                let mut table = Table {
+                    name: QualifiedName::bare(&row.name),
+                    columns: Vec::new(),
+                    primary_key: None,
+                    unique_constraints: Vec::new(),
+                    checks: Vec::new(),
+                    foreign_keys: Vec::new(),
+                    exclusions: Vec::new(),
+                    indexes: Vec::new(),
+                    options: Vec::new(),
+                    comment: row.comment.filter(|c| !c.is_empty()),
+                };
+                if let Some(engine) = row.engine {
+                    table.options.push(TableOption::Engine(engine));
+                }
+                if let Some(collation) = row.collation {
+                    collations.insert(row.name.clone(), collation.clone());
+                    table.options.push(TableOption::Collation(collation));
+                }
+                let create_options: Vec<String> = row
+                    .options
+                    .as_deref()
+                    .unwrap_or_default()
+                    .split_whitespace()
+                    .filter(|o| *o != "partitioned")
+                    .map(str::to_owned)
+                    .collect();
+                if !create_options.is_empty() {
+                    table
+                        .options
+                        .push(TableOption::CreateOptions(create_options));
+                }
+                // AUTO_INCREMENT is the next value; 1 on a table that never handed one out.
+                counters.insert(
+                    row.name.clone(),
+                    row.auto_increment
+                        .filter(|&n| n > 1)
+                        .map(|n| i64::try_from(n - 1).unwrap_or(i64::MAX)),
+                );
+                table_order.push(row.name.clone());
+                by_table.insert(row.name, table);
+            }
+            "VIEW" => {}
+            "SEQUENCE" => schema.skipped.push(Skipped {
+                kind: "sequence".into(),
+                name: row.name,
+                reason: "not replicated: MariaDB sequences; create them on the target".into(),
+            }),
+            "SYSTEM VERSIONED" => schema.skipped.push(Skipped {
+                kind: "system-versioned table".into(),
+                name: row.name,
+                reason: "not replicated: system versioning (its history cannot be loaded \
+                         as plain rows); create the table on the target"
+                    .into(),
+            }),
+            other => schema.skipped.push(Skipped {
+                kind: other.to_lowercase(),
+                name: row.name,
+                reason: "not replicated: not a base table or view".into(),
+            }),
+        }
+    }
+
+    // Checks first: a JSON column is recognised by its hidden json_valid check.
+    let mut table_checks: HashMap<String, Vec<CheckRow>> = HashMap::new();
+    for check in checks {
+        if let Some(table) = check.table.clone() {
+            table_checks.entry(table).or_default().push(check);
+        }
+    }
+
+    for row in columns {
+        let Some(table) = by_table.get_mut(&row.table) else {
+            continue;
+        };
+        let extra = row.extra.to_lowercase();
+        let generated_stored =
+            if extra.contains("stored generated") || extra.contains("persistent generated") {
+                Some(true)
+            } else if extra.contains("virtual generated") {
+                Some(false)
+            } else {
+                None
+            };
+        let json_check = format!("json_valid({})", quote_ident(&row.name));
+        let checks = table_checks.entry(row.table.clone()).or_default();
+        let is_json = mariadb
+            && row.column_type == "longtext"
+            && row.collation.as_deref() == Some("utf8mb4_bin")
+            && checks.iter().any(|c| {
+                c.name == row.name && c.level.as_deref() == Some("Column") && c.clause == json_check
+            });
+        if is_json {
+            checks.retain(|c| !(c.name == row.name && c.clause == json_check));
+        }
+        let raw_type = if is_json {
+            "json".to_owned()
+        } else {
+            row.column_type.clone()
+        };
+        let mut column = Column::new(&row.name, DataType::from_raw(raw_type));
+        column.nullable = row.nullable == "YES";
+        column.collation = row
+            .collation
+            .filter(|c| !is_json && Some(c) != collations.get(&row.table));
+        column.comment = Some(row.comment).filter(|c| !c.is_empty());
+        column.invisible = extra.split_whitespace().any(|w| w == "invisible");
+        if let Some(at) = extra.find("on update ") {
+            let expr = row.extra[at + "on update ".len()..].trim();
+            column.on_update = Some(Expr::raw(crate::DIALECT, expr));
+        }
+        if extra.contains("auto_increment") {
+            column.identity = Some(Identity::AutoIncrement {
+                last_value: counters.get(&row.table).copied().flatten(),
+            });
+        }
+        match generated_stored {
+            Some(stored) => {
+                column.generated = Some(Generated {
+                    expr: Expr::raw(crate::DIALECT, row.generation.unwrap_or_default()),
+                    stored,
+                });
+            }
+            None => {
+                column.default = default_expr(mariadb, &row.default, &extra, column.nullable)
+                    .map(|d| Expr::raw(crate::DIALECT, d));
+            }
+        }
+        table.columns.push(column);
+    }
+
+    for (name, rows) in table_checks {
+        let Some(table) = by_table.get_mut(&name) else {
+            continue;
+        };
+        for check in rows {
+            let column = (check.level.as_deref() == Some("Column")).then(|| check.name.clone());
+            table.checks.push(CheckConstraint {
+                name: Some(check.name),
+                column,
+                expr: Expr::raw(crate::DIALECT, check.clause),
+                definition: None,
+                comment: None,
+            });
+        }
+    }
+
+    // Foreign keys: REFERENTIAL_CONSTRAINTS joined with KEY_COLUMN_USAGE here.
+    let mut fk_columns: HashMap<(String, String), Vec<KeyColumnRow>> = HashMap::new();
+    for row in key_columns {
+        fk_columns
+            .entry((row.table.clone(), row.name.clone()))
+            .or_default()
+            .push(row);
+    }
+    let mut references = references;
+    references.sort_by(|a, b| (&a.table, &a.name).cmp(&(&b.table, &b.name)));
+    for reference in references {
+        let Some(table) = by_table.get_mut(&reference.table) else {
+            continue;
+        };
+        let parts = fk_columns
+            .remove(&(reference.table.clone(), reference.name.clone()))
+            .unwrap_or_default();
+        let referenced_schema = parts
+            .first()
+            .and_then(|p| p.referenced_schema.clone())
+            .filter(|s| *s != database);
+        table.foreign_keys.push(ForeignKey {
+            name: Some(reference.name),
+            columns: parts.iter().map(|p| p.column.clone()).collect(),
+            referenced_table: QualifiedName {
+                schema: referenced_schema,
+                name: reference.referenced_table,
+            },
+            referenced_columns: parts
+                .iter()
+                .map(|p| p.referenced_column.clone().unwrap_or_default())
+                .collect(),
+            on_delete: action(&reference.delete_rule),
+            on_update: action(&reference.update_rule),
+            match_type: MatchType::Simple,
+            deferrable: Deferrable::NotDeferrable,
+            definition: None,
+            comment: None,
+        });
+    }
+
+    // Indexes: STATISTICS lists a table's keys in the table's own key order (the order
+    // SHOW CREATE TABLE prints them in), which the seal keeps; no ORDER BY, which would
+    // lose it. Key parts are sorted by their position.
+    let mut grouped: Vec<(String, String, Vec<IndexRow>)> = Vec::new();
+    let mut slot: HashMap<(String, String), usize> = HashMap::new();
+    for row in index_rows {
+        let key = (row.table.clone(), row.name.clone());
+        match slot.get(&key) {
+            Some(&i) => grouped[i].2.push(row),
+            None => {
+                slot.insert(key, grouped.len());
+                grouped.push((row.table.clone(), row.name.clone(), vec![row]));
+            }
+        }
+    }
+    for (_, _, rows) in &mut grouped {
+        rows.sort_by_key(|r| r.seq);
+    }
+    for (table_name, index_name, rows) in grouped {
+        let Some(table) = by_table.get_mut(&table_name) else {
+            continue;
+        };
+        let engine_default = match table.options.iter().find_map(|o| match o {
+            TableOption::Engine(e) => Some(e.to_uppercase()),
+            _ => None,
+        }) {
+            Some(e) if e == "MEMORY" || e == "HEAP" => "HASH",
+            _ => "BTREE",
+        };
+        let parts: Vec<String> = rows.iter().map(key_part).collect();
+        let keys: Vec<IndexKey> = rows
+            .iter()
+            .map(|r| IndexKey {
+                target: match (&r.column, &r.expression) {
+                    (Some(c), _) => IndexTarget::Column(c.clone()),
+                    (None, e) => IndexTarget::Expression(Expr::raw(
+                        crate::DIALECT,
+                        e.clone().unwrap_or_default(),
+                    )),
+                },
+                collation: None,
+                order: (r.collation.as_deref() == Some("D")).then_some(SortOrder::Desc),
+            })
+            .collect();
+        let first = &rows[0];
+        if index_name == "PRIMARY" {
+            table.primary_key = Some(PrimaryKey {
+                name: None,
+                columns: rows.iter().filter_map(|r| r.column.clone()).collect(),
+                definition: Some(Expr::raw(
+                    crate::DIALECT,
+                    format!("PRIMARY KEY ({})", parts.join(",")),
+                )),
+                comment: None,
+            });
+            continue;
+        }
+        let plain = first.non_unique == 1
+            && first.index_type == "BTREE"
+            && first.comment.is_empty()
+            && !first.ignored
+            && rows
+                .iter()
+                .all(|r| r.sub_part.is_none() && r.collation.as_deref() != Some("D"));
+        let columns: Vec<Option<&String>> = rows.iter().map(|r| r.column.as_ref()).collect();
+        let implicit = plain
+            && table.foreign_keys.iter().any(|fk| {
+                fk.name.as_deref() == Some(index_name.as_str())
+                    && fk.columns.iter().map(Some).eq(columns.iter().copied())
+            });
+        if implicit {
+            continue;
+        }
+        let kind = match first.index_type.as_str() {
+            "FULLTEXT" => "FULLTEXT KEY".to_owned(),
+            "SPATIAL" => "SPATIAL KEY".to_owned(),
+            _ if first.non_unique == 0 => "UNIQUE KEY".to_owned(),
+            _ => "KEY".to_owned(),
+        };
+        let mut definition = format!("{kind} {} ({})", quote_ident(&index_name), parts.join(","));
+        if !matches!(first.index_type.as_str(), "FULLTEXT" | "SPATIAL")
+            && first.index_type != engine_default
+        {
+            definition.push_str(&format!(" USING {}", first.index_type));
+        }
+        if !first.comment.is_empty() {
+            definition.push_str(&format!(" COMMENT {}", quote_literal(&first.comment)));
+        }
+        if first.ignored {
+            definition.push_str(if mariadb { " IGNORED" } else { " INVISIBLE" });
+        }
+        table.indexes.push(Index {
+            name: index_name,
+            unique: first.non_unique == 0,
+            keys,
+            predicate: None,
+            definition: Some(Expr::raw(crate::DIALECT, definition)),
+            comment: Some(first.comment.clone()).filter(|c| !c.is_empty()),
+        });
+    }
+
+    // Partitioning, rebuilt from PARTITIONS.
+    let mut by_partitioned: BTreeMap<String, Vec<PartitionRow>> = BTreeMap::new();
+    for row in partitions {
+        by_partitioned
+            .entry(row.table.clone())
+            .or_default()
+            .push(row);
+    }
+    for (name, rows) in by_partitioned {
+        if let Some(table) = by_table.get_mut(&name) {
+            table
+                .options
+                .push(TableOption::Partitioning(partition_clause(&rows)));
+        }
+    }
+
+    schema.tables = table_order
+        .into_iter()
+        .filter_map(|n| by_table.remove(&n))
+        .collect();
+
+    // Views: names qualified with this database lose the qualifier, so the copy refers
+    // to its own tables; then each view comes after the views it reads.
+    let qualifier = format!("{}.", quote_ident(&database));
+    let mut unordered: Vec<View> = Vec::new();
+    for row in views {
+        if row.definer != server.user {
+            schema
+                .skipped
+                .push(definer_note("view", &row.name, &row.definer));
+        }
+        let mut options = Vec::new();
+        if let Some(algorithm) = row.algorithm {
+            options.push(format!("algorithm={algorithm}"));
+        }
+        options.push(format!("security={}", row.security));
+        if row.check_option != "NONE" {
+            options.push(format!("check_option={}", row.check_option));
+        }
+        // The client character set the view was created with: its literals are read in it.
+        options.push(format!("character_set_client={}", row.character_set_client));
+        options.push(format!("collation_connection={}", row.collation_connection));
+        let mut view = View::new(
+            QualifiedName::bare(&row.name),
+            Expr::raw(crate::DIALECT, row.definition.replace(&qualifier, "")),
+        );
+        view.options = options;
+        unordered.push(view);
+    }
+    schema.views = order_views(unordered);
+
+    for row in triggers {
+        if row.definer != server.user {
+            schema
+                .skipped
+                .push(definer_note("trigger", &row.name, &row.definer));
+        }
+        let definition = format!(
+            "CREATE TRIGGER {} {} {} ON {} FOR EACH ROW {}",
+            quote_ident(&row.name),
+            row.timing,
+            row.event,
+            quote_ident(&row.table),
+            row.statement
+        );
+        schema.triggers.push(Trigger {
+            name: QualifiedName::bare(&row.name),
+            table: QualifiedName::bare(&row.table),
+            definition: Expr::raw(crate::DIALECT, definition),
+            settings: vec![
+                ("sql_mode".into(), row.sql_mode),
+                ("character_set_client".into(), row.character_set_client),
+                ("collation_connection".into(), row.collation_connection),
+            ],
+            comment: None,
+        });
+    }
+    Ok(schema)
+}
+
+fn definer_note(kind: &str, name: &str, definer: &str) -> Skipped {
+    Skipped {
+        kind: format!("{kind} definer"),
+        name: name.to_owned(),
+        reason: format!(
+            "not replicated: the definer {definer}; the target's {kind} is defined by the \
+             user that applies it"
+        ),
+    }
+}
+
+/// The default as SQL text. MariaDB's `COLUMN_DEFAULT` is already SQL (`'a'`, `NULL`,
+/// `current_timestamp()`); MySQL 8's is the bare value, with `DEFAULT_GENERATED` in
+/// `EXTRA` for expressions.
+fn default_expr(
+    mariadb: bool,
+    default: &Option<String>,
+    extra: &str,
+    nullable: bool,
+) -> Option<String> {
+    if mariadb {
+        return default.clone();
+    }
+    match default {
+        None if nullable => Some("NULL".into()),
+        None => None,
+        Some(d) if extra.contains("default_generated") => {
+            let lower = d.to_lowercase();
+            if lower.starts_with("current_timestamp") || lower.starts_with("now(") {
+                Some(d.clone())
+            } else {
+                Some(format!("({d})"))
+            }
+        }
+        Some(d) if d.starts_with("b'") || d.starts_with("0x") => Some(d.clone()),
+        Some(d) => Some(quote_literal(d)),
+    }
+}
+
+/// One key part as `SHOW CREATE TABLE` writes it: `` `col`(10) DESC ``.
+fn key_part(row: &IndexRow) -> String {
+    let mut part = match (&row.column, &row.expression) {
+        (Some(c), _) => quote_ident(c),
+        (None, e) => format!("({})", e.clone().unwrap_or_default()),
+    };
+    // A spatial key lists a length (32) that its definition never states.
+    if let (Some(length), false) = (row.sub_part, row.index_type == "SPATIAL") {
+        part.push_str(&format!("({length})"));
+    }
+    if row.collation.as_deref() == Some("D") {
+        part.push_str(" DESC");
+    }
+    part
+}
+
+fn action(rule: &str) -> ReferentialAction {
+    match rule {
+        "CASCADE" => ReferentialAction::Cascade,
+        "SET NULL" => ReferentialAction::SetNull,
+        "SET DEFAULT" => ReferentialAction::SetDefault,
+        "NO ACTION" => ReferentialAction::NoAction,
+        _ => ReferentialAction::Restrict,
+    }
+}
+
+/// The `PARTITION BY` clause of a partitioned table, from its PARTITIONS rows.
+fn partition_clause(rows: &[PartitionRow]) -> String {
+    let first = &rows[0];
+    let method = first.method.as_str();
+    let expression = first.expression.clone().unwrap_or_default();
+    let columns_method = method.ends_with("COLUMNS");
+    let mut clause = if columns_method {
+        format!("PARTITION BY {method}({expression})")
+    } else {
+        format!("PARTITION BY {method} ({expression})")
+    };
+    let mut names: Vec<&str> = Vec::new();
+    for row in rows {
+        if names.last() != Some(&row.name.as_str()) {
+            names.push(&row.name);
+        }
+    }
+    let subpartitions = rows.len() / names.len().max(1);
+    if let Some(sub_method) = &first.sub_method {
+        clause.push_str(&format!(
+            " SUBPARTITION BY {sub_method} ({}) SUBPARTITIONS {subpartitions}",
+            first.sub_expression.clone().unwrap_or_default()
+        ));
+    }
+    let hashed = method.contains("HASH") || method.contains("KEY");
+    let default_names = names.iter().enumerate().all(|(i, n)| *n == format!("p{i}"));
+    let plain = rows.iter().all(|r| r.comment.is_empty());
+    if hashed && default_names && plain && first.subpartition.is_none() {
+        clause.push_str(&format!(" PARTITIONS {}", names.len()));
+        return clause;
+    }
+    let mut seen = HashSet::new();
+    let parts: Vec<String> = rows
+        .iter()
+        .filter(|r| seen.insert(r.name.clone()))
+        .map(|r| {
+            let mut part = format!("PARTITION {}", quote_ident(&r.name));
+            match (method, &r.description) {
+                (m, Some(d)) if m.starts_with("RANGE") => {
+                    if d == "MAXVALUE" {
+                        part.push_str(" VALUES LESS THAN MAXVALUE");
+                    } else {
+                        part.push_str(&format!(" VALUES LESS THAN ({d})"));
+                    }
+                }
+                (m, Some(d)) if m.starts_with("LIST") => {
+                    if d == "DEFAULT" {
+                        part.push_str(" DEFAULT");
+                    } else {
+                        part.push_str(&format!(" VALUES IN ({d})"));
+                    }
+                }
+                _ => {}
+            }
+            if !r.comment.is_empty() {
+                part.push_str(&format!(" COMMENT = {}", quote_literal(&r.comment)));
+            }
+            part
+        })
+        .collect();
+    clause.push_str(&format!(" ({})", parts.join(", ")));
+    clause
+}
+
+/// Views in an order in which each comes after the views its query names.
+fn order_views(views: Vec<View>) -> Vec<View> {
+    let names: Vec<String> = views.iter().map(|v| quote_ident(&v.name.name)).collect();
+    let uses: Vec<Vec<usize>> = views
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let text = match &v.query {
+                Expr::Raw { sql, .. } => sql.as_str(),
+                _ => "",
+            };
+            names
+                .iter()
+                .enumerate()
+                .filter(|(j, n)| *j != i && text.contains(n.as_str()))
+                .map(|(j, _)| j)
+                .collect()
+        })
+        .collect();
+    let mut done = vec![false; views.len()];
+    let mut order = Vec::with_capacity(views.len());
+    fn visit(
+        i: usize,
+        uses: &[Vec<usize>],
+        done: &mut [bool],
+        order: &mut Vec<usize>,
+        depth: usize,
+    ) {
+        if done[i] || depth > uses.len() {
+            return;
+        }
+        done[i] = true;
+        for &j in &uses[i] {
+            visit(j, uses, done, order, depth + 1);
+        }
+        order.push(i);
+    }
+    for i in 0..views.len() {
+        visit(i, &uses, &mut done, &mut order, 0);
+    }
+    let mut slots: Vec<Option<View>> = views.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
+}

@@ -1,0 +1,658 @@
+//! Rendering: `CREATE TABLE` for base, then ONE `ALTER TABLE` per table for the seal,
+//! carrying all of its indexes, checks, foreign keys and its AUTO_INCREMENT counter,
+//! with the indexes first. The server then rebuilds each table once and never creates
+//! an index of its own for a foreign key. Views and triggers follow.
+//!
+//! A table's seal statement comes after the seal statements of the tables whose
+//! seal-created unique keys its foreign keys reference; foreign keys caught in a cycle
+//! of such references get a second `ALTER TABLE` at the end.
+
+use std::collections::{HashMap, HashSet};
+
+use schema_replicator_core::{
+    Column, Error, Expr, ForeignKey, Identity, ObjectId, ObjectKind, Phase, Plan, QualifiedName,
+    ReferentialAction, Result, Schema, Statement, Table, TableOption,
+};
+
+use crate::{quote_ident, quote_literal, DIALECT, SESSION_SQL_MODE};
+
+fn render_error(object: impl std::fmt::Display, reason: impl Into<String>) -> Error {
+    Error::Render {
+        object: object.to_string(),
+        dialect: DIALECT.into(),
+        reason: reason.into(),
+    }
+}
+
+/// SQL text of an expression of this dialect.
+fn sql(expr: &Expr, object: &dyn std::fmt::Display) -> Result<String> {
+    match expr {
+        Expr::Raw { dialect, sql } if dialect == DIALECT => Ok(sql.clone()),
+        Expr::Raw { dialect, .. } => Err(render_error(
+            object,
+            format!("it holds {dialect} SQL, which MySQL cannot run"),
+        )),
+        Expr::Literal { value } => Ok(match value {
+            schema_replicator_core::Literal::Null => "NULL".into(),
+            schema_replicator_core::Literal::Number(n) => n.clone(),
+            schema_replicator_core::Literal::String(s) => quote_literal(s),
+            _ => return Err(render_error(object, "an unknown kind of literal")),
+        }),
+        _ => Err(render_error(object, "an unknown kind of expression")),
+    }
+}
+
+/// A table name as SQL: `` `db`.`t` `` when it lives in another database.
+fn table_name(name: &QualifiedName) -> String {
+    match &name.schema {
+        Some(schema) => format!("{}.{}", quote_ident(schema), quote_ident(&name.name)),
+        None => quote_ident(&name.name),
+    }
+}
+
+fn columns_sql(columns: &[String]) -> String {
+    columns
+        .iter()
+        .map(|c| quote_ident(c))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Whether base can keep the column's AUTO_INCREMENT: MySQL wants the column to lead
+/// a key, and in base only the primary key exists.
+fn auto_increment_in_base(table: &Table, column: &Column) -> bool {
+    table
+        .primary_key
+        .as_ref()
+        .and_then(|pk| pk.columns.first())
+        .is_some_and(|c| *c == column.name)
+}
+
+/// One column definition as `SHOW CREATE TABLE` orders its parts.
+fn column_sql(
+    table: &Table,
+    column: &Column,
+    auto_increment: bool,
+    checks: &[String],
+) -> Result<String> {
+    let object = format!("column {} of table {}", column.name, table.name);
+    let mut out = format!("{} {}", quote_ident(&column.name), column.data_type.raw);
+    if let Some(collation) = &column.collation {
+        out.push_str(&format!(" COLLATE {collation}"));
+    }
+    if let Some(generated) = &column.generated {
+        out.push_str(&format!(
+            " GENERATED ALWAYS AS ({}) {}",
+            sql(&generated.expr, &object)?,
+            if generated.stored {
+                "STORED"
+            } else {
+                "VIRTUAL"
+            }
+        ));
+        if !column.nullable {
+            out.push_str(" NOT NULL");
+        }
+        if column.invisible {
+            out.push_str(" INVISIBLE");
+        }
+    } else {
+        out.push_str(if column.nullable {
+            " NULL"
+        } else {
+            " NOT NULL"
+        });
+        if column.invisible {
+            out.push_str(" INVISIBLE");
+        }
+        if let Some(default) = &column.default {
+            out.push_str(&format!(" DEFAULT {}", sql(default, &object)?));
+        }
+        if let Some(on_update) = &column.on_update {
+            out.push_str(&format!(" ON UPDATE {}", sql(on_update, &object)?));
+        }
+        if auto_increment && matches!(column.identity, Some(Identity::AutoIncrement { .. })) {
+            out.push_str(" AUTO_INCREMENT");
+        }
+    }
+    if let Some(comment) = &column.comment {
+        out.push_str(&format!(" COMMENT {}", quote_literal(comment)));
+    }
+    for check in checks {
+        out.push_str(&format!(" CHECK ({check})"));
+    }
+    Ok(out)
+}
+
+/// The base `CREATE TABLE`: columns and the primary key, with the table's options.
+fn create_table(table: &Table) -> Result<String> {
+    let mut lines = Vec::new();
+    for column in &table.columns {
+        let keep = auto_increment_in_base(table, column);
+        lines.push(format!("  {}", column_sql(table, column, keep, &[])?));
+    }
+    if let Some(pk) = &table.primary_key {
+        let definition = match &pk.definition {
+            Some(d) => sql(d, &format!("primary key of table {}", table.name))?,
+            None => format!("PRIMARY KEY ({})", columns_sql(&pk.columns)),
+        };
+        lines.push(format!("  {definition}"));
+    }
+    let mut out = format!(
+        "CREATE TABLE {} (\n{}\n)",
+        table_name(&table.name),
+        lines.join(",\n")
+    );
+    let mut partitioning = None;
+    for option in &table.options {
+        match option {
+            TableOption::Engine(engine) => out.push_str(&format!(" ENGINE={engine}")),
+            TableOption::Collation(collation) => {
+                out.push_str(&format!(" DEFAULT COLLATE={collation}"))
+            }
+            TableOption::CreateOptions(options) => {
+                for option in options {
+                    out.push(' ');
+                    out.push_str(option);
+                }
+            }
+            TableOption::Partitioning(clause) => partitioning = Some(clause),
+            other => {
+                return Err(render_error(
+                    format!("table {}", table.name),
+                    format!("the table option {other:?} has no MySQL form"),
+                ))
+            }
+        }
+    }
+    if let Some(comment) = &table.comment {
+        out.push_str(&format!(" COMMENT={}", quote_literal(comment)));
+    }
+    if let Some(clause) = partitioning {
+        out.push('\n');
+        out.push_str(clause);
+    }
+    Ok(out)
+}
+
+fn action_sql(fk: &ForeignKey) -> String {
+    let mut out = String::new();
+    // RESTRICT is MySQL's default, and SHOW CREATE TABLE leaves it out.
+    if fk.on_delete != ReferentialAction::Restrict {
+        out.push_str(&format!(" ON DELETE {}", fk.on_delete.sql()));
+    }
+    if fk.on_update != ReferentialAction::Restrict {
+        out.push_str(&format!(" ON UPDATE {}", fk.on_update.sql()));
+    }
+    out
+}
+
+fn foreign_key_sql(fk: &ForeignKey, table: &Table) -> Result<String> {
+    let object = format!("foreign key on table {}", table.name);
+    if fk.referenced_columns.is_empty() {
+        return Err(render_error(object, "it names no referenced columns"));
+    }
+    let name = fk
+        .name
+        .as_ref()
+        .map(|n| format!("CONSTRAINT {} ", quote_ident(n)))
+        .unwrap_or_default();
+    Ok(format!(
+        "{name}FOREIGN KEY ({}) REFERENCES {} ({}){}",
+        columns_sql(&fk.columns),
+        table_name(&fk.referenced_table),
+        columns_sql(&fk.referenced_columns),
+        action_sql(fk)
+    ))
+}
+
+/// Counts the rows a foreign key would reject, with up to five sample keys.
+fn foreign_key_preflight(fk: &ForeignKey, table: &Table, label: usize) -> String {
+    let child = table_name(&table.name);
+    let parent = table_name(&fk.referenced_table);
+    let not_null: Vec<String> = fk
+        .columns
+        .iter()
+        .map(|c| format!("c.{} IS NOT NULL", quote_ident(c)))
+        .collect();
+    let join: Vec<String> = fk
+        .columns
+        .iter()
+        .zip(&fk.referenced_columns)
+        .map(|(c, p)| format!("p.{} = c.{}", quote_ident(p), quote_ident(c)))
+        .collect();
+    let orphan = format!(
+        "{} AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE {})",
+        not_null.join(" AND "),
+        join.join(" AND ")
+    );
+    let sample = sample_expr(&fk.columns, "c.");
+    format!(
+        "SELECT {label} AS object, CAST(COUNT(*) AS SIGNED) AS n, \
+         (SELECT JSON_ARRAYAGG(s.k) FROM (SELECT {sample} AS k FROM {child} c \
+         WHERE {orphan} LIMIT 5) s) AS samples FROM {child} c WHERE {orphan}"
+    )
+}
+
+/// `` CONCAT('(`a`, `b`)=(', c.`a`, ', ', c.`b`, ')') ``: a key as messages show it.
+fn sample_expr(columns: &[String], prefix: &str) -> String {
+    let names: Vec<String> = columns.iter().map(|c| quote_ident(c)).collect();
+    let values: Vec<String> = columns
+        .iter()
+        .map(|c| format!("{prefix}{}", quote_ident(c)))
+        .collect();
+    format!(
+        "CONCAT({}, CONCAT_WS(', ', {}), ')')",
+        quote_literal(&format!("({})=(", names.join(", "))),
+        values.join(", ")
+    )
+}
+
+/// Counts the rows in duplicated keys of a unique index, with up to five sample keys.
+fn unique_preflight(
+    table: &Table,
+    index: &schema_replicator_core::Index,
+    label: usize,
+) -> Option<String> {
+    let columns: Vec<String> = index
+        .keys
+        .iter()
+        .map(|k| match &k.target {
+            schema_replicator_core::IndexTarget::Column(c) => Some(c.clone()),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    let t = table_name(&table.name);
+    let not_null: Vec<String> = columns
+        .iter()
+        .map(|c| format!("{} IS NOT NULL", quote_ident(c)))
+        .collect();
+    Some(format!(
+        "SELECT {label} AS object, CAST(COALESCE(SUM(d.n), 0) AS SIGNED) AS n, \
+         (SELECT JSON_ARRAYAGG(s.k) FROM (SELECT k FROM (SELECT {} AS k, COUNT(*) AS n \
+         FROM {t} WHERE {} GROUP BY {} HAVING COUNT(*) > 1) x LIMIT 5) s) AS samples \
+         FROM (SELECT COUNT(*) AS n FROM {t} WHERE {} GROUP BY {} HAVING COUNT(*) > 1) d",
+        sample_expr(&columns, ""),
+        not_null.join(" AND "),
+        columns_sql(&columns),
+        not_null.join(" AND "),
+        columns_sql(&columns),
+    ))
+}
+
+/// Counts the rows a check rejects, with up to five sample primary keys.
+fn check_preflight(table: &Table, expr: &str, label: usize) -> String {
+    let t = table_name(&table.name);
+    let sample = match &table.primary_key {
+        Some(pk) => sample_expr(&pk.columns, ""),
+        None => "'(a row)'".into(),
+    };
+    format!(
+        "SELECT {label} AS object, CAST(COUNT(*) AS SIGNED) AS n, \
+         (SELECT JSON_ARRAYAGG(s.k) FROM (SELECT {sample} AS k FROM {t} \
+         WHERE NOT ({expr}) LIMIT 5) s) AS samples FROM {t} WHERE NOT ({expr})"
+    )
+}
+
+/// What one table's seal `ALTER TABLE` carries.
+#[derive(Default)]
+struct TableSeal {
+    objects: Vec<ObjectId>,
+    indexes: Vec<usize>,
+    checks: Vec<usize>,
+    foreign_keys: Vec<usize>,
+    counter: bool,
+}
+
+/// Renders every step of the plan.
+pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
+    if let Some(kind) = [
+        (!schema.namespaces.is_empty()).then_some("schemas"),
+        (!schema.extensions.is_empty()).then_some("extensions"),
+        (!schema.types.is_empty()).then_some("user-defined types"),
+        (!schema.sequences.is_empty()).then_some("sequences"),
+        (!schema.routines.is_empty()).then_some("routines"),
+    ]
+    .into_iter()
+    .flatten()
+    .next()
+    {
+        return Err(render_error(
+            format!("the {} schema", schema.dialect),
+            format!("it holds {kind}, which this dialect does not create"),
+        ));
+    }
+    let tables: HashMap<&QualifiedName, &Table> =
+        schema.tables.iter().map(|t| (&t.name, t)).collect();
+    let ids: HashMap<&QualifiedName, schema_replicator_core::plan::TableObjects> = schema
+        .tables
+        .iter()
+        .map(|t| (&t.name, schema_replicator_core::plan::table_objects(t)))
+        .collect();
+    let mut out = Vec::new();
+    let mut seals: Vec<(QualifiedName, TableSeal)> = Vec::new();
+    let mut seal_index: HashMap<QualifiedName, usize> = HashMap::new();
+    let mut late: Vec<Statement> = Vec::new();
+    for step in &plan.steps {
+        let object = &step.object;
+        match (step.phase, object.kind) {
+            (Phase::Base, ObjectKind::Table) => {
+                let table = lookup(&tables, object)?;
+                out.push(Statement::new(
+                    Some(Phase::Base),
+                    vec![object.clone()],
+                    create_table(table)?,
+                ));
+            }
+            (
+                Phase::Seal,
+                ObjectKind::Index
+                | ObjectKind::Check
+                | ObjectKind::ForeignKey
+                | ObjectKind::Counter
+                | ObjectKind::Unique,
+            ) => {
+                let table = lookup(&tables, object)?;
+                let table_ids = &ids[&table.name];
+                let slot = *seal_index.entry(table.name.clone()).or_insert_with(|| {
+                    seals.push((table.name.clone(), TableSeal::default()));
+                    seals.len() - 1
+                });
+                let seal = &mut seals[slot].1;
+                let position = |list: &[ObjectId]| list.iter().position(|o| o == object);
+                match object.kind {
+                    ObjectKind::Index => seal.indexes.extend(position(&table_ids.indexes)),
+                    ObjectKind::Check => seal.checks.extend(position(&table_ids.checks)),
+                    ObjectKind::ForeignKey => {
+                        seal.foreign_keys.extend(position(&table_ids.foreign_keys))
+                    }
+                    ObjectKind::Counter => seal.counter = true,
+                    _ => {
+                        return Err(render_error(
+                            object,
+                            "MySQL keeps unique constraints as unique indexes; this one \
+                             comes from another dialect",
+                        ))
+                    }
+                }
+                seal.objects.push(object.clone());
+            }
+            (Phase::Seal, ObjectKind::View) => {
+                flush(&mut seals, &mut seal_index, &tables, &mut out, &mut late)?;
+                let view = schema
+                    .views
+                    .iter()
+                    .find(|v| v.name.to_string() == object.name)
+                    .ok_or_else(|| render_error(object, "not in the schema"))?;
+                out.push(Statement::new(
+                    Some(Phase::Seal),
+                    vec![object.clone()],
+                    view_sql(view)?,
+                ));
+            }
+            (Phase::Seal, ObjectKind::Trigger) => {
+                flush(&mut seals, &mut seal_index, &tables, &mut out, &mut late)?;
+                let trigger = schema
+                    .triggers
+                    .iter()
+                    .find(|t| t.name.to_string() == object.name)
+                    .ok_or_else(|| render_error(object, "not in the schema"))?;
+                let create = sql(&trigger.definition, object)?;
+                out.push(Statement::new(
+                    Some(Phase::Seal),
+                    vec![object.clone()],
+                    with_settings(&trigger.settings, create),
+                ));
+            }
+            (phase, _) => {
+                return Err(render_error(
+                    object,
+                    format!("MySQL has no {phase}-phase form of this object"),
+                ))
+            }
+        }
+    }
+    flush(&mut seals, &mut seal_index, &tables, &mut out, &mut late)?;
+    out.extend(late);
+    Ok(out)
+}
+
+fn lookup<'a>(tables: &HashMap<&QualifiedName, &'a Table>, object: &ObjectId) -> Result<&'a Table> {
+    object
+        .table
+        .as_ref()
+        .and_then(|t| tables.get(t).copied())
+        .ok_or_else(|| render_error(object, "its table is not in the schema"))
+}
+
+/// Session settings an object keeps (MySQL stores them with views and triggers).
+const KEPT_SETTINGS: [&str; 3] = ["sql_mode", "character_set_client", "collation_connection"];
+
+/// `create` run under `settings`, then the session put back as [`crate::connect`] set it.
+fn with_settings(settings: &[(String, String)], create: String) -> String {
+    let set: Vec<String> = settings
+        .iter()
+        .filter(|(k, _)| KEPT_SETTINGS.contains(&k.as_str()))
+        .map(|(k, v)| format!("{k} = {}", quote_literal(v)))
+        .collect();
+    if set.is_empty() {
+        return create;
+    }
+    format!(
+        "SET SESSION {}; {create}; SET SESSION sql_mode = {}; SET NAMES utf8mb4",
+        set.join(", "),
+        quote_literal(SESSION_SQL_MODE)
+    )
+}
+
+fn view_sql(view: &schema_replicator_core::View) -> Result<String> {
+    let object = format!("view {}", view.name);
+    let option = |key: &str| {
+        view.options
+            .iter()
+            .find_map(|o| o.strip_prefix(&format!("{key}=")).map(str::to_owned))
+    };
+    let mut out = String::from("CREATE");
+    if let Some(algorithm) = option("algorithm") {
+        out.push_str(&format!(" ALGORITHM={algorithm}"));
+    }
+    if let Some(security) = option("security") {
+        out.push_str(&format!(" SQL SECURITY {security}"));
+    }
+    out.push_str(&format!(" VIEW {}", table_name(&view.name)));
+    if !view.columns.is_empty() {
+        out.push_str(&format!(" ({})", columns_sql(&view.columns)));
+    }
+    out.push_str(&format!(" AS {}", sql(&view.query, &object)?));
+    if let Some(check) = option("check_option") {
+        out.push_str(&format!(" WITH {check} CHECK OPTION"));
+    }
+    let settings: Vec<(String, String)> = KEPT_SETTINGS
+        .iter()
+        .filter_map(|k| option(k).map(|v| ((*k).to_owned(), v)))
+        .collect();
+    Ok(with_settings(&settings, out))
+}
+
+/// Emits the collected per-table seal statements, each table after the tables whose
+/// seal-created keys its foreign keys reference.
+fn flush(
+    seals: &mut Vec<(QualifiedName, TableSeal)>,
+    seal_index: &mut HashMap<QualifiedName, usize>,
+    tables: &HashMap<&QualifiedName, &Table>,
+    out: &mut Vec<Statement>,
+    late: &mut Vec<Statement>,
+) -> Result<()> {
+    if seals.is_empty() {
+        return Ok(());
+    }
+    let pending: Vec<(QualifiedName, TableSeal)> = std::mem::take(seals);
+    seal_index.clear();
+    let sealed_here: HashSet<QualifiedName> = pending.iter().map(|(n, _)| n.clone()).collect();
+    // Tables whose seal creates the key a foreign key of `table` references.
+    let needs = |name: &QualifiedName, seal: &TableSeal| -> Vec<QualifiedName> {
+        let table = tables[name];
+        seal.foreign_keys
+            .iter()
+            .map(|&i| &table.foreign_keys[i])
+            .filter(|fk| fk.referenced_table != *name && sealed_here.contains(&fk.referenced_table))
+            .filter(|fk| {
+                tables.get(&fk.referenced_table).is_some_and(|parent| {
+                    parent
+                        .primary_key
+                        .as_ref()
+                        .is_none_or(|pk| pk.columns != fk.referenced_columns)
+                })
+            })
+            .map(|fk| fk.referenced_table.clone())
+            .collect()
+    };
+    let mut done: HashSet<QualifiedName> = HashSet::new();
+    let mut remaining: Vec<(QualifiedName, TableSeal)> = pending;
+    while !remaining.is_empty() {
+        let ready = remaining
+            .iter()
+            .position(|(name, seal)| needs(name, seal).iter().all(|p| done.contains(p)));
+        // In a cycle: take the first table and move its waiting foreign keys to the end.
+        let (index, split) = match ready {
+            Some(i) => (i, false),
+            None => (0, true),
+        };
+        let (name, mut seal) = remaining.remove(index);
+        let table = tables[&name];
+        let mut later = TableSeal::default();
+        if split {
+            let waiting: HashSet<QualifiedName> = needs(&name, &seal)
+                .into_iter()
+                .filter(|p| !done.contains(p))
+                .collect();
+            let ids = schema_replicator_core::plan::table_objects(table);
+            let (wait, now): (Vec<usize>, Vec<usize>) = seal
+                .foreign_keys
+                .iter()
+                .partition(|&&i| waiting.contains(&table.foreign_keys[i].referenced_table));
+            seal.foreign_keys = now;
+            for i in wait {
+                seal.objects.retain(|o| *o != ids.foreign_keys[i]);
+                later.objects.push(ids.foreign_keys[i].clone());
+                later.foreign_keys.push(i);
+            }
+        }
+        if let Some(statement) = alter_table(table, &seal)? {
+            out.push(statement);
+        }
+        if let Some(statement) = alter_table(table, &later)? {
+            late.push(statement);
+        }
+        done.insert(name);
+    }
+    Ok(())
+}
+
+/// The one `ALTER TABLE` of a table's seal: indexes, then column checks and an
+/// AUTO_INCREMENT that base could not keep (as `MODIFY`), then table checks, then
+/// foreign keys, then the counter.
+fn alter_table(table: &Table, seal: &TableSeal) -> Result<Option<Statement>> {
+    let object = format!("table {}", table.name);
+    let mut clauses = Vec::new();
+    let mut preflights = Vec::new();
+    let label = |id: &ObjectId| {
+        seal.objects
+            .iter()
+            .position(|o| o == id)
+            .unwrap_or_default()
+    };
+    let ids = schema_replicator_core::plan::table_objects(table);
+    for &i in &seal.indexes {
+        let index = &table.indexes[i];
+        let definition = match &index.definition {
+            Some(d) => sql(d, &format!("index {} of {object}", index.name))?,
+            None => {
+                return Err(render_error(
+                    format!("index {} of {object}", index.name),
+                    "it has no MySQL definition (it comes from another dialect)",
+                ))
+            }
+        };
+        clauses.push(format!("ADD {definition}"));
+        if index.unique {
+            preflights.extend(unique_preflight(table, index, label(&ids.indexes[i])));
+        }
+    }
+    // Columns to restate: those with column checks, and AUTO_INCREMENT columns that
+    // base left without it.
+    let mut column_checks: HashMap<&str, Vec<String>> = HashMap::new();
+    let mut table_checks = Vec::new();
+    for &i in &seal.checks {
+        let check = &table.checks[i];
+        let text = sql(&check.expr, &format!("check of {object}"))?;
+        preflights.push(check_preflight(table, &text, label(&ids.checks[i])));
+        match &check.column {
+            Some(column) => column_checks.entry(column.as_str()).or_default().push(text),
+            None => table_checks.push((check, text)),
+        }
+    }
+    for column in &table.columns {
+        let restore_ai = seal.counter
+            && matches!(column.identity, Some(Identity::AutoIncrement { .. }))
+            && !auto_increment_in_base(table, column);
+        let checks = column_checks.remove(column.name.as_str());
+        if restore_ai || checks.is_some() {
+            clauses.push(format!(
+                "MODIFY COLUMN {}",
+                column_sql(table, column, true, &checks.unwrap_or_default())?
+            ));
+        }
+    }
+    if let Some(column) = column_checks.keys().next() {
+        return Err(render_error(
+            format!("check of {object}"),
+            format!("it belongs to a column {column} the table does not have"),
+        ));
+    }
+    for (check, text) in table_checks {
+        let name = check
+            .name
+            .as_ref()
+            .map(|n| format!("CONSTRAINT {} ", quote_ident(n)))
+            .unwrap_or_default();
+        clauses.push(format!("ADD {name}CHECK ({text})"));
+    }
+    for &i in &seal.foreign_keys {
+        let fk = &table.foreign_keys[i];
+        clauses.push(format!("ADD {}", foreign_key_sql(fk, table)?));
+        preflights.push(foreign_key_preflight(
+            fk,
+            table,
+            label(&ids.foreign_keys[i]),
+        ));
+    }
+    if seal.counter {
+        let next = table.columns.iter().find_map(|c| match c.identity {
+            Some(Identity::AutoIncrement {
+                last_value: Some(v),
+            }) => Some(v.saturating_add(1)),
+            _ => None,
+        });
+        // The server raises the counter to max(column) + 1 when the rows need more.
+        if let Some(next) = next {
+            clauses.push(format!("AUTO_INCREMENT = {next}"));
+        }
+    }
+    if clauses.is_empty() {
+        return Ok(None);
+    }
+    let mut statement = Statement::new(
+        Some(Phase::Seal),
+        seal.objects.clone(),
+        format!(
+            "ALTER TABLE {}\n  {}",
+            table_name(&table.name),
+            clauses.join(",\n  ")
+        ),
+    );
+    if !preflights.is_empty() {
+        statement.preflight = Some(preflights.join("\nUNION ALL\n"));
+    }
+    Ok(Some(statement))
+}

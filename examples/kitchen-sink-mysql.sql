@@ -121,7 +121,7 @@ CREATE ALGORITHM=MERGE SQL SECURITY INVOKER VIEW `paid orders` AS
 CREATE ALGORITHM=TEMPTABLE SQL SECURITY DEFINER VIEW `expensive paid` AS
   SELECT `code`, `price` FROM `paid orders` WHERE `price` > 10;
 
-CREATE VIEW `a view` AS SELECT count(*) AS `n` FROM `line item`;
+CREATE VIEW `a ``quoted`` view ✓` AS SELECT count(*) AS `n°` FROM `line item`;
 
 CREATE TRIGGER `order code upper` BEFORE INSERT ON `order` FOR EACH ROW SET NEW.`code` = TRIM(NEW.`code`);
 
@@ -131,7 +131,7 @@ CREATE TRIGGER `order audit` AFTER UPDATE ON `order` FOR EACH ROW BEGIN
 END//
 DELIMITER ;
 
-CREATE TRIGGER `order audit 2` AFTER UPDATE ON `order` FOR EACH ROW INSERT INTO `log` (`msg`) VALUES ('second');
+CREATE TRIGGER `order ``audit`` 2 ✓` AFTER UPDATE ON `order` FOR EACH ROW INSERT INTO `log` (`msg`) VALUES ('second');
 
 CREATE FUNCTION `double it`(x INT) RETURNS int(11) DETERMINISTIC RETURN x * 2;
 

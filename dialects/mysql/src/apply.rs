@@ -172,18 +172,17 @@ fn describe(statement: &Statement) -> String {
         .join(", ")
 }
 
-/// What is left behind when statement `failed_at` (0-based) of `total` fails.
+/// What is left behind when the statement after the first `applied` of `total` fails.
 fn kept(applied: usize, total: usize) -> String {
-    if applied == 0 {
-        "nothing was applied".into()
-    } else {
-        format!(
-            "the {applied} statement{} of {total} before it stay applied (MySQL commits each \
-             DDL statement) and are recorded in {JOURNAL_TABLE}: fix the cause and re-run the \
-             same command to resume",
-            if applied == 1 { "" } else { "s" }
-        )
-    }
+    let done = match applied {
+        0 => return "nothing was applied".into(),
+        1 => format!("statement 1 of {total} is applied and stays so"),
+        n => format!("statements 1 to {n} of {total} are applied and stay so"),
+    };
+    format!(
+        "{done} (MySQL commits each DDL statement), recorded in {JOURNAL_TABLE}: fix the \
+         cause and re-run the same command to resume"
+    )
 }
 
 /// Waits while other sessions still run statements in this database: a killed client
@@ -325,9 +324,10 @@ fn explain(
             format!("{object} has {} {noun} (e.g. {})", v.n, samples.join(", "))
         })
         .collect();
+    // The counts say more than the server's message, which names a temporary table.
     Error::Apply {
         object: "seal refused".into(),
-        reason: format!("{}; the server said: {reason}", parts.join("; ")),
+        reason: parts.join("; "),
         outcome,
     }
 }
@@ -355,6 +355,7 @@ mod tests {
     #[test]
     fn what_stays_applied_is_said() {
         assert_eq!(kept(0, 3), "nothing was applied");
-        assert!(kept(2, 3).starts_with("the 2 statements of 3 before it stay applied"));
+        assert!(kept(1, 3).starts_with("statement 1 of 3 is applied and stays so (MySQL"));
+        assert!(kept(2, 3).starts_with("statements 1 to 2 of 3 are applied and stay so"));
     }
 }

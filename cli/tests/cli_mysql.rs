@@ -1,1 +1,231 @@
-//! MySQL command-line tests.
+//! The `schema-replicator` binary against the local MariaDB/MySQL server: a seal killed
+//! with SIGKILL part-way and re-run finishes the job from its journal; clone and diff;
+//! one-line errors without the password.
+
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use diesel::sql_types::BigInt;
+use diesel::{Connection, MysqlConnection, QueryableByName, RunQueryDsl};
+
+const SERVER: &str = "mysql://root@127.0.0.1:3306";
+const JOURNAL: &str = "_schema_replicator_journal";
+
+fn server_available() -> bool {
+    match MysqlConnection::establish(&format!("{SERVER}/mysql")) {
+        Ok(_) => true,
+        Err(e) if std::env::var_os("CI").is_some() => {
+            panic!("MariaDB/MySQL at 127.0.0.1:3306 is required in CI: {e}")
+        }
+        Err(e) => {
+            eprintln!("skipped: no MySQL server at 127.0.0.1:3306 ({e})");
+            false
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// A database for one test, dropped at the end.
+struct Db(String);
+
+impl Db {
+    fn new(tag: &str) -> Db {
+        let name = format!("sr_cli_{tag}_{}", std::process::id());
+        admin(&format!(
+            "DROP DATABASE IF EXISTS `{name}`; CREATE DATABASE `{name}`"
+        ));
+        Db(name)
+    }
+
+    fn url(&self) -> String {
+        format!("{SERVER}/{}", self.0)
+    }
+
+    fn exec(&self, sql: &str) {
+        let mut conn = MysqlConnection::establish(&self.url()).expect("connect");
+        conn.batch_execute(sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    fn count(&self, sql: &str) -> i64 {
+        let mut conn = MysqlConnection::establish(&self.url()).expect("connect");
+        diesel::sql_query(sql)
+            .load::<Count>(&mut conn)
+            .map(|rows| rows.first().map_or(0, |r| r.n))
+            .unwrap_or(0)
+    }
+
+    fn journal_rows(&self) -> i64 {
+        self.count(&format!("SELECT COUNT(*) AS n FROM `{JOURNAL}`"))
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        admin(&format!("DROP DATABASE IF EXISTS `{}`", self.0));
+    }
+}
+
+fn admin(sql: &str) {
+    let mut conn = MysqlConnection::establish(&format!("{SERVER}/mysql")).expect("connect");
+    conn.batch_execute(sql)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_schema-replicator"))
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("run schema-replicator")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Tables chained by foreign keys, each with a few indexes: enough seal work (one
+/// table rebuild per table) to be killed part-way.
+fn chained_tables(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            let fk = if i == 0 {
+                String::new()
+            } else {
+                format!(
+                    ", CONSTRAINT `fk {i}` FOREIGN KEY (parent) REFERENCES t{} (id)",
+                    i - 1
+                )
+            };
+            format!(
+                "CREATE TABLE t{i} (id int NOT NULL PRIMARY KEY, parent int NOT NULL, \
+                 a int NOT NULL, b varchar(40) NOT NULL, KEY by_a (a), KEY by_b (b), \
+                 UNIQUE KEY a_b (a, b), CHECK (a >= 0){fk});\n"
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_seal_killed_part_way_is_finished_by_a_re_run() {
+    if !server_available() {
+        return;
+    }
+    const TABLES: usize = 16;
+    let source = Db::new("kill_src");
+    source.exec(&chained_tables(TABLES));
+    // Kill right after the first statement is journaled, then half-way.
+    for (round, threshold) in [1, TABLES as i64 / 2].into_iter().enumerate() {
+        let target = Db::new(&format!("kill_dst{round}"));
+        let base = run(&["apply", &source.url(), &target.url(), "--phase", "base"]);
+        assert!(base.status.success(), "{}", stderr(&base));
+        for i in 0..TABLES {
+            target.exec(&format!(
+                "INSERT INTO t{i} SELECT seq, seq, seq, CONCAT('row ', seq) \
+                 FROM seq_1_to_40000"
+            ));
+        }
+        let mut child = bin()
+            .args(["apply", &source.url(), &target.url(), "--phase", "seal"])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn the seal");
+        let started = Instant::now();
+        loop {
+            if target.journal_rows() >= threshold {
+                break;
+            }
+            if let Some(status) = child.try_wait().expect("poll") {
+                panic!("the seal ended ({status}) before it could be killed");
+            }
+            assert!(started.elapsed() < Duration::from_secs(120), "seal stalled");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        child.kill().expect("SIGKILL the seal");
+        child.wait().expect("reap");
+        let done = target.journal_rows();
+        assert!(
+            done >= threshold && done < TABLES as i64,
+            "killed after {done} of {TABLES} statements"
+        );
+        let rerun = run(&["apply", &source.url(), &target.url(), "--phase", "seal"]);
+        let message = stderr(&rerun);
+        assert!(rerun.status.success(), "{message}");
+        assert!(
+            message.contains(&format!(
+                "applied {TABLES} statements of phase seal to {}",
+                target.url()
+            )) && message.contains("resuming after the "),
+            "{message}"
+        );
+        assert_eq!(
+            target.count(&format!(
+                "SELECT COUNT(*) AS n FROM information_schema.TABLES \
+                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{JOURNAL}'"
+            )),
+            0,
+            "the journal is dropped once the seal is complete"
+        );
+        let diff = run(&["diff", &source.url(), &target.url()]);
+        assert!(diff.status.success(), "{}", stderr(&diff));
+        assert_eq!(stderr(&diff).trim(), "no differences");
+    }
+}
+
+#[test]
+fn clone_then_diff_reports_no_differences() {
+    if !server_available() {
+        return;
+    }
+    let source = Db::new("clone_src");
+    source.exec(&chained_tables(3));
+    let target = Db::new("clone_dst");
+    let clone = run(&["clone", &source.url(), &target.url()]);
+    assert!(clone.status.success(), "{}", stderr(&clone));
+    assert!(
+        stderr(&clone).contains(&format!("cloned schema into {}", target.url())),
+        "{}",
+        stderr(&clone)
+    );
+    let diff = run(&["diff", &source.url(), &target.url()]);
+    assert!(diff.status.success(), "{}", stderr(&diff));
+    // A second clone into the same database is refused: it is not empty any more.
+    let again = run(&["clone", &source.url(), &target.url()]);
+    assert!(!again.status.success());
+    assert_eq!(
+        stderr(&again).trim(),
+        format!(
+            "error: {} is not empty (it has table \"t0\"); clone needs an empty target database",
+            target.url()
+        )
+    );
+}
+
+#[test]
+fn a_wrong_password_is_one_line_without_the_password() {
+    if !server_available() {
+        return;
+    }
+    let out = run(&[
+        "snapshot",
+        "mysql://root:Wr0ng-s3cret@127.0.0.1:3306/mysql",
+        "-o",
+        "/dev/null",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "errors exit with 2");
+    let message = stderr(&out);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(
+        message.starts_with(
+            "error: cannot connect to mysql://root:***@127.0.0.1:3306/mysql: Access denied for user 'root'"
+        ),
+        "{message}"
+    );
+    assert!(!message.contains("Wr0ng-s3cret"), "{message}");
+}

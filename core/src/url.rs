@@ -66,6 +66,21 @@ impl DbUrl {
             .filter(|s| !s.is_empty())
             .collect()
     }
+
+    /// A server's message folded to one line (`; ` between its lines), with every
+    /// password of this URL masked: how dialects quote a driver's error.
+    pub fn one_line(&self, message: &str) -> String {
+        let mut text = message
+            .lines()
+            .map(|l| l.trim())
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ");
+        for secret in self.secrets() {
+            text = text.replace(&secret, "***");
+        }
+        text
+    }
 }
 
 impl std::fmt::Display for DbUrl {

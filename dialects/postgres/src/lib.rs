@@ -64,16 +64,7 @@ pub fn connect(url: &DbUrl) -> Result<PgConnection> {
 
 /// A server message on one line, with any password of `url` masked.
 pub(crate) fn one_line(url: &DbUrl, message: &str) -> String {
-    let mut text = message
-        .lines()
-        .map(|l| l.trim())
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join("; ");
-    for secret in url.secrets() {
-        text = text.replace(&secret, "***");
-    }
-    text
+    url.one_line(message)
 }
 
 /// Connections the reflection spreads its catalog queries over.

@@ -277,17 +277,33 @@ fn unknown_scheme_and_missing_dialect_are_reported() {
     let err = DdlExtractor::new("oracle://scott:tiger@db/orcl")
         .err()
         .unwrap();
-    let known = if cfg!(feature = "postgres") {
-        "postgres:, postgresql:, sqlite:"
-    } else {
-        "sqlite:"
-    };
+    // Dialects register in name order: mysql, postgres, sqlite.
+    let mut known = Vec::new();
+    if cfg!(feature = "mysql") {
+        known.push("mysql:, mariadb:");
+    }
+    if cfg!(feature = "postgres") {
+        known.push("postgres:, postgresql:");
+    }
+    known.push("sqlite:");
+    let known = known.join(", ");
     assert_eq!(
         err.to_string(),
         format!(
             "unknown URL scheme `oracle:` in oracle://scott:***@db/orcl; this build knows {known}"
         )
     );
+    if !cfg!(feature = "mysql") {
+        let err = DdlExtractor::new("mariadb://app:hunter2@localhost/app")
+            .err()
+            .unwrap();
+        assert_eq!(
+            err.to_string(),
+            "mariadb://app:***@localhost/app: the mysql dialect is not in this build; enable \
+             the `mysql` feature of schema-replicator or load a mysql dialect plugin \
+             (--plugin PATH or SCHEMA_REPLICATOR_PLUGIN_PATH)"
+        );
+    }
     if !cfg!(feature = "postgres") {
         let err = DdlExtractor::new("postgres://app:hunter2@localhost/app")
             .err()

@@ -94,6 +94,21 @@ enum Command {
         /// Database URL or snapshot file.
         b: String,
     },
+    /// Count, in DST's loaded data, what the seal of SRC's schema would refuse: orphan
+    /// rows, duplicated keys, failing checks, NULLs in NOT NULL columns. Exit 1 when
+    /// anything would fail.
+    Check {
+        /// Database URL or snapshot file to read the schema from.
+        src: String,
+        /// Database URL of the loaded target.
+        dst: String,
+        /// Connections the queries run on, in parallel.
+        #[arg(short = 'j', long = "jobs", default_value_t = 4)]
+        jobs: usize,
+        /// `table` for people, `json` for pipelines.
+        #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+    },
     /// List the dialects this build knows.
     Dialects,
 }
@@ -222,6 +237,64 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
                 println!("{d}");
             }
             return Ok(ExitCode::from(1));
+        }
+        Command::Check {
+            src,
+            dst,
+            jobs,
+            format,
+        } => {
+            let source = DdlExtractor::open_with(&src, &registry, &Policy::default(), &options)?;
+            let target = DdlApplier::open(&dst, &registry)?;
+            warn(&source.warnings());
+            let findings = target.check(&source, jobs)?;
+            let failing = findings.iter().filter(|f| f.fails()).count();
+            if format == "json" {
+                let report = serde_json::json!({
+                    "target": target.url().to_string(),
+                    "checked": findings.len(),
+                    "failing": failing,
+                    "findings": findings,
+                });
+                println!("{report:#}");
+            } else {
+                let mut rows = vec![[
+                    "result".to_owned(),
+                    "rows".to_owned(),
+                    "object".to_owned(),
+                    "problem".to_owned(),
+                ]];
+                for f in &findings {
+                    let mut problem = f.problem.noun(f.rows).to_owned();
+                    if let Some(groups) = f.groups.filter(|_| f.fails()) {
+                        let keys = if groups == 1 { "key" } else { "keys" };
+                        problem.push_str(&format!(" ({groups} {keys})"));
+                    }
+                    if !f.samples.is_empty() {
+                        problem.push_str(&format!(": {}", f.samples.join(", ")));
+                    }
+                    rows.push([
+                        if f.fails() { "FAIL" } else { "ok" }.to_owned(),
+                        f.rows.to_string(),
+                        f.object.to_string(),
+                        problem,
+                    ]);
+                }
+                print_table(&rows, &[6, 4, 10]);
+            }
+            eprintln!(
+                "checked {} objects of {}: {}",
+                findings.len(),
+                target.url(),
+                match failing {
+                    0 => "the seal would accept the loaded data".to_owned(),
+                    1 => "1 would fail the seal".to_owned(),
+                    n => format!("{n} would fail the seal"),
+                }
+            );
+            if failing > 0 {
+                return Ok(ExitCode::from(1));
+            }
         }
         Command::Dialects => {
             let mut rows = vec![[

@@ -170,13 +170,18 @@ fn unknown_table() {
     );
 }
 
-/// The schemes of the dialects this binary was built with, as errors list them.
-fn known_schemes() -> &'static str {
-    if cfg!(feature = "postgres") {
-        "postgres:, postgresql:, sqlite:"
-    } else {
-        "sqlite:"
+/// The schemes of the dialects this binary was built with, as errors list them
+/// (dialects register in name order).
+fn known_schemes() -> String {
+    let mut known = Vec::new();
+    if cfg!(feature = "mysql") {
+        known.push("mysql:, mariadb:");
     }
+    if cfg!(feature = "postgres") {
+        known.push("postgres:, postgresql:");
+    }
+    known.push("sqlite:");
+    known.join(", ")
 }
 
 #[test]
@@ -191,15 +196,24 @@ fn unknown_scheme_hides_the_password() {
 }
 
 #[test]
-fn a_dialect_without_support_yet_is_an_unknown_scheme() {
-    let err = fails(&["snapshot", "mysql://root:topsecret@127.0.0.1/app"]);
-    assert_eq!(
-        err,
-        format!(
-            "error: unknown URL scheme `mysql:` in mysql://root:***@127.0.0.1/app; this build knows {}",
-            known_schemes()
-        )
-    );
+fn mysql_is_listed_when_built_in_and_named_by_its_feature_otherwise() {
+    if cfg!(feature = "mysql") {
+        let text = stdout(&run(&["dialects"]));
+        assert!(
+            text.lines().any(|l| l.starts_with("mysql")
+                && l.contains("mysql: mariadb:")
+                && l.contains("built-in")
+                && l.contains("non-transactional DDL")),
+            "{text}"
+        );
+    } else {
+        assert_eq!(
+            fails(&["snapshot", "mysql://root:topsecret@127.0.0.1/app"]),
+            "error: mysql://root:***@127.0.0.1/app: the mysql dialect is not in this build; \
+             enable the `mysql` feature of schema-replicator or load a mysql dialect plugin \
+             (--plugin PATH or SCHEMA_REPLICATOR_PLUGIN_PATH)"
+        );
+    }
 }
 
 #[test]
@@ -257,5 +271,13 @@ fn bad_phase_is_a_usage_error() {
         stderr(&out).contains("unknown phase `load` (expected pre, base or seal)"),
         "{}",
         stderr(&out)
+    );
+}
+
+#[test]
+fn check_is_refused_where_the_dialect_cannot_do_it() {
+    assert_eq!(
+        fails(&["check", &example(), "sqlite::memory:"]),
+        "error: the sqlite dialect cannot check loaded data yet"
     );
 }

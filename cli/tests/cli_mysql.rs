@@ -229,3 +229,80 @@ fn a_wrong_password_is_one_line_without_the_password() {
     );
     assert!(!message.contains("Wr0ng-s3cret"), "{message}");
 }
+
+#[test]
+fn check_counts_what_the_seal_would_refuse_and_exits_1() {
+    if !server_available() {
+        return;
+    }
+    let source = Db::new("check_src");
+    source.exec(
+        "CREATE TABLE parent (id int PRIMARY KEY, code varchar(10) NOT NULL, UNIQUE KEY code (code));
+         CREATE TABLE child (id int PRIMARY KEY, parent_id int, qty int NOT NULL,
+             CONSTRAINT child_parent FOREIGN KEY (parent_id) REFERENCES parent (id),
+             CONSTRAINT qty_positive CHECK (qty > 0));",
+    );
+    let target = Db::new("check_dst");
+    let base = run(&["apply", &source.url(), &target.url(), "--phase", "base"]);
+    assert!(base.status.success(), "{}", stderr(&base));
+    target.exec(
+        "INSERT INTO parent VALUES (1, 'a'), (2, 'a'), (3, 'b'), (4, 'b'), (5, 'b');
+         INSERT INTO child VALUES (1, 1, 1), (2, 7, 1), (3, 8, 0), (4, NULL, 2);",
+    );
+    let out = run(&[
+        "check",
+        &source.url(),
+        &target.url(),
+        "--format",
+        "json",
+        "-j",
+        "3",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert_eq!(report["failing"], 3);
+    assert_eq!(report["target"], target.url());
+    let found: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rows"].as_u64() > Some(0))
+        .map(|f| {
+            format!(
+                "{} {} {} {} {}",
+                f["object"]["name"].as_str().unwrap(),
+                f["problem"].as_str().unwrap(),
+                f["rows"],
+                f["groups"],
+                f["samples"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "child_parent orphan_rows 2 null [\"(`parent_id`)=(7)\",\"(`parent_id`)=(8)\"]",
+            "qty_positive failing_rows 1 null [\"(`id`)=(3)\"]",
+            "\"code\" duplicate_keys 5 2 [\"(`code`)=(a)\",\"(`code`)=(b)\"]",
+        ]
+    );
+    assert!(
+        stderr(&out).ends_with(&format!(
+            "checked 7 objects of {}: 3 would fail the seal\n",
+            target.url()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    // After the fix: nothing would fail, exit 0, and the table format for people.
+    target.exec("DELETE FROM child WHERE id IN (2, 3); DELETE FROM parent WHERE id IN (2, 4, 5);");
+    let out = run(&["check", &source.url(), &target.url()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.starts_with("result rows object"), "{table}");
+    assert!(
+        table.contains("ok     0    foreign key child_parent on table \"child\""),
+        "{table}"
+    );
+    assert!(stderr(&out).contains("the seal would accept the loaded data"));
+}

@@ -138,3 +138,80 @@ fn clone_diff_and_schema_selection_through_the_command_line() {
         "error: reflecting schema \"nope\": no such schema in the database\n"
     );
 }
+
+#[test]
+fn check_counts_what_the_seal_would_refuse_and_exits_1() {
+    if !available() {
+        return;
+    }
+    let source = Db::new("check_src");
+    psql(
+        &source.0,
+        &[
+            "-c",
+            "CREATE TABLE parent (id int PRIMARY KEY, code text NOT NULL UNIQUE);
+             CREATE TABLE child (id int PRIMARY KEY, parent_id int, qty int NOT NULL,
+                 CONSTRAINT child_parent FOREIGN KEY (parent_id) REFERENCES parent (id),
+                 CONSTRAINT qty_positive CHECK (qty > 0));",
+        ],
+    )
+    .unwrap();
+    let target = Db::new("check_dst");
+    for phase in ["pre", "base"] {
+        let out = run(&["apply", &source.url(), &target.url(), "--phase", phase]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    psql(
+        &target.0,
+        &[
+            "-c",
+            "INSERT INTO parent VALUES (1, 'a'), (2, 'a'), (3, 'b'), (4, 'b'), (5, 'b');
+             INSERT INTO child VALUES (1, 1, 1), (2, 7, 1), (3, 8, 0), (4, NULL, 2);",
+        ],
+    )
+    .unwrap();
+    let out = run(&[
+        "check",
+        &source.url(),
+        &target.url(),
+        "--format",
+        "json",
+        "-j",
+        "2",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let found: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rows"].as_u64() > Some(0))
+        .map(|f| {
+            format!(
+                "{} {} {} {} {}",
+                f["object"]["name"].as_str().unwrap(),
+                f["problem"].as_str().unwrap(),
+                f["rows"],
+                f["groups"],
+                f["samples"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "child_parent orphan_rows 2 null [\"(\\\"parent_id\\\")=(7)\",\"(\\\"parent_id\\\")=(8)\"]",
+            "qty_positive failing_rows 1 null [\"(3,8,0)\"]",
+            "parent_code_key duplicate_keys 5 2 [\"(\\\"code\\\")=(a)\",\"(\\\"code\\\")=(b)\"]",
+        ]
+    );
+    assert_eq!(report["failing"], 3);
+    assert!(
+        stderr(&out).ends_with(&format!(
+            "checked 7 objects of {}: 3 would fail the seal\n",
+            target.url()
+        )),
+        "{}",
+        stderr(&out)
+    );
+}

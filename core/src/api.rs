@@ -295,6 +295,13 @@ impl DdlApplier {
         self.dialect.apply(&self.url, statements)
     }
 
+    /// Counts, in this target's loaded data, what the seal of `extractor`'s schema would
+    /// refuse (see [`Dialect::check`]), over up to `jobs` connections.
+    pub fn check(&self, extractor: &DdlExtractor, jobs: usize) -> Result<Vec<crate::Finding>> {
+        self.check_dialect(extractor)?;
+        self.dialect.check(&self.url, &extractor.schema, jobs)
+    }
+
     /// Applies one phase of what `extractor` rendered.
     pub fn apply_phase(&self, extractor: &DdlExtractor, phase: Phase) -> Result<ApplyReport> {
         self.check_dialect(extractor)?;

@@ -67,9 +67,12 @@ pub struct Statement {
     /// The SQL text, without a trailing semicolon.
     pub sql: String,
     /// For a statement that existing rows can make fail (a foreign key, a check, a
-    /// unique key): a query returning one row of (`rows` bigint, `samples` text[]) that
-    /// counts the offending rows and shows up to five. The applier runs it to explain a
-    /// failure; a preflight can run it before the statement.
+    /// unique key): a query that counts the offending rows and shows up to five. Its
+    /// shape belongs to the dialect's applier, which runs it to explain a failure:
+    /// PostgreSQL returns one row of (`rows` bigint, `groups` bigint or NULL, `samples`
+    /// text[]); MySQL, whose statement adds several constraints at once, one row per
+    /// constraint of (`object` index into `objects`, `n`, `groups`, `samples` as a JSON
+    /// array).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preflight: Option<String>,
 }
@@ -142,6 +145,20 @@ pub trait Dialect: Send + Sync {
     fn render(&self, schema: &Schema, plan: &Plan) -> Result<Vec<Statement>>;
     /// Executes statements against `url`, all or nothing where the dialect allows it.
     fn apply(&self, url: &DbUrl, statements: &[Statement]) -> Result<ApplyReport>;
+
+    /// Counts, in the loaded data at `url`, what the seal of `schema` would refuse: per
+    /// foreign key the orphan rows, per unique constraint or unique index the rows of
+    /// duplicated keys, per check the failing rows, per NOT NULL column the NULLs, each
+    /// with up to five samples. One set-based query per constraint (per table for the
+    /// NOT NULL columns), run over up to `jobs` connections. Every object checked has a
+    /// finding; those with `rows > 0` would fail. The default refuses.
+    fn check(&self, url: &DbUrl, schema: &Schema, jobs: usize) -> Result<Vec<crate::Finding>> {
+        let _ = (url, schema, jobs);
+        Err(Error::Unsupported {
+            dialect: self.name().to_owned(),
+            what: "check loaded data yet".into(),
+        })
+    }
 
     /// Some object that `url` already holds (`table "t"`), or `None` when it is empty.
     /// The default reflects the target; dialects whose targets may not exist yet

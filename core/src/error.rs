@@ -136,6 +136,14 @@ pub enum Error {
         /// The target's dialect.
         target_dialect: String,
     },
+    /// The dialect cannot do what was asked.
+    #[error("the {dialect} dialect cannot {what}")]
+    Unsupported {
+        /// The dialect's name.
+        dialect: String,
+        /// What it cannot do (`check loaded data`).
+        what: String,
+    },
     /// A plugin misbehaved.
     #[error("plugin {path}: {reason}")]
     Plugin {

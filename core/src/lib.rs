@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod check;
 pub mod dialect;
 pub mod diff;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod types;
 pub mod url;
 
 pub use api::{clone_schema, clone_schema_with, CloneReport, DdlApplier, DdlExtractor, Source};
+pub use check::{Finding, Problem};
 pub use dialect::{
     ApplyReport, Capabilities, Dialect, DialectRegistration, Origin, ReflectOptions, Reflection,
     Registered, Registry, Statement,

@@ -89,6 +89,8 @@ pub enum ObjectKind {
     Trigger,
     /// A plain SQL statement handed to the applier, numbered.
     Statement,
+    /// A column (its NOT NULL, in a preflight check).
+    Column,
 }
 
 impl ObjectKind {
@@ -110,6 +112,7 @@ impl ObjectKind {
             ObjectKind::View => "view",
             ObjectKind::Trigger => "trigger",
             ObjectKind::Statement => "statement",
+            ObjectKind::Column => "column",
         }
     }
 }

@@ -16,6 +16,8 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::{MysqlConnection, QueryableByName, RunQueryDsl};
 use schema_replicator_core::{ApplyReport, DbUrl, Error, ObjectId, ObjectKind, Result, Statement};
 
+use schema_replicator_core::check::json_samples;
+
 use crate::{one_line, quote_ident, quote_literal};
 
 /// The journal table the applier keeps in the target while a batch is under way.
@@ -304,17 +306,7 @@ fn explain(
                 .and_then(|i| statement.objects.get(i))
                 .map(|o| o.to_string())
                 .unwrap_or_else(|| describe(statement));
-            let samples: Vec<String> = v
-                .samples
-                .as_deref()
-                .and_then(|s| serde_json::from_str::<Vec<serde_json::Value>>(s).ok())
-                .unwrap_or_default()
-                .into_iter()
-                .map(|s| match s {
-                    serde_json::Value::String(s) => s,
-                    other => other.to_string(),
-                })
-                .collect();
+            let samples = json_samples(v.samples.as_deref());
             let noun = match (v.n == 1, statement_kind(statement, v.object)) {
                 (true, Some(ObjectKind::ForeignKey)) => "orphan row",
                 (false, Some(ObjectKind::ForeignKey)) => "orphan rows",

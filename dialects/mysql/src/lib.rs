@@ -18,6 +18,7 @@ use schema_replicator_core::{
 };
 
 mod apply;
+mod check;
 mod reflect;
 mod render;
 
@@ -154,6 +155,15 @@ impl Dialect for MysqlDialect {
     fn apply(&self, url: &DbUrl, statements: &[Statement]) -> Result<ApplyReport> {
         let mut conn = connect(url)?;
         apply::apply(&mut conn, url, statements)
+    }
+
+    fn check(
+        &self,
+        url: &DbUrl,
+        schema: &Schema,
+        jobs: usize,
+    ) -> Result<Vec<schema_replicator_core::Finding>> {
+        check::check(url, schema, jobs)
     }
 }
 

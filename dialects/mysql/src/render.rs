@@ -25,7 +25,7 @@ fn render_error(object: impl std::fmt::Display, reason: impl Into<String>) -> Er
 }
 
 /// SQL text of an expression of this dialect.
-fn sql(expr: &Expr, object: &dyn std::fmt::Display) -> Result<String> {
+pub(crate) fn sql(expr: &Expr, object: &dyn std::fmt::Display) -> Result<String> {
     match expr {
         Expr::Raw { dialect, sql } if dialect == DIALECT => Ok(sql.clone()),
         Expr::Raw { dialect, .. } => Err(render_error(
@@ -43,7 +43,7 @@ fn sql(expr: &Expr, object: &dyn std::fmt::Display) -> Result<String> {
 }
 
 /// A table name as SQL: `` `db`.`t` `` when it lives in another database.
-fn table_name(name: &QualifiedName) -> String {
+pub(crate) fn table_name(name: &QualifiedName) -> String {
     match &name.schema {
         Some(schema) => format!("{}.{}", quote_ident(schema), quote_ident(&name.name)),
         None => quote_ident(&name.name),
@@ -207,7 +207,7 @@ fn foreign_key_sql(fk: &ForeignKey, table: &Table) -> Result<String> {
 }
 
 /// Counts the rows a foreign key would reject, with up to five sample keys.
-fn foreign_key_preflight(fk: &ForeignKey, table: &Table, label: usize) -> String {
+pub(crate) fn foreign_key_preflight(fk: &ForeignKey, table: &Table, label: usize) -> String {
     let child = table_name(&table.name);
     let parent = table_name(&fk.referenced_table);
     let not_null: Vec<String> = fk
@@ -228,9 +228,9 @@ fn foreign_key_preflight(fk: &ForeignKey, table: &Table, label: usize) -> String
     );
     let sample = sample_expr(&fk.columns, "c.");
     format!(
-        "SELECT {label} AS object, CAST(COUNT(*) AS SIGNED) AS n, \
+        "SELECT {label} AS object, CAST(COUNT(*) AS SIGNED) AS n, CAST(NULL AS SIGNED) AS groups, \
          (SELECT JSON_ARRAYAGG(s.k) FROM (SELECT {sample} AS k FROM {child} c \
-         WHERE {orphan} LIMIT 5) s) AS samples FROM {child} c WHERE {orphan}"
+         WHERE {orphan} ORDER BY k LIMIT 5) s) AS samples FROM {child} c WHERE {orphan}"
     )
 }
 
@@ -249,7 +249,7 @@ fn sample_expr(columns: &[String], prefix: &str) -> String {
 }
 
 /// Counts the rows in duplicated keys of a unique index, with up to five sample keys.
-fn unique_preflight(
+pub(crate) fn unique_preflight(
     table: &Table,
     index: &schema_replicator_core::Index,
     label: usize,
@@ -269,8 +269,9 @@ fn unique_preflight(
         .collect();
     Some(format!(
         "SELECT {label} AS object, CAST(COALESCE(SUM(d.n), 0) AS SIGNED) AS n, \
+         CAST(COUNT(*) AS SIGNED) AS groups, \
          (SELECT JSON_ARRAYAGG(s.k) FROM (SELECT k FROM (SELECT {} AS k, COUNT(*) AS n \
-         FROM {t} WHERE {} GROUP BY {} HAVING COUNT(*) > 1) x LIMIT 5) s) AS samples \
+         FROM {t} WHERE {} GROUP BY {} HAVING COUNT(*) > 1) x ORDER BY k LIMIT 5) s) AS samples \
          FROM (SELECT COUNT(*) AS n FROM {t} WHERE {} GROUP BY {} HAVING COUNT(*) > 1) d",
         sample_expr(&columns, ""),
         not_null.join(" AND "),
@@ -281,16 +282,16 @@ fn unique_preflight(
 }
 
 /// Counts the rows a check rejects, with up to five sample primary keys.
-fn check_preflight(table: &Table, expr: &str, label: usize) -> String {
+pub(crate) fn check_preflight(table: &Table, expr: &str, label: usize) -> String {
     let t = table_name(&table.name);
     let sample = match &table.primary_key {
         Some(pk) => sample_expr(&pk.columns, ""),
         None => "'(a row)'".into(),
     };
     format!(
-        "SELECT {label} AS object, CAST(COUNT(*) AS SIGNED) AS n, \
+        "SELECT {label} AS object, CAST(COUNT(*) AS SIGNED) AS n, CAST(NULL AS SIGNED) AS groups, \
          (SELECT JSON_ARRAYAGG(s.k) FROM (SELECT {sample} AS k FROM {t} \
-         WHERE NOT ({expr}) LIMIT 5) s) AS samples FROM {t} WHERE NOT ({expr})"
+         WHERE NOT ({expr}) ORDER BY k LIMIT 5) s) AS samples FROM {t} WHERE NOT ({expr})"
     )
 }
 

@@ -19,7 +19,7 @@ pub(crate) fn qname(name: &QualifiedName) -> String {
     }
 }
 
-fn text(expr: &Expr, object: &ObjectId) -> Result<String> {
+pub(crate) fn text(expr: &Expr, object: &ObjectId) -> Result<String> {
     match expr {
         Expr::Raw { dialect, sql } if dialect == DIALECT => Ok(sql.clone()),
         Expr::Raw { dialect, .. } => Err(Error::Render {
@@ -684,7 +684,7 @@ fn sample(alias: &str, columns: &[String]) -> String {
     )
 }
 
-fn orphans_preflight(table: &Table, fk: &schema_replicator_core::ForeignKey) -> String {
+pub(crate) fn orphans_preflight(table: &Table, fk: &schema_replicator_core::ForeignKey) -> String {
     let child = cols("c", &fk.columns);
     let parent = cols("p", &fk.referenced_columns);
     let not_null: Vec<String> = child.iter().map(|c| format!("{c} IS NOT NULL")).collect();
@@ -701,12 +701,13 @@ fn orphans_preflight(table: &Table, fk: &schema_replicator_core::ForeignKey) -> 
         join.join(" AND ")
     );
     format!(
-        "SELECT (SELECT count(*) {filter}) AS rows, ARRAY(SELECT {} {filter} LIMIT 5) AS samples",
+        "SELECT (SELECT count(*) {filter}) AS rows, NULL::bigint AS groups, \
+         ARRAY(SELECT {} {filter} ORDER BY 1 LIMIT 5) AS samples",
         sample("c", &fk.columns)
     )
 }
 
-fn duplicates_preflight(table: &Table, columns: &[String]) -> String {
+pub(crate) fn duplicates_preflight(table: &Table, columns: &[String]) -> String {
     let keys = cols("d", columns).join(", ");
     let not_null: Vec<String> = cols("d", columns)
         .iter()
@@ -719,13 +720,14 @@ fn duplicates_preflight(table: &Table, columns: &[String]) -> String {
     );
     // Every row of a duplicated key offends; the samples are the duplicated keys.
     format!(
-        "SELECT (SELECT COALESCE(sum(n), 0)::bigint FROM (SELECT count(*) AS n {groups}) g) \
-         AS rows, ARRAY(SELECT {} {groups} LIMIT 5) AS samples",
+        "SELECT g.rows, g.groups, ARRAY(SELECT {} {groups} ORDER BY 1 LIMIT 5) AS samples \
+         FROM (SELECT COALESCE(sum(n), 0)::bigint AS rows, count(*) AS groups \
+         FROM (SELECT count(*) AS n {groups}) x) g",
         sample("d", columns)
     )
 }
 
-fn unique_index_preflight(table: &Table, index: &Index) -> Option<String> {
+pub(crate) fn unique_index_preflight(table: &Table, index: &Index) -> Option<String> {
     let columns: Option<Vec<String>> = index
         .keys
         .iter()
@@ -737,10 +739,11 @@ fn unique_index_preflight(table: &Table, index: &Index) -> Option<String> {
     columns.map(|columns| duplicates_preflight(table, &columns))
 }
 
-fn check_preflight(table: &Table, expr: &str) -> String {
+pub(crate) fn check_preflight(table: &Table, expr: &str) -> String {
     let filter = format!("FROM {} AS t WHERE NOT ({expr})", qname(&table.name));
     format!(
-        "SELECT (SELECT count(*) {filter}) AS rows, ARRAY(SELECT t::text {filter} LIMIT 5) AS samples"
+        "SELECT (SELECT count(*) {filter}) AS rows, NULL::bigint AS groups, \
+         ARRAY(SELECT t::text {filter} ORDER BY 1 LIMIT 5) AS samples"
     )
 }
 

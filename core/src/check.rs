@@ -1,0 +1,338 @@
+//! The preflight of loaded data (`schema-replicator check SRC DST`): what the seal of a
+//! schema would refuse, counted on the target before sealing. Dialects build one
+//! set-based query per constraint and run them in parallel with [`run_parallel`].
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::ir::{quoted, Table};
+use crate::plan::{ObjectId, ObjectKind};
+
+/// What a check looks for.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Problem {
+    /// Rows of a foreign key's table whose key has no parent row.
+    OrphanRows,
+    /// Rows sharing the key of a unique constraint or unique index.
+    DuplicateKeys,
+    /// Rows for which a check constraint is false.
+    FailingRows,
+    /// NULLs in a column declared NOT NULL.
+    Nulls,
+}
+
+impl Problem {
+    /// How a count of this problem reads (`orphan rows`).
+    pub fn noun(self, rows: u64) -> &'static str {
+        match (self, rows == 1) {
+            (Problem::OrphanRows, true) => "orphan row",
+            (Problem::OrphanRows, false) => "orphan rows",
+            (Problem::DuplicateKeys, true) => "row with a duplicated key",
+            (Problem::DuplicateKeys, false) => "rows with a duplicated key",
+            (Problem::FailingRows, true) => "row failing the check",
+            (Problem::FailingRows, false) => "rows failing the check",
+            (Problem::Nulls, true) => "NULL",
+            (Problem::Nulls, false) => "NULLs",
+        }
+    }
+}
+
+/// The result of checking one constraint or NOT NULL column.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The constraint, index or column.
+    pub object: ObjectId,
+    /// What was looked for.
+    pub problem: Problem,
+    /// Offending rows; 0 when the seal would accept this object.
+    pub rows: u64,
+    /// For duplicate keys, the number of distinct duplicated keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<u64>,
+    /// Up to five offending keys (`("parent_id")=(7)`).
+    #[serde(default)]
+    pub samples: Vec<String>,
+}
+
+impl Finding {
+    /// Whether the seal would refuse this object.
+    pub fn fails(&self) -> bool {
+        self.rows > 0
+    }
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {} {}",
+            self.object,
+            self.rows,
+            self.problem.noun(self.rows)
+        )?;
+        if let Some(groups) = self.groups.filter(|_| self.fails()) {
+            write!(
+                f,
+                " in {groups} {}",
+                if groups == 1 { "key" } else { "keys" }
+            )?;
+        }
+        if !self.samples.is_empty() {
+            write!(f, " (e.g. {})", self.samples.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// One NOT NULL column to check: its id and name.
+#[derive(Debug, Clone)]
+pub struct NotNullColumn {
+    /// `column "c" on table "t"`.
+    pub object: ObjectId,
+    /// The column's name.
+    pub name: String,
+}
+
+/// The NOT NULL columns of a table that hold stored values (generated columns are
+/// computed, so they are left out), as check objects.
+pub fn not_null_columns(table: &Table) -> Vec<NotNullColumn> {
+    table
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !c.nullable && c.generated.is_none() && !c.inherited)
+        .map(|(i, c)| NotNullColumn {
+            object: ObjectId::owned(ObjectKind::Column, &table.name, quoted(&c.name), i),
+            name: c.name.clone(),
+        })
+        .collect()
+}
+
+/// One query of a check, built by a dialect.
+#[derive(Debug, Clone)]
+pub enum Probe {
+    /// Counts one constraint: a row of (`rows`, `groups`, `samples`).
+    One {
+        /// The constraint or index.
+        object: ObjectId,
+        /// What the query counts.
+        problem: Problem,
+        /// The query.
+        sql: String,
+    },
+    /// Counts the NULLs of some NOT NULL columns of one table in one scan: a JSON
+    /// object text mapping each column's position in `columns` (`"0"`, `"1"`, ...) to
+    /// its count.
+    Nulls {
+        /// The columns, in the order of the query's keys.
+        columns: Vec<NotNullColumn>,
+        /// The query.
+        sql: String,
+    },
+}
+
+impl Probe {
+    /// The finding of a [`Probe::One`] from its row (no row means nothing found).
+    /// `samples` is a JSON array text where the dialect returns one.
+    pub fn finding(&self, rows: i64, groups: Option<i64>, samples: Vec<String>) -> Vec<Finding> {
+        match self {
+            Probe::One {
+                object, problem, ..
+            } => vec![Finding {
+                object: object.clone(),
+                problem: *problem,
+                rows: u64::try_from(rows).unwrap_or(0),
+                groups: groups
+                    .filter(|_| *problem == Problem::DuplicateKeys)
+                    .and_then(|g| u64::try_from(g).ok()),
+                samples,
+            }],
+            Probe::Nulls { .. } => Vec::new(),
+        }
+    }
+
+    /// The findings of a [`Probe::Nulls`] from its JSON document.
+    pub fn null_findings(&self, doc: &str) -> Vec<Finding> {
+        let Probe::Nulls { columns, .. } = self else {
+            return Vec::new();
+        };
+        let counts: std::collections::HashMap<String, Option<u64>> =
+            serde_json::from_str(doc).unwrap_or_default();
+        columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Finding {
+                object: c.object.clone(),
+                problem: Problem::Nulls,
+                rows: counts.get(&i.to_string()).copied().flatten().unwrap_or(0),
+                groups: None,
+                samples: Vec::new(),
+            })
+            .collect()
+    }
+
+    /// What the probe is about, for error messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Probe::One { object, .. } => object.to_string(),
+            Probe::Nulls { columns, .. } => columns
+                .first()
+                .and_then(|c| c.object.table.as_ref())
+                .map(|t| format!("the NOT NULL columns of table {t}"))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Its query.
+    pub fn sql(&self) -> &str {
+        match self {
+            Probe::One { sql, .. } | Probe::Nulls { sql, .. } => sql,
+        }
+    }
+}
+
+/// NOT NULL columns checked per query (PostgreSQL functions take at most 100 arguments).
+pub const COLUMNS_PER_QUERY: usize = 40;
+
+/// One [`Probe::Nulls`] per chunk of `table`'s NOT NULL columns; `count` writes the
+/// `key, count` pair of one column (`'0', SUM(`a` IS NULL)`), `query` the whole query
+/// from those pairs.
+pub fn null_probes(
+    table: &Table,
+    count: impl Fn(usize, &str) -> String,
+    query: impl Fn(&str) -> String,
+) -> Vec<Probe> {
+    not_null_columns(table)
+        .chunks(COLUMNS_PER_QUERY)
+        .map(|chunk| {
+            let pairs: Vec<String> = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, c)| count(i, &c.name))
+                .collect();
+            Probe::Nulls {
+                columns: chunk.to_vec(),
+                sql: query(&pairs.join(", ")),
+            }
+        })
+        .collect()
+}
+
+/// A JSON array text of samples as strings (other JSON values as their text), sorted:
+/// not every server keeps the order of an aggregated array.
+pub fn json_samples(text: Option<&str>) -> Vec<String> {
+    let mut samples: Vec<String> = text
+        .and_then(|s| serde_json::from_str::<Vec<serde_json::Value>>(s).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|v| match v {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        })
+        .collect();
+    samples.sort();
+    samples
+}
+
+/// Runs `run` on every item over up to `jobs` connections opened with `connect`, in
+/// parallel; results come back in item order. The first error wins.
+pub fn run_parallel<C, Q, R>(
+    jobs: usize,
+    items: &[Q],
+    connect: &(dyn Fn() -> Result<C> + Sync),
+    run: &(dyn Fn(&mut C, &Q) -> Result<R> + Sync),
+) -> Result<Vec<R>>
+where
+    Q: Sync,
+    R: Send,
+{
+    let workers = jobs.max(1).min(items.len());
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let (next, results) = (&next, &results);
+                scope.spawn(move || -> Result<()> {
+                    let mut conn = connect()?;
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else {
+                            return Ok(());
+                        };
+                        let result = run(&mut conn, item)?;
+                        results.lock().expect("no worker panics holding the lock")[i] =
+                            Some(result);
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .try_for_each(|h| h.join().expect("check worker panicked"))
+    })?;
+    Ok(results
+        .into_inner()
+        .expect("workers are done")
+        .into_iter()
+        .map(|r| r.expect("every item ran"))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::QualifiedName;
+
+    #[test]
+    fn a_finding_reads_as_one_line() {
+        let t = QualifiedName::bare("child");
+        let finding = Finding {
+            object: ObjectId::owned(ObjectKind::ForeignKey, &t, "fk".into(), 0),
+            problem: Problem::OrphanRows,
+            rows: 3,
+            groups: None,
+            samples: vec!["(\"p\")=(7)".into()],
+        };
+        assert_eq!(
+            finding.to_string(),
+            "foreign key fk on table \"child\": 3 orphan rows (e.g. (\"p\")=(7))"
+        );
+        let dup = Finding {
+            object: ObjectId::owned(ObjectKind::Unique, &t, "u".into(), 0),
+            problem: Problem::DuplicateKeys,
+            rows: 4,
+            groups: Some(2),
+            samples: vec![],
+        };
+        assert_eq!(
+            dup.to_string(),
+            "unique constraint u on table \"child\": 4 rows with a duplicated key in 2 keys"
+        );
+    }
+
+    #[test]
+    fn work_is_spread_and_results_keep_their_order() {
+        let items: Vec<u32> = (0..50).collect();
+        let connect = || Ok(Vec::<u32>::new());
+        let run = |seen: &mut Vec<u32>, i: &u32| {
+            seen.push(*i);
+            Ok(i * 2)
+        };
+        let out = run_parallel(3, &items, &connect, &run).unwrap();
+        assert_eq!(out, items.iter().map(|i| i * 2).collect::<Vec<_>>());
+        let failing = |_: &mut Vec<u32>, i: &u32| {
+            if *i == 7 {
+                Err(crate::Error::UnknownDialect("x".into()))
+            } else {
+                Ok(*i)
+            }
+        };
+        assert!(run_parallel(2, &items, &connect, &failing).is_err());
+    }
+}

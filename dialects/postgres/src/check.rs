@@ -1,0 +1,132 @@
+//! The preflight of loaded data: one query per foreign key, unique constraint, unique
+//! index and check (the same queries that explain a failed seal), and one per table
+//! for its NOT NULL columns, run over several connections. Constraints kept NOT VALID
+//! are not checked: the seal does not validate them either.
+
+use diesel::sql_types::{Array, BigInt, Nullable, Text};
+use diesel::{PgConnection, QueryableByName, RunQueryDsl};
+use schema_replicator_core::check::{null_probes, run_parallel, Probe};
+use schema_replicator_core::plan::table_objects;
+use schema_replicator_core::{DbUrl, Error, Expr, Finding, Problem, Result, Schema};
+
+use crate::render::{
+    check_preflight, duplicates_preflight, orphans_preflight, qname, text, unique_index_preflight,
+};
+use crate::{one_line, quote_ident};
+
+#[derive(QueryableByName)]
+struct Counted {
+    #[diesel(sql_type = BigInt)]
+    rows: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    groups: Option<i64>,
+    #[diesel(sql_type = Array<Text>)]
+    samples: Vec<String>,
+}
+
+#[derive(QueryableByName)]
+struct Doc {
+    #[diesel(sql_type = Nullable<Text>)]
+    doc: Option<String>,
+}
+
+fn not_valid(definition: &Option<Expr>) -> bool {
+    matches!(definition, Some(Expr::Raw { sql, .. }) if sql.ends_with("NOT VALID"))
+}
+
+fn probes(schema: &Schema) -> Result<Vec<Probe>> {
+    let mut out = Vec::new();
+    for table in &schema.tables {
+        let ids = table_objects(table);
+        for (fk, id) in table.foreign_keys.iter().zip(&ids.foreign_keys) {
+            if !not_valid(&fk.definition) {
+                out.push(Probe::One {
+                    object: id.clone(),
+                    problem: Problem::OrphanRows,
+                    sql: orphans_preflight(table, fk),
+                });
+            }
+        }
+        for (unique, id) in table.unique_constraints.iter().zip(&ids.uniques) {
+            out.push(Probe::One {
+                object: id.clone(),
+                problem: Problem::DuplicateKeys,
+                sql: duplicates_preflight(table, &unique.columns),
+            });
+        }
+        for (index, id) in table.indexes.iter().zip(&ids.indexes) {
+            let sql = (index.unique && index.predicate.is_none())
+                .then(|| unique_index_preflight(table, index))
+                .flatten();
+            if let Some(sql) = sql {
+                out.push(Probe::One {
+                    object: id.clone(),
+                    problem: Problem::DuplicateKeys,
+                    sql,
+                });
+            }
+        }
+        for (check, id) in table.checks.iter().zip(&ids.checks) {
+            if !not_valid(&check.definition) {
+                out.push(Probe::One {
+                    object: id.clone(),
+                    problem: Problem::FailingRows,
+                    sql: check_preflight(table, &text(&check.expr, id)?),
+                });
+            }
+        }
+        out.extend(null_probes(
+            table,
+            |i, c| format!("'{i}', count(*) FILTER (WHERE {} IS NULL)", quote_ident(c)),
+            |pairs| {
+                format!(
+                    "SELECT json_build_object({pairs})::text AS doc FROM {}",
+                    qname(&table.name)
+                )
+            },
+        ));
+    }
+    Ok(out)
+}
+
+fn run(conn: &mut PgConnection, url: &DbUrl, probe: &Probe) -> Result<Vec<Finding>> {
+    let fail = |e: diesel::result::Error| Error::Apply {
+        object: probe.describe(),
+        reason: one_line(url, &e.to_string()),
+        outcome: "nothing was changed (check only reads)".into(),
+    };
+    Ok(match probe {
+        Probe::One { .. } => {
+            let row = diesel::sql_query(probe.sql())
+                .load::<Counted>(conn)
+                .map_err(fail)?
+                .into_iter()
+                .next();
+            match row {
+                Some(r) => probe.finding(r.rows, r.groups, r.samples),
+                None => probe.finding(0, None, Vec::new()),
+            }
+        }
+        _ => {
+            let doc = diesel::sql_query(probe.sql())
+                .load::<Doc>(conn)
+                .map_err(fail)?
+                .into_iter()
+                .next()
+                .and_then(|d| d.doc)
+                .unwrap_or_default();
+            probe.null_findings(&doc)
+        }
+    })
+}
+
+/// Checks the loaded data at `url` against `schema`'s constraints.
+pub(crate) fn check(url: &DbUrl, schema: &Schema, jobs: usize) -> Result<Vec<Finding>> {
+    let probes = probes(schema)?;
+    let connect = || crate::connect(url);
+    let run = |conn: &mut PgConnection, probe: &Probe| run(conn, url, probe);
+    Ok(run_parallel(jobs, &probes, &connect, &run)?
+        .into_iter()
+        .flatten()
+        .collect())
+}

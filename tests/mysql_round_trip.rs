@@ -372,3 +372,66 @@ fn a_seal_that_meets_orphan_rows_names_the_key_counts_them_and_resumes_once_fixe
     assert_eq!((report.statements, report.resumed), (2, 1));
     assert_same_schema(&source, &target);
 }
+
+#[test]
+fn a_run_stopped_during_its_first_statement_is_not_applied_twice() {
+    if !server_available() {
+        return;
+    }
+    let source = TestDb::with_script(
+        "first_statement",
+        "CREATE TABLE parent (id int PRIMARY KEY);
+         CREATE TABLE a_child (id int PRIMARY KEY, parent_id int, v int, KEY by_v (v),
+             CONSTRAINT a_child_parent FOREIGN KEY (parent_id) REFERENCES parent (id));
+         CREATE TABLE b_other (id int PRIMARY KEY, w int, KEY by_w (w));",
+    );
+    let extractor = extract(&source);
+    let target = TestDb::new("first_statement_target");
+    let applier = DdlApplier::new(&target.url()).unwrap();
+    applier.apply_phase(&extractor, Phase::Base).unwrap();
+    // The first seal statement fails: the journal exists and lists nothing of the seal.
+    target.exec("INSERT INTO a_child VALUES (1, 9, 1)").unwrap();
+    let err = applier.apply_phase(&extractor, Phase::Seal).unwrap_err();
+    assert!(err.to_string().ends_with("; nothing was applied"), "{err}");
+    // The rows are fixed, and the first statement completes on the server, as a
+    // statement does when its client is killed after sending it.
+    let first = extractor.phase_ddl(Phase::Seal).remove(0);
+    assert!(first.starts_with("ALTER TABLE `a_child`"), "{first}");
+    target
+        .exec(&format!("DELETE FROM a_child; {first}"))
+        .unwrap();
+    let report = applier.apply_phase(&extractor, Phase::Seal).unwrap();
+    assert_eq!((report.statements, report.resumed), (2, 1));
+    assert_same_schema(&source, &target);
+}
+
+#[test]
+fn schema_selection_can_only_name_the_url_database() {
+    if !server_available() {
+        return;
+    }
+    let db = TestDb::new("schemas");
+    let same = DdlExtractor::open_with(
+        &db.url(),
+        &Registry::builtin().unwrap(),
+        &Default::default(),
+        &ReflectOptions::with_schemas(vec![db.name.clone()]),
+    );
+    assert!(same.is_ok(), "{:?}", same.err());
+    let err = DdlExtractor::open_with(
+        &db.url(),
+        &Registry::builtin().unwrap(),
+        &Default::default(),
+        &ReflectOptions::with_schemas(vec!["elsewhere".into()]),
+    )
+    .err()
+    .unwrap();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "reflecting schema \"elsewhere\": a MySQL URL names one database (\"{}\"); \
+             --schema can only name that one",
+            db.name
+        )
+    );
+}

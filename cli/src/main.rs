@@ -265,19 +265,11 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
                     "problem".to_owned(),
                 ]];
                 for f in &findings {
-                    let mut problem = f.problem.noun(f.rows).to_owned();
-                    if let Some(groups) = f.groups.filter(|_| f.fails()) {
-                        let keys = if groups == 1 { "key" } else { "keys" };
-                        problem.push_str(&format!(" ({groups} {keys})"));
-                    }
-                    if !f.samples.is_empty() {
-                        problem.push_str(&format!(": {}", f.samples.join(", ")));
-                    }
                     rows.push([
                         if f.fails() { "FAIL" } else { "ok" }.to_owned(),
                         f.rows.to_string(),
                         f.object.to_string(),
-                        problem,
+                        f.problem_text(),
                     ]);
                 }
                 print_table(&rows, &[6, 4, 10]);

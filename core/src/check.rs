@@ -66,26 +66,25 @@ impl Finding {
     }
 }
 
-impl std::fmt::Display for Finding {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}: {} {}",
-            self.object,
-            self.rows,
-            self.problem.noun(self.rows)
-        )?;
+impl Finding {
+    /// What was found, without the object or the count: `orphan rows (e.g. ...)`,
+    /// `rows with a duplicated key in 2 keys (e.g. ...)`.
+    pub fn problem_text(&self) -> String {
+        let mut text = self.problem.noun(self.rows).to_owned();
         if let Some(groups) = self.groups.filter(|_| self.fails()) {
-            write!(
-                f,
-                " in {groups} {}",
-                if groups == 1 { "key" } else { "keys" }
-            )?;
+            let keys = if groups == 1 { "key" } else { "keys" };
+            text.push_str(&format!(" in {groups} {keys}"));
         }
         if !self.samples.is_empty() {
-            write!(f, " (e.g. {})", self.samples.join(", "))?;
+            text.push_str(&format!(" (e.g. {})", self.samples.join(", ")));
         }
-        Ok(())
+        text
+    }
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {} {}", self.object, self.rows, self.problem_text())
     }
 }
 
@@ -136,10 +135,28 @@ pub enum Probe {
     },
 }
 
+/// A [`Probe::One`]'s row: offending rows, duplicated keys, samples.
+pub type Counted = (i64, Option<i64>, Vec<String>);
+
 impl Probe {
-    /// The finding of a [`Probe::One`] from its row (no row means nothing found).
-    /// `samples` is a JSON array text where the dialect returns one.
-    pub fn finding(&self, rows: i64, groups: Option<i64>, samples: Vec<String>) -> Vec<Finding> {
+    /// Runs the probe on `conn`: `count` reads a [`Probe::One`]'s row (none means
+    /// nothing found), `doc` a [`Probe::Nulls`]'s JSON document.
+    pub fn findings<C>(
+        &self,
+        conn: &mut C,
+        count: impl FnOnce(&mut C, &str) -> Result<Option<Counted>>,
+        doc: impl FnOnce(&mut C, &str) -> Result<Option<String>>,
+    ) -> Result<Vec<Finding>> {
+        Ok(match self {
+            Probe::One { sql, .. } => {
+                let (rows, groups, samples) = count(conn, sql)?.unwrap_or((0, None, Vec::new()));
+                self.finding(rows, groups, samples)
+            }
+            Probe::Nulls { sql, .. } => self.null_findings(&doc(conn, sql)?.unwrap_or_default()),
+        })
+    }
+
+    fn finding(&self, rows: i64, groups: Option<i64>, samples: Vec<String>) -> Vec<Finding> {
         match self {
             Probe::One {
                 object, problem, ..
@@ -156,8 +173,7 @@ impl Probe {
         }
     }
 
-    /// The findings of a [`Probe::Nulls`] from its JSON document.
-    pub fn null_findings(&self, doc: &str) -> Vec<Finding> {
+    fn null_findings(&self, doc: &str) -> Vec<Finding> {
         let Probe::Nulls { columns, .. } = self else {
             return Vec::new();
         };
@@ -185,13 +201,6 @@ impl Probe {
                 .and_then(|c| c.object.table.as_ref())
                 .map(|t| format!("the NOT NULL columns of table {t}"))
                 .unwrap_or_default(),
-        }
-    }
-
-    /// Its query.
-    pub fn sql(&self) -> &str {
-        match self {
-            Probe::One { sql, .. } | Probe::Nulls { sql, .. } => sql,
         }
     }
 }
@@ -239,33 +248,33 @@ pub fn json_samples(text: Option<&str>) -> Vec<String> {
     samples
 }
 
-/// Runs `run` on every item over up to `jobs` connections opened with `connect`, in
-/// parallel; results come back in item order. The first error wins.
+/// Runs `run` on every item, in parallel, one worker per connection of `conns` (which
+/// must not be empty when `items` is not); results come back in item order. The first
+/// error wins.
 pub fn run_parallel<C, Q, R>(
-    jobs: usize,
+    conns: &mut [C],
     items: &[Q],
-    connect: &(dyn Fn() -> Result<C> + Sync),
     run: &(dyn Fn(&mut C, &Q) -> Result<R> + Sync),
 ) -> Result<Vec<R>>
 where
+    C: Send,
     Q: Sync,
     R: Send,
 {
-    let workers = jobs.max(1).min(items.len());
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
     std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
+        let handles: Vec<_> = conns
+            .iter_mut()
+            .map(|conn| {
                 let (next, results) = (&next, &results);
                 scope.spawn(move || -> Result<()> {
-                    let mut conn = connect()?;
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(item) = items.get(i) else {
                             return Ok(());
                         };
-                        let result = run(&mut conn, item)?;
+                        let result = run(conn, item)?;
                         results.lock().expect("no worker panics holding the lock")[i] =
                             Some(result);
                     }
@@ -274,14 +283,24 @@ where
             .collect();
         handles
             .into_iter()
-            .try_for_each(|h| h.join().expect("check worker panicked"))
+            .try_for_each(|h| h.join().expect("worker panicked"))
     })?;
-    Ok(results
+    results
         .into_inner()
         .expect("workers are done")
         .into_iter()
-        .map(|r| r.expect("every item ran"))
-        .collect())
+        .map(|r| Ok(r.expect("a worker ran every item: `conns` is not empty")))
+        .collect()
+}
+
+/// Opens the connections for [`run_parallel`]: `jobs` of them, but no more than there
+/// are `items`, and at least one.
+pub fn open_connections<C>(
+    jobs: usize,
+    items: usize,
+    connect: impl Fn() -> Result<C>,
+) -> Result<Vec<C>> {
+    (0..jobs.min(items).max(1)).map(|_| connect()).collect()
 }
 
 #[cfg(test)]
@@ -319,13 +338,14 @@ mod tests {
     #[test]
     fn work_is_spread_and_results_keep_their_order() {
         let items: Vec<u32> = (0..50).collect();
-        let connect = || Ok(Vec::<u32>::new());
+        let mut conns = vec![Vec::<u32>::new(); 3];
         let run = |seen: &mut Vec<u32>, i: &u32| {
             seen.push(*i);
             Ok(i * 2)
         };
-        let out = run_parallel(3, &items, &connect, &run).unwrap();
+        let out = run_parallel(&mut conns, &items, &run).unwrap();
         assert_eq!(out, items.iter().map(|i| i * 2).collect::<Vec<_>>());
+        assert_eq!(conns.iter().map(Vec::len).sum::<usize>(), 50);
         let failing = |_: &mut Vec<u32>, i: &u32| {
             if *i == 7 {
                 Err(crate::Error::UnknownDialect("x".into()))
@@ -333,6 +353,9 @@ mod tests {
                 Ok(*i)
             }
         };
-        assert!(run_parallel(2, &items, &connect, &failing).is_err());
+        assert!(run_parallel(&mut conns, &items, &failing).is_err());
+        let opened = open_connections(8, 2, || Ok(())).unwrap();
+        assert_eq!(opened.len(), 2);
+        assert_eq!(open_connections(8, 0, || Ok(())).unwrap().len(), 1);
     }
 }

@@ -77,7 +77,32 @@ pub struct Statement {
     pub preflight: Option<String>,
 }
 
+/// `text` on one line (runs of whitespace folded to a space), cut after `max`
+/// characters with `...`: how messages quote SQL.
+pub fn shorten(text: &str, max: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > max {
+        format!("{}...", flat.chars().take(max).collect::<String>())
+    } else {
+        flat
+    }
+}
+
 impl Statement {
+    /// The objects it creates, as messages name them (`index "i" on table "t", ...`).
+    pub fn describe(&self) -> String {
+        self.objects
+            .iter()
+            .map(|o| o.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Its SQL on one line, cut after 120 characters, for messages.
+    pub fn excerpt(&self) -> String {
+        shorten(&self.sql, 120)
+    }
+
     /// A statement of `phase` creating `objects`, with no preflight query.
     pub fn new(phase: Option<Phase>, objects: Vec<ObjectId>, sql: impl Into<String>) -> Self {
         Statement {
@@ -314,6 +339,23 @@ fn describe(entry: &Registered) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statements_are_quoted_on_one_line_and_cut() {
+        let long = format!("CREATE TABLE t (\n  a int,\n  {}\n)", "b".repeat(200));
+        let statement = Statement::new(None, vec![], long);
+        let excerpt = statement.excerpt();
+        assert!(
+            excerpt.starts_with("CREATE TABLE t ( a int, bbb"),
+            "{excerpt}"
+        );
+        assert_eq!(excerpt.chars().count(), 123);
+        assert!(excerpt.ends_with("..."));
+        assert_eq!(
+            Statement::new(None, vec![], "SELECT\n 1").excerpt(),
+            "SELECT 1"
+        );
+    }
 
     #[test]
     fn a_known_dialect_left_out_of_the_build_names_its_feature() {

@@ -229,12 +229,7 @@ fn expr_label(expr: &Expr) -> String {
         Expr::Raw { sql, .. } => sql.clone(),
         Expr::Literal { value } => format!("{value:?}"),
     };
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() > 40 {
-        format!("{}...", flat.chars().take(40).collect::<String>())
-    } else {
-        flat
-    }
+    crate::dialect::shorten(&text, 40)
 }
 
 fn columns_label(columns: &[String]) -> String {

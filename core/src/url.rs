@@ -141,6 +141,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn server_messages_fold_to_one_line_without_the_password() {
+        let url = DbUrl::parse("mysql://u:s3cret@h/db").unwrap();
+        assert_eq!(
+            url.one_line("FATAL:  password s3cret rejected\n\tsecond line\n"),
+            "FATAL:  password *** rejected; second line"
+        );
+    }
+
+    #[test]
     fn redacts_userinfo_password() {
         let url = DbUrl::parse("postgres://alice:s3cr%40t@db.example:5432/app").unwrap();
         assert_eq!(url.to_string(), "postgres://alice:***@db.example:5432/app");

@@ -18,7 +18,7 @@ use schema_replicator_core::{ApplyReport, DbUrl, Error, ObjectId, ObjectKind, Re
 
 use schema_replicator_core::check::json_samples;
 
-use crate::{one_line, quote_ident, quote_literal};
+use crate::{quote_ident, quote_literal};
 
 /// The journal table the applier keeps in the target while a batch is under way.
 pub const JOURNAL_TABLE: &str = "_schema_replicator_journal";
@@ -52,17 +52,7 @@ struct Running {
 
 /// The server's message, on one line, without the password.
 fn message(url: &DbUrl, e: &DieselError) -> String {
-    one_line(url, &e.to_string())
-}
-
-/// A statement, shortened, for messages.
-fn excerpt(sql: &str) -> String {
-    let flat: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() > 120 {
-        format!("{}...", flat.chars().take(120).collect::<String>())
-    } else {
-        flat
-    }
+    url.one_line(&e.to_string())
 }
 
 /// A stable 64-bit digest (FNV-1a) of the batch: the journal's key for "the same run".
@@ -96,6 +86,18 @@ pub(crate) fn apply(
     };
     let batch = quote_literal(&digest(statements));
     let journal = quote_ident(JOURNAL_TABLE);
+    // A journal left behind means an earlier run stopped, possibly while running its
+    // first statement, before it journaled anything.
+    let interrupted = count(
+        conn,
+        &format!(
+            "SELECT COUNT(*) AS n FROM information_schema.TABLES \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {}",
+            quote_literal(JOURNAL_TABLE)
+        ),
+    )
+    .map_err(|e| fail(message(url, &e)))?
+        > 0;
     conn.batch_execute(&format!(
         "CREATE TABLE IF NOT EXISTS {journal} (\
            batch CHAR(16) NOT NULL, \
@@ -114,9 +116,9 @@ pub(crate) fn apply(
     .map_err(|e| fail(message(url, &e)))?;
     let done = usize::try_from(done).unwrap_or(0).min(statements.len());
     let mut resumed = done;
-    if done > 0 {
-        // The previous run died: wait for what it may have left running, then see
-        // whether its last statement got done.
+    if interrupted {
+        // Wait for what the stopped run may have left running on the server, then see
+        // whether the statement after its journaled ones got done.
         wait_for_orphans(conn, url)?;
         if let Some(next) = statements.get(done) {
             if already_applied(conn, next).map_err(|e| fail(message(url, &e)))? {
@@ -131,18 +133,25 @@ pub(crate) fn apply(
             return Err(explain(conn, statement, reason, ordinal, statements.len()));
         }
         record(conn, &journal, &batch, ordinal, statement).map_err(|e| Error::Apply {
-            object: describe(statement),
+            object: statement.describe(),
             reason: format!("recording it in the journal: {}", message(url, &e)),
             outcome: kept(ordinal + 1, statements.len()),
         })?;
     }
+    let cleanup = |e: diesel::result::Error| Error::Apply {
+        object: JOURNAL_TABLE.into(),
+        reason: format!("removing the finished run: {}", message(url, &e)),
+        outcome: format!(
+            "all {} statements are applied; drop the table by hand",
+            statements.len()
+        ),
+    };
     conn.batch_execute(&format!("DELETE FROM {journal} WHERE batch = {batch}"))
-        .map_err(|e| fail(message(url, &e)))?;
-    let others = count(conn, &format!("SELECT COUNT(*) AS n FROM {journal}"))
-        .map_err(|e| fail(message(url, &e)))?;
+        .map_err(cleanup)?;
+    let others = count(conn, &format!("SELECT COUNT(*) AS n FROM {journal}")).map_err(cleanup)?;
     if others == 0 {
         conn.batch_execute(&format!("DROP TABLE IF EXISTS {journal}"))
-            .map_err(|e| fail(message(url, &e)))?;
+            .map_err(cleanup)?;
     }
     Ok(ApplyReport {
         statements: statements.len(),
@@ -158,20 +167,11 @@ fn record(
     ordinal: usize,
     statement: &Statement,
 ) -> diesel::QueryResult<()> {
-    let object: String = describe(statement).chars().take(1000).collect();
+    let object: String = statement.describe().chars().take(1000).collect();
     conn.batch_execute(&format!(
         "INSERT INTO {journal} (batch, ordinal, object) VALUES ({batch}, {ordinal}, {})",
         quote_literal(&object)
     ))
-}
-
-fn describe(statement: &Statement) -> String {
-    statement
-        .objects
-        .iter()
-        .map(|o| o.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// What is left behind when the statement after the first `applied` of `total` fails.
@@ -211,7 +211,10 @@ fn wait_for_orphans(conn: &mut MysqlConnection, url: &DbUrl) -> Result<()> {
                 reason: format!(
                     "session {} still runs `{}` in this database after {} s",
                     first.id,
-                    excerpt(first.info.as_deref().unwrap_or("")),
+                    schema_replicator_core::dialect::shorten(
+                        first.info.as_deref().unwrap_or(""),
+                        120
+                    ),
                     WAIT_FOR_ORPHANS.as_secs()
                 ),
                 outcome: "nothing was applied; wait for it (or KILL it) and re-run".into(),
@@ -293,8 +296,8 @@ fn explain(
         .collect();
     if found.is_empty() {
         return Error::Apply {
-            object: describe(statement),
-            reason: format!("{reason} in statement `{}`", excerpt(&statement.sql)),
+            object: statement.describe(),
+            reason: format!("{reason} in statement `{}`", statement.excerpt()),
             outcome,
         };
     }
@@ -305,7 +308,7 @@ fn explain(
                 .ok()
                 .and_then(|i| statement.objects.get(i))
                 .map(|o| o.to_string())
-                .unwrap_or_else(|| describe(statement));
+                .unwrap_or_else(|| statement.describe());
             let samples = json_samples(v.samples.as_deref());
             let noun = match (v.n == 1, statement_kind(statement, v.object)) {
                 (true, Some(ObjectKind::ForeignKey)) => "orphan row",

@@ -4,12 +4,14 @@
 
 use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::{MysqlConnection, QueryableByName, RunQueryDsl};
-use schema_replicator_core::check::{json_samples, null_probes, run_parallel, Probe};
+use schema_replicator_core::check::{
+    json_samples, null_probes, open_connections, run_parallel, Probe,
+};
 use schema_replicator_core::plan::table_objects;
 use schema_replicator_core::{DbUrl, Error, Finding, Problem, Result, Schema};
 
+use crate::quote_ident;
 use crate::render::{check_preflight, foreign_key_preflight, sql, table_name, unique_preflight};
-use crate::{one_line, quote_ident};
 
 #[derive(QueryableByName)]
 struct Counted {
@@ -75,40 +77,31 @@ fn probes(schema: &Schema) -> Result<Vec<Probe>> {
 fn run(conn: &mut MysqlConnection, url: &DbUrl, probe: &Probe) -> Result<Vec<Finding>> {
     let fail = |e: diesel::result::Error| Error::Apply {
         object: probe.describe(),
-        reason: one_line(url, &e.to_string()),
+        reason: url.one_line(&e.to_string()),
         outcome: "nothing was changed (check only reads)".into(),
     };
-    Ok(match probe {
-        Probe::One { .. } => {
-            let row = diesel::sql_query(probe.sql())
-                .load::<Counted>(conn)
-                .map_err(fail)?
-                .into_iter()
-                .next();
-            match row {
-                Some(r) => probe.finding(r.n, r.groups, json_samples(r.samples.as_deref())),
-                None => probe.finding(0, None, Vec::new()),
-            }
-        }
-        _ => {
-            let doc = diesel::sql_query(probe.sql())
-                .load::<Doc>(conn)
-                .map_err(fail)?
+    probe.findings(
+        conn,
+        |conn, sql| {
+            let rows = diesel::sql_query(sql).load::<Counted>(conn).map_err(fail)?;
+            Ok(rows
                 .into_iter()
                 .next()
-                .and_then(|d| d.doc)
-                .unwrap_or_default();
-            probe.null_findings(&doc)
-        }
-    })
+                .map(|r| (r.n, r.groups, json_samples(r.samples.as_deref()))))
+        },
+        |conn, sql| {
+            let rows = diesel::sql_query(sql).load::<Doc>(conn).map_err(fail)?;
+            Ok(rows.into_iter().next().and_then(|d| d.doc))
+        },
+    )
 }
 
 /// Checks the loaded data at `url` against `schema`'s constraints.
 pub(crate) fn check(url: &DbUrl, schema: &Schema, jobs: usize) -> Result<Vec<Finding>> {
     let probes = probes(schema)?;
-    let connect = || crate::connect(url);
+    let mut conns = open_connections(jobs, probes.len(), || crate::connect(url))?;
     let run = |conn: &mut MysqlConnection, probe: &Probe| run(conn, url, probe);
-    Ok(run_parallel(jobs, &probes, &connect, &run)?
+    Ok(run_parallel(&mut conns, &probes, &run)?
         .into_iter()
         .flatten()
         .collect())

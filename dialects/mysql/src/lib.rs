@@ -51,9 +51,7 @@ pub fn quote_literal(value: &str) -> String {
 
 /// The session every connection starts with: a known `sql_mode` (zero dates allowed,
 /// no engine substitution, no `ANSI_QUOTES` or `NO_BACKSLASH_ESCAPES`), UTC (diesel sets
-/// `time_zone`), utf8mb4, foreign keys checked, and statistics read live (MySQL 8
-/// caches `information_schema.TABLES` otherwise; MariaDB has no such variable, hence
-/// the guarded form).
+/// `time_zone`), utf8mb4, foreign keys checked.
 const SESSION: &str = "SET SESSION sql_mode = 'NO_ENGINE_SUBSTITUTION', \
                        SESSION foreign_key_checks = 1, NAMES utf8mb4";
 
@@ -88,22 +86,10 @@ pub fn connect(url: &DbUrl) -> Result<MysqlConnection> {
         ));
     }
     let mut conn = MysqlConnection::establish(&diesel_url(url))
-        .map_err(|e| fail(one_line(url, &e.to_string())))?;
+        .map_err(|e| fail(url.one_line(&e.to_string())))?;
     conn.batch_execute(SESSION)
-        .map_err(|e| fail(one_line(url, &e.to_string())))?;
-    // MySQL 8 caches table statistics (AUTO_INCREMENT among them) for a day by default.
-    if let Ok(flavour) = reflect::server(&mut conn) {
-        if !flavour.mariadb {
-            conn.batch_execute("SET SESSION information_schema_stats_expiry = 0")
-                .map_err(|e| fail(one_line(url, &e.to_string())))?;
-        }
-    }
+        .map_err(|e| fail(url.one_line(&e.to_string())))?;
     Ok(conn)
-}
-
-/// A server message on one line, with any password of `url` masked.
-pub(crate) fn one_line(url: &DbUrl, message: &str) -> String {
-    url.one_line(message)
 }
 
 /// Counts the queries a connection runs into `counter`.
@@ -175,15 +161,6 @@ mod tests {
     fn quoting_doubles_the_quote_character() {
         assert_eq!(quote_ident("a`b"), "`a``b`");
         assert_eq!(quote_literal("it's a \\ back"), "'it''s a \\\\ back'");
-    }
-
-    #[test]
-    fn server_messages_fold_to_one_line_without_the_password() {
-        let url = DbUrl::parse("mysql://u:s3cret@h/db").unwrap();
-        assert_eq!(
-            one_line(&url, "Access denied for s3cret\n\tsecond line\n"),
-            "Access denied for ***; second line"
-        );
     }
 
     #[test]

@@ -16,15 +16,15 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use diesel::sql_types::Text;
 use diesel::{MysqlConnection, QueryableByName, RunQueryDsl};
 use schema_replicator_core::{
-    CheckConstraint, Column, DataType, Deferrable, Error, Expr, ForeignKey, Generated, Identity,
-    Index, IndexKey, IndexTarget, MatchType, PrimaryKey, QualifiedName, ReferentialAction,
-    ReflectOptions, Result, Schema, Skipped, SortOrder, Table, TableOption, Trigger, View,
+    CheckConstraint, Column, DataType, DbUrl, Deferrable, Error, Expr, ForeignKey, Generated,
+    Identity, Index, IndexKey, IndexTarget, MatchType, PrimaryKey, QualifiedName,
+    ReferentialAction, ReflectOptions, Result, Schema, Skipped, SortOrder, Table, TableOption,
+    Trigger, View,
 };
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use crate::{one_line, quote_ident, quote_literal, JOURNAL_TABLE};
-use schema_replicator_core::DbUrl;
+use crate::{quote_ident, quote_literal, JOURNAL_TABLE};
 
 /// One text column named `doc`: a row of every catalog query.
 #[derive(QueryableByName)]
@@ -35,15 +35,15 @@ pub(crate) struct Doc {
 
 /// What the server is.
 #[derive(Deserialize, Debug, Clone)]
-pub(crate) struct Server {
-    pub(crate) version: String,
+struct Server {
+    version: String,
     /// MariaDB rather than MySQL.
     #[serde(deserialize_with = "flag")]
-    pub(crate) mariadb: bool,
+    mariadb: bool,
     /// `CURRENT_USER()`, the definer of what this session creates.
-    pub(crate) user: String,
+    user: String,
     /// `DATABASE()`.
-    pub(crate) database: Option<String>,
+    database: Option<String>,
 }
 
 impl Server {
@@ -58,7 +58,7 @@ impl Server {
 }
 
 /// Reads what the server is (one query).
-pub(crate) fn server(conn: &mut MysqlConnection) -> std::result::Result<Server, String> {
+fn server(conn: &mut MysqlConnection) -> std::result::Result<Server, String> {
     let docs = load(
         conn,
         "SELECT JSON_OBJECT('version', VERSION(), 'mariadb', VERSION() LIKE '%MariaDB%', \
@@ -95,7 +95,7 @@ fn fetch<T: DeserializeOwned>(
         reason,
     };
     load(conn, sql)
-        .map_err(|e| fail(one_line(url, &e.to_string())))?
+        .map_err(|e| fail(url.one_line(&e.to_string())))?
         .iter()
         .map(|d| serde_json::from_str(d).map_err(|e| fail(format!("{e} in {d}"))))
         .collect()
@@ -226,8 +226,17 @@ pub(crate) fn reflect(
 ) -> Result<Schema> {
     let server = server(conn).map_err(|reason| Error::Reflect {
         object: "the server version".into(),
-        reason: one_line(url, &reason),
+        reason: url.one_line(&reason),
     })?;
+    if !server.mariadb {
+        // MySQL 8 caches table statistics, AUTO_INCREMENT among them, for a day.
+        diesel::sql_query("SET SESSION information_schema_stats_expiry = 0")
+            .execute(conn)
+            .map_err(|e| Error::Reflect {
+                object: "the session".into(),
+                reason: url.one_line(&e.to_string()),
+            })?;
+    }
     let database = server.database.clone().unwrap_or_default();
     if let Some(other) = options.schemas.iter().find(|s| **s != database) {
         return Err(Error::Reflect {

@@ -10,8 +10,8 @@
 use std::collections::{HashMap, HashSet};
 
 use schema_replicator_core::{
-    Column, Error, Expr, ForeignKey, Identity, ObjectId, ObjectKind, Phase, Plan, QualifiedName,
-    ReferentialAction, Result, Schema, Statement, Table, TableOption,
+    quoted, Column, Error, Expr, ForeignKey, Identity, ObjectId, ObjectKind, Phase, Plan,
+    QualifiedName, ReferentialAction, Result, Schema, Statement, Table, TableOption,
 };
 
 use crate::{quote_ident, quote_literal, DIALECT, SESSION_SQL_MODE};
@@ -75,7 +75,7 @@ fn column_sql(
     auto_increment: bool,
     checks: &[String],
 ) -> Result<String> {
-    let object = format!("column {} of table {}", column.name, table.name);
+    let object = format!("column {} of table {}", quoted(&column.name), table.name);
     let mut out = format!("{} {}", quote_ident(&column.name), column.data_type.raw);
     if let Some(collation) = &column.collation {
         out.push_str(&format!(" COLLATE {collation}"));
@@ -567,10 +567,10 @@ fn alter_table(table: &Table, seal: &TableSeal) -> Result<Option<Statement>> {
     for &i in &seal.indexes {
         let index = &table.indexes[i];
         let definition = match &index.definition {
-            Some(d) => sql(d, &format!("index {} of {object}", index.name))?,
+            Some(d) => sql(d, &format!("index {} of {object}", quoted(&index.name)))?,
             None => {
                 return Err(render_error(
-                    format!("index {} of {object}", index.name),
+                    format!("index {} of {object}", quoted(&index.name)),
                     "it has no MySQL definition (it comes from another dialect)",
                 ))
             }
@@ -608,7 +608,10 @@ fn alter_table(table: &Table, seal: &TableSeal) -> Result<Option<Statement>> {
     if let Some(column) = column_checks.keys().next() {
         return Err(render_error(
             format!("check of {object}"),
-            format!("it belongs to a column {column} the table does not have"),
+            format!(
+                "it belongs to a column {} the table does not have",
+                quoted(column)
+            ),
         ));
     }
     for (check, text) in table_checks {
@@ -656,4 +659,75 @@ fn alter_table(table: &Table, seal: &TableSeal) -> Result<Option<Statement>> {
         statement.preflight = Some(preflights.join("\nUNION ALL\n"));
     }
     Ok(Some(statement))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use schema_replicator_core::{plan, Capabilities, DataType, Policy, Sequence};
+
+    fn table_with_default(default: Expr) -> Schema {
+        let mut schema = Schema::new(DIALECT);
+        let mut column = Column::new("a", DataType::from_raw("int(11)"));
+        column.default = Some(default);
+        schema.tables.push(Table {
+            name: QualifiedName::bare("t"),
+            columns: vec![column],
+            primary_key: None,
+            unique_constraints: Vec::new(),
+            checks: Vec::new(),
+            foreign_keys: Vec::new(),
+            exclusions: Vec::new(),
+            indexes: Vec::new(),
+            options: Vec::new(),
+            comment: None,
+        });
+        schema
+    }
+
+    fn render_error(schema: &Schema) -> String {
+        let caps = Capabilities::new(false, true, false);
+        render(schema, &plan(schema, &caps, &Policy::default()))
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn sql_of_another_dialect_is_refused() {
+        let schema = table_with_default(Expr::raw("postgres", "nextval('s')"));
+        assert_eq!(
+            render_error(&schema),
+            "cannot render column \"a\" of table \"t\" for mysql: it holds postgres SQL, which \
+             MySQL cannot run"
+        );
+    }
+
+    #[test]
+    fn objects_this_dialect_does_not_create_are_refused() {
+        let mut schema = table_with_default(Expr::raw(DIALECT, "1"));
+        schema.sequences.push(Sequence {
+            name: QualifiedName::bare("s"),
+            data_type: "bigint".into(),
+            start: 1,
+            increment: 1,
+            min_value: 1,
+            max_value: i64::MAX,
+            cache: 1,
+            cycle: false,
+            last_value: None,
+            owned_by: None,
+            comment: None,
+        });
+        assert_eq!(
+            render_error(&schema),
+            "cannot render the mysql schema for mysql: it holds sequences, which this dialect \
+             does not create"
+        );
+        let mut schema = table_with_default(Expr::raw(DIALECT, "1"));
+        schema.tables[0].options.push(TableOption::Unlogged);
+        assert_eq!(
+            render_error(&schema),
+            "cannot render table \"t\" for mysql: the table option Unlogged has no MySQL form"
+        );
+    }
 }

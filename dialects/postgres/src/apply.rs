@@ -10,8 +10,6 @@ use schema_replicator_core::{
     ApplyReport, DbUrl, Error, FkViolation, ObjectKind, Result, Statement,
 };
 
-use crate::one_line;
-
 #[derive(QueryableByName)]
 struct Violations {
     #[diesel(sql_type = BigInt)]
@@ -31,17 +29,7 @@ fn message(url: &DbUrl, e: &DieselError) -> String {
         },
         other => other.to_string(),
     };
-    one_line(url, &text)
-}
-
-/// The first line of a statement, shortened, for messages.
-fn excerpt(sql: &str) -> String {
-    let flat: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() > 120 {
-        format!("{}...", flat.chars().take(120).collect::<String>())
-    } else {
-        flat
-    }
+    url.one_line(&text)
 }
 
 pub(crate) fn apply(
@@ -76,12 +64,7 @@ pub(crate) fn apply(
 /// The error for a failed statement, with the offending rows counted where the
 /// statement has a preflight query.
 fn explain(conn: &mut PgConnection, statement: &Statement, reason: String) -> Error {
-    let object = statement
-        .objects
-        .iter()
-        .map(|o| o.to_string())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let object = statement.describe();
     let found = statement.preflight.as_ref().and_then(|sql| {
         diesel::sql_query(sql)
             .load::<Violations>(conn)
@@ -106,13 +89,13 @@ fn explain(conn: &mut PgConnection, statement: &Statement, reason: String) -> Er
                 v.rows,
                 if v.rows == 1 { "row" } else { "rows" },
                 v.samples.join(", "),
-                excerpt(&statement.sql)
+                statement.excerpt()
             ),
             outcome: ROLLED_BACK.into(),
         },
         None => Error::Apply {
             object,
-            reason: format!("{reason} in statement `{}`", excerpt(&statement.sql)),
+            reason: format!("{reason} in statement `{}`", statement.excerpt()),
             outcome: ROLLED_BACK.into(),
         },
     }

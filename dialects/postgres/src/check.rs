@@ -5,14 +5,14 @@
 
 use diesel::sql_types::{Array, BigInt, Nullable, Text};
 use diesel::{PgConnection, QueryableByName, RunQueryDsl};
-use schema_replicator_core::check::{null_probes, run_parallel, Probe};
+use schema_replicator_core::check::{null_probes, open_connections, run_parallel, Probe};
 use schema_replicator_core::plan::table_objects;
 use schema_replicator_core::{DbUrl, Error, Expr, Finding, Problem, Result, Schema};
 
+use crate::quote_ident;
 use crate::render::{
     check_preflight, duplicates_preflight, orphans_preflight, qname, text, unique_index_preflight,
 };
-use crate::{one_line, quote_ident};
 
 #[derive(QueryableByName)]
 struct Counted {
@@ -92,40 +92,31 @@ fn probes(schema: &Schema) -> Result<Vec<Probe>> {
 fn run(conn: &mut PgConnection, url: &DbUrl, probe: &Probe) -> Result<Vec<Finding>> {
     let fail = |e: diesel::result::Error| Error::Apply {
         object: probe.describe(),
-        reason: one_line(url, &e.to_string()),
+        reason: url.one_line(&e.to_string()),
         outcome: "nothing was changed (check only reads)".into(),
     };
-    Ok(match probe {
-        Probe::One { .. } => {
-            let row = diesel::sql_query(probe.sql())
-                .load::<Counted>(conn)
-                .map_err(fail)?
-                .into_iter()
-                .next();
-            match row {
-                Some(r) => probe.finding(r.rows, r.groups, r.samples),
-                None => probe.finding(0, None, Vec::new()),
-            }
-        }
-        _ => {
-            let doc = diesel::sql_query(probe.sql())
-                .load::<Doc>(conn)
-                .map_err(fail)?
+    probe.findings(
+        conn,
+        |conn, sql| {
+            let rows = diesel::sql_query(sql).load::<Counted>(conn).map_err(fail)?;
+            Ok(rows
                 .into_iter()
                 .next()
-                .and_then(|d| d.doc)
-                .unwrap_or_default();
-            probe.null_findings(&doc)
-        }
-    })
+                .map(|r| (r.rows, r.groups, r.samples)))
+        },
+        |conn, sql| {
+            let rows = diesel::sql_query(sql).load::<Doc>(conn).map_err(fail)?;
+            Ok(rows.into_iter().next().and_then(|d| d.doc))
+        },
+    )
 }
 
 /// Checks the loaded data at `url` against `schema`'s constraints.
 pub(crate) fn check(url: &DbUrl, schema: &Schema, jobs: usize) -> Result<Vec<Finding>> {
     let probes = probes(schema)?;
-    let connect = || crate::connect(url);
+    let mut conns = open_connections(jobs, probes.len(), || crate::connect(url))?;
     let run = |conn: &mut PgConnection, probe: &Probe| run(conn, url, probe);
-    Ok(run_parallel(jobs, &probes, &connect, &run)?
+    Ok(run_parallel(&mut conns, &probes, &run)?
         .into_iter()
         .flatten()
         .collect())

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use diesel::sql_types::{Array, Text};
 use diesel::{PgConnection, QueryableByName, RunQueryDsl};
+use schema_replicator_core::check::run_parallel;
 use schema_replicator_core::{
     CheckConstraint, Column, ColumnRef, DataType, Deferrable, Error, Exclusion, Expr, Extension,
     ForeignKey, Generated, Identity, Index, IndexKey, IndexTarget, MatchType, Namespace,
@@ -68,33 +69,10 @@ pub(crate) fn fetch_all(
     conns: &mut [PgConnection],
     schemas: &[String],
 ) -> Result<HashMap<&'static str, Vec<String>>> {
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let results = std::sync::Mutex::new(HashMap::new());
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = conns
-            .iter_mut()
-            .map(|conn| {
-                let (next, results) = (&next, &results);
-                scope.spawn(move || -> Result<()> {
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some((what, body)) = QUERIES.get(i) else {
-                            return Ok(());
-                        };
-                        let docs = fetch(conn, what, body, schemas)?;
-                        results
-                            .lock()
-                            .expect("no worker panics while holding the lock")
-                            .insert(*what, docs);
-                    }
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .try_for_each(|w| w.join().expect("reflection worker panicked"))
-    })?;
-    Ok(results.into_inner().expect("workers are done"))
+    let run =
+        |conn: &mut PgConnection, (what, body): &(&str, &str)| fetch(conn, what, body, schemas);
+    let rows = run_parallel(conns, QUERIES, &run)?;
+    Ok(QUERIES.iter().map(|(what, _)| *what).zip(rows).collect())
 }
 
 /// Parses one query's rows.

@@ -30,15 +30,6 @@ struct SampleRow {
 /// Samples of orphan keys reported per foreign key.
 const SAMPLES: usize = 5;
 
-fn describe(statement: &Statement) -> String {
-    statement
-        .objects
-        .iter()
-        .map(|o| o.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 pub(crate) fn apply(conn: &mut SqliteConnection, statements: &[Statement]) -> Result<ApplyReport> {
     let internal = |reason: String| Error::Apply {
         object: "the transaction".into(),
@@ -70,7 +61,7 @@ fn run(conn: &mut SqliteConnection, statements: &[Statement]) -> Result<()> {
     for statement in statements {
         conn.batch_execute(&statement.sql)
             .map_err(|e| Error::Apply {
-                object: describe(statement),
+                object: statement.describe(),
                 // SQLite names the table being rebuilt by its temporary name.
                 reason: e.to_string().replace(REBUILD_PREFIX, ""),
                 outcome: "nothing was applied (rolled back)".into(),

@@ -379,7 +379,7 @@ fn connection_failures_are_one_line_and_never_show_the_password() {
 }
 
 #[test]
-fn a_seal_that_meets_orphan_rows_names_the_key_counts_them_and_applies_nothing() {
+fn a_seal_that_meets_orphan_rows_names_the_key_keeps_what_it_built_and_resumes_after_the_fix() {
     if !server_available() {
         return;
     }
@@ -401,18 +401,45 @@ fn a_seal_that_meets_orphan_rows_names_the_key_counts_them_and_applies_nothing()
     assert_eq!(
         err.to_string(),
         "seal refused: foreign key child_parent_fk on table \"public\".\"child\" has 3 orphan rows \
-         (e.g. (\"parent_id\")=(7), (\"parent_id\")=(8), (\"parent_id\")=(8)); nothing was applied"
+         (e.g. (\"parent_id\")=(7), (\"parent_id\")=(8), (\"parent_id\")=(8)); 2 of 3 statements \
+         are applied and stay so, recorded in _schema_replicator.journal: fix the cause and \
+         re-run the same command to resume"
     );
-    assert_eq!(
-        target.query_i64("SELECT count(*) AS value FROM pg_constraint WHERE contype = 'f'"),
-        0
-    );
+    // The index and the key added NOT VALID stay; the journal lists them.
     assert_eq!(
         target
             .query_i64("SELECT count(*) AS value FROM pg_indexes WHERE indexname = 'child_parent'"),
-        0,
-        "the index created before the failure was rolled back"
+        1
     );
+    assert_eq!(
+        target.query_i64(
+            "SELECT count(*) AS value FROM pg_constraint WHERE contype = 'f' AND NOT convalidated"
+        ),
+        1
+    );
+    assert_eq!(
+        target.query_i64("SELECT count(*) AS value FROM _schema_replicator.journal"),
+        2
+    );
+    target
+        .exec("DELETE FROM child WHERE parent_id > 1")
+        .unwrap();
+    let report = applier.apply_phase(&extractor, Phase::Seal).unwrap();
+    assert_eq!((report.statements, report.resumed), (3, 2));
+    assert_eq!(
+        target.query_i64(
+            "SELECT count(*) AS value FROM pg_constraint WHERE contype = 'f' AND convalidated"
+        ),
+        1
+    );
+    assert_eq!(
+        target.query_i64(
+            "SELECT count(*) AS value FROM pg_namespace WHERE nspname = '_schema_replicator'"
+        ),
+        0,
+        "the journal is removed when the seal completes"
+    );
+    assert_eq!(target.dump_schema(), source.dump_schema());
 }
 
 #[test]
@@ -463,11 +490,18 @@ fn a_seal_that_meets_duplicate_keys_counts_them_and_applies_nothing() {
         err.to_string(),
         "unique constraint t_k_key on table \"public\".\"t\": could not create unique index \
          \"t_k_key\" (Key (k)=(5) is duplicated.); 3 offending rows (e.g. (\"k\")=(5)) in \
-         statement `ALTER TABLE \"public\".\"t\" ADD CONSTRAINT \"t_k_key\" UNIQUE (k)`; \
-         nothing was applied (the batch runs in one transaction)"
+         statement `CREATE UNIQUE INDEX t_k_key ON public.t USING btree (k)`; \
+         nothing was applied"
     );
     assert_eq!(
-        target.query_i64("SELECT count(*) AS value FROM pg_constraint WHERE conrelid = 'public.t'::regclass AND contype = 'u'"),
+        target.query_i64("SELECT count(*) AS value FROM pg_class WHERE relkind = 'i' AND relname IN ('t_k_key', 't_id')"),
         0
+    );
+    assert_eq!(
+        target.query_i64(
+            "SELECT count(*) AS value FROM pg_namespace WHERE nspname = '_schema_replicator'"
+        ),
+        0,
+        "a seal that applied nothing leaves no journal"
     );
 }

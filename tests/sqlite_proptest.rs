@@ -144,6 +144,7 @@ fn build(specs: &[TableSpec]) -> Schema {
             name: QualifiedName::bare(&table_name),
             columns,
             primary_key: spec.primary_key.then(|| PrimaryKey {
+                index: None,
                 definition: None,
                 comment: None,
                 name: None,
@@ -158,6 +159,7 @@ fn build(specs: &[TableSpec]) -> Schema {
         };
         if let Some(u) = &spec.unique {
             table.unique_constraints.push(UniqueConstraint {
+                index: None,
                 definition: None,
                 comment: None,
                 name: Some(name(u, "u", t)),

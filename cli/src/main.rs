@@ -1,14 +1,15 @@
 //! `schema-replicator`: the command line. Argument parsing and output only; every
 //! decision lives in the library.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
 use schema_replicator::{
-    clone_schema_with, diff, snapshot, DdlApplier, DdlExtractor, Phase, Policy, ReflectOptions,
-    Registry,
+    clone_schema_with, diff, snapshot, ApplyOptions, ApplyReport, DdlApplier, DdlExtractor,
+    ObjectKind, OnViolation, Phase, Policy, Progress, ReflectOptions, Registry, Statement,
 };
 
 /// Replicate a database schema in phases: tables first, data in between, integrity last.
@@ -77,6 +78,14 @@ enum Command {
         dry_run: bool,
         #[command(flatten)]
         policy: PolicyArgs,
+        /// Connections the seal runs on, in parallel, in dependency order (the other
+        /// phases run on one).
+        #[arg(short = 'j', long = "jobs", default_value_t = 1, value_parser = jobs)]
+        jobs: usize,
+        /// When the loaded rows violate a foreign key or a check: `stop` the seal, or
+        /// leave the constraint `not-valid` and list it at the end (PostgreSQL).
+        #[arg(long, value_name = "stop|not-valid", default_value = "stop")]
+        on_violation: OnViolation,
     },
     /// Copy the schema of SRC into the empty database DST: pre, base and seal.
     Clone {
@@ -103,7 +112,7 @@ enum Command {
         /// Database URL of the loaded target.
         dst: String,
         /// Connections the queries run on, in parallel.
-        #[arg(short = 'j', long = "jobs", default_value_t = 4)]
+        #[arg(short = 'j', long = "jobs", default_value_t = 4, value_parser = jobs)]
         jobs: usize,
         /// `table` for people, `json` for pipelines.
         #[arg(long, default_value = "table", value_parser = ["table", "json"])]
@@ -111,6 +120,16 @@ enum Command {
     },
     /// List the dialects this build knows.
     Dialects,
+}
+
+/// A number of connections: 1 or more.
+fn jobs(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) | Err(_) => Err(format!(
+            "`{text}` is not a number of connections (1 or more)"
+        )),
+        Ok(n) => Ok(n),
+    }
 }
 
 fn main() -> ExitCode {
@@ -178,6 +197,8 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             phase,
             dry_run,
             policy,
+            jobs,
+            on_violation,
         } => {
             let source = DdlExtractor::open_with(&src, &registry, &policy.policy(), &options)?;
             let target = DdlApplier::open(&dst, &registry)?;
@@ -186,26 +207,32 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             if dry_run {
                 print_statements(&source.phase_ddl(phase))?;
             } else {
-                let report = target.apply_phase(&source, phase)?;
-                let resumed = if report.resumed > 0 {
-                    format!(
-                        ", resuming after the {} an interrupted run had applied",
-                        report.resumed
-                    )
-                } else {
-                    String::new()
-                };
+                let mut apply = ApplyOptions::default()
+                    .with_jobs(jobs)
+                    .with_on_violation(on_violation);
+                let bar = std::io::stderr().is_terminal().then(progress::Bar::new);
+                if let Some(bar) = &bar {
+                    apply = apply.with_progress(bar.callback());
+                }
+                let started = Instant::now();
+                let result = target.apply_phase_with(&source, phase, &apply);
+                if let Some(bar) = &bar {
+                    bar.clear();
+                }
+                let report = result?;
+                let statements = source.phase_statements(phase);
                 eprintln!(
-                    "applied {} statements of phase {phase} to {}{}{resumed}",
-                    report.statements,
-                    target.url(),
-                    if report.transactional {
-                        " in one transaction"
-                    } else {
-                        " (not in a transaction: this server commits each DDL statement; \
-                         a journal in the target lets a re-run resume)"
-                    }
+                    "{}",
+                    summary(&report, phase, &target, &statements, started.elapsed())
                 );
+                for object in &report.rebuilt {
+                    eprintln!(
+                        "note: {object} was left invalid by an interrupted build; rebuilt it"
+                    );
+                }
+                for constraint in &report.not_valid {
+                    eprintln!("warning: left NOT VALID: {constraint}");
+                }
             }
         }
         Command::Clone { src, dst, policy } => {
@@ -315,6 +342,140 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The line that ends an apply: how many statements, where, how, how long, what.
+fn summary(
+    report: &ApplyReport,
+    phase: Phase,
+    target: &DdlApplier,
+    statements: &[Statement],
+    elapsed: Duration,
+) -> String {
+    let mut line = format!(
+        "applied {} statements of phase {phase} to {}",
+        report.statements,
+        target.url()
+    );
+    if report.transactional {
+        line.push_str(" in one transaction");
+        return line;
+    }
+    if report.connections > 1 {
+        line.push_str(&format!(" over {} connections", report.connections));
+    }
+    line.push_str(&format!(" in {:.1} s", elapsed.as_secs_f64()));
+    if report.resumed > 0 {
+        line.push_str(&format!(
+            ", resuming after the {} an interrupted run had applied",
+            report.resumed
+        ));
+    }
+    let created = created(statements);
+    if !created.is_empty() {
+        line.push_str(&format!(": {created}"));
+    }
+    line.push_str(
+        " (not in a transaction: a journal in the target lets a re-run of the same command \
+         resume)",
+    );
+    line
+}
+
+/// `3 indexes, 2 foreign keys`: the objects of `statements`, counted by kind.
+fn created(statements: &[Statement]) -> String {
+    let mut seen = std::collections::HashSet::new();
+    let mut counts: Vec<(ObjectKind, usize)> = Vec::new();
+    for object in statements.iter().flat_map(|s| &s.objects) {
+        if seen.insert(object) {
+            match counts.iter_mut().find(|(k, _)| *k == object.kind) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((object.kind, 1)),
+            }
+        }
+    }
+    counts
+        .iter()
+        .map(|(kind, n)| {
+            let label = kind.label();
+            let plural = match (label, *n) {
+                (_, 1) => label.to_owned(),
+                ("index", _) => "indexes".to_owned(),
+                (_, _) => format!("{label}s"),
+            };
+            format!("{n} {plural}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The progress bar on a terminal.
+mod progress {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// Draws `[#####.....] 37/120 statements, 0:42 elapsed, about 1:10 left` on
+    /// standard error, at most ten times a second.
+    pub struct Bar {
+        state: Arc<Mutex<(Option<usize>, Option<Instant>)>>,
+    }
+
+    impl Bar {
+        pub fn new() -> Bar {
+            Bar {
+                state: Arc::new(Mutex::new((None, None))),
+            }
+        }
+
+        pub fn callback(&self) -> schema_replicator::ProgressFn {
+            let state = self.state.clone();
+            Arc::new(move |p: &Progress| {
+                let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+                // The first report counts what an earlier run had done.
+                let resumed = *state.0.get_or_insert(p.done.saturating_sub(1));
+                let now = Instant::now();
+                if state
+                    .1
+                    .is_some_and(|t| now - t < Duration::from_millis(100))
+                    && p.done < p.total
+                {
+                    return;
+                }
+                state.1 = Some(now);
+                eprint!("\r{}\x1b[K", line(p, resumed));
+            })
+        }
+
+        pub fn clear(&self) {
+            let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            if state.1.is_some() {
+                eprint!("\r\x1b[K");
+            }
+        }
+    }
+
+    fn clock(d: Duration) -> String {
+        let s = d.as_secs();
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+
+    /// One frame of the bar.
+    pub fn line(p: &Progress, resumed: usize) -> String {
+        const WIDTH: usize = 30;
+        let filled = (p.done * WIDTH).checked_div(p.total).unwrap_or(WIDTH);
+        let left = match p.remaining(resumed) {
+            Some(d) if p.done < p.total => format!(", about {} left", clock(d)),
+            _ => String::new(),
+        };
+        format!(
+            "[{}{}] {}/{} statements, {} elapsed{left}",
+            "#".repeat(filled),
+            ".".repeat(WIDTH - filled),
+            p.done,
+            p.total,
+            clock(p.elapsed)
+        )
+    }
+}
+
 /// Prints rows as columns at least `min_widths` wide, the last column unpadded.
 fn print_table(rows: &[[String; 4]], min_widths: &[usize; 3]) {
     let mut widths = *min_widths;
@@ -331,4 +492,40 @@ fn print_table(rows: &[[String; 4]], min_widths: &[usize; 3]) {
 
 fn redacted(url: &str) -> String {
     schema_replicator::redact(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bar_shows_done_total_elapsed_and_time_left() {
+        let p = Progress {
+            done: 6,
+            total: 12,
+            elapsed: Duration::from_secs(75),
+        };
+        assert_eq!(
+            progress::line(&p, 1),
+            "[###############...............] 6/12 statements, 1:15 elapsed, about 1:30 left"
+        );
+        let end = Progress { done: 12, ..p };
+        assert!(progress::line(&end, 0).ends_with("12/12 statements, 1:15 elapsed"));
+    }
+
+    #[test]
+    fn the_summary_counts_objects_once_by_kind() {
+        let t = schema_replicator::QualifiedName::bare("t");
+        let ix = schema_replicator::ObjectId::owned(ObjectKind::Index, &t, "i".into(), 0);
+        let fk = schema_replicator::ObjectId::owned(ObjectKind::ForeignKey, &t, "f".into(), 0);
+        let ix2 = schema_replicator::ObjectId::owned(ObjectKind::Index, &t, "j".into(), 1);
+        let statements = vec![
+            Statement::new(Some(Phase::Seal), vec![ix.clone()], "CREATE INDEX i"),
+            Statement::new(Some(Phase::Seal), vec![ix], "COMMENT ON INDEX i"),
+            Statement::new(Some(Phase::Seal), vec![fk.clone()], "ADD f NOT VALID"),
+            Statement::new(Some(Phase::Seal), vec![fk], "VALIDATE f"),
+            Statement::new(Some(Phase::Seal), vec![ix2], "CREATE INDEX j"),
+        ];
+        assert_eq!(created(&statements), "2 indexes, 1 foreign key");
+    }
 }

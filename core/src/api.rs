@@ -96,7 +96,8 @@ impl DdlExtractor {
             });
         }
         let plan = plan(&schema, &dialect.capabilities(), policy);
-        let statements = dialect.render(&schema, &plan)?;
+        let mut statements = dialect.render(&schema, &plan)?;
+        crate::seal::attach_requirements(&plan, &mut statements);
         Ok(DdlExtractor {
             dialect,
             source_name: "the schema".into(),
@@ -276,7 +277,6 @@ impl DdlApplier {
             .iter()
             .enumerate()
             .map(|(i, sql)| Statement {
-                preflight: None,
                 phase: None,
                 objects: vec![ObjectId {
                     kind: ObjectKind::Statement,
@@ -285,6 +285,7 @@ impl DdlApplier {
                     ordinal: i,
                 }],
                 sql: sql.clone(),
+                ..Statement::default()
             })
             .collect();
         self.apply(&statements)
@@ -304,8 +305,21 @@ impl DdlApplier {
 
     /// Applies one phase of what `extractor` rendered.
     pub fn apply_phase(&self, extractor: &DdlExtractor, phase: Phase) -> Result<ApplyReport> {
+        self.apply_phase_with(extractor, phase, &crate::seal::ApplyOptions::default())
+    }
+
+    /// Applies one phase of what `extractor` rendered as `options` ask: the seal over
+    /// `options.jobs` connections, with a violation policy and a progress callback
+    /// (see [`Dialect::apply_with`]).
+    pub fn apply_phase_with(
+        &self,
+        extractor: &DdlExtractor,
+        phase: Phase,
+        options: &crate::seal::ApplyOptions,
+    ) -> Result<ApplyReport> {
         self.check_dialect(extractor)?;
-        self.apply(&extractor.phase_statements(phase))
+        self.dialect
+            .apply_with(&self.url, &extractor.phase_statements(phase), options)
     }
 
     /// Fails unless the extractor's schema can be applied to this target.

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::ir::Schema;
+use crate::ir::{QualifiedName, Schema};
 use crate::plan::{ObjectId, Phase, Plan};
 
 use crate::url::DbUrl;
@@ -57,8 +57,41 @@ impl std::fmt::Display for Capabilities {
     }
 }
 
+/// How a statement holds a table while it runs, as the seal's scheduler sees it.
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum LockMode {
+    /// Other shared holders may run on the table at the same time (index builds).
+    Shared,
+    /// Nothing else runs on the table meanwhile.
+    Exclusive,
+}
+
+/// A table a statement locks, and how.
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TableLock {
+    /// The table.
+    pub table: QualifiedName,
+    /// How.
+    pub mode: LockMode,
+}
+
+impl TableLock {
+    /// A lock of `mode` on `table`.
+    pub fn new(table: &QualifiedName, mode: LockMode) -> Self {
+        TableLock {
+            table: table.clone(),
+            mode,
+        }
+    }
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
 /// One SQL statement of a rendered plan, with the objects it creates.
-#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Default, PartialEq, Eq)]
 pub struct Statement {
     /// The phase it belongs to (`None` for plain statements handed to the applier).
     pub phase: Option<Phase>,
@@ -75,6 +108,22 @@ pub struct Statement {
     /// array).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preflight: Option<String>,
+    /// Objects that must exist before it runs: the plan's dependencies of its objects
+    /// (filled by [`crate::seal::attach_requirements`]). A scheduler running a batch
+    /// over several connections waits for the statements of the batch that create them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<ObjectId>,
+    /// The tables it locks while it runs. Empty means: exclusively, every table its
+    /// objects belong to. A scheduler never runs two statements with conflicting locks
+    /// at the same time, which also rules out lock-order deadlocks between its own
+    /// connections.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locks: Vec<TableLock>,
+    /// It validates a constraint added `NOT VALID` by an earlier statement: under
+    /// `--on-violation not-valid` a violation leaves that constraint NOT VALID instead
+    /// of stopping the seal.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub validation: bool,
 }
 
 /// `text` on one line (runs of whitespace folded to a space), cut after `max`
@@ -109,7 +158,7 @@ impl Statement {
             phase,
             objects,
             sql: sql.into(),
-            preflight: None,
+            ..Statement::default()
         }
     }
 }
@@ -146,9 +195,19 @@ pub struct ApplyReport {
     /// Whether the whole batch ran in one transaction.
     pub transactional: bool,
     /// Statements a previous, interrupted run of the same batch had already applied,
-    /// which this run skipped (dialects with a journal: MySQL).
+    /// which this run skipped (dialects with a journal).
     #[serde(default)]
     pub resumed: usize,
+    /// Connections the statements ran on.
+    #[serde(default)]
+    pub connections: usize,
+    /// Constraints left `NOT VALID` because the loaded rows violate them (under
+    /// [`crate::seal::OnViolation::NotValid`]), each with the count of offending rows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_valid: Vec<String>,
+    /// Invalid indexes an interrupted build had left behind, dropped and built again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rebuilt: Vec<String>,
 }
 
 /// A database dialect: reflection, rendering and application of DDL.
@@ -170,6 +229,33 @@ pub trait Dialect: Send + Sync {
     fn render(&self, schema: &Schema, plan: &Plan) -> Result<Vec<Statement>>;
     /// Executes statements against `url`, all or nothing where the dialect allows it.
     fn apply(&self, url: &DbUrl, statements: &[Statement]) -> Result<ApplyReport>;
+
+    /// Executes statements against `url` as `options` ask: over up to `options.jobs`
+    /// connections, in dependency order, reporting progress. The default runs
+    /// [`Dialect::apply`] on one connection and refuses
+    /// [`OnViolation::NotValid`](crate::seal::OnViolation::NotValid).
+    fn apply_with(
+        &self,
+        url: &DbUrl,
+        statements: &[Statement],
+        options: &crate::seal::ApplyOptions,
+    ) -> Result<ApplyReport> {
+        if options.on_violation == crate::seal::OnViolation::NotValid {
+            return Err(Error::Unsupported {
+                dialect: self.name().to_owned(),
+                what: "leave violated constraints NOT VALID".into(),
+            });
+        }
+        let started = std::time::Instant::now();
+        let mut report = self.apply(url, statements)?;
+        report.connections = 1;
+        options.report(&crate::seal::Progress {
+            done: statements.len(),
+            total: statements.len(),
+            elapsed: started.elapsed(),
+        });
+        Ok(report)
+    }
 
     /// Counts, in the loaded data at `url`, what the seal of `schema` would refuse: per
     /// foreign key the orphan rows, per unique constraint or unique index the rows of

@@ -341,6 +341,7 @@ mod tests {
             name: QualifiedName::bare("t"),
             columns: vec![column("id", "INTEGER"), column("name", "TEXT")],
             primary_key: Some(PrimaryKey {
+                index: None,
                 definition: None,
                 comment: None,
                 name: None,

@@ -165,27 +165,23 @@ pub struct FkViolation {
     pub samples: Vec<String>,
 }
 
+impl std::fmt::Display for FkViolation {
+    /// `foreign key X on table "t" has 3 orphan rows (e.g. 7, 8, 8)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let noun = if self.rows == 1 {
+            "orphan row"
+        } else {
+            "orphan rows"
+        };
+        write!(f, "{} has {} {noun}", self.foreign_key, self.rows)?;
+        if !self.samples.is_empty() {
+            write!(f, " (e.g. {})", self.samples.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
 fn describe_violations(v: &[FkViolation]) -> String {
-    let parts: Vec<String> = v
-        .iter()
-        .map(|v| {
-            let noun = if v.rows == 1 {
-                "orphan row"
-            } else {
-                "orphan rows"
-            };
-            if v.samples.is_empty() {
-                format!("{} has {} {}", v.foreign_key, v.rows, noun)
-            } else {
-                format!(
-                    "{} has {} {} (e.g. {})",
-                    v.foreign_key,
-                    v.rows,
-                    noun,
-                    v.samples.join(", ")
-                )
-            }
-        })
-        .collect();
+    let parts: Vec<String> = v.iter().map(|v| v.to_string()).collect();
     format!("seal refused: {}", parts.join("; "))
 }

@@ -525,6 +525,10 @@ pub struct PrimaryKey {
     /// not say everything (PostgreSQL); same-dialect rendering uses it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub definition: Option<Expr>,
+    /// The server's `CREATE UNIQUE INDEX` statement for the index behind it
+    /// (PostgreSQL): the seal builds that index, then attaches it as the constraint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<Expr>,
     /// Its comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
@@ -542,6 +546,10 @@ pub struct UniqueConstraint {
     /// not say everything (PostgreSQL); same-dialect rendering uses it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub definition: Option<Expr>,
+    /// The server's `CREATE UNIQUE INDEX` statement for the index behind it
+    /// (PostgreSQL): the seal builds that index, then attaches it as the constraint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<Expr>,
     /// Its comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,

@@ -12,6 +12,7 @@ pub mod diff;
 pub mod error;
 pub mod ir;
 pub mod plan;
+pub mod seal;
 pub mod snapshot;
 pub mod types;
 pub mod url;
@@ -19,13 +20,14 @@ pub mod url;
 pub use api::{clone_schema, clone_schema_with, CloneReport, DdlApplier, DdlExtractor, Source};
 pub use check::{Finding, Problem};
 pub use dialect::{
-    ApplyReport, Capabilities, Dialect, DialectRegistration, Origin, ReflectOptions, Reflection,
-    Registered, Registry, Statement,
+    ApplyReport, Capabilities, Dialect, DialectRegistration, LockMode, Origin, ReflectOptions,
+    Reflection, Registered, Registry, Statement, TableLock,
 };
 pub use diff::{diff, Difference};
 pub use error::{Error, FkViolation, Result};
 pub use ir::*;
 pub use plan::{plan, ObjectId, ObjectKind, Phase, Plan, Policy, Step};
+pub use seal::{ApplyOptions, OnViolation, Progress, ProgressFn};
 pub use types::{DataType, TypeKind};
 pub use url::{redact, DbUrl};
 

@@ -94,7 +94,8 @@ pub enum ObjectKind {
 }
 
 impl ObjectKind {
-    fn label(self) -> &'static str {
+    /// How messages name the kind (`foreign key`).
+    pub fn label(self) -> &'static str {
         match self {
             ObjectKind::Namespace => "schema",
             ObjectKind::Extension => "extension",
@@ -532,11 +533,29 @@ fn referenced_key(
             None
         };
     }
-    parent
+    if let Some(i) = parent
         .unique_constraints
         .iter()
         .position(|u| same_set(&u.columns, referenced))
-        .map(|i| ids.uniques[i].clone())
+    {
+        return Some(ids.uniques[i].clone());
+    }
+    // A unique index (not a constraint) can back a foreign key too (PostgreSQL).
+    parent
+        .indexes
+        .iter()
+        .position(|ix| {
+            let columns: Option<Vec<String>> = ix
+                .keys
+                .iter()
+                .map(|k| match &k.target {
+                    crate::ir::IndexTarget::Column(c) => Some(c.clone()),
+                    _ => None,
+                })
+                .collect();
+            ix.unique && ix.predicate.is_none() && columns.is_some_and(|c| same_set(&c, referenced))
+        })
+        .map(|i| ids.indexes[i].clone())
 }
 
 fn same_set(a: &[String], b: &[String]) -> bool {
@@ -586,6 +605,7 @@ mod tests {
                     name: QualifiedName::bare(format!("t{i}")),
                     columns: vec![id, column("k")],
                     primary_key: pk.then(|| PrimaryKey {
+                        index: None,
                         definition: None,
                         comment: None,
                         name: None,
@@ -593,6 +613,7 @@ mod tests {
                     }),
                     unique_constraints: if *unique {
                         vec![UniqueConstraint {
+                            index: None,
                             definition: None,
                             comment: None,
                             name: None,

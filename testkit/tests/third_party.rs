@@ -181,6 +181,8 @@ impl Dialect for MemoryDialect {
             resumed: 0,
             statements: statements.len(),
             transactional: true,
+            connections: 1,
+            ..ApplyReport::default()
         })
     }
 

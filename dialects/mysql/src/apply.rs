@@ -14,6 +14,8 @@ use diesel::connection::SimpleConnection;
 use diesel::result::Error as DieselError;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::{MysqlConnection, QueryableByName, RunQueryDsl};
+use schema_replicator_core::check::open_connections;
+use schema_replicator_core::seal::{self, ApplyOptions, OnViolation, Outcome};
 use schema_replicator_core::{ApplyReport, DbUrl, Error, ObjectId, ObjectKind, Result, Statement};
 
 use schema_replicator_core::check::json_samples;
@@ -55,16 +57,12 @@ fn message(url: &DbUrl, e: &DieselError) -> String {
     url.one_line(&e.to_string())
 }
 
-/// A stable 64-bit digest (FNV-1a) of the batch: the journal's key for "the same run".
+/// The journal's key for "the same run".
 fn digest(statements: &[Statement]) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for statement in statements {
-        for byte in statement.sql.bytes().chain([0u8]) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    format!("{hash:016x}")
+    format!(
+        "{:016x}",
+        schema_replicator_core::seal::batch_digest(statements)
+    )
 }
 
 fn count(conn: &mut MysqlConnection, sql: &str) -> diesel::QueryResult<i64> {
@@ -74,20 +72,33 @@ fn count(conn: &mut MysqlConnection, sql: &str) -> diesel::QueryResult<i64> {
         .map_or(0, |c| c.n))
 }
 
+/// Applies `statements` over up to `options.jobs` connections in dependency order,
+/// with the journal.
 pub(crate) fn apply(
-    conn: &mut MysqlConnection,
     url: &DbUrl,
     statements: &[Statement],
+    options: &ApplyOptions,
 ) -> Result<ApplyReport> {
+    if options.on_violation == OnViolation::NotValid {
+        return Err(Error::Unsupported {
+            dialect: crate::DIALECT.into(),
+            what: "leave violated constraints NOT VALID (MySQL has no such state): use \
+                   --on-violation stop, or `check` before the seal"
+                .into(),
+        });
+    }
+    let total = statements.len();
     let fail = |reason: String| Error::Apply {
         object: url.to_string(),
         reason,
         outcome: "nothing was applied".into(),
     };
+    let mut conns = open_connections(options.jobs, total, || crate::connect(url))?;
+    let conn = &mut conns[0];
     let batch = quote_literal(&digest(statements));
     let journal = quote_ident(JOURNAL_TABLE);
     // A journal left behind means an earlier run stopped, possibly while running its
-    // first statement, before it journaled anything.
+    // first statements, before it journaled them.
     let interrupted = count(
         conn,
         &format!(
@@ -109,42 +120,61 @@ pub(crate) fn apply(
          of the same command resumes after them. Dropped when the run completes.'"
     ))
     .map_err(|e| fail(message(url, &e)))?;
-    let done = count(
-        conn,
-        &format!("SELECT COUNT(*) AS n FROM {journal} WHERE batch = {batch}"),
-    )
+    let journaled: Vec<Count> = diesel::sql_query(format!(
+        "SELECT CAST(ordinal AS SIGNED) AS n FROM {journal} WHERE batch = {batch}"
+    ))
+    .load(conn)
     .map_err(|e| fail(message(url, &e)))?;
-    let done = usize::try_from(done).unwrap_or(0).min(statements.len());
-    let mut resumed = done;
+    let mut done = vec![false; total];
+    for row in journaled {
+        if let Some(slot) = usize::try_from(row.n).ok().and_then(|i| done.get_mut(i)) {
+            *slot = true;
+        }
+    }
     if interrupted {
         // Wait for what the stopped run may have left running on the server, then see
-        // whether the statement after its journaled ones got done.
+        // which of the statements it had not journaled got done (each is atomic).
         wait_for_orphans(conn, url)?;
-        if let Some(next) = statements.get(done) {
-            if already_applied(conn, next).map_err(|e| fail(message(url, &e)))? {
-                record(conn, &journal, &batch, done, next).map_err(|e| fail(message(url, &e)))?;
-                resumed += 1;
+        for (ordinal, statement) in statements.iter().enumerate() {
+            if !done[ordinal]
+                && already_applied(conn, statement).map_err(|e| fail(message(url, &e)))?
+            {
+                record(conn, &journal, &batch, ordinal, statement)
+                    .map_err(|e| fail(message(url, &e)))?;
+                done[ordinal] = true;
             }
         }
     }
-    for (ordinal, statement) in statements.iter().enumerate().skip(resumed) {
+    let resumed = done.iter().filter(|d| **d).count();
+    let exec = |conn: &mut MysqlConnection, ordinal: usize| {
+        let statement = &statements[ordinal];
         if let Err(e) = conn.batch_execute(&statement.sql) {
-            let reason = message(url, &e);
-            return Err(explain(conn, statement, reason, ordinal, statements.len()));
+            return Err(explain(conn, statement, message(url, &e)));
         }
         record(conn, &journal, &batch, ordinal, statement).map_err(|e| Error::Apply {
             object: statement.describe(),
             reason: format!("recording it in the journal: {}", message(url, &e)),
-            outcome: kept(ordinal + 1, statements.len()),
+            outcome: String::new(),
         })?;
+        Ok(Outcome::Applied)
+    };
+    let run = seal::schedule(&mut conns, statements, &done, options, exec);
+    if let Some((_, error)) = run.failure {
+        let outcome = kept(resumed + run.applied, total);
+        return Err(match error {
+            Error::Apply { object, reason, .. } => Error::Apply {
+                object,
+                reason,
+                outcome,
+            },
+            other => other,
+        });
     }
+    let conn = &mut conns[0];
     let cleanup = |e: diesel::result::Error| Error::Apply {
         object: JOURNAL_TABLE.into(),
         reason: format!("removing the finished run: {}", message(url, &e)),
-        outcome: format!(
-            "all {} statements are applied; drop the table by hand",
-            statements.len()
-        ),
+        outcome: format!("all {total} statements are applied; drop the table by hand"),
     };
     conn.batch_execute(&format!("DELETE FROM {journal} WHERE batch = {batch}"))
         .map_err(cleanup)?;
@@ -154,9 +184,11 @@ pub(crate) fn apply(
             .map_err(cleanup)?;
     }
     Ok(ApplyReport {
-        statements: statements.len(),
+        statements: total,
         transactional: false,
         resumed,
+        connections: conns.len(),
+        ..ApplyReport::default()
     })
 }
 
@@ -176,14 +208,11 @@ fn record(
 
 /// What is left behind when the statement after the first `applied` of `total` fails.
 fn kept(applied: usize, total: usize) -> String {
-    let done = match applied {
-        0 => return "nothing was applied".into(),
-        1 => format!("statement 1 of {total} is applied and stays so"),
-        n => format!("statements 1 to {n} of {total} are applied and stay so"),
-    };
-    format!(
-        "{done} (MySQL commits each DDL statement), recorded in {JOURNAL_TABLE}: fix the \
-         cause and re-run the same command to resume"
+    schema_replicator_core::seal::kept(
+        applied,
+        total,
+        JOURNAL_TABLE,
+        " (MySQL commits each DDL statement)",
     )
 }
 
@@ -278,14 +307,9 @@ fn probe(object: &ObjectId) -> Option<String> {
 
 /// The error for a failed statement, with the offending rows counted where it has a
 /// preflight query.
-fn explain(
-    conn: &mut MysqlConnection,
-    statement: &Statement,
-    reason: String,
-    ordinal: usize,
-    total: usize,
-) -> Error {
-    let outcome = kept(ordinal, total);
+/// The outcome is filled in by the caller, which knows what the run left behind.
+fn explain(conn: &mut MysqlConnection, statement: &Statement, reason: String) -> Error {
+    let outcome = String::new();
     let found: Vec<Violations> = statement
         .preflight
         .as_ref()
@@ -339,18 +363,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_batch_digest_depends_on_every_statement() {
+    fn the_journal_key_is_sixteen_hex_digits() {
         let a = vec![Statement::new(None, vec![], "CREATE TABLE a (x int)")];
-        let b = vec![Statement::new(None, vec![], "CREATE TABLE b (x int)")];
-        assert_ne!(digest(&a), digest(&b));
-        assert_eq!(digest(&a), digest(&a.clone()));
         assert_eq!(digest(&a).len(), 16);
-    }
-
-    #[test]
-    fn what_stays_applied_is_said() {
-        assert_eq!(kept(0, 3), "nothing was applied");
         assert!(kept(1, 3).starts_with("statement 1 of 3 is applied and stays so (MySQL"));
-        assert!(kept(2, 3).starts_with("statements 1 to 2 of 3 are applied and stay so"));
     }
 }

@@ -13,8 +13,8 @@ use std::sync::Arc;
 use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
 use diesel::{Connection, MysqlConnection};
 use schema_replicator_core::{
-    ApplyReport, Capabilities, DbUrl, Dialect, DialectRegistration, Error, Plan, ReflectOptions,
-    Reflection, Result, Schema, Statement,
+    ApplyOptions, ApplyReport, Capabilities, DbUrl, Dialect, DialectRegistration, Error, Plan,
+    ReflectOptions, Reflection, Result, Schema, Statement,
 };
 
 mod apply;
@@ -139,8 +139,16 @@ impl Dialect for MysqlDialect {
     }
 
     fn apply(&self, url: &DbUrl, statements: &[Statement]) -> Result<ApplyReport> {
-        let mut conn = connect(url)?;
-        apply::apply(&mut conn, url, statements)
+        apply::apply(url, statements, &ApplyOptions::default())
+    }
+
+    fn apply_with(
+        &self,
+        url: &DbUrl,
+        statements: &[Statement],
+        options: &ApplyOptions,
+    ) -> Result<ApplyReport> {
+        apply::apply(url, statements, options)
     }
 
     fn check(

@@ -695,6 +695,7 @@ pub(crate) fn reflect(
         let first = &rows[0];
         if index_name == "PRIMARY" {
             table.primary_key = Some(PrimaryKey {
+                index: None,
                 name: None,
                 columns: rows.iter().filter_map(|r| r.column.clone()).collect(),
                 definition: Some(Expr::raw(

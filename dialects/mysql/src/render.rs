@@ -10,8 +10,8 @@
 use std::collections::{HashMap, HashSet};
 
 use schema_replicator_core::{
-    quoted, Column, Error, Expr, ForeignKey, Identity, ObjectId, ObjectKind, Phase, Plan,
-    QualifiedName, ReferentialAction, Result, Schema, Statement, Table, TableOption,
+    quoted, Column, Error, Expr, ForeignKey, Identity, LockMode, ObjectId, ObjectKind, Phase, Plan,
+    QualifiedName, ReferentialAction, Result, Schema, Statement, Table, TableLock, TableOption,
 };
 
 use crate::{quote_ident, quote_literal, DIALECT, SESSION_SQL_MODE};
@@ -657,6 +657,18 @@ fn alter_table(table: &Table, seal: &TableSeal) -> Result<Option<Statement>> {
     );
     if !preflights.is_empty() {
         statement.preflight = Some(preflights.join("\nUNION ALL\n"));
+    }
+    // The table itself, and the tables its new foreign keys reference: the server
+    // locks those too, so the parent's own ALTER must not run at the same time
+    // (other children may).
+    statement.locks = vec![TableLock::new(&table.name, LockMode::Exclusive)];
+    for &i in &seal.foreign_keys {
+        let parent = &table.foreign_keys[i].referenced_table;
+        if *parent != table.name {
+            statement
+                .locks
+                .push(TableLock::new(parent, LockMode::Shared));
+        }
     }
     Ok(Some(statement))
 }

@@ -1,27 +1,32 @@
-//! Applying statements in one transaction: all or nothing. A failure names the object
-//! and the statement; a foreign key that meets orphan rows is explained with its
-//! preflight query (how many rows, a few sample keys).
+//! Applying statements in one transaction: all or nothing (the seal, which runs over
+//! several connections with a journal, is in [`crate::seal`]). A failure names the
+//! object and the statement; a constraint that meets offending rows is explained with
+//! its preflight query (how many rows, a few sample keys).
 
 use diesel::connection::SimpleConnection;
 use diesel::result::Error as DieselError;
 use diesel::sql_types::{Array, BigInt, Text};
 use diesel::{PgConnection, QueryableByName, RunQueryDsl};
 use schema_replicator_core::{
-    ApplyReport, DbUrl, Error, FkViolation, ObjectKind, Result, Statement,
+    ApplyOptions, ApplyReport, DbUrl, Error, FkViolation, ObjectKind, Phase, Progress, Result,
+    Statement,
 };
 
+use crate::connect;
+
+/// The result of a statement's preflight query.
 #[derive(QueryableByName)]
-struct Violations {
+pub(crate) struct Violations {
     #[diesel(sql_type = BigInt)]
-    rows: i64,
+    pub(crate) rows: i64,
     #[diesel(sql_type = Array<Text>)]
-    samples: Vec<String>,
+    pub(crate) samples: Vec<String>,
 }
 
 const ROLLED_BACK: &str = "nothing was applied (the batch runs in one transaction)";
 
 /// The server's message with its detail, on one line.
-fn message(url: &DbUrl, e: &DieselError) -> String {
+pub(crate) fn message(url: &DbUrl, e: &DieselError) -> String {
     let text = match e {
         DieselError::DatabaseError(_, info) => match info.details() {
             Some(detail) => format!("{} ({detail})", info.message()),
@@ -32,11 +37,41 @@ fn message(url: &DbUrl, e: &DieselError) -> String {
     url.one_line(&text)
 }
 
-pub(crate) fn apply(
+/// Applies `statements`: the seal's with the journal over `options.jobs` connections,
+/// the others in one transaction before them.
+pub(crate) fn apply_with(
+    url: &DbUrl,
+    statements: &[Statement],
+    options: &ApplyOptions,
+) -> Result<ApplyReport> {
+    let (sealing, others): (Vec<Statement>, Vec<Statement>) = statements
+        .iter()
+        .cloned()
+        .partition(|s| s.phase == Some(Phase::Seal));
+    let mut report = ApplyReport::default();
+    if !others.is_empty() || sealing.is_empty() {
+        let mut conn = connect(url)?;
+        report = transaction(&mut conn, url, &others, options)?;
+    }
+    if sealing.is_empty() {
+        return Ok(report);
+    }
+    let sealed = crate::seal::apply(url, &sealing, options)?;
+    Ok(ApplyReport {
+        statements: report.statements + sealed.statements,
+        transactional: false,
+        ..sealed
+    })
+}
+
+/// Applies `statements` in one transaction.
+fn transaction(
     conn: &mut PgConnection,
     url: &DbUrl,
     statements: &[Statement],
+    options: &ApplyOptions,
 ) -> Result<ApplyReport> {
+    let started = std::time::Instant::now();
     let fail = |reason: String| Error::Apply {
         object: url.to_string(),
         reason,
@@ -49,21 +84,35 @@ pub(crate) fn apply(
             let reason = message(url, &e);
             conn.batch_execute("ROLLBACK")
                 .map_err(|e| fail(message(url, &e)))?;
-            return Err(explain(conn, statement, reason));
+            return Err(explain(conn, statement, reason, ROLLED_BACK));
         }
     }
     conn.batch_execute("COMMIT")
         .map_err(|e| fail(message(url, &e)))?;
+    if let Some(progress) = &options.progress {
+        progress(&Progress {
+            done: statements.len(),
+            total: statements.len(),
+            elapsed: started.elapsed(),
+        });
+    }
     Ok(ApplyReport {
         resumed: 0,
         statements: statements.len(),
         transactional: true,
+        connections: 1,
+        ..ApplyReport::default()
     })
 }
 
 /// The error for a failed statement, with the offending rows counted where the
-/// statement has a preflight query.
-fn explain(conn: &mut PgConnection, statement: &Statement, reason: String) -> Error {
+/// statement has a preflight query; `outcome` says what the batch leaves behind.
+pub(crate) fn explain(
+    conn: &mut PgConnection,
+    statement: &Statement,
+    reason: String,
+    outcome: &str,
+) -> Error {
     let object = statement.describe();
     let found = statement.preflight.as_ref().and_then(|sql| {
         diesel::sql_query(sql)
@@ -77,11 +126,17 @@ fn explain(conn: &mut PgConnection, statement: &Statement, reason: String) -> Er
         .iter()
         .any(|o| o.kind == ObjectKind::ForeignKey);
     match found {
-        Some(v) if is_fk => Error::ForeignKeyViolations(vec![FkViolation {
-            foreign_key: object,
-            rows: v.rows as u64,
-            samples: v.samples,
-        }]),
+        // The counts say more than the server's message.
+        Some(v) if is_fk => Error::Apply {
+            object: "seal refused".into(),
+            reason: FkViolation {
+                foreign_key: object,
+                rows: v.rows as u64,
+                samples: v.samples,
+            }
+            .to_string(),
+            outcome: outcome.into(),
+        },
         Some(v) => Error::Apply {
             object,
             reason: format!(
@@ -91,12 +146,12 @@ fn explain(conn: &mut PgConnection, statement: &Statement, reason: String) -> Er
                 v.samples.join(", "),
                 statement.excerpt()
             ),
-            outcome: ROLLED_BACK.into(),
+            outcome: outcome.into(),
         },
         None => Error::Apply {
             object,
             reason: format!("{reason} in statement `{}`", statement.excerpt()),
-            outcome: ROLLED_BACK.into(),
+            outcome: outcome.into(),
         },
     }
 }

@@ -1,6 +1,7 @@
 //! PostgreSQL dialect of Schema Replicator: set-based reflection from `pg_catalog` (a
 //! fixed number of queries whatever the number of tables), rendering through the
-//! server's own `pg_get_*def` texts, and apply in one transaction per phase.
+//! server's own `pg_get_*def` texts, and apply in one transaction per phase except the
+//! seal, which runs over several connections with a journal that lets a re-run resume.
 //!
 //! URLs: `postgres://user:password@host:port/database` (also `postgresql://`), with any
 //! libpq parameters after `?`. Servers from PostgreSQL 13 on are supported.
@@ -11,14 +12,17 @@ use std::sync::Arc;
 use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use schema_replicator_core::{
-    ApplyReport, Capabilities, DbUrl, Dialect, DialectRegistration, Error, Plan, ReflectOptions,
-    Reflection, Result, Schema, Statement,
+    ApplyOptions, ApplyReport, Capabilities, DbUrl, Dialect, DialectRegistration, Error, Plan,
+    ReflectOptions, Reflection, Result, Schema, Statement,
 };
 
 mod apply;
 mod check;
 mod reflect;
 mod render;
+mod seal;
+
+pub use seal::{JOURNAL, JOURNAL_SCHEMA};
 
 /// The dialect's name, as stored in snapshots.
 pub const DIALECT: &str = "postgres";
@@ -147,8 +151,16 @@ impl Dialect for PostgresDialect {
     }
 
     fn apply(&self, url: &DbUrl, statements: &[Statement]) -> Result<ApplyReport> {
-        let mut conn = connect(url)?;
-        apply::apply(&mut conn, url, statements)
+        apply::apply_with(url, statements, &ApplyOptions::default())
+    }
+
+    fn apply_with(
+        &self,
+        url: &DbUrl,
+        statements: &[Statement],
+        options: &ApplyOptions,
+    ) -> Result<ApplyReport> {
+        apply::apply_with(url, statements, options)
     }
 
     fn check(

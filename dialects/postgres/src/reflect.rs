@@ -240,6 +240,7 @@ struct ConstraintRow {
     deferrable: bool,
     deferred: bool,
     expr: Option<String>,
+    index_definition: Option<String>,
     comment: Option<String>,
 }
 
@@ -862,6 +863,7 @@ fn add_constraint(table: &mut Table, c: ConstraintRow, names: &HashMap<(i64, i32
     match c.kind.as_str() {
         "p" => {
             table.primary_key = Some(PrimaryKey {
+                index: c.index_definition.clone().map(raw),
                 name: Some(c.name),
                 columns,
                 definition,
@@ -869,6 +871,7 @@ fn add_constraint(table: &mut Table, c: ConstraintRow, names: &HashMap<(i64, i32
             })
         }
         "u" => table.unique_constraints.push(UniqueConstraint {
+            index: c.index_definition.clone().map(raw),
             name: Some(c.name),
             columns,
             definition,

@@ -5,8 +5,8 @@
 use std::collections::{HashMap, HashSet};
 
 use schema_replicator_core::{
-    Error, Expr, Identity, Index, ObjectId, ObjectKind, Phase, Plan, QualifiedName, Result, Schema,
-    Sequence, Statement, Table, TableOption, UserTypeKind,
+    Error, Expr, Identity, Index, LockMode, ObjectId, ObjectKind, Phase, Plan, QualifiedName,
+    Result, Schema, Sequence, Statement, Table, TableLock, TableOption, UserTypeKind,
 };
 
 use crate::{quote_ident, quote_literal, DIALECT};
@@ -77,8 +77,14 @@ impl Out<'_> {
     }
 
     fn push_checked(&mut self, sql: String, preflight: Option<String>) {
+        self.push_locked(sql, preflight, Vec::new());
+    }
+
+    /// A statement holding `locks` while it runs (empty: its table, exclusively).
+    fn push_locked(&mut self, sql: String, preflight: Option<String>, locks: Vec<TableLock>) {
         let mut statement = Statement::new(Some(self.phase), vec![self.object.clone()], sql);
         statement.preflight = preflight;
+        statement.locks = locks;
         self.statements.push(statement);
     }
 
@@ -219,13 +225,14 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             (ObjectKind::PrimaryKey, Some(table)) => {
                 let pk = table.primary_key.as_ref().ok_or_else(|| missing(object))?;
                 let name = pk.name.as_deref().ok_or_else(|| missing(object))?;
-                add_constraint(
+                let key = Key {
                     table,
                     name,
-                    &definition(&pk.definition, object)?,
-                    None,
-                    &mut out,
-                );
+                    definition: definition(&pk.definition, object)?,
+                    kind: "PRIMARY KEY",
+                    index: pk.index.as_ref(),
+                };
+                add_key(&key, object, None, &mut out)?;
                 out.comment(&constraint_target(name, table), &pk.comment);
             }
             (ObjectKind::Unique, Some(table)) => {
@@ -235,13 +242,14 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                     .ok_or_else(|| missing(object))?;
                 let name = u.name.as_deref().ok_or_else(|| missing(object))?;
                 let preflight = duplicates_preflight(table, &u.columns);
-                add_constraint(
+                let key = Key {
                     table,
                     name,
-                    &definition(&u.definition, object)?,
-                    Some(preflight),
-                    &mut out,
-                );
+                    definition: definition(&u.definition, object)?,
+                    kind: "UNIQUE",
+                    index: u.index.as_ref(),
+                };
+                add_key(&key, object, Some(preflight), &mut out)?;
                 out.comment(&constraint_target(name, table), &u.comment);
             }
             (ObjectKind::Check, Some(table)) => {
@@ -253,7 +261,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                 let def = definition(&c.definition, object)?;
                 let preflight = (!def.ends_with("NOT VALID"))
                     .then(|| check_preflight(table, &text(&c.expr, object).unwrap_or_default()));
-                add_constraint(table, name, &def, preflight, &mut out);
+                add_validated(table, name, &def, preflight, None, &mut out);
                 out.comment(&constraint_target(name, table), &c.comment);
             }
             (ObjectKind::Exclusion, Some(table)) => {
@@ -278,7 +286,14 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                 let name = fk.name.as_deref().ok_or_else(|| missing(object))?;
                 let def = definition(&fk.definition, object)?;
                 let preflight = (!def.ends_with("NOT VALID")).then(|| orphans_preflight(table, fk));
-                add_constraint(table, name, &def, preflight, &mut out);
+                add_validated(
+                    table,
+                    name,
+                    &def,
+                    preflight,
+                    Some(&fk.referenced_table),
+                    &mut out,
+                );
                 out.comment(&constraint_target(name, table), &fk.comment);
             }
             (ObjectKind::Index, Some(table)) => {
@@ -300,7 +315,9 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                     .ok_or_else(|| missing(object))?;
                 if let Some(Identity::Generated { sequence, .. }) = &column.identity {
                     let users = [(table.name.clone(), column.name.clone())];
-                    out.push(setval(sequence, &users));
+                    // Reading the column's maximum blocks no index build.
+                    let shared = vec![TableLock::new(&table.name, LockMode::Shared)];
+                    out.push_locked(setval(sequence, &users), None, shared);
                 }
             }
             (ObjectKind::Counter, None) => {
@@ -387,6 +404,102 @@ fn add_constraint(
     );
 }
 
+/// A partitioned table: PostgreSQL attaches no index as a constraint to it and adds
+/// no NOT VALID foreign key to it, so its constraints are added in one statement.
+fn partitioned(table: &Table) -> bool {
+    table
+        .options
+        .iter()
+        .any(|o| matches!(o, TableOption::PartitionBy(_)))
+}
+
+/// A primary key or unique constraint to add in the seal.
+struct Key<'a> {
+    table: &'a Table,
+    name: &'a str,
+    /// The constraint's definition (`UNIQUE (a) DEFERRABLE`).
+    definition: String,
+    /// `UNIQUE` or `PRIMARY KEY`.
+    kind: &'static str,
+    /// The server's `CREATE UNIQUE INDEX` for its index.
+    index: Option<&'a Expr>,
+}
+
+/// A key as its index build (which shares the table with other index builds) then an
+/// instant `ADD CONSTRAINT ... USING INDEX`; in one statement where that cannot be.
+fn add_key(
+    key: &Key<'_>,
+    object: &ObjectId,
+    preflight: Option<String>,
+    out: &mut Out<'_>,
+) -> Result<()> {
+    let index = match key.index {
+        Some(index) if !partitioned(key.table) => text(index, object)?,
+        _ => {
+            add_constraint(key.table, key.name, &key.definition, preflight, out);
+            return Ok(());
+        }
+    };
+    let shared = vec![TableLock::new(&key.table.name, LockMode::Shared)];
+    out.push_locked(index, preflight, shared);
+    let deferrable = if key.definition.ends_with(" DEFERRABLE INITIALLY DEFERRED") {
+        " DEFERRABLE INITIALLY DEFERRED"
+    } else if key.definition.ends_with(" DEFERRABLE") {
+        " DEFERRABLE"
+    } else {
+        ""
+    };
+    out.push(format!(
+        "ALTER TABLE {} ADD CONSTRAINT {} {} USING INDEX {}{deferrable}",
+        qname(&key.table.name),
+        quote_ident(key.name),
+        key.kind,
+        quote_ident(key.name)
+    ));
+    Ok(())
+}
+
+/// A foreign key (`references` its table) or a check: added `NOT VALID`, which is
+/// instant, then validated by a statement that lets index builds on the referenced
+/// table go on. A constraint the source holds NOT VALID, or one on a partitioned
+/// table, is one statement.
+fn add_validated(
+    table: &Table,
+    name: &str,
+    definition: &str,
+    preflight: Option<String>,
+    references: Option<&QualifiedName>,
+    out: &mut Out<'_>,
+) {
+    if preflight.is_none() || partitioned(table) {
+        add_constraint(table, name, definition, preflight, out);
+        return;
+    }
+    let mut locks = vec![TableLock::new(&table.name, LockMode::Exclusive)];
+    locks.extend(references.map(|r| TableLock::new(r, LockMode::Exclusive)));
+    out.push_locked(
+        format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} {definition} NOT VALID",
+            qname(&table.name),
+            quote_ident(name)
+        ),
+        None,
+        locks,
+    );
+    out.push_locked(
+        format!(
+            "ALTER TABLE {} VALIDATE CONSTRAINT {}",
+            qname(&table.name),
+            quote_ident(name)
+        ),
+        preflight,
+        vec![TableLock::new(&table.name, LockMode::Exclusive)],
+    );
+    if let Some(last) = out.statements.last_mut() {
+        last.validation = true;
+    }
+}
+
 fn render_index(
     on: &QualifiedName,
     index: &Index,
@@ -395,7 +508,7 @@ fn render_index(
     out: &mut Out<'_>,
 ) -> Result<()> {
     let tail = definition(&index.definition, object)?;
-    out.push_checked(
+    out.push_locked(
         format!(
             "CREATE {}INDEX {} ON {} {tail}",
             if index.unique { "UNIQUE " } else { "" },
@@ -403,6 +516,7 @@ fn render_index(
             qname(on)
         ),
         preflight,
+        vec![TableLock::new(on, LockMode::Shared)],
     );
     let name = QualifiedName {
         schema: on.schema.clone(),

@@ -47,6 +47,8 @@ pub(crate) fn apply(conn: &mut SqliteConnection, statements: &[Statement]) -> Re
                 resumed: 0,
                 statements: statements.len(),
                 transactional: true,
+                connections: 1,
+                ..ApplyReport::default()
             })
         }
         Err(e) => {

@@ -342,6 +342,7 @@ fn build_table(
         match constraint {
             ParsedConstraint::PrimaryKey { name, .. } => {
                 table.primary_key = Some(PrimaryKey {
+                    index: None,
                     definition: None,
                     comment: None,
                     name,
@@ -350,6 +351,7 @@ fn build_table(
             }
             ParsedConstraint::Unique { name, columns } => {
                 table.unique_constraints.push(UniqueConstraint {
+                    index: None,
                     name,
                     columns,
                     definition: None,

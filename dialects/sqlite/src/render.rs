@@ -39,10 +39,10 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             (ObjectKind::Table, Some(i)) => {
                 let table = &schema.tables[i];
                 out.push(Statement {
-                    preflight: None,
                     phase: Some(step.phase),
                     objects: vec![object.clone()],
                     sql: create_table(table, &table.name.name, false)?,
+                    ..Statement::default()
                 });
             }
             (
@@ -59,10 +59,10 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             (ObjectKind::Index, Some(i)) => {
                 let table = &schema.tables[i];
                 rest.push(Statement {
-                    preflight: None,
                     phase: Some(Phase::Seal),
                     objects: vec![object.clone()],
                     sql: create_index(table, &table.indexes[object.ordinal])?,
+                    ..Statement::default()
                 });
             }
             (ObjectKind::Counter, Some(i)) => {
@@ -81,10 +81,10 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                 sql.push_str(" AS ");
                 sql.push_str(&expr(&view.query, object)?);
                 rest.push(Statement {
-                    preflight: None,
                     phase: Some(Phase::Seal),
                     objects: vec![object.clone()],
                     sql,
+                    ..Statement::default()
                 });
             }
             (ObjectKind::Trigger, _) => {
@@ -94,10 +94,10 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                     .find(|t| t.name.to_string() == object.name)
                     .ok_or_else(|| missing(object))?;
                 rest.push(Statement {
-                    preflight: None,
                     phase: Some(Phase::Seal),
                     objects: vec![object.clone()],
                     sql: expr(&trigger.definition, object)?,
+                    ..Statement::default()
                 });
             }
             _ => return Err(missing(object)),
@@ -300,10 +300,10 @@ fn rebuild(table: &Table, taken: &BTreeSet<String>) -> Result<Vec<Statement>> {
     let copied = copied_columns(table);
     let name = quote_ident(&table.name.name);
     let statement = |sql: String| Statement {
-        preflight: None,
         phase: Some(Phase::Seal),
         objects: objects.clone(),
         sql,
+        ..Statement::default()
     };
     Ok(vec![
         statement(create_table(table, &temp, true)?),
@@ -414,10 +414,10 @@ fn counter_sync(table: &Table, object: &ObjectId) -> Result<Vec<Statement>> {
         quote_ident(&table.name.name)
     );
     let statement = |sql: String| Statement {
-        preflight: None,
         phase: Some(Phase::Seal),
         objects: vec![object.clone()],
         sql,
+        ..Statement::default()
     };
     let mut out = Vec::new();
     let source = match last_value {

@@ -15,6 +15,8 @@ SELECT co.conrelid::int8 AS rel, co.conname AS name, co.contype::text AS kind,
        co.confmatchtype::text AS match_type,
        co.condeferrable AS deferrable, co.condeferred AS deferred,
        pg_catalog.pg_get_expr(co.conbin, co.conrelid) AS expr,
+       CASE WHEN co.contype IN ('p', 'u') AND co.conindid <> 0
+            THEN pg_catalog.pg_get_indexdef(co.conindid) END AS index_definition,
        ds.description AS comment
 FROM pg_catalog.pg_constraint co
 JOIN pg_catalog.pg_class c ON c.oid = co.conrelid

@@ -1,7 +1,7 @@
 WITH ns AS (
     SELECT n.oid, n.nspname
     FROM pg_catalog.pg_namespace n
-    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', '_schema_replicator')
       AND n.nspname NOT LIKE 'pg\_temp\_%'
       AND n.nspname NOT LIKE 'pg\_toast\_temp\_%'
       AND (pg_catalog.cardinality($1::text[]) = 0 OR n.nspname = ANY ($1::text[]))

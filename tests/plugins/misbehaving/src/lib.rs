@@ -58,6 +58,8 @@ impl Dialect for Misbehaving {
             resumed: 0,
             statements: statements.len(),
             transactional: false,
+            connections: 1,
+            ..ApplyReport::default()
         })
     }
 

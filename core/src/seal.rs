@@ -1,0 +1,753 @@
+//! Running a batch over several connections: the dependency-aware scheduler dialects
+//! use for the seal, and the options and progress reports of an apply.
+//!
+//! A batch is a list of statements in an order that is valid when run one by one. The
+//! scheduler runs it over N connections: a statement starts once every statement it
+//! depends on has finished and no running statement holds a conflicting lock on one
+//! of its tables. Dependencies come from the statements themselves:
+//! - a statement waits for the earlier statements about the same object (an index
+//!   build before the constraint that uses it, a comment after its object);
+//! - it waits for the earlier statements that create the objects it
+//!   [requires](Statement::requires) (a foreign key after the referenced key);
+//! - a statement about no table (a view, a trigger, a routine, a plain statement) waits
+//!   for every statement before it, so views and triggers run last and one by one, as
+//!   in the serial order.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::dialect::{LockMode, Statement};
+use crate::error::Error;
+use crate::ir::QualifiedName;
+use crate::plan::{ObjectId, Plan};
+
+/// What the seal does when the loaded rows violate a foreign key or a check.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OnViolation {
+    /// Stop at the first failure: no new statement starts, running ones finish.
+    #[default]
+    Stop,
+    /// Leave the violated foreign keys and checks `NOT VALID`, go on, and list them in
+    /// the report (PostgreSQL). Other failures still stop.
+    NotValid,
+}
+
+impl std::str::FromStr for OnViolation {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "stop" => Ok(OnViolation::Stop),
+            "not-valid" => Ok(OnViolation::NotValid),
+            other => Err(format!(
+                "unknown violation policy `{other}` (expected stop or not-valid)"
+            )),
+        }
+    }
+}
+
+/// Where a run stands, as reported after each statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    /// Statements finished, including those an earlier run had applied.
+    pub done: usize,
+    /// Statements in the batch.
+    pub total: usize,
+    /// Time since the run started.
+    pub elapsed: Duration,
+}
+
+impl Progress {
+    /// The time left, extrapolated from the pace so far (`None` before the first
+    /// statement finishes).
+    pub fn remaining(&self, resumed: usize) -> Option<Duration> {
+        let run = self.done.checked_sub(resumed).filter(|n| *n > 0)?;
+        let left = self.total.saturating_sub(self.done) as u32;
+        Some(self.elapsed / run as u32 * left)
+    }
+}
+
+/// A progress callback.
+pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
+
+/// How to apply a batch.
+#[derive(Clone)]
+pub struct ApplyOptions {
+    /// Connections to run statements on (at least 1).
+    pub jobs: usize,
+    /// What a violated foreign key or check does.
+    pub on_violation: OnViolation,
+    /// Called after each statement.
+    pub progress: Option<ProgressFn>,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions {
+            jobs: 1,
+            on_violation: OnViolation::Stop,
+            progress: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for ApplyOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApplyOptions")
+            .field("jobs", &self.jobs)
+            .field("on_violation", &self.on_violation)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+impl ApplyOptions {
+    /// Options running on `jobs` connections (at least 1).
+    pub fn with_jobs(mut self, jobs: usize) -> Self {
+        self.jobs = jobs.max(1);
+        self
+    }
+
+    /// Options with this violation policy.
+    pub fn with_on_violation(mut self, on_violation: OnViolation) -> Self {
+        self.on_violation = on_violation;
+        self
+    }
+
+    /// Options reporting progress to `progress`.
+    pub fn with_progress(mut self, progress: ProgressFn) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    /// Calls the progress callback, if any.
+    pub fn report(&self, progress: &Progress) {
+        if let Some(callback) = &self.progress {
+            callback(progress);
+        }
+    }
+}
+
+/// A stable 64-bit digest (FNV-1a) of a batch's SQL: how a journal recognises a re-run
+/// of the same batch (the same command with the same arguments).
+pub fn batch_digest(statements: &[Statement]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for statement in statements {
+        for byte in statement.sql.bytes().chain([0u8]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+/// What a journaled run that stopped leaves behind, after `applied` of `total`
+/// statements are done: the end of its error message. `journal` names the table.
+pub fn kept(applied: usize, total: usize, journal: &str, why: &str) -> String {
+    let done = match applied {
+        0 => return "nothing was applied".into(),
+        1 => format!("statement 1 of {total} is applied and stays so"),
+        n => format!("{n} of {total} statements are applied and stay so"),
+    };
+    format!(
+        "{done}{why}, recorded in {journal}: fix the cause and re-run the same command to \
+         resume"
+    )
+}
+
+/// Copies into each statement the plan's dependencies of its objects.
+pub fn attach_requirements(plan: &Plan, statements: &mut [Statement]) {
+    let steps: HashMap<&ObjectId, &Vec<ObjectId>> = plan
+        .steps
+        .iter()
+        .map(|s| (&s.object, &s.depends_on))
+        .collect();
+    for statement in statements.iter_mut() {
+        let mut requires: Vec<ObjectId> = Vec::new();
+        for object in &statement.objects {
+            for dep in steps.get(object).copied().into_iter().flatten() {
+                if !statement.objects.contains(dep) && !requires.contains(dep) {
+                    requires.push(dep.clone());
+                }
+            }
+        }
+        statement.requires = requires;
+    }
+}
+
+/// For each statement, the earlier statements it waits for, and whether it waits for
+/// every statement before it (see the module documentation).
+pub fn dependencies(statements: &[Statement]) -> Vec<(Vec<usize>, bool)> {
+    let mut creators: HashMap<&ObjectId, usize> = HashMap::new();
+    let mut result = Vec::with_capacity(statements.len());
+    for (i, statement) in statements.iter().enumerate() {
+        let mut deps: Vec<usize> = statement
+            .objects
+            .iter()
+            .chain(&statement.requires)
+            .filter_map(|o| creators.get(o).copied())
+            .collect();
+        deps.sort_unstable();
+        deps.dedup();
+        let barrier = !statement.objects.iter().any(|o| o.table.is_some());
+        result.push((deps, barrier));
+        for object in &statement.objects {
+            creators.insert(object, i);
+        }
+    }
+    result
+}
+
+/// The tables a statement locks, and how (see [`Statement::locks`]).
+pub fn locks(statement: &Statement) -> Vec<(QualifiedName, LockMode)> {
+    let mut locks: Vec<(QualifiedName, LockMode)> = if statement.locks.is_empty() {
+        statement
+            .objects
+            .iter()
+            .filter_map(|o| o.table.clone())
+            .map(|t| (t, LockMode::Exclusive))
+            .collect()
+    } else {
+        statement
+            .locks
+            .iter()
+            .map(|l| (l.table.clone(), l.mode))
+            .collect()
+    };
+    // One entry per table, the strongest mode.
+    locks.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then((b.1 == LockMode::Exclusive).cmp(&(a.1 == LockMode::Exclusive)))
+    });
+    locks.dedup_by(|later, first| later.0 == first.0);
+    locks
+}
+
+/// What one statement came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// It ran.
+    Applied,
+    /// It validated a constraint the rows violate; the constraint stays NOT VALID.
+    /// The text says which and how many rows.
+    LeftNotValid(String),
+}
+
+/// What a scheduled run came to.
+#[derive(Debug, Default)]
+pub struct Run {
+    /// Statements run by this run (not counting those done before).
+    pub applied: usize,
+    /// Constraints left NOT VALID, in batch order.
+    pub not_valid: Vec<String>,
+    /// The first failure, with the position of its statement. Statements that were
+    /// running when it happened finished; no other statement started after it.
+    pub failure: Option<(usize, Error)>,
+    /// Further failures of statements that were running at the same time.
+    pub other_failures: Vec<(usize, Error)>,
+}
+
+#[derive(Default)]
+struct Holds {
+    shared: usize,
+    exclusive: bool,
+}
+
+struct State {
+    waiting_on: Vec<usize>,
+    dependents: Vec<Vec<usize>>,
+    barrier: Vec<bool>,
+    finished: Vec<bool>,
+    first_unfinished: usize,
+    ready: BTreeSet<usize>,
+    blocked_barriers: BTreeSet<usize>,
+    holds: HashMap<QualifiedName, Holds>,
+    running: usize,
+    done: usize,
+    stop: bool,
+    run: Run,
+    not_valid: Vec<(usize, String)>,
+}
+
+impl State {
+    fn free(&self, locks: &[(QualifiedName, LockMode)]) -> bool {
+        locks
+            .iter()
+            .all(|(table, mode)| match self.holds.get(table) {
+                None => true,
+                Some(h) => !h.exclusive && (*mode == LockMode::Shared || h.shared == 0),
+            })
+    }
+
+    fn take(&mut self, locks: &[(QualifiedName, LockMode)]) {
+        for (table, mode) in locks {
+            let h = self.holds.entry(table.clone()).or_default();
+            match mode {
+                LockMode::Shared => h.shared += 1,
+                LockMode::Exclusive => h.exclusive = true,
+            }
+        }
+    }
+
+    fn release(&mut self, locks: &[(QualifiedName, LockMode)]) {
+        for (table, mode) in locks {
+            if let Some(h) = self.holds.get_mut(table) {
+                match mode {
+                    LockMode::Shared => h.shared -= 1,
+                    LockMode::Exclusive => h.exclusive = false,
+                }
+                if h.shared == 0 && !h.exclusive {
+                    self.holds.remove(table);
+                }
+            }
+        }
+    }
+
+    /// A statement whose dependencies are done and whose locks are free.
+    fn pick(&mut self, locks: &[Vec<(QualifiedName, LockMode)>]) -> Option<usize> {
+        let found = self.ready.iter().copied().find(|&i| self.free(&locks[i]))?;
+        self.ready.remove(&found);
+        self.take(&locks[found]);
+        Some(found)
+    }
+
+    fn finish(&mut self, i: usize) {
+        self.finished[i] = true;
+        self.done += 1;
+        while self.first_unfinished < self.finished.len() && self.finished[self.first_unfinished] {
+            self.first_unfinished += 1;
+        }
+        for d in std::mem::take(&mut self.dependents[i]) {
+            self.waiting_on[d] -= 1;
+            if self.waiting_on[d] == 0 {
+                if self.barrier[d] {
+                    self.blocked_barriers.insert(d);
+                } else {
+                    self.ready.insert(d);
+                }
+            }
+        }
+        self.release_barriers();
+    }
+
+    /// A barrier is ready once everything before it is finished.
+    fn release_barriers(&mut self) {
+        while let Some(&b) = self.blocked_barriers.first() {
+            if self.first_unfinished < b {
+                break;
+            }
+            self.blocked_barriers.remove(&b);
+            self.ready.insert(b);
+        }
+    }
+}
+
+/// Runs `statements` over `conns` (one worker thread each) in dependency order.
+/// `done[i]` marks statements an earlier run applied: they are skipped and count as
+/// finished. `exec` runs statement `i` on a connection. A failure stops the run: no
+/// statement starts after it, running ones finish.
+pub fn schedule<C: Send>(
+    conns: &mut [C],
+    statements: &[Statement],
+    done: &[bool],
+    options: &ApplyOptions,
+    exec: impl Fn(&mut C, usize) -> Result<Outcome, Error> + Sync,
+) -> Run {
+    let n = statements.len();
+    let started = Instant::now();
+    let deps = dependencies(statements);
+    let locks: Vec<Vec<(QualifiedName, LockMode)>> = statements.iter().map(locks).collect();
+    let mut state = State {
+        waiting_on: vec![0; n],
+        dependents: vec![Vec::new(); n],
+        barrier: deps.iter().map(|(_, b)| *b).collect(),
+        finished: vec![false; n],
+        first_unfinished: 0,
+        ready: BTreeSet::new(),
+        blocked_barriers: BTreeSet::new(),
+        holds: HashMap::new(),
+        running: 0,
+        done: 0,
+        stop: false,
+        run: Run::default(),
+        not_valid: Vec::new(),
+    };
+    for (i, (before, _)) in deps.iter().enumerate() {
+        for &d in before {
+            state.waiting_on[i] += 1;
+            state.dependents[d].push(i);
+        }
+    }
+    for i in 0..n {
+        if state.waiting_on[i] == 0 {
+            if state.barrier[i] {
+                state.blocked_barriers.insert(i);
+            } else {
+                state.ready.insert(i);
+            }
+        }
+    }
+    // Statements done by an earlier run finish first, in order; this also releases
+    // what waits on them.
+    for i in (0..n).filter(|&i| done.get(i).copied().unwrap_or(false)) {
+        state.ready.remove(&i);
+        state.blocked_barriers.remove(&i);
+        state.finish(i);
+    }
+    state.release_barriers();
+    let resumed = state.done;
+    let shared = (Mutex::new(state), Condvar::new());
+    let workers = conns.len().min(n.saturating_sub(resumed)).max(1);
+    std::thread::scope(|scope| {
+        for conn in conns.iter_mut().take(workers) {
+            let (shared, exec, locks) = (&shared, &exec, &locks);
+            scope.spawn(move || loop {
+                let (lock, wake) = shared;
+                let mut state = lock.lock().unwrap_or_else(|e| e.into_inner());
+                let i = loop {
+                    if state.stop || state.done == n {
+                        wake.notify_all();
+                        return;
+                    }
+                    if let Some(i) = state.pick(locks) {
+                        break i;
+                    }
+                    if state.running == 0 {
+                        // Nothing runs and nothing can start: cannot happen with
+                        // backward dependencies; stop rather than wait forever.
+                        state.stop = true;
+                        wake.notify_all();
+                        return;
+                    }
+                    state = wake.wait(state).unwrap_or_else(|e| e.into_inner());
+                };
+                state.running += 1;
+                drop(state);
+                let result = exec(conn, i);
+                let mut state = lock.lock().unwrap_or_else(|e| e.into_inner());
+                state.running -= 1;
+                state.release(&locks[i]);
+                match result {
+                    Ok(outcome) => {
+                        state.run.applied += 1;
+                        if let Outcome::LeftNotValid(text) = outcome {
+                            state.not_valid.push((i, text));
+                        }
+                        state.finish(i);
+                        let progress = Progress {
+                            done: state.done,
+                            total: n,
+                            elapsed: started.elapsed(),
+                        };
+                        drop(state);
+                        options.report(&progress);
+                        wake.notify_all();
+                        continue;
+                    }
+                    Err(e) => {
+                        state.stop = true;
+                        if state.run.failure.is_none() {
+                            state.run.failure = Some((i, e));
+                        } else {
+                            state.run.other_failures.push((i, e));
+                        }
+                    }
+                }
+                wake.notify_all();
+            });
+        }
+    });
+    let mut state = shared.0.into_inner().unwrap_or_else(|e| e.into_inner());
+    state.not_valid.sort_by_key(|(i, _)| *i);
+    let mut run = std::mem::take(&mut state.run);
+    run.not_valid = state.not_valid.into_iter().map(|(_, t)| t).collect();
+    run
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::TableLock;
+    use crate::plan::{ObjectKind, Phase};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn table(name: &str) -> QualifiedName {
+        QualifiedName::bare(name)
+    }
+
+    fn index(t: &str, name: &str) -> Statement {
+        let mut s = Statement::new(
+            Some(Phase::Seal),
+            vec![ObjectId::owned(
+                ObjectKind::Index,
+                &table(t),
+                name.into(),
+                0,
+            )],
+            format!("CREATE INDEX {name} ON {t}"),
+        );
+        s.locks = vec![TableLock::new(&table(t), LockMode::Shared)];
+        s
+    }
+
+    fn unique(t: &str, name: &str) -> ObjectId {
+        ObjectId::owned(ObjectKind::Unique, &table(t), name.into(), 0)
+    }
+
+    fn fk(t: &str, name: &str, requires: ObjectId) -> Statement {
+        let mut s = Statement::new(
+            Some(Phase::Seal),
+            vec![ObjectId::owned(
+                ObjectKind::ForeignKey,
+                &table(t),
+                name.into(),
+                0,
+            )],
+            format!("ADD FK {name}"),
+        );
+        s.requires = vec![requires];
+        s
+    }
+
+    fn view(name: &str) -> Statement {
+        Statement::new(
+            Some(Phase::Seal),
+            vec![ObjectId::standalone(ObjectKind::View, &table(name))],
+            format!("CREATE VIEW {name}"),
+        )
+    }
+
+    fn batch() -> Vec<Statement> {
+        vec![
+            Statement::new(Some(Phase::Seal), vec![unique("a", "a_k")], "BUILD a_k"),
+            Statement::new(Some(Phase::Seal), vec![unique("a", "a_k")], "ATTACH a_k"),
+            index("b", "b_x"),
+            index("b", "b_y"),
+            fk("b", "b_a", unique("a", "a_k")),
+            view("v"),
+            view("w"),
+        ]
+    }
+
+    #[test]
+    fn dependencies_follow_objects_requirements_and_barriers() {
+        let deps = dependencies(&batch());
+        assert_eq!(deps[0], (vec![], false));
+        assert_eq!(deps[1], (vec![0], false), "same object: after the build");
+        assert_eq!(deps[2], (vec![], false));
+        assert_eq!(
+            deps[4],
+            (vec![1], false),
+            "the fk waits for the attached key"
+        );
+        assert_eq!(
+            deps[5],
+            (vec![], true),
+            "a view waits for everything before it"
+        );
+    }
+
+    #[test]
+    fn locks_default_to_the_objects_tables_and_keep_the_strongest_mode() {
+        let s = &batch()[4];
+        assert_eq!(locks(s), vec![(table("b"), LockMode::Exclusive)]);
+        let mut both = index("b", "b_x");
+        both.locks
+            .push(TableLock::new(&table("b"), LockMode::Exclusive));
+        both.locks
+            .push(TableLock::new(&table("a"), LockMode::Shared));
+        assert_eq!(
+            locks(&both),
+            vec![
+                (table("a"), LockMode::Shared),
+                (table("b"), LockMode::Exclusive)
+            ]
+        );
+    }
+
+    /// Runs the batch on `jobs` workers, recording start and end events, and checks
+    /// every ordering rule against the record.
+    fn run_and_check(jobs: usize, done: &[bool]) -> (Run, Vec<(usize, bool)>) {
+        let statements = batch();
+        let events = Mutex::new(Vec::new());
+        let mut conns: Vec<usize> = (0..jobs).collect();
+        let run = schedule(
+            &mut conns,
+            &statements,
+            done,
+            &ApplyOptions::default(),
+            |_, i| {
+                events.lock().unwrap().push((i, true));
+                std::thread::sleep(Duration::from_millis(20));
+                events.lock().unwrap().push((i, false));
+                Ok(Outcome::Applied)
+            },
+        );
+        let events = events.into_inner().unwrap();
+        let deps = dependencies(&statements);
+        let end = |i: usize| events.iter().position(|e| *e == (i, false));
+        let start = |i: usize| events.iter().position(|e| *e == (i, true));
+        for (i, (before, barrier)) in deps.iter().enumerate() {
+            if done[i] {
+                assert_eq!(start(i), None, "statement {i} was done before");
+                continue;
+            }
+            let s = start(i).unwrap_or_else(|| panic!("statement {i} never ran"));
+            for &d in before {
+                if !done[d] {
+                    assert!(end(d).unwrap() < s, "{i} started before {d} ended");
+                }
+            }
+            if *barrier {
+                for d in (0..i).filter(|d| !done[*d]) {
+                    assert!(end(d).unwrap() < s, "barrier {i} started before {d} ended");
+                }
+            }
+        }
+        (run, events)
+    }
+
+    #[test]
+    fn a_parallel_run_keeps_every_ordering_rule_and_overlaps_independent_work() {
+        let (run, events) = run_and_check(3, &[false; 7]);
+        assert!(run.failure.is_none());
+        assert_eq!(run.applied, 7);
+        // The two index builds on b share the table, and run beside a's key build.
+        let mut running = 0usize;
+        let mut most = 0usize;
+        for (_, start) in &events {
+            running = if *start { running + 1 } else { running - 1 };
+            most = most.max(running);
+        }
+        assert_eq!(most, 3, "{events:?}");
+    }
+
+    #[test]
+    fn statements_done_before_are_skipped_and_release_their_dependents() {
+        let done = [true, true, false, true, false, false, false];
+        let (run, _) = run_and_check(2, &done);
+        assert_eq!(run.applied, 4);
+        assert!(run.failure.is_none());
+    }
+
+    #[test]
+    fn exclusive_locks_keep_statements_on_one_table_apart() {
+        let statements: Vec<Statement> = (0..4)
+            .map(|i| fk("t", &format!("fk{i}"), unique("p", &format!("k{i}"))))
+            .collect();
+        let active = AtomicUsize::new(0);
+        let most = AtomicUsize::new(0);
+        let mut conns = vec![(); 4];
+        let run = schedule(
+            &mut conns,
+            &statements,
+            &[false; 4],
+            &ApplyOptions::default(),
+            |_, _| {
+                let now = active.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(10));
+                active.fetch_sub(1, Ordering::SeqCst);
+                Ok(Outcome::Applied)
+            },
+        );
+        assert_eq!(run.applied, 4);
+        assert_eq!(most.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_failure_stops_the_run_and_not_valid_outcomes_are_listed() {
+        let statements = batch();
+        let mut conns = vec![(); 1];
+        let seen = Mutex::new(Vec::new());
+        let reported = Arc::new(Mutex::new(Vec::new()));
+        let progress: ProgressFn = Arc::new({
+            let reported = reported.clone();
+            move |p: &Progress| reported.lock().unwrap().push((p.done, p.total))
+        });
+        let options = ApplyOptions::default().with_progress(progress);
+        let run = schedule(&mut conns, &statements, &[false; 7], &options, |_, i| {
+            seen.lock().unwrap().push(i);
+            match i {
+                2 => Ok(Outcome::LeftNotValid("b_x".into())),
+                4 => Err(Error::Unsupported {
+                    dialect: "test".into(),
+                    what: format!("run statement {i}"),
+                }),
+                _ => Ok(Outcome::Applied),
+            }
+        });
+        let (at, error) = run.failure.expect("a failure");
+        assert_eq!(at, 4);
+        assert_eq!(error.to_string(), "the test dialect cannot run statement 4");
+        assert_eq!(run.not_valid, vec!["b_x".to_owned()]);
+        assert_eq!(run.applied, 4);
+        assert_eq!(
+            *seen.lock().unwrap(),
+            vec![0, 1, 2, 3, 4],
+            "nothing ran after 4"
+        );
+        assert_eq!(
+            *reported.lock().unwrap(),
+            vec![(1, 7), (2, 7), (3, 7), (4, 7)],
+            "progress after each statement that finished"
+        );
+    }
+
+    #[test]
+    fn the_time_left_is_extrapolated_from_this_run_only() {
+        let p = Progress {
+            done: 6,
+            total: 10,
+            elapsed: Duration::from_secs(8),
+        };
+        assert_eq!(p.remaining(2), Some(Duration::from_secs(8)));
+        assert_eq!(p.remaining(6), None);
+    }
+
+    #[test]
+    fn the_batch_digest_depends_on_every_statement() {
+        let a = vec![Statement::new(None, vec![], "CREATE TABLE a (x int)")];
+        let b = vec![Statement::new(None, vec![], "CREATE TABLE b (x int)")];
+        assert_ne!(batch_digest(&a), batch_digest(&b));
+        assert_eq!(batch_digest(&a), batch_digest(&a.clone()));
+    }
+
+    #[test]
+    fn what_stays_applied_is_said() {
+        assert_eq!(kept(0, 3, "j", ""), "nothing was applied");
+        assert_eq!(
+            kept(1, 3, "j", " (why)"),
+            "statement 1 of 3 is applied and stays so (why), recorded in j: fix the cause \
+             and re-run the same command to resume"
+        );
+        assert!(kept(2, 3, "j", "").starts_with("2 of 3 statements are applied and stay so,"));
+    }
+
+    #[test]
+    fn requirements_come_from_the_plan() {
+        let a_k = unique("a", "a_k");
+        let b_fk = ObjectId::owned(ObjectKind::ForeignKey, &table("b"), "b_a".into(), 0);
+        let plan = Plan {
+            steps: vec![
+                crate::plan::Step {
+                    phase: Phase::Seal,
+                    object: a_k.clone(),
+                    depends_on: vec![ObjectId::table(&table("a"))],
+                },
+                crate::plan::Step {
+                    phase: Phase::Seal,
+                    object: b_fk.clone(),
+                    depends_on: vec![ObjectId::table(&table("b")), a_k.clone()],
+                },
+            ],
+            warnings: vec![],
+        };
+        let mut statements = vec![Statement::new(Some(Phase::Seal), vec![b_fk], "ADD FK")];
+        attach_requirements(&plan, &mut statements);
+        assert_eq!(
+            statements[0].requires,
+            vec![ObjectId::table(&table("b")), a_k]
+        );
+    }
+}

@@ -6,7 +6,10 @@
 mod pg;
 
 use pg::{server_available, TestDb};
-use schema_replicator::{diff, DdlApplier, DdlExtractor, Phase, Policy, ReflectOptions, Registry};
+use schema_replicator::{
+    diff, ApplyOptions, DdlApplier, DdlExtractor, OnViolation, Phase, Policy, ReflectOptions,
+    Registry,
+};
 
 const KITCHEN_SINK: &str = include_str!("../examples/kitchen-sink-postgres.sql");
 const CHINOOK: &str = include_str!("fixtures/chinook-postgres.sql");
@@ -17,6 +20,11 @@ fn extract(db: &TestDb) -> DdlExtractor {
 
 /// pre and base, load, seal: the way a user runs a copy.
 fn replicate(source: &TestDb, policy: &Policy) -> TestDb {
+    replicate_with(source, policy, 1)
+}
+
+/// [`replicate`] with the seal over `jobs` connections.
+fn replicate_with(source: &TestDb, policy: &Policy, jobs: usize) -> TestDb {
     let extractor = DdlExtractor::open(&source.url(), &Registry::builtin().unwrap(), policy)
         .expect("reflect source");
     let target = TestDb::new("target");
@@ -24,7 +32,12 @@ fn replicate(source: &TestDb, policy: &Policy) -> TestDb {
     applier.apply_phase(&extractor, Phase::Pre).expect("pre");
     applier.apply_phase(&extractor, Phase::Base).expect("base");
     source.load_data_into(&target);
-    applier.apply_phase(&extractor, Phase::Seal).expect("seal");
+    let options = ApplyOptions::default().with_jobs(jobs);
+    let report = applier
+        .apply_phase_with(&extractor, Phase::Seal, &options)
+        .expect("seal");
+    let seal = extractor.phase_statements(Phase::Seal).len();
+    assert_eq!(report.connections, jobs.min(seal));
     target
 }
 
@@ -51,7 +64,7 @@ fn chinook_comes_back_identical() {
         return;
     }
     let source = TestDb::with_script("chinook", CHINOOK);
-    let target = replicate(&source, &Policy::default());
+    let target = replicate_with(&source, &Policy::default(), 3);
     assert_identical(&source, &target);
     assert_eq!(
         target.query_i64("SELECT count(*) AS value FROM public.track"),
@@ -65,11 +78,13 @@ fn kitchen_sink_comes_back_identical_with_deferred_primary_keys_too() {
         return;
     }
     let source = TestDb::with_script("kitchen", KITCHEN_SINK);
-    for policy in [
-        Policy::default(),
-        Policy::default().with_defer_primary_keys(true),
+    for (policy, jobs) in [
+        (Policy::default(), 1),
+        (Policy::default().with_defer_primary_keys(true), 1),
+        (Policy::default(), 4),
+        (Policy::default().with_defer_primary_keys(true), 4),
     ] {
-        let target = replicate(&source, &policy);
+        let target = replicate_with(&source, &policy, jobs);
         assert_identical(&source, &target);
     }
 }
@@ -503,5 +518,179 @@ fn a_seal_that_meets_duplicate_keys_counts_them_and_applies_nothing() {
         ),
         0,
         "a seal that applied nothing leaves no journal"
+    );
+}
+
+/// A source whose foreign key and check the loaded rows violate, its base applied to a
+/// target, and the rows loaded.
+fn violated(tag: &str) -> (TestDb, DdlExtractor, TestDb, DdlApplier) {
+    let source = TestDb::with_script(
+        tag,
+        "CREATE TABLE parent (id int PRIMARY KEY, code text, CONSTRAINT parent_code_key UNIQUE (code));
+         CREATE TABLE child (id int PRIMARY KEY, parent_id int, qty int,
+             CONSTRAINT child_parent_fk FOREIGN KEY (parent_id) REFERENCES parent(id),
+             CONSTRAINT child_qty_positive CHECK (qty > 0));
+         CREATE INDEX child_parent ON child (parent_id);",
+    );
+    let extractor = extract(&source);
+    let target = TestDb::new(&format!("{tag}_target"));
+    let applier = DdlApplier::new(&target.url()).unwrap();
+    applier.apply_phase(&extractor, Phase::Base).unwrap();
+    target
+        .exec(
+            "INSERT INTO parent VALUES (1, 'a'), (2, 'b');
+             INSERT INTO child VALUES (1, 1, 5), (2, 9, 5), (3, 2, -1), (4, 2, 0)",
+        )
+        .unwrap();
+    (source, extractor, target, applier)
+}
+
+#[test]
+fn on_violation_not_valid_leaves_the_violated_constraints_not_valid_and_lists_them() {
+    if !server_available() {
+        return;
+    }
+    let (_source, extractor, target, applier) = violated("not_valid");
+    let options = ApplyOptions::default()
+        .with_jobs(2)
+        .with_on_violation(OnViolation::NotValid);
+    let report = applier
+        .apply_phase_with(&extractor, Phase::Seal, &options)
+        .unwrap();
+    assert_eq!(
+        report.not_valid,
+        vec![
+            "check constraint child_qty_positive on table \"public\".\"child\": 2 offending rows \
+             (e.g. (3,2,-1), (4,2,0))"
+                .to_owned(),
+            "foreign key child_parent_fk on table \"public\".\"child\": 1 orphan row \
+             (e.g. (\"parent_id\")=(9))"
+                .to_owned(),
+        ]
+    );
+    assert_eq!(
+        target.lines(
+            "SELECT conname || ' ' || convalidated AS line FROM pg_constraint \
+             WHERE conrelid = 'public.child'::regclass AND contype IN ('c', 'f') ORDER BY 1"
+        ),
+        vec!["child_parent_fk false", "child_qty_positive false"]
+    );
+    // Everything else is built, and a NOT VALID constraint still guards new rows.
+    assert_eq!(
+        target.query_i64(
+            "SELECT count(*) AS value FROM pg_indexes WHERE indexname IN ('child_parent', 'parent_code_key')"
+        ),
+        2
+    );
+    assert!(target.exec("INSERT INTO child VALUES (10, 1, -5)").is_err());
+    assert_eq!(
+        target.query_i64(
+            "SELECT count(*) AS value FROM pg_namespace WHERE nspname = '_schema_replicator'"
+        ),
+        0
+    );
+}
+
+#[test]
+fn on_violation_stop_names_the_first_violation_and_what_stays_applied() {
+    if !server_available() {
+        return;
+    }
+    let (_source, extractor, target, applier) = violated("stop");
+    let err = applier
+        .apply_phase_with(&extractor, Phase::Seal, &ApplyOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with(
+            "check constraint child_qty_positive on table \"public\".\"child\": check \
+             constraint \"child_qty_positive\" of relation \"child\" is violated by some row; \
+             2 offending rows (e.g. (3,2,-1), (4,2,0)) in statement `ALTER TABLE \
+             \"public\".\"child\" VALIDATE CONSTRAINT \"child_qty_positive\"`; "
+        ),
+        "{err}"
+    );
+    assert!(
+        err.ends_with(
+            "statements are applied and stay so, recorded in _schema_replicator.journal: fix \
+             the cause and re-run the same command to resume"
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        target.query_i64(
+            "SELECT count(*) AS value FROM pg_constraint WHERE conname = 'child_parent_fk'"
+        ),
+        0,
+        "nothing starts after the failure"
+    );
+}
+
+#[test]
+fn an_invalid_index_left_by_an_interrupted_build_is_dropped_and_rebuilt() {
+    if !server_available() {
+        return;
+    }
+    let source = TestDb::with_script(
+        "invalid",
+        "CREATE TABLE t (id int PRIMARY KEY, k int, CONSTRAINT t_k_key UNIQUE (k));
+         CREATE INDEX t_k_id ON t (k, id);",
+    );
+    let extractor = extract(&source);
+    let target = TestDb::new("invalid_target");
+    let applier = DdlApplier::new(&target.url()).unwrap();
+    applier.apply_phase(&extractor, Phase::Base).unwrap();
+    target
+        .exec("INSERT INTO t VALUES (1, 1), (2, 2), (3, 2)")
+        .unwrap();
+    // A concurrent build that fails leaves its index behind, invalid.
+    assert!(target
+        .exec("CREATE UNIQUE INDEX CONCURRENTLY t_k_key ON public.t (k)")
+        .is_err());
+    assert_eq!(
+        target.query_i64(
+            "SELECT count(*) AS value FROM pg_index WHERE NOT indisvalid \
+             AND indexrelid = 'public.t_k_key'::regclass"
+        ),
+        1
+    );
+    target.exec("DELETE FROM t WHERE id = 3").unwrap();
+    let report = applier.apply_phase(&extractor, Phase::Seal).unwrap();
+    assert_eq!(
+        report.rebuilt,
+        vec!["unique constraint t_k_key on table \"public\".\"t\"".to_owned()]
+    );
+    assert_eq!(
+        target.query_i64("SELECT count(*) AS value FROM pg_index WHERE NOT indisvalid"),
+        0
+    );
+    assert_eq!(target.dump_schema(), source.dump_schema());
+}
+
+#[test]
+fn a_second_run_of_the_same_seal_is_refused_while_the_first_holds_its_lock() {
+    if !server_available() {
+        return;
+    }
+    let (_source, extractor, target, applier) = violated("locked");
+    let digest = schema_replicator::seal::batch_digest(&extractor.phase_statements(Phase::Seal));
+    let mut holder = target.conn();
+    use diesel::connection::SimpleConnection;
+    holder
+        .batch_execute(&format!("SELECT pg_advisory_lock({})", digest as i64))
+        .unwrap();
+    let err = applier.apply_phase(&extractor, Phase::Seal).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: another run of the same seal is under way on this database; nothing was \
+             applied; wait for it to finish (or stop it) and re-run",
+            schema_replicator::redact(&target.url())
+        )
+    );
+    assert_eq!(
+        target
+            .query_i64("SELECT count(*) AS value FROM pg_indexes WHERE indexname = 'child_parent'"),
+        0
     );
 }

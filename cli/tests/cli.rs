@@ -281,3 +281,48 @@ fn check_is_refused_where_the_dialect_cannot_do_it() {
         "error: the sqlite dialect cannot check loaded data yet"
     );
 }
+
+#[test]
+fn a_sqlite_seal_runs_on_one_connection_and_refuses_not_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = url(&dir.path().join("t.db"));
+    for phase in ["pre", "base"] {
+        let out = run(&["apply", &example(), &target, "--phase", phase]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    assert_eq!(
+        fails(&[
+            "apply",
+            &example(),
+            &target,
+            "--phase",
+            "seal",
+            "--on-violation",
+            "not-valid"
+        ]),
+        "error: the sqlite dialect cannot leave violated constraints NOT VALID"
+    );
+    let out = run(&[
+        "apply",
+        &example(),
+        &target,
+        "--phase",
+        "seal",
+        "--on-violation",
+        "later",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("unknown violation policy `later` (expected stop or not-valid)"),
+        "{}",
+        stderr(&out)
+    );
+    // SQLite has one writer: -j 4 runs the seal in one transaction on one connection.
+    let out = run(&["apply", &example(), &target, "--phase", "seal", "-j", "4"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).ends_with(&format!("phase seal to {target} in one transaction\n")),
+        "{}",
+        stderr(&out)
+    );
+}

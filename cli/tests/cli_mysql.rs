@@ -1,5 +1,6 @@
 //! The `schema-replicator` binary against the local MariaDB/MySQL server: a seal killed
-//! with SIGKILL part-way and re-run finishes the job from its journal; clone and diff;
+//! with SIGKILL part-way (on one connection, then on two) and re-run finishes the job
+//! from its journal; `--on-violation not-valid` is refused; clone and diff;
 //! one-line errors without the password.
 
 use std::process::{Command, Output};
@@ -131,8 +132,18 @@ fn a_seal_killed_part_way_is_finished_by_a_re_run() {
                  FROM seq_1_to_40000"
             ));
         }
+        // The first round on one connection, the second on two.
+        let jobs = (round + 1).to_string();
         let mut child = bin()
-            .args(["apply", &source.url(), &target.url(), "--phase", "seal"])
+            .args([
+                "apply",
+                &source.url(),
+                &target.url(),
+                "--phase",
+                "seal",
+                "-j",
+                &jobs,
+            ])
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("spawn the seal");
@@ -154,7 +165,15 @@ fn a_seal_killed_part_way_is_finished_by_a_re_run() {
             done >= threshold && done < TABLES as i64,
             "killed after {done} of {TABLES} statements"
         );
-        let rerun = run(&["apply", &source.url(), &target.url(), "--phase", "seal"]);
+        let rerun = run(&[
+            "apply",
+            &source.url(),
+            &target.url(),
+            "--phase",
+            "seal",
+            "-j",
+            &jobs,
+        ]);
         let message = stderr(&rerun);
         assert!(rerun.status.success(), "{message}");
         assert!(
@@ -305,4 +324,29 @@ fn check_counts_what_the_seal_would_refuse_and_exits_1() {
         "{table}"
     );
     assert!(stderr(&out).contains("the seal would accept the loaded data"));
+}
+
+#[test]
+fn on_violation_not_valid_is_refused_because_mysql_has_no_such_state() {
+    if !server_available() {
+        return;
+    }
+    let source = Db::new("notvalid_src");
+    source.exec(&chained_tables(2));
+    let target = Db::new("notvalid_dst");
+    let out = run(&[
+        "apply",
+        &source.url(),
+        &target.url(),
+        "--phase",
+        "seal",
+        "--on-violation",
+        "not-valid",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "error: the mysql dialect cannot leave violated constraints NOT VALID (MySQL has no \
+         such state): use --on-violation stop, or `check` before the seal\n"
+    );
 }

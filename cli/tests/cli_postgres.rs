@@ -1,8 +1,10 @@
 //! The `schema-replicator` binary against the local PostgreSQL server: clone, diff and
-//! `--schema`, with databases created and dropped through `psql`.
+//! `--schema`, a parallel seal killed with SIGKILL at several moments and finished by a
+//! re-run, with databases created and dropped through `psql`.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 const SERVER: &str = "postgres://postgres@127.0.0.1:5432";
 
@@ -213,5 +215,259 @@ fn check_counts_what_the_seal_would_refuse_and_exits_1() {
         )),
         "{}",
         stderr(&out)
+    );
+}
+
+/// One number from `sql`, or `None` when the query fails (a table not there yet).
+fn value(db: &str, sql: &str) -> Option<i64> {
+    let out = Command::new("psql")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-tAq",
+            "-d",
+            db,
+            "-c",
+            sql,
+        ])
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+}
+
+/// Tables chained by foreign keys, each with indexes, a unique key and a check: seal
+/// work of several statements per table.
+fn chained_tables(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            let fk = if i == 0 {
+                String::new()
+            } else {
+                format!(
+                    ", CONSTRAINT \"fk {i}\" FOREIGN KEY (parent) REFERENCES t{} (id)",
+                    i - 1
+                )
+            };
+            format!(
+                "CREATE TABLE t{i} (id int PRIMARY KEY, parent int NOT NULL, a int NOT NULL, \
+                 b text NOT NULL, CONSTRAINT t{i}_a_b UNIQUE (a, b), CHECK (a >= 0){fk}); \
+                 CREATE INDEX t{i}_by_a ON t{i} (a); CREATE INDEX t{i}_by_b ON t{i} (b);\n"
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_parallel_seal_killed_at_several_moments_is_finished_by_a_re_run() {
+    if !available() {
+        return;
+    }
+    const TABLES: usize = 12;
+    let source = Db::new("kill_src");
+    psql(&source.0, &["-c", &chained_tables(TABLES)]).unwrap();
+    let loaded = Db::new("kill_loaded");
+    for phase in ["pre", "base"] {
+        let out = run(&["apply", &source.url(), &loaded.url(), "--phase", phase]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let load: String = (0..TABLES)
+        .map(|i| {
+            format!(
+                "INSERT INTO t{i} SELECT g, g, g, 'row ' || g FROM generate_series(1, 150000) g;"
+            )
+        })
+        .collect();
+    psql(&loaded.0, &["-c", &load]).unwrap();
+    let dry = run(&[
+        "apply",
+        &source.url(),
+        &loaded.url(),
+        "--phase",
+        "seal",
+        "--dry-run",
+    ]);
+    let total = String::from_utf8_lossy(&dry.stdout).matches(";\n").count() as i64;
+    assert!(total > 6 * TABLES as i64, "{total} statements");
+    // Kill right after the first statement is journaled, half-way, and near the end
+    // (during the validations).
+    for (round, threshold) in [1, total / 2, total - 10].into_iter().enumerate() {
+        let target = Db(format!("{}_{round}", loaded.0));
+        psql(
+            "postgres",
+            &[
+                "-c",
+                &format!("CREATE DATABASE {} TEMPLATE {}", target.0, loaded.0),
+            ],
+        )
+        .unwrap();
+        let journal = "SELECT count(*) FROM _schema_replicator.journal";
+        let mut child = Command::new(env!("CARGO_BIN_EXE_schema-replicator"))
+            .args([
+                "apply",
+                &source.url(),
+                &target.url(),
+                "--phase",
+                "seal",
+                "-j",
+                "2",
+            ])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn the seal");
+        let started = Instant::now();
+        while value(&target.0, journal).unwrap_or(0) < threshold {
+            if let Some(status) = child.try_wait().expect("poll") {
+                panic!("the seal ended ({status}) before it could be killed");
+            }
+            assert!(started.elapsed() < Duration::from_secs(120), "seal stalled");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        child.kill().expect("SIGKILL the seal");
+        child.wait().expect("reap");
+        let done = value(&target.0, journal).unwrap();
+        assert!(
+            done >= threshold && done < total,
+            "killed after {done} of {total} statements"
+        );
+        let rerun = run(&[
+            "apply",
+            &source.url(),
+            &target.url(),
+            "--phase",
+            "seal",
+            "-j",
+            "2",
+        ]);
+        let message = stderr(&rerun);
+        assert!(rerun.status.success(), "{message}");
+        assert!(
+            message.starts_with(&format!(
+                "applied {total} statements of phase seal to {} over 2 connections in ",
+                target.url()
+            )) && message.contains(", resuming after the "),
+            "{message}"
+        );
+        assert_eq!(
+            value(
+                &target.0,
+                "SELECT count(*) FROM pg_namespace WHERE nspname = '_schema_replicator'"
+            ),
+            Some(0),
+            "the journal is removed once the seal is complete"
+        );
+        assert_eq!(
+            value(
+                &target.0,
+                "SELECT count(*) FROM pg_index WHERE NOT indisvalid"
+            ),
+            Some(0)
+        );
+        let diff = run(&["diff", &source.url(), &target.url()]);
+        assert!(diff.status.success(), "{}", stderr(&diff));
+        assert_eq!(stderr(&diff), "no differences\n");
+    }
+}
+
+#[test]
+fn the_seal_summary_counts_what_it_created_and_a_zero_job_count_is_refused() {
+    if !available() {
+        return;
+    }
+    let source = Db::new("summary_src");
+    psql(&source.0, &["-c", &chained_tables(3)]).unwrap();
+    let target = Db::new("summary_dst");
+    for phase in ["pre", "base"] {
+        let out = run(&["apply", &source.url(), &target.url(), "--phase", phase]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let out = run(&[
+        "apply",
+        &source.url(),
+        &target.url(),
+        "--phase",
+        "seal",
+        "-j",
+        "0",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(
+            "invalid value '0' for '--jobs <JOBS>': `0` is not a number of connections (1 or more)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&[
+        "apply",
+        &source.url(),
+        &target.url(),
+        "--phase",
+        "seal",
+        "-j",
+        "3",
+    ]);
+    let message = stderr(&out);
+    assert!(out.status.success(), "{message}");
+    assert!(
+        message.starts_with(&format!(
+            "applied 22 statements of phase seal to {} over 3 connections in ",
+            target.url()
+        )),
+        "{message}"
+    );
+    assert!(
+        message.trim_end().ends_with(
+            ": 3 unique constraints, 3 check constraints, 6 indexes, 2 foreign keys (not in a \
+             transaction: a journal in the target lets a re-run of the same command resume)"
+        ),
+        "{message}"
+    );
+    assert!(
+        !message.contains('\r'),
+        "no progress bar when stderr is not a terminal"
+    );
+}
+
+#[test]
+fn on_a_terminal_the_seal_draws_a_progress_bar() {
+    if !available() {
+        return;
+    }
+    let source = Db::new("bar_src");
+    psql(&source.0, &["-c", &chained_tables(2)]).unwrap();
+    let target = Db::new("bar_dst");
+    for phase in ["pre", "base"] {
+        let out = run(&["apply", &source.url(), &target.url(), "--phase", phase]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    // `script` runs the command on a pseudo-terminal and copies what it prints.
+    let command = format!(
+        "{} apply {} {} --phase seal -j 2",
+        env!("CARGO_BIN_EXE_schema-replicator"),
+        source.url(),
+        target.url()
+    );
+    let out = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .expect("run script(1)");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{screen}");
+    assert!(
+        screen.contains("] 14/14 statements, 0:0"),
+        "the bar's last frame: {screen:?}"
+    );
+    assert!(
+        screen.contains("\r\x1b[K"),
+        "the bar is cleared: {screen:?}"
+    );
+    assert!(
+        screen.contains("applied 14 statements of phase seal"),
+        "{screen:?}"
     );
 }

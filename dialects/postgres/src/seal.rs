@@ -30,7 +30,7 @@ pub const JOURNAL: &str = "journal";
 
 /// How long a run waits for the lock of another run of the same seal (a killed run's
 /// sessions end within seconds; a live run keeps the lock).
-const LOCK_WAIT: Duration = Duration::from_secs(20);
+const LOCK_WAIT: Duration = Duration::from_secs(10);
 
 #[derive(QueryableByName)]
 struct Done {

@@ -159,10 +159,7 @@ fn check_counts_what_the_seal_would_refuse_and_exits_1() {
     )
     .unwrap();
     let target = Db::new("check_dst");
-    for phase in ["pre", "base"] {
-        let out = run(&["apply", &source.url(), &target.url(), "--phase", phase]);
-        assert!(out.status.success(), "{}", stderr(&out));
-    }
+    pre_and_base(&source, &target);
     psql(
         &target.0,
         &[
@@ -240,6 +237,14 @@ fn value(db: &str, sql: &str) -> Option<i64> {
     String::from_utf8_lossy(&out.stdout).trim().parse().ok()
 }
 
+/// Applies `pre` and `base` of `source` to `target` through the command line.
+fn pre_and_base(source: &Db, target: &Db) {
+    for phase in ["pre", "base"] {
+        let out = run(&["apply", &source.url(), &target.url(), "--phase", phase]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+}
+
 /// Tables chained by foreign keys, each with indexes, a unique key and a check: seal
 /// work of several statements per table.
 fn chained_tables(n: usize) -> String {
@@ -271,10 +276,7 @@ fn a_parallel_seal_killed_at_several_moments_is_finished_by_a_re_run() {
     let source = Db::new("kill_src");
     psql(&source.0, &["-c", &chained_tables(TABLES)]).unwrap();
     let loaded = Db::new("kill_loaded");
-    for phase in ["pre", "base"] {
-        let out = run(&["apply", &source.url(), &loaded.url(), "--phase", phase]);
-        assert!(out.status.success(), "{}", stderr(&out));
-    }
+    pre_and_base(&source, &loaded);
     let load: String = (0..TABLES)
         .map(|i| {
             format!(
@@ -381,10 +383,7 @@ fn the_seal_summary_counts_what_it_created_and_a_zero_job_count_is_refused() {
     let source = Db::new("summary_src");
     psql(&source.0, &["-c", &chained_tables(3)]).unwrap();
     let target = Db::new("summary_dst");
-    for phase in ["pre", "base"] {
-        let out = run(&["apply", &source.url(), &target.url(), "--phase", phase]);
-        assert!(out.status.success(), "{}", stderr(&out));
-    }
+    pre_and_base(&source, &target);
     let out = run(&[
         "apply",
         &source.url(),
@@ -441,10 +440,7 @@ fn on_a_terminal_the_seal_draws_a_progress_bar() {
     let source = Db::new("bar_src");
     psql(&source.0, &["-c", &chained_tables(2)]).unwrap();
     let target = Db::new("bar_dst");
-    for phase in ["pre", "base"] {
-        let out = run(&["apply", &source.url(), &target.url(), "--phase", phase]);
-        assert!(out.status.success(), "{}", stderr(&out));
-    }
+    pre_and_base(&source, &target);
     // `script` runs the command on a pseudo-terminal and copies what it prints.
     let command = format!(
         "{} apply {} {} --phase seal -j 2",

@@ -13,6 +13,7 @@
 //!   for every statement before it, so views and triggers run last and one by one, as
 //!   in the serial order.
 
+use std::cmp::Reverse;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -175,6 +176,21 @@ pub fn attach_requirements(plan: &Plan, statements: &mut [Statement]) {
     }
 }
 
+/// The weight of each statement for [`schedule`]: the size of the first table its
+/// objects belong to, from `sizes` (0 for statements about no table).
+pub fn weights(statements: &[Statement], sizes: &HashMap<QualifiedName, u64>) -> Vec<u64> {
+    statements
+        .iter()
+        .map(|s| {
+            s.objects
+                .iter()
+                .find_map(|o| o.table.as_ref())
+                .and_then(|t| sizes.get(t).copied())
+                .unwrap_or(0)
+        })
+        .collect()
+}
+
 /// For each statement, the earlier statements it waits for, and whether it waits for
 /// every statement before it (see the module documentation).
 pub fn dependencies(statements: &[Statement]) -> Vec<(Vec<usize>, bool)> {
@@ -259,7 +275,9 @@ struct State {
     barrier: Vec<bool>,
     finished: Vec<bool>,
     first_unfinished: usize,
-    ready: BTreeSet<usize>,
+    /// Ready statements, the heaviest first, then in batch order.
+    ready: BTreeSet<(Reverse<u64>, usize)>,
+    weight: Vec<u64>,
     blocked_barriers: BTreeSet<usize>,
     holds: HashMap<QualifiedName, Holds>,
     running: usize,
@@ -305,10 +323,14 @@ impl State {
 
     /// A statement whose dependencies are done and whose locks are free.
     fn pick(&mut self, locks: &[Vec<(QualifiedName, LockMode)>]) -> Option<usize> {
-        let found = self.ready.iter().copied().find(|&i| self.free(&locks[i]))?;
+        let found = self
+            .ready
+            .iter()
+            .copied()
+            .find(|&(_, i)| self.free(&locks[i]))?;
         self.ready.remove(&found);
-        self.take(&locks[found]);
-        Some(found)
+        self.take(&locks[found.1]);
+        Some(found.1)
     }
 
     fn finish(&mut self, i: usize) {
@@ -323,7 +345,7 @@ impl State {
                 if self.barrier[d] {
                     self.blocked_barriers.insert(d);
                 } else {
-                    self.ready.insert(d);
+                    self.make_ready(d);
                 }
             }
         }
@@ -337,19 +359,27 @@ impl State {
                 break;
             }
             self.blocked_barriers.remove(&b);
-            self.ready.insert(b);
+            self.make_ready(b);
         }
+    }
+
+    fn make_ready(&mut self, i: usize) {
+        self.ready.insert((Reverse(self.weight[i]), i));
     }
 }
 
 /// Runs `statements` over `conns` (one worker thread each) in dependency order.
 /// `done[i]` marks statements an earlier run applied: they are skipped and count as
-/// finished. `exec` runs statement `i` on a connection. A failure stops the run: no
-/// statement starts after it, running ones finish.
+/// finished. Among the statements ready to start, the one of highest `weight` (for
+/// example the size of its table; missing weights count as 0) starts first, so that
+/// the longest work does not come last; ties keep batch order. `exec` runs statement
+/// `i` on a connection. A failure stops the run: no statement starts after it, running
+/// ones finish.
 pub fn schedule<C: Send>(
     conns: &mut [C],
     statements: &[Statement],
     done: &[bool],
+    weight: &[u64],
     options: &ApplyOptions,
     exec: impl Fn(&mut C, usize) -> Result<Outcome, Error> + Sync,
 ) -> Run {
@@ -364,6 +394,9 @@ pub fn schedule<C: Send>(
         finished: vec![false; n],
         first_unfinished: 0,
         ready: BTreeSet::new(),
+        weight: (0..n)
+            .map(|i| weight.get(i).copied().unwrap_or(0))
+            .collect(),
         blocked_barriers: BTreeSet::new(),
         holds: HashMap::new(),
         running: 0,
@@ -383,14 +416,14 @@ pub fn schedule<C: Send>(
             if state.barrier[i] {
                 state.blocked_barriers.insert(i);
             } else {
-                state.ready.insert(i);
+                state.make_ready(i);
             }
         }
     }
     // Statements done by an earlier run finish first, in order; this also releases
     // what waits on them.
     for i in (0..n).filter(|&i| done.get(i).copied().unwrap_or(false)) {
-        state.ready.remove(&i);
+        state.ready.remove(&(Reverse(state.weight[i]), i));
         state.blocked_barriers.remove(&i);
         state.finish(i);
     }
@@ -666,17 +699,24 @@ mod tests {
             move |p: &Progress| reported.lock().unwrap().push((p.done, p.total))
         });
         let options = ApplyOptions::default().with_progress(progress);
-        let run = schedule(&mut conns, &statements, &[false; 7], &options, |_, i| {
-            seen.lock().unwrap().push(i);
-            match i {
-                2 => Ok(Outcome::LeftNotValid("b_x".into())),
-                4 => Err(Error::Unsupported {
-                    dialect: "test".into(),
-                    what: format!("run statement {i}"),
-                }),
-                _ => Ok(Outcome::Applied),
-            }
-        });
+        let run = schedule(
+            &mut conns,
+            &statements,
+            &[false; 7],
+            &[],
+            &options,
+            |_, i| {
+                seen.lock().unwrap().push(i);
+                match i {
+                    2 => Ok(Outcome::LeftNotValid("b_x".into())),
+                    4 => Err(Error::Unsupported {
+                        dialect: "test".into(),
+                        what: format!("run statement {i}"),
+                    }),
+                    _ => Ok(Outcome::Applied),
+                }
+            },
+        );
         let (at, error) = run.failure.expect("a failure");
         assert_eq!(at, 4);
         assert_eq!(error.to_string(), "the test dialect cannot run statement 4");
@@ -692,6 +732,28 @@ mod tests {
             vec![(1, 7), (2, 7), (3, 7), (4, 7)],
             "progress after each statement that finished"
         );
+    }
+
+    #[test]
+    fn the_heaviest_ready_statement_starts_first() {
+        let statements: Vec<Statement> = ["a", "b", "c"]
+            .iter()
+            .map(|t| index(t, &format!("{t}_i")))
+            .collect();
+        let order = Mutex::new(Vec::new());
+        let mut conns = vec![()];
+        schedule(
+            &mut conns,
+            &statements,
+            &[false; 3],
+            &[5, 90, 20],
+            &ApplyOptions::default(),
+            |_, i| {
+                order.lock().unwrap().push(i);
+                Ok(Outcome::Applied)
+            },
+        );
+        assert_eq!(*order.lock().unwrap(), vec![1, 2, 0]);
     }
 
     #[test]

@@ -16,7 +16,9 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::{MysqlConnection, QueryableByName, RunQueryDsl};
 use schema_replicator_core::check::open_connections;
 use schema_replicator_core::seal::{self, ApplyOptions, OnViolation, Outcome};
-use schema_replicator_core::{ApplyReport, DbUrl, Error, ObjectId, ObjectKind, Result, Statement};
+use schema_replicator_core::{
+    ApplyReport, DbUrl, Error, ObjectId, ObjectKind, QualifiedName, Result, Statement,
+};
 
 use schema_replicator_core::check::json_samples;
 
@@ -36,6 +38,14 @@ struct Violations {
     n: i64,
     #[diesel(sql_type = Nullable<Text>)]
     samples: Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct Size {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = BigInt)]
+    bytes: i64,
 }
 
 #[derive(QueryableByName)]
@@ -158,7 +168,23 @@ pub(crate) fn apply(
         })?;
         Ok(Outcome::Applied)
     };
-    let run = seal::schedule(&mut conns, statements, &done, options, exec);
+    let sizes: Vec<Size> = diesel::sql_query(
+        "SELECT TABLE_NAME AS name, CAST(COALESCE(DATA_LENGTH, 0) AS SIGNED) AS bytes \
+         FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()",
+    )
+    .load(&mut conns[0])
+    .map_err(|e| fail(message(url, &e)))?;
+    let sizes = sizes
+        .into_iter()
+        .map(|s| {
+            (
+                QualifiedName::bare(&s.name),
+                u64::try_from(s.bytes).unwrap_or(0),
+            )
+        })
+        .collect();
+    let weight = seal::weights(statements, &sizes);
+    let run = seal::schedule(&mut conns, statements, &done, &weight, options, exec);
     if let Some((_, error)) = run.failure {
         let outcome = kept(resumed + run.applied, total);
         return Err(match error {

@@ -9,7 +9,7 @@
 //! keeps two runs of the same seal apart. Sessions ask the server to check every second
 //! that their client is still there, so a killed run's statements stop soon after it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
@@ -18,7 +18,9 @@ use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 use diesel::{PgConnection, QueryableByName, RunQueryDsl};
 use schema_replicator_core::check::open_connections;
 use schema_replicator_core::seal::{self, ApplyOptions, OnViolation, Outcome};
-use schema_replicator_core::{ApplyReport, DbUrl, Error, ObjectKind, Result, Statement};
+use schema_replicator_core::{
+    ApplyReport, DbUrl, Error, ObjectKind, QualifiedName, Result, Statement,
+};
 
 use crate::apply::{explain, message, Violations};
 use crate::{connect, quote_ident, quote_literal};
@@ -46,6 +48,16 @@ struct Invalid {
     schema: String,
     #[diesel(sql_type = Text)]
     name: String,
+}
+
+#[derive(QueryableByName)]
+struct Size {
+    #[diesel(sql_type = Text)]
+    schema: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = BigInt)]
+    bytes: i64,
 }
 
 #[derive(QueryableByName)]
@@ -112,7 +124,8 @@ pub(crate) fn apply(
     let exec = |conn: &mut PgConnection, i: usize| {
         run_one(conn, url, statements, i, &batch, options.on_violation)
     };
-    let run = seal::schedule(&mut conns, statements, &done, options, exec);
+    let weight = seal::weights(statements, &table_sizes(&mut conns[0]).map_err(setup)?);
+    let run = seal::schedule(&mut conns, statements, &done, &weight, options, exec);
     let applied = resumed + run.applied;
     let drop_if_empty = format!(
         "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM {journal}) THEN \
@@ -199,6 +212,29 @@ fn lock(conn: &mut PgConnection, url: &DbUrl, key: i64) -> Result<()> {
         }
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// The size on disk of every table, so that the biggest tables' work starts first.
+fn table_sizes(conn: &mut PgConnection) -> diesel::QueryResult<HashMap<QualifiedName, u64>> {
+    let rows: Vec<Size> = diesel::sql_query(
+        "SELECT n.nspname::text AS schema, c.relname::text AS name, \
+                pg_catalog.pg_relation_size(c.oid)::int8 AS bytes \
+         FROM pg_catalog.pg_class c \
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relkind IN ('r', 'm') \
+           AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')",
+    )
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let name = QualifiedName {
+                schema: Some(r.schema),
+                name: r.name,
+            };
+            (name, u64::try_from(r.bytes).unwrap_or(0))
+        })
+        .collect())
 }
 
 /// Drops the invalid indexes (left by an interrupted concurrent build) that pending

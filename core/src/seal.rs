@@ -608,6 +608,7 @@ mod tests {
             &mut conns,
             &statements,
             done,
+            &[],
             &ApplyOptions::default(),
             |_, i| {
                 events.lock().unwrap().push((i, true));
@@ -675,6 +676,7 @@ mod tests {
             &mut conns,
             &statements,
             &[false; 4],
+            &[],
             &ApplyOptions::default(),
             |_, _| {
                 let now = active.fetch_add(1, Ordering::SeqCst) + 1;

@@ -4,6 +4,8 @@
 //! ```text
 //! cargo run --release -p schema-replicator-bench -- postgres [--tables 100,1000,5000] [--runs 5]
 //! cargo run --release -p schema-replicator-bench -- mysql [--tables 100,1000,5000] [--runs 5]
+//! cargo run --release -p schema-replicator-bench -- seal-postgres [--tables 50] [--rows 3000000] [--runs 3] [--keep] [--cli PATH]
+//! cargo run --release -p schema-replicator-bench -- seal-mysql    [--tables 50] [--rows 3000000] [--runs 3] [--keep] [--cli PATH]
 //! ```
 //!
 //! For each N it (re)creates the database `sr_bench_<N>` on the local server, fills it
@@ -13,6 +15,36 @@
 //! Markdown table row: our wall time, the server's own dump tool's (`pg_dump
 //! --schema-only`, `mysqldump --no-data`), the ratio, our peak resident memory and the
 //! number of catalog queries we issued. The MySQL mode drops its database afterwards.
+//!
+//! The seal modes time the `seal` phase on loaded data. They build `sr_seal_src`: N
+//! tables (5 to 8 columns: bigint primary key, integers, varchar, numeric, timestamp,
+//! boolean) holding `--rows` rows in all, a few big tables and many small ones, filled on
+//! the server, with 2 to 4 secondary indexes each (a unique constraint, plain and unique
+//! multi-column ones), 1 or 2 foreign keys to an earlier table's primary or unique key,
+//! and a check on two tables in three. Then `sr_seal_loaded`: our CLI's `apply --phase
+//! pre` and `base` from `sr_seal_src`, then its rows (`pg_dump --data-only | psql`, or
+//! `INSERT ... SELECT` per table), vacuumed and analysed (PostgreSQL). Each run times
+//! every configuration on a fresh copy `sr_seal_run` of it (`CREATE DATABASE ...
+//! TEMPLATE`; on MariaDB pre, base and the rows again, untimed), in an order that
+//! rotates from run to run:
+//!
+//! - PostgreSQL: ours `apply --phase seal -j 1` and `-j 2`, and `pg_restore
+//!   --section=post-data -j 1` and `-j 2` of a `pg_dump -Fc --schema-only` of the source,
+//!   less the primary keys (`-L`), which pg_dump puts in post-data and base has made.
+//!   Each copy is `STRATEGY FILE_COPY` and checkpointed before the timing starts.
+//! - MariaDB/MySQL: ours `-j 1` and `-j 2`, and every secondary key and constraint line
+//!   of `mysqldump --no-data`'s `CREATE TABLE`s as an `ALTER TABLE ... ADD` of its own
+//!   (keys, then checks, then foreign keys), through one `mysql` client, with the
+//!   server's default `foreign_key_checks = 1`. The copied tables are flushed (`FLUSH
+//!   TABLES ... FOR EXPORT`) before the timing starts.
+//!
+//! After the first run of ours, `schema-replicator diff` of source and target must be
+//! empty.
+//!
+//! It prints the dataset, a Markdown table of the median, minimum and maximum seal time
+//! of each configuration, and the ratios of the medians, then drops the three databases
+//! unless `--keep` is given. Our CLI is the `schema-replicator` binary beside this one
+//! unless `--cli` names another; an `apply` without `-j` is run without it, with a warning.
 
 use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
@@ -22,16 +54,21 @@ use diesel::connection::SimpleConnection;
 use diesel::{Connection, MysqlConnection, PgConnection};
 use schema_replicator::DdlExtractor;
 
+mod seal;
+
 const SERVER: &str = "postgres://postgres@127.0.0.1:5432";
 const MYSQL_SERVER: &str = "mysql://root@127.0.0.1:3306";
-const USAGE: &str =
-    "usage: schema-replicator-bench postgres|mysql [--tables 100,1000,5000] [--runs 5]";
+const USAGE: &str = "usage: schema-replicator-bench postgres|mysql [--tables 100,1000,5000] \
+     [--runs 5] | seal-postgres|seal-mysql [--tables 50] [--rows 3000000] [--runs 3] [--keep] \
+     [--cli PATH]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("postgres") => compare(&args[1..], &POSTGRES),
         Some("mysql") => compare(&args[1..], &MYSQL),
+        Some("seal-postgres") => seal::postgres(&args[1..]),
+        Some("seal-mysql") => seal::mysql(&args[1..]),
         Some("measure") if args.len() == 2 => measure(&args[1]),
         _ => Err(USAGE.into()),
     };

@@ -85,6 +85,14 @@ pub(crate) fn apply(
     let digest = seal::batch_digest(statements);
     let batch = quote_literal(&format!("{digest:016x}"));
     let mut conns = open_connections(options.jobs, total, || session(url))?;
+    if conns.len() > 1 {
+        // The connections already keep the server's cores busy; parallel workers per
+        // index build would only compete with them.
+        for conn in &mut conns {
+            conn.batch_execute("SET max_parallel_maintenance_workers = 0")
+                .map_err(setup)?;
+        }
+    }
     let first = &mut conns[0];
     lock(first, url, digest as i64)?;
     first
@@ -170,11 +178,15 @@ fn journal_name() -> String {
     format!("{JOURNAL_SCHEMA}.{JOURNAL}")
 }
 
-/// A connection for the seal: it checks that its client is alive (PostgreSQL 14 on).
+/// A connection for the seal. It checks that its client is alive (PostgreSQL 14 on),
+/// and its commits do not wait for the disk: a server crash can lose the last few
+/// statements, each with its journal row (they are one transaction, and WAL keeps
+/// commit order), so the journal stays exact and a re-run builds them again.
 fn session(url: &DbUrl) -> Result<PgConnection> {
     let mut conn = connect(url)?;
     conn.batch_execute(
-        "DO $$ BEGIN \
+        "SET synchronous_commit = off; \
+         DO $$ BEGIN \
            PERFORM pg_catalog.set_config('client_connection_check_interval', '1s', false); \
          EXCEPTION WHEN undefined_object THEN NULL; END $$",
     )

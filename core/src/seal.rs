@@ -263,6 +263,36 @@ pub struct Run {
     pub other_failures: Vec<(usize, Error)>,
 }
 
+impl Run {
+    /// The error of a run that failed, its message ending with `outcome` (what the
+    /// run leaves behind) and naming the other statements that failed beside it.
+    pub fn error(&mut self, outcome: String) -> Option<Error> {
+        let (_, first) = self.failure.take()?;
+        let also = match self.other_failures.len() {
+            0 => String::new(),
+            n => format!(
+                " ({n} more failed while it ran: {})",
+                self.other_failures
+                    .iter()
+                    .map(|(_, e)| match e {
+                        Error::Apply { object, .. } => object.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        Some(match first {
+            Error::Apply { object, reason, .. } => Error::Apply {
+                object,
+                reason: format!("{reason}{also}"),
+                outcome,
+            },
+            other => other,
+        })
+    }
+}
+
 #[derive(Default)]
 struct Holds {
     shared: usize,
@@ -734,6 +764,26 @@ mod tests {
             vec![(1, 7), (2, 7), (3, 7), (4, 7)],
             "progress after each statement that finished"
         );
+    }
+
+    #[test]
+    fn the_error_of_a_run_ends_with_its_outcome_and_names_the_other_failures() {
+        let apply = |object: &str| Error::Apply {
+            object: object.into(),
+            reason: "boom".into(),
+            outcome: String::new(),
+        };
+        let mut run = Run {
+            failure: Some((3, apply("index \"a\" on table t"))),
+            other_failures: vec![(4, apply("index \"b\" on table u"))],
+            ..Run::default()
+        };
+        assert_eq!(
+            run.error("nothing was applied".into()).unwrap().to_string(),
+            "index \"a\" on table t: boom (1 more failed while it ran: index \"b\" on table \
+             u); nothing was applied"
+        );
+        assert!(Run::default().error(String::new()).is_none());
     }
 
     #[test]

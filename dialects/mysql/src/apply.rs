@@ -184,17 +184,9 @@ pub(crate) fn apply(
         })
         .collect();
     let weight = seal::weights(statements, &sizes);
-    let run = seal::schedule(&mut conns, statements, &done, &weight, options, exec);
-    if let Some((_, error)) = run.failure {
-        let outcome = kept(resumed + run.applied, total);
-        return Err(match error {
-            Error::Apply { object, reason, .. } => Error::Apply {
-                object,
-                reason,
-                outcome,
-            },
-            other => other,
-        });
+    let mut run = seal::schedule(&mut conns, statements, &done, &weight, options, exec);
+    if let Some(error) = run.error(kept(resumed + run.applied, total)) {
+        return Err(error);
     }
     let conn = &mut conns[0];
     let cleanup = |e: diesel::result::Error| Error::Apply {

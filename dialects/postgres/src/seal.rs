@@ -133,7 +133,7 @@ pub(crate) fn apply(
         run_one(conn, url, statements, i, &batch, options.on_violation)
     };
     let weight = seal::weights(statements, &table_sizes(&mut conns[0]).map_err(setup)?);
-    let run = seal::schedule(&mut conns, statements, &done, &weight, options, exec);
+    let mut run = seal::schedule(&mut conns, statements, &done, &weight, options, exec);
     let applied = resumed + run.applied;
     let drop_if_empty = format!(
         "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM {journal}) THEN \
@@ -141,14 +141,13 @@ pub(crate) fn apply(
         journal = journal(),
         schema = quote_ident(JOURNAL_SCHEMA),
     );
-    if let Some((_, error)) = run.failure {
+    if let Some(error) = run.error(seal::kept(applied, total, &journal_name(), "")) {
         if applied == 0 {
             // Nothing to resume: leave no journal behind (best effort, the error
             // matters more).
             let _ = conns[0].batch_execute(&drop_if_empty);
         }
-        let outcome = seal::kept(applied, total, &journal_name(), "");
-        return Err(with_outcome(error, outcome));
+        return Err(error);
     }
     let cleanup = |e: DieselError| Error::Apply {
         object: journal_name(),
@@ -366,17 +365,5 @@ fn left_not_valid(conn: &mut PgConnection, statement: &Statement, reason: &str) 
             v.samples.join(", ")
         ),
         None => format!("{}: {reason}", statement.describe()),
-    }
-}
-
-/// The error with the end of its message replaced by what the run leaves behind.
-fn with_outcome(error: Error, outcome: String) -> Error {
-    match error {
-        Error::Apply { object, reason, .. } => Error::Apply {
-            object,
-            reason,
-            outcome,
-        },
-        other => other,
     }
 }

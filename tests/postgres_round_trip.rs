@@ -693,4 +693,28 @@ fn a_second_run_of_the_same_seal_is_refused_while_the_first_holds_its_lock() {
             .query_i64("SELECT count(*) AS value FROM pg_indexes WHERE indexname = 'child_parent'"),
         0
     );
+    // A session of a killed run still at work holds the workers' lock, shared.
+    holder
+        .batch_execute(&format!(
+            "SELECT pg_advisory_unlock({key}); SELECT pg_advisory_lock_shared({})",
+            digest as i64 ^ 1,
+            key = digest as i64
+        ))
+        .unwrap();
+    let err = applier.apply_phase(&extractor, Phase::Seal).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: sessions of an earlier run of the same seal are still at work on this \
+             database; nothing was applied; wait for it to finish (or stop it) and re-run",
+            schema_replicator::redact(&target.url())
+        )
+    );
+    drop(holder);
+    let err = applier.apply_phase(&extractor, Phase::Seal).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("check constraint child_qty_positive"),
+        "once the lock is gone, the seal runs (and meets the loaded violations): {err}"
+    );
 }

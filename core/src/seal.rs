@@ -156,7 +156,8 @@ pub fn kept(applied: usize, total: usize, journal: &str, why: &str) -> String {
     )
 }
 
-/// Copies into each statement the plan's dependencies of its objects.
+/// Adds to each statement's [`Statement::requires`] (which the dialect may have
+/// started) the plan's dependencies of its objects.
 pub fn attach_requirements(plan: &Plan, statements: &mut [Statement]) {
     let steps: HashMap<&ObjectId, &Vec<ObjectId>> = plan
         .steps
@@ -164,7 +165,7 @@ pub fn attach_requirements(plan: &Plan, statements: &mut [Statement]) {
         .map(|s| (&s.object, &s.depends_on))
         .collect();
     for statement in statements.iter_mut() {
-        let mut requires: Vec<ObjectId> = Vec::new();
+        let mut requires: Vec<ObjectId> = std::mem::take(&mut statement.requires);
         for object in &statement.objects {
             for dep in steps.get(object).copied().into_iter().flatten() {
                 if !statement.objects.contains(dep) && !requires.contains(dep) {
@@ -371,7 +372,8 @@ impl State {
         }
         for d in std::mem::take(&mut self.dependents[i]) {
             self.waiting_on[d] -= 1;
-            if self.waiting_on[d] == 0 {
+            // A statement an earlier run did is finished already.
+            if self.waiting_on[d] == 0 && !self.finished[d] {
                 if self.barrier[d] {
                     self.blocked_barriers.insert(d);
                 } else {
@@ -477,8 +479,21 @@ pub fn schedule<C: Send>(
                     }
                     if state.running == 0 {
                         // Nothing runs and nothing can start: cannot happen with
-                        // backward dependencies; stop rather than wait forever.
+                        // backward dependencies; fail rather than wait forever.
                         state.stop = true;
+                        let pending = state.finished.iter().filter(|f| !**f).count();
+                        let first = state.first_unfinished;
+                        state.run.failure.get_or_insert((
+                            first,
+                            Error::Apply {
+                                object: "the seal's schedule".into(),
+                                reason: format!(
+                                    "{pending} statements can never start (their \
+                                     dependencies cannot be met)"
+                                ),
+                                outcome: String::new(),
+                            },
+                        ));
                         wake.notify_all();
                         return;
                     }
@@ -486,7 +501,17 @@ pub fn schedule<C: Send>(
                 };
                 state.running += 1;
                 drop(state);
-                let result = exec(conn, i);
+                // A panicking statement fails like any other, so that the other
+                // workers do not wait for it forever.
+                let result =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| exec(conn, i)))
+                        .unwrap_or_else(|_| {
+                            Err(Error::Apply {
+                                object: statements[i].describe(),
+                                reason: "the worker running it panicked".into(),
+                                outcome: String::new(),
+                            })
+                        });
                 let mut state = lock.lock().unwrap_or_else(|e| e.into_inner());
                 state.running -= 1;
                 state.release(&locks[i]);
@@ -784,6 +809,54 @@ mod tests {
              u); nothing was applied"
         );
         assert!(Run::default().error(String::new()).is_none());
+    }
+
+    #[test]
+    fn a_panicking_statement_fails_the_run_instead_of_hanging_it() {
+        let statements = batch();
+        let mut conns = vec![(); 2];
+        let run = schedule(
+            &mut conns,
+            &statements,
+            &[false; 7],
+            &[],
+            &ApplyOptions::default(),
+            |_, i| {
+                if i == 2 {
+                    panic!("boom");
+                }
+                Ok(Outcome::Applied)
+            },
+        );
+        let (at, error) = run.failure.expect("a failure");
+        assert_eq!(at, 2);
+        assert_eq!(
+            error.to_string(),
+            "index b_x on table \"b\": the worker running it panicked; "
+        );
+    }
+
+    #[test]
+    fn a_statement_done_before_its_dependency_is_not_run_again() {
+        // The attach (1) was journaled, the build (0) it depends on was not.
+        let done = [false, true, false, false, false, false, false];
+        let ran = Mutex::new(Vec::new());
+        let mut conns = vec![(); 2];
+        let run = schedule(
+            &mut conns,
+            &batch(),
+            &done,
+            &[],
+            &ApplyOptions::default(),
+            |_, i| {
+                ran.lock().unwrap().push(i);
+                Ok(Outcome::Applied)
+            },
+        );
+        assert!(run.failure.is_none());
+        let mut ran = ran.into_inner().unwrap();
+        ran.sort_unstable();
+        assert_eq!(ran, vec![0, 2, 3, 4, 5, 6]);
     }
 
     #[test]

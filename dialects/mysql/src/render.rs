@@ -509,6 +509,12 @@ fn flush(
             .collect()
     };
     let mut done: HashSet<QualifiedName> = HashSet::new();
+    // The first object of each table's ALTER, and the held-back foreign keys' parents:
+    // a parallel apply must keep a child's ALTER after the ALTER that creates the key
+    // its foreign keys use, which the plan does not always know (a key that is not
+    // unique, or the leading columns of a wider one).
+    let mut first_object: HashMap<QualifiedName, ObjectId> = HashMap::new();
+    let mut late_parents: Vec<(usize, Vec<QualifiedName>)> = Vec::new();
     let mut remaining: Vec<(QualifiedName, TableSeal)> = pending;
     while !remaining.is_empty() {
         let ready = remaining
@@ -522,6 +528,7 @@ fn flush(
         let (name, mut seal) = remaining.remove(index);
         let table = tables[&name];
         let mut later = TableSeal::default();
+        let parents = needs(&name, &seal);
         if split {
             let waiting: HashSet<QualifiedName> = needs(&name, &seal)
                 .into_iter()
@@ -539,13 +546,27 @@ fn flush(
                 later.foreign_keys.push(i);
             }
         }
-        if let Some(statement) = alter_table(table, &seal)? {
+        if let Some(mut statement) = alter_table(table, &seal)? {
+            for parent in parents.iter().filter(|p| done.contains(*p)) {
+                statement.requires.extend(first_object.get(parent).cloned());
+            }
+            if let Some(first) = statement.objects.first() {
+                first_object.insert(name.clone(), first.clone());
+            }
             out.push(statement);
         }
         if let Some(statement) = alter_table(table, &later)? {
+            late_parents.push((late.len(), parents));
             late.push(statement);
         }
         done.insert(name);
+    }
+    for (index, parents) in late_parents {
+        for parent in &parents {
+            late[index]
+                .requires
+                .extend(first_object.get(parent).cloned());
+        }
     }
     Ok(())
 }
@@ -702,6 +723,72 @@ mod tests {
         render(schema, &plan(schema, &caps, &Policy::default()))
             .unwrap_err()
             .to_string()
+    }
+
+    #[test]
+    fn a_child_alter_requires_the_parent_alter_that_creates_the_key_it_uses() {
+        use schema_replicator_core::{
+            Deferrable, ForeignKey, Index, IndexKey, IndexTarget, MatchType, PrimaryKey,
+        };
+        let mut schema = table_with_default(Expr::raw(DIALECT, "1"));
+        let mut parent = schema.tables.remove(0);
+        parent.name = QualifiedName::bare("parent");
+        parent.primary_key = Some(PrimaryKey {
+            name: None,
+            columns: vec!["a".into()],
+            definition: None,
+            index: None,
+            comment: None,
+        });
+        parent
+            .columns
+            .push(Column::new("code", DataType::from_raw("int(11)")));
+        // A plain (not unique) index: MariaDB lets a foreign key reference it, and the
+        // plan knows no dependency on it.
+        parent.indexes.push(Index {
+            name: "by_code".into(),
+            unique: false,
+            keys: vec![IndexKey {
+                target: IndexTarget::Column("code".into()),
+                collation: None,
+                order: None,
+            }],
+            predicate: None,
+            definition: Some(Expr::raw(DIALECT, "KEY `by_code` (`code`)")),
+            comment: None,
+        });
+        let mut child = parent.clone();
+        child.name = QualifiedName::bare("child");
+        child.indexes.clear();
+        child.foreign_keys.push(ForeignKey {
+            name: Some("child_code".into()),
+            columns: vec!["code".into()],
+            referenced_table: QualifiedName::bare("parent"),
+            referenced_columns: vec!["code".into()],
+            on_delete: ReferentialAction::NoAction,
+            on_update: ReferentialAction::NoAction,
+            match_type: MatchType::Simple,
+            deferrable: Deferrable::NotDeferrable,
+            definition: None,
+            comment: None,
+        });
+        schema.tables = vec![child, parent];
+        let caps = Capabilities::new(false, true, false);
+        let statements = render(&schema, &plan(&schema, &caps, &Policy::default())).unwrap();
+        let seal: Vec<&Statement> = statements
+            .iter()
+            .filter(|s| s.phase == Some(Phase::Seal))
+            .collect();
+        assert!(seal[0].sql.starts_with("ALTER TABLE `parent`"), "{seal:#?}");
+        assert!(seal[1].sql.starts_with("ALTER TABLE `child`"), "{seal:#?}");
+        assert_eq!(seal[1].requires, vec![seal[0].objects[0].clone()]);
+        assert_eq!(
+            seal[1].locks,
+            vec![
+                TableLock::new(&QualifiedName::bare("child"), LockMode::Exclusive),
+                TableLock::new(&QualifiedName::bare("parent"), LockMode::Shared),
+            ]
+        );
     }
 
     #[test]

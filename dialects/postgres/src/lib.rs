@@ -51,6 +51,7 @@ pub fn quote_literal(value: &str) -> String {
 /// schema-qualified (as `pg_dump` does it) and function bodies are not checked
 /// before the objects they use exist.
 const SESSION: &str = "SELECT pg_catalog.set_config('search_path', '', false); \
+                       SET standard_conforming_strings = on; \
                        SET check_function_bodies = false; \
                        SET client_min_messages = warning";
 

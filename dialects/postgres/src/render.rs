@@ -433,8 +433,16 @@ fn add_key(
     preflight: Option<String>,
     out: &mut Out<'_>,
 ) -> Result<()> {
+    // ADD CONSTRAINT ... USING INDEX takes a plain b-tree only (not the GiST index of a
+    // temporal key).
     let index = match key.index {
-        Some(index) if !partitioned(key.table) => text(index, object)?,
+        Some(index)
+            if !partitioned(key.table)
+                && !key.definition.contains("WITHOUT OVERLAPS")
+                && text(index, object)?.contains(" USING btree (") =>
+        {
+            text(index, object)?
+        }
         _ => {
             add_constraint(key.table, key.name, &key.definition, preflight, out);
             return Ok(());
@@ -471,7 +479,8 @@ fn add_validated(
     references: Option<&QualifiedName>,
     out: &mut Out<'_>,
 ) {
-    if preflight.is_none() || partitioned(table) {
+    // A constraint NOT ENFORCED (PostgreSQL 18) cannot be validated.
+    if preflight.is_none() || partitioned(table) || definition.contains(" NOT ENFORCED") {
         add_constraint(table, name, definition, preflight, out);
         return;
     }
@@ -493,7 +502,10 @@ fn add_validated(
             quote_ident(name)
         ),
         preflight,
-        vec![TableLock::new(&table.name, LockMode::Exclusive)],
+        // The referenced table is read (ROW SHARE): index builds on it may go on.
+        std::iter::once(TableLock::new(&table.name, LockMode::Exclusive))
+            .chain(references.map(|r| TableLock::new(r, LockMode::Shared)))
+            .collect(),
     );
     if let Some(last) = out.statements.last_mut() {
         last.validation = true;

@@ -93,8 +93,8 @@ pub(crate) fn apply(
                 .map_err(setup)?;
         }
     }
+    lock(&mut conns, url, digest as i64)?;
     let first = &mut conns[0];
-    lock(first, url, digest as i64)?;
     first
         .batch_execute(&format!(
             "CREATE SCHEMA IF NOT EXISTS {schema}; \
@@ -135,9 +135,12 @@ pub(crate) fn apply(
     let weight = seal::weights(statements, &table_sizes(&mut conns[0]).map_err(setup)?);
     let mut run = seal::schedule(&mut conns, statements, &done, &weight, options, exec);
     let applied = resumed + run.applied;
+    // Under an exclusive lock, so that another seal's statement cannot record itself
+    // between the check and the drop.
     let drop_if_empty = format!(
-        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM {journal}) THEN \
-           DROP TABLE {journal}; DROP SCHEMA {schema}; END IF; END $$",
+        "BEGIN; LOCK TABLE {journal} IN ACCESS EXCLUSIVE MODE; \
+         DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM {journal}) THEN \
+           DROP TABLE {journal}; DROP SCHEMA {schema}; END IF; END $$; COMMIT",
         journal = journal(),
         schema = quote_ident(JOURNAL_SCHEMA),
     );
@@ -145,7 +148,9 @@ pub(crate) fn apply(
         if applied == 0 {
             // Nothing to resume: leave no journal behind (best effort, the error
             // matters more).
-            let _ = conns[0].batch_execute(&drop_if_empty);
+            if conns[0].batch_execute(&drop_if_empty).is_err() {
+                let _ = conns[0].batch_execute("ROLLBACK");
+            }
         }
         return Err(error);
     }
@@ -160,7 +165,10 @@ pub(crate) fn apply(
             "DELETE FROM {} WHERE batch = {batch}; {drop_if_empty}",
             journal()
         ))
-        .map_err(cleanup)?;
+        .map_err(|e| {
+            let _ = first.batch_execute("ROLLBACK");
+            cleanup(e)
+        })?;
     let mut not_valid = earlier_not_valid;
     not_valid.extend(run.not_valid);
     Ok(ApplyReport {
@@ -196,33 +204,69 @@ fn session(url: &DbUrl) -> Result<PgConnection> {
     Ok(conn)
 }
 
-/// Takes the advisory lock of this seal, waiting a little for a killed run's sessions
-/// to end; refuses when another run holds it.
-fn lock(conn: &mut PgConnection, url: &DbUrl, key: i64) -> Result<()> {
+/// Takes the advisory locks of this seal. The first connection holds the run's lock
+/// `key`, so a second run is refused; every connection holds `key ^ 1` shared, and
+/// the run starts only once it could take that one exclusively: when no session of a
+/// killed run is still at work (without `client_connection_check_interval`, before
+/// PostgreSQL 14, a busy one goes on until its statement ends). Waits a little for
+/// both, then refuses.
+fn lock(conns: &mut [PgConnection], url: &DbUrl, key: i64) -> Result<()> {
+    let fail = |e: DieselError| Error::Apply {
+        object: url.to_string(),
+        reason: message(url, &e),
+        outcome: "nothing was applied".into(),
+    };
+    let try_lock = |conn: &mut PgConnection, sql: String| -> Result<bool> {
+        let got: Vec<Locked> = diesel::sql_query(sql).load(conn).map_err(fail)?;
+        Ok(got.first().is_some_and(|l| l.locked))
+    };
+    let workers = key ^ 1;
     let started = Instant::now();
+    let mut run_lock = false;
     loop {
-        let got: Vec<Locked> = diesel::sql_query(format!(
-            "SELECT pg_catalog.pg_try_advisory_lock({key}) AS locked"
-        ))
-        .load(conn)
-        .map_err(|e| Error::Apply {
-            object: url.to_string(),
-            reason: message(url, &e),
-            outcome: "nothing was applied".into(),
-        })?;
-        if got.first().is_some_and(|l| l.locked) {
-            return Ok(());
+        let first = &mut conns[0];
+        if !run_lock {
+            run_lock = try_lock(
+                first,
+                format!("SELECT pg_catalog.pg_try_advisory_lock({key}) AS locked"),
+            )?;
+        }
+        if run_lock
+            && try_lock(
+                first,
+                format!("SELECT pg_catalog.pg_try_advisory_lock({workers}) AS locked"),
+            )?
+        {
+            break;
         }
         if started.elapsed() > LOCK_WAIT {
+            let reason = if run_lock {
+                "sessions of an earlier run of the same seal are still at work on this \
+                 database"
+            } else {
+                "another run of the same seal is under way on this database"
+            };
             return Err(Error::Apply {
                 object: url.to_string(),
-                reason: "another run of the same seal is under way on this database".into(),
+                reason: reason.into(),
                 outcome: "nothing was applied; wait for it to finish (or stop it) and re-run"
                     .into(),
             });
         }
         std::thread::sleep(Duration::from_millis(200));
     }
+    let shared = format!(
+        "SELECT pg_catalog.pg_advisory_unlock({workers}); \
+         SELECT pg_catalog.pg_advisory_lock_shared({workers})"
+    );
+    conns[0].batch_execute(&shared).map_err(fail)?;
+    for conn in conns.iter_mut().skip(1) {
+        conn.batch_execute(&format!(
+            "SELECT pg_catalog.pg_advisory_lock_shared({workers})"
+        ))
+        .map_err(fail)?;
+    }
+    Ok(())
 }
 
 /// The size on disk of every table, so that the biggest tables' work starts first.

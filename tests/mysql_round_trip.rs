@@ -351,25 +351,83 @@ fn a_seal_that_meets_orphan_rows_names_the_key_counts_them_and_resumes_once_fixe
         err.to_string(),
         format!(
             "seal refused: foreign key child_parent_fk on table \"child\" has 3 orphan rows \
-             (e.g. (`parent_id`)=(7), (`parent_id`)=(8), (`parent_id`)=(8)); statement 1 of 2 \
-             is applied and stays so (MySQL commits each DDL statement), recorded in \
-             {JOURNAL_TABLE}: fix the cause and re-run the same command to resume"
+             (e.g. (`parent_id`)=(7), (`parent_id`)=(8), (`parent_id`)=(8)); 2 of 3 \
+             statements are applied and stay so (MySQL commits each DDL statement), recorded \
+             in {JOURNAL_TABLE}: fix the cause and re-run the same command to resume"
         )
     );
-    // The failed ALTER was atomic: neither the index nor the key of `child` exists.
+    // The keys of both tables were built; the foreign key, added without the server's
+    // checks, was dropped again when its orphans were counted.
     assert_eq!(
         target.query_i64(
             "SELECT COUNT(*) AS value FROM information_schema.STATISTICS \
              WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'child' AND INDEX_NAME = 'child_parent'"
         ),
-        0
+        1
     );
+    assert_eq!(foreign_keys(&target, "child"), 0);
     // Fixed data: the same command resumes and finishes.
     target
         .exec("DELETE FROM child WHERE id IN (2, 3, 4)")
         .unwrap();
     let report = applier.apply_phase(&extractor, Phase::Seal).unwrap();
-    assert_eq!((report.statements, report.resumed), (2, 1));
+    assert_eq!((report.statements, report.resumed), (3, 2));
+    assert_same_schema(&source, &target);
+}
+
+fn foreign_keys(db: &TestDb, table: &str) -> i64 {
+    db.query_i64(&format!(
+        "SELECT COUNT(*) AS value FROM information_schema.TABLE_CONSTRAINTS \
+         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{table}' \
+         AND CONSTRAINT_TYPE = 'FOREIGN KEY'"
+    ))
+}
+
+#[test]
+fn foreign_keys_a_stopped_run_added_without_counting_their_orphans_are_counted_by_the_re_run() {
+    if !server_available() {
+        return;
+    }
+    let source = TestDb::with_script(
+        "uncounted",
+        "CREATE TABLE parent (id int PRIMARY KEY, code int NOT NULL, UNIQUE KEY parent_code (code));
+         CREATE TABLE child (id int PRIMARY KEY, code int, KEY child_code (code),
+             CONSTRAINT child_parent_fk FOREIGN KEY (code) REFERENCES parent (code));",
+    );
+    let extractor = extract(&source);
+    let target = TestDb::new("uncounted_target");
+    let applier = DdlApplier::new(&target.url()).unwrap();
+    applier.apply_phase(&extractor, Phase::Base).unwrap();
+    target
+        .exec("INSERT INTO parent VALUES (1, 10); INSERT INTO child VALUES (1, 10), (2, 20)")
+        .unwrap();
+    let refused = "seal refused: foreign key child_parent_fk on table \"child\" has 1 orphan row \
+                   (e.g. (`code`)=(20)); 2 of 3 statements are applied";
+    let err = applier.apply_phase(&extractor, Phase::Seal).unwrap_err();
+    assert!(err.to_string().starts_with(refused), "{err}");
+    // A run that added the key the way the applier does, then died before counting.
+    let seal = extractor.phase_ddl(Phase::Seal);
+    let add = seal.last().unwrap();
+    assert!(add.contains("FOREIGN KEY"), "{add}");
+    target
+        .exec(&format!(
+            "SET foreign_key_checks = 0; {add}; SET foreign_key_checks = 1"
+        ))
+        .unwrap();
+    assert_eq!(foreign_keys(&target, "child"), 1);
+    // The re-run does not take the key for done: it counts, drops it and refuses.
+    let err = applier.apply_phase(&extractor, Phase::Seal).unwrap_err();
+    assert!(err.to_string().starts_with(refused), "{err}");
+    assert_eq!(foreign_keys(&target, "child"), 0);
+    // The same key over clean rows is taken for done.
+    target.exec("DELETE FROM child WHERE id = 2").unwrap();
+    target
+        .exec(&format!(
+            "SET foreign_key_checks = 0; {add}; SET foreign_key_checks = 1"
+        ))
+        .unwrap();
+    let report = applier.apply_phase(&extractor, Phase::Seal).unwrap();
+    assert_eq!((report.statements, report.resumed), (3, 3));
     assert_same_schema(&source, &target);
 }
 
@@ -382,6 +440,7 @@ fn a_run_stopped_during_its_first_statement_is_not_applied_twice() {
         "first_statement",
         "CREATE TABLE parent (id int PRIMARY KEY);
          CREATE TABLE a_child (id int PRIMARY KEY, parent_id int, v int, KEY by_v (v),
+             CONSTRAINT a_child_v CHECK (v > 0),
              CONSTRAINT a_child_parent FOREIGN KEY (parent_id) REFERENCES parent (id));
          CREATE TABLE b_other (id int PRIMARY KEY, w int, KEY by_w (w));",
     );
@@ -389,19 +448,23 @@ fn a_run_stopped_during_its_first_statement_is_not_applied_twice() {
     let target = TestDb::new("first_statement_target");
     let applier = DdlApplier::new(&target.url()).unwrap();
     applier.apply_phase(&extractor, Phase::Base).unwrap();
-    // The first seal statement fails: the journal exists and lists nothing of the seal.
-    target.exec("INSERT INTO a_child VALUES (1, 9, 1)").unwrap();
+    // The first seal statement (a_child's check) fails: the journal exists and lists
+    // nothing of the seal.
+    target
+        .exec("INSERT INTO a_child VALUES (1, NULL, -1)")
+        .unwrap();
     let err = applier.apply_phase(&extractor, Phase::Seal).unwrap_err();
     assert!(err.to_string().ends_with("; nothing was applied"), "{err}");
     // The rows are fixed, and the first statement completes on the server, as a
     // statement does when its client is killed after sending it.
     let first = extractor.phase_ddl(Phase::Seal).remove(0);
     assert!(first.starts_with("ALTER TABLE `a_child`"), "{first}");
+    assert!(first.contains("CHECK"), "{first}");
     target
         .exec(&format!("DELETE FROM a_child; {first}"))
         .unwrap();
     let report = applier.apply_phase(&extractor, Phase::Seal).unwrap();
-    assert_eq!((report.statements, report.resumed), (2, 1));
+    assert_eq!((report.statements, report.resumed), (4, 1));
     assert_same_schema(&source, &target);
 }
 

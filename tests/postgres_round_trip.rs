@@ -530,7 +530,8 @@ fn violated(tag: &str) -> (TestDb, DdlExtractor, TestDb, DdlApplier) {
          CREATE TABLE child (id int PRIMARY KEY, parent_id int, qty int,
              CONSTRAINT child_parent_fk FOREIGN KEY (parent_id) REFERENCES parent(id),
              CONSTRAINT child_qty_positive CHECK (qty > 0));
-         CREATE INDEX child_parent ON child (parent_id);",
+         CREATE INDEX child_parent ON child (parent_id);
+         CREATE VIEW child_view AS SELECT id FROM child;",
     );
     let extractor = extract(&source);
     let target = TestDb::new(&format!("{tag}_target"));
@@ -617,12 +618,18 @@ fn on_violation_stop_names_the_first_violation_and_what_stays_applied() {
         ),
         "{err}"
     );
+    // The view runs after every other statement: nothing started after the failure.
     assert_eq!(
-        target.query_i64(
-            "SELECT count(*) AS value FROM pg_constraint WHERE conname = 'child_parent_fk'"
-        ),
+        target.query_i64("SELECT count(*) AS value FROM pg_class WHERE relname = 'child_view'"),
         0,
         "nothing starts after the failure"
+    );
+    assert_eq!(
+        target.query_i64(
+            "SELECT count(*) AS value FROM pg_constraint \
+             WHERE conname = 'child_parent_fk' AND convalidated"
+        ),
+        0
     );
 }
 

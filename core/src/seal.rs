@@ -12,6 +12,11 @@
 //! - a statement about no table (a view, a trigger, a routine, a plain statement) waits
 //!   for every statement before it, so views and triggers run last and one by one, as
 //!   in the serial order.
+//!
+//! Among the statements ready to start, the one heading the heaviest chain of work
+//! starts first: its own weight (the size of its table) plus the heaviest chain of the
+//! statements that wait for it. A small parent table whose unique key a big child's
+//! foreign key needs is therefore sealed before a medium table nothing waits for.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, HashMap};
@@ -215,6 +220,23 @@ pub fn dependencies(statements: &[Statement]) -> Vec<(Vec<usize>, bool)> {
     result
 }
 
+/// Each statement's weight plus the heaviest chain of weights of the statements that
+/// wait for it, directly or not (its "bottom level": the least work left once it
+/// starts). Dependencies point backwards, so one pass from the end suffices.
+fn priorities(deps: &[(Vec<usize>, bool)], weight: &[u64]) -> Vec<u64> {
+    let mut priority: Vec<u64> = (0..deps.len())
+        .map(|i| weight.get(i).copied().unwrap_or(0))
+        .collect();
+    let mut chain = vec![0u64; deps.len()];
+    for i in (0..deps.len()).rev() {
+        priority[i] = priority[i].saturating_add(chain[i]);
+        for &d in &deps[i].0 {
+            chain[d] = chain[d].max(priority[i]);
+        }
+    }
+    priority
+}
+
 /// The tables a statement locks, and how (see [`Statement::locks`]).
 pub fn locks(statement: &Statement) -> Vec<(QualifiedName, LockMode)> {
     let mut locks: Vec<(QualifiedName, LockMode)> = if statement.locks.is_empty() {
@@ -306,9 +328,10 @@ struct State {
     barrier: Vec<bool>,
     finished: Vec<bool>,
     first_unfinished: usize,
-    /// Ready statements, the heaviest first, then in batch order.
+    /// Ready statements, the highest priority first, then in batch order.
     ready: BTreeSet<(Reverse<u64>, usize)>,
-    weight: Vec<u64>,
+    /// Each statement's weight plus the heaviest chain of the statements waiting on it.
+    priority: Vec<u64>,
     blocked_barriers: BTreeSet<usize>,
     holds: HashMap<QualifiedName, Holds>,
     running: usize,
@@ -396,15 +419,16 @@ impl State {
     }
 
     fn make_ready(&mut self, i: usize) {
-        self.ready.insert((Reverse(self.weight[i]), i));
+        self.ready.insert((Reverse(self.priority[i]), i));
     }
 }
 
 /// Runs `statements` over `conns` (one worker thread each) in dependency order.
 /// `done[i]` marks statements an earlier run applied: they are skipped and count as
-/// finished. Among the statements ready to start, the one of highest `weight` (for
-/// example the size of its table; missing weights count as 0) starts first, so that
-/// the longest work does not come last; ties keep batch order. `exec` runs statement
+/// finished. Among the statements ready to start, the one heading the heaviest chain
+/// of `weight`s (for example the sizes of their tables; missing weights count as 0)
+/// starts first, so that the longest work does not come last; ties keep batch order.
+/// `exec` runs statement
 /// `i` on a connection. A failure stops the run: no statement starts after it, running
 /// ones finish.
 pub fn schedule<C: Send>(
@@ -426,9 +450,7 @@ pub fn schedule<C: Send>(
         finished: vec![false; n],
         first_unfinished: 0,
         ready: BTreeSet::new(),
-        weight: (0..n)
-            .map(|i| weight.get(i).copied().unwrap_or(0))
-            .collect(),
+        priority: priorities(&deps, weight),
         blocked_barriers: BTreeSet::new(),
         holds: HashMap::new(),
         running: 0,
@@ -455,7 +477,7 @@ pub fn schedule<C: Send>(
     // Statements done by an earlier run finish first, in order; this also releases
     // what waits on them.
     for i in (0..n).filter(|&i| done.get(i).copied().unwrap_or(false)) {
-        state.ready.remove(&(Reverse(state.weight[i]), i));
+        state.ready.remove(&(Reverse(state.priority[i]), i));
         state.blocked_barriers.remove(&i);
         state.finish(i);
     }
@@ -879,6 +901,39 @@ mod tests {
             },
         );
         assert_eq!(*order.lock().unwrap(), vec![1, 2, 0]);
+    }
+
+    #[test]
+    fn the_head_of_the_heaviest_chain_starts_first() {
+        // 0: a small parent's key; 1: a medium table nothing waits for; 2: a big
+        // child's foreign key to the key of 0.
+        let statements = vec![
+            Statement::new(
+                Some(Phase::Seal),
+                vec![unique("parent", "parent_code_key")],
+                "ADD UNIQUE parent_code_key",
+            ),
+            index("medium", "medium_i"),
+            fk("child", "child_fk", unique("parent", "parent_code_key")),
+        ];
+        assert_eq!(
+            priorities(&dependencies(&statements), &[5, 50, 90]),
+            vec![95, 50, 90]
+        );
+        let order = Mutex::new(Vec::new());
+        let mut conns = vec![()];
+        schedule(
+            &mut conns,
+            &statements,
+            &[false; 3],
+            &[5, 50, 90],
+            &ApplyOptions::default(),
+            |_, i| {
+                order.lock().unwrap().push(i);
+                Ok(Outcome::Applied)
+            },
+        );
+        assert_eq!(*order.lock().unwrap(), vec![0, 2, 1]);
     }
 
     #[test]

@@ -7,6 +7,14 @@
 //! when the previous run died got done (each statement is atomic), so nothing is
 //! applied twice and nothing is missed. A successful run removes its rows, and the
 //! table when no other batch has rows in it.
+//!
+//! A seal statement that adds foreign keys and nothing else runs with the session's
+//! `foreign_key_checks = 0`, which lets the server add them in place instead of copying
+//! the table; the applier then counts the orphan rows with the statement's preflight
+//! query (set-based, one join per key) and, if there are any, drops the keys again and
+//! refuses the seal with the counts. Once a key exists the server checks every new row,
+//! so the count covers every row. A re-run finding such keys from a run that died
+//! before counting counts them too.
 
 use std::time::{Duration, Instant};
 
@@ -17,7 +25,7 @@ use diesel::{MysqlConnection, QueryableByName, RunQueryDsl};
 use schema_replicator_core::check::open_connections;
 use schema_replicator_core::seal::{self, ApplyOptions, OnViolation, Outcome};
 use schema_replicator_core::{
-    ApplyReport, DbUrl, Error, ObjectId, ObjectKind, QualifiedName, Result, Statement,
+    ApplyReport, DbUrl, Error, ObjectId, ObjectKind, Phase, QualifiedName, Result, Statement,
 };
 
 use schema_replicator_core::check::json_samples;
@@ -148,6 +156,7 @@ pub(crate) fn apply(
         for (ordinal, statement) in statements.iter().enumerate() {
             if !done[ordinal]
                 && already_applied(conn, statement).map_err(|e| fail(message(url, &e)))?
+                && verified(conn, url, statement)?
             {
                 record(conn, &journal, &batch, ordinal, statement)
                     .map_err(|e| fail(message(url, &e)))?;
@@ -158,7 +167,9 @@ pub(crate) fn apply(
     let resumed = done.iter().filter(|d| **d).count();
     let exec = |conn: &mut MysqlConnection, ordinal: usize| {
         let statement = &statements[ordinal];
-        if let Err(e) = conn.batch_execute(&statement.sql) {
+        if adds_foreign_keys(statement) {
+            add_foreign_keys(conn, url, statement)?;
+        } else if let Err(e) = conn.batch_execute(&statement.sql) {
             return Err(explain(conn, statement, message(url, &e)));
         }
         record(conn, &journal, &batch, ordinal, statement).map_err(|e| Error::Apply {
@@ -323,26 +334,118 @@ fn probe(object: &ObjectId) -> Option<String> {
     })
 }
 
+/// Whether the applier adds the statement's objects with the server's foreign key
+/// checks off and counts the orphans itself: a seal statement adding foreign keys and
+/// nothing else, with the query that counts them.
+fn adds_foreign_keys(statement: &Statement) -> bool {
+    statement.phase == Some(Phase::Seal)
+        && statement.preflight.is_some()
+        && !statement.objects.is_empty()
+        && statement
+            .objects
+            .iter()
+            .all(|o| o.kind == ObjectKind::ForeignKey && o.table.is_some())
+}
+
+/// Adds the foreign keys of `statement` in place (checks off), then counts their orphan
+/// rows; with any, drops the keys again and returns the refusal with the counts.
+fn add_foreign_keys(conn: &mut MysqlConnection, url: &DbUrl, statement: &Statement) -> Result<()> {
+    let failed = |what: &str, e: &DieselError| Error::Apply {
+        object: statement.describe(),
+        reason: format!("{what}: {}", message(url, e)),
+        outcome: String::new(),
+    };
+    conn.batch_execute("SET SESSION foreign_key_checks = 0")
+        .map_err(|e| failed("turning the session's foreign key checks off", &e))?;
+    let added = conn.batch_execute(&statement.sql);
+    let restored = conn.batch_execute("SET SESSION foreign_key_checks = 1");
+    if let Err(e) = added {
+        return Err(explain(conn, statement, message(url, &e)));
+    }
+    restored.map_err(|e| failed("turning the session's foreign key checks back on", &e))?;
+    let found = violations(conn, statement)
+        .map_err(|e| failed("counting the orphan rows of the keys just added", &e))?;
+    if found.is_empty() {
+        return Ok(());
+    }
+    drop_foreign_keys(conn, statement)
+        .map_err(|e| failed("dropping the keys again after finding orphan rows", &e))?;
+    Err(refusal(statement, &found))
+}
+
+/// Whether foreign keys found in the catalog for a statement a stopped run did not
+/// journal hold for every row (the run may have died before counting). When they do
+/// not, they are dropped, so that the statement runs again and is refused with the
+/// counts. Other statements need no such check.
+fn verified(conn: &mut MysqlConnection, url: &DbUrl, statement: &Statement) -> Result<bool> {
+    if !adds_foreign_keys(statement) {
+        return Ok(true);
+    }
+    let failed = |e: DieselError| Error::Apply {
+        object: statement.describe(),
+        reason: format!(
+            "checking the keys an interrupted run added: {}",
+            message(url, &e)
+        ),
+        outcome: "nothing was applied".into(),
+    };
+    if violations(conn, statement).map_err(failed)?.is_empty() {
+        return Ok(true);
+    }
+    drop_foreign_keys(conn, statement).map_err(failed)?;
+    Ok(false)
+}
+
+fn drop_foreign_keys(conn: &mut MysqlConnection, statement: &Statement) -> diesel::QueryResult<()> {
+    let Some(table) = statement.objects.first().and_then(|o| o.table.as_ref()) else {
+        return Ok(());
+    };
+    let drops: Vec<String> = statement
+        .objects
+        .iter()
+        .map(|o| format!("DROP FOREIGN KEY {}", quote_ident(&o.name)))
+        .collect();
+    conn.batch_execute(&format!(
+        "ALTER TABLE {} {}",
+        crate::render::table_name(table),
+        drops.join(", ")
+    ))
+}
+
+/// The rows that violate the objects of `statement`, from its preflight query: one
+/// entry per object with any.
+fn violations(
+    conn: &mut MysqlConnection,
+    statement: &Statement,
+) -> diesel::QueryResult<Vec<Violations>> {
+    let Some(sql) = &statement.preflight else {
+        return Ok(Vec::new());
+    };
+    Ok(diesel::sql_query(sql)
+        .load::<Violations>(conn)?
+        .into_iter()
+        .filter(|v| v.n > 0)
+        .collect())
+}
+
 /// The error for a failed statement, with the offending rows counted where it has a
 /// preflight query.
 /// The outcome is filled in by the caller, which knows what the run left behind.
 fn explain(conn: &mut MysqlConnection, statement: &Statement, reason: String) -> Error {
-    let outcome = String::new();
-    let found: Vec<Violations> = statement
-        .preflight
-        .as_ref()
-        .and_then(|sql| diesel::sql_query(sql).load::<Violations>(conn).ok())
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|v| v.n > 0)
-        .collect();
+    let found = violations(conn, statement).unwrap_or_default();
     if found.is_empty() {
         return Error::Apply {
             object: statement.describe(),
             reason: format!("{reason} in statement `{}`", statement.excerpt()),
-            outcome,
+            outcome: String::new(),
         };
     }
+    refusal(statement, &found)
+}
+
+/// The refusal naming each violated object with its count and samples.
+fn refusal(statement: &Statement, found: &[Violations]) -> Error {
+    let outcome = String::new();
     let parts: Vec<String> = found
         .iter()
         .map(|v| {

@@ -1,13 +1,19 @@
-//! Rendering: `CREATE TABLE` for base, then ONE `ALTER TABLE` per table for the seal,
-//! carrying all of its indexes, checks, foreign keys and its AUTO_INCREMENT counter,
-//! with the indexes first. The server then rebuilds each table once and never creates
-//! an index of its own for a foreign key. Views and triggers follow.
+//! Rendering: `CREATE TABLE` for base, then for the seal up to three `ALTER TABLE`
+//! statements per table, shaped so that the server copies each table at most once:
+//! 1. its checks (`ADD CHECK`, `MODIFY COLUMN` for MariaDB's column checks): adding a
+//!    check always copies the table, and the copy is cheapest before the secondary
+//!    indexes exist;
+//! 2. its indexes and AUTO_INCREMENT counter, which the server adds in place (each index
+//!    built by sorting, no table copy);
+//! 3. its foreign keys, after every table's keys, so that each finds the index on its
+//!    columns (the server never creates one of its own) and the key it references. The
+//!    applier adds them without a table copy and counts orphan rows itself
+//!    ([`crate::apply`]); run by hand with the server's checks on, the statement copies
+//!    the table and checks every row.
 //!
-//! A table's seal statement comes after the seal statements of the tables whose
-//! seal-created unique keys its foreign keys reference; foreign keys caught in a cycle
-//! of such references get a second `ALTER TABLE` at the end.
+//! Views and triggers follow.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use schema_replicator_core::{
     quoted, Column, Error, Expr, ForeignKey, Identity, LockMode, ObjectId, ObjectKind, Phase, Plan,
@@ -206,7 +212,11 @@ fn foreign_key_sql(fk: &ForeignKey, table: &Table) -> Result<String> {
     ))
 }
 
-/// Counts the rows a foreign key would reject, with up to five sample keys.
+/// Counts the rows a foreign key would reject, with up to five sample keys. The
+/// samples are looked for only when there are rows to show (MariaDB evaluates a `CASE`
+/// branch's subquery only when it takes the branch), so a clean table is read once: the
+/// applier runs this after every foreign key it adds. The same holds for the queries
+/// below.
 pub(crate) fn foreign_key_preflight(fk: &ForeignKey, table: &Table, label: usize) -> String {
     let child = table_name(&table.name);
     let parent = table_name(&fk.referenced_table);
@@ -229,8 +239,9 @@ pub(crate) fn foreign_key_preflight(fk: &ForeignKey, table: &Table, label: usize
     let sample = sample_expr(&fk.columns, "c.");
     format!(
         "SELECT {label} AS object, CAST(COUNT(*) AS SIGNED) AS n, CAST(NULL AS SIGNED) AS groups, \
-         (SELECT JSON_ARRAYAGG(s.k) FROM (SELECT {sample} AS k FROM {child} c \
-         WHERE {orphan} ORDER BY k LIMIT 5) s) AS samples FROM {child} c WHERE {orphan}"
+         CASE WHEN COUNT(*) > 0 THEN (SELECT JSON_ARRAYAGG(s.k) FROM (SELECT {sample} AS k \
+         FROM {child} c WHERE {orphan} ORDER BY k LIMIT 5) s) END AS samples \
+         FROM {child} c WHERE {orphan}"
     )
 }
 
@@ -270,8 +281,9 @@ pub(crate) fn unique_preflight(
     Some(format!(
         "SELECT {label} AS object, CAST(COALESCE(SUM(d.n), 0) AS SIGNED) AS n, \
          CAST(COUNT(*) AS SIGNED) AS groups, \
-         (SELECT JSON_ARRAYAGG(s.k) FROM (SELECT k FROM (SELECT {} AS k, COUNT(*) AS n \
-         FROM {t} WHERE {} GROUP BY {} HAVING COUNT(*) > 1) x ORDER BY k LIMIT 5) s) AS samples \
+         CASE WHEN COUNT(*) > 0 THEN (SELECT JSON_ARRAYAGG(s.k) FROM (SELECT k FROM \
+         (SELECT {} AS k, COUNT(*) AS n FROM {t} WHERE {} GROUP BY {} HAVING COUNT(*) > 1) x \
+         ORDER BY k LIMIT 5) s) END AS samples \
          FROM (SELECT COUNT(*) AS n FROM {t} WHERE {} GROUP BY {} HAVING COUNT(*) > 1) d",
         sample_expr(&columns, ""),
         not_null.join(" AND "),
@@ -290,12 +302,13 @@ pub(crate) fn check_preflight(table: &Table, expr: &str, label: usize) -> String
     };
     format!(
         "SELECT {label} AS object, CAST(COUNT(*) AS SIGNED) AS n, CAST(NULL AS SIGNED) AS groups, \
-         (SELECT JSON_ARRAYAGG(s.k) FROM (SELECT {sample} AS k FROM {t} \
-         WHERE NOT ({expr}) ORDER BY k LIMIT 5) s) AS samples FROM {t} WHERE NOT ({expr})"
+         CASE WHEN COUNT(*) > 0 THEN (SELECT JSON_ARRAYAGG(s.k) FROM (SELECT {sample} AS k \
+         FROM {t} WHERE NOT ({expr}) ORDER BY k LIMIT 5) s) END AS samples \
+         FROM {t} WHERE NOT ({expr})"
     )
 }
 
-/// What one table's seal `ALTER TABLE` carries.
+/// What one table's seal statements carry.
 #[derive(Default)]
 struct TableSeal {
     objects: Vec<ObjectId>,
@@ -333,7 +346,8 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
     let mut out = Vec::new();
     let mut seals: Vec<(QualifiedName, TableSeal)> = Vec::new();
     let mut seal_index: HashMap<QualifiedName, usize> = HashMap::new();
-    let mut late: Vec<Statement> = Vec::new();
+    // Per table, the first object of the statement that creates its keys.
+    let mut keys_of: HashMap<QualifiedName, ObjectId> = HashMap::new();
     for step in &plan.steps {
         let object = &step.object;
         match (step.phase, object.kind) {
@@ -379,7 +393,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                 seal.objects.push(object.clone());
             }
             (Phase::Seal, ObjectKind::View) => {
-                flush(&mut seals, &mut seal_index, &tables, &mut out, &mut late)?;
+                flush(&mut seals, &mut seal_index, &tables, &mut keys_of, &mut out)?;
                 let view = schema
                     .views
                     .iter()
@@ -392,7 +406,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                 ));
             }
             (Phase::Seal, ObjectKind::Trigger) => {
-                flush(&mut seals, &mut seal_index, &tables, &mut out, &mut late)?;
+                flush(&mut seals, &mut seal_index, &tables, &mut keys_of, &mut out)?;
                 let trigger = schema
                     .triggers
                     .iter()
@@ -413,8 +427,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             }
         }
     }
-    flush(&mut seals, &mut seal_index, &tables, &mut out, &mut late)?;
-    out.extend(late);
+    flush(&mut seals, &mut seal_index, &tables, &mut keys_of, &mut out)?;
     Ok(out)
 }
 
@@ -475,116 +488,59 @@ fn view_sql(view: &schema_replicator_core::View) -> Result<String> {
     Ok(with_settings(&settings, out))
 }
 
-/// Emits the collected per-table seal statements, each table after the tables whose
-/// seal-created keys its foreign keys reference.
+/// Emits the collected per-table seal statements: for every table its checks, then its
+/// keys, then, once every table's keys exist, each table's foreign keys.
 fn flush(
     seals: &mut Vec<(QualifiedName, TableSeal)>,
     seal_index: &mut HashMap<QualifiedName, usize>,
     tables: &HashMap<&QualifiedName, &Table>,
+    keys_of: &mut HashMap<QualifiedName, ObjectId>,
     out: &mut Vec<Statement>,
-    late: &mut Vec<Statement>,
 ) -> Result<()> {
-    if seals.is_empty() {
-        return Ok(());
-    }
     let pending: Vec<(QualifiedName, TableSeal)> = std::mem::take(seals);
     seal_index.clear();
-    let sealed_here: HashSet<QualifiedName> = pending.iter().map(|(n, _)| n.clone()).collect();
-    // Tables whose seal creates the key a foreign key of `table` references.
-    let needs = |name: &QualifiedName, seal: &TableSeal| -> Vec<QualifiedName> {
+    let mut foreign_keys = Vec::new();
+    for (name, seal) in &pending {
         let table = tables[name];
-        seal.foreign_keys
-            .iter()
-            .map(|&i| &table.foreign_keys[i])
-            .filter(|fk| fk.referenced_table != *name && sealed_here.contains(&fk.referenced_table))
-            .filter(|fk| {
-                tables.get(&fk.referenced_table).is_some_and(|parent| {
-                    parent
-                        .primary_key
-                        .as_ref()
-                        .is_none_or(|pk| pk.columns != fk.referenced_columns)
-                })
-            })
-            .map(|fk| fk.referenced_table.clone())
-            .collect()
-    };
-    let mut done: HashSet<QualifiedName> = HashSet::new();
-    // The first object of each table's ALTER, and the held-back foreign keys' parents:
-    // a parallel apply must keep a child's ALTER after the ALTER that creates the key
-    // its foreign keys use, which the plan does not always know (a key that is not
-    // unique, or the leading columns of a wider one).
-    let mut first_object: HashMap<QualifiedName, ObjectId> = HashMap::new();
-    let mut late_parents: Vec<(usize, Vec<QualifiedName>)> = Vec::new();
-    let mut remaining: Vec<(QualifiedName, TableSeal)> = pending;
-    while !remaining.is_empty() {
-        let ready = remaining
-            .iter()
-            .position(|(name, seal)| needs(name, seal).iter().all(|p| done.contains(p)));
-        // In a cycle: take the first table and move its waiting foreign keys to the end.
-        let (index, split) = match ready {
-            Some(i) => (i, false),
-            None => (0, true),
-        };
-        let (name, mut seal) = remaining.remove(index);
-        let table = tables[&name];
-        let mut later = TableSeal::default();
-        let parents = needs(&name, &seal);
-        if split {
-            let waiting: HashSet<QualifiedName> = needs(&name, &seal)
-                .into_iter()
-                .filter(|p| !done.contains(p))
-                .collect();
-            let ids = schema_replicator_core::plan::table_objects(table);
-            let (wait, now): (Vec<usize>, Vec<usize>) = seal
-                .foreign_keys
-                .iter()
-                .partition(|&&i| waiting.contains(&table.foreign_keys[i].referenced_table));
-            seal.foreign_keys = now;
-            for i in wait {
-                seal.objects.retain(|o| *o != ids.foreign_keys[i]);
-                later.objects.push(ids.foreign_keys[i].clone());
-                later.foreign_keys.push(i);
-            }
+        let [checks, keys, fks] = table_statements(table, seal)?;
+        let checks_first = checks.as_ref().map(|s| s.objects[0].clone());
+        out.extend(checks);
+        if let Some(mut keys) = keys {
+            // After the checks: their table copy would otherwise rebuild the new
+            // indexes row by row.
+            keys.requires.extend(checks_first);
+            keys_of.insert(name.clone(), keys.objects[0].clone());
+            out.push(keys);
         }
-        if let Some(mut statement) = alter_table(table, &seal)? {
-            for parent in parents.iter().filter(|p| done.contains(*p)) {
-                statement.requires.extend(first_object.get(parent).cloned());
-            }
-            if let Some(first) = statement.objects.first() {
-                first_object.insert(name.clone(), first.clone());
-            }
-            out.push(statement);
-        }
-        if let Some(statement) = alter_table(table, &later)? {
-            late_parents.push((late.len(), parents));
-            late.push(statement);
-        }
-        done.insert(name);
+        foreign_keys.extend(fks);
     }
-    for (index, parents) in late_parents {
-        for parent in &parents {
-            late[index]
-                .requires
-                .extend(first_object.get(parent).cloned());
+    // A foreign key needs the index on its own columns and the key it references: the
+    // plan knows the unique ones, but MariaDB also accepts any index that starts with
+    // the referenced columns, so each waits for the key statements of both tables.
+    for mut statement in foreign_keys {
+        for lock in &statement.locks {
+            statement.requires.extend(keys_of.get(&lock.table).cloned());
         }
+        out.push(statement);
     }
     Ok(())
 }
 
-/// The one `ALTER TABLE` of a table's seal: indexes, then column checks and an
-/// AUTO_INCREMENT that base could not keep (as `MODIFY`), then table checks, then
-/// foreign keys, then the counter.
-fn alter_table(table: &Table, seal: &TableSeal) -> Result<Option<Statement>> {
+/// The seal statements of one table, each `None` when it has nothing to do:
+/// - its checks, as one `ALTER TABLE` (`ADD CHECK`, and `MODIFY COLUMN` for the column
+///   checks): a table copy the server cannot avoid, cheapest while the table has no
+///   secondary index yet;
+/// - its indexes, an AUTO_INCREMENT that base could not keep (restated with `MODIFY`,
+///   as the column now leads a key) and the counter, as one `ALTER TABLE` the server
+///   runs in place, building each index by sorting;
+/// - its foreign keys, as one `ALTER TABLE` (see [`crate::apply`] for how the applier
+///   adds them without a table copy and still refuses orphan rows).
+fn table_statements(table: &Table, seal: &TableSeal) -> Result<[Option<Statement>; 3]> {
     let object = format!("table {}", table.name);
-    let mut clauses = Vec::new();
-    let mut preflights = Vec::new();
-    let label = |id: &ObjectId| {
-        seal.objects
-            .iter()
-            .position(|o| o == id)
-            .unwrap_or_default()
-    };
     let ids = schema_replicator_core::plan::table_objects(table);
+    let mut checks = Alter::default();
+    let mut keys = Alter::default();
+    let mut fks = Alter::default();
     for &i in &seal.indexes {
         let index = &table.indexes[i];
         let definition = match &index.definition {
@@ -596,34 +552,46 @@ fn alter_table(table: &Table, seal: &TableSeal) -> Result<Option<Statement>> {
                 ))
             }
         };
-        clauses.push(format!("ADD {definition}"));
-        if index.unique {
-            preflights.extend(unique_preflight(table, index, label(&ids.indexes[i])));
-        }
+        let preflight = index
+            .unique
+            .then(|| unique_preflight(table, index, keys.objects.len()))
+            .flatten();
+        keys.add(&ids.indexes[i], format!("ADD {definition}"), preflight);
     }
     // Columns to restate: those with column checks, and AUTO_INCREMENT columns that
     // base left without it.
-    let mut column_checks: HashMap<&str, Vec<String>> = HashMap::new();
+    let mut column_checks: HashMap<&str, Vec<(usize, String)>> = HashMap::new();
     let mut table_checks = Vec::new();
     for &i in &seal.checks {
         let check = &table.checks[i];
         let text = sql(&check.expr, &format!("check of {object}"))?;
-        preflights.push(check_preflight(table, &text, label(&ids.checks[i])));
         match &check.column {
-            Some(column) => column_checks.entry(column.as_str()).or_default().push(text),
-            None => table_checks.push((check, text)),
+            Some(column) => column_checks
+                .entry(column.as_str())
+                .or_default()
+                .push((i, text)),
+            None => table_checks.push((i, text)),
         }
     }
     for column in &table.columns {
         let restore_ai = seal.counter
             && matches!(column.identity, Some(Identity::AutoIncrement { .. }))
             && !auto_increment_in_base(table, column);
-        let checks = column_checks.remove(column.name.as_str());
-        if restore_ai || checks.is_some() {
-            clauses.push(format!(
-                "MODIFY COLUMN {}",
-                column_sql(table, column, true, &checks.unwrap_or_default())?
-            ));
+        let column_checks = column_checks.remove(column.name.as_str());
+        if !restore_ai && column_checks.is_none() {
+            continue;
+        }
+        let column_checks = column_checks.unwrap_or_default();
+        let texts: Vec<String> = column_checks.iter().map(|(_, t)| t.clone()).collect();
+        let clause = format!("MODIFY COLUMN {}", column_sql(table, column, true, &texts)?);
+        let alter = if restore_ai { &mut keys } else { &mut checks };
+        if column_checks.is_empty() {
+            alter.clauses.push(clause.clone());
+        }
+        for (n, (i, text)) in column_checks.iter().enumerate() {
+            let preflight = check_preflight(table, text, alter.objects.len());
+            let clause = (n == 0).then(|| clause.clone());
+            alter.add_opt(&ids.checks[*i], clause, Some(preflight));
         }
     }
     if let Some(column) = column_checks.keys().next() {
@@ -635,22 +603,28 @@ fn alter_table(table: &Table, seal: &TableSeal) -> Result<Option<Statement>> {
             ),
         ));
     }
-    for (check, text) in table_checks {
+    for (i, text) in table_checks {
+        let check = &table.checks[i];
         let name = check
             .name
             .as_ref()
             .map(|n| format!("CONSTRAINT {} ", quote_ident(n)))
             .unwrap_or_default();
-        clauses.push(format!("ADD {name}CHECK ({text})"));
+        let preflight = check_preflight(table, &text, checks.objects.len());
+        checks.add(
+            &ids.checks[i],
+            format!("ADD {name}CHECK ({text})"),
+            Some(preflight),
+        );
     }
     for &i in &seal.foreign_keys {
         let fk = &table.foreign_keys[i];
-        clauses.push(format!("ADD {}", foreign_key_sql(fk, table)?));
-        preflights.push(foreign_key_preflight(
-            fk,
-            table,
-            label(&ids.foreign_keys[i]),
-        ));
+        let preflight = foreign_key_preflight(fk, table, fks.objects.len());
+        fks.add(
+            &ids.foreign_keys[i],
+            format!("ADD {}", foreign_key_sql(fk, table)?),
+            Some(preflight),
+        );
     }
     if seal.counter {
         let next = table.columns.iter().find_map(|c| match c.identity {
@@ -660,38 +634,72 @@ fn alter_table(table: &Table, seal: &TableSeal) -> Result<Option<Statement>> {
             _ => None,
         });
         // The server raises the counter to max(column) + 1 when the rows need more.
-        if let Some(next) = next {
-            clauses.push(format!("AUTO_INCREMENT = {next}"));
+        let clause = next.map(|next| format!("AUTO_INCREMENT = {next}"));
+        if let Some(counter) = seal.objects.iter().find(|o| o.kind == ObjectKind::Counter) {
+            keys.add_opt(counter, clause, None);
         }
-    }
-    if clauses.is_empty() {
-        return Ok(None);
-    }
-    let mut statement = Statement::new(
-        Some(Phase::Seal),
-        seal.objects.clone(),
-        format!(
-            "ALTER TABLE {}\n  {}",
-            table_name(&table.name),
-            clauses.join(",\n  ")
-        ),
-    );
-    if !preflights.is_empty() {
-        statement.preflight = Some(preflights.join("\nUNION ALL\n"));
     }
     // The table itself, and the tables its new foreign keys reference: the server
-    // locks those too, so the parent's own ALTER must not run at the same time
+    // locks those too, so the parent's own ALTERs must not run at the same time
     // (other children may).
-    statement.locks = vec![TableLock::new(&table.name, LockMode::Exclusive)];
+    let mut fk_locks = vec![TableLock::new(&table.name, LockMode::Exclusive)];
     for &i in &seal.foreign_keys {
         let parent = &table.foreign_keys[i].referenced_table;
-        if *parent != table.name {
-            statement
-                .locks
-                .push(TableLock::new(parent, LockMode::Shared));
+        if *parent != table.name && !fk_locks.iter().any(|l| l.table == *parent) {
+            fk_locks.push(TableLock::new(parent, LockMode::Shared));
         }
     }
-    Ok(Some(statement))
+    Ok([
+        checks.statement(table, vec![]),
+        keys.statement(table, vec![]),
+        fks.statement(table, fk_locks),
+    ])
+}
+
+/// One `ALTER TABLE` being put together: its clauses, the objects they create and the
+/// preflight queries (one per object that rows can violate, labelled with the object's
+/// position).
+#[derive(Default)]
+struct Alter {
+    clauses: Vec<String>,
+    objects: Vec<ObjectId>,
+    preflights: Vec<String>,
+}
+
+impl Alter {
+    fn add(&mut self, object: &ObjectId, clause: String, preflight: Option<String>) {
+        self.add_opt(object, Some(clause), preflight);
+    }
+
+    fn add_opt(&mut self, object: &ObjectId, clause: Option<String>, preflight: Option<String>) {
+        self.objects.push(object.clone());
+        self.clauses.extend(clause);
+        self.preflights.extend(preflight);
+    }
+
+    fn statement(self, table: &Table, locks: Vec<TableLock>) -> Option<Statement> {
+        if self.clauses.is_empty() {
+            return None;
+        }
+        let mut statement = Statement::new(
+            Some(Phase::Seal),
+            self.objects,
+            format!(
+                "ALTER TABLE {}\n  {}",
+                table_name(&table.name),
+                self.clauses.join(",\n  ")
+            ),
+        );
+        if !self.preflights.is_empty() {
+            statement.preflight = Some(self.preflights.join("\nUNION ALL\n"));
+        }
+        statement.locks = if locks.is_empty() {
+            vec![TableLock::new(&table.name, LockMode::Exclusive)]
+        } else {
+            locks
+        };
+        Some(statement)
+    }
 }
 
 #[cfg(test)]
@@ -788,6 +796,93 @@ mod tests {
                 TableLock::new(&QualifiedName::bare("child"), LockMode::Exclusive),
                 TableLock::new(&QualifiedName::bare("parent"), LockMode::Shared),
             ]
+        );
+    }
+
+    #[test]
+    fn a_table_seals_as_checks_then_keys_then_foreign_keys_after_every_key() {
+        use schema_replicator_core::{
+            CheckConstraint, Deferrable, ForeignKey, Index, IndexKey, IndexTarget, MatchType,
+            PrimaryKey,
+        };
+        let mut schema = table_with_default(Expr::raw(DIALECT, "1"));
+        let mut t = schema.tables.remove(0);
+        t.primary_key = Some(PrimaryKey {
+            name: None,
+            columns: vec!["a".into()],
+            definition: None,
+            index: None,
+            comment: None,
+        });
+        t.columns
+            .push(Column::new("b", DataType::from_raw("int(11)")));
+        t.checks.push(CheckConstraint {
+            name: Some("b_positive".into()),
+            column: None,
+            expr: Expr::raw(DIALECT, "`b` > 0"),
+            definition: None,
+            comment: None,
+        });
+        t.indexes.push(Index {
+            name: "by_b".into(),
+            unique: true,
+            keys: vec![IndexKey {
+                target: IndexTarget::Column("b".into()),
+                collation: None,
+                order: None,
+            }],
+            predicate: None,
+            definition: Some(Expr::raw(DIALECT, "UNIQUE KEY `by_b` (`b`)")),
+            comment: None,
+        });
+        // A foreign key to itself, and a second table with only a foreign key to it.
+        let fk = |name: &str| ForeignKey {
+            name: Some(name.into()),
+            columns: vec!["b".into()],
+            referenced_table: QualifiedName::bare("t"),
+            referenced_columns: vec!["b".into()],
+            on_delete: ReferentialAction::NoAction,
+            on_update: ReferentialAction::NoAction,
+            match_type: MatchType::Simple,
+            deferrable: Deferrable::NotDeferrable,
+            definition: None,
+            comment: None,
+        };
+        let mut other = t.clone();
+        other.name = QualifiedName::bare("a_other");
+        other.checks.clear();
+        other.indexes.clear();
+        other.foreign_keys.push(fk("other_b"));
+        t.foreign_keys.push(fk("self_b"));
+        schema.tables = vec![other, t];
+        let caps = Capabilities::new(false, true, false);
+        let statements = render(&schema, &plan(&schema, &caps, &Policy::default())).unwrap();
+        let seal: Vec<&Statement> = statements
+            .iter()
+            .filter(|s| s.phase == Some(Phase::Seal))
+            .collect();
+        let sql: Vec<&str> = seal.iter().map(|s| s.sql.as_str()).collect();
+        assert_eq!(seal.len(), 4, "{sql:#?}");
+        assert!(sql[0].starts_with("ALTER TABLE `t`\n  ADD CONSTRAINT `b_positive` CHECK"));
+        assert!(sql[1].starts_with("ALTER TABLE `t`\n  ADD UNIQUE KEY `by_b`"));
+        // The foreign keys come after every table's keys, each waiting for the keys
+        // of its table and of the table it references.
+        assert!(
+            sql[2..].iter().all(|s| s.contains("FOREIGN KEY")),
+            "{sql:#?}"
+        );
+        assert_eq!(seal[1].requires, vec![seal[0].objects[0].clone()]);
+        let other = seal.iter().find(|s| s.sql.contains("`a_other`")).unwrap();
+        assert_eq!(other.requires, vec![seal[1].objects[0].clone()]);
+        assert!(other.preflight.as_deref().unwrap().contains("NOT EXISTS"));
+        let own = seal.iter().find(|s| s.sql.contains("`self_b`")).unwrap();
+        assert_eq!(own.requires, vec![seal[1].objects[0].clone()]);
+        assert_eq!(
+            own.locks,
+            vec![TableLock::new(
+                &QualifiedName::bare("t"),
+                LockMode::Exclusive
+            )]
         );
     }
 

@@ -887,20 +887,25 @@ mod tests {
             .iter()
             .map(|t| index(t, &format!("{t}_i")))
             .collect();
+        assert_eq!(serial_order(&statements, &[5, 90, 20]), vec![1, 2, 0]);
+    }
+
+    /// The order one connection runs `statements` in, given their weights.
+    fn serial_order(statements: &[Statement], weight: &[u64]) -> Vec<usize> {
         let order = Mutex::new(Vec::new());
         let mut conns = vec![()];
         schedule(
             &mut conns,
-            &statements,
-            &[false; 3],
-            &[5, 90, 20],
+            statements,
+            &vec![false; statements.len()],
+            weight,
             &ApplyOptions::default(),
             |_, i| {
                 order.lock().unwrap().push(i);
                 Ok(Outcome::Applied)
             },
         );
-        assert_eq!(*order.lock().unwrap(), vec![1, 2, 0]);
+        order.into_inner().unwrap()
     }
 
     #[test]
@@ -920,20 +925,7 @@ mod tests {
             priorities(&dependencies(&statements), &[5, 50, 90]),
             vec![95, 50, 90]
         );
-        let order = Mutex::new(Vec::new());
-        let mut conns = vec![()];
-        schedule(
-            &mut conns,
-            &statements,
-            &[false; 3],
-            &[5, 50, 90],
-            &ApplyOptions::default(),
-            |_, i| {
-                order.lock().unwrap().push(i);
-                Ok(Outcome::Applied)
-            },
-        );
-        assert_eq!(*order.lock().unwrap(), vec![0, 2, 1]);
+        assert_eq!(serial_order(&statements, &[5, 50, 90]), vec![0, 2, 1]);
     }
 
     #[test]

@@ -733,60 +733,82 @@ mod tests {
             .to_string()
     }
 
-    #[test]
-    fn a_child_alter_requires_the_parent_alter_that_creates_the_key_it_uses() {
-        use schema_replicator_core::{
-            Deferrable, ForeignKey, Index, IndexKey, IndexTarget, MatchType, PrimaryKey,
-        };
-        let mut schema = table_with_default(Expr::raw(DIALECT, "1"));
-        let mut parent = schema.tables.remove(0);
-        parent.name = QualifiedName::bare("parent");
-        parent.primary_key = Some(PrimaryKey {
+    /// A table `name` with the primary key `a` and an int column `column`, and an index
+    /// on that column when `index` gives its name, uniqueness and definition.
+    fn keyed(name: &str, column: &str, index: Option<(&str, bool, &str)>) -> Table {
+        use schema_replicator_core::{Index, IndexKey, IndexTarget, PrimaryKey};
+        let mut table = table_with_default(Expr::raw(DIALECT, "1")).tables.remove(0);
+        table.name = QualifiedName::bare(name);
+        table.primary_key = Some(PrimaryKey {
             name: None,
             columns: vec!["a".into()],
             definition: None,
             index: None,
             comment: None,
         });
-        parent
+        table
             .columns
-            .push(Column::new("code", DataType::from_raw("int(11)")));
-        // A plain (not unique) index: MariaDB lets a foreign key reference it, and the
-        // plan knows no dependency on it.
-        parent.indexes.push(Index {
-            name: "by_code".into(),
-            unique: false,
-            keys: vec![IndexKey {
-                target: IndexTarget::Column("code".into()),
-                collation: None,
-                order: None,
-            }],
-            predicate: None,
-            definition: Some(Expr::raw(DIALECT, "KEY `by_code` (`code`)")),
-            comment: None,
-        });
-        let mut child = parent.clone();
-        child.name = QualifiedName::bare("child");
-        child.indexes.clear();
-        child.foreign_keys.push(ForeignKey {
-            name: Some("child_code".into()),
-            columns: vec!["code".into()],
-            referenced_table: QualifiedName::bare("parent"),
-            referenced_columns: vec!["code".into()],
+            .push(Column::new(column, DataType::from_raw("int(11)")));
+        table
+            .indexes
+            .extend(index.map(|(name, unique, definition)| Index {
+                name: name.into(),
+                unique,
+                keys: vec![IndexKey {
+                    target: IndexTarget::Column(column.into()),
+                    collation: None,
+                    order: None,
+                }],
+                predicate: None,
+                definition: Some(Expr::raw(DIALECT, definition)),
+                comment: None,
+            }));
+        table
+    }
+
+    /// A foreign key `name` on `column` referencing the same column of `parent`.
+    fn fk_to(name: &str, column: &str, parent: &str) -> ForeignKey {
+        use schema_replicator_core::{Deferrable, MatchType};
+        ForeignKey {
+            name: Some(name.into()),
+            columns: vec![column.into()],
+            referenced_table: QualifiedName::bare(parent),
+            referenced_columns: vec![column.into()],
             on_delete: ReferentialAction::NoAction,
             on_update: ReferentialAction::NoAction,
             match_type: MatchType::Simple,
             deferrable: Deferrable::NotDeferrable,
             definition: None,
             comment: None,
-        });
-        schema.tables = vec![child, parent];
+        }
+    }
+
+    /// The seal statements of a schema holding `tables`.
+    fn seal_of(tables: Vec<Table>) -> Vec<Statement> {
+        let mut schema = Schema::new(DIALECT);
+        schema.tables = tables;
         let caps = Capabilities::new(false, true, false);
-        let statements = render(&schema, &plan(&schema, &caps, &Policy::default())).unwrap();
-        let seal: Vec<&Statement> = statements
-            .iter()
+        render(&schema, &plan(&schema, &caps, &Policy::default()))
+            .unwrap()
+            .into_iter()
             .filter(|s| s.phase == Some(Phase::Seal))
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn a_child_alter_requires_the_parent_alter_that_creates_the_key_it_uses() {
+        // A plain (not unique) index: MariaDB lets a foreign key reference it, and the
+        // plan knows no dependency on it.
+        let parent = keyed(
+            "parent",
+            "code",
+            Some(("by_code", false, "KEY `by_code` (`code`)")),
+        );
+        let mut child = keyed("child", "code", None);
+        child
+            .foreign_keys
+            .push(fk_to("child_code", "code", "parent"));
+        let seal = seal_of(vec![child, parent]);
         assert!(seal[0].sql.starts_with("ALTER TABLE `parent`"), "{seal:#?}");
         assert!(seal[1].sql.starts_with("ALTER TABLE `child`"), "{seal:#?}");
         assert_eq!(seal[1].requires, vec![seal[0].objects[0].clone()]);
@@ -801,21 +823,8 @@ mod tests {
 
     #[test]
     fn a_table_seals_as_checks_then_keys_then_foreign_keys_after_every_key() {
-        use schema_replicator_core::{
-            CheckConstraint, Deferrable, ForeignKey, Index, IndexKey, IndexTarget, MatchType,
-            PrimaryKey,
-        };
-        let mut schema = table_with_default(Expr::raw(DIALECT, "1"));
-        let mut t = schema.tables.remove(0);
-        t.primary_key = Some(PrimaryKey {
-            name: None,
-            columns: vec!["a".into()],
-            definition: None,
-            index: None,
-            comment: None,
-        });
-        t.columns
-            .push(Column::new("b", DataType::from_raw("int(11)")));
+        use schema_replicator_core::CheckConstraint;
+        let mut t = keyed("t", "b", Some(("by_b", true, "UNIQUE KEY `by_b` (`b`)")));
         t.checks.push(CheckConstraint {
             name: Some("b_positive".into()),
             column: None,
@@ -823,44 +832,11 @@ mod tests {
             definition: None,
             comment: None,
         });
-        t.indexes.push(Index {
-            name: "by_b".into(),
-            unique: true,
-            keys: vec![IndexKey {
-                target: IndexTarget::Column("b".into()),
-                collation: None,
-                order: None,
-            }],
-            predicate: None,
-            definition: Some(Expr::raw(DIALECT, "UNIQUE KEY `by_b` (`b`)")),
-            comment: None,
-        });
         // A foreign key to itself, and a second table with only a foreign key to it.
-        let fk = |name: &str| ForeignKey {
-            name: Some(name.into()),
-            columns: vec!["b".into()],
-            referenced_table: QualifiedName::bare("t"),
-            referenced_columns: vec!["b".into()],
-            on_delete: ReferentialAction::NoAction,
-            on_update: ReferentialAction::NoAction,
-            match_type: MatchType::Simple,
-            deferrable: Deferrable::NotDeferrable,
-            definition: None,
-            comment: None,
-        };
-        let mut other = t.clone();
-        other.name = QualifiedName::bare("a_other");
-        other.checks.clear();
-        other.indexes.clear();
-        other.foreign_keys.push(fk("other_b"));
-        t.foreign_keys.push(fk("self_b"));
-        schema.tables = vec![other, t];
-        let caps = Capabilities::new(false, true, false);
-        let statements = render(&schema, &plan(&schema, &caps, &Policy::default())).unwrap();
-        let seal: Vec<&Statement> = statements
-            .iter()
-            .filter(|s| s.phase == Some(Phase::Seal))
-            .collect();
+        t.foreign_keys.push(fk_to("self_b", "b", "t"));
+        let mut other = keyed("a_other", "b", None);
+        other.foreign_keys.push(fk_to("other_b", "b", "t"));
+        let seal = seal_of(vec![other, t]);
         let sql: Vec<&str> = seal.iter().map(|s| s.sql.as_str()).collect();
         assert_eq!(seal.len(), 4, "{sql:#?}");
         assert!(sql[0].starts_with("ALTER TABLE `t`\n  ADD CONSTRAINT `b_positive` CHECK"));

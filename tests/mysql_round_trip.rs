@@ -432,6 +432,55 @@ fn foreign_keys_a_stopped_run_added_without_counting_their_orphans_are_counted_b
 }
 
 #[test]
+fn foreign_keys_that_cannot_be_counted_are_dropped_again_and_the_error_says_so() {
+    if !server_available() {
+        return;
+    }
+    let source = TestDb::with_script(
+        "uncountable",
+        "CREATE TABLE parent (id int PRIMARY KEY, code int NOT NULL, UNIQUE KEY parent_code (code));
+         CREATE TABLE child (id int PRIMARY KEY, code int, KEY child_code (code),
+             CONSTRAINT child_parent_fk FOREIGN KEY (code) REFERENCES parent (code));",
+    );
+    let extractor = extract(&source);
+    let target = TestDb::new("uncountable_target");
+    DdlApplier::new(&target.url())
+        .unwrap()
+        .apply_phase(&extractor, Phase::Base)
+        .unwrap();
+    // A user who may alter both tables but not read the parent: the server lets it add
+    // the key, and the orphan count, which reads the parent, fails.
+    let user = format!("sr_u{}", std::process::id());
+    let db = &target.name;
+    target
+        .exec(&format!(
+            "CREATE USER '{user}'@'%' IDENTIFIED BY 'Pw-s3cret'; \
+             GRANT ALL ON `{db}`.`child` TO '{user}'@'%'; \
+             GRANT ALL ON `{db}`.`{JOURNAL_TABLE}` TO '{user}'@'%'; \
+             GRANT ALTER, INDEX, REFERENCES ON `{db}`.`parent` TO '{user}'@'%'"
+        ))
+        .unwrap();
+    let url = format!("mysql://{user}:Pw-s3cret@127.0.0.1:3306/{db}");
+    let result = DdlApplier::new(&url).map(|applier| applier.apply_phase(&extractor, Phase::Seal));
+    target.exec(&format!("DROP USER '{user}'@'%'")).unwrap();
+    let err = result.unwrap().unwrap_err().to_string();
+    assert!(
+        err.starts_with(
+            "foreign key child_parent_fk on table \"child\": counting the orphan rows of the \
+             keys just added: "
+        ),
+        "{err}"
+    );
+    assert!(err.contains("SELECT command denied"), "{err}");
+    assert!(
+        err.contains("; the keys were dropped again; 2 of 3 statements are applied and stay so"),
+        "{err}"
+    );
+    assert!(!err.contains("Pw-s3cret"), "password leaked: {err}");
+    assert_eq!(foreign_keys(&target, "child"), 0);
+}
+
+#[test]
 fn a_run_stopped_during_its_first_statement_is_not_applied_twice() {
     if !server_available() {
         return;

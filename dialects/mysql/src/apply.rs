@@ -348,29 +348,45 @@ fn adds_foreign_keys(statement: &Statement) -> bool {
 }
 
 /// Adds the foreign keys of `statement` in place (checks off), then counts their orphan
-/// rows; with any, drops the keys again and returns the refusal with the counts.
+/// rows; with any, drops the keys again and returns the refusal with the counts. When
+/// something fails once the keys exist, they are dropped again too, and the message
+/// says whether that worked.
 fn add_foreign_keys(conn: &mut MysqlConnection, url: &DbUrl, statement: &Statement) -> Result<()> {
-    let failed = |what: &str, e: &DieselError| Error::Apply {
+    let failed = |what: &str, e: &DieselError, after: &str| Error::Apply {
         object: statement.describe(),
-        reason: format!("{what}: {}", message(url, e)),
+        reason: format!("{what}: {}{after}", message(url, e)),
         outcome: String::new(),
     };
     conn.batch_execute("SET SESSION foreign_key_checks = 0")
-        .map_err(|e| failed("turning the session's foreign key checks off", &e))?;
+        .map_err(|e| failed("turning the session's foreign key checks off", &e, ""))?;
     let added = conn.batch_execute(&statement.sql);
     let restored = conn.batch_execute("SET SESSION foreign_key_checks = 1");
     if let Err(e) = added {
         return Err(explain(conn, statement, message(url, &e)));
     }
-    restored.map_err(|e| failed("turning the session's foreign key checks back on", &e))?;
-    let found = violations(conn, statement)
-        .map_err(|e| failed("counting the orphan rows of the keys just added", &e))?;
-    if found.is_empty() {
-        return Ok(());
-    }
-    drop_foreign_keys(conn, statement)
-        .map_err(|e| failed("dropping the keys again after finding orphan rows", &e))?;
-    Err(refusal(statement, &found))
+    // The keys exist from here on, but nobody has counted their rows yet.
+    let counted = restored
+        .map_err(|e| ("turning the session's foreign key checks back on", e))
+        .and_then(|()| {
+            violations(conn, statement)
+                .map_err(|e| ("counting the orphan rows of the keys just added", e))
+        });
+    let (what, e) = match counted {
+        Ok(found) if found.is_empty() => return Ok(()),
+        Ok(found) => match drop_foreign_keys(conn, statement) {
+            Ok(()) => return Err(refusal(statement, &found)),
+            Err(e) => ("dropping the keys again after finding orphan rows", e),
+        },
+        Err(failure) => failure,
+    };
+    let after = match drop_foreign_keys(conn, statement) {
+        Ok(()) => "; the keys were dropped again",
+        Err(_) => {
+            "; the keys stay in the target, and a re-run of the same command counts their \
+             orphan rows before it takes them for done"
+        }
+    };
+    Err(failed(what, &e, after))
 }
 
 /// Whether foreign keys found in the catalog for a statement a stopped run did not
@@ -384,10 +400,13 @@ fn verified(conn: &mut MysqlConnection, url: &DbUrl, statement: &Statement) -> R
     let failed = |e: DieselError| Error::Apply {
         object: statement.describe(),
         reason: format!(
-            "checking the keys an interrupted run added: {}",
+            "counting the orphan rows of keys an interrupted run added: {}",
             message(url, &e)
         ),
-        outcome: "nothing was applied".into(),
+        outcome: format!(
+            "what the journal ({JOURNAL_TABLE}) lists stays applied; nothing else was \
+             applied by this run"
+        ),
     };
     if violations(conn, statement).map_err(failed)?.is_empty() {
         return Ok(true);

@@ -1,12 +1,14 @@
 //! Rendering: `CREATE TABLE` for base, then for the seal up to three `ALTER TABLE`
-//! statements per table, shaped so that the server copies each table at most once:
+//! statements per table, shaped so that the server copies each table at most once
+//! (twice when it has checks and an AUTO_INCREMENT that base could not keep):
 //! 1. its checks (`ADD CHECK`, `MODIFY COLUMN` for MariaDB's column checks): adding a
 //!    check always copies the table, and the copy is cheapest before the secondary
 //!    indexes exist;
 //! 2. its indexes and AUTO_INCREMENT counter, which the server adds in place (each index
 //!    built by sorting, no table copy);
-//! 3. its foreign keys, after every table's keys, so that each finds the index on its
-//!    columns (the server never creates one of its own) and the key it references. The
+//! 3. its foreign keys, after every table's keys, so that each finds the declared index
+//!    on its columns and the key it references (MariaDB's own index of a foreign key,
+//!    which reflection does not list, is created by this statement, as in the source). The
 //!    applier adds them without a table copy and counts orphan rows itself
 //!    ([`crate::apply`]); run by hand with the server's checks on, the statement copies
 //!    the table and checks every row.

@@ -3,8 +3,10 @@
 //! from its journal; `--on-violation not-valid` is refused; clone and diff;
 //! one-line errors without the password.
 
+mod common;
+
+use common::kill_when_journaled;
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::sql_types::BigInt;
@@ -138,33 +140,16 @@ fn a_seal_killed_part_way_is_finished_by_a_re_run() {
         }
         // The first round on one connection, the others on two.
         let jobs = (round.min(1) + 1).to_string();
-        let mut child = bin()
-            .args([
-                "apply",
-                &source.url(),
-                &target.url(),
-                "--phase",
-                "seal",
-                "-j",
-                &jobs,
-            ])
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn the seal");
-        let started = Instant::now();
-        loop {
-            if target.journal_rows() >= threshold {
-                break;
-            }
-            if let Some(status) = child.try_wait().expect("poll") {
-                panic!("the seal ended ({status}) before it could be killed");
-            }
-            assert!(started.elapsed() < Duration::from_secs(120), "seal stalled");
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        child.kill().expect("SIGKILL the seal");
-        child.wait().expect("reap");
-        let done = target.journal_rows();
+        let seal = [
+            "apply",
+            &source.url(),
+            &target.url(),
+            "--phase",
+            "seal",
+            "-j",
+            &jobs,
+        ];
+        let done = kill_when_journaled(&seal, threshold, || target.journal_rows());
         assert!(
             done >= threshold && done < STATEMENTS as i64,
             "killed after {done} of {STATEMENTS} statements"

@@ -3,8 +3,10 @@
 //! re-run, with databases created and dropped through `psql`.
 
 use std::path::PathBuf;
+mod common;
+
+use common::kill_when_journaled;
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
 
 const SERVER: &str = "postgres://postgres@127.0.0.1:5432";
 
@@ -308,30 +310,16 @@ fn a_parallel_seal_killed_at_several_moments_is_finished_by_a_re_run() {
         )
         .unwrap();
         let journal = "SELECT count(*) FROM _schema_replicator.journal";
-        let mut child = Command::new(env!("CARGO_BIN_EXE_schema-replicator"))
-            .args([
-                "apply",
-                &source.url(),
-                &target.url(),
-                "--phase",
-                "seal",
-                "-j",
-                "2",
-            ])
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn the seal");
-        let started = Instant::now();
-        while value(&target.0, journal).unwrap_or(0) < threshold {
-            if let Some(status) = child.try_wait().expect("poll") {
-                panic!("the seal ended ({status}) before it could be killed");
-            }
-            assert!(started.elapsed() < Duration::from_secs(120), "seal stalled");
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        child.kill().expect("SIGKILL the seal");
-        child.wait().expect("reap");
-        let done = value(&target.0, journal).unwrap();
+        let seal = [
+            "apply",
+            &source.url(),
+            &target.url(),
+            "--phase",
+            "seal",
+            "-j",
+            "2",
+        ];
+        let done = kill_when_journaled(&seal, threshold, || value(&target.0, journal).unwrap_or(0));
         assert!(
             done >= threshold && done < total,
             "killed after {done} of {total} statements"

@@ -383,21 +383,31 @@ fn foreign_keys(db: &TestDb, table: &str) -> i64 {
     ))
 }
 
-#[test]
-fn foreign_keys_a_stopped_run_added_without_counting_their_orphans_are_counted_by_the_re_run() {
-    if !server_available() {
-        return;
-    }
+/// A source with a parent whose unique `code` a child's foreign key references, its
+/// extractor, and a target with base applied.
+fn parent_and_child(tag: &str) -> (TestDb, DdlExtractor, TestDb) {
     let source = TestDb::with_script(
-        "uncounted",
+        tag,
         "CREATE TABLE parent (id int PRIMARY KEY, code int NOT NULL, UNIQUE KEY parent_code (code));
          CREATE TABLE child (id int PRIMARY KEY, code int, KEY child_code (code),
              CONSTRAINT child_parent_fk FOREIGN KEY (code) REFERENCES parent (code));",
     );
     let extractor = extract(&source);
-    let target = TestDb::new("uncounted_target");
+    let target = TestDb::new(&format!("{tag}_target"));
+    DdlApplier::new(&target.url())
+        .unwrap()
+        .apply_phase(&extractor, Phase::Base)
+        .unwrap();
+    (source, extractor, target)
+}
+
+#[test]
+fn foreign_keys_a_stopped_run_added_without_counting_their_orphans_are_counted_by_the_re_run() {
+    if !server_available() {
+        return;
+    }
+    let (source, extractor, target) = parent_and_child("uncounted");
     let applier = DdlApplier::new(&target.url()).unwrap();
-    applier.apply_phase(&extractor, Phase::Base).unwrap();
     target
         .exec("INSERT INTO parent VALUES (1, 10); INSERT INTO child VALUES (1, 10), (2, 20)")
         .unwrap();
@@ -409,11 +419,14 @@ fn foreign_keys_a_stopped_run_added_without_counting_their_orphans_are_counted_b
     let seal = extractor.phase_ddl(Phase::Seal);
     let add = seal.last().unwrap();
     assert!(add.contains("FOREIGN KEY"), "{add}");
-    target
-        .exec(&format!(
-            "SET foreign_key_checks = 0; {add}; SET foreign_key_checks = 1"
-        ))
-        .unwrap();
+    let add_unchecked = || {
+        target
+            .exec(&format!(
+                "SET foreign_key_checks = 0; {add}; SET foreign_key_checks = 1"
+            ))
+            .unwrap()
+    };
+    add_unchecked();
     assert_eq!(foreign_keys(&target, "child"), 1);
     // The re-run does not take the key for done: it counts, drops it and refuses.
     let err = applier.apply_phase(&extractor, Phase::Seal).unwrap_err();
@@ -421,11 +434,7 @@ fn foreign_keys_a_stopped_run_added_without_counting_their_orphans_are_counted_b
     assert_eq!(foreign_keys(&target, "child"), 0);
     // The same key over clean rows is taken for done.
     target.exec("DELETE FROM child WHERE id = 2").unwrap();
-    target
-        .exec(&format!(
-            "SET foreign_key_checks = 0; {add}; SET foreign_key_checks = 1"
-        ))
-        .unwrap();
+    add_unchecked();
     let report = applier.apply_phase(&extractor, Phase::Seal).unwrap();
     assert_eq!((report.statements, report.resumed), (3, 3));
     assert_same_schema(&source, &target);
@@ -436,18 +445,7 @@ fn foreign_keys_that_cannot_be_counted_are_dropped_again_and_the_error_says_so()
     if !server_available() {
         return;
     }
-    let source = TestDb::with_script(
-        "uncountable",
-        "CREATE TABLE parent (id int PRIMARY KEY, code int NOT NULL, UNIQUE KEY parent_code (code));
-         CREATE TABLE child (id int PRIMARY KEY, code int, KEY child_code (code),
-             CONSTRAINT child_parent_fk FOREIGN KEY (code) REFERENCES parent (code));",
-    );
-    let extractor = extract(&source);
-    let target = TestDb::new("uncountable_target");
-    DdlApplier::new(&target.url())
-        .unwrap()
-        .apply_phase(&extractor, Phase::Base)
-        .unwrap();
+    let (_source, extractor, target) = parent_and_child("uncountable");
     // A user who may alter both tables but not read the parent: the server lets it add
     // the key, and the orphan count, which reads the parent, fails.
     let user = format!("sr_u{}", std::process::id());

@@ -154,15 +154,8 @@ fn a_seal_killed_part_way_is_finished_by_a_re_run() {
             done >= threshold && done < STATEMENTS as i64,
             "killed after {done} of {STATEMENTS} statements"
         );
-        let rerun = run(&[
-            "apply",
-            &source.url(),
-            &target.url(),
-            "--phase",
-            "seal",
-            "-j",
-            &jobs,
-        ]);
+        // The same command again.
+        let rerun = run(&seal);
         let message = stderr(&rerun);
         assert!(rerun.status.success(), "{message}");
         assert!(

@@ -324,15 +324,8 @@ fn a_parallel_seal_killed_at_several_moments_is_finished_by_a_re_run() {
             done >= threshold && done < total,
             "killed after {done} of {total} statements"
         );
-        let rerun = run(&[
-            "apply",
-            &source.url(),
-            &target.url(),
-            "--phase",
-            "seal",
-            "-j",
-            "2",
-        ]);
+        // The same command again.
+        let rerun = run(&seal);
         let message = stderr(&rerun);
         assert!(rerun.status.success(), "{message}");
         assert!(

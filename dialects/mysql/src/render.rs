@@ -313,11 +313,11 @@ pub(crate) fn check_preflight(table: &Table, expr: &str, label: usize) -> String
 /// What one table's seal statements carry.
 #[derive(Default)]
 struct TableSeal {
-    objects: Vec<ObjectId>,
     indexes: Vec<usize>,
     checks: Vec<usize>,
     foreign_keys: Vec<usize>,
-    counter: bool,
+    /// The AUTO_INCREMENT counter's object, when the plan syncs it.
+    counter: Option<ObjectId>,
 }
 
 /// Renders every step of the plan.
@@ -383,7 +383,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                     ObjectKind::ForeignKey => {
                         seal.foreign_keys.extend(position(&table_ids.foreign_keys))
                     }
-                    ObjectKind::Counter => seal.counter = true,
+                    ObjectKind::Counter => seal.counter = Some(object.clone()),
                     _ => {
                         return Err(render_error(
                             object,
@@ -392,7 +392,6 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                         ))
                     }
                 }
-                seal.objects.push(object.clone());
             }
             (Phase::Seal, ObjectKind::View) => {
                 flush(&mut seals, &mut seal_index, &tables, &mut keys_of, &mut out)?;
@@ -576,7 +575,7 @@ fn table_statements(table: &Table, seal: &TableSeal) -> Result<[Option<Statement
         }
     }
     for column in &table.columns {
-        let restore_ai = seal.counter
+        let restore_ai = seal.counter.is_some()
             && matches!(column.identity, Some(Identity::AutoIncrement { .. }))
             && !auto_increment_in_base(table, column);
         let column_checks = column_checks.remove(column.name.as_str());
@@ -628,7 +627,7 @@ fn table_statements(table: &Table, seal: &TableSeal) -> Result<[Option<Statement
             Some(preflight),
         );
     }
-    if seal.counter {
+    if let Some(counter) = &seal.counter {
         let next = table.columns.iter().find_map(|c| match c.identity {
             Some(Identity::AutoIncrement {
                 last_value: Some(v),
@@ -637,9 +636,7 @@ fn table_statements(table: &Table, seal: &TableSeal) -> Result<[Option<Statement
         });
         // The server raises the counter to max(column) + 1 when the rows need more.
         let clause = next.map(|next| format!("AUTO_INCREMENT = {next}"));
-        if let Some(counter) = seal.objects.iter().find(|o| o.kind == ObjectKind::Counter) {
-            keys.add_opt(counter, clause, None);
-        }
+        keys.add_opt(counter, clause, None);
     }
     // The table itself, and the tables its new foreign keys reference: the server
     // locks those too, so the parent's own ALTERs must not run at the same time

@@ -436,17 +436,14 @@ fn add_key(
     // ADD CONSTRAINT ... USING INDEX takes a plain b-tree only (not the GiST index of a
     // temporal key).
     let index = match key.index {
-        Some(index)
-            if !partitioned(key.table)
-                && !key.definition.contains("WITHOUT OVERLAPS")
-                && text(index, object)?.contains(" USING btree (") =>
-        {
-            text(index, object)?
+        Some(index) if !partitioned(key.table) && !key.definition.contains("WITHOUT OVERLAPS") => {
+            Some(text(index, object)?).filter(|sql| sql.contains(" USING btree ("))
         }
-        _ => {
-            add_constraint(key.table, key.name, &key.definition, preflight, out);
-            return Ok(());
-        }
+        _ => None,
+    };
+    let Some(index) = index else {
+        add_constraint(key.table, key.name, &key.definition, preflight, out);
+        return Ok(());
     };
     let shared = vec![TableLock::new(&key.table.name, LockMode::Shared)];
     out.push_locked(index, preflight, shared);

@@ -6,26 +6,67 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use schema_replicator::{
-    clone_schema_with, diff, snapshot, ApplyOptions, ApplyReport, DdlApplier, DdlExtractor,
-    ObjectKind, OnViolation, Phase, Policy, Progress, ReflectOptions, Registry, Statement,
+    clone_schema_with, diff, snapshot, ApplyOptions, ApplyReport, CheckOptions, DdlApplier,
+    DdlExtractor, ObjectKind, OnViolation, Phase, Policy, ReflectOptions, Registry, Selection,
+    Statement,
 };
+use serde_json::json;
+
+/// The environment variable a source URL (or snapshot path) may come from.
+const SOURCE_ENV: &str = "SCHEMA_REPLICATOR_SOURCE";
+/// The environment variable a target URL may come from.
+const TARGET_ENV: &str = "SCHEMA_REPLICATOR_TARGET";
 
 /// Replicate a database schema in phases: tables first, data in between, integrity last.
+///
+/// Source and target URLs may come from the environment (SCHEMA_REPLICATOR_SOURCE,
+/// SCHEMA_REPLICATOR_TARGET) instead of the command line; passwords in URLs are never
+/// printed.
 #[derive(Parser)]
-#[command(name = "schema-replicator", version, about, long_about = None)]
+#[command(name = "schema-replicator", version, about)]
 struct Cli {
     /// Load a dialect plugin (a shared library); repeatable. Every library in the
     /// directories of SCHEMA_REPLICATOR_PLUGIN_PATH is loaded too.
     #[arg(long = "plugin", value_name = "PATH", global = true)]
     plugins: Vec<PathBuf>,
+    /// Log to standard error: -v each statement as it starts and its duration, -vv also
+    /// the catalog queries. RUST_LOG, when set, takes precedence.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
-    /// Reflect only this schema (PostgreSQL namespace); repeatable. Default: every
-    /// user schema.
-    #[arg(long = "schema", global = true, value_name = "NAME")]
+}
+
+/// pg_dump's object filters. Patterns take `*` and `?`; double quotes keep case and make
+/// `*`, `?` and `.` literal. A pattern that matches nothing is an error.
+#[derive(Args, Default)]
+struct FilterArgs {
+    /// Only tables and views matching PATTERN (`schema.table` where there are schemas);
+    /// repeatable.
+    #[arg(short = 't', long = "table", value_name = "PATTERN")]
+    tables: Vec<String>,
+    /// Leave out tables and views matching PATTERN; repeatable.
+    #[arg(short = 'T', long = "exclude-table", value_name = "PATTERN")]
+    exclude_tables: Vec<String>,
+    /// Only objects in schemas matching PATTERN (PostgreSQL); repeatable.
+    #[arg(short = 'n', long = "schema", value_name = "PATTERN")]
     schemas: Vec<String>,
+    /// Leave out objects in schemas matching PATTERN (PostgreSQL); repeatable.
+    #[arg(short = 'N', long = "exclude-schema", value_name = "PATTERN")]
+    exclude_schemas: Vec<String>,
+}
+
+impl FilterArgs {
+    fn options(&self) -> ReflectOptions {
+        let mut selection = Selection::all();
+        selection.tables.clone_from(&self.tables);
+        selection.exclude_tables.clone_from(&self.exclude_tables);
+        selection.schemas.clone_from(&self.schemas);
+        selection.exclude_schemas.clone_from(&self.exclude_schemas);
+        ReflectOptions::default().with_selection(selection)
+    }
 }
 
 #[derive(Args)]
@@ -41,34 +82,49 @@ impl PolicyArgs {
     }
 }
 
+/// How a command prints its result on standard output.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// Lines or a table, for people.
+    #[value(alias = "table")]
+    Text,
+    /// One JSON document, for pipelines.
+    Json,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Write the schema of SRC as a JSON snapshot.
     Snapshot {
         /// Database URL (sqlite://path.db) or snapshot file.
+        #[arg(env = SOURCE_ENV, hide_env_values = true)]
         src: String,
         /// Output file (standard output by default).
         #[arg(short, long)]
         output: Option<PathBuf>,
+        #[command(flatten)]
+        filter: FilterArgs,
     },
     /// Print the SQL of one phase.
     Ddl {
         /// Database URL or snapshot file.
+        #[arg(env = SOURCE_ENV, hide_env_values = true)]
         src: String,
         /// pre, base or seal.
         #[arg(long)]
         phase: Phase,
-        /// Only this table's statements.
-        #[arg(long)]
-        table: Option<String>,
+        #[command(flatten)]
+        filter: FilterArgs,
         #[command(flatten)]
         policy: PolicyArgs,
     },
     /// Apply one phase of SRC's schema to DST.
     Apply {
         /// Database URL or snapshot file to read the schema from.
+        #[arg(env = SOURCE_ENV, hide_env_values = true)]
         src: String,
         /// Database URL to change.
+        #[arg(env = TARGET_ENV, hide_env_values = true)]
         dst: String,
         /// pre, base or seal.
         #[arg(long)]
@@ -76,6 +132,8 @@ enum Command {
         /// Print the statements instead of running them.
         #[arg(long)]
         dry_run: bool,
+        #[command(flatten)]
+        filter: FilterArgs,
         #[command(flatten)]
         policy: PolicyArgs,
         /// Connections the seal runs on, in parallel, in dependency order (the other
@@ -86,40 +144,72 @@ enum Command {
         /// leave the constraint `not-valid` and list it at the end (PostgreSQL).
         #[arg(long, value_name = "stop|not-valid", default_value = "stop")]
         on_violation: OnViolation,
+        /// `text` for people, `json` for pipelines.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Copy the schema of SRC into the empty database DST: pre, base and seal.
     Clone {
         /// Database URL or snapshot file.
+        #[arg(env = SOURCE_ENV, hide_env_values = true)]
         src: String,
         /// Database URL of an empty database (a SQLite file is created).
+        #[arg(env = TARGET_ENV, hide_env_values = true)]
         dst: String,
         #[command(flatten)]
+        filter: FilterArgs,
+        #[command(flatten)]
         policy: PolicyArgs,
+        /// `text` for people, `json` for pipelines.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Compare two schemas; exit 1 when they differ.
     Diff {
         /// Database URL or snapshot file.
+        #[arg(env = SOURCE_ENV, hide_env_values = true)]
         a: String,
         /// Database URL or snapshot file.
+        #[arg(env = TARGET_ENV, hide_env_values = true)]
         b: String,
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// `text` for people, `json` for pipelines.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Count, in DST's loaded data, what the seal of SRC's schema would refuse: orphan
     /// rows, duplicated keys, failing checks, NULLs in NOT NULL columns. Exit 1 when
     /// anything would fail.
     Check {
         /// Database URL or snapshot file to read the schema from.
+        #[arg(env = SOURCE_ENV, hide_env_values = true)]
         src: String,
         /// Database URL of the loaded target.
+        #[arg(env = TARGET_ENV, hide_env_values = true)]
         dst: String,
+        #[command(flatten)]
+        filter: FilterArgs,
         /// Connections the queries run on, in parallel.
         #[arg(short = 'j', long = "jobs", default_value_t = 4, value_parser = jobs)]
         jobs: usize,
-        /// `table` for people, `json` for pipelines.
-        #[arg(long, default_value = "table", value_parser = ["table", "json"])]
-        format: String,
+        /// `table` (or `text`) for people, `json` for pipelines.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// List the dialects this build knows.
-    Dialects,
+    Dialects {
+        /// `text` for people, `json` for pipelines.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Print a completion script for SHELL (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `schema-replicator man | man -l -`.
+    Man,
 }
 
 /// A number of connections: 1 or more.
@@ -134,6 +224,7 @@ fn jobs(text: &str) -> Result<usize, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    logging(cli.verbose);
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -143,29 +234,66 @@ fn main() -> ExitCode {
     }
 }
 
+/// Sends the library's `tracing` events to standard error: RUST_LOG when it is set,
+/// otherwise what `-v` asks for, otherwise nothing.
+fn logging(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(spec) if !spec.is_empty() => EnvFilter::new(spec),
+        _ => match verbose {
+            0 => return,
+            1 => EnvFilter::new(format!(
+                "{}=info",
+                schema_replicator::trace::STATEMENT_TARGET
+            )),
+            _ => EnvFilter::new(format!(
+                "{}=info,{}=debug",
+                schema_replicator::trace::STATEMENT_TARGET,
+                schema_replicator::trace::QUERY_TARGET
+            )),
+        },
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
 fn warn(lines: &[String]) {
     for line in lines {
         eprintln!("warning: {line}");
     }
 }
 
-fn print_statements(statements: &[String]) -> schema_replicator::Result<()> {
+/// Prints one JSON document on standard output.
+fn print_json(value: &serde_json::Value) {
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth a message.
+    let _ = writeln!(out, "{value:#}");
+}
+
+fn print_statements(statements: &[String]) {
     let mut out = std::io::stdout().lock();
     for sql in statements {
-        // A closed pipe (`| head`) is not an error worth a message.
         if writeln!(out, "{sql};\n").is_err() {
             break;
         }
     }
-    Ok(())
 }
 
 fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
     let registry: Registry = schema_replicator::registry_with_plugins(&cli.plugins)?;
-    let options = ReflectOptions::with_schemas(cli.schemas.clone());
+    let open = |src: &str, policy: &Policy, filter: &FilterArgs| {
+        DdlExtractor::open_with(src, &registry, policy, &filter.options())
+    };
     match cli.command {
-        Command::Snapshot { src, output } => {
-            let source = DdlExtractor::open_with(&src, &registry, &Policy::default(), &options)?;
+        Command::Snapshot {
+            src,
+            output,
+            filter,
+        } => {
+            let source = open(&src, &Policy::default(), &filter)?;
             warn(&source.warnings());
             match output {
                 Some(path) => snapshot::write(source.schema(), &path)?,
@@ -175,68 +303,97 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
         Command::Ddl {
             src,
             phase,
-            table,
+            filter,
             policy,
         } => {
-            let source = DdlExtractor::open_with(&src, &registry, &policy.policy(), &options)?;
+            let source = open(&src, &policy.policy(), &filter)?;
             warn(&source.warnings());
-            let statements = match (table, phase) {
-                (Some(table), Phase::Base) => vec![source.table_base_ddl(&table)?],
-                (Some(table), Phase::Seal) => source.constraints_and_indexes_ddl(&table)?,
-                (Some(table), Phase::Pre) => {
-                    source.table(&table)?;
-                    Vec::new()
-                }
-                (None, phase) => source.phase_ddl(phase),
-            };
-            print_statements(&statements)?;
+            print_statements(&source.phase_ddl(phase));
         }
         Command::Apply {
             src,
             dst,
             phase,
             dry_run,
+            filter,
             policy,
             jobs,
             on_violation,
+            format,
         } => {
-            let source = DdlExtractor::open_with(&src, &registry, &policy.policy(), &options)?;
+            let source = open(&src, &policy.policy(), &filter)?;
             let target = DdlApplier::open(&dst, &registry)?;
             target.check_dialect(&source)?;
-            warn(&source.warnings());
+            let warnings = source.warnings();
+            warn(&warnings);
             if dry_run {
-                print_statements(&source.phase_ddl(phase))?;
-            } else {
-                let mut apply = ApplyOptions::default()
-                    .with_jobs(jobs)
-                    .with_on_violation(on_violation);
-                let bar = std::io::stderr().is_terminal().then(progress::Bar::new);
-                if let Some(bar) = &bar {
-                    apply = apply.with_progress(bar.callback());
+                let sql = source.phase_ddl(phase);
+                if format == Format::Json {
+                    print_json(&json!({
+                        "phase": phase,
+                        "target": target.url().to_string(),
+                        "dry_run": true,
+                        "statements": sql.len(),
+                        "sql": sql,
+                        "warnings": warnings,
+                    }));
+                } else {
+                    print_statements(&sql);
                 }
-                let started = Instant::now();
-                let result = target.apply_phase_with(&source, phase, &apply);
-                if let Some(bar) = &bar {
-                    bar.clear();
-                }
-                let report = result?;
-                let statements = source.phase_statements(phase);
-                eprintln!(
-                    "{}",
-                    summary(&report, phase, &target, &statements, started.elapsed())
-                );
-                for object in &report.rebuilt {
-                    eprintln!(
-                        "note: {object} was left invalid by an interrupted build; rebuilt it"
-                    );
-                }
-                for constraint in &report.not_valid {
-                    eprintln!("warning: left NOT VALID: {constraint}");
-                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let mut apply = ApplyOptions::default()
+                .with_jobs(jobs)
+                .with_on_violation(on_violation);
+            let bar = progress::Bar::on_terminal("statements");
+            if let Some(bar) = &bar {
+                apply = apply.with_progress(bar.callback());
+            }
+            let started = Instant::now();
+            let result = target.apply_phase_with(&source, phase, &apply);
+            if let Some(bar) = &bar {
+                bar.clear();
+            }
+            let report = result?;
+            let elapsed = started.elapsed();
+            let statements = source.phase_statements(phase);
+            eprintln!("{}", summary(&report, phase, &target, &statements, elapsed));
+            for object in &report.rebuilt {
+                eprintln!("note: {object} was left invalid by an interrupted build; rebuilt it");
+            }
+            for constraint in &report.not_valid {
+                eprintln!("warning: left NOT VALID: {constraint}");
+            }
+            if format == Format::Json {
+                let created: serde_json::Map<String, serde_json::Value> = created(&statements)
+                    .into_iter()
+                    .map(|(kind, n)| (kind.label().to_owned(), n.into()))
+                    .collect();
+                print_json(&json!({
+                    "phase": phase,
+                    "target": target.url().to_string(),
+                    "dry_run": false,
+                    "statements": report.statements,
+                    "transactional": report.transactional,
+                    "connections": report.connections,
+                    "resumed": report.resumed,
+                    "seconds": elapsed.as_secs_f64(),
+                    "created": created,
+                    "not_valid": report.not_valid,
+                    "rebuilt": report.rebuilt,
+                    "warnings": warnings,
+                }));
             }
         }
-        Command::Clone { src, dst, policy } => {
-            let report = clone_schema_with(&src, &dst, &registry, &policy.policy(), &options)?;
+        Command::Clone {
+            src,
+            dst,
+            filter,
+            policy,
+            format,
+        } => {
+            let report =
+                clone_schema_with(&src, &dst, &registry, &policy.policy(), &filter.options())?;
             warn(&report.warnings);
             let phases: Vec<String> = report
                 .phases
@@ -245,45 +402,100 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
                 .collect();
             eprintln!(
                 "cloned schema into {}: {} statements",
-                redacted(&dst),
+                schema_replicator::redact(&dst),
                 phases.join(", ")
             );
+            if format == Format::Json {
+                let phases: Vec<serde_json::Value> = report
+                    .phases
+                    .iter()
+                    .map(|(phase, r)| {
+                        json!({
+                            "phase": phase,
+                            "statements": r.statements,
+                            "transactional": r.transactional,
+                            "connections": r.connections,
+                        })
+                    })
+                    .collect();
+                print_json(&json!({
+                    "source": schema_replicator::redact(&src),
+                    "target": schema_replicator::redact(&dst),
+                    "statements": report.phases.iter().map(|(_, r)| r.statements).sum::<usize>(),
+                    "phases": phases,
+                    "warnings": report.warnings,
+                }));
+            }
         }
-        Command::Diff { a, b } => {
-            let left = DdlExtractor::open_with(&a, &registry, &Policy::default(), &options)?;
-            let right = DdlExtractor::open_with(&b, &registry, &Policy::default(), &options)?;
+        Command::Diff {
+            a,
+            b,
+            filter,
+            format,
+        } => {
+            // The patterns must match in A; B may lack what A has.
+            let left = open(&a, &Policy::default(), &filter)?;
+            let options = filter.options();
+            let lenient = options.selection.clone().with_lenient(true);
+            let right = DdlExtractor::open_with(
+                &b,
+                &registry,
+                &Policy::default(),
+                &options.with_selection(lenient),
+            )?;
             // What neither side can replicate is invisible to the diff: say so.
-            warn(&left.warnings());
-            warn(&right.warnings());
+            let mut warnings = left.warnings();
+            warnings.extend(right.warnings());
+            warn(&warnings);
             let differences = diff(left.schema(), right.schema());
+            if format == Format::Json {
+                print_json(&json!({
+                    "a": schema_replicator::redact(&a),
+                    "b": schema_replicator::redact(&b),
+                    "equal": differences.is_empty(),
+                    "differences": differences,
+                    "warnings": warnings,
+                }));
+            }
             if differences.is_empty() {
                 eprintln!("no differences");
                 return Ok(ExitCode::SUCCESS);
             }
-            for d in &differences {
-                println!("{d}");
+            if format == Format::Text {
+                for d in &differences {
+                    println!("{d}");
+                }
             }
             return Ok(ExitCode::from(1));
         }
         Command::Check {
             src,
             dst,
+            filter,
             jobs,
             format,
         } => {
-            let source = DdlExtractor::open_with(&src, &registry, &Policy::default(), &options)?;
+            let source = open(&src, &Policy::default(), &filter)?;
             let target = DdlApplier::open(&dst, &registry)?;
             warn(&source.warnings());
-            let findings = target.check(&source, jobs)?;
+            let mut options = CheckOptions::default().with_jobs(jobs);
+            let bar = progress::Bar::on_terminal("queries");
+            if let Some(bar) = &bar {
+                options = options.with_progress(bar.callback());
+            }
+            let result = target.check_with(&source, &options);
+            if let Some(bar) = &bar {
+                bar.clear();
+            }
+            let findings = result?;
             let failing = findings.iter().filter(|f| f.fails()).count();
-            if format == "json" {
-                let report = serde_json::json!({
+            if format == Format::Json {
+                print_json(&json!({
                     "target": target.url().to_string(),
                     "checked": findings.len(),
                     "failing": failing,
                     "findings": findings,
-                });
-                println!("{report:#}");
+                }));
             } else {
                 let mut rows = vec![[
                     "result".to_owned(),
@@ -315,7 +527,23 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
         }
-        Command::Dialects => {
+        Command::Dialects { format } => {
+            if format == Format::Json {
+                let dialects: Vec<serde_json::Value> = registry
+                    .entries()
+                    .iter()
+                    .map(|entry| {
+                        json!({
+                            "name": entry.dialect.name(),
+                            "url_schemes": entry.dialect.url_schemes(),
+                            "origin": entry.origin.to_string(),
+                            "capabilities": entry.dialect.capabilities(),
+                        })
+                    })
+                    .collect();
+                print_json(&json!({ "dialects": dialects }));
+                return Ok(ExitCode::SUCCESS);
+            }
             let mut rows = vec![[
                 "name".to_owned(),
                 "url schemes".to_owned(),
@@ -337,6 +565,23 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
                 ]);
             }
             print_table(&rows, &[10, 22, 10]);
+        }
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            clap_complete::generate(
+                shell,
+                &mut command,
+                "schema-replicator",
+                &mut std::io::stdout(),
+            );
+        }
+        Command::Man => {
+            let page = clap_mangen::Man::new(Cli::command());
+            page.render(&mut std::io::stdout())
+                .map_err(|e| schema_replicator::Error::Io {
+                    path: "standard output".into(),
+                    source: e,
+                })?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -369,7 +614,7 @@ fn summary(
             report.resumed
         ));
     }
-    let created = created(statements);
+    let created = created_text(statements);
     if !created.is_empty() {
         line.push_str(&format!(": {created}"));
     }
@@ -380,8 +625,8 @@ fn summary(
     line
 }
 
-/// `3 indexes, 2 foreign keys`: the objects of `statements`, counted by kind.
-fn created(statements: &[Statement]) -> String {
+/// The objects of `statements`, counted once each by kind, in order of appearance.
+fn created(statements: &[Statement]) -> Vec<(ObjectKind, usize)> {
     let mut seen = std::collections::HashSet::new();
     let mut counts: Vec<(ObjectKind, usize)> = Vec::new();
     for object in statements.iter().flat_map(|s| &s.objects) {
@@ -393,6 +638,11 @@ fn created(statements: &[Statement]) -> String {
         }
     }
     counts
+}
+
+/// `3 indexes, 2 foreign keys`: [`created`] in words.
+fn created_text(statements: &[Statement]) -> String {
+    created(statements)
         .iter()
         .map(|(kind, n)| {
             let label = kind.label();
@@ -407,72 +657,70 @@ fn created(statements: &[Statement]) -> String {
         .join(", ")
 }
 
-/// The progress bar on a terminal.
+/// The progress bar on a terminal, drawn by `indicatif`.
 mod progress {
-    use super::*;
+    use std::io::IsTerminal;
     use std::sync::{Arc, Mutex};
 
-    /// Draws `[#####.....] 37/120 statements, 0:42 elapsed, about 1:10 left` on
-    /// standard error, at most ten times a second.
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+    /// The bar's layout: `[#####.....] 37/120 statements, 00:00:42 elapsed, about 1m left`,
+    /// the bar as wide as the terminal leaves room for.
+    pub const TEMPLATE: &str =
+        "[{wide_bar}] {pos}/{len} {msg}, {elapsed_precise} elapsed, about {eta} left";
+
+    /// A bar on standard error counting `unit` (`statements`, `queries`).
     pub struct Bar {
-        state: Arc<Mutex<(Option<usize>, Option<Instant>)>>,
+        bar: ProgressBar,
+        started: Arc<Mutex<bool>>,
     }
 
     impl Bar {
-        pub fn new() -> Bar {
-            Bar {
-                state: Arc::new(Mutex::new((None, None))),
+        /// A bar when standard error is a terminal; `None` (silence) otherwise.
+        pub fn on_terminal(unit: &'static str) -> Option<Bar> {
+            if !std::io::stderr().is_terminal() {
+                return None;
             }
-        }
-
-        pub fn callback(&self) -> schema_replicator::ProgressFn {
-            let state = self.state.clone();
-            Arc::new(move |p: &Progress| {
-                let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
-                // The first report counts what an earlier run had done.
-                let resumed = *state.0.get_or_insert(p.done.saturating_sub(1));
-                let now = Instant::now();
-                if state
-                    .1
-                    .is_some_and(|t| now - t < Duration::from_millis(100))
-                    && p.done < p.total
-                {
-                    return;
-                }
-                state.1 = Some(now);
-                eprint!("\r{}\x1b[K", line(p, resumed));
+            // Hidden until the first report, so that no empty bar is drawn.
+            let bar = ProgressBar::hidden();
+            bar.set_style(
+                ProgressStyle::with_template(TEMPLATE)
+                    .expect("the template is valid")
+                    .progress_chars("##."),
+            );
+            bar.set_message(unit);
+            Some(Bar {
+                bar,
+                started: Arc::new(Mutex::new(false)),
             })
         }
 
-        pub fn clear(&self) {
-            let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-            if state.1.is_some() {
-                eprint!("\r\x1b[K");
-            }
+        /// The callback the library reports progress to.
+        pub fn callback(&self) -> schema_replicator::ProgressFn {
+            let bar = self.bar.clone();
+            let started = self.started.clone();
+            Arc::new(move |p: &schema_replicator::Progress| {
+                bar.set_length(p.total as u64);
+                bar.set_position(p.done as u64);
+                // The first report counts what an earlier, interrupted run had done:
+                // the time left is estimated from this run's work only.
+                let mut started = started.lock().unwrap_or_else(|e| e.into_inner());
+                if !*started {
+                    *started = true;
+                    bar.reset_eta();
+                    bar.set_draw_target(ProgressDrawTarget::stderr());
+                }
+                if p.done >= p.total {
+                    // The last frame is always drawn, whatever the refresh rate.
+                    bar.finish();
+                }
+            })
         }
-    }
 
-    fn clock(d: Duration) -> String {
-        let s = d.as_secs();
-        format!("{}:{:02}", s / 60, s % 60)
-    }
-
-    /// One frame of the bar.
-    pub fn line(p: &Progress, resumed: usize) -> String {
-        const WIDTH: usize = 30;
-        let filled = (p.done * WIDTH).checked_div(p.total).unwrap_or(WIDTH);
-        let left = match p.remaining(resumed) {
-            Some(d) if p.done < p.total => format!(", about {} left", clock(d)),
-            _ => String::new(),
-        };
-        format!(
-            "[{}{}] {}/{} statements, {} elapsed{left}",
-            "#".repeat(filled),
-            ".".repeat(WIDTH - filled),
-            p.done,
-            p.total,
-            clock(p.elapsed)
-        )
+        /// Removes the bar from the terminal.
+        pub fn clear(&self) {
+            self.bar.finish_and_clear();
+        }
     }
 }
 
@@ -490,28 +738,9 @@ fn print_table(rows: &[[String; 4]], min_widths: &[usize; 3]) {
     }
 }
 
-fn redacted(url: &str) -> String {
-    schema_replicator::redact(url)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_bar_shows_done_total_elapsed_and_time_left() {
-        let p = Progress {
-            done: 6,
-            total: 12,
-            elapsed: Duration::from_secs(75),
-        };
-        assert_eq!(
-            progress::line(&p, 1),
-            "[###############...............] 6/12 statements, 1:15 elapsed, about 1:30 left"
-        );
-        let end = Progress { done: 12, ..p };
-        assert!(progress::line(&end, 0).ends_with("12/12 statements, 1:15 elapsed"));
-    }
 
     #[test]
     fn the_summary_counts_objects_once_by_kind() {
@@ -526,6 +755,16 @@ mod tests {
             Statement::new(Some(Phase::Seal), vec![fk], "VALIDATE f"),
             Statement::new(Some(Phase::Seal), vec![ix2], "CREATE INDEX j"),
         ];
-        assert_eq!(created(&statements), "2 indexes, 1 foreign key");
+        assert_eq!(created_text(&statements), "2 indexes, 1 foreign key");
+    }
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_bar_template_is_valid() {
+        assert!(indicatif::ProgressStyle::with_template(progress::TEMPLATE).is_ok());
     }
 }

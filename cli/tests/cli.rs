@@ -160,13 +160,14 @@ fn not_a_database() {
 }
 
 #[test]
-fn unknown_table() {
+fn a_table_pattern_that_matches_nothing_is_an_error() {
     assert_eq!(
-        fails(&["ddl", &example(), "--phase", "seal", "--table", "Album"]),
-        format!(
-            "error: unknown table \"Album\" in {}; did you mean \"album\"?",
-            example()
-        )
+        fails(&["ddl", &example(), "--phase", "seal", "--table", "albums"]),
+        "error: selection: the pattern \"albums\": no table or view matches it"
+    );
+    assert_eq!(
+        fails(&["clone", &example(), "sqlite::memory:", "-T", "nothing*"]),
+        "error: selection: the pattern \"nothing*\": no table or view matches it"
     );
 }
 
@@ -322,6 +323,363 @@ fn a_sqlite_seal_runs_on_one_connection_and_refuses_not_valid() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stderr(&out).ends_with(&format!("phase seal to {target} in one transaction\n")),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Table names of a SQLite database, sorted.
+fn tables_of(path: &Path) -> Vec<String> {
+    let source = schema_replicator::DdlExtractor::new(&url(path)).unwrap();
+    let mut names: Vec<String> = source
+        .schema()
+        .tables
+        .iter()
+        .map(|t| t.name.name.clone())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn table_filters_select_with_wildcards_and_leave_out_what_needs_excluded_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("some.db");
+    // `-t` is repeatable, takes wildcards and compares as SQLite does (without case);
+    // `-T` takes away from what `-t` selected.
+    let out = run(&[
+        "clone",
+        &example(),
+        &url(&copy),
+        "-t",
+        "ALB?M",
+        "--table",
+        "t*",
+        "-T",
+        "track*",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(tables_of(&copy), ["album", "tag"]);
+    // The foreign key to the unselected artist table and the trigger that writes to the
+    // unselected ledger are left out, each named in a warning.
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "warning: foreign key \"album(artist_id)\": left out of table \"album\": it \
+             references table \"artist\", which the selection excludes\n\
+             warning: trigger \"album_title_audit\": left out of table \"album\": it names \
+             table or view \"ledger\", which the selection excludes\n\
+             cloned schema into {}: pre 0, base 2, seal 7 statements\n",
+            url(&copy)
+        )
+    );
+    // The copy is what the same filters see in the source.
+    let out = run(&["diff", &example(), &url(&copy), "-t", "album", "-t", "tag"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = run(&["diff", &example(), &url(&copy), "-t", "album"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    // Everything but the excluded tables; views over them, and views over those views,
+    // are left out too; the excluded table's own trigger goes with it silently.
+    let rest = dir.path().join("rest.db");
+    let out = run(&[
+        "clone",
+        &example(),
+        &url(&rest),
+        "-T",
+        "ledger",
+        "-T",
+        "artist",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "warning: foreign key \"album(artist_id)\": left out of table \"album\": it \
+             references table \"artist\", which the selection excludes\n\
+             warning: view \"album_summary\": left out: it reads table or view \"artist\", \
+             which the selection excludes\n\
+             warning: view \"big albums\": left out: it reads table or view \
+             \"album_summary\", which the selection excludes\n\
+             warning: trigger \"album_title_audit\": left out of table \"album\": it names \
+             table or view \"ledger\", which the selection excludes\n\
+             cloned schema into {}: pre 0, base 4, seal 15 statements\n",
+            url(&rest)
+        )
+    );
+    assert_eq!(
+        tables_of(&rest),
+        ["Track Listing", "album", "select", "tag"]
+    );
+}
+
+#[test]
+fn filters_that_match_nothing_or_name_a_schema_fail_with_the_pattern() {
+    assert_eq!(
+        fails(&["snapshot", &example(), "-n", "main"]),
+        "error: selection: the pattern \"main\": no schema matches it: sqlite databases have \
+         no schemas"
+    );
+    assert_eq!(
+        fails(&["check", &example(), "sqlite::memory:", "-N", "x"]),
+        "error: selection: the pattern \"x\": no schema matches it: sqlite databases have no \
+         schemas"
+    );
+    assert_eq!(
+        fails(&["diff", &example(), &example(), "-t", "main.album"]),
+        "error: selection: the pattern \"main.album\": no table or view matches it: it names a \
+         schema, and sqlite databases have none"
+    );
+    assert_eq!(
+        fails(&["ddl", &example(), "--phase", "base", "-t", "\"album"]),
+        "error: selection: the pattern \"\"\"album\": a double quote is not closed"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("t.db");
+    assert_eq!(
+        fails(&[
+            "apply",
+            &example(),
+            &url(&target),
+            "--phase",
+            "base",
+            "-T",
+            "nope"
+        ]),
+        "error: selection: the pattern \"nope\": no table or view matches it"
+    );
+    assert!(!target.exists(), "nothing is created when a filter fails");
+}
+
+#[test]
+fn snapshot_and_ddl_keep_only_the_selected_tables() {
+    let out = run(&["snapshot", &example(), "-t", "artist"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let snapshot: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tables: Vec<&str> = snapshot["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(tables, ["artist"]);
+    let out = run(&[
+        "ddl",
+        &example(),
+        "--phase",
+        "base",
+        "-t",
+        "artist",
+        "-t",
+        "tag",
+    ]);
+    let ddl = stdout(&out);
+    assert_eq!(ddl.matches("CREATE TABLE").count(), 2, "{ddl}");
+    assert!(ddl.contains("CREATE TABLE \"artist\""), "{ddl}");
+    assert!(ddl.contains("CREATE TABLE \"tag\""), "{ddl}");
+}
+
+#[test]
+fn json_output_of_diff_apply_clone_and_dialects() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = url(&dir.path().join("copy.db"));
+    let out = run(&["clone", &example(), &copy, "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["target"], copy.as_str());
+    assert_eq!(doc["statements"], 38);
+    let phases: Vec<(String, u64)> = doc["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["phase"].as_str().unwrap().to_owned(),
+                p["statements"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        phases,
+        [("pre".into(), 0), ("base".into(), 6), ("seal".into(), 32)]
+    );
+    assert_eq!(doc["warnings"], serde_json::json!([]));
+
+    let out = run(&["diff", &example(), &copy, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["equal"], true);
+    assert_eq!(doc["differences"], serde_json::json!([]));
+
+    schema_replicator::DdlApplier::new(&copy)
+        .unwrap()
+        .apply_ddl(&["DROP VIEW \"big albums\"".to_owned()])
+        .unwrap();
+    let out = run(&["diff", &example(), &copy, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["equal"], false);
+    assert_eq!(
+        doc["differences"],
+        serde_json::json!([{"object": "view \"big albums\"", "detail": "only in A"}])
+    );
+
+    let target = url(&dir.path().join("t.db"));
+    let out = run(&[
+        "apply",
+        &example(),
+        &target,
+        "--phase",
+        "base",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["phase"], "base");
+    assert_eq!(doc["dry_run"], false);
+    assert_eq!(doc["statements"], 6);
+    assert_eq!(doc["transactional"], true);
+    assert_eq!(doc["created"], serde_json::json!({"table": 6}));
+    let out = run(&[
+        "apply",
+        &example(),
+        &target,
+        "--phase",
+        "seal",
+        "--dry-run",
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["dry_run"], true);
+    assert_eq!(doc["statements"], 32);
+    assert_eq!(doc["sql"].as_array().unwrap().len(), 32);
+
+    let out = run(&["dialects", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sqlite = doc["dialects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "sqlite")
+        .expect("sqlite is listed");
+    assert_eq!(sqlite["url_schemes"], serde_json::json!(["sqlite"]));
+    assert_eq!(sqlite["origin"], "built-in");
+    assert_eq!(sqlite["capabilities"]["transactional_ddl"], true);
+    assert_eq!(sqlite["capabilities"]["identifier_case"], "insensitive");
+}
+
+#[test]
+fn verbose_logs_statements_and_catalog_queries() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = url(&dir.path().join("t.db"));
+    let quiet = run(&["apply", &example(), &target, "--phase", "base", "--dry-run"]);
+    assert_eq!(stderr(&quiet), "");
+    let out = run(&["-v", "apply", &example(), &target, "--phase", "base"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let log = stderr(&out);
+    assert_eq!(
+        log.matches("schema_replicator::statement: start: CREATE TABLE")
+            .count(),
+        6,
+        "{log}"
+    );
+    assert_eq!(
+        log.matches("schema_replicator::statement: done in ")
+            .count(),
+        6,
+        "{log}"
+    );
+    assert!(!log.contains("catalog query"), "{log}");
+    let out = run(&["-vv", "snapshot", &example()]);
+    let log = stderr(&out);
+    assert!(
+        log.contains("DEBUG schema_replicator::query: catalog query (the catalog): SELECT"),
+        "{log}"
+    );
+    // RUST_LOG takes precedence over -v.
+    let out = bin()
+        .args(["snapshot", &example()])
+        .env("RUST_LOG", "schema_replicator::query=debug")
+        .output()
+        .unwrap();
+    assert!(stderr(&out).contains("catalog query"), "{}", stderr(&out));
+}
+
+#[test]
+fn urls_come_from_the_environment_and_help_never_shows_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = url(&dir.path().join("copy.db"));
+    let out = bin()
+        .arg("clone")
+        .env("SCHEMA_REPLICATOR_SOURCE", example())
+        .env("SCHEMA_REPLICATOR_TARGET", &copy)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        format!("cloned schema into {copy}: pre 0, base 6, seal 32 statements\n")
+    );
+    let out = bin()
+        .arg("diff")
+        .env("SCHEMA_REPLICATOR_SOURCE", example())
+        .env("SCHEMA_REPLICATOR_TARGET", &copy)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "no differences\n");
+    let secret = "postgres://alice:S3cret-pw@127.0.0.1:1/db";
+    let out = bin()
+        .args(["clone", "--help"])
+        .env("SCHEMA_REPLICATOR_SOURCE", secret)
+        .env("SCHEMA_REPLICATOR_TARGET", secret)
+        .output()
+        .unwrap();
+    let help = stdout(&out);
+    assert!(help.contains("SCHEMA_REPLICATOR_SOURCE"), "{help}");
+    assert!(!help.contains("S3cret"), "{help}");
+    let out = bin()
+        .args(["snapshot"])
+        .env("SCHEMA_REPLICATOR_SOURCE", "mssql://alice:S3cret-pw@db/app")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("error: unknown URL scheme `mssql:` in mssql://alice:***@db/app"),
+        "{err}"
+    );
+    assert!(!err.contains("S3cret"), "{err}");
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_same_definitions() {
+    let out = run(&["completions", "bash"]);
+    assert!(out.status.success());
+    let script = stdout(&out);
+    assert!(
+        script.contains(
+            "complete -F _schema__replicator -o nosort -o bashdefault -o default schema-replicator"
+        ),
+        "{script}"
+    );
+    for word in ["clone", "--exclude-table", "--format", "completions"] {
+        assert!(script.contains(word), "{word} in {script}");
+    }
+    let zsh = stdout(&run(&["completions", "zsh"]));
+    assert!(zsh.starts_with("#compdef schema-replicator"), "{zsh}");
+    let out = run(&["man"]);
+    assert!(out.status.success());
+    let page = stdout(&out);
+    assert!(page.starts_with(".ie \\n(.g .ds Aq \\(aq"), "{page}");
+    assert!(page.contains(".TH schema-replicator 1"), "{page}");
+    assert!(page.contains("clone"), "{page}");
+    let out = run(&["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with("error: invalid value 'tcsh' for '<SHELL>'"),
         "{}",
         stderr(&out)
     );

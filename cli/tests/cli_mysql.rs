@@ -332,3 +332,92 @@ fn on_violation_not_valid_is_refused_because_mysql_has_no_such_state() {
          such state): use --on-violation stop, or `check` before the seal\n"
     );
 }
+
+#[test]
+fn table_filters_compare_names_exactly_and_leave_out_what_needs_excluded_tables() {
+    if !server_available() {
+        return;
+    }
+    let source = Db::new("filter_src");
+    source.exec(
+        "CREATE TABLE `Parent` (id int PRIMARY KEY);
+         CREATE TABLE child (id int PRIMARY KEY, pid int,
+             CONSTRAINT child_parent_fk FOREIGN KEY (pid) REFERENCES `Parent` (id));
+         CREATE TABLE child_note (id int PRIMARY KEY, child_id int,
+             CONSTRAINT note_child_fk FOREIGN KEY (child_id) REFERENCES child (id));
+         CREATE TABLE other (id int);
+         CREATE VIEW parent_ids AS SELECT id FROM `Parent`;
+         CREATE VIEW child_ids AS SELECT id FROM child;",
+    );
+    let target = Db::new("filter_dst");
+    let out = run(&[
+        "clone",
+        &source.url(),
+        &target.url(),
+        "-t",
+        "c*",
+        "-T",
+        "*_ids",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "warning: foreign key \"child_parent_fk\": left out of table \"child\": it \
+             references table \"Parent\", which the selection excludes\n\
+             cloned schema into {}: pre 0, base 2, seal 1 statements\n",
+            target.url()
+        )
+    );
+    let tables = target.count(
+        "SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()",
+    );
+    assert_eq!(tables, 2, "child and child_note, no view");
+    // The foreign key inside the selection is there and enforced.
+    let mut conn = MysqlConnection::establish(&target.url()).unwrap();
+    let err = conn
+        .batch_execute("INSERT INTO child_note VALUES (1, 42)")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("note_child_fk"), "{err}");
+
+    // Everything but the parent: the view that reads it goes too, by name.
+    let rest = Db::new("filter_rest");
+    let out = run(&["clone", &source.url(), &rest.url(), "-T", "Parent"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let log = stderr(&out);
+    assert!(
+        log.contains(
+            "warning: view \"parent_ids\": left out: it reads table or view \"Parent\", which \
+             the selection excludes\n"
+        ),
+        "{log}"
+    );
+    let out = run(&[
+        "diff",
+        &source.url(),
+        &rest.url(),
+        "-T",
+        "Parent",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    // MySQL compares table names exactly: a near miss in case is refused with a hint,
+    // and a schema pattern has nothing to match.
+    let out = run(&["snapshot", &source.url(), "-t", "parent"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "error: selection: the pattern \"parent\": no table or view matches it: did you mean \
+         \"Parent\"?\n"
+    );
+    let out = run(&["check", &source.url(), &target.url(), "-n", "app"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "error: selection: the pattern \"app\": no schema matches it: mysql databases have no \
+         schemas\n"
+    );
+}

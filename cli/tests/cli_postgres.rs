@@ -125,7 +125,7 @@ fn clone_diff_and_schema_selection_through_the_command_line() {
         "--phase",
         "base",
         "--schema",
-        "Sales Ünïcode",
+        "\"Sales Ünïcode\"",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let ddl = String::from_utf8_lossy(&out.stdout);
@@ -135,11 +135,11 @@ fn clone_diff_and_schema_selection_through_the_command_line() {
     );
     assert!(!ddl.contains("\"public\".\"customer\" ("), "{ddl}");
 
-    let out = run(&["--schema", "nope", "snapshot", &source.url()]);
+    let out = run(&["snapshot", &source.url(), "--schema", "nope"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         stderr(&out),
-        "error: reflecting schema \"nope\": no such schema in the database\n"
+        "error: selection: the pattern \"nope\": no schema matches it\n"
     );
 }
 
@@ -436,15 +436,210 @@ fn on_a_terminal_the_seal_draws_a_progress_bar() {
     let screen = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{screen}");
     assert!(
-        screen.contains("] 14/14 statements, 0:0"),
+        screen.contains("] 14/14 statements, 00:00:0"),
         "the bar's last frame: {screen:?}"
     );
     assert!(
-        screen.contains("\r\x1b[K"),
-        "the bar is cleared: {screen:?}"
+        screen.contains("left\r\x1b[2Kapplied 14 statements"),
+        "the bar is cleared before the summary: {screen:?}"
     );
     assert!(
         screen.contains("applied 14 statements of phase seal"),
         "{screen:?}"
     );
+}
+
+/// One query's rows through `psql -At`, one line each.
+fn rows(db: &str, sql: &str) -> String {
+    let out = Command::new("psql")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-At",
+            "-d",
+            db,
+            "-c",
+            sql,
+        ])
+        .output()
+        .expect("run psql");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+const RELATIONS: &str = "SELECT table_schema || '.' || table_name FROM information_schema.tables \
+                         WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1";
+
+const SHOP: &str = r#"
+CREATE SCHEMA sales; CREATE SCHEMA hr; CREATE SCHEMA "Mixed Case";
+CREATE TABLE public.customer (id int PRIMARY KEY);
+CREATE TABLE sales.orders (id int PRIMARY KEY, customer_id int
+    CONSTRAINT orders_customer_fk REFERENCES public.customer (id), note text);
+CREATE TABLE sales.order_lines (order_id int CONSTRAINT lines_order_fk REFERENCES sales.orders (id), n int);
+CREATE TABLE hr.people (id int PRIMARY KEY);
+CREATE TABLE "Mixed Case"."Orders" (id int);
+CREATE VIEW sales.customer_orders AS
+    SELECT o.id FROM sales.orders o JOIN public.customer c ON c.id = o.customer_id;
+CREATE VIEW sales.big_orders AS SELECT id FROM sales.orders WHERE id > 100;
+"#;
+
+#[test]
+fn schema_and_table_filters_follow_pg_dump() {
+    if !available() {
+        return;
+    }
+    let source = Db::new("filter_src");
+    psql(&source.0, &["-c", SHOP]).unwrap();
+
+    // -n: one schema's objects; what they need from elsewhere is left out, by name.
+    let sales = Db::new("filter_sales");
+    let out = run(&["clone", &source.url(), &sales.url(), "-n", "sal*"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "warning: foreign key \"orders_customer_fk\": left out of table \"sales\".\"orders\": \
+             it references table \"public\".\"customer\", which the selection excludes\n\
+             warning: view \"sales.customer_orders\": left out: it reads table or view \
+             \"public\".\"customer\", which the selection excludes\n\
+             cloned schema into {}: pre 1, base 2, seal 3 statements\n",
+            sales.url()
+        )
+    );
+    assert_eq!(
+        rows(&sales.0, RELATIONS),
+        "sales.big_orders\nsales.order_lines\nsales.orders\n"
+    );
+    // The foreign key inside the selection is there and enforced.
+    assert!(psql(
+        &sales.0,
+        &["-c", "INSERT INTO sales.order_lines VALUES (7, 1)"]
+    )
+    .unwrap_err()
+    .contains("lines_order_fk"));
+    // Under the same filters, source and copy agree (the left-out objects are left out
+    // of both sides, with the same warnings).
+    let out = run(&["diff", &source.url(), &sales.url(), "-n", "sales"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).ends_with("which the selection excludes\nno differences\n"));
+    let out = run(&[
+        "diff",
+        &source.url(),
+        &sales.url(),
+        "-t",
+        "sales.*",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["equal"], true);
+    assert_eq!(doc["warnings"].as_array().unwrap().len(), 2, "{doc}");
+
+    // -N and -T: everything else; a quoted pattern keeps its case.
+    let rest = Db::new("filter_rest");
+    let out = run(&[
+        "clone",
+        &source.url(),
+        &rest.url(),
+        "-N",
+        "sales",
+        "--exclude-schema",
+        "HR",
+        "-T",
+        "\"Mixed Case\".\"Ord\"*",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(rows(&rest.0, RELATIONS), "public.customer\n");
+    assert_eq!(
+        rows(
+            &rest.0,
+            "SELECT nspname FROM pg_namespace WHERE nspname IN ('sales', 'hr', 'Mixed Case')"
+        ),
+        "",
+        "no empty schema is created for what was left out"
+    );
+
+    // -t: unquoted names fold to lower case, so ORDERS is sales.orders, not "Orders".
+    let out = run(&["ddl", &source.url(), "--phase", "base", "-t", "ORDERS"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ddl = String::from_utf8_lossy(&out.stdout);
+    assert!(ddl.contains("CREATE TABLE \"sales\".\"orders\" ("), "{ddl}");
+    assert!(!ddl.contains("\"Orders\""), "{ddl}");
+    let out = run(&["ddl", &source.url(), "--phase", "base", "-t", "\"Orders\""]);
+    let ddl = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        ddl.contains("CREATE TABLE \"Mixed Case\".\"Orders\" ("),
+        "{ddl}"
+    );
+    assert_eq!(ddl.matches("CREATE TABLE").count(), 1, "{ddl}");
+
+    // Patterns that match nothing name themselves; a near miss in case gets a hint.
+    for (args, message) in [
+        (
+            vec!["-n", "nope"],
+            "error: selection: the pattern \"nope\": no schema matches it\n",
+        ),
+        (
+            vec!["-t", "hr.orders"],
+            "error: selection: the pattern \"hr.orders\": no table or view matches it\n",
+        ),
+        (
+            vec!["-t", "\"ORDERS\""],
+            "error: selection: the pattern \"\"\"ORDERS\"\"\": no table or view matches it: did \
+             you mean \"Mixed Case\".\"Orders\" or \"sales\".\"orders\"?\n",
+        ),
+    ] {
+        let url = source.url();
+        let mut argv = vec!["snapshot", url.as_str()];
+        argv.extend(args);
+        let out = run(&argv);
+        assert_eq!(out.status.code(), Some(2));
+        assert_eq!(stderr(&out), message);
+    }
+    let untouched = Db::new("filter_none");
+    let out = run(&["clone", &source.url(), &untouched.url(), "-t", "nothing"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(rows(&untouched.0, RELATIONS), "", "nothing applied");
+}
+
+#[test]
+fn check_draws_a_progress_bar_on_a_terminal_and_json_reports_findings() {
+    if !available() {
+        return;
+    }
+    let source = Db::new("checkbar_src");
+    psql(&source.0, &["-c", &chained_tables(3)]).unwrap();
+    let target = Db::new("checkbar_dst");
+    pre_and_base(&source, &target);
+    let command = format!(
+        "{} check {} {}",
+        env!("CARGO_BIN_EXE_schema-replicator"),
+        source.url(),
+        target.url()
+    );
+    let out = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .expect("run script(1)");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{screen}");
+    assert!(
+        screen.contains("queries, 00:00:0"),
+        "a frame of the bar: {screen:?}"
+    );
+    assert!(screen.contains("checked "), "{screen:?}");
+    // Not on a terminal: no bar at all.
+    let out = run(&["check", &source.url(), &target.url(), "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("queries,"), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["failing"], 0);
+    assert!(doc["checked"].as_u64().unwrap() > 3, "{doc}");
 }

@@ -61,7 +61,8 @@ impl DdlExtractor {
         Self::open_with(source, registry, policy, &ReflectOptions::default())
     }
 
-    /// Like [`DdlExtractor::open`], with reflection options.
+    /// Like [`DdlExtractor::open`], with reflection options; their
+    /// [`selection`](ReflectOptions::selection) filters the reflected schema.
     pub fn open_with(
         source: &str,
         registry: &Registry,
@@ -69,7 +70,7 @@ impl DdlExtractor {
         options: &ReflectOptions,
     ) -> Result<Self> {
         let source = Source::parse(source)?;
-        let (schema, dialect, queries) = match &source {
+        let (mut schema, dialect, queries) = match &source {
             Source::Url(url) => {
                 let dialect = registry.resolve(url)?;
                 let reflection = dialect.reflect(url, options)?;
@@ -81,6 +82,9 @@ impl DdlExtractor {
                 (schema, dialect, 0)
             }
         };
+        options
+            .selection
+            .apply(&mut schema, dialect.capabilities().identifier_case)?;
         let mut extractor = Self::from_schema(schema, dialect, policy)?;
         extractor.source_name = source.describe();
         extractor.queries = queries;
@@ -299,8 +303,21 @@ impl DdlApplier {
     /// Counts, in this target's loaded data, what the seal of `extractor`'s schema would
     /// refuse (see [`Dialect::check`]), over up to `jobs` connections.
     pub fn check(&self, extractor: &DdlExtractor, jobs: usize) -> Result<Vec<crate::Finding>> {
+        self.check_with(
+            extractor,
+            &crate::check::CheckOptions::default().with_jobs(jobs),
+        )
+    }
+
+    /// [`DdlApplier::check`] as `options` ask (connections, progress).
+    pub fn check_with(
+        &self,
+        extractor: &DdlExtractor,
+        options: &crate::check::CheckOptions,
+    ) -> Result<Vec<crate::Finding>> {
         self.check_dialect(extractor)?;
-        self.dialect.check(&self.url, &extractor.schema, jobs)
+        self.dialect
+            .check_with(&self.url, &extractor.schema, options)
     }
 
     /// Applies one phase of what `extractor` rendered.
@@ -346,7 +363,7 @@ impl DdlApplier {
 }
 
 /// What a clone did, phase by phase.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct CloneReport {
     /// Statements applied per phase, in phase order.
     pub phases: Vec<(Phase, ApplyReport)>,

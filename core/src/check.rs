@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 use crate::ir::{quoted, Table};
 use crate::plan::{ObjectId, ObjectKind};
+use crate::seal::{Progress, ProgressFn};
 
 /// What a check looks for.
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -248,6 +249,48 @@ pub fn json_samples(text: Option<&str>) -> Vec<String> {
     samples
 }
 
+/// How a check runs: over how many connections, reporting progress to whom.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct CheckOptions {
+    /// Connections the queries run on, in parallel (at least 1).
+    pub jobs: usize,
+    /// Called after each query with the queries done so far.
+    pub progress: Option<ProgressFn>,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            jobs: 4,
+            progress: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for CheckOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CheckOptions")
+            .field("jobs", &self.jobs)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+impl CheckOptions {
+    /// Options running the queries over `jobs` connections (at least 1).
+    pub fn with_jobs(mut self, jobs: usize) -> Self {
+        self.jobs = jobs.max(1);
+        self
+    }
+
+    /// Options reporting progress to `progress`.
+    pub fn with_progress(mut self, progress: ProgressFn) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+}
+
 /// Runs `run` on every item, in parallel, one worker per connection of `conns` (which
 /// must not be empty when `items` is not); results come back in item order. The first
 /// error wins.
@@ -261,13 +304,30 @@ where
     Q: Sync,
     R: Send,
 {
+    run_parallel_reporting(conns, items, run, None)
+}
+
+/// [`run_parallel`], calling `progress` after each item with the items done so far.
+pub fn run_parallel_reporting<C, Q, R>(
+    conns: &mut [C],
+    items: &[Q],
+    run: &(dyn Fn(&mut C, &Q) -> Result<R> + Sync),
+    progress: Option<&ProgressFn>,
+) -> Result<Vec<R>>
+where
+    C: Send,
+    Q: Sync,
+    R: Send,
+{
+    let started = std::time::Instant::now();
+    let finished = AtomicUsize::new(0);
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
     std::thread::scope(|scope| {
         let handles: Vec<_> = conns
             .iter_mut()
             .map(|conn| {
-                let (next, results) = (&next, &results);
+                let (next, results, finished) = (&next, &results, &finished);
                 scope.spawn(move || -> Result<()> {
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
@@ -277,6 +337,14 @@ where
                         let result = run(conn, item)?;
                         results.lock().expect("no worker panics holding the lock")[i] =
                             Some(result);
+                        let done = finished.fetch_add(1, Ordering::Relaxed) + 1;
+                        if let Some(progress) = progress {
+                            progress(&Progress {
+                                done,
+                                total: items.len(),
+                                elapsed: started.elapsed(),
+                            });
+                        }
                     }
                 })
             })

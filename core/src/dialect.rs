@@ -20,6 +20,10 @@ pub struct Capabilities {
     pub alter_add_constraint: bool,
     /// The primary key can be added after the load (policy `defer_primary_keys`).
     pub deferred_primary_key: bool,
+    /// How the server compares an unquoted name with a catalog name; object filters
+    /// ([`crate::Selection`]) compare the same way.
+    #[serde(default)]
+    pub identifier_case: crate::filter::IdentifierCase,
 }
 
 impl Capabilities {
@@ -33,7 +37,14 @@ impl Capabilities {
             transactional_ddl,
             alter_add_constraint,
             deferred_primary_key,
+            identifier_case: crate::filter::IdentifierCase::default(),
         }
+    }
+
+    /// The same capabilities with names compared as `case` says.
+    pub fn with_identifier_case(mut self, case: crate::filter::IdentifierCase) -> Self {
+        self.identifier_case = case;
+        self
     }
 }
 
@@ -178,12 +189,25 @@ pub struct Reflection {
 pub struct ReflectOptions {
     /// Namespaces to include; empty means all user namespaces. Ignored by SQLite.
     pub schemas: Vec<String>,
+    /// The objects to keep once reflected (tables, views and schemas by pattern); the
+    /// library applies it after the dialect's reflection.
+    #[serde(default)]
+    pub selection: crate::filter::Selection,
 }
 
 impl ReflectOptions {
     /// Options that limit the reflection to these namespaces (all when empty).
     pub fn with_schemas(schemas: Vec<String>) -> Self {
-        ReflectOptions { schemas }
+        ReflectOptions {
+            schemas,
+            ..ReflectOptions::default()
+        }
+    }
+
+    /// The same options, keeping only what `selection` selects.
+    pub fn with_selection(mut self, selection: crate::filter::Selection) -> Self {
+        self.selection = selection;
+        self
     }
 }
 
@@ -269,6 +293,18 @@ pub trait Dialect: Send + Sync {
             dialect: self.name().to_owned(),
             what: "check loaded data yet".into(),
         })
+    }
+
+    /// [`Dialect::check`] as `options` ask: over `options.jobs` connections, reporting
+    /// each query done to `options.progress`. The default calls [`Dialect::check`]
+    /// without progress.
+    fn check_with(
+        &self,
+        url: &DbUrl,
+        schema: &Schema,
+        options: &crate::check::CheckOptions,
+    ) -> Result<Vec<crate::Finding>> {
+        self.check(url, schema, options.jobs)
     }
 
     /// Some object that `url` already holds (`table "t"`), or `None` when it is empty.

@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::ir::{quoted, Column, QualifiedName, Schema, Table};
 
 /// One difference between schema A (left) and schema B (right).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Difference {
     /// The object that differs (`table "t"`, `column "c" of table "t"`).
     pub object: String,

@@ -71,6 +71,15 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// An object filter ([`crate::Selection`]) is malformed or matches nothing, or a
+    /// selected object cannot be created without one the selection leaves out.
+    #[error("selection: {what}: {reason}")]
+    Selection {
+        /// The pattern or the object (`the pattern "ord*"`, `table "t"`).
+        what: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A table the caller named does not exist in the schema.
     #[error("unknown table {table} in {source_name}{hint}")]
     UnknownTable {

@@ -10,21 +10,24 @@ pub mod check;
 pub mod dialect;
 pub mod diff;
 pub mod error;
+pub mod filter;
 pub mod ir;
 pub mod plan;
 pub mod seal;
 pub mod snapshot;
+pub mod trace;
 pub mod types;
 pub mod url;
 
 pub use api::{clone_schema, clone_schema_with, CloneReport, DdlApplier, DdlExtractor, Source};
-pub use check::{Finding, Problem};
+pub use check::{CheckOptions, Finding, Problem};
 pub use dialect::{
     ApplyReport, Capabilities, Dialect, DialectRegistration, LockMode, Origin, ReflectOptions,
     Reflection, Registered, Registry, Statement, TableLock,
 };
 pub use diff::{diff, Difference};
 pub use error::{Error, FkViolation, Result};
+pub use filter::{IdentifierCase, Selection};
 pub use ir::*;
 pub use plan::{plan, ObjectId, ObjectKind, Phase, Plan, Policy, Step};
 pub use seal::{ApplyOptions, OnViolation, Progress, ProgressFn};

@@ -525,6 +525,7 @@ pub fn schedule<C: Send>(
                 drop(state);
                 // A panicking statement fails like any other, so that the other
                 // workers do not wait for it forever.
+                let timer = crate::trace::statement(&statements[i].sql);
                 let result =
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| exec(conn, i)))
                         .unwrap_or_else(|_| {
@@ -534,6 +535,7 @@ pub fn schedule<C: Send>(
                                 outcome: String::new(),
                             })
                         });
+                drop(timer);
                 let mut state = lock.lock().unwrap_or_else(|e| e.into_inner());
                 state.running -= 1;
                 state.release(&locks[i]);

@@ -5,7 +5,7 @@
 use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::{MysqlConnection, QueryableByName, RunQueryDsl};
 use schema_replicator_core::check::{
-    json_samples, null_probes, open_connections, run_parallel, Probe,
+    json_samples, null_probes, open_connections, run_parallel_reporting, CheckOptions, Probe,
 };
 use schema_replicator_core::plan::table_objects;
 use schema_replicator_core::{DbUrl, Error, Finding, Problem, Result, Schema};
@@ -97,12 +97,14 @@ fn run(conn: &mut MysqlConnection, url: &DbUrl, probe: &Probe) -> Result<Vec<Fin
 }
 
 /// Checks the loaded data at `url` against `schema`'s constraints.
-pub(crate) fn check(url: &DbUrl, schema: &Schema, jobs: usize) -> Result<Vec<Finding>> {
+pub(crate) fn check(url: &DbUrl, schema: &Schema, options: &CheckOptions) -> Result<Vec<Finding>> {
     let probes = probes(schema)?;
-    let mut conns = open_connections(jobs, probes.len(), || crate::connect(url))?;
+    let mut conns = open_connections(options.jobs, probes.len(), || crate::connect(url))?;
     let run = |conn: &mut MysqlConnection, probe: &Probe| run(conn, url, probe);
-    Ok(run_parallel(&mut conns, &probes, &run)?
-        .into_iter()
-        .flatten()
-        .collect())
+    Ok(
+        run_parallel_reporting(&mut conns, &probes, &run, options.progress.as_ref())?
+            .into_iter()
+            .flatten()
+            .collect(),
+    )
 }

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
 use diesel::{Connection, MysqlConnection};
+use schema_replicator_core::check::CheckOptions;
 use schema_replicator_core::{
     ApplyOptions, ApplyReport, Capabilities, DbUrl, Dialect, DialectRegistration, Error, Plan,
     ReflectOptions, Reflection, Result, Schema, Statement,
@@ -157,7 +158,16 @@ impl Dialect for MysqlDialect {
         schema: &Schema,
         jobs: usize,
     ) -> Result<Vec<schema_replicator_core::Finding>> {
-        check::check(url, schema, jobs)
+        check::check(url, schema, &CheckOptions::default().with_jobs(jobs))
+    }
+
+    fn check_with(
+        &self,
+        url: &DbUrl,
+        schema: &Schema,
+        options: &CheckOptions,
+    ) -> Result<Vec<schema_replicator_core::Finding>> {
+        check::check(url, schema, options)
     }
 }
 

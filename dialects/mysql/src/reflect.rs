@@ -94,6 +94,7 @@ fn fetch<T: DeserializeOwned>(
         object: format!("the catalog ({what})"),
         reason,
     };
+    schema_replicator_core::trace::query(what, sql);
     load(conn, sql)
         .map_err(|e| fail(url.one_line(&e.to_string())))?
         .iter()

@@ -79,23 +79,24 @@ fn transaction(
     };
     conn.batch_execute("BEGIN")
         .map_err(|e| fail(message(url, &e)))?;
-    for statement in statements {
+    for (done, statement) in statements.iter().enumerate() {
+        let timer = schema_replicator_core::trace::statement(&statement.sql);
         if let Err(e) = conn.batch_execute(&statement.sql) {
+            drop(timer);
             let reason = message(url, &e);
             conn.batch_execute("ROLLBACK")
                 .map_err(|e| fail(message(url, &e)))?;
             return Err(explain(conn, statement, reason, ROLLED_BACK));
         }
-    }
-    conn.batch_execute("COMMIT")
-        .map_err(|e| fail(message(url, &e)))?;
-    if let Some(progress) = &options.progress {
-        progress(&Progress {
-            done: statements.len(),
+        drop(timer);
+        options.report(&Progress {
+            done: done + 1,
             total: statements.len(),
             elapsed: started.elapsed(),
         });
     }
+    conn.batch_execute("COMMIT")
+        .map_err(|e| fail(message(url, &e)))?;
     Ok(ApplyReport {
         resumed: 0,
         statements: statements.len(),

@@ -5,7 +5,9 @@
 
 use diesel::sql_types::{Array, BigInt, Nullable, Text};
 use diesel::{PgConnection, QueryableByName, RunQueryDsl};
-use schema_replicator_core::check::{null_probes, open_connections, run_parallel, Probe};
+use schema_replicator_core::check::{
+    null_probes, open_connections, run_parallel_reporting, CheckOptions, Probe,
+};
 use schema_replicator_core::plan::table_objects;
 use schema_replicator_core::{DbUrl, Error, Expr, Finding, Problem, Result, Schema};
 
@@ -112,12 +114,14 @@ fn run(conn: &mut PgConnection, url: &DbUrl, probe: &Probe) -> Result<Vec<Findin
 }
 
 /// Checks the loaded data at `url` against `schema`'s constraints.
-pub(crate) fn check(url: &DbUrl, schema: &Schema, jobs: usize) -> Result<Vec<Finding>> {
+pub(crate) fn check(url: &DbUrl, schema: &Schema, options: &CheckOptions) -> Result<Vec<Finding>> {
     let probes = probes(schema)?;
-    let mut conns = open_connections(jobs, probes.len(), || crate::connect(url))?;
+    let mut conns = open_connections(options.jobs, probes.len(), || crate::connect(url))?;
     let run = |conn: &mut PgConnection, probe: &Probe| run(conn, url, probe);
-    Ok(run_parallel(&mut conns, &probes, &run)?
-        .into_iter()
-        .flatten()
-        .collect())
+    Ok(
+        run_parallel_reporting(&mut conns, &probes, &run, options.progress.as_ref())?
+            .into_iter()
+            .flatten()
+            .collect(),
+    )
 }

@@ -11,9 +11,10 @@ use std::sync::Arc;
 
 use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
 use diesel::{Connection, PgConnection, RunQueryDsl};
+use schema_replicator_core::check::CheckOptions;
 use schema_replicator_core::{
-    ApplyOptions, ApplyReport, Capabilities, DbUrl, Dialect, DialectRegistration, Error, Plan,
-    ReflectOptions, Reflection, Result, Schema, Statement,
+    ApplyOptions, ApplyReport, Capabilities, DbUrl, Dialect, DialectRegistration, Error,
+    IdentifierCase, Plan, ReflectOptions, Reflection, Result, Schema, Statement,
 };
 
 mod apply;
@@ -130,7 +131,7 @@ impl Dialect for PostgresDialect {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::new(true, true, true)
+        Capabilities::new(true, true, true).with_identifier_case(IdentifierCase::FoldLower)
     }
 
     fn quote_ident(&self, ident: &str) -> String {
@@ -170,7 +171,16 @@ impl Dialect for PostgresDialect {
         schema: &Schema,
         jobs: usize,
     ) -> Result<Vec<schema_replicator_core::Finding>> {
-        check::check(url, schema, jobs)
+        check::check(url, schema, &CheckOptions::default().with_jobs(jobs))
+    }
+
+    fn check_with(
+        &self,
+        url: &DbUrl,
+        schema: &Schema,
+        options: &CheckOptions,
+    ) -> Result<Vec<schema_replicator_core::Finding>> {
+        check::check(url, schema, options)
     }
 }
 

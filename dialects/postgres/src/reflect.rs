@@ -53,6 +53,7 @@ fn fetch(
     schemas: &[String],
 ) -> Result<Vec<String>> {
     let sql = format!("{NAMESPACES_CTE}SELECT row_to_json(x)::text AS doc FROM (\n{body}\n) x");
+    schema_replicator_core::trace::query(what, &sql);
     let docs: Vec<Doc> = diesel::sql_query(sql)
         .bind::<Array<Text>, _>(schemas)
         .load(conn)

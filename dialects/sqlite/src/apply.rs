@@ -61,6 +61,7 @@ pub(crate) fn apply(conn: &mut SqliteConnection, statements: &[Statement]) -> Re
 
 fn run(conn: &mut SqliteConnection, statements: &[Statement]) -> Result<()> {
     for statement in statements {
+        let _timer = schema_replicator_core::trace::statement(&statement.sql);
         conn.batch_execute(&statement.sql)
             .map_err(|e| Error::Apply {
                 object: statement.describe(),

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use diesel::connection::{Instrumentation, InstrumentationEvent};
 use diesel::{Connection, SqliteConnection};
 use schema_replicator_core::{
-    ApplyReport, Capabilities, DbUrl, Dialect, DialectRegistration, Error, Plan, ReflectOptions,
-    Reflection, Result, Schema, Statement,
+    ApplyReport, Capabilities, DbUrl, Dialect, DialectRegistration, Error, IdentifierCase, Plan,
+    ReflectOptions, Reflection, Result, Schema, Statement,
 };
 
 mod apply;
@@ -128,7 +128,7 @@ impl Dialect for SqliteDialect {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::new(true, false, false)
+        Capabilities::new(true, false, false).with_identifier_case(IdentifierCase::Insensitive)
     }
 
     fn quote_ident(&self, ident: &str) -> String {

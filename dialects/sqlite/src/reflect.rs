@@ -99,6 +99,7 @@ fn query<T: QueryableByName<diesel::sqlite::Sqlite> + 'static>(
     conn: &mut SqliteConnection,
     sql: &str,
 ) -> Result<Vec<T>> {
+    schema_replicator_core::trace::query("the catalog", sql);
     diesel::sql_query(sql).load(conn).map_err(catalog_error)
 }
 

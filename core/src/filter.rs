@@ -1,0 +1,1066 @@
+//! Object filters: which tables, views and schemas a command works on, with `pg_dump`'s
+//! pattern syntax (`-t/--table`, `-T/--exclude-table`, `-n/--schema`,
+//! `-N/--exclude-schema`).
+//!
+//! A [`Selection`] is applied to a reflected [`Schema`] before anything is planned, so
+//! every command sees the same objects. Every include or exclude pattern must match
+//! something (`pg_dump --strict-names`, made the rule). What the selected objects need
+//! from outside the selection is never half-created:
+//! - a foreign key to an excluded table, a view that reads an excluded table or view and
+//!   a trigger whose statement names one are left out, each with a warning (a
+//!   [`Skipped`] entry) that names it;
+//! - a table whose column type, partition parent, inheritance parent or default needs an
+//!   excluded object cannot be created at all: that is an error naming both.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::ir::{quoted, ForeignKey, QualifiedName, Schema, Skipped, TableOption};
+
+/// How a dialect compares an unquoted identifier with a catalog name.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum IdentifierCase {
+    /// Names are compared exactly (MySQL and MariaDB table names on Linux).
+    #[default]
+    Sensitive,
+    /// Unquoted names fold to lower case; quoted ones keep their case (PostgreSQL).
+    FoldLower,
+    /// Names compare without regard to ASCII case (SQLite).
+    Insensitive,
+}
+
+/// The objects a command works on: `pg_dump`'s `-t`, `-T`, `-n` and `-N` patterns.
+///
+/// Patterns use `*` (any run of characters) and `?` (one character). Where the dialect
+/// has schemas, a table pattern may be qualified (`sales.order*`); a pattern without a
+/// dot matches the name in every schema. Double quotes keep case and make `*`, `?` and
+/// `.` literal (`"Order.Lines"`), `""` inside them stands for one `"`. Unquoted letters
+/// fold to lower case on PostgreSQL, compare without case on SQLite and exactly on
+/// MySQL, as each server compares names.
+///
+/// Table patterns select tables and views (materialized views too); their indexes,
+/// constraints, triggers and owned sequences come with them. Schema patterns select every
+/// object in the matching schemas. An empty selection keeps everything.
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Selection {
+    /// Keep only tables and views matching one of these (`-t`); empty keeps all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<String>,
+    /// Leave out tables and views matching one of these (`-T`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude_tables: Vec<String>,
+    /// Keep only objects in schemas matching one of these (`-n`); empty keeps all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schemas: Vec<String>,
+    /// Leave out objects in schemas matching one of these (`-N`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude_schemas: Vec<String>,
+    /// Accept patterns that match nothing (the second schema of a diff, which may lack
+    /// what the first has). By default a pattern that matches nothing is an error.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lenient: bool,
+}
+
+impl Selection {
+    /// A selection that keeps everything.
+    pub fn all() -> Self {
+        Selection::default()
+    }
+
+    /// Also keep tables and views matching `pattern`.
+    pub fn table(mut self, pattern: impl Into<String>) -> Self {
+        self.tables.push(pattern.into());
+        self
+    }
+
+    /// Leave out tables and views matching `pattern`.
+    pub fn exclude_table(mut self, pattern: impl Into<String>) -> Self {
+        self.exclude_tables.push(pattern.into());
+        self
+    }
+
+    /// Also keep the objects of schemas matching `pattern`.
+    pub fn schema(mut self, pattern: impl Into<String>) -> Self {
+        self.schemas.push(pattern.into());
+        self
+    }
+
+    /// Leave out the objects of schemas matching `pattern`.
+    pub fn exclude_schema(mut self, pattern: impl Into<String>) -> Self {
+        self.exclude_schemas.push(pattern.into());
+        self
+    }
+
+    /// The same selection, accepting patterns that match nothing when `lenient`.
+    pub fn with_lenient(mut self, lenient: bool) -> Self {
+        self.lenient = lenient;
+        self
+    }
+
+    /// Whether the selection keeps everything.
+    pub fn is_all(&self) -> bool {
+        self.tables.is_empty()
+            && self.exclude_tables.is_empty()
+            && self.schemas.is_empty()
+            && self.exclude_schemas.is_empty()
+    }
+
+    /// Removes from `schema` what the selection leaves out, and what the kept objects
+    /// would need from it where that can be left out alone (recorded in
+    /// `schema.skipped`). Fails when a pattern matches nothing, or when a kept table
+    /// cannot be created without an excluded object.
+    pub fn apply(&self, schema: &mut Schema, case: IdentifierCase) -> Result<()> {
+        if self.is_all() {
+            return Ok(());
+        }
+        let has_schemas = schema_names(schema).next().is_some();
+        let compile = |kind: PatternKind, text: &String| Pattern::parse(text, kind, case);
+        let tables = self
+            .tables
+            .iter()
+            .map(|p| compile(PatternKind::Table, p))
+            .collect::<Result<Vec<_>>>()?;
+        let exclude_tables = self
+            .exclude_tables
+            .iter()
+            .map(|p| compile(PatternKind::Table, p))
+            .collect::<Result<Vec<_>>>()?;
+        let schemas = self
+            .schemas
+            .iter()
+            .map(|p| compile(PatternKind::Schema, p))
+            .collect::<Result<Vec<_>>>()?;
+        let exclude_schemas = self
+            .exclude_schemas
+            .iter()
+            .map(|p| compile(PatternKind::Schema, p))
+            .collect::<Result<Vec<_>>>()?;
+
+        // Every pattern must match something (of what exists before filtering).
+        let relations: Vec<&QualifiedName> = schema
+            .tables
+            .iter()
+            .map(|t| &t.name)
+            .chain(schema.views.iter().map(|v| &v.name))
+            .collect();
+        for pattern in tables.iter().chain(&exclude_tables) {
+            if pattern.schema.is_some() && !has_schemas {
+                return Err(pattern.unmatched(format!(
+                    "it names a schema, and {} databases have none",
+                    schema.dialect
+                )));
+            }
+            if !self.lenient && !relations.iter().any(|name| pattern.matches(name)) {
+                // A near miss in case only gets a hint.
+                let loose =
+                    Pattern::parse(&pattern.text, pattern.kind, IdentifierCase::Insensitive)?;
+                let near: Vec<String> = relations
+                    .iter()
+                    .filter(|name| loose.matches(name))
+                    .take(3)
+                    .map(|name| name.to_string())
+                    .collect();
+                let hint = if near.is_empty() {
+                    String::new()
+                } else {
+                    format!("did you mean {}?", near.join(" or "))
+                };
+                return Err(pattern.unmatched(hint));
+            }
+        }
+        for pattern in schemas.iter().chain(&exclude_schemas) {
+            if !self.lenient && !schema_names(schema).any(|s| pattern.name.matches(s)) {
+                let why = if has_schemas {
+                    String::new()
+                } else {
+                    format!("{} databases have no schemas", schema.dialect)
+                };
+                return Err(pattern.unmatched(why));
+            }
+        }
+
+        let in_schemas = |name: &QualifiedName| -> bool {
+            let s = name.schema.as_deref();
+            (schemas.is_empty() || s.is_some_and(|s| schemas.iter().any(|p| p.name.matches(s))))
+                && !s.is_some_and(|s| exclude_schemas.iter().any(|p| p.name.matches(s)))
+        };
+        let selected = |name: &QualifiedName| -> bool {
+            in_schemas(name)
+                && (tables.is_empty() || tables.iter().any(|p| p.matches(name)))
+                && !exclude_tables.iter().any(|p| p.matches(name))
+        };
+
+        let mut removed = Removed::default();
+        let mut kept_tables = Vec::with_capacity(schema.tables.len());
+        for table in std::mem::take(&mut schema.tables) {
+            if selected(&table.name) {
+                kept_tables.push(table);
+            } else {
+                removed.relations.push(table.name);
+            }
+        }
+        schema.tables = kept_tables;
+        let views = std::mem::take(&mut schema.views);
+        for view in views {
+            if selected(&view.name) {
+                schema.views.push(view);
+            } else {
+                removed.relations.push(view.name);
+            }
+        }
+        let gone: HashSet<QualifiedName> = removed.relations.iter().cloned().collect();
+
+        // Objects that follow a schema alone.
+        schema.types.retain(|t| {
+            in_schemas(&t.name) || {
+                removed.types.push(t.name.clone());
+                false
+            }
+        });
+        schema.routines.retain(|r| {
+            in_schemas(&r.name) || {
+                removed.routines.push(r.name.clone());
+                false
+            }
+        });
+        schema.sequences.retain(|s| {
+            let keep = match &s.owned_by {
+                Some(owner) => !gone.contains(&owner.table) && in_schemas(&s.name),
+                None => in_schemas(&s.name),
+            };
+            if !keep {
+                removed.sequences.push(s.name.clone());
+            }
+            keep
+        });
+        let used_schemas: HashSet<String> = schema
+            .tables
+            .iter()
+            .map(|t| &t.name)
+            .chain(schema.views.iter().map(|v| &v.name))
+            .chain(schema.types.iter().map(|t| &t.name))
+            .chain(schema.routines.iter().map(|r| &r.name))
+            .chain(schema.sequences.iter().map(|s| &s.name))
+            .filter_map(|n| n.schema.clone())
+            .collect();
+        schema.namespaces.retain(|n| {
+            let explicit = schemas.iter().any(|p| p.name.matches(&n.name))
+                && !exclude_schemas.iter().any(|p| p.name.matches(&n.name));
+            explicit || used_schemas.contains(&n.name)
+        });
+        schema.triggers.retain(|t| !gone.contains(&t.table));
+
+        removed.refuse_broken_tables(schema, case)?;
+        removed.leave_out_dependents(schema, case);
+        Ok(())
+    }
+}
+
+/// What the selection took away, to find what the kept objects needed from it.
+#[derive(Default)]
+struct Removed {
+    relations: Vec<QualifiedName>,
+    types: Vec<QualifiedName>,
+    routines: Vec<QualifiedName>,
+    sequences: Vec<QualifiedName>,
+}
+
+impl Removed {
+    /// Fails when a kept table cannot be created without a removed object.
+    fn refuse_broken_tables(&self, schema: &Schema, case: IdentifierCase) -> Result<()> {
+        let gone: HashSet<&QualifiedName> = self.relations.iter().collect();
+        let references = References::new(schema, case);
+        for table in &schema.tables {
+            for option in &table.options {
+                let parents: Vec<&QualifiedName> = match option {
+                    TableOption::PartitionOf { parent, .. } => vec![parent],
+                    TableOption::Inherits(parents) => parents.iter().collect(),
+                    _ => Vec::new(),
+                };
+                if let Some(parent) = parents.into_iter().find(|p| gone.contains(p)) {
+                    return Err(needs(&table.name, format!("table {parent}"), "its parent"));
+                }
+            }
+            for column in &table.columns {
+                let typed = Refs::scan(&column.data_type.raw);
+                if let Some(t) = self.types.iter().find(|t| references.names(&typed, t)) {
+                    return Err(needs(
+                        &table.name,
+                        format!("type {t}"),
+                        &format!("the type of column {}", quoted(&column.name)),
+                    ));
+                }
+                let exprs = column
+                    .default
+                    .iter()
+                    .chain(column.generated.iter().map(|g| &g.expr));
+                for expr in exprs {
+                    let refs = Refs::scan(&expr_text(expr));
+                    let hit = self
+                        .sequences
+                        .iter()
+                        .map(|s| ("sequence", s))
+                        .chain(self.routines.iter().map(|r| ("routine", r)))
+                        .find(|(_, n)| references.names(&refs, n));
+                    if let Some((kind, name)) = hit {
+                        return Err(needs(
+                            &table.name,
+                            format!("{kind} {name}"),
+                            &format!("the default of column {}", quoted(&column.name)),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Leaves out, with a warning each, the foreign keys, views and triggers that need
+    /// a removed object; views over such views follow.
+    fn leave_out_dependents(&mut self, schema: &mut Schema, case: IdentifierCase) {
+        let mut skipped = Vec::new();
+        let gone: HashSet<QualifiedName> = self.relations.iter().cloned().collect();
+        for table in &mut schema.tables {
+            let name = table.name.clone();
+            table.foreign_keys.retain(|fk| {
+                if !gone.contains(&fk.referenced_table) {
+                    return true;
+                }
+                skipped.push(Skipped {
+                    kind: "foreign key".into(),
+                    name: fk_name(&name, fk),
+                    reason: format!(
+                        "left out of table {name}: it references table {}, which the \
+                         selection excludes",
+                        fk.referenced_table
+                    ),
+                });
+                false
+            });
+        }
+        // Views may read views: repeat until nothing more is left out.
+        loop {
+            let references = References::new(schema, case);
+            let mut left_out = Vec::new();
+            schema.views.retain(|view| {
+                let refs = Refs::scan(&expr_text(&view.query));
+                match self.needed(&references, &refs) {
+                    Some(what) => {
+                        left_out.push(view.name.clone());
+                        skipped.push(Skipped {
+                            kind: if view.materialized {
+                                "materialized view"
+                            } else {
+                                "view"
+                            }
+                            .into(),
+                            name: plain(&view.name),
+                            reason: format!(
+                                "left out: it reads {what}, which the selection excludes"
+                            ),
+                        });
+                        false
+                    }
+                    None => true,
+                }
+            });
+            if left_out.is_empty() {
+                break;
+            }
+            self.relations.extend(left_out);
+        }
+        let gone: HashSet<QualifiedName> = self.relations.iter().cloned().collect();
+        schema.triggers.retain(|t| !gone.contains(&t.table));
+        let references = References::new(schema, case);
+        let tables: HashSet<&QualifiedName> = schema.tables.iter().map(|t| &t.name).collect();
+        schema.triggers.retain(|trigger| {
+            let refs = Refs::scan(&expr_text(&trigger.definition));
+            match self.needed(&references, &refs) {
+                Some(what) => {
+                    let on = if tables.contains(&trigger.table) {
+                        "table"
+                    } else {
+                        "view"
+                    };
+                    skipped.push(Skipped {
+                        kind: "trigger".into(),
+                        name: trigger.name.name.clone(),
+                        reason: format!(
+                            "left out of {on} {}: it names {what}, which the selection \
+                             excludes",
+                            trigger.table
+                        ),
+                    });
+                    false
+                }
+                None => true,
+            }
+        });
+        schema.skipped.extend(skipped);
+    }
+
+    /// The first removed relation or routine that `refs` names, described.
+    fn needed(&self, references: &References, refs: &Refs) -> Option<String> {
+        self.relations
+            .iter()
+            .map(|n| ("table or view", n))
+            .chain(self.routines.iter().map(|n| ("routine", n)))
+            .find(|(_, n)| references.names(refs, n))
+            .map(|(kind, n)| format!("{kind} {n}"))
+    }
+}
+
+fn needs(table: &QualifiedName, object: String, role: &str) -> Error {
+    Error::Selection {
+        what: format!("table {table}"),
+        reason: format!("needs {object} ({role}), which the selection excludes"),
+    }
+}
+
+/// How a foreign key is named in a warning: its name, or its columns when unnamed.
+fn fk_name(table: &QualifiedName, fk: &ForeignKey) -> String {
+    fk.name
+        .clone()
+        .unwrap_or_else(|| format!("{}({})", table.name, fk.columns.join(", ")))
+}
+
+/// A name as a [`Skipped`] entry holds it: `schema.name`, unquoted (its display quotes).
+fn plain(name: &QualifiedName) -> String {
+    match &name.schema {
+        Some(schema) => format!("{schema}.{}", name.name),
+        None => name.name.clone(),
+    }
+}
+
+fn expr_text(expr: &crate::ir::Expr) -> String {
+    match expr {
+        crate::ir::Expr::Raw { sql, .. } => sql.clone(),
+        crate::ir::Expr::Literal { .. } => String::new(),
+    }
+}
+
+/// Every schema name the schema's objects use.
+fn schema_names(schema: &Schema) -> impl Iterator<Item = &str> {
+    schema.namespaces.iter().map(|n| n.name.as_str()).chain(
+        schema
+            .tables
+            .iter()
+            .map(|t| &t.name)
+            .chain(schema.views.iter().map(|v| &v.name))
+            .chain(schema.types.iter().map(|t| &t.name))
+            .chain(schema.routines.iter().map(|r| &r.name))
+            .chain(schema.sequences.iter().map(|s| &s.name))
+            .filter_map(|n| n.schema.as_deref()),
+    )
+}
+
+/// Identifier paths in SQL text: `a.b.c` as `["a", "b", "c"]`, each part with whether
+/// it was quoted. String literals and comments are skipped.
+struct Refs(Vec<Vec<(String, bool)>>);
+
+impl Refs {
+    fn scan(sql: &str) -> Refs {
+        let chars: Vec<char> = sql.chars().collect();
+        let mut paths: Vec<Vec<(String, bool)>> = Vec::new();
+        let mut current: Vec<(String, bool)> = Vec::new();
+        let mut after_dot = false;
+        let mut i = 0;
+        let flush = |current: &mut Vec<(String, bool)>, paths: &mut Vec<Vec<(String, bool)>>| {
+            if !current.is_empty() {
+                paths.push(std::mem::take(current));
+            }
+        };
+        while i < chars.len() {
+            let c = chars[i];
+            let part = match c {
+                '"' | '`' | '[' => {
+                    let close = if c == '[' { ']' } else { c };
+                    let mut text = String::new();
+                    i += 1;
+                    while i < chars.len() {
+                        if chars[i] == close {
+                            if close != ']' && chars.get(i + 1) == Some(&close) {
+                                text.push(close);
+                                i += 2;
+                                continue;
+                            }
+                            break;
+                        }
+                        text.push(chars[i]);
+                        i += 1;
+                    }
+                    i += 1;
+                    Some((text, true))
+                }
+                '\'' => {
+                    i += 1;
+                    while i < chars.len() {
+                        if chars[i] == '\'' {
+                            if chars.get(i + 1) == Some(&'\'') {
+                                i += 2;
+                                continue;
+                            }
+                            break;
+                        }
+                        i += 1;
+                    }
+                    i += 1;
+                    flush(&mut current, &mut paths);
+                    after_dot = false;
+                    continue;
+                }
+                '-' if chars.get(i + 1) == Some(&'-') => {
+                    while i < chars.len() && chars[i] != '\n' {
+                        i += 1;
+                    }
+                    continue;
+                }
+                '.' => {
+                    after_dot = true;
+                    i += 1;
+                    continue;
+                }
+                c if c.is_alphanumeric() || c == '_' || c == '$' => {
+                    let start = i;
+                    while i < chars.len()
+                        && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
+                    {
+                        i += 1;
+                    }
+                    Some((chars[start..i].iter().collect(), false))
+                }
+                c if c.is_whitespace() => {
+                    i += 1;
+                    continue;
+                }
+                _ => {
+                    i += 1;
+                    None
+                }
+            };
+            match part {
+                Some(part) => {
+                    if !after_dot {
+                        flush(&mut current, &mut paths);
+                    }
+                    current.push(part);
+                }
+                None => flush(&mut current, &mut paths),
+            }
+            after_dot = false;
+        }
+        flush(&mut current, &mut paths);
+        Refs(paths)
+    }
+}
+
+/// Decides whether text refers to an object, knowing which names the kept objects use
+/// (an unqualified name that a kept object also has is read as that kept object).
+struct References {
+    case: IdentifierCase,
+    kept: HashSet<String>,
+}
+
+impl References {
+    fn new(schema: &Schema, case: IdentifierCase) -> Self {
+        let kept = schema
+            .tables
+            .iter()
+            .map(|t| &t.name)
+            .chain(schema.views.iter().map(|v| &v.name))
+            .chain(schema.routines.iter().map(|r| &r.name))
+            .chain(schema.sequences.iter().map(|s| &s.name))
+            .map(|n| fold(&n.name, case))
+            .collect();
+        References { case, kept }
+    }
+
+    fn same(&self, (text, quoted): &(String, bool), name: &str) -> bool {
+        match self.case {
+            IdentifierCase::Sensitive => text == name,
+            IdentifierCase::Insensitive => text.eq_ignore_ascii_case(name),
+            IdentifierCase::FoldLower if *quoted => text == name,
+            IdentifierCase::FoldLower => text.to_ascii_lowercase() == name,
+        }
+    }
+
+    fn names(&self, refs: &Refs, object: &QualifiedName) -> bool {
+        let ambiguous = self.kept.contains(&fold(&object.name, self.case));
+        refs.0.iter().any(|path| {
+            let Some(last) = path.last() else {
+                return false;
+            };
+            if !self.same(last, &object.name) {
+                return false;
+            }
+            match (&object.schema, path.len()) {
+                (_, 1) => !ambiguous,
+                (Some(schema), n) => self.same(&path[n - 2], schema),
+                (None, _) => true,
+            }
+        })
+    }
+}
+
+fn fold(name: &str, case: IdentifierCase) -> String {
+    match case {
+        IdentifierCase::Insensitive => name.to_ascii_lowercase(),
+        _ => name.to_owned(),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PatternKind {
+    Table,
+    Schema,
+}
+
+/// One compiled pattern: an optional schema part and a name part.
+struct Pattern {
+    text: String,
+    kind: PatternKind,
+    schema: Option<Glob>,
+    name: Glob,
+}
+
+impl Pattern {
+    fn parse(text: &str, kind: PatternKind, case: IdentifierCase) -> Result<Pattern> {
+        let invalid = |reason: &str| Error::Selection {
+            what: format!("the pattern {}", quoted(text)),
+            reason: reason.to_owned(),
+        };
+        let mut parts: Vec<Vec<Atom>> = vec![Vec::new()];
+        let mut in_quotes = false;
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            let part = parts.last_mut().expect("one part at least");
+            match c {
+                '"' if in_quotes && chars.peek() == Some(&'"') => {
+                    chars.next();
+                    part.push(Atom::Char('"', true));
+                }
+                '"' => in_quotes = !in_quotes,
+                _ if in_quotes => part.push(Atom::Char(c, true)),
+                '*' => part.push(Atom::Any),
+                '?' => part.push(Atom::One),
+                '.' => parts.push(Vec::new()),
+                _ => part.push(Atom::Char(c, false)),
+            }
+        }
+        if in_quotes {
+            return Err(invalid("a double quote is not closed"));
+        }
+        let glob = |atoms: Vec<Atom>| Glob { atoms, case };
+        let mut parts = parts.into_iter().map(glob).collect::<Vec<_>>();
+        if parts.iter().any(|p| p.atoms.is_empty()) {
+            return Err(invalid("a name in it is empty"));
+        }
+        let max = if kind == PatternKind::Table { 2 } else { 1 };
+        if parts.len() > max {
+            return Err(invalid(if kind == PatternKind::Table {
+                "too many dotted names (at most schema.table)"
+            } else {
+                "a schema pattern has no dots (quote a dot that is part of the name)"
+            }));
+        }
+        let name = parts.pop().expect("one part at least");
+        Ok(Pattern {
+            text: text.to_owned(),
+            kind,
+            schema: parts.pop(),
+            name,
+        })
+    }
+
+    fn matches(&self, name: &QualifiedName) -> bool {
+        let schema_ok = match (&self.schema, &name.schema) {
+            (None, _) => true,
+            (Some(p), Some(s)) => p.matches(s),
+            (Some(_), None) => false,
+        };
+        schema_ok && self.name.matches(&name.name)
+    }
+
+    fn unmatched(&self, why: String) -> Error {
+        let what = match self.kind {
+            PatternKind::Table => "table or view",
+            PatternKind::Schema => "schema",
+        };
+        Error::Selection {
+            what: format!("the pattern {}", quoted(&self.text)),
+            reason: if why.is_empty() {
+                format!("no {what} matches it")
+            } else {
+                format!("no {what} matches it: {why}")
+            },
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Atom {
+    /// A character, and whether it was quoted.
+    Char(char, bool),
+    /// `*`.
+    Any,
+    /// `?`.
+    One,
+}
+
+struct Glob {
+    atoms: Vec<Atom>,
+    case: IdentifierCase,
+}
+
+impl Glob {
+    fn matches(&self, name: &str) -> bool {
+        let text: Vec<char> = name.chars().collect();
+        self.at(0, &text, 0)
+    }
+
+    fn same(&self, pattern: char, quoted: bool, c: char) -> bool {
+        match self.case {
+            IdentifierCase::Sensitive => pattern == c,
+            IdentifierCase::Insensitive => pattern.eq_ignore_ascii_case(&c),
+            IdentifierCase::FoldLower if quoted => pattern == c,
+            IdentifierCase::FoldLower => pattern.to_ascii_lowercase() == c,
+        }
+    }
+
+    fn at(&self, a: usize, text: &[char], t: usize) -> bool {
+        match self.atoms.get(a) {
+            None => t == text.len(),
+            Some(Atom::Any) => (t..=text.len()).any(|next| self.at(a + 1, text, next)),
+            Some(Atom::One) => t < text.len() && self.at(a + 1, text, t + 1),
+            Some(Atom::Char(p, quoted)) => {
+                t < text.len() && self.same(*p, *quoted, text[t]) && self.at(a + 1, text, t + 1)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{Column, Expr, Table, Trigger, View};
+    use crate::types::DataType;
+
+    fn qn(schema: Option<&str>, name: &str) -> QualifiedName {
+        QualifiedName {
+            schema: schema.map(str::to_owned),
+            name: name.to_owned(),
+        }
+    }
+
+    fn table(schema: Option<&str>, name: &str) -> Table {
+        Table {
+            name: qn(schema, name),
+            columns: vec![Column::new("id", DataType::from_raw("integer"))],
+            primary_key: None,
+            unique_constraints: Vec::new(),
+            checks: Vec::new(),
+            foreign_keys: Vec::new(),
+            exclusions: Vec::new(),
+            indexes: Vec::new(),
+            options: Vec::new(),
+            comment: None,
+        }
+    }
+
+    fn fk(name: &str, to: QualifiedName) -> ForeignKey {
+        ForeignKey {
+            name: Some(name.into()),
+            columns: vec!["id".into()],
+            referenced_table: to,
+            referenced_columns: vec!["id".into()],
+            on_delete: crate::ir::ReferentialAction::NoAction,
+            on_update: crate::ir::ReferentialAction::NoAction,
+            match_type: crate::ir::MatchType::Simple,
+            deferrable: crate::ir::Deferrable::NotDeferrable,
+            definition: None,
+            comment: None,
+        }
+    }
+
+    fn glob(pattern: &str, case: IdentifierCase) -> Pattern {
+        Pattern::parse(pattern, PatternKind::Table, case).unwrap()
+    }
+
+    #[test]
+    fn wildcards_quotes_and_case_follow_pg_dump() {
+        let pg = IdentifierCase::FoldLower;
+        assert!(glob("ord*", pg).matches(&qn(Some("s"), "orders")));
+        assert!(glob("ORD*", pg).matches(&qn(Some("s"), "orders")));
+        assert!(!glob("ORD*", pg).matches(&qn(Some("s"), "ORDERS")));
+        assert!(glob("\"ORD\"*", pg).matches(&qn(Some("s"), "ORDERS")));
+        assert!(glob("s.o?ders", pg).matches(&qn(Some("s"), "orders")));
+        assert!(!glob("t.orders", pg).matches(&qn(Some("s"), "orders")));
+        assert!(glob("\"a.b\"", pg).matches(&qn(None, "a.b")));
+        assert!(!glob("\"a*\"", pg).matches(&qn(None, "ab")));
+        assert!(glob("\"a*\"", pg).matches(&qn(None, "a*")));
+        assert!(glob("\"say \"\"hi\"\"\"", pg).matches(&qn(None, "say \"hi\"")));
+        assert!(glob("*", pg).matches(&qn(None, "")));
+        let sqlite = IdentifierCase::Insensitive;
+        assert!(glob("ALBUM", sqlite).matches(&qn(None, "album")));
+        let mysql = IdentifierCase::Sensitive;
+        assert!(!glob("album", mysql).matches(&qn(None, "Album")));
+        assert!(glob("Al?um", mysql).matches(&qn(None, "Album")));
+    }
+
+    #[test]
+    fn malformed_patterns_are_refused_with_the_pattern() {
+        let err = |p: &str, kind| {
+            Pattern::parse(p, kind, IdentifierCase::FoldLower)
+                .err()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(
+            err("\"open", PatternKind::Table),
+            "selection: the pattern \"\"\"open\": a double quote is not closed"
+        );
+        assert_eq!(
+            err("a.b.c", PatternKind::Table),
+            "selection: the pattern \"a.b.c\": too many dotted names (at most schema.table)"
+        );
+        assert_eq!(
+            err("a.b", PatternKind::Schema),
+            "selection: the pattern \"a.b\": a schema pattern has no dots (quote a dot that \
+             is part of the name)"
+        );
+        assert_eq!(
+            err("a.", PatternKind::Table),
+            "selection: the pattern \"a.\": a name in it is empty"
+        );
+    }
+
+    fn shop() -> Schema {
+        let mut schema = Schema::new("postgres");
+        let mut orders = table(Some("public"), "orders");
+        orders
+            .foreign_keys
+            .push(fk("orders_customer_fk", qn(Some("public"), "customer")));
+        schema.tables = vec![table(Some("public"), "customer"), orders];
+        schema.views = vec![
+            View::new(
+                qn(Some("public"), "big_orders"),
+                Expr::raw(
+                    "postgres",
+                    "SELECT id FROM public.orders WHERE id > 'customer'",
+                ),
+            ),
+            View::new(
+                qn(Some("public"), "vip"),
+                Expr::raw("postgres", "SELECT id FROM customer"),
+            ),
+            View::new(
+                qn(Some("public"), "vip_orders"),
+                Expr::raw(
+                    "postgres",
+                    "SELECT o.id FROM vip v JOIN orders o USING (id)",
+                ),
+            ),
+        ];
+        schema.triggers = vec![
+            Trigger {
+                name: qn(Some("public"), "audit"),
+                table: qn(Some("public"), "orders"),
+                definition: Expr::raw(
+                    "postgres",
+                    "CREATE TRIGGER audit AFTER INSERT ON orders FOR EACH ROW EXECUTE \
+                     FUNCTION log()",
+                ),
+                settings: Vec::new(),
+                comment: None,
+            },
+            Trigger {
+                name: qn(Some("public"), "audit"),
+                table: qn(Some("public"), "customer"),
+                definition: Expr::raw("postgres", "CREATE TRIGGER audit ON customer"),
+                settings: Vec::new(),
+                comment: None,
+            },
+        ];
+        schema
+    }
+
+    #[test]
+    fn an_excluded_table_takes_its_triggers_and_leaves_out_what_needs_it() {
+        let mut schema = shop();
+        Selection::all()
+            .exclude_table("customer")
+            .apply(&mut schema, IdentifierCase::FoldLower)
+            .unwrap();
+        let names: Vec<&str> = schema.tables.iter().map(|t| t.name.name.as_str()).collect();
+        assert_eq!(names, ["orders"]);
+        assert!(schema.tables[0].foreign_keys.is_empty());
+        let views: Vec<&str> = schema.views.iter().map(|v| v.name.name.as_str()).collect();
+        // A string literal that spells the excluded name is not a reference.
+        assert_eq!(views, ["big_orders"]);
+        assert_eq!(schema.triggers.len(), 1);
+        assert_eq!(schema.triggers[0].table.name, "orders");
+        let warnings: Vec<String> = schema.skipped.iter().map(|s| s.to_string()).collect();
+        assert_eq!(
+            warnings,
+            [
+                "foreign key \"orders_customer_fk\": left out of table \"public\".\"orders\": it \
+                 references table \"public\".\"customer\", which the selection excludes",
+                "view \"public.vip\": left out: it reads table or view \
+                 \"public\".\"customer\", which the selection excludes",
+                "view \"public.vip_orders\": left out: it reads table or view \
+                 \"public\".\"vip\", which the selection excludes",
+            ]
+        );
+    }
+
+    #[test]
+    fn included_tables_keep_only_what_matches_and_unmatched_patterns_fail() {
+        let mut schema = shop();
+        Selection::all()
+            .table("ord*")
+            .table("big_*")
+            .apply(&mut schema, IdentifierCase::FoldLower)
+            .unwrap();
+        assert_eq!(schema.tables.len(), 1);
+        assert_eq!(schema.views.len(), 1);
+        let err = Selection::all()
+            .table("nope*")
+            .apply(&mut shop(), IdentifierCase::FoldLower)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "selection: the pattern \"nope*\": no table or view matches it"
+        );
+        let err = Selection::all()
+            .exclude_schema("sales")
+            .apply(&mut shop(), IdentifierCase::FoldLower)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "selection: the pattern \"sales\": no schema matches it"
+        );
+        let err = Selection::all()
+            .table("\"Orders\"")
+            .apply(&mut shop(), IdentifierCase::FoldLower)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "selection: the pattern \"\"\"Orders\"\"\": no table or view matches it: did you \
+             mean \"public\".\"orders\"?"
+        );
+        let mut lenient = shop();
+        Selection::all()
+            .exclude_table("nope*")
+            .with_lenient(true)
+            .apply(&mut lenient, IdentifierCase::FoldLower)
+            .unwrap();
+        assert_eq!(
+            lenient,
+            shop(),
+            "a lenient pattern that matches nothing changes nothing"
+        );
+        let mut lite = Schema::new("sqlite");
+        lite.tables.push(table(None, "t"));
+        let err = Selection::all()
+            .schema("main")
+            .apply(&mut lite.clone(), IdentifierCase::Insensitive)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "selection: the pattern \"main\": no schema matches it: sqlite databases have no \
+             schemas"
+        );
+        let err = Selection::all()
+            .table("main.t")
+            .apply(&mut lite, IdentifierCase::Insensitive)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "selection: the pattern \"main.t\": no table or view matches it: it names a schema, \
+             and sqlite databases have none"
+        );
+    }
+
+    #[test]
+    fn a_table_that_needs_an_excluded_type_or_parent_is_refused() {
+        let mut schema = Schema::new("postgres");
+        let mut t = table(Some("app"), "t");
+        t.columns
+            .push(Column::new("mood", DataType::from_raw("\"Types\".mood")));
+        schema.tables.push(t);
+        schema.types.push(crate::ir::UserType {
+            name: qn(Some("Types"), "mood"),
+            kind: crate::ir::UserTypeKind::Enum {
+                labels: vec!["ok".into()],
+            },
+            comment: None,
+        });
+        let err = Selection::all()
+            .exclude_schema("\"Types\"")
+            .apply(&mut schema.clone(), IdentifierCase::FoldLower)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "selection: table \"app\".\"t\": needs type \"Types\".\"mood\" (the type of column \
+             \"mood\"), which the selection excludes"
+        );
+
+        let mut parted = Schema::new("postgres");
+        let mut child = table(Some("app"), "t_2024");
+        child.options.push(TableOption::PartitionOf {
+            parent: qn(Some("app"), "t"),
+            bound: "DEFAULT".into(),
+        });
+        parted.tables = vec![table(Some("app"), "t"), child];
+        let err = Selection::all()
+            .table("t_*")
+            .apply(&mut parted, IdentifierCase::FoldLower)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "selection: table \"app\".\"t_2024\": needs table \"app\".\"t\" (its parent), which \
+             the selection excludes"
+        );
+    }
+
+    #[test]
+    fn schema_patterns_keep_their_schemas_objects_and_namespaces() {
+        let mut schema = Schema::new("postgres");
+        schema.namespaces = vec![
+            crate::ir::Namespace {
+                name: "sales".into(),
+                comment: None,
+            },
+            crate::ir::Namespace {
+                name: "hr".into(),
+                comment: None,
+            },
+        ];
+        schema.tables = vec![
+            table(Some("sales"), "orders"),
+            table(Some("hr"), "people"),
+            table(Some("public"), "misc"),
+        ];
+        let mut only_sales = schema.clone();
+        Selection::all()
+            .schema("sal*")
+            .apply(&mut only_sales, IdentifierCase::FoldLower)
+            .unwrap();
+        assert_eq!(only_sales.tables.len(), 1);
+        assert_eq!(only_sales.namespaces.len(), 1);
+        assert_eq!(only_sales.namespaces[0].name, "sales");
+        let mut not_hr = schema;
+        Selection::all()
+            .exclude_schema("HR")
+            .apply(&mut not_hr, IdentifierCase::FoldLower)
+            .unwrap();
+        let names: Vec<String> = not_hr.tables.iter().map(|t| t.name.to_string()).collect();
+        assert_eq!(names, ["\"sales\".\"orders\"", "\"public\".\"misc\""]);
+        assert_eq!(not_hr.namespaces.len(), 1);
+    }
+}

@@ -45,7 +45,7 @@ pub fn quote_ident(ident: &str) -> String {
 /// Quotes a string literal for MySQL: single quotes doubled and backslashes doubled, so
 /// it reads the same whether or not the session has `NO_BACKSLASH_ESCAPES`... as long
 /// as it has not: every connection of this dialect sets its own `sql_mode`
-/// ([`SESSION`]), without it.
+/// (the session settings), without it.
 pub fn quote_literal(value: &str) -> String {
     format!("'{}'", value.replace('\\', "\\\\").replace('\'', "''"))
 }

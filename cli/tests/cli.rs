@@ -684,3 +684,36 @@ fn completions_and_man_page_come_from_the_same_definitions() {
         stderr(&out)
     );
 }
+
+#[test]
+fn on_a_terminal_every_phase_draws_a_progress_bar_and_elsewhere_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = url(&dir.path().join("t.db"));
+    // `script` runs the command on a pseudo-terminal and copies what it prints.
+    let command = format!(
+        "{} apply {} {target} --phase base",
+        env!("CARGO_BIN_EXE_schema-replicator"),
+        example()
+    );
+    let out = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .expect("run script(1)");
+    let screen = stdout(&out);
+    assert!(out.status.success(), "{screen}");
+    assert!(
+        screen.contains("] 6/6 statements, 00:00:0"),
+        "the bar's last frame: {screen:?}"
+    );
+    assert!(
+        screen.contains("left\r\x1b[2Kapplied 6 statements of phase base"),
+        "the bar is cleared before the summary: {screen:?}"
+    );
+    let seal = run(&["apply", &example(), &target, "--phase", "seal"]);
+    assert!(seal.status.success(), "{}", stderr(&seal));
+    assert_eq!(
+        stderr(&seal),
+        format!("applied 32 statements of phase seal to {target} in one transaction\n"),
+        "no bar when standard error is not a terminal"
+    );
+}

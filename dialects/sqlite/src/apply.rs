@@ -6,7 +6,9 @@ use diesel::connection::SimpleConnection;
 use diesel::sql_types::{BigInt, Text};
 use diesel::{QueryableByName, RunQueryDsl, SqliteConnection};
 use schema_replicator_core::plan::table_objects;
-use schema_replicator_core::{ApplyReport, Error, FkViolation, Result, Statement, Table};
+use schema_replicator_core::{
+    ApplyOptions, ApplyReport, Error, FkViolation, Progress, Result, Statement, Table,
+};
 
 use crate::quote_ident;
 use crate::render::REBUILD_PREFIX;
@@ -30,7 +32,11 @@ struct SampleRow {
 /// Samples of orphan keys reported per foreign key.
 const SAMPLES: usize = 5;
 
-pub(crate) fn apply(conn: &mut SqliteConnection, statements: &[Statement]) -> Result<ApplyReport> {
+pub(crate) fn apply(
+    conn: &mut SqliteConnection,
+    statements: &[Statement],
+    options: &ApplyOptions,
+) -> Result<ApplyReport> {
     let internal = |reason: String| Error::Apply {
         object: "the transaction".into(),
         reason,
@@ -38,7 +44,7 @@ pub(crate) fn apply(conn: &mut SqliteConnection, statements: &[Statement]) -> Re
     };
     conn.batch_execute("PRAGMA foreign_keys = OFF; BEGIN IMMEDIATE")
         .map_err(|e| internal(e.to_string()))?;
-    let result = run(conn, statements);
+    let result = run(conn, statements, options);
     match result {
         Ok(()) => {
             conn.batch_execute("COMMIT")
@@ -59,8 +65,13 @@ pub(crate) fn apply(conn: &mut SqliteConnection, statements: &[Statement]) -> Re
     }
 }
 
-fn run(conn: &mut SqliteConnection, statements: &[Statement]) -> Result<()> {
-    for statement in statements {
+fn run(
+    conn: &mut SqliteConnection,
+    statements: &[Statement],
+    options: &ApplyOptions,
+) -> Result<()> {
+    let started = std::time::Instant::now();
+    for (done, statement) in statements.iter().enumerate() {
         let _timer = schema_replicator_core::trace::statement(&statement.sql);
         conn.batch_execute(&statement.sql)
             .map_err(|e| Error::Apply {
@@ -69,6 +80,11 @@ fn run(conn: &mut SqliteConnection, statements: &[Statement]) -> Result<()> {
                 reason: e.to_string().replace(REBUILD_PREFIX, ""),
                 outcome: "nothing was applied (rolled back)".into(),
             })?;
+        options.report(&Progress {
+            done: done + 1,
+            total: statements.len(),
+            elapsed: started.elapsed(),
+        });
     }
     let violations = foreign_key_violations(conn)?;
     if violations.is_empty() {

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use diesel::connection::{Instrumentation, InstrumentationEvent};
 use diesel::{Connection, SqliteConnection};
 use schema_replicator_core::{
-    ApplyReport, Capabilities, DbUrl, Dialect, DialectRegistration, Error, IdentifierCase, Plan,
-    ReflectOptions, Reflection, Result, Schema, Statement,
+    ApplyOptions, ApplyReport, Capabilities, DbUrl, Dialect, DialectRegistration, Error,
+    IdentifierCase, OnViolation, Plan, ReflectOptions, Reflection, Result, Schema, Statement,
 };
 
 mod apply;
@@ -159,7 +159,29 @@ impl Dialect for SqliteDialect {
             });
         }
         let mut conn = connect(url, false)?;
-        apply::apply(&mut conn, statements)
+        apply::apply(&mut conn, statements, &ApplyOptions::default())
+    }
+
+    /// One transaction on one connection, as [`Dialect::apply`], reporting each
+    /// statement done; SQLite has one writer, so `options.jobs` is not used, and a
+    /// constraint cannot be left NOT VALID.
+    fn apply_with(
+        &self,
+        url: &DbUrl,
+        statements: &[Statement],
+        options: &ApplyOptions,
+    ) -> Result<ApplyReport> {
+        if options.on_violation == OnViolation::NotValid {
+            return Err(Error::Unsupported {
+                dialect: self.name().to_owned(),
+                what: "leave violated constraints NOT VALID".into(),
+            });
+        }
+        if location(url)? == Location::Memory {
+            return self.apply(url, statements);
+        }
+        let mut conn = connect(url, false)?;
+        apply::apply(&mut conn, statements, options)
     }
 
     fn first_object(&self, url: &DbUrl) -> Result<Option<String>> {

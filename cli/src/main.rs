@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use schema_replicator::{
-    clone_schema_with, diff, snapshot, ApplyOptions, ApplyReport, CheckOptions, DdlApplier,
-    DdlExtractor, ObjectKind, OnViolation, Phase, Policy, ReflectOptions, Registry, Selection,
-    Statement,
+    clone_with_options, diff, snapshot, ApplyOptions, ApplyReport, CheckOptions, CloneOptions,
+    DdlApplier, DdlExtractor, ObjectKind, OnViolation, Phase, Policy, ReflectOptions, Registry,
+    Selection, Statement,
 };
 use serde_json::json;
 
@@ -392,8 +392,20 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             policy,
             format,
         } => {
-            let report =
-                clone_schema_with(&src, &dst, &registry, &policy.policy(), &filter.options())?;
+            let mut apply = ApplyOptions::default();
+            let bar = progress::Bar::on_terminal("statements");
+            if let Some(bar) = &bar {
+                apply = apply.with_progress(bar.callback());
+            }
+            let options = CloneOptions::default()
+                .with_policy(policy.policy())
+                .with_reflect(filter.options())
+                .with_apply(apply);
+            let result = clone_with_options(&src, &dst, &registry, &options);
+            if let Some(bar) = &bar {
+                bar.clear();
+            }
+            let report = result?;
             warn(&report.warnings);
             let phases: Vec<String> = report
                 .phases
@@ -700,11 +712,16 @@ mod progress {
             let bar = self.bar.clone();
             let started = self.started.clone();
             Arc::new(move |p: &schema_replicator::Progress| {
+                let mut started = started.lock().unwrap_or_else(|e| e.into_inner());
+                // A new batch (the next phase of a clone) starts the bar again.
+                if bar.is_finished() {
+                    bar.reset();
+                    *started = false;
+                }
                 bar.set_length(p.total as u64);
                 bar.set_position(p.done as u64);
                 // The first report counts what an earlier, interrupted run had done:
                 // the time left is estimated from this run's work only.
-                let mut started = started.lock().unwrap_or_else(|e| e.into_inner());
                 if !*started {
                     *started = true;
                     bar.reset_eta();

@@ -709,6 +709,25 @@ fn on_a_terminal_every_phase_draws_a_progress_bar_and_elsewhere_none() {
         screen.contains("left\r\x1b[2Kapplied 6 statements of phase base"),
         "the bar is cleared before the summary: {screen:?}"
     );
+    // A clone's bar starts again with each phase.
+    let copy = url(&dir.path().join("copy.db"));
+    let command = format!(
+        "{} clone {} {copy}",
+        env!("CARGO_BIN_EXE_schema-replicator"),
+        example()
+    );
+    let out = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .expect("run script(1)");
+    let screen = stdout(&out);
+    assert!(out.status.success(), "{screen}");
+    assert!(screen.contains("] 6/6 statements, 00:00:0"), "{screen:?}");
+    assert!(screen.contains("] 32/32 statements, 00:00:0"), "{screen:?}");
+    assert!(
+        screen.contains("left\r\x1b[2Kcloned schema into"),
+        "the bar is cleared before the summary: {screen:?}"
+    );
     let seal = run(&["apply", &example(), &target, "--phase", "seal"]);
     assert!(seal.status.success(), "{}", stderr(&seal));
     assert_eq!(

@@ -382,7 +382,7 @@ pub fn clone_schema(
     clone_schema_with(source, target, registry, policy, &ReflectOptions::default())
 }
 
-/// Like [`clone_schema`], with reflection options (which schemas to copy).
+/// Like [`clone_schema`], with reflection options (which schemas and tables to copy).
 pub fn clone_schema_with(
     source: &str,
     target: &str,
@@ -390,7 +390,54 @@ pub fn clone_schema_with(
     policy: &Policy,
     options: &ReflectOptions,
 ) -> Result<CloneReport> {
-    let extractor = DdlExtractor::open_with(source, registry, policy, options)?;
+    let options = CloneOptions::default()
+        .with_policy(policy.clone())
+        .with_reflect(options.clone());
+    clone_with_options(source, target, registry, &options)
+}
+
+/// How [`clone_with_options`] clones: the policy, what to reflect and select, and how to
+/// apply each phase (connections for the seal, progress).
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct CloneOptions {
+    /// Where primary keys go.
+    pub policy: Policy,
+    /// What to reflect, and the selection of objects to copy.
+    pub reflect: ReflectOptions,
+    /// How each phase is applied; its progress callback hears every phase in turn.
+    pub apply: crate::seal::ApplyOptions,
+}
+
+impl CloneOptions {
+    /// The same options with `policy`.
+    pub fn with_policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The same options with `reflect`.
+    pub fn with_reflect(mut self, reflect: ReflectOptions) -> Self {
+        self.reflect = reflect;
+        self
+    }
+
+    /// The same options with `apply`.
+    pub fn with_apply(mut self, apply: crate::seal::ApplyOptions) -> Self {
+        self.apply = apply;
+        self
+    }
+}
+
+/// Copies the schema of `source` (URL or snapshot) into the empty database `target` as
+/// `options` say: `pre`, `base` and `seal`, each applied as its own batch.
+pub fn clone_with_options(
+    source: &str,
+    target: &str,
+    registry: &Registry,
+    options: &CloneOptions,
+) -> Result<CloneReport> {
+    let extractor = DdlExtractor::open_with(source, registry, &options.policy, &options.reflect)?;
     let applier = DdlApplier::open(target, registry)?;
     applier.check_dialect(&extractor)?;
     applier.check_empty()?;
@@ -399,7 +446,7 @@ pub fn clone_schema_with(
         ..CloneReport::default()
     };
     for phase in Phase::ALL {
-        let applied = applier.apply_phase(&extractor, phase)?;
+        let applied = applier.apply_phase_with(&extractor, phase, &options.apply)?;
         report.phases.push((phase, applied));
     }
     Ok(report)

@@ -19,7 +19,10 @@ pub mod trace;
 pub mod types;
 pub mod url;
 
-pub use api::{clone_schema, clone_schema_with, CloneReport, DdlApplier, DdlExtractor, Source};
+pub use api::{
+    clone_schema, clone_schema_with, clone_with_options, CloneOptions, CloneReport, DdlApplier,
+    DdlExtractor, Source,
+};
 pub use check::{CheckOptions, Finding, Problem};
 pub use dialect::{
     ApplyReport, Capabilities, Dialect, DialectRegistration, LockMode, Origin, ReflectOptions,

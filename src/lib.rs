@@ -9,8 +9,8 @@
 //! 3. `seal`: unique and check constraints, indexes, foreign keys, views, triggers, and
 //!    counters synchronised with the loaded data.
 //!
-//! This facade re-exports [`schema_replicator_core`] and the dialects selected by cargo
-//! features (`sqlite`, `postgres` and `mysql` by default). With the feature `plugins`, dialects
+//! This facade re-exports the public API of [`schema_replicator_core`] and the dialects
+//! selected by cargo features (`sqlite`, `postgres` and `mysql` by default). With the feature `plugins`, dialects
 //! can also be loaded at run time from shared libraries: see [`registry_with_plugins`].
 //!
 //! ```no_run
@@ -28,7 +28,23 @@
 //! ```
 #![forbid(unsafe_code)]
 
-pub use schema_replicator_core::*;
+// The public API, named item by item. The scheduler, the journal helpers, the check
+// runner and other machinery for dialect authors stay in `schema-replicator-core`.
+/// The schema model (also re-exported at the crate root).
+pub use schema_replicator_core::ir;
+pub use schema_replicator_core::ir::*;
+/// Snapshot files: the schema as versioned JSON.
+pub use schema_replicator_core::snapshot;
+/// What the library logs through `tracing`, and under which targets.
+pub use schema_replicator_core::trace;
+pub use schema_replicator_core::{
+    clone_schema, clone_schema_with, clone_with_options, diff, plan, redact, ApplyOptions,
+    ApplyReport, Capabilities, CheckOptions, CloneOptions, CloneReport, DataType, DbUrl,
+    DdlApplier, DdlExtractor, Dialect, DialectRegistration, Difference, Error, Finding,
+    FkViolation, IdentifierCase, LockMode, ObjectId, ObjectKind, OnViolation, Origin, Phase, Plan,
+    Policy, Problem, Progress, ProgressFn, ReflectOptions, Reflection, Registered, Registry,
+    Result, Selection, Source, Statement, Step, TableLock, TypeKind,
+};
 
 /// The SQLite dialect (feature `sqlite`).
 #[cfg(feature = "sqlite")]

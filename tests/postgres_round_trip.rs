@@ -680,7 +680,8 @@ fn a_second_run_of_the_same_seal_is_refused_while_the_first_holds_its_lock() {
         return;
     }
     let (_source, extractor, target, applier) = violated("locked");
-    let digest = schema_replicator::seal::batch_digest(&extractor.phase_statements(Phase::Seal));
+    let digest =
+        schema_replicator_core::journal::batch_digest(&extractor.phase_statements(Phase::Seal));
     let mut holder = target.conn();
     use diesel::connection::SimpleConnection;
     holder

@@ -4,11 +4,15 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::dialect::{ApplyReport, Dialect, ReflectOptions, Registry, Statement};
+use crate::apply::{ApplyOptions, ApplyReport};
+use crate::dialect::{Dialect, ReflectOptions};
 use crate::error::{Error, Result};
 use crate::ir::{quoted, Schema, Table};
-use crate::plan::{plan, ObjectId, ObjectKind, Phase, Plan, Policy};
+use crate::object::{ObjectId, ObjectKind, Phase};
+use crate::plan::{plan, Plan, Policy};
+use crate::registry::Registry;
 use crate::snapshot;
+use crate::statement::Statement;
 use crate::url::DbUrl;
 
 /// Where a schema comes from: a live database or a snapshot file.
@@ -101,7 +105,7 @@ impl DdlExtractor {
         }
         let plan = plan(&schema, &dialect.capabilities(), policy);
         let mut statements = dialect.render(&schema, &plan)?;
-        crate::seal::attach_requirements(&plan, &mut statements);
+        crate::plan::attach_requirements(&plan, &mut statements);
         Ok(DdlExtractor {
             dialect,
             source_name: "the schema".into(),
@@ -322,7 +326,7 @@ impl DdlApplier {
 
     /// Applies one phase of what `extractor` rendered.
     pub fn apply_phase(&self, extractor: &DdlExtractor, phase: Phase) -> Result<ApplyReport> {
-        self.apply_phase_with(extractor, phase, &crate::seal::ApplyOptions::default())
+        self.apply_phase_with(extractor, phase, &ApplyOptions::default())
     }
 
     /// Applies one phase of what `extractor` rendered as `options` ask: the seal over
@@ -332,7 +336,7 @@ impl DdlApplier {
         &self,
         extractor: &DdlExtractor,
         phase: Phase,
-        options: &crate::seal::ApplyOptions,
+        options: &ApplyOptions,
     ) -> Result<ApplyReport> {
         self.check_dialect(extractor)?;
         self.dialect
@@ -406,7 +410,7 @@ pub struct CloneOptions {
     /// What to reflect, and the selection of objects to copy.
     pub reflect: ReflectOptions,
     /// How each phase is applied; its progress callback hears every phase in turn.
-    pub apply: crate::seal::ApplyOptions,
+    pub apply: ApplyOptions,
 }
 
 impl CloneOptions {
@@ -423,7 +427,7 @@ impl CloneOptions {
     }
 
     /// The same options with `apply`.
-    pub fn with_apply(mut self, apply: crate::seal::ApplyOptions) -> Self {
+    pub fn with_apply(mut self, apply: ApplyOptions) -> Self {
         self.apply = apply;
         self
     }

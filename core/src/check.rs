@@ -7,10 +7,10 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
+use crate::apply::{Progress, ProgressFn};
 use crate::error::Result;
 use crate::ir::{quoted, Table};
-use crate::plan::{ObjectId, ObjectKind};
-use crate::seal::{Progress, ProgressFn};
+use crate::object::{ObjectId, ObjectKind};
 
 /// What a check looks for.
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]

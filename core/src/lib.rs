@@ -1,20 +1,45 @@
 //! Core of Schema Replicator: the schema model (IR), the [`Dialect`] trait and its
-//! registry, the phase planner, the schema diff, snapshots and errors.
+//! registry, the phase planner, the scheduler and journal helpers of a parallel apply,
+//! the schema diff, object filters, snapshots and errors.
 //!
 //! This crate holds no database driver code; each dialect crate implements [`Dialect`]
-//! and registers itself with [`inventory`].
+//! and registers itself with [`inventory`]. Modules, from the model outwards (each uses
+//! only modules above it in this list, but for `error`, which names a few of them):
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`types`], [`ir`] | the schema model: tables, columns, constraints, views, ... |
+//! | [`object`] | object identity: [`Phase`], [`ObjectKind`], [`ObjectId`] |
+//! | [`filter`] | object filters ([`Selection`]) and how names compare ([`IdentifierCase`]) |
+//! | [`capabilities`] | what a dialect can do ([`Capabilities`]) |
+//! | [`statement`] | rendered SQL ([`Statement`]) with its locks and requirements |
+//! | [`mod@plan`] | the phase planner ([`plan()`], [`Plan`], [`Policy`]) |
+//! | [`apply`] | what an apply is asked and reports ([`ApplyOptions`], [`ApplyReport`]) |
+//! | [`schedule`] | the dependency-aware scheduler of a parallel apply |
+//! | [`journal`] | helpers for dialects that journal an apply in the target |
+//! | [`check`] | the preflight of loaded data ([`Finding`]) and its parallel runner |
+//! | [`dialect`] | the [`Dialect`] trait |
+//! | [`registry`] | URL schemes to dialects ([`Registry`]) |
+//! | [`api`] | the front door: [`DdlExtractor`], [`DdlApplier`], [`clone_schema`] |
+//! | [`mod@diff`], [`snapshot`], [`url`], [`trace`], [`error`] | comparison, JSON snapshots, URLs, logging, errors |
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod apply;
+pub mod capabilities;
 pub mod check;
 pub mod dialect;
 pub mod diff;
 pub mod error;
 pub mod filter;
 pub mod ir;
+pub mod journal;
+pub mod object;
 pub mod plan;
-pub mod seal;
+pub mod registry;
+pub mod schedule;
 pub mod snapshot;
+pub mod statement;
 pub mod trace;
 pub mod types;
 pub mod url;
@@ -23,17 +48,18 @@ pub use api::{
     clone_schema, clone_schema_with, clone_with_options, CloneOptions, CloneReport, DdlApplier,
     DdlExtractor, Source,
 };
+pub use apply::{ApplyOptions, ApplyReport, OnViolation, Progress, ProgressFn};
+pub use capabilities::Capabilities;
 pub use check::{CheckOptions, Finding, Problem};
-pub use dialect::{
-    ApplyReport, Capabilities, Dialect, DialectRegistration, LockMode, Origin, ReflectOptions,
-    Reflection, Registered, Registry, Statement, TableLock,
-};
+pub use dialect::{Dialect, ReflectOptions, Reflection};
 pub use diff::{diff, Difference};
 pub use error::{Error, FkViolation, Result};
 pub use filter::{IdentifierCase, Selection};
 pub use ir::*;
-pub use plan::{plan, ObjectId, ObjectKind, Phase, Plan, Policy, Step};
-pub use seal::{ApplyOptions, OnViolation, Progress, ProgressFn};
+pub use object::{ObjectId, ObjectKind, Phase};
+pub use plan::{plan, Plan, Policy, Step};
+pub use registry::{DialectRegistration, Origin, Registered, Registry};
+pub use statement::{LockMode, Statement, TableLock};
 pub use types::{DataType, TypeKind};
 pub use url::{redact, DbUrl};
 

@@ -4,174 +4,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::dialect::Capabilities;
+use std::collections::HashMap;
+
+use crate::capabilities::Capabilities;
 use crate::ir::{quoted, Expr, QualifiedName, Schema, Table};
-
-/// The phases of a replication.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Phase {
-    /// Namespaces, types, sequences, functions: what tables need to exist.
-    Pre,
-    /// Tables with columns, types, defaults, identity and the primary key.
-    Base,
-    /// Unique and check constraints, indexes, foreign keys, views, triggers, counters.
-    Seal,
-}
-
-impl Phase {
-    /// Every phase in execution order.
-    pub const ALL: [Phase; 3] = [Phase::Pre, Phase::Base, Phase::Seal];
-
-    /// The phase's name as the CLI spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Phase::Pre => "pre",
-            Phase::Base => "base",
-            Phase::Seal => "seal",
-        }
-    }
-}
-
-impl std::fmt::Display for Phase {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for Phase {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "pre" => Ok(Phase::Pre),
-            "base" => Ok(Phase::Base),
-            "seal" => Ok(Phase::Seal),
-            other => Err(format!(
-                "unknown phase `{other}` (expected pre, base or seal)"
-            )),
-        }
-    }
-}
-
-/// Kinds of objects a plan creates.
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[non_exhaustive]
-pub enum ObjectKind {
-    /// A namespace (PostgreSQL schema).
-    Namespace,
-    /// An extension.
-    Extension,
-    /// A user-defined type.
-    Type,
-    /// A sequence (created in `pre`, owned by its column in `base`).
-    Sequence,
-    /// A function, procedure or aggregate.
-    Routine,
-    /// A table (in `base`: columns, defaults, identity, and the primary key unless deferred).
-    Table,
-    /// A primary key added after the load (policy `defer_primary_keys`).
-    PrimaryKey,
-    /// A UNIQUE constraint.
-    Unique,
-    /// A CHECK constraint.
-    Check,
-    /// An EXCLUDE constraint.
-    Exclusion,
-    /// A foreign key.
-    ForeignKey,
-    /// A secondary index.
-    Index,
-    /// An auto-increment counter to synchronise after the load.
-    Counter,
-    /// A view.
-    View,
-    /// A trigger.
-    Trigger,
-    /// A plain SQL statement handed to the applier, numbered.
-    Statement,
-    /// A column (its NOT NULL, in a preflight check).
-    Column,
-}
-
-impl ObjectKind {
-    /// How messages name the kind (`foreign key`).
-    pub fn label(self) -> &'static str {
-        match self {
-            ObjectKind::Namespace => "schema",
-            ObjectKind::Extension => "extension",
-            ObjectKind::Type => "type",
-            ObjectKind::Sequence => "sequence",
-            ObjectKind::Routine => "routine",
-            ObjectKind::Table => "table",
-            ObjectKind::PrimaryKey => "primary key",
-            ObjectKind::Unique => "unique constraint",
-            ObjectKind::Check => "check constraint",
-            ObjectKind::Exclusion => "exclusion constraint",
-            ObjectKind::ForeignKey => "foreign key",
-            ObjectKind::Index => "index",
-            ObjectKind::Counter => "counter",
-            ObjectKind::View => "view",
-            ObjectKind::Trigger => "trigger",
-            ObjectKind::Statement => "statement",
-            ObjectKind::Column => "column",
-        }
-    }
-}
-
-/// Identifies one object of a schema.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ObjectId {
-    /// What kind of object.
-    pub kind: ObjectKind,
-    /// The table it belongs to, for table-owned objects.
-    pub table: Option<QualifiedName>,
-    /// Its name, or for an unnamed constraint a short description of it.
-    pub name: String,
-    /// Position among the table's objects of this kind (tells unnamed twins apart).
-    pub ordinal: usize,
-}
-
-impl ObjectId {
-    /// A table-owned object.
-    pub fn owned(kind: ObjectKind, table: &QualifiedName, name: String, ordinal: usize) -> Self {
-        ObjectId {
-            kind,
-            table: Some(table.clone()),
-            name,
-            ordinal,
-        }
-    }
-
-    /// A table itself.
-    pub fn table(name: &QualifiedName) -> Self {
-        ObjectId {
-            kind: ObjectKind::Table,
-            table: Some(name.clone()),
-            name: name.name.clone(),
-            ordinal: 0,
-        }
-    }
-
-    /// A free-standing object such as a view.
-    pub fn standalone(kind: ObjectKind, name: &QualifiedName) -> Self {
-        ObjectId {
-            kind,
-            table: None,
-            name: name.to_string(),
-            ordinal: 0,
-        }
-    }
-}
-
-impl std::fmt::Display for ObjectId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match (&self.kind, &self.table) {
-            (ObjectKind::Table, Some(table)) => write!(f, "table {table}"),
-            (kind, Some(table)) => write!(f, "{} {} on table {}", kind.label(), self.name, table),
-            (kind, None) => write!(f, "{} {}", kind.label(), self.name),
-        }
-    }
-}
+use crate::object::{ObjectId, ObjectKind, Phase};
+use crate::statement::Statement;
 
 /// One step of a plan.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
@@ -230,7 +68,7 @@ fn expr_label(expr: &Expr) -> String {
         Expr::Raw { sql, .. } => sql.clone(),
         Expr::Literal { value } => format!("{value:?}"),
     };
-    crate::dialect::shorten(&text, 40)
+    crate::statement::shorten(&text, 40)
 }
 
 fn columns_label(columns: &[String]) -> String {
@@ -562,6 +400,27 @@ fn same_set(a: &[String], b: &[String]) -> bool {
     a.len() == b.len() && a.iter().all(|x| b.contains(x))
 }
 
+/// Adds to each statement's [`Statement::requires`] (which the dialect may have
+/// started) the plan's dependencies of its objects.
+pub fn attach_requirements(plan: &Plan, statements: &mut [Statement]) {
+    let steps: HashMap<&ObjectId, &Vec<ObjectId>> = plan
+        .steps
+        .iter()
+        .map(|s| (&s.object, &s.depends_on))
+        .collect();
+    for statement in statements.iter_mut() {
+        let mut requires: Vec<ObjectId> = std::mem::take(&mut statement.requires);
+        for object in &statement.objects {
+            for dep in steps.get(object).copied().into_iter().flatten() {
+                if !statement.objects.contains(dep) && !requires.contains(dep) {
+                    requires.push(dep.clone());
+                }
+            }
+        }
+        statement.requires = requires;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -834,5 +693,33 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn requirements_come_from_the_plan() {
+        let table = QualifiedName::bare;
+        let a_k = ObjectId::owned(ObjectKind::Unique, &table("a"), "a_k".into(), 0);
+        let b_fk = ObjectId::owned(ObjectKind::ForeignKey, &table("b"), "b_a".into(), 0);
+        let plan = Plan {
+            steps: vec![
+                Step {
+                    phase: Phase::Seal,
+                    object: a_k.clone(),
+                    depends_on: vec![ObjectId::table(&table("a"))],
+                },
+                Step {
+                    phase: Phase::Seal,
+                    object: b_fk.clone(),
+                    depends_on: vec![ObjectId::table(&table("b")), a_k.clone()],
+                },
+            ],
+            warnings: vec![],
+        };
+        let mut statements = vec![Statement::new(Some(Phase::Seal), vec![b_fk], "ADD FK")];
+        attach_requirements(&plan, &mut statements);
+        assert_eq!(
+            statements[0].requires,
+            vec![ObjectId::table(&table("b")), a_k]
+        );
     }
 }

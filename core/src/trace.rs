@@ -19,7 +19,7 @@ pub const QUERY_TARGET: &str = "schema_replicator::query";
 pub fn statement(sql: &str) -> StatementTimer {
     let timer = StatementTimer {
         started: Instant::now(),
-        excerpt: crate::dialect::shorten(sql, 160),
+        excerpt: crate::statement::shorten(sql, 160),
     };
     tracing::info!(target: STATEMENT_TARGET, "start: {}", timer.excerpt);
     timer

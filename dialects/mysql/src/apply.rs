@@ -23,7 +23,8 @@ use diesel::result::Error as DieselError;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::{MysqlConnection, QueryableByName, RunQueryDsl};
 use schema_replicator_core::check::open_connections;
-use schema_replicator_core::seal::{self, ApplyOptions, OnViolation, Outcome};
+use schema_replicator_core::schedule::{self, Outcome};
+use schema_replicator_core::{journal, ApplyOptions, OnViolation};
 use schema_replicator_core::{
     ApplyReport, DbUrl, Error, ObjectId, ObjectKind, Phase, QualifiedName, Result, Statement,
 };
@@ -77,10 +78,7 @@ fn message(url: &DbUrl, e: &DieselError) -> String {
 
 /// The journal's key for "the same run".
 fn digest(statements: &[Statement]) -> String {
-    format!(
-        "{:016x}",
-        schema_replicator_core::seal::batch_digest(statements)
-    )
+    format!("{:016x}", journal::batch_digest(statements))
 }
 
 fn count(conn: &mut MysqlConnection, sql: &str) -> diesel::QueryResult<i64> {
@@ -194,8 +192,8 @@ pub(crate) fn apply(
             )
         })
         .collect();
-    let weight = seal::weights(statements, &sizes);
-    let mut run = seal::schedule(&mut conns, statements, &done, &weight, options, exec);
+    let weight = schedule::weights(statements, &sizes);
+    let mut run = schedule::schedule(&mut conns, statements, &done, &weight, options, exec);
     if let Some(error) = run.error(kept(resumed + run.applied, total)) {
         return Err(error);
     }
@@ -237,7 +235,7 @@ fn record(
 
 /// What is left behind when the statement after the first `applied` of `total` fails.
 fn kept(applied: usize, total: usize) -> String {
-    schema_replicator_core::seal::kept(
+    journal::kept(
         applied,
         total,
         JOURNAL_TABLE,
@@ -269,7 +267,7 @@ fn wait_for_orphans(conn: &mut MysqlConnection, url: &DbUrl) -> Result<()> {
                 reason: format!(
                     "session {} still runs `{}` in this database after {} s",
                     first.id,
-                    schema_replicator_core::dialect::shorten(
+                    schema_replicator_core::statement::shorten(
                         first.info.as_deref().unwrap_or(""),
                         120
                     ),

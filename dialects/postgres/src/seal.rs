@@ -17,7 +17,8 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 use diesel::{PgConnection, QueryableByName, RunQueryDsl};
 use schema_replicator_core::check::open_connections;
-use schema_replicator_core::seal::{self, ApplyOptions, OnViolation, Outcome};
+use schema_replicator_core::schedule::{self, Outcome};
+use schema_replicator_core::{journal, ApplyOptions, OnViolation};
 use schema_replicator_core::{
     ApplyReport, DbUrl, Error, ObjectKind, QualifiedName, Result, Statement,
 };
@@ -82,7 +83,7 @@ pub(crate) fn apply(
         reason: message(url, &e),
         outcome: "nothing was applied".into(),
     };
-    let digest = seal::batch_digest(statements);
+    let digest = journal::batch_digest(statements);
     let batch = quote_literal(&format!("{digest:016x}"));
     let mut conns = open_connections(options.jobs, total, || session(url))?;
     if conns.len() > 1 {
@@ -132,8 +133,8 @@ pub(crate) fn apply(
     let exec = |conn: &mut PgConnection, i: usize| {
         run_one(conn, url, statements, i, &batch, options.on_violation)
     };
-    let weight = seal::weights(statements, &table_sizes(&mut conns[0]).map_err(setup)?);
-    let mut run = seal::schedule(&mut conns, statements, &done, &weight, options, exec);
+    let weight = schedule::weights(statements, &table_sizes(&mut conns[0]).map_err(setup)?);
+    let mut run = schedule::schedule(&mut conns, statements, &done, &weight, options, exec);
     let applied = resumed + run.applied;
     // Under an exclusive lock, so that another seal's statement cannot record itself
     // between the check and the drop.
@@ -144,7 +145,7 @@ pub(crate) fn apply(
         journal = journal(),
         schema = quote_ident(JOURNAL_SCHEMA),
     );
-    if let Some(error) = run.error(seal::kept(applied, total, &journal_name(), "")) {
+    if let Some(error) = run.error(journal::kept(applied, total, &journal_name(), "")) {
         if applied == 0 {
             // Nothing to resume: leave no journal behind (best effort, the error
             // matters more).

@@ -1,5 +1,5 @@
 //! Running a batch over several connections: the dependency-aware scheduler dialects
-//! use for the seal, and the options and progress reports of an apply.
+//! use for the seal.
 //!
 //! A batch is a list of statements in an order that is valid when run one by one. The
 //! scheduler runs it over N connections: a statement starts once every statement it
@@ -20,167 +20,14 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Condvar, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::{Condvar, Mutex};
+use std::time::Instant;
 
-use crate::dialect::{LockMode, Statement};
+use crate::apply::{ApplyOptions, Progress};
 use crate::error::Error;
 use crate::ir::QualifiedName;
-use crate::plan::{ObjectId, Plan};
-
-/// What the seal does when the loaded rows violate a foreign key or a check.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum OnViolation {
-    /// Stop at the first failure: no new statement starts, running ones finish.
-    #[default]
-    Stop,
-    /// Leave the violated foreign keys and checks `NOT VALID`, go on, and list them in
-    /// the report (PostgreSQL). Other failures still stop.
-    NotValid,
-}
-
-impl std::str::FromStr for OnViolation {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "stop" => Ok(OnViolation::Stop),
-            "not-valid" => Ok(OnViolation::NotValid),
-            other => Err(format!(
-                "unknown violation policy `{other}` (expected stop or not-valid)"
-            )),
-        }
-    }
-}
-
-/// Where a run stands, as reported after each statement.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Progress {
-    /// Statements finished, including those an earlier run had applied.
-    pub done: usize,
-    /// Statements in the batch.
-    pub total: usize,
-    /// Time since the run started.
-    pub elapsed: Duration,
-}
-
-impl Progress {
-    /// The time left, extrapolated from the pace so far (`None` before the first
-    /// statement finishes).
-    pub fn remaining(&self, resumed: usize) -> Option<Duration> {
-        let run = self.done.checked_sub(resumed).filter(|n| *n > 0)?;
-        let left = self.total.saturating_sub(self.done) as u32;
-        Some(self.elapsed / run as u32 * left)
-    }
-}
-
-/// A progress callback.
-pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
-
-/// How to apply a batch.
-#[derive(Clone)]
-pub struct ApplyOptions {
-    /// Connections to run statements on (at least 1).
-    pub jobs: usize,
-    /// What a violated foreign key or check does.
-    pub on_violation: OnViolation,
-    /// Called after each statement.
-    pub progress: Option<ProgressFn>,
-}
-
-impl Default for ApplyOptions {
-    fn default() -> Self {
-        ApplyOptions {
-            jobs: 1,
-            on_violation: OnViolation::Stop,
-            progress: None,
-        }
-    }
-}
-
-impl std::fmt::Debug for ApplyOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ApplyOptions")
-            .field("jobs", &self.jobs)
-            .field("on_violation", &self.on_violation)
-            .field("progress", &self.progress.is_some())
-            .finish()
-    }
-}
-
-impl ApplyOptions {
-    /// Options running on `jobs` connections (at least 1).
-    pub fn with_jobs(mut self, jobs: usize) -> Self {
-        self.jobs = jobs.max(1);
-        self
-    }
-
-    /// Options with this violation policy.
-    pub fn with_on_violation(mut self, on_violation: OnViolation) -> Self {
-        self.on_violation = on_violation;
-        self
-    }
-
-    /// Options reporting progress to `progress`.
-    pub fn with_progress(mut self, progress: ProgressFn) -> Self {
-        self.progress = Some(progress);
-        self
-    }
-
-    /// Calls the progress callback, if any.
-    pub fn report(&self, progress: &Progress) {
-        if let Some(callback) = &self.progress {
-            callback(progress);
-        }
-    }
-}
-
-/// A stable 64-bit digest (FNV-1a) of a batch's SQL: how a journal recognises a re-run
-/// of the same batch (the same command with the same arguments).
-pub fn batch_digest(statements: &[Statement]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for statement in statements {
-        for byte in statement.sql.bytes().chain([0u8]) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    hash
-}
-
-/// What a journaled run that stopped leaves behind, after `applied` of `total`
-/// statements are done: the end of its error message. `journal` names the table.
-pub fn kept(applied: usize, total: usize, journal: &str, why: &str) -> String {
-    let done = match applied {
-        0 => return "nothing was applied".into(),
-        1 => format!("statement 1 of {total} is applied and stays so"),
-        n => format!("{n} of {total} statements are applied and stay so"),
-    };
-    format!(
-        "{done}{why}, recorded in {journal}: fix the cause and re-run the same command to \
-         resume"
-    )
-}
-
-/// Adds to each statement's [`Statement::requires`] (which the dialect may have
-/// started) the plan's dependencies of its objects.
-pub fn attach_requirements(plan: &Plan, statements: &mut [Statement]) {
-    let steps: HashMap<&ObjectId, &Vec<ObjectId>> = plan
-        .steps
-        .iter()
-        .map(|s| (&s.object, &s.depends_on))
-        .collect();
-    for statement in statements.iter_mut() {
-        let mut requires: Vec<ObjectId> = std::mem::take(&mut statement.requires);
-        for object in &statement.objects {
-            for dep in steps.get(object).copied().into_iter().flatten() {
-                if !statement.objects.contains(dep) && !requires.contains(dep) {
-                    requires.push(dep.clone());
-                }
-            }
-        }
-        statement.requires = requires;
-    }
-}
+use crate::object::ObjectId;
+use crate::statement::{LockMode, Statement};
 
 /// The weight of each statement for [`schedule`]: the size of the first table its
 /// objects belong to, from `sizes` (0 for statements about no table).
@@ -579,9 +426,12 @@ pub fn schedule<C: Send>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dialect::TableLock;
-    use crate::plan::{ObjectKind, Phase};
+    use crate::apply::ProgressFn;
+    use crate::object::{ObjectKind, Phase};
+    use crate::statement::TableLock;
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
 
     fn table(name: &str) -> QualifiedName {
         QualifiedName::bare(name)
@@ -928,62 +778,5 @@ mod tests {
             vec![95, 50, 90]
         );
         assert_eq!(serial_order(&statements, &[5, 50, 90]), vec![0, 2, 1]);
-    }
-
-    #[test]
-    fn the_time_left_is_extrapolated_from_this_run_only() {
-        let p = Progress {
-            done: 6,
-            total: 10,
-            elapsed: Duration::from_secs(8),
-        };
-        assert_eq!(p.remaining(2), Some(Duration::from_secs(8)));
-        assert_eq!(p.remaining(6), None);
-    }
-
-    #[test]
-    fn the_batch_digest_depends_on_every_statement() {
-        let a = vec![Statement::new(None, vec![], "CREATE TABLE a (x int)")];
-        let b = vec![Statement::new(None, vec![], "CREATE TABLE b (x int)")];
-        assert_ne!(batch_digest(&a), batch_digest(&b));
-        assert_eq!(batch_digest(&a), batch_digest(&a.clone()));
-    }
-
-    #[test]
-    fn what_stays_applied_is_said() {
-        assert_eq!(kept(0, 3, "j", ""), "nothing was applied");
-        assert_eq!(
-            kept(1, 3, "j", " (why)"),
-            "statement 1 of 3 is applied and stays so (why), recorded in j: fix the cause \
-             and re-run the same command to resume"
-        );
-        assert!(kept(2, 3, "j", "").starts_with("2 of 3 statements are applied and stay so,"));
-    }
-
-    #[test]
-    fn requirements_come_from_the_plan() {
-        let a_k = unique("a", "a_k");
-        let b_fk = ObjectId::owned(ObjectKind::ForeignKey, &table("b"), "b_a".into(), 0);
-        let plan = Plan {
-            steps: vec![
-                crate::plan::Step {
-                    phase: Phase::Seal,
-                    object: a_k.clone(),
-                    depends_on: vec![ObjectId::table(&table("a"))],
-                },
-                crate::plan::Step {
-                    phase: Phase::Seal,
-                    object: b_fk.clone(),
-                    depends_on: vec![ObjectId::table(&table("b")), a_k.clone()],
-                },
-            ],
-            warnings: vec![],
-        };
-        let mut statements = vec![Statement::new(Some(Phase::Seal), vec![b_fk], "ADD FK")];
-        attach_requirements(&plan, &mut statements);
-        assert_eq!(
-            statements[0].requires,
-            vec![ObjectId::table(&table("b")), a_k]
-        );
     }
 }

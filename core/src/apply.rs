@@ -1,0 +1,151 @@
+//! What an apply is asked ([`ApplyOptions`]: connections, what to do with violated
+//! constraints, a progress callback) and what it reports ([`ApplyReport`],
+//! [`Progress`]).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What the seal does when the loaded rows violate a foreign key or a check.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OnViolation {
+    /// Stop at the first failure: no new statement starts, running ones finish.
+    #[default]
+    Stop,
+    /// Leave the violated foreign keys and checks `NOT VALID`, go on, and list them in
+    /// the report (PostgreSQL). Other failures still stop.
+    NotValid,
+}
+
+impl std::str::FromStr for OnViolation {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "stop" => Ok(OnViolation::Stop),
+            "not-valid" => Ok(OnViolation::NotValid),
+            other => Err(format!(
+                "unknown violation policy `{other}` (expected stop or not-valid)"
+            )),
+        }
+    }
+}
+
+/// Where a run stands, as reported after each statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    /// Statements finished, including those an earlier run had applied.
+    pub done: usize,
+    /// Statements in the batch.
+    pub total: usize,
+    /// Time since the run started.
+    pub elapsed: Duration,
+}
+
+impl Progress {
+    /// The time left, extrapolated from the pace so far (`None` before the first
+    /// statement finishes).
+    pub fn remaining(&self, resumed: usize) -> Option<Duration> {
+        let run = self.done.checked_sub(resumed).filter(|n| *n > 0)?;
+        let left = self.total.saturating_sub(self.done) as u32;
+        Some(self.elapsed / run as u32 * left)
+    }
+}
+
+/// A progress callback.
+pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
+
+/// How to apply a batch.
+#[derive(Clone)]
+pub struct ApplyOptions {
+    /// Connections to run statements on (at least 1).
+    pub jobs: usize,
+    /// What a violated foreign key or check does.
+    pub on_violation: OnViolation,
+    /// Called after each statement.
+    pub progress: Option<ProgressFn>,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions {
+            jobs: 1,
+            on_violation: OnViolation::Stop,
+            progress: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for ApplyOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApplyOptions")
+            .field("jobs", &self.jobs)
+            .field("on_violation", &self.on_violation)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+impl ApplyOptions {
+    /// Options running on `jobs` connections (at least 1).
+    pub fn with_jobs(mut self, jobs: usize) -> Self {
+        self.jobs = jobs.max(1);
+        self
+    }
+
+    /// Options with this violation policy.
+    pub fn with_on_violation(mut self, on_violation: OnViolation) -> Self {
+        self.on_violation = on_violation;
+        self
+    }
+
+    /// Options reporting progress to `progress`.
+    pub fn with_progress(mut self, progress: ProgressFn) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    /// Calls the progress callback, if any.
+    pub fn report(&self, progress: &Progress) {
+        if let Some(callback) = &self.progress {
+            callback(progress);
+        }
+    }
+}
+
+/// What an apply did.
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApplyReport {
+    /// Statements executed.
+    pub statements: usize,
+    /// Whether the whole batch ran in one transaction.
+    pub transactional: bool,
+    /// Statements a previous, interrupted run of the same batch had already applied,
+    /// which this run skipped (dialects with a journal).
+    #[serde(default)]
+    pub resumed: usize,
+    /// Connections the statements ran on.
+    #[serde(default)]
+    pub connections: usize,
+    /// Constraints left `NOT VALID` because the loaded rows violate them (under
+    /// [`crate::apply::OnViolation::NotValid`]), each with the count of offending rows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_valid: Vec<String>,
+    /// Invalid indexes an interrupted build had left behind, dropped and built again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rebuilt: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_time_left_is_extrapolated_from_this_run_only() {
+        let p = Progress {
+            done: 6,
+            total: 10,
+            elapsed: Duration::from_secs(8),
+        };
+        assert_eq!(p.remaining(2), Some(Duration::from_secs(8)));
+        assert_eq!(p.remaining(6), None);
+    }
+}

@@ -1,0 +1,55 @@
+//! Helpers for dialects whose apply keeps a journal in the target, so that a re-run of
+//! the same batch resumes: the batch's digest and the words for what stays applied.
+
+use crate::statement::Statement;
+
+/// A stable 64-bit digest (FNV-1a) of a batch's SQL: how a journal recognises a re-run
+/// of the same batch (the same command with the same arguments).
+pub fn batch_digest(statements: &[Statement]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for statement in statements {
+        for byte in statement.sql.bytes().chain([0u8]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+/// What a journaled run that stopped leaves behind, after `applied` of `total`
+/// statements are done: the end of its error message. `journal` names the table.
+pub fn kept(applied: usize, total: usize, journal: &str, why: &str) -> String {
+    let done = match applied {
+        0 => return "nothing was applied".into(),
+        1 => format!("statement 1 of {total} is applied and stays so"),
+        n => format!("{n} of {total} statements are applied and stay so"),
+    };
+    format!(
+        "{done}{why}, recorded in {journal}: fix the cause and re-run the same command to \
+         resume"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_batch_digest_depends_on_every_statement() {
+        let a = vec![Statement::new(None, vec![], "CREATE TABLE a (x int)")];
+        let b = vec![Statement::new(None, vec![], "CREATE TABLE b (x int)")];
+        assert_ne!(batch_digest(&a), batch_digest(&b));
+        assert_eq!(batch_digest(&a), batch_digest(&a.clone()));
+    }
+
+    #[test]
+    fn what_stays_applied_is_said() {
+        assert_eq!(kept(0, 3, "j", ""), "nothing was applied");
+        assert_eq!(
+            kept(1, 3, "j", " (why)"),
+            "statement 1 of 3 is applied and stays so (why), recorded in j: fix the cause \
+             and re-run the same command to resume"
+        );
+        assert!(kept(2, 3, "j", "").starts_with("2 of 3 statements are applied and stay so,"));
+    }
+}

@@ -1,0 +1,172 @@
+//! Object identity: the [`Phase`]s of a replication and the [`ObjectId`] of every
+//! object a plan creates, which statements, findings and messages name.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ir::QualifiedName;
+
+/// The phases of a replication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Namespaces, types, sequences, functions: what tables need to exist.
+    Pre,
+    /// Tables with columns, types, defaults, identity and the primary key.
+    Base,
+    /// Unique and check constraints, indexes, foreign keys, views, triggers, counters.
+    Seal,
+}
+
+impl Phase {
+    /// Every phase in execution order.
+    pub const ALL: [Phase; 3] = [Phase::Pre, Phase::Base, Phase::Seal];
+
+    /// The phase's name as the CLI spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Pre => "pre",
+            Phase::Base => "base",
+            Phase::Seal => "seal",
+        }
+    }
+}
+
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Phase {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "pre" => Ok(Phase::Pre),
+            "base" => Ok(Phase::Base),
+            "seal" => Ok(Phase::Seal),
+            other => Err(format!(
+                "unknown phase `{other}` (expected pre, base or seal)"
+            )),
+        }
+    }
+}
+
+/// Kinds of objects a plan creates.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum ObjectKind {
+    /// A namespace (PostgreSQL schema).
+    Namespace,
+    /// An extension.
+    Extension,
+    /// A user-defined type.
+    Type,
+    /// A sequence (created in `pre`, owned by its column in `base`).
+    Sequence,
+    /// A function, procedure or aggregate.
+    Routine,
+    /// A table (in `base`: columns, defaults, identity, and the primary key unless deferred).
+    Table,
+    /// A primary key added after the load (policy `defer_primary_keys`).
+    PrimaryKey,
+    /// A UNIQUE constraint.
+    Unique,
+    /// A CHECK constraint.
+    Check,
+    /// An EXCLUDE constraint.
+    Exclusion,
+    /// A foreign key.
+    ForeignKey,
+    /// A secondary index.
+    Index,
+    /// An auto-increment counter to synchronise after the load.
+    Counter,
+    /// A view.
+    View,
+    /// A trigger.
+    Trigger,
+    /// A plain SQL statement handed to the applier, numbered.
+    Statement,
+    /// A column (its NOT NULL, in a preflight check).
+    Column,
+}
+
+impl ObjectKind {
+    /// How messages name the kind (`foreign key`).
+    pub fn label(self) -> &'static str {
+        match self {
+            ObjectKind::Namespace => "schema",
+            ObjectKind::Extension => "extension",
+            ObjectKind::Type => "type",
+            ObjectKind::Sequence => "sequence",
+            ObjectKind::Routine => "routine",
+            ObjectKind::Table => "table",
+            ObjectKind::PrimaryKey => "primary key",
+            ObjectKind::Unique => "unique constraint",
+            ObjectKind::Check => "check constraint",
+            ObjectKind::Exclusion => "exclusion constraint",
+            ObjectKind::ForeignKey => "foreign key",
+            ObjectKind::Index => "index",
+            ObjectKind::Counter => "counter",
+            ObjectKind::View => "view",
+            ObjectKind::Trigger => "trigger",
+            ObjectKind::Statement => "statement",
+            ObjectKind::Column => "column",
+        }
+    }
+}
+
+/// Identifies one object of a schema.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjectId {
+    /// What kind of object.
+    pub kind: ObjectKind,
+    /// The table it belongs to, for table-owned objects.
+    pub table: Option<QualifiedName>,
+    /// Its name, or for an unnamed constraint a short description of it.
+    pub name: String,
+    /// Position among the table's objects of this kind (tells unnamed twins apart).
+    pub ordinal: usize,
+}
+
+impl ObjectId {
+    /// A table-owned object.
+    pub fn owned(kind: ObjectKind, table: &QualifiedName, name: String, ordinal: usize) -> Self {
+        ObjectId {
+            kind,
+            table: Some(table.clone()),
+            name,
+            ordinal,
+        }
+    }
+
+    /// A table itself.
+    pub fn table(name: &QualifiedName) -> Self {
+        ObjectId {
+            kind: ObjectKind::Table,
+            table: Some(name.clone()),
+            name: name.name.clone(),
+            ordinal: 0,
+        }
+    }
+
+    /// A free-standing object such as a view.
+    pub fn standalone(kind: ObjectKind, name: &QualifiedName) -> Self {
+        ObjectId {
+            kind,
+            table: None,
+            name: name.to_string(),
+            ordinal: 0,
+        }
+    }
+}
+
+impl std::fmt::Display for ObjectId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.kind, &self.table) {
+            (ObjectKind::Table, Some(table)) => write!(f, "table {table}"),
+            (kind, Some(table)) => write!(f, "{} {} on table {}", kind.label(), self.name, table),
+            (kind, None) => write!(f, "{} {}", kind.label(), self.name),
+        }
+    }
+}

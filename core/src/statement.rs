@@ -1,0 +1,133 @@
+//! Rendered SQL: a [`Statement`] with its phase, the objects it creates, what it
+//! requires and the tables it locks, which the scheduler ([`crate::schedule`]) reads.
+
+use crate::ir::QualifiedName;
+use crate::object::{ObjectId, Phase};
+
+/// How a statement holds a table while it runs, as the seal's scheduler sees it.
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum LockMode {
+    /// Other shared holders may run on the table at the same time (index builds).
+    Shared,
+    /// Nothing else runs on the table meanwhile.
+    Exclusive,
+}
+
+/// A table a statement locks, and how.
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TableLock {
+    /// The table.
+    pub table: QualifiedName,
+    /// How.
+    pub mode: LockMode,
+}
+
+impl TableLock {
+    /// A lock of `mode` on `table`.
+    pub fn new(table: &QualifiedName, mode: LockMode) -> Self {
+        TableLock {
+            table: table.clone(),
+            mode,
+        }
+    }
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+/// One SQL statement of a rendered plan, with the objects it creates.
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Default, PartialEq, Eq)]
+pub struct Statement {
+    /// The phase it belongs to (`None` for plain statements handed to the applier).
+    pub phase: Option<Phase>,
+    /// The objects it creates or changes; a failure names all of them.
+    pub objects: Vec<ObjectId>,
+    /// The SQL text, without a trailing semicolon.
+    pub sql: String,
+    /// For a statement that existing rows can make fail (a foreign key, a check, a
+    /// unique key): a query that counts the offending rows and shows up to five. Its
+    /// shape belongs to the dialect's applier, which runs it to explain a failure:
+    /// PostgreSQL returns one row of (`rows` bigint, `groups` bigint or NULL, `samples`
+    /// text[]); MySQL, whose statement adds several constraints at once, one row per
+    /// constraint of (`object` index into `objects`, `n`, `groups`, `samples` as a JSON
+    /// array).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preflight: Option<String>,
+    /// Objects that must exist before it runs: the plan's dependencies of its objects
+    /// (filled by [`crate::plan::attach_requirements`]). A scheduler running a batch
+    /// over several connections waits for the statements of the batch that create them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<ObjectId>,
+    /// The tables it locks while it runs. Empty means: exclusively, every table its
+    /// objects belong to. A scheduler never runs two statements with conflicting locks
+    /// at the same time, which also rules out lock-order deadlocks between its own
+    /// connections.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locks: Vec<TableLock>,
+    /// It validates a constraint added `NOT VALID` by an earlier statement: under
+    /// `--on-violation not-valid` a violation leaves that constraint NOT VALID instead
+    /// of stopping the seal.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub validation: bool,
+}
+
+/// `text` on one line (runs of whitespace folded to a space), cut after `max`
+/// characters with `...`: how messages quote SQL.
+pub fn shorten(text: &str, max: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > max {
+        format!("{}...", flat.chars().take(max).collect::<String>())
+    } else {
+        flat
+    }
+}
+
+impl Statement {
+    /// The objects it creates, as messages name them (`index "i" on table "t", ...`).
+    pub fn describe(&self) -> String {
+        self.objects
+            .iter()
+            .map(|o| o.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Its SQL on one line, cut after 120 characters, for messages.
+    pub fn excerpt(&self) -> String {
+        shorten(&self.sql, 120)
+    }
+
+    /// A statement of `phase` creating `objects`, with no preflight query.
+    pub fn new(phase: Option<Phase>, objects: Vec<ObjectId>, sql: impl Into<String>) -> Self {
+        Statement {
+            phase,
+            objects,
+            sql: sql.into(),
+            ..Statement::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_are_quoted_on_one_line_and_cut() {
+        let long = format!("CREATE TABLE t (\n  a int,\n  {}\n)", "b".repeat(200));
+        let statement = Statement::new(None, vec![], long);
+        let excerpt = statement.excerpt();
+        assert!(
+            excerpt.starts_with("CREATE TABLE t ( a int, bbb"),
+            "{excerpt}"
+        );
+        assert_eq!(excerpt.chars().count(), 123);
+        assert!(excerpt.ends_with("..."));
+        assert_eq!(
+            Statement::new(None, vec![], "SELECT\n 1").excerpt(),
+            "SELECT 1"
+        );
+    }
+}

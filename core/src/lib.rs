@@ -10,6 +10,7 @@
 //! |---|---|
 //! | [`types`], [`ir`] | the schema model: tables, columns, constraints, views, ... |
 //! | [`object`] | object identity: [`Phase`], [`ObjectKind`], [`ObjectId`] |
+//! | [`order`] | the dependency sort ([`order::dependency_order`]) |
 //! | [`filter`] | object filters ([`Selection`]) and how names compare ([`IdentifierCase`]) |
 //! | [`capabilities`] | what a dialect can do ([`Capabilities`]) |
 //! | [`statement`] | rendered SQL ([`Statement`]) with its locks and requirements |
@@ -35,6 +36,7 @@ pub mod filter;
 pub mod ir;
 pub mod journal;
 pub mod object;
+pub mod order;
 pub mod plan;
 pub mod registry;
 pub mod schedule;

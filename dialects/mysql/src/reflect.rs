@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use diesel::sql_types::Text;
 use diesel::{MysqlConnection, QueryableByName, RunQueryDsl};
+use schema_replicator_core::order::dependency_order;
 use schema_replicator_core::{
     CheckConstraint, Column, DataType, DbUrl, Deferrable, Error, Expr, ForeignKey, Generated,
     Identity, Index, IndexKey, IndexTarget, MatchType, PrimaryKey, QualifiedName,
@@ -979,27 +980,8 @@ fn order_views(views: Vec<View>) -> Vec<View> {
                 .collect()
         })
         .collect();
-    let mut done = vec![false; views.len()];
-    let mut order = Vec::with_capacity(views.len());
-    fn visit(
-        i: usize,
-        uses: &[Vec<usize>],
-        done: &mut [bool],
-        order: &mut Vec<usize>,
-        depth: usize,
-    ) {
-        if done[i] || depth > uses.len() {
-            return;
-        }
-        done[i] = true;
-        for &j in &uses[i] {
-            visit(j, uses, done, order, depth + 1);
-        }
-        order.push(i);
-    }
-    for i in 0..views.len() {
-        visit(i, &uses, &mut done, &mut order, 0);
-    }
+    let all: Vec<usize> = (0..views.len()).collect();
+    let order = dependency_order(&all, |i| uses[*i].clone());
     let mut slots: Vec<Option<View>> = views.into_iter().map(Some).collect();
     order.into_iter().filter_map(|i| slots[i].take()).collect()
 }

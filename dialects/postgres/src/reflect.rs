@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use diesel::sql_types::{Array, Text};
 use diesel::{PgConnection, QueryableByName, RunQueryDsl};
 use schema_replicator_core::check::run_parallel;
+use schema_replicator_core::order::dependency_order;
 use schema_replicator_core::{
     CheckConstraint, Column, ColumnRef, DataType, Deferrable, Error, Exclusion, Expr, Extension,
     ForeignKey, Generated, Identity, Index, IndexKey, IndexTarget, MatchType, Namespace,
@@ -396,7 +397,7 @@ pub(crate) fn reflect(conns: &mut [PgConnection], options: &ReflectOptions) -> R
     let order: Vec<i64> = routines.iter().map(|r| r.oid).collect();
     let uses: HashMap<i64, Vec<i64>> = routines.iter().map(|r| (r.oid, r.uses.clone())).collect();
     let mut by_oid: HashMap<i64, RoutineRow> = routines.into_iter().map(|r| (r.oid, r)).collect();
-    for oid in topological(&order, |oid| uses.get(oid).cloned().unwrap_or_default()) {
+    for oid in dependency_order(&order, |oid| uses.get(oid).cloned().unwrap_or_default()) {
         let Some(r) = by_oid.remove(&oid) else {
             continue;
         };
@@ -537,7 +538,7 @@ pub(crate) fn reflect(conns: &mut [PgConnection], options: &ReflectOptions) -> R
             .map(|ps| ps.iter().filter_map(|p| by_name.get(p).copied()).collect())
             .unwrap_or_default()
     };
-    for oid in topological(&order, deps) {
+    for oid in dependency_order(&order, deps) {
         if let Some(table) = tables.remove(&oid) {
             schema.tables.push(table);
         }
@@ -551,7 +552,7 @@ pub(crate) fn reflect(conns: &mut [PgConnection], options: &ReflectOptions) -> R
     };
     let view_uses: HashMap<i64, Vec<i64>> = views.iter().map(|v| (v.oid, v.uses.clone())).collect();
     let mut views_by_oid: HashMap<i64, ViewRow> = views.into_iter().map(|v| (v.oid, v)).collect();
-    for oid in topological(&view_oids, |oid| {
+    for oid in dependency_order(&view_oids, |oid| {
         view_uses.get(oid).cloned().unwrap_or_default()
     }) {
         let Some(v) = views_by_oid.remove(&oid) else {
@@ -613,39 +614,6 @@ pub(crate) fn reflect(conns: &mut [PgConnection], options: &ReflectOptions) -> R
     Ok(schema)
 }
 
-/// Orders `items` so that each comes after the items `deps` names (those that are in
-/// the list); ties keep the given order. Cycles are broken at the given order.
-fn topological(items: &[i64], deps: impl Fn(&i64) -> Vec<i64>) -> Vec<i64> {
-    let present: HashSet<i64> = items.iter().copied().collect();
-    let mut done: HashSet<i64> = HashSet::new();
-    let mut out = Vec::with_capacity(items.len());
-    fn visit(
-        item: i64,
-        deps: &dyn Fn(&i64) -> Vec<i64>,
-        present: &HashSet<i64>,
-        done: &mut HashSet<i64>,
-        visiting: &mut HashSet<i64>,
-        out: &mut Vec<i64>,
-    ) {
-        if done.contains(&item) || !visiting.insert(item) {
-            return;
-        }
-        for dep in deps(&item) {
-            if present.contains(&dep) && dep != item {
-                visit(dep, deps, present, done, visiting, out);
-            }
-        }
-        visiting.remove(&item);
-        done.insert(item);
-        out.push(item);
-    }
-    let mut visiting = HashSet::new();
-    for item in items {
-        visit(*item, &deps, &present, &mut done, &mut visiting, &mut out);
-    }
-    out
-}
-
 fn order_types(rows: Vec<TypeRow>) -> Result<Vec<UserType>> {
     let mut rows = rows;
     rows.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
@@ -653,7 +621,7 @@ fn order_types(rows: Vec<TypeRow>) -> Result<Vec<UserType>> {
     let uses: HashMap<i64, Vec<i64>> = rows.iter().map(|t| (t.oid, t.uses.clone())).collect();
     let mut by_oid: HashMap<i64, TypeRow> = rows.into_iter().map(|t| (t.oid, t)).collect();
     let mut out = Vec::new();
-    for oid in topological(&order, |oid| uses.get(oid).cloned().unwrap_or_default()) {
+    for oid in dependency_order(&order, |oid| uses.get(oid).cloned().unwrap_or_default()) {
         let Some(t) = by_oid.remove(&oid) else {
             continue;
         };

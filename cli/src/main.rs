@@ -225,12 +225,32 @@ fn jobs(text: &str) -> Result<usize, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     logging(cli.verbose);
+    let not_valid = matches!(
+        cli.command,
+        Command::Apply {
+            on_violation: OnViolation::NotValid,
+            ..
+        }
+    );
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {e}{}", hint(&e, not_valid));
             ExitCode::from(2)
         }
+    }
+}
+
+/// What the command line adds to a library error: the flags and variables that help.
+/// The library's messages name no flag.
+fn hint(error: &schema_replicator::Error, asked_not_valid: bool) -> &'static str {
+    use schema_replicator::Error;
+    match error {
+        Error::DialectNotCompiled { .. } => " (--plugin PATH or SCHEMA_REPLICATOR_PLUGIN_PATH)",
+        Error::Unsupported { .. } if asked_not_valid => {
+            ": use --on-violation stop, or `check` before the seal"
+        }
+        _ => "",
     }
 }
 

@@ -301,7 +301,8 @@ fn a_sqlite_seal_runs_on_one_connection_and_refuses_not_valid() {
             "--on-violation",
             "not-valid"
         ]),
-        "error: the sqlite dialect cannot leave violated constraints NOT VALID"
+        "error: the sqlite dialect cannot leave violated constraints NOT VALID: use \
+         --on-violation stop, or `check` before the seal"
     );
     let out = run(&[
         "apply",

@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::apply::{Progress, ProgressFn};
 use crate::error::Result;
-use crate::ir::{quoted, Table};
+use crate::ir::{quoted, CheckConstraint, ForeignKey, Index, Schema, Table, UniqueConstraint};
 use crate::object::{ObjectId, ObjectKind};
+use crate::plan::table_objects;
 
 /// What a check looks for.
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -204,6 +205,91 @@ impl Probe {
                 .unwrap_or_default(),
         }
     }
+}
+
+/// The queries a dialect counts offending loaded rows with: the same queries explain a
+/// failed seal and make up `check`. Each returns `None` when the dialect does not count
+/// that constraint (a constraint kept NOT VALID, an index whose key cannot be compared).
+pub trait Preflight {
+    /// Rows of `table` whose foreign key `fk` has no parent row: one row of (`rows`,
+    /// `groups`, `samples`).
+    fn orphan_rows(&self, table: &Table, fk: &ForeignKey) -> Option<String>;
+    /// Rows of `table` that share the key of the unique constraint `unique`.
+    fn duplicate_keys(&self, table: &Table, unique: &UniqueConstraint) -> Option<String>;
+    /// Rows of `table` that share the key of the unique index `index`.
+    fn duplicate_index_keys(&self, table: &Table, index: &Index) -> Option<String>;
+    /// Rows of `table` for which `check` (whose id is `id`) is false.
+    fn failing_rows(
+        &self,
+        table: &Table,
+        check: &CheckConstraint,
+        id: &ObjectId,
+    ) -> Result<Option<String>>;
+    /// The `key, count` pair of one NOT NULL column's NULLs (`'0', SUM(`a` IS NULL)`).
+    fn null_count(&self, key: usize, column: &str) -> String;
+    /// The query that returns the pairs of a table's NOT NULL columns as one JSON
+    /// object text.
+    fn nulls_query(&self, table: &Table, pairs: &str) -> String;
+}
+
+/// Every probe of `schema`, built with `preflight`: per table its foreign keys, unique
+/// constraints, unique indexes and checks, then its NOT NULL columns.
+pub fn probes(schema: &Schema, preflight: &dyn Preflight) -> Result<Vec<Probe>> {
+    let mut out = Vec::new();
+    let one = |object: &ObjectId, problem, sql: Option<String>| {
+        sql.map(|sql| Probe::One {
+            object: object.clone(),
+            problem,
+            sql,
+        })
+    };
+    for table in &schema.tables {
+        let ids = table_objects(table);
+        for (fk, id) in table.foreign_keys.iter().zip(&ids.foreign_keys) {
+            out.extend(one(
+                id,
+                Problem::OrphanRows,
+                preflight.orphan_rows(table, fk),
+            ));
+        }
+        for (unique, id) in table.unique_constraints.iter().zip(&ids.uniques) {
+            let sql = preflight.duplicate_keys(table, unique);
+            out.extend(one(id, Problem::DuplicateKeys, sql));
+        }
+        for (index, id) in table.indexes.iter().zip(&ids.indexes) {
+            if index.unique {
+                let sql = preflight.duplicate_index_keys(table, index);
+                out.extend(one(id, Problem::DuplicateKeys, sql));
+            }
+        }
+        for (check, id) in table.checks.iter().zip(&ids.checks) {
+            let sql = preflight.failing_rows(table, check, id)?;
+            out.extend(one(id, Problem::FailingRows, sql));
+        }
+        out.extend(null_probes(
+            table,
+            |i, c| preflight.null_count(i, c),
+            |pairs| preflight.nulls_query(table, pairs),
+        ));
+    }
+    Ok(out)
+}
+
+/// The one check runner: runs `probes` over up to `options.jobs` connections opened
+/// with `connect`, each probe with `run`, reporting progress; findings in probe order.
+pub fn run_probes<C: Send>(
+    probes: &[Probe],
+    options: &CheckOptions,
+    connect: impl Fn() -> Result<C>,
+    run: &(dyn Fn(&mut C, &Probe) -> Result<Vec<Finding>> + Sync),
+) -> Result<Vec<Finding>> {
+    let mut conns = open_connections(options.jobs, probes.len(), connect)?;
+    Ok(
+        run_parallel_reporting(&mut conns, probes, run, options.progress.as_ref())?
+            .into_iter()
+            .flatten()
+            .collect(),
+    )
 }
 
 /// NOT NULL columns checked per query (PostgreSQL functions take at most 100 arguments).

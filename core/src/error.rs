@@ -31,8 +31,7 @@ pub enum Error {
     /// The scheme belongs to a dialect that was not compiled into this build.
     #[error(
         "{url}: the {dialect} dialect is not in this build; enable the `{feature}` feature of \
-         schema-replicator or load a {dialect} dialect plugin (--plugin PATH or \
-         SCHEMA_REPLICATOR_PLUGIN_PATH)"
+         schema-replicator or load a {dialect} dialect plugin"
     )]
     DialectNotCompiled {
         /// The URL, redacted.
@@ -124,6 +123,22 @@ pub enum Error {
         /// The server's message.
         reason: String,
         /// What happened to the rest of the batch ("nothing was applied", ...).
+        outcome: String,
+    },
+    /// A query of `check` failed. `check` only reads: nothing was changed.
+    #[error("{object}: {reason}; nothing was changed (check only reads)")]
+    Check {
+        /// The constraint or column whose query failed.
+        object: String,
+        /// The server's message.
+        reason: String,
+    },
+    /// A parallel apply's schedule cannot go on: some statements can never start.
+    #[error("the schedule of the batch: {reason}; {outcome}")]
+    Schedule {
+        /// What went wrong.
+        reason: String,
+        /// What the run leaves behind.
         outcome: String,
     },
     /// Loaded rows violate foreign keys; the seal was rolled back.

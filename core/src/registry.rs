@@ -159,8 +159,7 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "sqlite:///tmp/x.db: the sqlite dialect is not in this build; enable the `sqlite` \
-             feature of schema-replicator or load a sqlite dialect plugin (--plugin PATH or \
-             SCHEMA_REPLICATOR_PLUGIN_PATH)"
+             feature of schema-replicator or load a sqlite dialect plugin"
         );
         let url = DbUrl::parse("oracle://scott:tiger@db/orcl").unwrap();
         let err = Registry::default().resolve(&url).err().unwrap();

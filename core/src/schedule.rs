@@ -158,6 +158,10 @@ impl Run {
                 reason: format!("{reason}{also}"),
                 outcome,
             },
+            Error::Schedule { reason, .. } => Error::Schedule {
+                reason: format!("{reason}{also}"),
+                outcome,
+            },
             other => other,
         })
     }
@@ -354,8 +358,7 @@ pub fn schedule<C: Send>(
                         let first = state.first_unfinished;
                         state.run.failure.get_or_insert((
                             first,
-                            Error::Apply {
-                                object: "the seal's schedule".into(),
+                            Error::Schedule {
                                 reason: format!(
                                     "{pending} statements can never start (their \
                                      dependencies cannot be met)"

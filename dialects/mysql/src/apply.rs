@@ -98,9 +98,7 @@ pub(crate) fn apply(
     if options.on_violation == OnViolation::NotValid {
         return Err(Error::Unsupported {
             dialect: crate::DIALECT.into(),
-            what: "leave violated constraints NOT VALID (MySQL has no such state): use \
-                   --on-violation stop, or `check` before the seal"
-                .into(),
+            what: "leave violated constraints NOT VALID (MySQL has no such state)".into(),
         });
     }
     let total = statements.len();

@@ -5,10 +5,12 @@
 use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::{MysqlConnection, QueryableByName, RunQueryDsl};
 use schema_replicator_core::check::{
-    json_samples, null_probes, open_connections, run_parallel_reporting, CheckOptions, Probe,
+    json_samples, probes, run_probes, CheckOptions, Preflight, Probe,
 };
-use schema_replicator_core::plan::table_objects;
-use schema_replicator_core::{DbUrl, Error, Finding, Problem, Result, Schema};
+use schema_replicator_core::{
+    CheckConstraint, DbUrl, Error, Finding, ForeignKey, Index, ObjectId, Result, Schema, Table,
+    UniqueConstraint,
+};
 
 use crate::quote_ident;
 use crate::render::{check_preflight, foreign_key_preflight, sql, table_name, unique_preflight};
@@ -29,56 +31,48 @@ struct Doc {
     doc: Option<String>,
 }
 
-fn probes(schema: &Schema) -> Result<Vec<Probe>> {
-    let mut out = Vec::new();
-    for table in &schema.tables {
-        let ids = table_objects(table);
-        for (fk, id) in table.foreign_keys.iter().zip(&ids.foreign_keys) {
-            out.push(Probe::One {
-                object: id.clone(),
-                problem: Problem::OrphanRows,
-                sql: foreign_key_preflight(fk, table, 0),
-            });
-        }
-        for (index, id) in table.indexes.iter().zip(&ids.indexes) {
-            if let Some(sql) = index
-                .unique
-                .then(|| unique_preflight(table, index, 0))
-                .flatten()
-            {
-                out.push(Probe::One {
-                    object: id.clone(),
-                    problem: Problem::DuplicateKeys,
-                    sql,
-                });
-            }
-        }
-        for (check, id) in table.checks.iter().zip(&ids.checks) {
-            out.push(Probe::One {
-                object: id.clone(),
-                problem: Problem::FailingRows,
-                sql: check_preflight(table, &sql(&check.expr, id)?, 0),
-            });
-        }
-        out.extend(null_probes(
-            table,
-            |i, c| format!("'{i}', SUM({} IS NULL)", quote_ident(c)),
-            |pairs| {
-                format!(
-                    "SELECT JSON_OBJECT({pairs}) AS doc FROM {}",
-                    table_name(&table.name)
-                )
-            },
-        ));
+/// MySQL's preflight queries (in `render`, where they also explain a failed seal).
+/// MySQL keeps unique keys as unique indexes: the schema has no unique constraints.
+struct MysqlPreflight;
+
+impl Preflight for MysqlPreflight {
+    fn orphan_rows(&self, table: &Table, fk: &ForeignKey) -> Option<String> {
+        Some(foreign_key_preflight(fk, table, 0))
     }
-    Ok(out)
+
+    fn duplicate_keys(&self, _table: &Table, _unique: &UniqueConstraint) -> Option<String> {
+        None
+    }
+
+    fn duplicate_index_keys(&self, table: &Table, index: &Index) -> Option<String> {
+        unique_preflight(table, index, 0)
+    }
+
+    fn failing_rows(
+        &self,
+        table: &Table,
+        check: &CheckConstraint,
+        id: &ObjectId,
+    ) -> Result<Option<String>> {
+        Ok(Some(check_preflight(table, &sql(&check.expr, id)?, 0)))
+    }
+
+    fn null_count(&self, key: usize, column: &str) -> String {
+        format!("'{key}', SUM({} IS NULL)", quote_ident(column))
+    }
+
+    fn nulls_query(&self, table: &Table, pairs: &str) -> String {
+        format!(
+            "SELECT JSON_OBJECT({pairs}) AS doc FROM {}",
+            table_name(&table.name)
+        )
+    }
 }
 
 fn run(conn: &mut MysqlConnection, url: &DbUrl, probe: &Probe) -> Result<Vec<Finding>> {
-    let fail = |e: diesel::result::Error| Error::Apply {
+    let fail = |e: diesel::result::Error| Error::Check {
         object: probe.describe(),
         reason: url.one_line(&e.to_string()),
-        outcome: "nothing was changed (check only reads)".into(),
     };
     probe.findings(
         conn,
@@ -98,13 +92,7 @@ fn run(conn: &mut MysqlConnection, url: &DbUrl, probe: &Probe) -> Result<Vec<Fin
 
 /// Checks the loaded data at `url` against `schema`'s constraints.
 pub(crate) fn check(url: &DbUrl, schema: &Schema, options: &CheckOptions) -> Result<Vec<Finding>> {
-    let probes = probes(schema)?;
-    let mut conns = open_connections(options.jobs, probes.len(), || crate::connect(url))?;
+    let probes = probes(schema, &MysqlPreflight)?;
     let run = |conn: &mut MysqlConnection, probe: &Probe| run(conn, url, probe);
-    Ok(
-        run_parallel_reporting(&mut conns, &probes, &run, options.progress.as_ref())?
-            .into_iter()
-            .flatten()
-            .collect(),
-    )
+    run_probes(&probes, options, || crate::connect(url), &run)
 }

@@ -5,11 +5,11 @@
 
 use diesel::sql_types::{Array, BigInt, Nullable, Text};
 use diesel::{PgConnection, QueryableByName, RunQueryDsl};
-use schema_replicator_core::check::{
-    null_probes, open_connections, run_parallel_reporting, CheckOptions, Probe,
+use schema_replicator_core::check::{probes, run_probes, CheckOptions, Preflight, Probe};
+use schema_replicator_core::{
+    CheckConstraint, DbUrl, Error, Expr, Finding, ForeignKey, Index, ObjectId, Result, Schema,
+    Table, UniqueConstraint,
 };
-use schema_replicator_core::plan::table_objects;
-use schema_replicator_core::{DbUrl, Error, Expr, Finding, Problem, Result, Schema};
 
 use crate::quote_ident;
 use crate::render::{
@@ -36,66 +36,57 @@ fn not_valid(definition: &Option<Expr>) -> bool {
     matches!(definition, Some(Expr::Raw { sql, .. }) if sql.ends_with("NOT VALID"))
 }
 
-fn probes(schema: &Schema) -> Result<Vec<Probe>> {
-    let mut out = Vec::new();
-    for table in &schema.tables {
-        let ids = table_objects(table);
-        for (fk, id) in table.foreign_keys.iter().zip(&ids.foreign_keys) {
-            if !not_valid(&fk.definition) {
-                out.push(Probe::One {
-                    object: id.clone(),
-                    problem: Problem::OrphanRows,
-                    sql: orphans_preflight(table, fk),
-                });
-            }
-        }
-        for (unique, id) in table.unique_constraints.iter().zip(&ids.uniques) {
-            out.push(Probe::One {
-                object: id.clone(),
-                problem: Problem::DuplicateKeys,
-                sql: duplicates_preflight(table, &unique.columns),
-            });
-        }
-        for (index, id) in table.indexes.iter().zip(&ids.indexes) {
-            let sql = (index.unique && index.predicate.is_none())
-                .then(|| unique_index_preflight(table, index))
-                .flatten();
-            if let Some(sql) = sql {
-                out.push(Probe::One {
-                    object: id.clone(),
-                    problem: Problem::DuplicateKeys,
-                    sql,
-                });
-            }
-        }
-        for (check, id) in table.checks.iter().zip(&ids.checks) {
-            if !not_valid(&check.definition) {
-                out.push(Probe::One {
-                    object: id.clone(),
-                    problem: Problem::FailingRows,
-                    sql: check_preflight(table, &text(&check.expr, id)?),
-                });
-            }
-        }
-        out.extend(null_probes(
-            table,
-            |i, c| format!("'{i}', count(*) FILTER (WHERE {} IS NULL)", quote_ident(c)),
-            |pairs| {
-                format!(
-                    "SELECT json_build_object({pairs})::text AS doc FROM {}",
-                    qname(&table.name)
-                )
-            },
-        ));
+/// PostgreSQL's preflight queries (in `render`, where they also explain a failed seal).
+struct PgPreflight;
+
+impl Preflight for PgPreflight {
+    fn orphan_rows(&self, table: &Table, fk: &ForeignKey) -> Option<String> {
+        (!not_valid(&fk.definition)).then(|| orphans_preflight(table, fk))
     }
-    Ok(out)
+
+    fn duplicate_keys(&self, table: &Table, unique: &UniqueConstraint) -> Option<String> {
+        Some(duplicates_preflight(table, &unique.columns))
+    }
+
+    fn duplicate_index_keys(&self, table: &Table, index: &Index) -> Option<String> {
+        index
+            .predicate
+            .is_none()
+            .then(|| unique_index_preflight(table, index))
+            .flatten()
+    }
+
+    fn failing_rows(
+        &self,
+        table: &Table,
+        check: &CheckConstraint,
+        id: &ObjectId,
+    ) -> Result<Option<String>> {
+        if not_valid(&check.definition) {
+            return Ok(None);
+        }
+        Ok(Some(check_preflight(table, &text(&check.expr, id)?)))
+    }
+
+    fn null_count(&self, key: usize, column: &str) -> String {
+        format!(
+            "'{key}', count(*) FILTER (WHERE {} IS NULL)",
+            quote_ident(column)
+        )
+    }
+
+    fn nulls_query(&self, table: &Table, pairs: &str) -> String {
+        format!(
+            "SELECT json_build_object({pairs})::text AS doc FROM {}",
+            qname(&table.name)
+        )
+    }
 }
 
 fn run(conn: &mut PgConnection, url: &DbUrl, probe: &Probe) -> Result<Vec<Finding>> {
-    let fail = |e: diesel::result::Error| Error::Apply {
+    let fail = |e: diesel::result::Error| Error::Check {
         object: probe.describe(),
         reason: url.one_line(&e.to_string()),
-        outcome: "nothing was changed (check only reads)".into(),
     };
     probe.findings(
         conn,
@@ -115,13 +106,7 @@ fn run(conn: &mut PgConnection, url: &DbUrl, probe: &Probe) -> Result<Vec<Findin
 
 /// Checks the loaded data at `url` against `schema`'s constraints.
 pub(crate) fn check(url: &DbUrl, schema: &Schema, options: &CheckOptions) -> Result<Vec<Finding>> {
-    let probes = probes(schema)?;
-    let mut conns = open_connections(options.jobs, probes.len(), || crate::connect(url))?;
+    let probes = probes(schema, &PgPreflight)?;
     let run = |conn: &mut PgConnection, probe: &Probe| run(conn, url, probe);
-    Ok(
-        run_parallel_reporting(&mut conns, &probes, &run, options.progress.as_ref())?
-            .into_iter()
-            .flatten()
-            .collect(),
-    )
+    run_probes(&probes, options, || crate::connect(url), &run)
 }

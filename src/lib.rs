@@ -41,9 +41,9 @@ pub use schema_replicator_core::{
     clone_schema, clone_schema_with, clone_with_options, diff, plan, redact, ApplyOptions,
     ApplyReport, Capabilities, CheckOptions, CloneOptions, CloneReport, DataType, DbUrl,
     DdlApplier, DdlExtractor, Dialect, DialectRegistration, Difference, Error, Finding,
-    FkViolation, IdentifierCase, LockMode, ObjectId, ObjectKind, OnViolation, Origin, Phase, Plan,
-    Policy, Problem, Progress, ProgressFn, ReflectOptions, Reflection, Registered, Registry,
-    Result, Selection, Source, Statement, Step, TableLock, TypeKind,
+    IdentifierCase, LockMode, ObjectId, ObjectKind, OnViolation, Origin, Phase, Plan, Policy,
+    Problem, Progress, ProgressFn, ReflectOptions, Reflection, Registered, Registry, Result,
+    Selection, Source, Statement, Step, TableLock, TypeKind,
 };
 
 /// The SQLite dialect (feature `sqlite`).

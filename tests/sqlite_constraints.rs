@@ -149,7 +149,16 @@ fn seal_with_orphan_rows_is_refused_and_changes_nothing() {
         .unwrap()
         .apply_phase(&extractor, Phase::Seal)
         .unwrap_err();
-    assert!(matches!(err, Error::ForeignKeyViolations(_)));
+    let Error::RefusedRows { violations, .. } = &err else {
+        panic!("not a refusal: {err:?}");
+    };
+    assert_eq!(violations.len(), 1);
+    assert_eq!(
+        violations[0].problem,
+        schema_replicator::Problem::OrphanRows
+    );
+    assert_eq!(violations[0].rows, 3);
+    assert_eq!(violations[0].samples, ["98", "99"]);
     assert_eq!(
         err.to_string(),
         "seal refused: foreign key (\"artist_id\") -> \"artist\"(\"artist_id\") on table \

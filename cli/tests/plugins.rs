@@ -323,10 +323,20 @@ fn a_dialect_error_crosses_the_boundary_with_its_message() {
          \"album\" has 1 orphan row (e.g. 99); nothing was applied"
     );
     let through_plugin = seal_with_an_orphan(&load(&built().sqlite_plugin), &plugin);
-    assert!(matches!(
-        through_plugin,
-        schema_replicator::Error::ForeignKeyViolations(_)
-    ));
+    let schema_replicator::Error::RefusedRows {
+        violations,
+        outcome,
+    } = &through_plugin
+    else {
+        panic!("not a refusal: {through_plugin:?}");
+    };
+    assert_eq!(outcome, "nothing was applied");
+    assert_eq!(violations.len(), 1);
+    assert_eq!(
+        violations[0].problem,
+        schema_replicator::Problem::OrphanRows
+    );
+    assert_eq!(violations[0].rows, 1);
     assert_eq!(through_plugin.to_string(), expected);
 }
 

@@ -12,37 +12,7 @@ use crate::error::Result;
 use crate::ir::{quoted, CheckConstraint, ForeignKey, Index, Schema, Table, UniqueConstraint};
 use crate::object::{ObjectId, ObjectKind};
 use crate::plan::table_objects;
-
-/// What a check looks for.
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Problem {
-    /// Rows of a foreign key's table whose key has no parent row.
-    OrphanRows,
-    /// Rows sharing the key of a unique constraint or unique index.
-    DuplicateKeys,
-    /// Rows for which a check constraint is false.
-    FailingRows,
-    /// NULLs in a column declared NOT NULL.
-    Nulls,
-}
-
-impl Problem {
-    /// How a count of this problem reads (`orphan rows`).
-    pub fn noun(self, rows: u64) -> &'static str {
-        match (self, rows == 1) {
-            (Problem::OrphanRows, true) => "orphan row",
-            (Problem::OrphanRows, false) => "orphan rows",
-            (Problem::DuplicateKeys, true) => "row with a duplicated key",
-            (Problem::DuplicateKeys, false) => "rows with a duplicated key",
-            (Problem::FailingRows, true) => "row failing the check",
-            (Problem::FailingRows, false) => "rows failing the check",
-            (Problem::Nulls, true) => "NULL",
-            (Problem::Nulls, false) => "NULLs",
-        }
-    }
-}
+pub use crate::violation::Problem;
 
 /// The result of checking one constraint or NOT NULL column.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]

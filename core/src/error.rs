@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use crate::violation::Violation;
+
 /// Result with [`Error`] as the default error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -141,9 +143,15 @@ pub enum Error {
         /// What the run leaves behind.
         outcome: String,
     },
-    /// Loaded rows violate foreign keys; the seal was rolled back.
-    #[error("{}; nothing was applied", describe_violations(.0))]
-    ForeignKeyViolations(Vec<FkViolation>),
+    /// Loaded rows violate constraints the seal adds, so the seal refused them: the one
+    /// error for refused rows, on every dialect.
+    #[error("seal refused: {}; {outcome}", describe_violations(.violations))]
+    RefusedRows {
+        /// Each refused constraint with its rows.
+        violations: Vec<Violation>,
+        /// What the seal leaves behind ("nothing was applied", what stays applied).
+        outcome: String,
+    },
     /// The target of a clone is not empty.
     #[error("{url} is not empty (it has {object}); clone needs an empty target database")]
     TargetNotEmpty {
@@ -178,34 +186,7 @@ pub enum Error {
     },
 }
 
-/// Orphan rows found for one foreign key.
-#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct FkViolation {
-    /// The foreign key, described (`foreign key ("AlbumId") -> "Album" on table "Track"`).
-    pub foreign_key: String,
-    /// How many rows of the child table have no parent.
-    pub rows: u64,
-    /// A few of the offending key values, rendered as text.
-    pub samples: Vec<String>,
-}
-
-impl std::fmt::Display for FkViolation {
-    /// `foreign key X on table "t" has 3 orphan rows (e.g. 7, 8, 8)`.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let noun = if self.rows == 1 {
-            "orphan row"
-        } else {
-            "orphan rows"
-        };
-        write!(f, "{} has {} {noun}", self.foreign_key, self.rows)?;
-        if !self.samples.is_empty() {
-            write!(f, " (e.g. {})", self.samples.join(", "))?;
-        }
-        Ok(())
-    }
-}
-
-fn describe_violations(v: &[FkViolation]) -> String {
+fn describe_violations(v: &[Violation]) -> String {
     let parts: Vec<String> = v.iter().map(|v| v.to_string()).collect();
-    format!("seal refused: {}", parts.join("; "))
+    parts.join("; ")
 }

@@ -18,6 +18,7 @@
 //! | [`apply`] | what an apply is asked and reports ([`ApplyOptions`], [`ApplyReport`]) |
 //! | [`schedule`] | the dependency-aware scheduler of a parallel apply |
 //! | [`journal`] | helpers for dialects that journal an apply in the target |
+//! | [`violation`] | loaded rows a constraint refuses ([`Problem`], [`Violation`]) |
 //! | [`check`] | the preflight of loaded data ([`Finding`]) and its parallel runner |
 //! | [`dialect`] | the [`Dialect`] trait |
 //! | [`registry`] | URL schemes to dialects ([`Registry`]) |
@@ -45,6 +46,7 @@ pub mod statement;
 pub mod trace;
 pub mod types;
 pub mod url;
+pub mod violation;
 
 pub use api::{
     clone_schema, clone_schema_with, clone_with_options, CloneOptions, CloneReport, DdlApplier,
@@ -52,10 +54,10 @@ pub use api::{
 };
 pub use apply::{ApplyOptions, ApplyReport, OnViolation, Progress, ProgressFn};
 pub use capabilities::Capabilities;
-pub use check::{CheckOptions, Finding, Problem};
+pub use check::{CheckOptions, Finding};
 pub use dialect::{Dialect, ReflectOptions, Reflection};
 pub use diff::{diff, Difference};
-pub use error::{Error, FkViolation, Result};
+pub use error::{Error, Result};
 pub use filter::{IdentifierCase, Selection};
 pub use ir::*;
 pub use object::{ObjectId, ObjectKind, Phase};
@@ -64,6 +66,7 @@ pub use registry::{DialectRegistration, Origin, Registered, Registry};
 pub use statement::{LockMode, Statement, TableLock};
 pub use types::{DataType, TypeKind};
 pub use url::{redact, DbUrl};
+pub use violation::{Problem, Violation};
 
 /// Re-exported so dialect crates register with the same `inventory` version.
 pub use inventory;

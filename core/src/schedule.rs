@@ -146,6 +146,11 @@ impl Run {
                     .iter()
                     .map(|(_, e)| match e {
                         Error::Apply { object, .. } => object.clone(),
+                        Error::RefusedRows { violations, .. } => violations
+                            .iter()
+                            .map(|v| v.object.clone())
+                            .collect::<Vec<_>>()
+                            .join(", "),
                         other => other.to_string(),
                     })
                     .collect::<Vec<_>>()
@@ -161,6 +166,13 @@ impl Run {
             Error::Schedule { reason, .. } => Error::Schedule {
                 reason: format!("{reason}{also}"),
                 outcome,
+            },
+            Error::RefusedRows { violations, .. } => Error::RefusedRows {
+                violations,
+                outcome: match also.trim() {
+                    "" => outcome,
+                    also => format!("{also}; {outcome}"),
+                },
             },
             other => other,
         })

@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 
 use schema_replicator_core::{
-    Capabilities, Error, FkViolation, Plan, ReflectOptions, Schema, Statement,
+    Capabilities, Error, Plan, Problem, ReflectOptions, Schema, Statement, Violation,
 };
 use serde::{Deserialize, Serialize};
 
@@ -115,7 +115,8 @@ pub enum WireError {
         /// What happened to the rest of the batch.
         outcome: String,
     },
-    /// `Error::ForeignKeyViolations`.
+    /// `Error::RefusedRows` of foreign keys only, with nothing applied (the form ABI
+    /// version 1 has; other refusals cross as `Apply`, with the same message).
     ForeignKeyViolations {
         /// Orphan rows per foreign key.
         violations: Vec<FkViolation>,
@@ -144,6 +145,41 @@ pub enum WireError {
         /// The error's message.
         message: String,
     },
+}
+
+/// What a refused seal leaves behind when it ran in one transaction.
+const NOTHING_APPLIED: &str = "nothing was applied";
+
+/// Orphan rows found for one foreign key: how ABI version 1 carries a violation.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct FkViolation {
+    /// The foreign key, described (`foreign key ("AlbumId") -> "Album" on table "Track"`).
+    pub foreign_key: String,
+    /// How many rows of the child table have no parent.
+    pub rows: u64,
+    /// A few of the offending key values, rendered as text.
+    pub samples: Vec<String>,
+}
+
+impl From<&Violation> for FkViolation {
+    fn from(v: &Violation) -> Self {
+        FkViolation {
+            foreign_key: v.object.clone(),
+            rows: v.rows,
+            samples: v.samples.clone(),
+        }
+    }
+}
+
+impl From<FkViolation> for Violation {
+    fn from(v: FkViolation) -> Self {
+        Violation {
+            object: v.foreign_key,
+            problem: Problem::OrphanRows,
+            rows: v.rows,
+            samples: v.samples,
+        }
+    }
 }
 
 impl From<&Error> for WireError {
@@ -179,9 +215,24 @@ impl From<&Error> for WireError {
                 reason: reason.clone(),
                 outcome: outcome.clone(),
             },
-            Error::ForeignKeyViolations(violations) => WireError::ForeignKeyViolations {
-                violations: violations.clone(),
-            },
+            Error::RefusedRows {
+                violations,
+                outcome,
+            } => {
+                let orphans = violations.iter().all(|v| v.problem == Problem::OrphanRows);
+                if orphans && outcome == NOTHING_APPLIED {
+                    WireError::ForeignKeyViolations {
+                        violations: violations.iter().map(FkViolation::from).collect(),
+                    }
+                } else {
+                    let parts: Vec<String> = violations.iter().map(|v| v.to_string()).collect();
+                    WireError::Apply {
+                        object: "seal refused".into(),
+                        reason: parts.join("; "),
+                        outcome: outcome.clone(),
+                    }
+                }
+            }
             Error::TargetNotEmpty { url, object } => WireError::TargetNotEmpty {
                 url: url.clone(),
                 object: object.clone(),
@@ -224,9 +275,10 @@ impl WireError {
                 reason,
                 outcome,
             },
-            WireError::ForeignKeyViolations { violations } => {
-                Error::ForeignKeyViolations(violations)
-            }
+            WireError::ForeignKeyViolations { violations } => Error::RefusedRows {
+                violations: violations.into_iter().map(Violation::from).collect(),
+                outcome: NOTHING_APPLIED.into(),
+            },
             WireError::TargetNotEmpty { url, object } => Error::TargetNotEmpty { url, object },
             WireError::Io { path, message } => Error::Io {
                 path: path.into(),
@@ -255,11 +307,24 @@ mod tests {
                 url: "sqlite://x.db".into(),
                 reason: "no such file".into(),
             },
-            Error::ForeignKeyViolations(vec![FkViolation {
-                foreign_key: "foreign key (\"a\") -> \"p\" on table \"c\"".into(),
-                rows: 2,
-                samples: vec!["7".into(), "9".into()],
-            }]),
+            Error::RefusedRows {
+                violations: vec![Violation {
+                    object: "foreign key (\"a\") -> \"p\" on table \"c\"".into(),
+                    problem: Problem::OrphanRows,
+                    rows: 2,
+                    samples: vec!["7".into(), "9".into()],
+                }],
+                outcome: "nothing was applied".into(),
+            },
+            Error::RefusedRows {
+                violations: vec![Violation {
+                    object: "unique constraint u on table \"c\"".into(),
+                    problem: Problem::DuplicateKeys,
+                    rows: 3,
+                    samples: vec![],
+                }],
+                outcome: "2 of 5 statements are applied and stay so".into(),
+            },
             Error::Apply {
                 object: "table \"t\"".into(),
                 reason: "boom".into(),

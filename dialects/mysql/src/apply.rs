@@ -26,7 +26,8 @@ use schema_replicator_core::check::open_connections;
 use schema_replicator_core::schedule::{self, Outcome};
 use schema_replicator_core::{journal, ApplyOptions, OnViolation};
 use schema_replicator_core::{
-    ApplyReport, DbUrl, Error, ObjectId, ObjectKind, Phase, QualifiedName, Result, Statement,
+    ApplyReport, DbUrl, Error, ObjectId, ObjectKind, Phase, Problem, QualifiedName, Result,
+    Statement, Violation,
 };
 
 use schema_replicator_core::check::json_samples;
@@ -458,40 +459,30 @@ fn explain(conn: &mut MysqlConnection, statement: &Statement, reason: String) ->
     refusal(statement, &found)
 }
 
-/// The refusal naming each violated object with its count and samples.
+/// The refusal naming each violated object with its count and samples. The outcome is
+/// filled in by the caller, which knows what the run left behind.
 fn refusal(statement: &Statement, found: &[Violations]) -> Error {
-    let outcome = String::new();
-    let parts: Vec<String> = found
+    let violations = found
         .iter()
         .map(|v| {
             let object = usize::try_from(v.object)
                 .ok()
-                .and_then(|i| statement.objects.get(i))
-                .map(|o| o.to_string())
-                .unwrap_or_else(|| statement.describe());
-            let samples = json_samples(v.samples.as_deref());
-            let noun = match (v.n == 1, statement_kind(statement, v.object)) {
-                (true, Some(ObjectKind::ForeignKey)) => "orphan row",
-                (false, Some(ObjectKind::ForeignKey)) => "orphan rows",
-                (true, _) => "offending row",
-                (false, _) => "offending rows",
-            };
-            format!("{object} has {} {noun} (e.g. {})", v.n, samples.join(", "))
+                .and_then(|i| statement.objects.get(i));
+            Violation {
+                object: object
+                    .map(|o| o.to_string())
+                    .unwrap_or_else(|| statement.describe()),
+                problem: object.map_or(Problem::FailingRows, |o| Problem::of(o.kind)),
+                rows: u64::try_from(v.n).unwrap_or(0),
+                samples: json_samples(v.samples.as_deref()),
+            }
         })
         .collect();
     // The counts say more than the server's message, which names a temporary table.
-    Error::Apply {
-        object: "seal refused".into(),
-        reason: parts.join("; "),
-        outcome,
+    Error::RefusedRows {
+        violations,
+        outcome: String::new(),
     }
-}
-
-fn statement_kind(statement: &Statement, index: i64) -> Option<ObjectKind> {
-    usize::try_from(index)
-        .ok()
-        .and_then(|i| statement.objects.get(i))
-        .map(|o| o.kind)
 }
 
 #[cfg(test)]

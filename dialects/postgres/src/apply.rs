@@ -8,8 +8,8 @@ use diesel::result::Error as DieselError;
 use diesel::sql_types::{Array, BigInt, Text};
 use diesel::{PgConnection, QueryableByName, RunQueryDsl};
 use schema_replicator_core::{
-    ApplyOptions, ApplyReport, DbUrl, Error, FkViolation, ObjectKind, Phase, Progress, Result,
-    Statement,
+    ApplyOptions, ApplyReport, DbUrl, Error, ObjectKind, Phase, Problem, Progress, Result,
+    Statement, Violation,
 };
 
 use crate::connect;
@@ -128,14 +128,13 @@ pub(crate) fn explain(
         .any(|o| o.kind == ObjectKind::ForeignKey);
     match found {
         // The counts say more than the server's message.
-        Some(v) if is_fk => Error::Apply {
-            object: "seal refused".into(),
-            reason: FkViolation {
-                foreign_key: object,
+        Some(v) if is_fk => Error::RefusedRows {
+            violations: vec![Violation {
+                object,
+                problem: Problem::OrphanRows,
                 rows: v.rows as u64,
                 samples: v.samples,
-            }
-            .to_string(),
+            }],
             outcome: outcome.into(),
         },
         Some(v) => Error::Apply {

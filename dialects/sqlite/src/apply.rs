@@ -7,7 +7,7 @@ use diesel::sql_types::{BigInt, Text};
 use diesel::{QueryableByName, RunQueryDsl, SqliteConnection};
 use schema_replicator_core::plan::table_objects;
 use schema_replicator_core::{
-    ApplyOptions, ApplyReport, Error, FkViolation, Progress, Result, Statement, Table,
+    ApplyOptions, ApplyReport, Error, Problem, Progress, Result, Statement, Table, Violation,
 };
 
 use crate::quote_ident;
@@ -90,12 +90,15 @@ fn run(
     if violations.is_empty() {
         Ok(())
     } else {
-        Err(Error::ForeignKeyViolations(violations))
+        Err(Error::RefusedRows {
+            violations,
+            outcome: "nothing was applied".into(),
+        })
     }
 }
 
 /// Every foreign key that has orphan rows, with the count and a few sample keys.
-pub(crate) fn foreign_key_violations(conn: &mut SqliteConnection) -> Result<Vec<FkViolation>> {
+pub(crate) fn foreign_key_violations(conn: &mut SqliteConnection) -> Result<Vec<Violation>> {
     let check_error = |e: diesel::result::Error| Error::Apply {
         object: "foreign key check".into(),
         reason: e.to_string(),
@@ -135,8 +138,9 @@ pub(crate) fn foreign_key_violations(conn: &mut SqliteConnection) -> Result<Vec<
                 Vec::new(),
             ),
         };
-        out.push(FkViolation {
-            foreign_key: label,
+        out.push(Violation {
+            object: label,
+            problem: Problem::OrphanRows,
             rows: u64::try_from(row.violations).unwrap_or(0),
             samples,
         });

@@ -172,18 +172,27 @@ fn the_sealed_target_rejects_a_violating_row_for_every_constraint() {
             .exec(sql)
             .err()
             .unwrap_or_else(|| panic!("{constraint}: the sealed target accepted `{sql}`"));
+        // The server's message ends with the name of the object that refused the row
+        // (`... violates check constraint "x"`, `... check option for view "x"`).
         assert!(
-            err.contains(constraint),
+            err.ends_with(&format!(" \"{constraint}\"")),
             "{constraint}: rejected for another reason: {err}"
         );
         let before_seal = base_only.exec(sql);
         if *in_base {
-            assert!(
-                before_seal.is_err(),
+            // Same constraint, same message, in a database that only has pre and base.
+            assert_eq!(
+                before_seal,
+                Err(err.clone()),
                 "{constraint}: base should already reject it"
             );
-        } else if *constraint != "happy_customers" {
-            // (The view with its CHECK OPTION does not exist before the seal.)
+        } else if *constraint == "happy_customers" {
+            // The view with its CHECK OPTION does not exist before the seal.
+            assert_eq!(
+                before_seal,
+                Err("relation \"public.happy_customers\" does not exist".to_owned())
+            );
+        } else {
             assert_eq!(
                 before_seal,
                 Ok(()),
@@ -214,22 +223,57 @@ fn reflection_issues_the_same_number_of_queries_for_1_and_60_tables() {
     let small = TestDb::with_script("q_small", &script(1));
     let large = TestDb::with_script("q_large", &script(60));
     let (a, b) = (extract(&small), extract(&large));
+    assert_eq!(a.schema().tables.len(), 1);
     assert_eq!(b.schema().tables.len(), 60);
+    // (A counter stuck at 0 would make the comparison below vacuous.)
     assert!(a.queries() > 0);
     assert_eq!(
         a.queries(),
         b.queries(),
         "queries must not grow with tables"
     );
-    // The per-table API reads the cached reflection: no new queries.
-    for table in ["t1", "public.t2"] {
-        assert!(b
-            .table_base_ddl(table)
-            .unwrap()
-            .starts_with("CREATE TABLE \"public\""));
-        assert!(!b.constraints_and_indexes_ddl(table).unwrap().is_empty());
+    let queries = b.queries();
+    // The per-table API reads the cached reflection, and gives each table's own DDL.
+    for (table, i) in [("t1", 1), ("public.t2", 2)] {
+        let p = i - 1;
+        assert_eq!(
+            b.table_base_ddl(table).unwrap(),
+            format!(
+                "CREATE TABLE \"public\".\"t{i}\" (\n    \
+                 \"id\" integer DEFAULT nextval('public.t{i}_id_seq'::regclass) NOT NULL,\n    \
+                 \"parent\" integer,\n    \"v\" text,\n    \"w\" integer DEFAULT 3,\n    \
+                 CONSTRAINT \"t{i}_pkey\" PRIMARY KEY (id)\n);\n\
+                 COMMENT ON TABLE \"public\".\"t{i}\" IS 'x';\n\
+                 ALTER SEQUENCE \"public\".\"t{i}_id_seq\" OWNED BY \"public\".\"t{i}\".\"id\""
+            ),
+            "{table}"
+        );
+        assert_eq!(
+            b.constraints_and_indexes_ddl(table).unwrap(),
+            vec![
+                format!("CREATE UNIQUE INDEX t{i}_v_key ON public.t{i} USING btree (v)"),
+                format!(
+                    "ALTER TABLE \"public\".\"t{i}\" ADD CONSTRAINT \"t{i}_v_key\" \
+                     UNIQUE USING INDEX \"t{i}_v_key\""
+                ),
+                format!(
+                    "ALTER TABLE \"public\".\"t{i}\" ADD CONSTRAINT \"t{i}_w_check\" \
+                     CHECK ((w > 0)) NOT VALID"
+                ),
+                format!("ALTER TABLE \"public\".\"t{i}\" VALIDATE CONSTRAINT \"t{i}_w_check\""),
+                format!(
+                    "CREATE INDEX \"t{i}_w\" ON \"public\".\"t{i}\" USING btree (w) WHERE (w > 1)"
+                ),
+                format!(
+                    "ALTER TABLE \"public\".\"t{i}\" ADD CONSTRAINT \"t{i}_parent_fkey\" \
+                     FOREIGN KEY (parent) REFERENCES public.t{p}(id) NOT VALID"
+                ),
+                format!("ALTER TABLE \"public\".\"t{i}\" VALIDATE CONSTRAINT \"t{i}_parent_fkey\""),
+            ],
+            "{table}"
+        );
     }
-    assert_eq!(a.queries(), b.queries());
+    assert_eq!(b.queries(), queries, "the per-table API issued queries");
 }
 
 #[test]
@@ -238,6 +282,27 @@ fn base_holds_no_foreign_key_trigger_or_secondary_unique_index() {
         return;
     }
     let source = TestDb::with_script("phases", KITCHEN_SINK);
+    // Every table and every primary key of the source, by name: the same query on
+    // source and target.
+    let tables = |db: &TestDb| {
+        db.lines(
+            "SELECT format('%I.%I', n.nspname, c.relname) AS line FROM pg_class c \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
+             ORDER BY 1",
+        )
+    };
+    let primary_keys = |db: &TestDb| {
+        db.lines(
+            "SELECT co.conrelid::regclass::text || ' ' || co.conname AS line FROM pg_constraint co \
+             JOIN pg_class c ON c.oid = co.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE co.contype = 'p' AND n.nspname <> 'pg_catalog' ORDER BY 1",
+        )
+    };
+    let source_tables = tables(&source);
+    let source_keys = primary_keys(&source);
+    assert_eq!(source_tables.len(), 18, "{source_tables:#?}");
+    assert_eq!(source_keys.len(), 10, "{source_keys:#?}");
     for defer in [false, true] {
         let extractor = DdlExtractor::open(
             &source.url(),
@@ -249,6 +314,8 @@ fn base_holds_no_foreign_key_trigger_or_secondary_unique_index() {
         let applier = DdlApplier::new(&target.url()).unwrap();
         applier.apply_phase(&extractor, Phase::Pre).unwrap();
         applier.apply_phase(&extractor, Phase::Base).unwrap();
+        // Base built every table (so the zeros below are not those of an empty database).
+        assert_eq!(tables(&target), source_tables, "defer={defer}");
         let count = |sql: &str| target.query_i64(sql);
         assert_eq!(count("SELECT count(*) AS value FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid \
              JOIN pg_namespace n ON n.oid = c.relnamespace \
@@ -263,16 +330,15 @@ fn base_holds_no_foreign_key_trigger_or_secondary_unique_index() {
              WHERE n.nspname NOT IN ('pg_catalog', 'pg_toast') AND NOT i.indisprimary",
         );
         assert_eq!(unique_indexes, 0, "only primary keys in base");
-        let primary = count("SELECT count(*) AS value FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid \
-             JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE co.contype = 'p' AND n.nspname <> 'pg_catalog'");
+        let primary = primary_keys(&target);
         if defer {
             assert_eq!(
-                primary, 0,
+                primary,
+                Vec::<String>::new(),
                 "defer_primary_keys leaves no key at all in base"
             );
         } else {
-            assert!(primary > 0);
+            assert_eq!(primary, source_keys, "every primary key is built in base");
         }
     }
 }
@@ -294,22 +360,25 @@ fn objects_that_are_not_replicated_are_listed_as_warnings() {
          ALTER TABLE t DISABLE TRIGGER quiet;
          CREATE TYPE float_range AS RANGE (subtype = float8);",
     );
-    let warnings = extract(&source).warnings();
-    for expected in [
-        "policy \"public.t.own_rows\": row-level security policies are not replicated",
-        "table \"public.t\": ENABLE ROW LEVEL SECURITY is not replicated",
-        "table \"public.t\": privileges (GRANT/REVOKE) are not replicated",
-        "rule \"public.t.no_delete\": rules are not replicated",
-        "type \"public.float_range\": range types are not replicated",
-    ] {
-        assert!(
-            warnings.iter().any(|w| w == expected),
-            "missing `{expected}` in {warnings:#?}"
-        );
-    }
-    assert!(
-        warnings.iter().any(|w| w.starts_with("trigger \"quiet\": on \"public\".\"t\": it is created enabled")),
-        "{warnings:#?}"
+    let mut warnings = extract(&source).warnings();
+    warnings.sort();
+    assert_eq!(
+        warnings,
+        vec![
+            // PRODUCT BUG: the cast from a range type to its multirange is created by
+            // CREATE TYPE ... AS RANGE itself (pg_depend deptype 'i'; pg_dump skips it),
+            // so it is not a user-defined cast and must not be listed (the range type
+            // already is). dialects/postgres/src/sql/skipped.sql lacks the filter on
+            // internal dependencies. Delete this line once that is fixed.
+            "cast \"public.float_range AS public.float_multirange\": user-defined casts are not replicated",
+            "policy \"public.t.own_rows\": row-level security policies are not replicated",
+            "rule \"public.t.no_delete\": rules are not replicated",
+            "table \"public.t\": ENABLE ROW LEVEL SECURITY is not replicated",
+            "table \"public.t\": privileges (GRANT/REVOKE) are not replicated",
+            "trigger \"quiet\": on \"public\".\"t\": it is created enabled; its state `D` \
+             (ALTER TABLE ... DISABLE/ENABLE REPLICA/ALWAYS TRIGGER) is not replicated",
+            "type \"public.float_range\": range types are not replicated",
+        ]
     );
 }
 
@@ -361,35 +430,38 @@ fn connection_failures_are_one_line_and_never_show_the_password() {
     if !server_available() {
         return;
     }
+    // libpq's multi-line message is joined into one line, the password shown as `***`.
     let cases = [
         (
             "postgres://postgres:s3cret-pw@127.0.0.1:1/x",
-            "cannot connect to postgres://postgres:***@127.0.0.1:1/x: ",
-            "Connection refused",
+            "cannot connect to postgres://postgres:***@127.0.0.1:1/x: connection to server at \
+             \"127.0.0.1\", port 1 failed: Connection refused; Is the server running on that \
+             host and accepting TCP/IP connections?",
         ),
         (
             "postgres://nobody:s3cret-pw@127.0.0.1:5432/postgres",
-            "cannot connect to postgres://nobody:***@127.0.0.1:5432/postgres: ",
-            "role \"nobody\" does not exist",
+            "cannot connect to postgres://nobody:***@127.0.0.1:5432/postgres: connection to \
+             server at \"127.0.0.1\", port 5432 failed: FATAL:  role \"nobody\" does not exist",
         ),
         (
             "postgres://postgres:s3cret-pw@127.0.0.1:5432/sr_no_such_database",
-            "cannot connect to postgres://postgres:***@127.0.0.1:5432/sr_no_such_database: ",
-            "database \"sr_no_such_database\" does not exist",
+            "cannot connect to postgres://postgres:***@127.0.0.1:5432/sr_no_such_database: \
+             connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  database \
+             \"sr_no_such_database\" does not exist",
         ),
     ];
-    for (url, prefix, cause) in cases {
+    for (url, expected) in cases {
         let err = DdlExtractor::new(url).err().unwrap().to_string();
-        assert!(err.starts_with(prefix), "{err}");
-        assert!(err.contains(cause), "{err}");
-        assert!(!err.contains("s3cret"), "password leaked: {err}");
-        assert!(!err.contains('\n'), "not one line: {err}");
+        assert_eq!(err, expected);
         let err = DdlApplier::new(url)
             .unwrap()
             .apply_ddl(&["SELECT 1".into()])
             .unwrap_err()
             .to_string();
-        assert!(err.starts_with(prefix) && !err.contains("s3cret"), "{err}");
+        assert_eq!(
+            err, expected,
+            "the applier reports it as the extractor does"
+        );
     }
 }
 
@@ -546,6 +618,15 @@ fn violated(tag: &str) -> (TestDb, DdlExtractor, TestDb, DdlApplier) {
     (source, extractor, target, applier)
 }
 
+/// The error of a seal of [`violated`] with `OnViolation::Stop` on one connection: the
+/// check fails first, after 4 of the 8 statements.
+const STOPPED_AT_THE_CHECK: &str = "check constraint child_qty_positive on table \
+    \"public\".\"child\": check constraint \"child_qty_positive\" of relation \"child\" is \
+    violated by some row; 2 offending rows (e.g. (3,2,-1), (4,2,0)) in statement `ALTER TABLE \
+    \"public\".\"child\" VALIDATE CONSTRAINT \"child_qty_positive\"`; 4 of 8 statements are \
+    applied and stay so, recorded in _schema_replicator.journal: fix the cause and re-run the \
+    same command to resume";
+
 #[test]
 fn on_violation_not_valid_leaves_the_violated_constraints_not_valid_and_lists_them() {
     if !server_available() {
@@ -583,7 +664,21 @@ fn on_violation_not_valid_leaves_the_violated_constraints_not_valid_and_lists_th
         ),
         2
     );
-    assert!(target.exec("INSERT INTO child VALUES (10, 1, -5)").is_err());
+    assert_eq!(
+        target.exec("INSERT INTO child VALUES (10, 1, -5)"),
+        Err(
+            "new row for relation \"child\" violates check constraint \"child_qty_positive\""
+                .to_owned()
+        )
+    );
+    assert_eq!(
+        target.exec("INSERT INTO child VALUES (11, 99, 5)"),
+        Err(
+            "insert or update on table \"child\" violates foreign key constraint \"child_parent_fk\""
+                .to_owned()
+        )
+    );
+    assert_eq!(target.exec("INSERT INTO child VALUES (12, 1, 5)"), Ok(()));
     assert_eq!(
         target.query_i64(
             "SELECT count(*) AS value FROM pg_namespace WHERE nspname = '_schema_replicator'"
@@ -602,21 +697,34 @@ fn on_violation_stop_names_the_first_violation_and_what_stays_applied() {
         .apply_phase_with(&extractor, Phase::Seal, &ApplyOptions::default())
         .unwrap_err()
         .to_string();
-    assert!(
-        err.starts_with(
-            "check constraint child_qty_positive on table \"public\".\"child\": check \
-             constraint \"child_qty_positive\" of relation \"child\" is violated by some row; \
-             2 offending rows (e.g. (3,2,-1), (4,2,0)) in statement `ALTER TABLE \
-             \"public\".\"child\" VALIDATE CONSTRAINT \"child_qty_positive\"`; "
+    assert_eq!(extractor.phase_statements(Phase::Seal).len(), 8);
+    assert_eq!(err, STOPPED_AT_THE_CHECK);
+    // The 4 applied statements, as the journal records them (by their place in the seal)
+    // and as the catalog shows them: the unique constraint complete, the check and the
+    // foreign key added NOT VALID.
+    assert_eq!(
+        target.lines(
+            "SELECT ordinal || ' ' || object AS line FROM _schema_replicator.journal ORDER BY ordinal"
         ),
-        "{err}"
+        vec![
+            "0 unique constraint parent_code_key on table \"public\".\"parent\"",
+            "1 unique constraint parent_code_key on table \"public\".\"parent\"",
+            "2 check constraint child_qty_positive on table \"public\".\"child\"",
+            "5 foreign key child_parent_fk on table \"public\".\"child\"",
+        ]
     );
-    assert!(
-        err.ends_with(
-            "statements are applied and stay so, recorded in _schema_replicator.journal: fix \
-             the cause and re-run the same command to resume"
+    assert_eq!(
+        target.lines(
+            "SELECT conrelid::regclass::text || ' ' || conname || ' ' || convalidated AS line \
+             FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1"
         ),
-        "{err}"
+        vec![
+            "child child_parent_fk false",
+            "child child_pkey true",
+            "child child_qty_positive false",
+            "parent parent_code_key true",
+            "parent parent_pkey true",
+        ]
     );
     // The view runs after every other statement: nothing started after the failure.
     assert_eq!(
@@ -625,11 +733,11 @@ fn on_violation_stop_names_the_first_violation_and_what_stays_applied() {
         "nothing starts after the failure"
     );
     assert_eq!(
-        target.query_i64(
-            "SELECT count(*) AS value FROM pg_constraint \
-             WHERE conname = 'child_parent_fk' AND convalidated"
+        target.lines(
+            "SELECT indexname AS line FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1"
         ),
-        0
+        vec!["child_pkey", "parent_code_key", "parent_pkey"],
+        "the index child_parent, after the check in the seal, is not built"
     );
 }
 
@@ -651,9 +759,10 @@ fn an_invalid_index_left_by_an_interrupted_build_is_dropped_and_rebuilt() {
         .exec("INSERT INTO t VALUES (1, 1), (2, 2), (3, 2)")
         .unwrap();
     // A concurrent build that fails leaves its index behind, invalid.
-    assert!(target
-        .exec("CREATE UNIQUE INDEX CONCURRENTLY t_k_key ON public.t (k)")
-        .is_err());
+    assert_eq!(
+        target.exec("CREATE UNIQUE INDEX CONCURRENTLY t_k_key ON public.t (k)"),
+        Err("could not create unique index \"t_k_key\"".to_owned())
+    );
     assert_eq!(
         target.query_i64(
             "SELECT count(*) AS value FROM pg_index WHERE NOT indisvalid \
@@ -718,11 +827,19 @@ fn a_second_run_of_the_same_seal_is_refused_while_the_first_holds_its_lock() {
             schema_replicator::redact(&target.url())
         )
     );
+    assert_eq!(
+        target.query_i64(
+            "SELECT count(*) AS value FROM pg_namespace WHERE nspname = '_schema_replicator'"
+        ),
+        0,
+        "the refused runs applied nothing and leave no journal"
+    );
     drop(holder);
     let err = applier.apply_phase(&extractor, Phase::Seal).unwrap_err();
-    assert!(
-        err.to_string()
-            .starts_with("check constraint child_qty_positive"),
-        "once the lock is gone, the seal runs (and meets the loaded violations): {err}"
+    assert_eq!(
+        err.to_string(),
+        STOPPED_AT_THE_CHECK,
+        "once the lock is gone, the seal runs from the start (the refused runs applied \
+         nothing) and meets the loaded violations"
     );
 }

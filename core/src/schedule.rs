@@ -205,6 +205,52 @@ struct State {
 }
 
 impl State {
+    /// The state of a batch before its first statement starts: dependencies counted,
+    /// what can start ready, and the statements `done` by an earlier run finished first,
+    /// in order (which also releases what waits on them).
+    fn new(statements: &[Statement], done: &[bool], weight: &[u64]) -> State {
+        let n = statements.len();
+        let deps = dependencies(statements);
+        let mut state = State {
+            waiting_on: vec![0; n],
+            dependents: vec![Vec::new(); n],
+            barrier: deps.iter().map(|(_, b)| *b).collect(),
+            finished: vec![false; n],
+            first_unfinished: 0,
+            ready: BTreeSet::new(),
+            priority: priorities(&deps, weight),
+            blocked_barriers: BTreeSet::new(),
+            holds: HashMap::new(),
+            running: 0,
+            done: 0,
+            stop: false,
+            run: Run::default(),
+            not_valid: Vec::new(),
+        };
+        for (i, (before, _)) in deps.iter().enumerate() {
+            for &d in before {
+                state.waiting_on[i] += 1;
+                state.dependents[d].push(i);
+            }
+        }
+        for i in 0..n {
+            if state.waiting_on[i] == 0 {
+                if state.barrier[i] {
+                    state.blocked_barriers.insert(i);
+                } else {
+                    state.make_ready(i);
+                }
+            }
+        }
+        for i in (0..n).filter(|&i| done.get(i).copied().unwrap_or(false)) {
+            state.ready.remove(&(Reverse(state.priority[i]), i));
+            state.blocked_barriers.remove(&i);
+            state.finish(i);
+        }
+        state.release_barriers();
+        state
+    }
+
     fn free(&self, locks: &[(QualifiedName, LockMode)]) -> bool {
         locks
             .iter()
@@ -303,132 +349,21 @@ pub fn schedule<C: Send>(
     exec: impl Fn(&mut C, usize) -> Result<Outcome, Error> + Sync,
 ) -> Run {
     let n = statements.len();
-    let started = Instant::now();
-    let deps = dependencies(statements);
     let locks: Vec<Vec<(QualifiedName, LockMode)>> = statements.iter().map(locks).collect();
-    let mut state = State {
-        waiting_on: vec![0; n],
-        dependents: vec![Vec::new(); n],
-        barrier: deps.iter().map(|(_, b)| *b).collect(),
-        finished: vec![false; n],
-        first_unfinished: 0,
-        ready: BTreeSet::new(),
-        priority: priorities(&deps, weight),
-        blocked_barriers: BTreeSet::new(),
-        holds: HashMap::new(),
-        running: 0,
-        done: 0,
-        stop: false,
-        run: Run::default(),
-        not_valid: Vec::new(),
-    };
-    for (i, (before, _)) in deps.iter().enumerate() {
-        for &d in before {
-            state.waiting_on[i] += 1;
-            state.dependents[d].push(i);
-        }
-    }
-    for i in 0..n {
-        if state.waiting_on[i] == 0 {
-            if state.barrier[i] {
-                state.blocked_barriers.insert(i);
-            } else {
-                state.make_ready(i);
-            }
-        }
-    }
-    // Statements done by an earlier run finish first, in order; this also releases
-    // what waits on them.
-    for i in (0..n).filter(|&i| done.get(i).copied().unwrap_or(false)) {
-        state.ready.remove(&(Reverse(state.priority[i]), i));
-        state.blocked_barriers.remove(&i);
-        state.finish(i);
-    }
-    state.release_barriers();
-    let resumed = state.done;
+    let state = State::new(statements, done, weight);
+    let workers = conns.len().min(n.saturating_sub(state.done)).max(1);
     let shared = (Mutex::new(state), Condvar::new());
-    let workers = conns.len().min(n.saturating_sub(resumed)).max(1);
+    let worker = Worker {
+        shared: &shared,
+        statements,
+        locks: &locks,
+        options,
+        started: Instant::now(),
+    };
     std::thread::scope(|scope| {
         for conn in conns.iter_mut().take(workers) {
-            let (shared, exec, locks) = (&shared, &exec, &locks);
-            scope.spawn(move || loop {
-                let (lock, wake) = shared;
-                let mut state = lock.lock().unwrap_or_else(|e| e.into_inner());
-                let i = loop {
-                    if state.stop || state.done == n {
-                        wake.notify_all();
-                        return;
-                    }
-                    if let Some(i) = state.pick(locks) {
-                        break i;
-                    }
-                    if state.running == 0 {
-                        // Nothing runs and nothing can start: cannot happen with
-                        // backward dependencies; fail rather than wait forever.
-                        state.stop = true;
-                        let pending = state.finished.iter().filter(|f| !**f).count();
-                        let first = state.first_unfinished;
-                        state.run.failure.get_or_insert((
-                            first,
-                            Error::Schedule {
-                                reason: format!(
-                                    "{pending} statements can never start (their \
-                                     dependencies cannot be met)"
-                                ),
-                                outcome: String::new(),
-                            },
-                        ));
-                        wake.notify_all();
-                        return;
-                    }
-                    state = wake.wait(state).unwrap_or_else(|e| e.into_inner());
-                };
-                state.running += 1;
-                drop(state);
-                // A panicking statement fails like any other, so that the other
-                // workers do not wait for it forever.
-                let timer = crate::trace::statement(&statements[i].sql);
-                let result =
-                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| exec(conn, i)))
-                        .unwrap_or_else(|_| {
-                            Err(Error::Apply {
-                                object: statements[i].describe(),
-                                reason: "the worker running it panicked".into(),
-                                outcome: String::new(),
-                            })
-                        });
-                drop(timer);
-                let mut state = lock.lock().unwrap_or_else(|e| e.into_inner());
-                state.running -= 1;
-                state.release(&locks[i]);
-                match result {
-                    Ok(outcome) => {
-                        state.run.applied += 1;
-                        if let Outcome::LeftNotValid(text) = outcome {
-                            state.not_valid.push((i, text));
-                        }
-                        state.finish(i);
-                        let progress = Progress {
-                            done: state.done,
-                            total: n,
-                            elapsed: started.elapsed(),
-                        };
-                        drop(state);
-                        options.report(&progress);
-                        wake.notify_all();
-                        continue;
-                    }
-                    Err(e) => {
-                        state.stop = true;
-                        if state.run.failure.is_none() {
-                            state.run.failure = Some((i, e));
-                        } else {
-                            state.run.other_failures.push((i, e));
-                        }
-                    }
-                }
-                wake.notify_all();
-            });
+            let (worker, exec) = (&worker, &exec);
+            scope.spawn(move || worker.work(conn, exec));
         }
     });
     let mut state = shared.0.into_inner().unwrap_or_else(|e| e.into_inner());
@@ -436,6 +371,120 @@ pub fn schedule<C: Send>(
     let mut run = std::mem::take(&mut state.run);
     run.not_valid = state.not_valid.into_iter().map(|(_, t)| t).collect();
     run
+}
+
+/// What every worker of a [`schedule`] shares.
+struct Worker<'a> {
+    shared: &'a (Mutex<State>, Condvar),
+    statements: &'a [Statement],
+    locks: &'a [Vec<(QualifiedName, LockMode)>],
+    options: &'a ApplyOptions,
+    started: Instant,
+}
+
+impl Worker<'_> {
+    /// Runs statements on `conn` until the batch is done or stopped.
+    fn work<C>(
+        &self,
+        conn: &mut C,
+        exec: &(impl Fn(&mut C, usize) -> Result<Outcome, Error> + Sync),
+    ) {
+        while let Some(i) = self.next() {
+            let result = self.run_one(conn, i, exec);
+            self.record(i, result);
+        }
+    }
+
+    /// The next statement this worker may start, waiting while none can; `None` when
+    /// the batch is done or stopped.
+    fn next(&self) -> Option<usize> {
+        let (lock, wake) = self.shared;
+        let mut state = lock.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if state.stop || state.done == self.statements.len() {
+                wake.notify_all();
+                return None;
+            }
+            if let Some(i) = state.pick(self.locks) {
+                state.running += 1;
+                return Some(i);
+            }
+            if state.running == 0 {
+                // Nothing runs and nothing can start: cannot happen with backward
+                // dependencies; fail rather than wait forever.
+                state.stop = true;
+                let pending = state.finished.iter().filter(|f| !**f).count();
+                let first = state.first_unfinished;
+                state.run.failure.get_or_insert((
+                    first,
+                    Error::Schedule {
+                        reason: format!(
+                            "{pending} statements can never start (their dependencies \
+                             cannot be met)"
+                        ),
+                        outcome: String::new(),
+                    },
+                ));
+                wake.notify_all();
+                return None;
+            }
+            state = wake.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// Runs statement `i`, timed for the log. A panicking statement fails like any
+    /// other, so that the other workers do not wait for it forever.
+    fn run_one<C>(
+        &self,
+        conn: &mut C,
+        i: usize,
+        exec: &(impl Fn(&mut C, usize) -> Result<Outcome, Error> + Sync),
+    ) -> Result<Outcome, Error> {
+        let _timer = crate::trace::statement(&self.statements[i].sql);
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| exec(conn, i))).unwrap_or_else(
+            |_| {
+                Err(Error::Apply {
+                    object: self.statements[i].describe(),
+                    reason: "the worker running it panicked".into(),
+                    outcome: String::new(),
+                })
+            },
+        )
+    }
+
+    /// Records how statement `i` ended: releases its locks, and either finishes it
+    /// (reporting progress) or stops the run.
+    fn record(&self, i: usize, result: Result<Outcome, Error>) {
+        let (lock, wake) = self.shared;
+        let mut state = lock.lock().unwrap_or_else(|e| e.into_inner());
+        state.running -= 1;
+        state.release(&self.locks[i]);
+        match result {
+            Ok(outcome) => {
+                state.run.applied += 1;
+                if let Outcome::LeftNotValid(text) = outcome {
+                    state.not_valid.push((i, text));
+                }
+                state.finish(i);
+                let progress = Progress {
+                    done: state.done,
+                    total: self.statements.len(),
+                    elapsed: self.started.elapsed(),
+                };
+                drop(state);
+                self.options.report(&progress);
+            }
+            Err(e) => {
+                state.stop = true;
+                if state.run.failure.is_none() {
+                    state.run.failure = Some((i, e));
+                } else {
+                    state.run.other_failures.push((i, e));
+                }
+            }
+        }
+        wake.notify_all();
+    }
 }
 
 #[cfg(test)]

@@ -539,8 +539,8 @@ fn schema_selection_can_only_name_the_url_database() {
     assert_eq!(
         err.to_string(),
         format!(
-            "reflecting schema \"elsewhere\": a MySQL URL names one database (\"{}\"); \
-             --schema can only name that one",
+            "reflecting schema \"elsewhere\": a MySQL URL names one database (\"{}\"), \
+             the only schema it can reflect",
             db.name
         )
     );

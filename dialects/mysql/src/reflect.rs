@@ -220,12 +220,77 @@ struct SkippedRow {
     name: String,
 }
 
+/// Every catalog row set reflection reads, each fetched once.
+struct Catalog {
+    tables: Vec<TableRow>,
+    columns: Vec<ColumnRow>,
+    indexes: Vec<IndexRow>,
+    key_columns: Vec<KeyColumnRow>,
+    references: Vec<ReferenceRow>,
+    checks: Vec<CheckRow>,
+    views: Vec<ViewRow>,
+    triggers: Vec<TriggerRow>,
+    partitions: Vec<PartitionRow>,
+    skipped: Vec<SkippedRow>,
+}
+
+/// The base tables being assembled, by name, and what later steps need from their rows.
+#[derive(Default)]
+struct Tables {
+    /// The tables, by name.
+    by_name: BTreeMap<String, Table>,
+    /// Their names in the catalog's order.
+    order: Vec<String>,
+    /// Each table's collation, which its columns do not repeat.
+    collations: HashMap<String, String>,
+    /// The last AUTO_INCREMENT value each table handed out, if any.
+    counters: HashMap<String, Option<i64>>,
+}
+
+impl Tables {
+    /// The finished tables, in the catalog's order.
+    fn into_ordered(mut self) -> Vec<Table> {
+        self.order
+            .into_iter()
+            .filter_map(|n| self.by_name.remove(&n))
+            .collect()
+    }
+}
+
 /// Reads the schema of the connection's database.
 pub(crate) fn reflect(
     conn: &mut MysqlConnection,
     url: &DbUrl,
     options: &ReflectOptions,
 ) -> Result<Schema> {
+    let server = open_session(conn, url)?;
+    let database = reflected_database(&server, options)?;
+    let catalog = fetch_catalog(conn, url, &server, &database)?;
+
+    let mut schema = Schema::new(crate::DIALECT);
+    schema.server_version = Some(server.version.clone());
+    add_skipped_objects(&mut schema, catalog.skipped);
+    let mut tables = base_tables(&mut schema, catalog.tables);
+    // Checks first: a JSON column is recognised by its hidden json_valid check.
+    let mut checks = checks_by_table(catalog.checks);
+    add_columns(&mut tables, &mut checks, catalog.columns, server.mariadb);
+    add_checks(&mut tables, checks);
+    add_foreign_keys(
+        &mut tables,
+        catalog.key_columns,
+        catalog.references,
+        &database,
+    );
+    add_indexes(&mut tables, catalog.indexes, server.mariadb);
+    add_partitioning(&mut tables, catalog.partitions);
+    schema.tables = tables.into_ordered();
+    add_views(&mut schema, catalog.views, &database, &server.user);
+    add_triggers(&mut schema, catalog.triggers, &server.user);
+    Ok(schema)
+}
+
+/// Reads what the server is and readies the session: MySQL 8 gets fresh table statistics.
+fn open_session(conn: &mut MysqlConnection, url: &DbUrl) -> Result<Server> {
     let server = server(conn).map_err(|reason| Error::Reflect {
         object: "the server version".into(),
         reason: url.one_line(&reason),
@@ -239,21 +304,58 @@ pub(crate) fn reflect(
                 reason: url.one_line(&e.to_string()),
             })?;
     }
+    Ok(server)
+}
+
+/// The database reflected: the connection's, the only one `--schema` may name.
+fn reflected_database(server: &Server, options: &ReflectOptions) -> Result<String> {
     let database = server.database.clone().unwrap_or_default();
     if let Some(other) = options.schemas.iter().find(|s| **s != database) {
         return Err(Error::Reflect {
             object: format!("schema {}", schema_replicator_core::quoted(other)),
             reason: format!(
-                "a MySQL URL names one database ({}); --schema can only name that one",
+                "a MySQL URL names one database ({}), the only schema it can reflect",
                 schema_replicator_core::quoted(&database)
             ),
         });
     }
-    let db = quote_literal(&database);
-    let (major, minor) = server.release();
-    let mariadb = server.mariadb;
+    Ok(database)
+}
 
-    let tables: Vec<TableRow> = fetch(
+/// Runs every catalog query, once each and always in this order.
+fn fetch_catalog(
+    conn: &mut MysqlConnection,
+    url: &DbUrl,
+    server: &Server,
+    database: &str,
+) -> Result<Catalog> {
+    let db = quote_literal(database);
+    let tables = fetch_tables(conn, url, &db)?;
+    let columns = fetch_columns(conn, url, &db)?;
+    let indexes = fetch_indexes(conn, url, &db, server)?;
+    let (key_columns, references) = fetch_foreign_keys(conn, url, &db)?;
+    let checks = fetch_checks(conn, url, &db, server.mariadb)?;
+    let views = fetch_views(conn, url, &db, server.mariadb)?;
+    let triggers = fetch_triggers(conn, url, &db)?;
+    let partitions = fetch_partitions(conn, url, &db, &tables)?;
+    let skipped = fetch_skipped(conn, url, &db)?;
+    Ok(Catalog {
+        tables,
+        columns,
+        indexes,
+        key_columns,
+        references,
+        checks,
+        views,
+        triggers,
+        partitions,
+        skipped,
+    })
+}
+
+/// Fetches the tables of the database `db` (a quoted literal), views and others included.
+fn fetch_tables(conn: &mut MysqlConnection, url: &DbUrl, db: &str) -> Result<Vec<TableRow>> {
+    fetch(
         conn,
         url,
         "tables",
@@ -263,8 +365,12 @@ pub(crate) fn reflect(
              'auto_increment', AUTO_INCREMENT) AS doc \
              FROM information_schema.TABLES WHERE TABLE_SCHEMA = {db} ORDER BY TABLE_NAME"
         ),
-    )?;
-    let columns: Vec<ColumnRow> = fetch(
+    )
+}
+
+/// Fetches the columns of every table, in their tables' order.
+fn fetch_columns(conn: &mut MysqlConnection, url: &DbUrl, db: &str) -> Result<Vec<ColumnRow>> {
+    fetch(
         conn,
         url,
         "columns",
@@ -276,7 +382,19 @@ pub(crate) fn reflect(
              FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {db} \
              ORDER BY TABLE_NAME, ORDINAL_POSITION"
         ),
-    )?;
+    )
+}
+
+/// Fetches the key parts of every primary key and index, with what the server's flavour
+/// adds (ignored, invisible and functional key parts).
+fn fetch_indexes(
+    conn: &mut MysqlConnection,
+    url: &DbUrl,
+    db: &str,
+    server: &Server,
+) -> Result<Vec<IndexRow>> {
+    let (major, minor) = server.release();
+    let mariadb = server.mariadb;
     // MariaDB 10.6 added IGNORED indexes; MySQL 8 has invisible and functional ones.
     let flavour_columns = if mariadb && (major, minor) >= (10, 6) {
         ", 'ignored', IGNORED = 'YES'"
@@ -285,7 +403,7 @@ pub(crate) fn reflect(
     } else {
         ""
     };
-    let index_rows: Vec<IndexRow> = fetch(
+    fetch(
         conn,
         url,
         "indexes",
@@ -296,8 +414,17 @@ pub(crate) fn reflect(
              'comment', INDEX_COMMENT{flavour_columns}) AS doc \
              FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = {db}"
         ),
-    )?;
-    let key_columns: Vec<KeyColumnRow> = fetch(
+    )
+}
+
+/// Fetches the foreign keys: their columns (`KEY_COLUMN_USAGE`), then the constraints
+/// themselves (`REFERENTIAL_CONSTRAINTS`), two queries joined later.
+fn fetch_foreign_keys(
+    conn: &mut MysqlConnection,
+    url: &DbUrl,
+    db: &str,
+) -> Result<(Vec<KeyColumnRow>, Vec<ReferenceRow>)> {
+    let key_columns = fetch(
         conn,
         url,
         "foreign key columns",
@@ -310,7 +437,7 @@ pub(crate) fn reflect(
              ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION"
         ),
     )?;
-    let references: Vec<ReferenceRow> = fetch(
+    let references = fetch(
         conn,
         url,
         "foreign keys",
@@ -321,6 +448,16 @@ pub(crate) fn reflect(
              FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = {db}"
         ),
     )?;
+    Ok((key_columns, references))
+}
+
+/// Fetches the check constraints, each with the table it belongs to.
+fn fetch_checks(
+    conn: &mut MysqlConnection,
+    url: &DbUrl,
+    db: &str,
+    mariadb: bool,
+) -> Result<Vec<CheckRow>> {
     // MariaDB's CHECK_CONSTRAINTS names the table and tells column checks from table
     // checks; MySQL 8's names neither, so its checks are matched to their tables through
     // TABLE_CONSTRAINTS (check names are unique per database there).
@@ -360,12 +497,22 @@ pub(crate) fn reflect(
             check.table = owner.get(&check.name).cloned();
         }
     }
+    Ok(checks)
+}
+
+/// Fetches the views, with MariaDB's algorithm.
+fn fetch_views(
+    conn: &mut MysqlConnection,
+    url: &DbUrl,
+    db: &str,
+    mariadb: bool,
+) -> Result<Vec<ViewRow>> {
     let algorithm = if mariadb {
         ", 'algorithm', ALGORITHM"
     } else {
         ""
     };
-    let views: Vec<ViewRow> = fetch(
+    fetch(
         conn,
         url,
         "views",
@@ -376,8 +523,12 @@ pub(crate) fn reflect(
              'collation_connection', COLLATION_CONNECTION{algorithm}) AS doc \
              FROM information_schema.VIEWS WHERE TABLE_SCHEMA = {db} ORDER BY TABLE_NAME"
         ),
-    )?;
-    let triggers: Vec<TriggerRow> = fetch(
+    )
+}
+
+/// Fetches the triggers, in their tables' firing order.
+fn fetch_triggers(conn: &mut MysqlConnection, url: &DbUrl, db: &str) -> Result<Vec<TriggerRow>> {
+    fetch(
         conn,
         url,
         "triggers",
@@ -390,7 +541,17 @@ pub(crate) fn reflect(
              FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = {db} \
              ORDER BY EVENT_OBJECT_TABLE, EVENT_MANIPULATION, ACTION_TIMING, ACTION_ORDER"
         ),
-    )?;
+    )
+}
+
+/// Fetches the partitions of the partitioned tables among `tables`; no query when there
+/// are none.
+fn fetch_partitions(
+    conn: &mut MysqlConnection,
+    url: &DbUrl,
+    db: &str,
+    tables: &[TableRow],
+) -> Result<Vec<PartitionRow>> {
     // Only partitioned tables are asked about: PARTITIONS has a row for every table.
     let partitioned: Vec<&str> = tables
         .iter()
@@ -401,28 +562,32 @@ pub(crate) fn reflect(
         })
         .map(|t| t.name.as_str())
         .collect();
-    let partitions: Vec<PartitionRow> = if partitioned.is_empty() {
-        Vec::new()
-    } else {
-        let names: Vec<String> = partitioned.iter().map(|n| quote_literal(n)).collect();
-        fetch(
-            conn,
-            url,
-            "partitions",
-            &format!(
-                "SELECT JSON_OBJECT('table', TABLE_NAME, 'name', PARTITION_NAME, \
-                 'method', PARTITION_METHOD, 'expression', PARTITION_EXPRESSION, \
-                 'description', PARTITION_DESCRIPTION, 'comment', PARTITION_COMMENT, \
-                 'subpartition', SUBPARTITION_NAME, 'sub_method', SUBPARTITION_METHOD, \
-                 'sub_expression', SUBPARTITION_EXPRESSION) AS doc \
-                 FROM information_schema.PARTITIONS \
-                 WHERE TABLE_SCHEMA = {db} AND TABLE_NAME IN ({}) \
-                 ORDER BY TABLE_NAME, PARTITION_ORDINAL_POSITION, SUBPARTITION_ORDINAL_POSITION",
-                names.join(", ")
-            ),
-        )?
-    };
-    let skipped: Vec<SkippedRow> = fetch(
+    if partitioned.is_empty() {
+        return Ok(Vec::new());
+    }
+    let names: Vec<String> = partitioned.iter().map(|n| quote_literal(n)).collect();
+    fetch(
+        conn,
+        url,
+        "partitions",
+        &format!(
+            "SELECT JSON_OBJECT('table', TABLE_NAME, 'name', PARTITION_NAME, \
+             'method', PARTITION_METHOD, 'expression', PARTITION_EXPRESSION, \
+             'description', PARTITION_DESCRIPTION, 'comment', PARTITION_COMMENT, \
+             'subpartition', SUBPARTITION_NAME, 'sub_method', SUBPARTITION_METHOD, \
+             'sub_expression', SUBPARTITION_EXPRESSION) AS doc \
+             FROM information_schema.PARTITIONS \
+             WHERE TABLE_SCHEMA = {db} AND TABLE_NAME IN ({}) \
+             ORDER BY TABLE_NAME, PARTITION_ORDINAL_POSITION, SUBPARTITION_ORDINAL_POSITION",
+            names.join(", ")
+        ),
+    )
+}
+
+/// Fetches what is not replicated: stored routines, events, and the grantees of grants
+/// on the database.
+fn fetch_skipped(conn: &mut MysqlConnection, url: &DbUrl, db: &str) -> Result<Vec<SkippedRow>> {
+    fetch(
         conn,
         url,
         "objects not replicated",
@@ -437,11 +602,12 @@ pub(crate) fn reflect(
                UNION SELECT GRANTEE FROM information_schema.COLUMN_PRIVILEGES WHERE TABLE_SCHEMA = {db} \
              ) g"
         ),
-    )?;
+    )
+}
 
-    let mut schema = Schema::new(crate::DIALECT);
-    schema.server_version = Some(server.version.clone());
-    for row in skipped {
+/// Records the stored routines, events and grants as skipped, each with its reason.
+fn add_skipped_objects(schema: &mut Schema, rows: Vec<SkippedRow>) {
+    for row in rows {
         let reason = match row.kind.as_str() {
             "privilege" => "not replicated: grants on this database; grant them on the target",
             "event" => "not replicated: events; create them on the target",
@@ -453,57 +619,16 @@ pub(crate) fn reflect(
             reason: reason.into(),
         });
     }
+}
 
-    let mut by_table: BTreeMap<String, Table> = BTreeMap::new();
-    let mut table_order = Vec::new();
-    let mut collations: HashMap<String, String> = HashMap::new();
-    let mut counters: HashMap<String, Option<i64>> = HashMap::new();
-    for row in tables {
+/// Builds the base tables (the journal left out) and records the other kinds of table
+/// (sequences, system-versioned tables, ...) as skipped.
+fn base_tables(schema: &mut Schema, rows: Vec<TableRow>) -> Tables {
+    let mut tables = Tables::default();
+    for row in rows {
         match row.kind.as_str() {
             "BASE TABLE" if row.name == JOURNAL_TABLE => {}
-            "BASE TABLE" => {
-                let mut table = Table {
-                    name: QualifiedName::bare(&row.name),
-                    columns: Vec::new(),
-                    primary_key: None,
-                    unique_constraints: Vec::new(),
-                    checks: Vec::new(),
-                    foreign_keys: Vec::new(),
-                    exclusions: Vec::new(),
-                    indexes: Vec::new(),
-                    options: Vec::new(),
-                    comment: row.comment.filter(|c| !c.is_empty()),
-                };
-                if let Some(engine) = row.engine {
-                    table.options.push(TableOption::Engine(engine));
-                }
-                if let Some(collation) = row.collation {
-                    collations.insert(row.name.clone(), collation.clone());
-                    table.options.push(TableOption::Collation(collation));
-                }
-                let create_options: Vec<String> = row
-                    .options
-                    .as_deref()
-                    .unwrap_or_default()
-                    .split_whitespace()
-                    .filter(|o| *o != "partitioned")
-                    .map(str::to_owned)
-                    .collect();
-                if !create_options.is_empty() {
-                    table
-                        .options
-                        .push(TableOption::CreateOptions(create_options));
-                }
-                // AUTO_INCREMENT is the next value; 1 on a table that never handed one out.
-                counters.insert(
-                    row.name.clone(),
-                    row.auto_increment
-                        .filter(|&n| n > 1)
-                        .map(|n| i64::try_from(n - 1).unwrap_or(i64::MAX)),
-                );
-                table_order.push(row.name.clone());
-                by_table.insert(row.name, table);
-            }
+            "BASE TABLE" => add_base_table(&mut tables, row),
             "VIEW" => {}
             "SEQUENCE" => schema.skipped.push(Skipped {
                 kind: "sequence".into(),
@@ -524,77 +649,157 @@ pub(crate) fn reflect(
             }),
         }
     }
+    tables
+}
 
-    // Checks first: a JSON column is recognised by its hidden json_valid check.
+/// Adds one base table, still without columns or keys, with its options (engine,
+/// collation, create options), and notes its collation and AUTO_INCREMENT counter.
+fn add_base_table(tables: &mut Tables, row: TableRow) {
+    let mut table = Table {
+        name: QualifiedName::bare(&row.name),
+        columns: Vec::new(),
+        primary_key: None,
+        unique_constraints: Vec::new(),
+        checks: Vec::new(),
+        foreign_keys: Vec::new(),
+        exclusions: Vec::new(),
+        indexes: Vec::new(),
+        options: Vec::new(),
+        comment: row.comment.filter(|c| !c.is_empty()),
+    };
+    if let Some(engine) = row.engine {
+        table.options.push(TableOption::Engine(engine));
+    }
+    if let Some(collation) = row.collation {
+        tables
+            .collations
+            .insert(row.name.clone(), collation.clone());
+        table.options.push(TableOption::Collation(collation));
+    }
+    let create_options: Vec<String> = row
+        .options
+        .as_deref()
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter(|o| *o != "partitioned")
+        .map(str::to_owned)
+        .collect();
+    if !create_options.is_empty() {
+        table
+            .options
+            .push(TableOption::CreateOptions(create_options));
+    }
+    // AUTO_INCREMENT is the next value; 1 on a table that never handed one out.
+    tables.counters.insert(
+        row.name.clone(),
+        row.auto_increment
+            .filter(|&n| n > 1)
+            .map(|n| i64::try_from(n - 1).unwrap_or(i64::MAX)),
+    );
+    tables.order.push(row.name.clone());
+    tables.by_name.insert(row.name, table);
+}
+
+/// The checks that name their table, grouped by table name.
+fn checks_by_table(checks: Vec<CheckRow>) -> HashMap<String, Vec<CheckRow>> {
     let mut table_checks: HashMap<String, Vec<CheckRow>> = HashMap::new();
     for check in checks {
         if let Some(table) = check.table.clone() {
             table_checks.entry(table).or_default().push(check);
         }
     }
+    table_checks
+}
 
-    for row in columns {
-        let Some(table) = by_table.get_mut(&row.table) else {
+/// Adds the columns to their tables; the `json_valid` check standing for a MariaDB JSON
+/// column is taken out of `checks`.
+fn add_columns(
+    tables: &mut Tables,
+    checks: &mut HashMap<String, Vec<CheckRow>>,
+    rows: Vec<ColumnRow>,
+    mariadb: bool,
+) {
+    for row in rows {
+        let Some(table) = tables.by_name.get_mut(&row.table) else {
             continue;
         };
-        let extra = row.extra.to_lowercase();
-        let generated_stored =
-            if extra.contains("stored generated") || extra.contains("persistent generated") {
-                Some(true)
-            } else if extra.contains("virtual generated") {
-                Some(false)
-            } else {
-                None
-            };
-        let json_check = format!("json_valid({})", quote_ident(&row.name));
-        let checks = table_checks.entry(row.table.clone()).or_default();
-        let is_json = mariadb
-            && row.column_type == "longtext"
-            && row.collation.as_deref() == Some("utf8mb4_bin")
-            && checks.iter().any(|c| {
-                c.name == row.name && c.level.as_deref() == Some("Column") && c.clause == json_check
-            });
-        if is_json {
-            checks.retain(|c| !(c.name == row.name && c.clause == json_check));
-        }
-        let raw_type = if is_json {
-            "json".to_owned()
-        } else {
-            row.column_type.clone()
-        };
-        let mut column = Column::new(&row.name, DataType::from_raw(raw_type));
-        column.nullable = row.nullable == "YES";
-        column.collation = row
-            .collation
-            .filter(|c| !is_json && Some(c) != collations.get(&row.table));
-        column.comment = Some(row.comment).filter(|c| !c.is_empty());
-        column.invisible = extra.split_whitespace().any(|w| w == "invisible");
-        if let Some(at) = extra.find("on update ") {
-            let expr = row.extra[at + "on update ".len()..].trim();
-            column.on_update = Some(Expr::raw(crate::DIALECT, expr));
-        }
-        if extra.contains("auto_increment") {
-            column.identity = Some(Identity::AutoIncrement {
-                last_value: counters.get(&row.table).copied().flatten(),
-            });
-        }
-        match generated_stored {
-            Some(stored) => {
-                column.generated = Some(Generated {
-                    expr: Expr::raw(crate::DIALECT, row.generation.unwrap_or_default()),
-                    stored,
-                });
-            }
-            None => {
-                column.default = default_expr(mariadb, &row.default, &extra, column.nullable)
-                    .map(|d| Expr::raw(crate::DIALECT, d));
-            }
-        }
+        let table_collation = tables.collations.get(&row.table);
+        let counter = tables.counters.get(&row.table).copied().flatten();
+        let table_checks = checks.entry(row.table.clone()).or_default();
+        let column = column(row, table_checks, table_collation, counter, mariadb);
         table.columns.push(column);
     }
+}
 
-    for (name, rows) in table_checks {
-        let Some(table) = by_table.get_mut(&name) else {
+/// Builds one column: its type (JSON recognised by its check, which leaves `checks`),
+/// collation, comment, visibility, `ON UPDATE`, AUTO_INCREMENT counter, and its
+/// generation expression or default.
+fn column(
+    row: ColumnRow,
+    checks: &mut Vec<CheckRow>,
+    table_collation: Option<&String>,
+    counter: Option<i64>,
+    mariadb: bool,
+) -> Column {
+    let extra = row.extra.to_lowercase();
+    let generated_stored =
+        if extra.contains("stored generated") || extra.contains("persistent generated") {
+            Some(true)
+        } else if extra.contains("virtual generated") {
+            Some(false)
+        } else {
+            None
+        };
+    let json_check = format!("json_valid({})", quote_ident(&row.name));
+    let is_json = mariadb
+        && row.column_type == "longtext"
+        && row.collation.as_deref() == Some("utf8mb4_bin")
+        && checks.iter().any(|c| {
+            c.name == row.name && c.level.as_deref() == Some("Column") && c.clause == json_check
+        });
+    if is_json {
+        checks.retain(|c| !(c.name == row.name && c.clause == json_check));
+    }
+    let raw_type = if is_json {
+        "json".to_owned()
+    } else {
+        row.column_type.clone()
+    };
+    let mut column = Column::new(&row.name, DataType::from_raw(raw_type));
+    column.nullable = row.nullable == "YES";
+    column.collation = row
+        .collation
+        .filter(|c| !is_json && Some(c) != table_collation);
+    column.comment = Some(row.comment).filter(|c| !c.is_empty());
+    column.invisible = extra.split_whitespace().any(|w| w == "invisible");
+    if let Some(at) = extra.find("on update ") {
+        let expr = row.extra[at + "on update ".len()..].trim();
+        column.on_update = Some(Expr::raw(crate::DIALECT, expr));
+    }
+    if extra.contains("auto_increment") {
+        column.identity = Some(Identity::AutoIncrement {
+            last_value: counter,
+        });
+    }
+    match generated_stored {
+        Some(stored) => {
+            column.generated = Some(Generated {
+                expr: Expr::raw(crate::DIALECT, row.generation.unwrap_or_default()),
+                stored,
+            });
+        }
+        None => {
+            column.default = default_expr(mariadb, &row.default, &extra, column.nullable)
+                .map(|d| Expr::raw(crate::DIALECT, d));
+        }
+    }
+    column
+}
+
+/// Adds the check constraints to their tables; a column check keeps its column's name.
+fn add_checks(tables: &mut Tables, checks: HashMap<String, Vec<CheckRow>>) {
+    for (name, rows) in checks {
+        let Some(table) = tables.by_name.get_mut(&name) else {
             continue;
         };
         for check in rows {
@@ -608,8 +813,16 @@ pub(crate) fn reflect(
             });
         }
     }
+}
 
-    // Foreign keys: REFERENTIAL_CONSTRAINTS joined with KEY_COLUMN_USAGE here.
+/// Adds the foreign keys to their tables: REFERENTIAL_CONSTRAINTS joined with
+/// KEY_COLUMN_USAGE here; a reference into this database loses its qualifier.
+fn add_foreign_keys(
+    tables: &mut Tables,
+    key_columns: Vec<KeyColumnRow>,
+    references: Vec<ReferenceRow>,
+    database: &str,
+) {
     let mut fk_columns: HashMap<(String, String), Vec<KeyColumnRow>> = HashMap::new();
     for row in key_columns {
         fk_columns
@@ -620,7 +833,7 @@ pub(crate) fn reflect(
     let mut references = references;
     references.sort_by(|a, b| (&a.table, &a.name).cmp(&(&b.table, &b.name)));
     for reference in references {
-        let Some(table) = by_table.get_mut(&reference.table) else {
+        let Some(table) = tables.by_name.get_mut(&reference.table) else {
             continue;
         };
         let parts = fk_columns
@@ -649,13 +862,15 @@ pub(crate) fn reflect(
             comment: None,
         });
     }
+}
 
-    // Indexes: STATISTICS lists a table's keys in the table's own key order (the order
-    // SHOW CREATE TABLE prints them in), which the seal keeps; no ORDER BY, which would
-    // lose it. Key parts are sorted by their position.
+/// STATISTICS rows grouped into keys, `(table, key, parts)`. STATISTICS lists a table's
+/// keys in the table's own key order (the order SHOW CREATE TABLE prints them in), which
+/// the seal keeps; no ORDER BY, which would lose it. Key parts are sorted by their position.
+fn group_keys(rows: Vec<IndexRow>) -> Vec<(String, String, Vec<IndexRow>)> {
     let mut grouped: Vec<(String, String, Vec<IndexRow>)> = Vec::new();
     let mut slot: HashMap<(String, String), usize> = HashMap::new();
-    for row in index_rows {
+    for row in rows {
         let key = (row.table.clone(), row.name.clone());
         match slot.get(&key) {
             Some(&i) => grouped[i].2.push(row),
@@ -668,33 +883,17 @@ pub(crate) fn reflect(
     for (_, _, rows) in &mut grouped {
         rows.sort_by_key(|r| r.seq);
     }
-    for (table_name, index_name, rows) in grouped {
-        let Some(table) = by_table.get_mut(&table_name) else {
+    grouped
+}
+
+/// Adds the primary keys and indexes to their tables, leaving out the indexes MariaDB
+/// created by itself for foreign keys.
+fn add_indexes(tables: &mut Tables, rows: Vec<IndexRow>, mariadb: bool) {
+    for (table_name, index_name, rows) in group_keys(rows) {
+        let Some(table) = tables.by_name.get_mut(&table_name) else {
             continue;
         };
-        let engine_default = match table.options.iter().find_map(|o| match o {
-            TableOption::Engine(e) => Some(e.to_uppercase()),
-            _ => None,
-        }) {
-            Some(e) if e == "MEMORY" || e == "HEAP" => "HASH",
-            _ => "BTREE",
-        };
         let parts: Vec<String> = rows.iter().map(key_part).collect();
-        let keys: Vec<IndexKey> = rows
-            .iter()
-            .map(|r| IndexKey {
-                target: match (&r.column, &r.expression) {
-                    (Some(c), _) => IndexTarget::Column(c.clone()),
-                    (None, e) => IndexTarget::Expression(Expr::raw(
-                        crate::DIALECT,
-                        e.clone().unwrap_or_default(),
-                    )),
-                },
-                collation: None,
-                order: (r.collation.as_deref() == Some("D")).then_some(SortOrder::Desc),
-            })
-            .collect();
-        let first = &rows[0];
         if index_name == "PRIMARY" {
             table.primary_key = Some(PrimaryKey {
                 index: None,
@@ -708,51 +907,98 @@ pub(crate) fn reflect(
             });
             continue;
         }
-        let plain = first.non_unique == 1
-            && first.index_type == "BTREE"
-            && first.comment.is_empty()
-            && !first.ignored
-            && rows
-                .iter()
-                .all(|r| r.sub_part.is_none() && r.collation.as_deref() != Some("D"));
-        let columns: Vec<Option<&String>> = rows.iter().map(|r| r.column.as_ref()).collect();
-        let implicit = plain
-            && table.foreign_keys.iter().any(|fk| {
-                fk.name.as_deref() == Some(index_name.as_str())
-                    && fk.columns.iter().map(Some).eq(columns.iter().copied())
-            });
-        if implicit {
+        if is_implicit_fk_index(table, &index_name, &rows) {
             continue;
         }
-        let kind = match first.index_type.as_str() {
-            "FULLTEXT" => "FULLTEXT KEY".to_owned(),
-            "SPATIAL" => "SPATIAL KEY".to_owned(),
-            _ if first.non_unique == 0 => "UNIQUE KEY".to_owned(),
-            _ => "KEY".to_owned(),
-        };
-        let mut definition = format!("{kind} {} ({})", quote_ident(&index_name), parts.join(","));
-        if !matches!(first.index_type.as_str(), "FULLTEXT" | "SPATIAL")
-            && first.index_type != engine_default
-        {
-            definition.push_str(&format!(" USING {}", first.index_type));
-        }
-        if !first.comment.is_empty() {
-            definition.push_str(&format!(" COMMENT {}", quote_literal(&first.comment)));
-        }
-        if first.ignored {
-            definition.push_str(if mariadb { " IGNORED" } else { " INVISIBLE" });
-        }
-        table.indexes.push(Index {
-            name: index_name,
-            unique: first.non_unique == 0,
-            keys,
-            predicate: None,
-            definition: Some(Expr::raw(crate::DIALECT, definition)),
-            comment: Some(first.comment.clone()).filter(|c| !c.is_empty()),
-        });
+        let index = secondary_index(table, index_name, &rows, &parts, mariadb);
+        table.indexes.push(index);
     }
+}
 
-    // Partitioning, rebuilt from PARTITIONS.
+/// Whether a key is the index MariaDB creates for a foreign key that has none: a plain
+/// index named after the constraint, on exactly its columns.
+fn is_implicit_fk_index(table: &Table, index_name: &str, rows: &[IndexRow]) -> bool {
+    let first = &rows[0];
+    let plain = first.non_unique == 1
+        && first.index_type == "BTREE"
+        && first.comment.is_empty()
+        && !first.ignored
+        && rows
+            .iter()
+            .all(|r| r.sub_part.is_none() && r.collation.as_deref() != Some("D"));
+    let columns: Vec<Option<&String>> = rows.iter().map(|r| r.column.as_ref()).collect();
+    plain
+        && table.foreign_keys.iter().any(|fk| {
+            fk.name.as_deref() == Some(index_name)
+                && fk.columns.iter().map(Some).eq(columns.iter().copied())
+        })
+}
+
+/// Builds one index that is not the primary key, with its definition as `SHOW CREATE
+/// TABLE` writes it (`parts` are its key parts written that way).
+fn secondary_index(
+    table: &Table,
+    index_name: String,
+    rows: &[IndexRow],
+    parts: &[String],
+    mariadb: bool,
+) -> Index {
+    let engine_default = match table.options.iter().find_map(|o| match o {
+        TableOption::Engine(e) => Some(e.to_uppercase()),
+        _ => None,
+    }) {
+        Some(e) if e == "MEMORY" || e == "HEAP" => "HASH",
+        _ => "BTREE",
+    };
+    let first = &rows[0];
+    let kind = match first.index_type.as_str() {
+        "FULLTEXT" => "FULLTEXT KEY".to_owned(),
+        "SPATIAL" => "SPATIAL KEY".to_owned(),
+        _ if first.non_unique == 0 => "UNIQUE KEY".to_owned(),
+        _ => "KEY".to_owned(),
+    };
+    let mut definition = format!("{kind} {} ({})", quote_ident(&index_name), parts.join(","));
+    if !matches!(first.index_type.as_str(), "FULLTEXT" | "SPATIAL")
+        && first.index_type != engine_default
+    {
+        definition.push_str(&format!(" USING {}", first.index_type));
+    }
+    if !first.comment.is_empty() {
+        definition.push_str(&format!(" COMMENT {}", quote_literal(&first.comment)));
+    }
+    if first.ignored {
+        definition.push_str(if mariadb { " IGNORED" } else { " INVISIBLE" });
+    }
+    Index {
+        name: index_name,
+        unique: first.non_unique == 0,
+        keys: index_keys(rows),
+        predicate: None,
+        definition: Some(Expr::raw(crate::DIALECT, definition)),
+        comment: Some(first.comment.clone()).filter(|c| !c.is_empty()),
+    }
+}
+
+/// The keys of an index: a column or (MySQL 8) an expression each, descending or not.
+fn index_keys(rows: &[IndexRow]) -> Vec<IndexKey> {
+    rows.iter()
+        .map(|r| IndexKey {
+            target: match (&r.column, &r.expression) {
+                (Some(c), _) => IndexTarget::Column(c.clone()),
+                (None, e) => IndexTarget::Expression(Expr::raw(
+                    crate::DIALECT,
+                    e.clone().unwrap_or_default(),
+                )),
+            },
+            collation: None,
+            order: (r.collation.as_deref() == Some("D")).then_some(SortOrder::Desc),
+        })
+        .collect()
+}
+
+/// Adds each partitioned table's `PARTITION BY` clause, rebuilt from PARTITIONS, to its
+/// options.
+fn add_partitioning(tables: &mut Tables, partitions: Vec<PartitionRow>) {
     let mut by_partitioned: BTreeMap<String, Vec<PartitionRow>> = BTreeMap::new();
     for row in partitions {
         by_partitioned
@@ -761,24 +1007,22 @@ pub(crate) fn reflect(
             .push(row);
     }
     for (name, rows) in by_partitioned {
-        if let Some(table) = by_table.get_mut(&name) {
+        if let Some(table) = tables.by_name.get_mut(&name) {
             table
                 .options
                 .push(TableOption::Partitioning(partition_clause(&rows)));
         }
     }
+}
 
-    schema.tables = table_order
-        .into_iter()
-        .filter_map(|n| by_table.remove(&n))
-        .collect();
-
-    // Views: names qualified with this database lose the qualifier, so the copy refers
-    // to its own tables; then each view comes after the views it reads.
-    let qualifier = format!("{}.", quote_ident(&database));
+/// Adds the views, each after the views it reads; names qualified with this database lose
+/// the qualifier, so the copy refers to its own tables. A view defined by another user
+/// than `user` is noted as skipped (its definer is not replicated).
+fn add_views(schema: &mut Schema, rows: Vec<ViewRow>, database: &str, user: &str) {
+    let qualifier = format!("{}.", quote_ident(database));
     let mut unordered: Vec<View> = Vec::new();
-    for row in views {
-        if row.definer != server.user {
+    for row in rows {
+        if row.definer != user {
             schema
                 .skipped
                 .push(definer_note("view", &row.name, &row.definer));
@@ -802,9 +1046,13 @@ pub(crate) fn reflect(
         unordered.push(view);
     }
     schema.views = order_views(unordered);
+}
 
-    for row in triggers {
-        if row.definer != server.user {
+/// Adds the triggers with the session settings they were created under; a trigger
+/// defined by another user than `user` is noted as skipped (its definer is not replicated).
+fn add_triggers(schema: &mut Schema, rows: Vec<TriggerRow>, user: &str) {
+    for row in rows {
+        if row.definer != user {
             schema
                 .skipped
                 .push(definer_note("trigger", &row.name, &row.definer));
@@ -829,7 +1077,6 @@ pub(crate) fn reflect(
             comment: None,
         });
     }
-    Ok(schema)
 }
 
 fn definer_note(kind: &str, name: &str, definer: &str) -> Skipped {

@@ -8,8 +8,7 @@ use diesel::result::Error as DieselError;
 use diesel::sql_types::{Array, BigInt, Text};
 use diesel::{PgConnection, QueryableByName, RunQueryDsl};
 use schema_replicator_core::{
-    ApplyOptions, ApplyReport, DbUrl, Error, ObjectKind, Phase, Problem, Progress, Result,
-    Statement, Violation,
+    ApplyOptions, ApplyReport, DbUrl, Error, Phase, Problem, Progress, Result, Statement, Violation,
 };
 
 use crate::connect;
@@ -122,30 +121,19 @@ pub(crate) fn explain(
             .and_then(|v| v.into_iter().next())
             .filter(|v| v.rows > 0)
     });
-    let is_fk = statement
+    let problem = statement
         .objects
-        .iter()
-        .any(|o| o.kind == ObjectKind::ForeignKey);
+        .first()
+        .map_or(Problem::FailingRows, |o| Problem::of(o.kind));
     match found {
         // The counts say more than the server's message.
-        Some(v) if is_fk => Error::RefusedRows {
+        Some(v) => Error::RefusedRows {
             violations: vec![Violation {
                 object,
-                problem: Problem::OrphanRows,
+                problem,
                 rows: v.rows as u64,
                 samples: v.samples,
             }],
-            outcome: outcome.into(),
-        },
-        Some(v) => Error::Apply {
-            object,
-            reason: format!(
-                "{reason}; {} offending {} (e.g. {}) in statement `{}`",
-                v.rows,
-                if v.rows == 1 { "row" } else { "rows" },
-                v.samples.join(", "),
-                statement.excerpt()
-            ),
             outcome: outcome.into(),
         },
         None => Error::Apply {

@@ -300,21 +300,76 @@ fn qualified(schema: &str, name: &str) -> QualifiedName {
     }
 }
 
+/// Identity sequences, by the `(schema, table, column)` whose values they hand out.
+type IdentitySequences = HashMap<(String, String, String), Sequence>;
+
+/// Column names, by `(relation oid, column number)`.
+type ColumnNames = HashMap<(i64, i32), String>;
+
+/// The column rows of each table or view, by its oid.
+type ColumnsByRel = HashMap<i64, Vec<ColumnRow>>;
+
+/// The parents (partitioned or inherited) of each table, by its oid.
+type Parents = HashMap<i64, Vec<QualifiedName>>;
+
+/// The rows of the catalog queries about tables and what hangs off them (columns,
+/// constraints, indexes, triggers), views, and the objects not replicated.
+struct RelationRows {
+    tables: Vec<TableRow>,
+    columns: Vec<ColumnRow>,
+    constraints: Vec<ConstraintRow>,
+    indexes: Vec<IndexRow>,
+    triggers: Vec<TriggerRow>,
+    views: Vec<ViewRow>,
+    skipped: Vec<SkippedRow>,
+}
+
 /// Reads the whole schema in a fixed number of queries, spread over `conns` (which
 /// share one snapshot).
 pub(crate) fn reflect(conns: &mut [PgConnection], options: &ReflectOptions) -> Result<Schema> {
     let schemas = &options.schemas;
+    let server_version = server_version(&mut conns[0])?;
+    let mut schema = Schema::new(DIALECT);
+    schema.server_version = server_version;
+    let mut docs = fetch_all(conns, schemas)?;
+
+    add_namespaces(&mut schema, &mut docs, schemas)?;
+    add_extensions(&mut schema, &mut docs)?;
+    schema.types = order_types(parse(&mut docs, "types")?)?;
+    let mut identity_sequences = add_sequences(&mut schema, &mut docs)?;
+    add_routines(&mut schema, &mut docs)?;
+
+    let rows = parse_relation_rows(&mut docs)?;
+    let (names, mut columns_by_rel) = index_columns(rows.columns);
+    let (mut tables, parents) = tables(rows.tables, &mut columns_by_rel, &mut identity_sequences)?;
+    add_constraints(&mut tables, rows.constraints, &names);
+    let view_indexes = add_indexes(&mut schema, &mut tables, rows.indexes, &names)?;
+    add_tables(&mut schema, tables, &parents);
+    add_views(&mut schema, rows.views, columns_by_rel, view_indexes);
+    add_triggers(&mut schema, rows.triggers);
+    add_skipped(&mut schema, rows.skipped);
+    Ok(schema)
+}
+
+/// Reads the server's version string (one query, on `conn`).
+fn server_version(conn: &mut PgConnection) -> Result<Option<String>> {
     let version: Vec<Doc> = diesel::sql_query("SELECT pg_catalog.version() AS doc")
-        .load(&mut conns[0])
+        .load(conn)
         .map_err(|e| Error::Reflect {
             object: "the server version".into(),
             reason: e.to_string(),
         })?;
-    let mut schema = Schema::new(DIALECT);
-    schema.server_version = version.into_iter().next().map(|v| v.doc);
-    let mut docs = fetch_all(conns, schemas)?;
+    Ok(version.into_iter().next().map(|v| v.doc))
+}
 
-    let namespaces: Vec<NamespaceRow> = parse(&mut docs, "schemas")?;
+/// Adds the schemas (namespaces) but `public`, by name; fails on a requested schema the
+/// database does not have.
+fn add_namespaces(
+    schema: &mut Schema,
+    docs: &mut HashMap<&'static str, Vec<String>>,
+    schemas: &[String],
+) -> Result<()> {
+    let namespaces: Vec<NamespaceRow> = parse(docs, "schemas")?;
     let found: HashSet<&str> = namespaces.iter().map(|n| n.name.as_str()).collect();
     if let Some(missing) = schemas.iter().find(|s| !found.contains(s.as_str())) {
         return Err(Error::Reflect {
@@ -332,8 +387,15 @@ pub(crate) fn reflect(conns: &mut [PgConnection], options: &ReflectOptions) -> R
         }
     }
     schema.namespaces.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(())
+}
 
-    let mut extensions: Vec<ExtensionRow> = parse(&mut docs, "extensions")?;
+/// Adds the extensions, by name.
+fn add_extensions(
+    schema: &mut Schema,
+    docs: &mut HashMap<&'static str, Vec<String>>,
+) -> Result<()> {
+    let mut extensions: Vec<ExtensionRow> = parse(docs, "extensions")?;
     extensions.sort_by(|a, b| a.name.cmp(&b.name));
     schema.extensions = extensions
         .into_iter()
@@ -344,12 +406,17 @@ pub(crate) fn reflect(conns: &mut [PgConnection], options: &ReflectOptions) -> R
             comment: e.comment,
         })
         .collect();
+    Ok(())
+}
 
-    let types: Vec<TypeRow> = parse(&mut docs, "types")?;
-    schema.types = order_types(types)?;
-
-    let sequences: Vec<SequenceRow> = parse(&mut docs, "sequences")?;
-    let mut identity_sequences: HashMap<(String, String, String), Sequence> = HashMap::new();
+/// Adds the sequences, by name, but for those of identity columns, which are returned
+/// for their columns instead.
+fn add_sequences(
+    schema: &mut Schema,
+    docs: &mut HashMap<&'static str, Vec<String>>,
+) -> Result<IdentitySequences> {
+    let sequences: Vec<SequenceRow> = parse(docs, "sequences")?;
+    let mut identity_sequences: IdentitySequences = HashMap::new();
     for s in sequences {
         let owner = match (&s.owner_schema, &s.owner_table, &s.owner_column) {
             (Some(schema), Some(table), Some(column)) => Some(ColumnRef {
@@ -387,10 +454,14 @@ pub(crate) fn reflect(conns: &mut [PgConnection], options: &ReflectOptions) -> R
         }
     }
     schema.sequences.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(identity_sequences)
+}
 
-    // Each routine after the routines it uses (an aggregate's functions, the routines a
-    // SQL-standard body calls), otherwise by name.
-    let mut routines: Vec<RoutineRow> = parse(&mut docs, "routines")?;
+/// Adds the routines, each after the routines it uses (an aggregate's functions, the
+/// routines a SQL-standard body calls), otherwise by name; those that cannot be
+/// replicated are recorded as skipped.
+fn add_routines(schema: &mut Schema, docs: &mut HashMap<&'static str, Vec<String>>) -> Result<()> {
+    let mut routines: Vec<RoutineRow> = parse(docs, "routines")?;
     routines.sort_by(|a, b| {
         (&a.schema, &a.name, &a.arguments).cmp(&(&b.schema, &b.name, &b.arguments))
     });
@@ -406,89 +477,130 @@ pub(crate) fn reflect(conns: &mut [PgConnection], options: &ReflectOptions) -> R
             Err(skipped) => schema.skipped.push(skipped),
         }
     }
+    Ok(())
+}
 
-    let table_rows: Vec<TableRow> = parse(&mut docs, "tables")?;
-    let columns: Vec<ColumnRow> = parse(&mut docs, "columns")?;
-    let constraints: Vec<ConstraintRow> = parse(&mut docs, "constraints")?;
-    let indexes: Vec<IndexRow> = parse(&mut docs, "indexes")?;
-    let triggers: Vec<TriggerRow> = parse(&mut docs, "triggers")?;
-    let views: Vec<ViewRow> = parse(&mut docs, "views")?;
-    let skipped: Vec<SkippedRow> = parse(&mut docs, "skipped")?;
+/// Parses the rows of the remaining queries, in this order.
+fn parse_relation_rows(docs: &mut HashMap<&'static str, Vec<String>>) -> Result<RelationRows> {
+    Ok(RelationRows {
+        tables: parse(docs, "tables")?,
+        columns: parse(docs, "columns")?,
+        constraints: parse(docs, "constraints")?,
+        indexes: parse(docs, "indexes")?,
+        triggers: parse(docs, "triggers")?,
+        views: parse(docs, "views")?,
+        skipped: parse(docs, "skipped")?,
+    })
+}
 
-    let names: HashMap<(i64, i32), String> = columns
+/// Indexes the columns of tables and views: each column's name by `(relation, number)`,
+/// and each relation's column rows.
+fn index_columns(columns: Vec<ColumnRow>) -> (ColumnNames, ColumnsByRel) {
+    let names: ColumnNames = columns
         .iter()
         .map(|c| ((c.rel, c.num), c.name.clone()))
         .collect();
-    let mut columns_by_rel: HashMap<i64, Vec<ColumnRow>> = HashMap::new();
+    let mut columns_by_rel: ColumnsByRel = HashMap::new();
     for c in columns {
         columns_by_rel.entry(c.rel).or_default().push(c);
     }
+    (names, columns_by_rel)
+}
+
+/// Builds the tables, by oid, with their options and columns (taken out of
+/// `columns_by_rel`; an identity column takes its sequence out of `identity_sequences`),
+/// and the parents (partitioned or inherited) of each.
+fn tables(
+    rows: Vec<TableRow>,
+    columns_by_rel: &mut ColumnsByRel,
+    identity_sequences: &mut IdentitySequences,
+) -> Result<(BTreeMap<i64, Table>, Parents)> {
     let mut tables: BTreeMap<i64, Table> = BTreeMap::new();
-    let mut parents: HashMap<i64, Vec<QualifiedName>> = HashMap::new();
-    for t in table_rows {
-        let name = qualified(&t.schema, &t.name);
-        let mut table = Table {
-            name: name.clone(),
-            columns: Vec::new(),
-            primary_key: None,
-            unique_constraints: Vec::new(),
-            checks: Vec::new(),
-            exclusions: Vec::new(),
-            foreign_keys: Vec::new(),
-            indexes: Vec::new(),
-            options: Vec::new(),
-            comment: t.comment,
-        };
-        if t.persistence == "u" {
-            table.options.push(TableOption::Unlogged);
-        }
+    let mut parents: Parents = HashMap::new();
+    for t in rows {
+        let oid = t.oid;
         let parent_names: Vec<QualifiedName> = t
             .parents
             .iter()
             .map(|p| qualified(&p.schema, &p.name))
             .collect();
-        if t.is_partition {
-            let parent = parent_names
-                .first()
-                .cloned()
-                .ok_or_else(|| Error::Reflect {
-                    object: format!("table {name}"),
-                    reason: "a partition without a parent".into(),
-                })?;
-            table.options.push(TableOption::PartitionOf {
-                parent,
-                bound: t.bound.unwrap_or_default(),
-            });
-        } else if !parent_names.is_empty() {
-            table
-                .options
-                .push(TableOption::Inherits(parent_names.clone()));
-        }
-        if t.kind == "p" {
-            table.options.push(TableOption::PartitionBy(
-                t.partition_key.unwrap_or_default(),
-            ));
-        }
-        if let Some(parameters) = t.parameters.filter(|p| !p.is_empty()) {
-            table.options.push(TableOption::Parameters(parameters));
-        }
-        let mut cols = columns_by_rel.remove(&t.oid).unwrap_or_default();
+        let mut cols = columns_by_rel.remove(&oid).unwrap_or_default();
         cols.sort_by_key(|c| c.num);
-        for c in cols {
-            let key = (t.schema.clone(), t.name.clone(), c.name.clone());
-            table
-                .columns
-                .push(column(c, identity_sequences.remove(&key)));
-        }
-        parents.insert(t.oid, parent_names);
-        tables.insert(t.oid, table);
+        let columns: Vec<Column> = cols
+            .into_iter()
+            .map(|c| {
+                let key = (t.schema.clone(), t.name.clone(), c.name.clone());
+                column(c, identity_sequences.remove(&key))
+            })
+            .collect();
+        let mut table = table(t, &parent_names)?;
+        table.columns = columns;
+        parents.insert(oid, parent_names);
+        tables.insert(oid, table);
     }
+    Ok((tables, parents))
+}
 
+/// Builds one table, without columns yet, with its options: `UNLOGGED`, the parent and
+/// bound of a partition or the tables it inherits from, its partition key, its storage
+/// parameters.
+fn table(t: TableRow, parent_names: &[QualifiedName]) -> Result<Table> {
+    let name = qualified(&t.schema, &t.name);
+    let mut table = Table {
+        name: name.clone(),
+        columns: Vec::new(),
+        primary_key: None,
+        unique_constraints: Vec::new(),
+        checks: Vec::new(),
+        exclusions: Vec::new(),
+        foreign_keys: Vec::new(),
+        indexes: Vec::new(),
+        options: Vec::new(),
+        comment: t.comment,
+    };
+    if t.persistence == "u" {
+        table.options.push(TableOption::Unlogged);
+    }
+    if t.is_partition {
+        let parent = parent_names
+            .first()
+            .cloned()
+            .ok_or_else(|| Error::Reflect {
+                object: format!("table {name}"),
+                reason: "a partition without a parent".into(),
+            })?;
+        table.options.push(TableOption::PartitionOf {
+            parent,
+            bound: t.bound.unwrap_or_default(),
+        });
+    } else if !parent_names.is_empty() {
+        table
+            .options
+            .push(TableOption::Inherits(parent_names.to_vec()));
+    }
+    if t.kind == "p" {
+        table.options.push(TableOption::PartitionBy(
+            t.partition_key.unwrap_or_default(),
+        ));
+    }
+    if let Some(parameters) = t.parameters.filter(|p| !p.is_empty()) {
+        table.options.push(TableOption::Parameters(parameters));
+    }
+    Ok(table)
+}
+
+/// Adds the constraints (primary keys, unique, check, exclusion and foreign keys) to
+/// their tables, each kind by name.
+fn add_constraints(
+    tables: &mut BTreeMap<i64, Table>,
+    constraints: Vec<ConstraintRow>,
+    names: &ColumnNames,
+) {
     for c in constraints {
         let Some(table) = tables.get_mut(&c.rel) else {
             continue;
         };
-        add_constraint(table, c, &names);
+        add_constraint(table, c, names);
     }
     for table in tables.values_mut() {
         table.checks.sort_by(|a, b| a.name.cmp(&b.name));
@@ -496,7 +608,16 @@ pub(crate) fn reflect(conns: &mut [PgConnection], options: &ReflectOptions) -> R
         table.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
         table.exclusions.sort_by(|a, b| a.name.cmp(&b.name));
     }
+}
 
+/// Adds the indexes to their tables, by name, and returns those of materialized views,
+/// by view oid; an invalid index is recorded as skipped.
+fn add_indexes(
+    schema: &mut Schema,
+    tables: &mut BTreeMap<i64, Table>,
+    indexes: Vec<IndexRow>,
+    names: &ColumnNames,
+) -> Result<HashMap<i64, Vec<Index>>> {
     let mut view_indexes: HashMap<i64, Vec<Index>> = HashMap::new();
     for i in indexes {
         let owner = tables
@@ -515,7 +636,7 @@ pub(crate) fn reflect(conns: &mut [PgConnection], options: &ReflectOptions) -> R
             continue;
         }
         let rel = i.rel;
-        let index = index(i, &names)?;
+        let index = index(i, names)?;
         match tables.get_mut(&rel) {
             Some(table) => table.indexes.push(index),
             None => view_indexes.entry(rel).or_default().push(index),
@@ -524,8 +645,12 @@ pub(crate) fn reflect(conns: &mut [PgConnection], options: &ReflectOptions) -> R
     for table in tables.values_mut() {
         table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
     }
+    Ok(view_indexes)
+}
 
-    // Parents before children (partitions and inheritance), otherwise by name.
+/// Adds the tables, parents before children (partitions and inheritance), otherwise by
+/// name.
+fn add_tables(schema: &mut Schema, mut tables: BTreeMap<i64, Table>, parents: &Parents) {
     let by_name: HashMap<QualifiedName, i64> = tables
         .iter()
         .map(|(oid, t)| (t.name.clone(), *oid))
@@ -543,8 +668,16 @@ pub(crate) fn reflect(conns: &mut [PgConnection], options: &ReflectOptions) -> R
             schema.tables.push(table);
         }
     }
+}
 
-    // Views after the views they read.
+/// Adds the views and materialized views, each after the views it reads, otherwise by
+/// name, with their column comments (from `columns_by_rel`) and indexes.
+fn add_views(
+    schema: &mut Schema,
+    views: Vec<ViewRow>,
+    mut columns_by_rel: ColumnsByRel,
+    mut view_indexes: HashMap<i64, Vec<Index>>,
+) {
     let view_oids: Vec<i64> = {
         let mut v: Vec<&ViewRow> = views.iter().collect();
         v.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
@@ -579,7 +712,11 @@ pub(crate) fn reflect(conns: &mut [PgConnection], options: &ReflectOptions) -> R
             comment: v.comment,
         });
     }
+}
 
+/// Adds the triggers, by table and name; a trigger not in the default enabled state is
+/// also recorded as skipped (the state is not replicated).
+fn add_triggers(schema: &mut Schema, triggers: Vec<TriggerRow>) {
     let mut triggers = triggers;
     triggers.sort_by(|a, b| (&a.schema, &a.table, &a.name).cmp(&(&b.schema, &b.table, &b.name)));
     for t in triggers {
@@ -603,7 +740,10 @@ pub(crate) fn reflect(conns: &mut [PgConnection], options: &ReflectOptions) -> R
             comment: t.comment,
         });
     }
+}
 
+/// Records the objects the catalog reports as not replicated, sorted, after the others.
+fn add_skipped(schema: &mut Schema, skipped: Vec<SkippedRow>) {
     let mut skipped = skipped;
     skipped.sort_by(|a, b| (&a.kind, &a.name, &a.reason).cmp(&(&b.kind, &b.name, &b.reason)));
     schema.skipped.extend(skipped.into_iter().map(|s| Skipped {
@@ -611,7 +751,6 @@ pub(crate) fn reflect(conns: &mut [PgConnection], options: &ReflectOptions) -> R
         name: s.name,
         reason: s.reason,
     }));
-    Ok(schema)
 }
 
 fn order_types(rows: Vec<TypeRow>) -> Result<Vec<UserType>> {
@@ -811,7 +950,7 @@ fn action(code: &str) -> ReferentialAction {
 }
 
 /// Column names of `rel` for attribute numbers, from the columns query.
-fn column_names(names: &HashMap<(i64, i32), String>, rel: i64, keys: &[i32]) -> Vec<String> {
+fn column_names(names: &ColumnNames, rel: i64, keys: &[i32]) -> Vec<String> {
     keys.iter()
         .map(|k| {
             names
@@ -822,7 +961,7 @@ fn column_names(names: &HashMap<(i64, i32), String>, rel: i64, keys: &[i32]) -> 
         .collect()
 }
 
-fn add_constraint(table: &mut Table, c: ConstraintRow, names: &HashMap<(i64, i32), String>) {
+fn add_constraint(table: &mut Table, c: ConstraintRow, names: &ColumnNames) {
     let columns = column_names(names, c.rel, c.keys.as_deref().unwrap_or_default());
     let ref_columns = c.foreign_ref_columns.clone().unwrap_or_else(|| {
         column_names(names, c.ref_rel, c.ref_keys.as_deref().unwrap_or_default())
@@ -884,7 +1023,7 @@ fn add_constraint(table: &mut Table, c: ConstraintRow, names: &HashMap<(i64, i32
     }
 }
 
-fn index(i: IndexRow, names: &HashMap<(i64, i32), String>) -> Result<Index> {
+fn index(i: IndexRow, names: &ColumnNames) -> Result<Index> {
     let mut expressions = i.expressions.clone().unwrap_or_default().into_iter();
     let tail = i
         .definition

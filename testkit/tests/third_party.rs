@@ -9,8 +9,9 @@ use std::sync::Mutex;
 use schema_replicator_core::plan::table_objects;
 use schema_replicator_core::{
     ApplyReport, Capabilities, CheckConstraint, DbUrl, Dialect, DialectRegistration, Error,
-    ForeignKey, Index, ObjectId, ObjectKind, Origin, Plan, QualifiedName, ReflectOptions,
-    Reflection, Registry, Result, Schema, Statement, Table, Trigger, UniqueConstraint, View,
+    ForeignKey, Index, ObjectId, ObjectKind, Origin, Phase, Plan, QualifiedName, ReflectOptions,
+    Reflection, Registry, Result, Schema, Skipped, Statement, Table, Trigger, UniqueConstraint,
+    View,
 };
 use schema_replicator_testkit as kit;
 use serde::{Deserialize, Serialize};
@@ -246,4 +247,96 @@ fn the_kit_catches_a_copy_that_differs() {
     );
     let outcome = std::panic::catch_unwind(|| kit::assert_same_schema(&source, &other));
     assert!(outcome.is_err());
+}
+
+/// Memory databases as the kit's factory: a fresh name per request; the load copies
+/// nothing, since the memory dialect keeps no rows.
+struct Memory {
+    prefix: &'static str,
+    next: std::cell::Cell<usize>,
+}
+
+impl kit::TestDatabases for Memory {
+    type Db = String;
+
+    fn empty(&self, tag: &str) -> String {
+        let n = self.next.get();
+        self.next.set(n + 1);
+        format!("memory://{}-{tag}-{n}", self.prefix)
+    }
+
+    fn url(&self, db: &String) -> String {
+        db.clone()
+    }
+
+    fn load(&self, _source: &String, _target: &String) {}
+}
+
+#[test]
+fn every_check_of_the_kit_runs_from_a_factory_of_databases() {
+    let registry = Registry::builtin().unwrap();
+    let databases = Memory {
+        prefix: "factory",
+        next: std::cell::Cell::new(0),
+    };
+    let source = "memory://factory-source".to_owned();
+    seed(&source);
+    let checked = kit::check_dialect(&registry, &databases, &source, &kit::Expect::default());
+    assert_eq!(checked.source.schema().tables.len(), 6);
+    // The memory dialect cannot defer primary keys: one round trip, then the clone.
+    assert!(checked.deferred.is_none());
+    assert_eq!(
+        [checked.round_trip.as_str(), checked.clone.as_str()],
+        ["memory://factory-round_trip-0", "memory://factory-clone-1"]
+    );
+    let databases = DATABASES.lock().unwrap();
+    for target in [&checked.round_trip, &checked.clone] {
+        assert_eq!(
+            kit::differences(&databases[&source], &databases[target]),
+            Vec::<String>::new(),
+            "{target}"
+        );
+    }
+    let seal = checked.source.phase_statements(Phase::Seal).len();
+    let (phase, report) = checked.clone_report.phases.last().unwrap();
+    assert_eq!((*phase, report.statements), (Phase::Seal, seal));
+    assert!(seal > 0);
+}
+
+#[test]
+fn the_kit_expects_exactly_the_warnings_it_is_told_about() {
+    let registry = Registry::builtin().unwrap();
+    let databases = Memory {
+        prefix: "warned",
+        next: std::cell::Cell::new(0),
+    };
+    let source = "memory://warned-source".to_owned();
+    seed(&source);
+    DATABASES
+        .lock()
+        .unwrap()
+        .get_mut(&source)
+        .unwrap()
+        .skipped
+        .push(Skipped {
+            kind: "function".into(),
+            name: "f".into(),
+            reason: "not replicated: stored routines".into(),
+        });
+    let warning = "function \"f\": not replicated: stored routines";
+    let unexpected = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        kit::round_trip(&registry, &source, "memory://warned-refused", || {})
+    }));
+    let message = unexpected.err().expect("the kit accepted a warning");
+    let message = message.downcast_ref::<String>().unwrap();
+    assert!(
+        message.contains("warnings of memory://warned-source"),
+        "{message}"
+    );
+    let expect = kit::Expect::default().with_warnings([warning]);
+    let checked = kit::check_dialect(&registry, &databases, &source, &expect);
+    assert_eq!(checked.clone_report.warnings, [warning]);
+    // What the warning names is not copied.
+    let databases = DATABASES.lock().unwrap();
+    assert_eq!(databases[&checked.clone].skipped, []);
 }

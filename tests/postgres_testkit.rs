@@ -1,0 +1,305 @@
+//! The public test kit (`schema-replicator-testkit`) on PostgreSQL: every check of the
+//! kit ([`kit::check_dialect`]) on Chinook and the kitchen sink, each loaded into a
+//! throwaway database on the local server, with the rows copied by `pg_dump --data-only
+//! | psql`. The kit's verdicts are then held against pg_dump's and the row counts, and
+//! the kit is shown to catch, on real PostgreSQL databases, what a defective dialect
+//! would get wrong.
+
+mod pg;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use pg::{server_available, TestDb};
+use schema_replicator::{DdlApplier, Phase, Policy, Registry};
+use schema_replicator_testkit::{self as kit, Checked, Expect, TestDatabases};
+
+const KITCHEN_SINK: &str = include_str!("../examples/kitchen-sink-postgres.sql");
+const CHINOOK: &str = include_str!("fixtures/chinook-postgres.sql");
+
+/// The local server as the kit sees it: a fresh database per request, dropped with its
+/// handle, and the user's bulk load.
+struct Server;
+
+impl TestDatabases for Server {
+    type Db = TestDb;
+
+    fn empty(&self, tag: &str) -> TestDb {
+        TestDb::new(tag)
+    }
+
+    fn url(&self, db: &TestDb) -> String {
+        db.url()
+    }
+
+    fn load(&self, source: &TestDb, target: &TestDb) {
+        source.load_data_into(target);
+    }
+}
+
+/// The message a check panicked with; fails if the check passed.
+fn refusal(what: &str, check: impl FnOnce()) -> String {
+    let payload = catch_unwind(AssertUnwindSafe(check))
+        .err()
+        .unwrap_or_else(|| panic!("the kit accepted {what}"));
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_default()
+}
+
+/// The names of the source's tables, as the IR quotes them.
+fn table_names(checked: &Checked<TestDb>) -> Vec<String> {
+    let mut names: Vec<String> = checked
+        .source
+        .schema()
+        .tables
+        .iter()
+        .map(|t| t.name.to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+/// pg_dump agrees with the kit: every target has the source's schema, and the targets
+/// the rows were loaded into have its rows.
+fn assert_the_server_agrees(source: &TestDb, checked: &Checked<TestDb>) {
+    let deferred = checked
+        .deferred
+        .as_ref()
+        .expect("PostgreSQL can defer primary keys: the kit must round-trip with them deferred");
+    let schema = source.dump_schema();
+    for (what, target) in [
+        ("round trip", &checked.round_trip),
+        ("round trip with deferred primary keys", deferred),
+        ("clone", &checked.clone),
+    ] {
+        assert_eq!(target.dump_schema(), schema, "pg_dump of the {what}");
+    }
+    let rows = source.row_counts();
+    assert!(
+        rows.iter().any(|r| !r.ends_with("=0")),
+        "the fixture has rows: {rows:?}"
+    );
+    assert_eq!(
+        checked.round_trip.row_counts(),
+        rows,
+        "rows of the round trip"
+    );
+    assert_eq!(
+        deferred.row_counts(),
+        rows,
+        "rows of the deferred round trip"
+    );
+}
+
+#[test]
+fn chinook_passes_every_check_of_the_kit() {
+    if !server_available() {
+        return;
+    }
+    let registry = Registry::builtin().unwrap();
+    let source = TestDb::with_script("kit_chinook", CHINOOK);
+    let checked = kit::check_dialect(&registry, &Server, &source, &Expect::default());
+    assert_eq!(
+        table_names(&checked),
+        [
+            "album",
+            "artist",
+            "customer",
+            "employee",
+            "genre",
+            "invoice",
+            "invoice_line",
+            "media_type",
+            "playlist",
+            "playlist_track",
+            "track"
+        ]
+        .map(|t| format!("\"public\".\"{t}\""))
+    );
+    let foreign_keys: usize = checked
+        .source
+        .schema()
+        .tables
+        .iter()
+        .map(|t| t.foreign_keys.len())
+        .sum();
+    assert_eq!(foreign_keys, 11);
+    assert_the_server_agrees(&source, &checked);
+    assert_eq!(
+        checked
+            .round_trip
+            .query_i64("SELECT count(*) AS value FROM public.track"),
+        3503
+    );
+    // PostgreSQL runs pre and base each in one transaction.
+    for (phase, report) in &checked.clone_report.phases[..2] {
+        assert!(report.transactional, "{phase} was not transactional");
+    }
+}
+
+#[test]
+fn kitchen_sink_passes_every_check_of_the_kit() {
+    if !server_available() {
+        return;
+    }
+    let registry = Registry::builtin().unwrap();
+    let source = TestDb::with_script("kit_kitchen", KITCHEN_SINK);
+    let checked = kit::check_dialect(&registry, &Server, &source, &Expect::default());
+    let schema = checked.source.schema();
+    assert_eq!(
+        (
+            schema.tables.len(),
+            schema.views.len(),
+            schema.triggers.len()
+        ),
+        (KITCHEN_TABLES, KITCHEN_VIEWS, KITCHEN_TRIGGERS)
+    );
+    assert!(
+        table_names(&checked).contains(&"\"Sales Ünïcode\".\"Order\"".to_owned()),
+        "{:?}",
+        table_names(&checked)
+    );
+    assert_the_server_agrees(&source, &checked);
+    // The identity continues past the deleted row (40) in both copies with rows.
+    let next =
+        "INSERT INTO public.customer (\"Full Name\", email) VALUES ('New', 'new@example.org') \
+                RETURNING id::bigint AS value";
+    let deferred = checked.deferred.as_ref().unwrap();
+    assert_eq!(checked.round_trip.query_i64(next), 50);
+    assert_eq!(deferred.query_i64(next), 50);
+}
+
+/// Tables (partitions included), views (one materialised) and triggers of the
+/// PostgreSQL kitchen sink.
+const KITCHEN_TABLES: usize = 18;
+const KITCHEN_VIEWS: usize = 4;
+const KITCHEN_TRIGGERS: usize = 1;
+
+/// A small source with one object of each kind the seal creates.
+const SMALL: &str =
+    "CREATE TABLE parent (id int PRIMARY KEY, code text, CONSTRAINT parent_code_key UNIQUE (code));
+     CREATE TABLE child (id int PRIMARY KEY, parent_id int, qty int,
+         CONSTRAINT child_parent_fk FOREIGN KEY (parent_id) REFERENCES parent(id),
+         CONSTRAINT child_qty_positive CHECK (qty > 0));
+     CREATE INDEX child_parent ON child (parent_id);
+     CREATE VIEW child_view AS SELECT id FROM child;
+     CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+     CREATE TRIGGER child_touch BEFORE INSERT ON child FOR EACH ROW EXECUTE FUNCTION touch();";
+
+/// What the seal of [`SMALL`] creates.
+const SEALED: [&str; 6] = [
+    "parent_code_key",
+    "child_parent_fk",
+    "child_qty_positive",
+    "\"child_parent\"",
+    "child_view",
+    "child_touch",
+];
+
+#[test]
+fn the_kit_catches_what_a_defective_dialect_would_get_wrong() {
+    if !server_available() {
+        return;
+    }
+    let registry = Registry::builtin().unwrap();
+    let source = TestDb::with_script("kit_defects", SMALL);
+    let extractor = kit::reflect(&registry, &source.url());
+
+    // A target without its seal: the comparison sees every missing object.
+    let unsealed = TestDb::new("kit_unsealed");
+    let applier = DdlApplier::new(&unsealed.url()).unwrap();
+    applier.apply_phase(&extractor, Phase::Pre).unwrap();
+    applier.apply_phase(&extractor, Phase::Base).unwrap();
+    kit::assert_base_is_bare(&registry, &unsealed.url());
+    let copy = kit::reflect(&registry, &unsealed.url());
+    let differences = kit::differences(extractor.schema(), copy.schema());
+    assert_eq!(differences.len(), SEALED.len(), "{differences:#?}");
+    for name in SEALED {
+        assert!(
+            differences.iter().any(|d| d.contains(name)),
+            "{name} missing from {differences:#?}"
+        );
+    }
+    let message = refusal("a copy without its seal", || {
+        kit::assert_same_schema(extractor.schema(), copy.schema())
+    });
+    assert!(message.contains("the schemas differ"), "{message}");
+    let message = refusal("a copy without its seal", || {
+        kit::assert_seal_is_visible(&registry, &extractor, &source.url())
+    });
+    assert!(
+        message.contains("cannot see what the seal creates"),
+        "{message}"
+    );
+
+    // A base that created what the seal should: the kit says which.
+    let message = refusal("a sealed database as a bare base", || {
+        kit::assert_base_is_bare(&registry, &source.url())
+    });
+    assert_eq!(message, "\"public\".\"child\" has foreign keys");
+
+    // A base that kept a primary key the policy defers.
+    let deferred = kit::reflect_with(
+        &registry,
+        &source.url(),
+        &Policy::default().with_defer_primary_keys(true),
+    );
+    let message = refusal("a primary key in base under defer_primary_keys", || {
+        kit::assert_base_follows_plan(&registry, &unsealed.url(), deferred.plan())
+    });
+    assert_eq!(
+        message,
+        "\"public\".\"child\" has its primary key, which the plan leaves to the seal"
+    );
+
+    // A target that is not empty.
+    let message = refusal("a target that already holds the tables", || {
+        kit::round_trip(&registry, &source.url(), &unsealed.url(), || {});
+    });
+    assert!(
+        message.starts_with("apply ") && message.contains("already exists"),
+        "{message}"
+    );
+}
+
+#[test]
+fn warnings_fail_the_kit_unless_expected() {
+    if !server_available() {
+        return;
+    }
+    let registry = Registry::builtin().unwrap();
+    let source = TestDb::with_script(
+        "kit_warnings",
+        "CREATE TABLE t (id int PRIMARY KEY, v int);
+         CREATE RULE no_delete AS ON DELETE TO t DO INSTEAD NOTHING;",
+    );
+    let warning = "rule \"public.t.no_delete\": rules are not replicated";
+    let target = TestDb::new("kit_warnings_refused");
+    let message = refusal("an unexpected warning", || {
+        kit::round_trip(&registry, &source.url(), &target.url(), || {});
+    });
+    assert!(
+        message.starts_with("assertion `left == right` failed: warnings of")
+            && message.contains("rules are not replicated"),
+        "{message}"
+    );
+    let expect = Expect::default().with_warnings([warning]);
+    let checked = kit::check_dialect(&registry, &Server, &source, &expect);
+    assert_eq!(checked.clone_report.warnings, [warning]);
+    assert_eq!(table_names(&checked), ["\"public\".\"t\""]);
+    // The rule itself is not copied: that is what the warning says.
+    assert_eq!(
+        checked
+            .clone
+            .query_i64("SELECT count(*) AS value FROM pg_rules WHERE rulename = 'no_delete'"),
+        0
+    );
+    let missing = Expect::default().with_warnings([warning, "rule \"public.t.other\": x"]);
+    let target = TestDb::new("kit_warnings_missing");
+    let message = refusal("a missing warning", || {
+        kit::round_trip_with(&registry, &source.url(), &target.url(), &missing, || {});
+    });
+    assert!(message.contains("warnings of"), "{message}");
+}

@@ -8,7 +8,9 @@ mod my;
 
 use my::{server_available, TestDb};
 use schema_replicator::mysql::JOURNAL_TABLE;
-use schema_replicator::{diff, DdlApplier, DdlExtractor, Phase, ReflectOptions, Registry};
+use schema_replicator::{
+    diff, DdlApplier, DdlExtractor, OpenOptions, Phase, ReflectOptions, Registry,
+};
 
 const KITCHEN_SINK: &str = include_str!("../examples/kitchen-sink-mysql.sql");
 const CHINOOK: &str = include_str!("fixtures/chinook-mysql.sql");
@@ -524,15 +526,14 @@ fn schema_selection_can_only_name_the_url_database() {
     let same = DdlExtractor::open_with(
         &db.url(),
         &Registry::builtin().unwrap(),
-        &Default::default(),
-        &ReflectOptions::with_schemas(vec![db.name.clone()]),
+        &OpenOptions::default().with_reflect(ReflectOptions::with_schemas(vec![db.name.clone()])),
     );
     assert!(same.is_ok(), "{:?}", same.err());
     let err = DdlExtractor::open_with(
         &db.url(),
         &Registry::builtin().unwrap(),
-        &Default::default(),
-        &ReflectOptions::with_schemas(vec!["elsewhere".into()]),
+        &OpenOptions::default()
+            .with_reflect(ReflectOptions::with_schemas(vec!["elsewhere".into()])),
     )
     .err()
     .unwrap();

@@ -7,8 +7,8 @@ mod pg;
 
 use pg::{server_available, TestDb};
 use schema_replicator::{
-    diff, ApplyOptions, DdlApplier, DdlExtractor, OnViolation, Phase, Policy, ReflectOptions,
-    Registry,
+    diff, ApplyOptions, DdlApplier, DdlExtractor, OnViolation, OpenOptions, Phase, Policy,
+    ReflectOptions, Registry,
 };
 
 const KITCHEN_SINK: &str = include_str!("../examples/kitchen-sink-postgres.sql");
@@ -392,8 +392,8 @@ fn schemas_can_be_chosen_and_an_unknown_one_is_named() {
     let only = DdlExtractor::open_with(
         &source.url(),
         &registry,
-        &Policy::default(),
-        &ReflectOptions::with_schemas(vec!["Sales Ünïcode".into()]),
+        &OpenOptions::default()
+            .with_reflect(ReflectOptions::with_schemas(vec!["Sales Ünïcode".into()])),
     )
     .unwrap();
     let names: Vec<String> = only
@@ -406,8 +406,7 @@ fn schemas_can_be_chosen_and_an_unknown_one_is_named() {
     let err = DdlExtractor::open_with(
         &source.url(),
         &registry,
-        &Policy::default(),
-        &ReflectOptions::with_schemas(vec!["nope".into()]),
+        &OpenOptions::default().with_reflect(ReflectOptions::with_schemas(vec!["nope".into()])),
     )
     .err()
     .unwrap();

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use schema_replicator::{
     clone_with_options, diff, snapshot, ApplyOptions, ApplyReport, CheckOptions, CloneOptions,
-    DdlApplier, DdlExtractor, ObjectKind, OnViolation, Phase, Policy, ReflectOptions, Registry,
+    DdlApplier, DdlExtractor, ObjectKind, OnViolation, OpenOptions, Phase, Policy, Registry,
     Selection, Statement,
 };
 use serde_json::json;
@@ -59,13 +59,13 @@ struct FilterArgs {
 }
 
 impl FilterArgs {
-    fn options(&self) -> ReflectOptions {
+    fn selection(&self) -> Selection {
         let mut selection = Selection::all();
         selection.tables.clone_from(&self.tables);
         selection.exclude_tables.clone_from(&self.exclude_tables);
         selection.schemas.clone_from(&self.schemas);
         selection.exclude_schemas.clone_from(&self.exclude_schemas);
-        ReflectOptions::default().with_selection(selection)
+        selection
     }
 }
 
@@ -305,7 +305,10 @@ fn print_statements(statements: &[String]) {
 fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
     let registry: Registry = schema_replicator::registry_with_plugins(&cli.plugins)?;
     let open = |src: &str, policy: &Policy, filter: &FilterArgs| {
-        DdlExtractor::open_with(src, &registry, policy, &filter.options())
+        let options = OpenOptions::default()
+            .with_policy(policy.clone())
+            .with_selection(filter.selection());
+        DdlExtractor::open_with(src, &registry, &options)
     };
     match cli.command {
         Command::Snapshot {
@@ -417,10 +420,10 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             if let Some(bar) = &bar {
                 apply = apply.with_progress(bar.callback());
             }
-            let options = CloneOptions::default()
+            let open = OpenOptions::default()
                 .with_policy(policy.policy())
-                .with_reflect(filter.options())
-                .with_apply(apply);
+                .with_selection(filter.selection());
+            let options = CloneOptions::default().with_open(open).with_apply(apply);
             let result = clone_with_options(&src, &dst, &registry, &options);
             if let Some(bar) = &bar {
                 bar.clear();
@@ -467,14 +470,9 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
         } => {
             // The patterns must match in A; B may lack what A has.
             let left = open(&a, &Policy::default(), &filter)?;
-            let options = filter.options();
-            let lenient = options.selection.clone().with_lenient(true);
-            let right = DdlExtractor::open_with(
-                &b,
-                &registry,
-                &Policy::default(),
-                &options.with_selection(lenient),
-            )?;
+            let lenient =
+                OpenOptions::default().with_selection(filter.selection().with_lenient(true));
+            let right = DdlExtractor::open_with(&b, &registry, &lenient)?;
             // What neither side can replicate is invisible to the diff: say so.
             let mut warnings = left.warnings();
             warnings.extend(right.warnings());

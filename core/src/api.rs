@@ -43,6 +43,37 @@ impl Source {
     }
 }
 
+/// How [`DdlExtractor::open_with`] reads a source: where primary keys go, and what to
+/// reflect and keep.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OpenOptions {
+    /// Where primary keys go.
+    pub policy: Policy,
+    /// What to reflect, and the selection of objects to keep.
+    pub reflect: ReflectOptions,
+}
+
+impl OpenOptions {
+    /// The same options with `policy`.
+    pub fn with_policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The same options with `reflect`.
+    pub fn with_reflect(mut self, reflect: ReflectOptions) -> Self {
+        self.reflect = reflect;
+        self
+    }
+
+    /// The same options keeping only what `selection` selects.
+    pub fn with_selection(mut self, selection: crate::filter::Selection) -> Self {
+        self.reflect.selection = selection;
+        self
+    }
+}
+
 /// Reflects a source once and answers every DDL question from that one reflection.
 pub struct DdlExtractor {
     dialect: Arc<dyn Dialect>,
@@ -62,17 +93,17 @@ impl DdlExtractor {
 
     /// Reflects `source` with an explicit registry (for plugins) and policy.
     pub fn open(source: &str, registry: &Registry, policy: &Policy) -> Result<Self> {
-        Self::open_with(source, registry, policy, &ReflectOptions::default())
+        Self::open_with(
+            source,
+            registry,
+            &OpenOptions::default().with_policy(policy.clone()),
+        )
     }
 
-    /// Like [`DdlExtractor::open`], with reflection options; their
-    /// [`selection`](ReflectOptions::selection) filters the reflected schema.
-    pub fn open_with(
-        source: &str,
-        registry: &Registry,
-        policy: &Policy,
-        options: &ReflectOptions,
-    ) -> Result<Self> {
+    /// Like [`DdlExtractor::open`], as `options` say: the policy, and the reflection
+    /// options whose [`selection`](ReflectOptions::selection) filters the schema.
+    pub fn open_with(source: &str, registry: &Registry, options: &OpenOptions) -> Result<Self> {
+        let (policy, options) = (&options.policy, &options.reflect);
         let source = Source::parse(source)?;
         let (mut schema, dialect, queries) = match &source {
             Source::Url(url) => {
@@ -383,46 +414,30 @@ pub fn clone_schema(
     registry: &Registry,
     policy: &Policy,
 ) -> Result<CloneReport> {
-    clone_schema_with(source, target, registry, policy, &ReflectOptions::default())
+    let open = OpenOptions::default().with_policy(policy.clone());
+    clone_with_options(
+        source,
+        target,
+        registry,
+        &CloneOptions::default().with_open(open),
+    )
 }
 
-/// Like [`clone_schema`], with reflection options (which schemas and tables to copy).
-pub fn clone_schema_with(
-    source: &str,
-    target: &str,
-    registry: &Registry,
-    policy: &Policy,
-    options: &ReflectOptions,
-) -> Result<CloneReport> {
-    let options = CloneOptions::default()
-        .with_policy(policy.clone())
-        .with_reflect(options.clone());
-    clone_with_options(source, target, registry, &options)
-}
-
-/// How [`clone_with_options`] clones: the policy, what to reflect and select, and how to
-/// apply each phase (connections for the seal, progress).
+/// How [`clone_with_options`] clones: how to read the source (policy, reflection and
+/// selection), and how to apply each phase (connections for the seal, progress).
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct CloneOptions {
-    /// Where primary keys go.
-    pub policy: Policy,
-    /// What to reflect, and the selection of objects to copy.
-    pub reflect: ReflectOptions,
+    /// How the source is read.
+    pub open: OpenOptions,
     /// How each phase is applied; its progress callback hears every phase in turn.
     pub apply: ApplyOptions,
 }
 
 impl CloneOptions {
-    /// The same options with `policy`.
-    pub fn with_policy(mut self, policy: Policy) -> Self {
-        self.policy = policy;
-        self
-    }
-
-    /// The same options with `reflect`.
-    pub fn with_reflect(mut self, reflect: ReflectOptions) -> Self {
-        self.reflect = reflect;
+    /// The same options reading the source as `open` says.
+    pub fn with_open(mut self, open: OpenOptions) -> Self {
+        self.open = open;
         self
     }
 
@@ -441,7 +456,7 @@ pub fn clone_with_options(
     registry: &Registry,
     options: &CloneOptions,
 ) -> Result<CloneReport> {
-    let extractor = DdlExtractor::open_with(source, registry, &options.policy, &options.reflect)?;
+    let extractor = DdlExtractor::open_with(source, registry, &options.open)?;
     let applier = DdlApplier::open(target, registry)?;
     applier.check_dialect(&extractor)?;
     applier.check_empty()?;

@@ -441,6 +441,21 @@ impl Expr {
             sql: sql.into(),
         }
     }
+
+    /// The text of raw SQL written by `dialect`, the part of rendering an expression
+    /// that every dialect shares: `Ok(Some(sql))` for raw SQL of `dialect`,
+    /// `Err(other)` naming the dialect that wrote raw SQL of another one, and
+    /// `Ok(None)` for anything else (a literal), which each dialect writes its own way.
+    pub fn raw_sql(&self, dialect: &str) -> std::result::Result<Option<&str>, &str> {
+        match self {
+            Expr::Raw {
+                dialect: wrote,
+                sql,
+            } if wrote == dialect => Ok(Some(sql)),
+            Expr::Raw { dialect: wrote, .. } => Err(wrote),
+            Expr::Literal { .. } => Ok(None),
+        }
+    }
 }
 
 /// A literal value.

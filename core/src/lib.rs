@@ -49,8 +49,8 @@ pub mod url;
 pub mod violation;
 
 pub use api::{
-    clone_schema, clone_schema_with, clone_with_options, CloneOptions, CloneReport, DdlApplier,
-    DdlExtractor, Source,
+    clone_schema, clone_with_options, CloneOptions, CloneReport, DdlApplier, DdlExtractor,
+    OpenOptions, Source,
 };
 pub use apply::{ApplyOptions, ApplyReport, OnViolation, Progress, ProgressFn};
 pub use capabilities::Capabilities;

@@ -13,7 +13,9 @@ use schema_replicator_core::{
 };
 
 use crate::quote_ident;
-use crate::render::{check_preflight, foreign_key_preflight, sql, table_name, unique_preflight};
+use crate::render::{
+    check_preflight, expr_sql, foreign_key_preflight, table_name, unique_preflight,
+};
 
 #[derive(QueryableByName)]
 struct Counted {
@@ -54,7 +56,7 @@ impl Preflight for MysqlPreflight {
         check: &CheckConstraint,
         id: &ObjectId,
     ) -> Result<Option<String>> {
-        Ok(Some(check_preflight(table, &sql(&check.expr, id)?, 0)))
+        Ok(Some(check_preflight(table, &expr_sql(&check.expr, id)?, 0)))
     }
 
     fn null_count(&self, key: usize, column: &str) -> String {

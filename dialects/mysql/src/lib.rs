@@ -8,9 +8,11 @@
 //! recognised; MariaDB 10.11 is the one the test suite runs against.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use schema_replicator_diesel::count_queries;
 use std::sync::Arc;
 
-use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
+use diesel::connection::SimpleConnection;
 use diesel::{Connection, MysqlConnection};
 use schema_replicator_core::check::CheckOptions;
 use schema_replicator_core::{
@@ -91,17 +93,6 @@ pub fn connect(url: &DbUrl) -> Result<MysqlConnection> {
     conn.batch_execute(SESSION)
         .map_err(|e| fail(url.one_line(&e.to_string())))?;
     Ok(conn)
-}
-
-/// Counts the queries a connection runs into `counter`.
-fn count_queries(conn: &mut MysqlConnection, counter: &Arc<AtomicU64>) {
-    let seen = counter.clone();
-    let instrumentation = move |event: InstrumentationEvent<'_>| {
-        if let InstrumentationEvent::StartQuery { .. } = event {
-            seen.fetch_add(1, Ordering::Relaxed);
-        }
-    };
-    conn.set_instrumentation(Box::new(instrumentation) as Box<dyn Instrumentation>);
 }
 
 impl Dialect for MysqlDialect {

@@ -16,6 +16,7 @@
 //! Views and triggers follow.
 
 use std::collections::HashMap;
+use std::fmt::Display;
 
 use schema_replicator_core::{
     quoted, Column, Error, Expr, ForeignKey, Identity, LockMode, ObjectId, ObjectKind, Phase, Plan,
@@ -24,7 +25,7 @@ use schema_replicator_core::{
 
 use crate::{quote_ident, quote_literal, DIALECT, SESSION_SQL_MODE};
 
-fn render_error(object: impl std::fmt::Display, reason: impl Into<String>) -> Error {
+fn render_error(object: impl Display, reason: impl Into<String>) -> Error {
     Error::Render {
         object: object.to_string(),
         dialect: DIALECT.into(),
@@ -32,14 +33,19 @@ fn render_error(object: impl std::fmt::Display, reason: impl Into<String>) -> Er
     }
 }
 
-/// SQL text of an expression of this dialect.
-pub(crate) fn sql(expr: &Expr, object: &dyn std::fmt::Display) -> Result<String> {
-    match expr {
-        Expr::Raw { dialect, sql } if dialect == DIALECT => Ok(sql.clone()),
-        Expr::Raw { dialect, .. } => Err(render_error(
+/// SQL text of an expression of this dialect: its raw SQL, or a literal as MySQL
+/// writes it.
+pub(crate) fn expr_sql(expr: &Expr, object: &dyn Display) -> Result<String> {
+    let raw = expr.raw_sql(DIALECT).map_err(|other| {
+        render_error(
             object,
-            format!("it holds {dialect} SQL, which MySQL cannot run"),
-        )),
+            format!("it holds {other} SQL, which MySQL cannot run"),
+        )
+    })?;
+    if let Some(sql) = raw {
+        return Ok(sql.to_owned());
+    }
+    match expr {
         Expr::Literal { value } => Ok(match value {
             schema_replicator_core::Literal::Null => "NULL".into(),
             schema_replicator_core::Literal::Number(n) => n.clone(),
@@ -91,7 +97,7 @@ fn column_sql(
     if let Some(generated) = &column.generated {
         out.push_str(&format!(
             " GENERATED ALWAYS AS ({}) {}",
-            sql(&generated.expr, &object)?,
+            expr_sql(&generated.expr, &object)?,
             if generated.stored {
                 "STORED"
             } else {
@@ -114,10 +120,10 @@ fn column_sql(
             out.push_str(" INVISIBLE");
         }
         if let Some(default) = &column.default {
-            out.push_str(&format!(" DEFAULT {}", sql(default, &object)?));
+            out.push_str(&format!(" DEFAULT {}", expr_sql(default, &object)?));
         }
         if let Some(on_update) = &column.on_update {
-            out.push_str(&format!(" ON UPDATE {}", sql(on_update, &object)?));
+            out.push_str(&format!(" ON UPDATE {}", expr_sql(on_update, &object)?));
         }
         if auto_increment && matches!(column.identity, Some(Identity::AutoIncrement { .. })) {
             out.push_str(" AUTO_INCREMENT");
@@ -141,7 +147,7 @@ fn create_table(table: &Table) -> Result<String> {
     }
     if let Some(pk) = &table.primary_key {
         let definition = match &pk.definition {
-            Some(d) => sql(d, &format!("primary key of table {}", table.name))?,
+            Some(d) => expr_sql(d, &format!("primary key of table {}", table.name))?,
             None => format!("PRIMARY KEY ({})", columns_sql(&pk.columns)),
         };
         lines.push(format!("  {definition}"));
@@ -413,7 +419,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                     .iter()
                     .find(|t| t.name.to_string() == object.name)
                     .ok_or_else(|| render_error(object, "not in the schema"))?;
-                let create = sql(&trigger.definition, object)?;
+                let create = expr_sql(&trigger.definition, object)?;
                 out.push(Statement::new(
                     Some(Phase::Seal),
                     vec![object.clone()],
@@ -478,7 +484,7 @@ fn view_sql(view: &schema_replicator_core::View) -> Result<String> {
     if !view.columns.is_empty() {
         out.push_str(&format!(" ({})", columns_sql(&view.columns)));
     }
-    out.push_str(&format!(" AS {}", sql(&view.query, &object)?));
+    out.push_str(&format!(" AS {}", expr_sql(&view.query, &object)?));
     if let Some(check) = option("check_option") {
         out.push_str(&format!(" WITH {check} CHECK OPTION"));
     }
@@ -545,7 +551,7 @@ fn table_statements(table: &Table, seal: &TableSeal) -> Result<[Option<Statement
     for &i in &seal.indexes {
         let index = &table.indexes[i];
         let definition = match &index.definition {
-            Some(d) => sql(d, &format!("index {} of {object}", quoted(&index.name)))?,
+            Some(d) => expr_sql(d, &format!("index {} of {object}", quoted(&index.name)))?,
             None => {
                 return Err(render_error(
                     format!("index {} of {object}", quoted(&index.name)),
@@ -565,7 +571,7 @@ fn table_statements(table: &Table, seal: &TableSeal) -> Result<[Option<Statement
     let mut table_checks = Vec::new();
     for &i in &seal.checks {
         let check = &table.checks[i];
-        let text = sql(&check.expr, &format!("check of {object}"))?;
+        let text = expr_sql(&check.expr, &format!("check of {object}"))?;
         match &check.column {
             Some(column) => column_checks
                 .entry(column.as_str())

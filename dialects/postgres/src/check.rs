@@ -13,7 +13,8 @@ use schema_replicator_core::{
 
 use crate::quote_ident;
 use crate::render::{
-    check_preflight, duplicates_preflight, orphans_preflight, qname, text, unique_index_preflight,
+    check_preflight, duplicates_preflight, expr_sql, orphans_preflight, qname,
+    unique_index_preflight,
 };
 
 #[derive(QueryableByName)]
@@ -65,7 +66,7 @@ impl Preflight for PgPreflight {
         if not_valid(&check.definition) {
             return Ok(None);
         }
-        Ok(Some(check_preflight(table, &text(&check.expr, id)?)))
+        Ok(Some(check_preflight(table, &expr_sql(&check.expr, id)?)))
     }
 
     fn null_count(&self, key: usize, column: &str) -> String {

@@ -7,9 +7,11 @@
 //! libpq parameters after `?`. Servers from PostgreSQL 13 on are supported.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use schema_replicator_diesel::count_queries;
 use std::sync::Arc;
 
-use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
+use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use schema_replicator_core::check::CheckOptions;
 use schema_replicator_core::{
@@ -108,17 +110,6 @@ fn snapshot_connections(
         conns.push(conn);
     }
     Ok(conns)
-}
-
-/// Counts the queries a connection runs into `counter`.
-fn count_queries(conn: &mut PgConnection, counter: &Arc<AtomicU64>) {
-    let seen = counter.clone();
-    let instrumentation = move |event: InstrumentationEvent<'_>| {
-        if let InstrumentationEvent::StartQuery { .. } = event {
-            seen.fetch_add(1, Ordering::Relaxed);
-        }
-    };
-    conn.set_instrumentation(Box::new(instrumentation) as Box<dyn Instrumentation>);
 }
 
 impl Dialect for PostgresDialect {

@@ -3,10 +3,12 @@
 //! the source had them; tables, types and sequences from the structured IR.
 
 use std::collections::{HashMap, HashSet};
+use std::fmt::Display;
 
 use schema_replicator_core::{
-    Error, Expr, Identity, Index, LockMode, ObjectId, ObjectKind, Phase, Plan, QualifiedName,
-    Result, Schema, Sequence, Statement, Table, TableLock, TableOption, UserTypeKind,
+    CheckConstraint, Column, Error, Expr, Extension, Identity, Index, LockMode, Namespace,
+    ObjectId, ObjectKind, Phase, Plan, QualifiedName, Result, Routine, Schema, Sequence, Statement,
+    Table, TableLock, TableOption, Trigger, UserType, UserTypeKind, View,
 };
 
 use crate::{quote_ident, quote_literal, DIALECT};
@@ -19,25 +21,26 @@ pub(crate) fn qname(name: &QualifiedName) -> String {
     }
 }
 
-pub(crate) fn text(expr: &Expr, object: &ObjectId) -> Result<String> {
-    match expr {
-        Expr::Raw { dialect, sql } if dialect == DIALECT => Ok(sql.clone()),
-        Expr::Raw { dialect, .. } => Err(Error::Render {
-            object: object.to_string(),
-            dialect: DIALECT.into(),
-            reason: format!("it holds {dialect} SQL"),
-        }),
-        _ => Err(Error::Render {
-            object: object.to_string(),
-            dialect: DIALECT.into(),
-            reason: "literal values are not written by this dialect's reflection".into(),
-        }),
+/// SQL text of an expression of this dialect. PostgreSQL's reflection keeps every
+/// expression as the server's text, so a literal is refused like SQL of another dialect.
+pub(crate) fn expr_sql(expr: &Expr, object: &dyn Display) -> Result<String> {
+    let refuse = |reason: String| Error::Render {
+        object: object.to_string(),
+        dialect: DIALECT.into(),
+        reason,
+    };
+    match expr.raw_sql(DIALECT) {
+        Ok(Some(sql)) => Ok(sql.to_owned()),
+        Err(other) => Err(refuse(format!("it holds {other} SQL"))),
+        Ok(None) => Err(refuse(
+            "literal values are not written by this dialect's reflection".into(),
+        )),
     }
 }
 
 fn definition(expr: &Option<Expr>, object: &ObjectId) -> Result<String> {
     match expr {
-        Some(expr) => text(expr, object),
+        Some(expr) => expr_sql(expr, object),
         None => Err(Error::Render {
             object: object.to_string(),
             dialect: DIALECT.into(),
@@ -162,7 +165,7 @@ impl<'a> Lookup<'a> {
     }
 }
 
-/// Renders every step of `plan`.
+/// Renders every step of `plan`: each step goes to the function for its kind of object.
 pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
     let lookup = Lookup::new(schema, plan);
     let mut statements = Vec::new();
@@ -177,205 +180,233 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             .table
             .as_ref()
             .and_then(|name| lookup.tables.get(name).copied());
+        let (out, find) = (&mut out, || lookup.find(object));
         match (object.kind, table) {
-            (ObjectKind::Namespace, _) => {
-                let ns = &schema.namespaces[lookup.find(object)?];
-                out.push(format!("CREATE SCHEMA {}", quote_ident(&ns.name)));
-                out.comment(&format!("SCHEMA {}", quote_ident(&ns.name)), &ns.comment);
-            }
-            (ObjectKind::Extension, _) => {
-                let ext = &schema.extensions[lookup.find(object)?];
-                out.push(format!(
-                    "CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {}",
-                    quote_ident(&ext.name),
-                    quote_ident(&ext.schema)
-                ));
-                out.comment(
-                    &format!("EXTENSION {}", quote_ident(&ext.name)),
-                    &ext.comment,
-                );
-            }
-            (ObjectKind::Type, _) => {
-                let ty = &schema.types[lookup.find(object)?];
-                render_type(ty, &mut out)?;
-            }
-            (ObjectKind::Sequence, _) => {
-                let seq = &schema.sequences[lookup.find(object)?];
-                out.push(format!(
-                    "CREATE SEQUENCE {} {}",
-                    qname(&seq.name),
-                    sequence_options(seq, true)
-                ));
-                out.comment(&format!("SEQUENCE {}", qname(&seq.name)), &seq.comment);
-            }
-            (ObjectKind::Routine, _) => {
-                let routine = &schema.routines[lookup.find(object)?];
-                out.push(text(&routine.definition, object)?);
-                out.comment(
-                    &format!(
-                        "{} {}({})",
-                        routine.kind.sql(),
-                        qname(&routine.name),
-                        routine.arguments
-                    ),
-                    &routine.comment,
-                );
-            }
-            (ObjectKind::Table, Some(table)) => render_table(table, &lookup, &mut out)?,
-            (ObjectKind::PrimaryKey, Some(table)) => {
-                let pk = table.primary_key.as_ref().ok_or_else(|| missing(object))?;
-                let name = pk.name.as_deref().ok_or_else(|| missing(object))?;
-                let key = Key {
-                    table,
-                    name,
-                    definition: definition(&pk.definition, object)?,
-                    kind: "PRIMARY KEY",
-                    index: pk.index.as_ref(),
-                };
-                add_key(&key, object, None, &mut out)?;
-                out.comment(&constraint_target(name, table), &pk.comment);
-            }
-            (ObjectKind::Unique, Some(table)) => {
-                let u = table
-                    .unique_constraints
-                    .get(object.ordinal)
-                    .ok_or_else(|| missing(object))?;
-                let name = u.name.as_deref().ok_or_else(|| missing(object))?;
-                let preflight = duplicates_preflight(table, &u.columns);
-                let key = Key {
-                    table,
-                    name,
-                    definition: definition(&u.definition, object)?,
-                    kind: "UNIQUE",
-                    index: u.index.as_ref(),
-                };
-                add_key(&key, object, Some(preflight), &mut out)?;
-                out.comment(&constraint_target(name, table), &u.comment);
-            }
-            (ObjectKind::Check, Some(table)) => {
-                let c = table
-                    .checks
-                    .get(object.ordinal)
-                    .ok_or_else(|| missing(object))?;
-                let name = c.name.as_deref().ok_or_else(|| missing(object))?;
-                let def = definition(&c.definition, object)?;
-                let preflight = (!def.ends_with("NOT VALID"))
-                    .then(|| check_preflight(table, &text(&c.expr, object).unwrap_or_default()));
-                add_validated(table, name, &def, preflight, None, &mut out);
-                out.comment(&constraint_target(name, table), &c.comment);
-            }
-            (ObjectKind::Exclusion, Some(table)) => {
-                let x = table
-                    .exclusions
-                    .get(object.ordinal)
-                    .ok_or_else(|| missing(object))?;
-                add_constraint(
-                    table,
-                    &x.name,
-                    &text(&x.definition, object)?,
-                    None,
-                    &mut out,
-                );
-                out.comment(&constraint_target(&x.name, table), &x.comment);
-            }
-            (ObjectKind::ForeignKey, Some(table)) => {
-                let fk = table
-                    .foreign_keys
-                    .get(object.ordinal)
-                    .ok_or_else(|| missing(object))?;
-                let name = fk.name.as_deref().ok_or_else(|| missing(object))?;
-                let def = definition(&fk.definition, object)?;
-                let preflight = (!def.ends_with("NOT VALID")).then(|| orphans_preflight(table, fk));
-                add_validated(
-                    table,
-                    name,
-                    &def,
-                    preflight,
-                    Some(&fk.referenced_table),
-                    &mut out,
-                );
-                out.comment(&constraint_target(name, table), &fk.comment);
-            }
-            (ObjectKind::Index, Some(table)) => {
-                let index = table
-                    .indexes
-                    .get(object.ordinal)
-                    .ok_or_else(|| missing(object))?;
-                let preflight = (index.unique && index.predicate.is_none())
-                    .then(|| unique_index_preflight(table, index))
-                    .flatten();
-                render_index(&table.name, index, object, preflight, &mut out)?;
-            }
-            (ObjectKind::Counter, Some(table)) => {
-                let column = table
-                    .columns
-                    .iter()
-                    .filter(|c| c.identity.is_some())
-                    .nth(object.ordinal)
-                    .ok_or_else(|| missing(object))?;
-                if let Some(Identity::Generated { sequence, .. }) = &column.identity {
-                    let users = [(table.name.clone(), column.name.clone())];
-                    // Reading the column's maximum blocks no index build.
-                    let shared = vec![TableLock::new(&table.name, LockMode::Shared)];
-                    out.push_locked(setval(sequence, &users), None, shared);
-                }
-            }
+            (ObjectKind::Namespace, _) => render_namespace(&schema.namespaces[find()?], out),
+            (ObjectKind::Extension, _) => render_extension(&schema.extensions[find()?], out),
+            (ObjectKind::Type, _) => render_type(&schema.types[find()?], out)?,
+            (ObjectKind::Sequence, _) => render_sequence(&schema.sequences[find()?], out),
+            (ObjectKind::Routine, _) => render_routine(&schema.routines[find()?], out)?,
+            (ObjectKind::Table, Some(table)) => render_table(table, &lookup, out)?,
+            (ObjectKind::PrimaryKey, Some(table)) => render_primary_key(table, out)?,
+            (ObjectKind::Unique, Some(table)) => render_unique(table, out)?,
+            (ObjectKind::Check, Some(table)) => render_check(table, out)?,
+            (ObjectKind::Exclusion, Some(table)) => render_exclusion(table, out)?,
+            (ObjectKind::ForeignKey, Some(table)) => render_foreign_key(table, out)?,
+            (ObjectKind::Index, Some(table)) => render_table_index(table, out)?,
+            (ObjectKind::Counter, Some(table)) => render_identity_counter(table, out)?,
             (ObjectKind::Counter, None) => {
-                let seq = &schema.sequences[lookup.find(object)?];
-                out.push(setval(seq, &sequence_users(schema, seq)));
+                let seq = &schema.sequences[find()?];
+                render_sequence_counter(schema, seq, out)
             }
-            (ObjectKind::View, _) => {
-                let view = &schema.views[lookup.find(object)?];
-                let mut sql = format!(
-                    "CREATE {}VIEW {}",
-                    if view.materialized {
-                        "MATERIALIZED "
-                    } else {
-                        ""
-                    },
-                    qname(&view.name)
-                );
-                if !view.options.is_empty() {
-                    sql.push_str(&format!(" WITH ({})", view.options.join(", ")));
-                }
-                sql.push_str(" AS\n");
-                sql.push_str(&text(&view.query, object)?);
-                if view.materialized {
-                    sql.push_str("\nWITH DATA");
-                }
-                out.push(sql);
-                let kind = if view.materialized {
-                    "MATERIALIZED VIEW"
-                } else {
-                    "VIEW"
-                };
-                out.comment(&format!("{kind} {}", qname(&view.name)), &view.comment);
-                for (column, text) in &view.column_comments {
-                    out.comment(
-                        &format!("COLUMN {}.{}", qname(&view.name), quote_ident(column)),
-                        &Some(text.clone()),
-                    );
-                }
-                for index in &view.indexes {
-                    render_index(&view.name, index, object, None, &mut out)?;
-                }
-            }
-            (ObjectKind::Trigger, _) => {
-                let trigger = &schema.triggers[lookup.find(object)?];
-                out.push(text(&trigger.definition, object)?);
-                out.comment(
-                    &format!(
-                        "TRIGGER {} ON {}",
-                        quote_ident(&trigger.name.name),
-                        qname(&trigger.table)
-                    ),
-                    &trigger.comment,
-                );
-            }
+            (ObjectKind::View, _) => render_view(&schema.views[find()?], out)?,
+            (ObjectKind::Trigger, _) => render_trigger(&schema.triggers[find()?], out)?,
             _ => return Err(missing(object)),
         }
     }
     Ok(statements)
+}
+
+/// The element `object.ordinal` of one of a table's lists, or the error that the
+/// schema does not have it.
+fn nth<'t, T>(list: &'t [T], object: &ObjectId) -> Result<&'t T> {
+    list.get(object.ordinal).ok_or_else(|| missing(object))
+}
+
+/// `CREATE SCHEMA` and its comment.
+fn render_namespace(ns: &Namespace, out: &mut Out<'_>) {
+    out.push(format!("CREATE SCHEMA {}", quote_ident(&ns.name)));
+    out.comment(&format!("SCHEMA {}", quote_ident(&ns.name)), &ns.comment);
+}
+
+/// `CREATE EXTENSION IF NOT EXISTS` in its schema, and its comment.
+fn render_extension(ext: &Extension, out: &mut Out<'_>) {
+    out.push(format!(
+        "CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {}",
+        quote_ident(&ext.name),
+        quote_ident(&ext.schema)
+    ));
+    out.comment(
+        &format!("EXTENSION {}", quote_ident(&ext.name)),
+        &ext.comment,
+    );
+}
+
+/// `CREATE SEQUENCE` with every option, and its comment; its counter is set in the seal
+/// ([`render_sequence_counter`]).
+fn render_sequence(seq: &Sequence, out: &mut Out<'_>) {
+    out.push(format!(
+        "CREATE SEQUENCE {} {}",
+        qname(&seq.name),
+        sequence_options(seq, true)
+    ));
+    out.comment(&format!("SEQUENCE {}", qname(&seq.name)), &seq.comment);
+}
+
+/// A function or procedure as the server's definition has it, and its comment.
+fn render_routine(routine: &Routine, out: &mut Out<'_>) -> Result<()> {
+    out.push(expr_sql(&routine.definition, out.object)?);
+    out.comment(
+        &format!(
+            "{} {}({})",
+            routine.kind.sql(),
+            qname(&routine.name),
+            routine.arguments
+        ),
+        &routine.comment,
+    );
+    Ok(())
+}
+
+/// The table's primary key, when the seal adds it ([`add_key`]), and its comment.
+fn render_primary_key(table: &Table, out: &mut Out<'_>) -> Result<()> {
+    let object = out.object;
+    let pk = table.primary_key.as_ref().ok_or_else(|| missing(object))?;
+    let name = pk.name.as_deref().ok_or_else(|| missing(object))?;
+    let key = Key {
+        table,
+        name,
+        definition: definition(&pk.definition, object)?,
+        kind: "PRIMARY KEY",
+        index: pk.index.as_ref(),
+    };
+    add_key(&key, object, None, out)?;
+    out.comment(&constraint_target(name, table), &pk.comment);
+    Ok(())
+}
+
+/// A unique constraint ([`add_key`]), checked first for duplicate keys, and its comment.
+fn render_unique(table: &Table, out: &mut Out<'_>) -> Result<()> {
+    let object = out.object;
+    let u = nth(&table.unique_constraints, object)?;
+    let name = u.name.as_deref().ok_or_else(|| missing(object))?;
+    let preflight = duplicates_preflight(table, &u.columns);
+    let key = Key {
+        table,
+        name,
+        definition: definition(&u.definition, object)?,
+        kind: "UNIQUE",
+        index: u.index.as_ref(),
+    };
+    add_key(&key, object, Some(preflight), out)?;
+    out.comment(&constraint_target(name, table), &u.comment);
+    Ok(())
+}
+
+/// A check constraint ([`add_validated`]), checked first for failing rows unless the
+/// source holds it NOT VALID, and its comment.
+fn render_check(table: &Table, out: &mut Out<'_>) -> Result<()> {
+    let object = out.object;
+    let c = nth(&table.checks, object)?;
+    let name = c.name.as_deref().ok_or_else(|| missing(object))?;
+    let def = definition(&c.definition, object)?;
+    let preflight = (!def.ends_with("NOT VALID"))
+        .then(|| check_preflight(table, &expr_sql(&c.expr, object).unwrap_or_default()));
+    add_validated(table, name, &def, preflight, None, out);
+    out.comment(&constraint_target(name, table), &c.comment);
+    Ok(())
+}
+
+/// An exclusion constraint, in one statement, and its comment.
+fn render_exclusion(table: &Table, out: &mut Out<'_>) -> Result<()> {
+    let x = nth(&table.exclusions, out.object)?;
+    let def = expr_sql(&x.definition, out.object)?;
+    add_constraint(table, &x.name, &def, None, out);
+    out.comment(&constraint_target(&x.name, table), &x.comment);
+    Ok(())
+}
+
+/// A foreign key ([`add_validated`]), checked first for orphan rows unless the source
+/// holds it NOT VALID, and its comment.
+fn render_foreign_key(table: &Table, out: &mut Out<'_>) -> Result<()> {
+    let object = out.object;
+    let fk = nth(&table.foreign_keys, object)?;
+    let name = fk.name.as_deref().ok_or_else(|| missing(object))?;
+    let def = definition(&fk.definition, object)?;
+    let preflight = (!def.ends_with("NOT VALID")).then(|| orphans_preflight(table, fk));
+    let references = Some(&fk.referenced_table);
+    add_validated(table, name, &def, preflight, references, out);
+    out.comment(&constraint_target(name, table), &fk.comment);
+    Ok(())
+}
+
+/// An index of a table ([`render_index`]); a unique one without a predicate is checked
+/// first for duplicate keys when its keys are plain columns.
+fn render_table_index(table: &Table, out: &mut Out<'_>) -> Result<()> {
+    let index = nth(&table.indexes, out.object)?;
+    let preflight = (index.unique && index.predicate.is_none())
+        .then(|| unique_index_preflight(table, index))
+        .flatten();
+    render_index(&table.name, index, out.object, preflight, out)
+}
+
+/// The `setval` of an identity column's sequence (the `object.ordinal`-th identity
+/// column of the table).
+fn render_identity_counter(table: &Table, out: &mut Out<'_>) -> Result<()> {
+    let column = table
+        .columns
+        .iter()
+        .filter(|c| c.identity.is_some())
+        .nth(out.object.ordinal)
+        .ok_or_else(|| missing(out.object))?;
+    if let Some(Identity::Generated { sequence, .. }) = &column.identity {
+        let users = [(table.name.clone(), column.name.clone())];
+        // Reading the column's maximum blocks no index build.
+        let shared = vec![TableLock::new(&table.name, LockMode::Shared)];
+        out.push_locked(setval(sequence, &users), None, shared);
+    }
+    Ok(())
+}
+
+/// The `setval` of a free-standing sequence, past the values of the columns that use
+/// it ([`sequence_users`]).
+fn render_sequence_counter(schema: &Schema, seq: &Sequence, out: &mut Out<'_>) {
+    out.push(setval(seq, &sequence_users(schema, seq)));
+}
+
+/// `CREATE [MATERIALIZED] VIEW` (a materialized one `WITH DATA`), its comments and, for
+/// a materialized view, its indexes.
+fn render_view(view: &View, out: &mut Out<'_>) -> Result<()> {
+    let kind = if view.materialized {
+        "MATERIALIZED VIEW"
+    } else {
+        "VIEW"
+    };
+    let mut sql = format!("CREATE {kind} {}", qname(&view.name));
+    if !view.options.is_empty() {
+        sql.push_str(&format!(" WITH ({})", view.options.join(", ")));
+    }
+    sql.push_str(" AS\n");
+    sql.push_str(&expr_sql(&view.query, out.object)?);
+    if view.materialized {
+        sql.push_str("\nWITH DATA");
+    }
+    out.push(sql);
+    out.comment(&format!("{kind} {}", qname(&view.name)), &view.comment);
+    for (column, text) in &view.column_comments {
+        out.comment(
+            &format!("COLUMN {}.{}", qname(&view.name), quote_ident(column)),
+            &Some(text.clone()),
+        );
+    }
+    for index in &view.indexes {
+        render_index(&view.name, index, out.object, None, out)?;
+    }
+    Ok(())
+}
+
+/// A trigger as the server's definition has it, and its comment.
+fn render_trigger(trigger: &Trigger, out: &mut Out<'_>) -> Result<()> {
+    out.push(expr_sql(&trigger.definition, out.object)?);
+    out.comment(
+        &format!(
+            "TRIGGER {} ON {}",
+            quote_ident(&trigger.name.name),
+            qname(&trigger.table)
+        ),
+        &trigger.comment,
+    );
+    Ok(())
 }
 
 /// How the planner names a bare object (`"name"`).
@@ -437,7 +468,7 @@ fn add_key(
     // temporal key).
     let index = match key.index {
         Some(index) if !partitioned(key.table) && !key.definition.contains("WITHOUT OVERLAPS") => {
-            Some(text(index, object)?).filter(|sql| sql.contains(" USING btree ("))
+            Some(expr_sql(index, object)?).filter(|sql| sql.contains(" USING btree ("))
         }
         _ => None,
     };
@@ -509,6 +540,8 @@ fn add_validated(
     }
 }
 
+/// `CREATE [UNIQUE] INDEX` on a table or materialized view `on`, from the server's
+/// definition, and its comment.
 fn render_index(
     on: &QualifiedName,
     index: &Index,
@@ -535,15 +568,18 @@ fn render_index(
     Ok(())
 }
 
-fn render_type(ty: &schema_replicator_core::UserType, out: &mut Out<'_>) -> Result<()> {
+/// `CREATE TYPE` (an enum or a composite type) or `CREATE DOMAIN` with its checks, and
+/// its comment.
+fn render_type(ty: &UserType, out: &mut Out<'_>) -> Result<()> {
     let name = qname(&ty.name);
-    match &ty.kind {
+    let kind = match &ty.kind {
         UserTypeKind::Enum { labels } => {
             let labels: Vec<String> = labels.iter().map(|l| quote_literal(l)).collect();
             out.push(format!(
                 "CREATE TYPE {name} AS ENUM ({})",
                 labels.join(", ")
             ));
+            "TYPE"
         }
         UserTypeKind::Domain {
             base,
@@ -557,37 +593,18 @@ fn render_type(ty: &schema_replicator_core::UserType, out: &mut Out<'_>) -> Resu
                 sql.push_str(&format!(" COLLATE {collation}"));
             }
             if let Some(default) = default {
-                sql.push_str(&format!(" DEFAULT {}", text(default, out.object)?));
+                sql.push_str(&format!(" DEFAULT {}", expr_sql(default, out.object)?));
             }
             if !nullable {
                 sql.push_str(" NOT NULL");
             }
             out.push(sql);
-            for check in checks {
-                let check_name = check.name.as_deref().ok_or_else(|| missing(out.object))?;
-                let def = definition(&check.definition, out.object)?;
-                out.push(format!(
-                    "ALTER DOMAIN {name} ADD CONSTRAINT {} {def}",
-                    quote_ident(check_name)
-                ));
-                out.comment(
-                    &format!("CONSTRAINT {} ON DOMAIN {name}", quote_ident(check_name)),
-                    &check.comment,
-                );
-            }
+            render_domain_checks(&name, checks, out)?;
+            "DOMAIN"
         }
         UserTypeKind::Composite { attributes } => {
-            let attrs: Vec<String> = attributes
-                .iter()
-                .map(|a| {
-                    let mut s = format!("{} {}", quote_ident(&a.name), a.data_type.raw);
-                    if let Some(c) = &a.collation {
-                        s.push_str(&format!(" COLLATE {c}"));
-                    }
-                    s
-                })
-                .collect();
-            out.push(format!("CREATE TYPE {name} AS ({})", attrs.join(", ")));
+            out.push(composite_sql(&name, attributes));
+            "TYPE"
         }
         _ => {
             return Err(Error::Render {
@@ -596,14 +613,42 @@ fn render_type(ty: &schema_replicator_core::UserType, out: &mut Out<'_>) -> Resu
                 reason: "this kind of type is not supported".into(),
             })
         }
-    }
-    let kind = if matches!(ty.kind, UserTypeKind::Domain { .. }) {
-        "DOMAIN"
-    } else {
-        "TYPE"
     };
     out.comment(&format!("{kind} {name}"), &ty.comment);
     Ok(())
+}
+
+/// `ALTER DOMAIN ... ADD CONSTRAINT` for each check of the domain `name`, with its
+/// comment.
+fn render_domain_checks(name: &str, checks: &[CheckConstraint], out: &mut Out<'_>) -> Result<()> {
+    for check in checks {
+        let check_name = check.name.as_deref().ok_or_else(|| missing(out.object))?;
+        let def = definition(&check.definition, out.object)?;
+        out.push(format!(
+            "ALTER DOMAIN {name} ADD CONSTRAINT {} {def}",
+            quote_ident(check_name)
+        ));
+        out.comment(
+            &format!("CONSTRAINT {} ON DOMAIN {name}", quote_ident(check_name)),
+            &check.comment,
+        );
+    }
+    Ok(())
+}
+
+/// `CREATE TYPE name AS (...)`: the attributes' names, types and collations.
+fn composite_sql(name: &str, attributes: &[Column]) -> String {
+    let attrs: Vec<String> = attributes
+        .iter()
+        .map(|a| {
+            let mut s = format!("{} {}", quote_ident(&a.name), a.data_type.raw);
+            if let Some(c) = &a.collation {
+                s.push_str(&format!(" COLLATE {c}"));
+            }
+            s
+        })
+        .collect();
+    format!("CREATE TYPE {name} AS ({})", attrs.join(", "))
 }
 
 /// `[AS type] START WITH ... CYCLE`; an identity takes its type from the column.
@@ -624,38 +669,13 @@ fn sequence_options(seq: &Sequence, with_type: bool) -> String {
     )
 }
 
+/// A table's `CREATE TABLE`, with its primary key unless the seal adds it, then its
+/// comments and the sequences it owns.
 fn render_table(table: &Table, lookup: &Lookup<'_>, out: &mut Out<'_>) -> Result<()> {
     let pk_in_base = !lookup.deferred_keys.contains(&table.name);
     let mut items: Vec<String> = Vec::new();
-    let partition_of = table.options.iter().find_map(|o| match o {
-        TableOption::PartitionOf { parent, bound } => Some((parent, bound)),
-        _ => None,
-    });
     for column in table.columns.iter().filter(|c| !c.inherited) {
-        let mut s = format!("{} {}", quote_ident(&column.name), column.data_type.raw);
-        if let Some(collation) = &column.collation {
-            s.push_str(&format!(" COLLATE {collation}"));
-        }
-        if let Some(generated) = &column.generated {
-            s.push_str(&format!(
-                " GENERATED ALWAYS AS ({}) STORED",
-                text(&generated.expr, out.object)?
-            ));
-        } else if let Some(default) = &column.default {
-            s.push_str(&format!(" DEFAULT {}", text(default, out.object)?));
-        }
-        if let Some(Identity::Generated { always, sequence }) = &column.identity {
-            s.push_str(&format!(
-                " GENERATED {} AS IDENTITY (SEQUENCE NAME {} {})",
-                if *always { "ALWAYS" } else { "BY DEFAULT" },
-                qname(&sequence.name),
-                sequence_options(sequence, false)
-            ));
-        }
-        if !column.nullable {
-            s.push_str(" NOT NULL");
-        }
-        items.push(s);
+        items.push(column_definition(column, out.object)?);
     }
     if let (true, Some(pk)) = (pk_in_base, &table.primary_key) {
         let name = pk.name.as_deref().ok_or_else(|| missing(out.object))?;
@@ -665,40 +685,7 @@ fn render_table(table: &Table, lookup: &Lookup<'_>, out: &mut Out<'_>) -> Result
             definition(&pk.definition, out.object)?
         ));
     }
-    let unlogged = if table.has_option(&TableOption::Unlogged) {
-        "UNLOGGED "
-    } else {
-        ""
-    };
-    let mut sql = format!("CREATE {unlogged}TABLE {}", qname(&table.name));
-    if let Some((parent, _)) = partition_of {
-        sql.push_str(&format!(" PARTITION OF {}", qname(parent)));
-        if !items.is_empty() {
-            sql.push_str(&format!(" (\n    {}\n)", items.join(",\n    ")));
-        }
-    } else {
-        sql.push_str(&format!(" (\n    {}\n)", items.join(",\n    ")));
-    }
-    for option in &table.options {
-        match option {
-            TableOption::Inherits(parents) => {
-                let parents: Vec<String> = parents.iter().map(qname).collect();
-                sql.push_str(&format!(" INHERITS ({})", parents.join(", ")));
-            }
-            TableOption::PartitionOf { bound, .. } => sql.push_str(&format!(" {bound}")),
-            _ => {}
-        }
-    }
-    for option in &table.options {
-        match option {
-            TableOption::PartitionBy(key) => sql.push_str(&format!(" PARTITION BY {key}")),
-            TableOption::Parameters(params) => {
-                sql.push_str(&format!(" WITH ({})", params.join(", ")))
-            }
-            _ => {}
-        }
-    }
-    out.push(sql);
+    out.push(create_table(table, &items));
     out.comment(&format!("TABLE {}", qname(&table.name)), &table.comment);
     for column in &table.columns {
         out.comment(
@@ -726,6 +713,78 @@ fn render_table(table: &Table, lookup: &Lookup<'_>, out: &mut Out<'_>) -> Result
         }
     }
     Ok(())
+}
+
+/// One column of `CREATE TABLE`: name, type, collation, generation or default,
+/// identity and NOT NULL.
+fn column_definition(column: &Column, object: &ObjectId) -> Result<String> {
+    let mut s = format!("{} {}", quote_ident(&column.name), column.data_type.raw);
+    if let Some(collation) = &column.collation {
+        s.push_str(&format!(" COLLATE {collation}"));
+    }
+    if let Some(generated) = &column.generated {
+        s.push_str(&format!(
+            " GENERATED ALWAYS AS ({}) STORED",
+            expr_sql(&generated.expr, object)?
+        ));
+    } else if let Some(default) = &column.default {
+        s.push_str(&format!(" DEFAULT {}", expr_sql(default, object)?));
+    }
+    if let Some(Identity::Generated { always, sequence }) = &column.identity {
+        s.push_str(&format!(
+            " GENERATED {} AS IDENTITY (SEQUENCE NAME {} {})",
+            if *always { "ALWAYS" } else { "BY DEFAULT" },
+            qname(&sequence.name),
+            sequence_options(sequence, false)
+        ));
+    }
+    if !column.nullable {
+        s.push_str(" NOT NULL");
+    }
+    Ok(s)
+}
+
+/// `CREATE [UNLOGGED] TABLE` of the column and constraint `items`, as a partition, an
+/// heir or a partitioned table as the table's options say.
+fn create_table(table: &Table, items: &[String]) -> String {
+    let unlogged = if table.has_option(&TableOption::Unlogged) {
+        "UNLOGGED "
+    } else {
+        ""
+    };
+    let partition_of = table.options.iter().find_map(|o| match o {
+        TableOption::PartitionOf { parent, .. } => Some(parent),
+        _ => None,
+    });
+    let mut sql = format!("CREATE {unlogged}TABLE {}", qname(&table.name));
+    if let Some(parent) = partition_of {
+        sql.push_str(&format!(" PARTITION OF {}", qname(parent)));
+        if !items.is_empty() {
+            sql.push_str(&format!(" (\n    {}\n)", items.join(",\n    ")));
+        }
+    } else {
+        sql.push_str(&format!(" (\n    {}\n)", items.join(",\n    ")));
+    }
+    for option in &table.options {
+        match option {
+            TableOption::Inherits(parents) => {
+                let parents: Vec<String> = parents.iter().map(qname).collect();
+                sql.push_str(&format!(" INHERITS ({})", parents.join(", ")));
+            }
+            TableOption::PartitionOf { bound, .. } => sql.push_str(&format!(" {bound}")),
+            _ => {}
+        }
+    }
+    for option in &table.options {
+        match option {
+            TableOption::PartitionBy(key) => sql.push_str(&format!(" PARTITION BY {key}")),
+            TableOption::Parameters(params) => {
+                sql.push_str(&format!(" WITH ({})", params.join(", ")))
+            }
+            _ => {}
+        }
+    }
+    sql
 }
 
 /// The columns that draw values from `seq`: its owner, or the columns whose default

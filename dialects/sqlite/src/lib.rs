@@ -6,9 +6,10 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use schema_replicator_diesel::count_queries;
 use std::sync::Arc;
 
-use diesel::connection::{Instrumentation, InstrumentationEvent};
 use diesel::{Connection, SqliteConnection};
 use schema_replicator_core::{
     ApplyOptions, ApplyReport, Capabilities, DbUrl, Dialect, DialectRegistration, Error,
@@ -70,19 +71,6 @@ pub fn location(url: &DbUrl) -> Result<Location> {
     Ok(Location::File(PathBuf::from(path)))
 }
 
-/// Counts the queries a connection runs.
-fn count_queries(conn: &mut SqliteConnection) -> Arc<AtomicU64> {
-    let counter = Arc::new(AtomicU64::new(0));
-    let seen = counter.clone();
-    let instrumentation = move |event: InstrumentationEvent<'_>| {
-        if let InstrumentationEvent::StartQuery { .. } = event {
-            seen.fetch_add(1, Ordering::Relaxed);
-        }
-    };
-    conn.set_instrumentation(Box::new(instrumentation) as Box<dyn Instrumentation>);
-    counter
-}
-
 /// Opens a connection. With `must_exist`, a missing file is an error rather than a
 /// new empty database.
 pub fn connect(url: &DbUrl, must_exist: bool) -> Result<SqliteConnection> {
@@ -137,7 +125,8 @@ impl Dialect for SqliteDialect {
 
     fn reflect(&self, url: &DbUrl, _options: &ReflectOptions) -> Result<Reflection> {
         let mut conn = connect(url, true)?;
-        let counter = count_queries(&mut conn);
+        let counter = Arc::new(AtomicU64::new(0));
+        count_queries(&mut conn, &counter);
         let schema = reflect::reflect(&mut conn)?;
         Ok(Reflection {
             schema,

@@ -6,6 +6,7 @@
 //! before it creates indexes, counters, views and triggers.
 
 use std::collections::BTreeSet;
+use std::fmt::Display;
 
 use schema_replicator_core::plan::table_objects;
 use schema_replicator_core::{
@@ -79,7 +80,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                     sql.push_str(&format!(" ({})", idents(&view.columns)));
                 }
                 sql.push_str(" AS ");
-                sql.push_str(&expr(&view.query, object)?);
+                sql.push_str(&expr_sql(&view.query, object)?);
                 rest.push(Statement {
                     phase: Some(Phase::Seal),
                     objects: vec![object.clone()],
@@ -96,7 +97,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                 rest.push(Statement {
                     phase: Some(Phase::Seal),
                     objects: vec![object.clone()],
-                    sql: expr(&trigger.definition, object)?,
+                    sql: expr_sql(&trigger.definition, object)?,
                     ..Statement::default()
                 });
             }
@@ -123,32 +124,28 @@ fn idents(names: &[String]) -> String {
         .join(", ")
 }
 
-/// SQL text of an expression; raw SQL of another dialect cannot be rendered here.
-fn expr(e: &Expr, object: &ObjectId) -> Result<String> {
-    match e {
-        Expr::Raw { dialect, sql } if dialect == DIALECT => Ok(sql.clone()),
-        Expr::Raw { dialect, .. } => Err(Error::Render {
-            object: object.to_string(),
-            dialect: DIALECT.into(),
-            reason: format!("its expression is {dialect} SQL"),
-        }),
+/// SQL text of an expression of this dialect: its raw SQL, or a literal as SQLite
+/// writes it; raw SQL of another dialect cannot be rendered here.
+pub(crate) fn expr_sql(expr: &Expr, object: &dyn Display) -> Result<String> {
+    let refuse = |reason: String| Error::Render {
+        object: object.to_string(),
+        dialect: DIALECT.into(),
+        reason,
+    };
+    let raw = expr
+        .raw_sql(DIALECT)
+        .map_err(|other| refuse(format!("its expression is {other} SQL")))?;
+    if let Some(sql) = raw {
+        return Ok(sql.to_owned());
+    }
+    match expr {
         Expr::Literal { value } => Ok(match value {
             Literal::Null => "NULL".into(),
             Literal::Number(n) => n.clone(),
             Literal::String(s) => quote_literal(s),
-            _ => {
-                return Err(Error::Render {
-                    object: object.to_string(),
-                    dialect: DIALECT.into(),
-                    reason: "unsupported literal".into(),
-                })
-            }
+            _ => return Err(refuse("unsupported literal".into())),
         }),
-        _ => Err(Error::Render {
-            object: object.to_string(),
-            dialect: DIALECT.into(),
-            reason: "unsupported expression".into(),
-        }),
+        _ => Err(refuse("unsupported expression".into())),
     }
 }
 
@@ -184,7 +181,7 @@ pub(crate) fn create_table(table: &Table, name: &str, full: bool) -> Result<Stri
         }
         if let Some(default) = &column.default {
             def.push_str(" DEFAULT ");
-            def.push_str(&expr(default, &id)?);
+            def.push_str(&expr_sql(default, &id)?);
         }
         if let Some(collation) = &column.collation {
             def.push_str(" COLLATE ");
@@ -193,7 +190,7 @@ pub(crate) fn create_table(table: &Table, name: &str, full: bool) -> Result<Stri
         if let Some(generated) = &column.generated {
             def.push_str(&format!(
                 " GENERATED ALWAYS AS ({}) {}",
-                expr(&generated.expr, &id)?,
+                expr_sql(&generated.expr, &id)?,
                 if generated.stored {
                     "STORED"
                 } else {
@@ -223,7 +220,7 @@ pub(crate) fn create_table(table: &Table, name: &str, full: bool) -> Result<Stri
             items.push(format!(
                 "{}CHECK ({})",
                 constraint_name(&check.name),
-                expr(&check.expr, id)?
+                expr_sql(&check.expr, id)?
             ));
         }
         for fk in &table.foreign_keys {
@@ -362,7 +359,7 @@ fn create_index(table: &Table, index: &Index) -> Result<String> {
     for key in &index.keys {
         let mut part = match &key.target {
             IndexTarget::Column(c) => quote_ident(c),
-            IndexTarget::Expression(e) => expr(e, &id)?,
+            IndexTarget::Expression(e) => expr_sql(e, &id)?,
             _ => {
                 return Err(Error::Render {
                     object: id.to_string(),
@@ -390,7 +387,7 @@ fn create_index(table: &Table, index: &Index) -> Result<String> {
     );
     if let Some(predicate) = &index.predicate {
         sql.push_str(" WHERE ");
-        sql.push_str(&expr(predicate, &id)?);
+        sql.push_str(&expr_sql(predicate, &id)?);
     }
     Ok(sql)
 }

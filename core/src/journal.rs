@@ -1,5 +1,6 @@
 //! Helpers for dialects whose apply keeps a journal in the target, so that a re-run of
 //! the same batch resumes: the batch's digest and the words for what stays applied.
+//! The driver of such an apply, which uses them, is [`crate::journaled`].
 
 use crate::statement::Statement;
 

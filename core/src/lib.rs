@@ -20,6 +20,7 @@
 //! | [`journal`] | helpers for dialects that journal an apply in the target |
 //! | [`violation`] | loaded rows a constraint refuses ([`Problem`], [`Violation`]) |
 //! | [`check`] | the preflight of loaded data ([`Finding`]) and its parallel runner |
+//! | [`journaled`] | the journaled, resumable, parallel apply ([`journaled::run`], [`journaled::JournaledApply`]) |
 //! | [`dialect`] | the [`Dialect`] trait |
 //! | [`registry`] | URL schemes to dialects ([`Registry`]) |
 //! | [`api`] | the front door: [`DdlExtractor`], [`DdlApplier`], [`clone_schema`] |
@@ -36,6 +37,7 @@ pub mod error;
 pub mod filter;
 pub mod ir;
 pub mod journal;
+pub mod journaled;
 pub mod object;
 pub mod order;
 pub mod plan;

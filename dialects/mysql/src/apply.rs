@@ -15,22 +15,26 @@
 //! refuses the seal with the counts. Once a key exists the server checks every new row,
 //! so the count covers every row. A re-run finding such keys from a run that died
 //! before counting counts them too.
+//!
+//! The flow is core's journaled apply ([`journaled::run`]); this module supplies the
+//! SQL of each step ([`Apply`]).
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::result::Error as DieselError;
 use diesel::sql_types::{BigInt, Nullable, Text};
-use diesel::{MysqlConnection, QueryableByName, RunQueryDsl};
-use schema_replicator_core::check::open_connections;
-use schema_replicator_core::schedule::{self, Outcome};
-use schema_replicator_core::{journal, ApplyOptions, OnViolation};
-use schema_replicator_core::{
-    ApplyReport, DbUrl, Error, ObjectId, ObjectKind, Phase, Problem, QualifiedName, Result,
-    Statement, Violation,
-};
-
+use diesel::{MysqlConnection, QueryResult, QueryableByName, RunQueryDsl};
 use schema_replicator_core::check::json_samples;
+use schema_replicator_core::journaled::{
+    self, Batch, Entry, Executed, Failure, JournaledApply, Wording,
+};
+use schema_replicator_core::schedule::Outcome;
+use schema_replicator_core::{
+    ApplyOptions, ApplyReport, DbUrl, Error, ObjectId, ObjectKind, OnViolation, Phase, Problem,
+    QualifiedName, Result, Statement, Violation,
+};
 
 use crate::{quote_ident, quote_literal};
 
@@ -77,12 +81,7 @@ fn message(url: &DbUrl, e: &DieselError) -> String {
     url.one_line(&e.to_string())
 }
 
-/// The journal's key for "the same run".
-fn digest(statements: &[Statement]) -> String {
-    format!("{:016x}", journal::batch_digest(statements))
-}
-
-fn count(conn: &mut MysqlConnection, sql: &str) -> diesel::QueryResult<i64> {
+fn count(conn: &mut MysqlConnection, sql: &str) -> QueryResult<i64> {
     Ok(diesel::sql_query(sql)
         .load::<Count>(conn)?
         .first()
@@ -96,150 +95,184 @@ pub(crate) fn apply(
     statements: &[Statement],
     options: &ApplyOptions,
 ) -> Result<ApplyReport> {
-    if options.on_violation == OnViolation::NotValid {
-        return Err(Error::Unsupported {
-            dialect: crate::DIALECT.into(),
-            what: "leave violated constraints NOT VALID (MySQL has no such state)".into(),
-        });
-    }
-    let total = statements.len();
-    let fail = |reason: String| Error::Apply {
-        object: url.to_string(),
-        reason,
-        outcome: "nothing was applied".into(),
+    journaled::run(&Apply { url }, statements, options)
+}
+
+/// The applier's steps for the journaled apply, on the target `url`.
+struct Apply<'a> {
+    url: &'a DbUrl,
+}
+
+impl JournaledApply for Apply<'_> {
+    type Conn = MysqlConnection;
+    type Error = DieselError;
+
+    const WORDING: Wording = Wording {
+        journal: JOURNAL_TABLE,
+        container: "table",
+        run: "run",
+        why_kept: " (MySQL commits each DDL statement)",
     };
-    let mut conns = open_connections(options.jobs, total, || crate::connect(url))?;
-    let conn = &mut conns[0];
-    let batch = quote_literal(&digest(statements));
-    let journal = quote_ident(JOURNAL_TABLE);
-    // A journal left behind means an earlier run stopped, possibly while running its
-    // first statements, before it journaled them.
-    let interrupted = count(
-        conn,
-        &format!(
+
+    fn target(&self) -> String {
+        self.url.to_string()
+    }
+
+    fn message(&self, error: &DieselError) -> String {
+        message(self.url, error)
+    }
+
+    fn accepts(&self, options: &ApplyOptions) -> Result<()> {
+        if options.on_violation == OnViolation::NotValid {
+            return Err(Error::Unsupported {
+                dialect: crate::DIALECT.into(),
+                what: "leave violated constraints NOT VALID (MySQL has no such state)".into(),
+            });
+        }
+        Ok(())
+    }
+
+    fn connect(&self) -> Result<MysqlConnection> {
+        crate::connect(self.url)
+    }
+
+    fn journal_exists(&self, conn: &mut MysqlConnection) -> QueryResult<bool> {
+        let sql = format!(
             "SELECT COUNT(*) AS n FROM information_schema.TABLES \
              WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {}",
             quote_literal(JOURNAL_TABLE)
-        ),
-    )
-    .map_err(|e| fail(message(url, &e)))?
-        > 0;
-    conn.batch_execute(&format!(
-        "CREATE TABLE IF NOT EXISTS {journal} (\
-           batch CHAR(16) NOT NULL, \
-           ordinal INT NOT NULL, \
-           object VARCHAR(1024) NOT NULL, \
-           applied_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), \
-           PRIMARY KEY (batch, ordinal)\
-         ) ENGINE=InnoDB COMMENT='Schema Replicator: statements applied so far; a re-run \
-         of the same command resumes after them. Dropped when the run completes.'"
-    ))
-    .map_err(|e| fail(message(url, &e)))?;
-    let journaled: Vec<Count> = diesel::sql_query(format!(
-        "SELECT CAST(ordinal AS SIGNED) AS n FROM {journal} WHERE batch = {batch}"
-    ))
-    .load(conn)
-    .map_err(|e| fail(message(url, &e)))?;
-    let mut done = vec![false; total];
-    for row in journaled {
-        if let Some(slot) = usize::try_from(row.n).ok().and_then(|i| done.get_mut(i)) {
-            *slot = true;
+        );
+        Ok(count(conn, &sql)? > 0)
+    }
+
+    /// After an interrupted run, waits for what it may have left running on the server.
+    fn exclude_others(
+        &self,
+        conns: &mut [MysqlConnection],
+        _: &Batch,
+        interrupted: bool,
+    ) -> Result<()> {
+        match interrupted {
+            true => wait_for_orphans(&mut conns[0], self.url),
+            false => Ok(()),
         }
     }
-    if interrupted {
-        // Wait for what the stopped run may have left running on the server, then see
-        // which of the statements it had not journaled got done (each is atomic).
-        wait_for_orphans(conn, url)?;
-        for (ordinal, statement) in statements.iter().enumerate() {
-            if !done[ordinal]
-                && already_applied(conn, statement).map_err(|e| fail(message(url, &e)))?
-                && verified(conn, url, statement)?
-            {
-                record(conn, &journal, &batch, ordinal, statement)
-                    .map_err(|e| fail(message(url, &e)))?;
-                done[ordinal] = true;
-            }
-        }
+
+    fn create_journal(&self, conn: &mut MysqlConnection) -> QueryResult<()> {
+        conn.batch_execute(&format!(
+            "CREATE TABLE IF NOT EXISTS {} (\
+               batch CHAR(16) NOT NULL, \
+               ordinal INT NOT NULL, \
+               object VARCHAR(1024) NOT NULL, \
+               applied_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), \
+               PRIMARY KEY (batch, ordinal)\
+             ) ENGINE=InnoDB COMMENT='Schema Replicator: statements applied so far; a re-run \
+             of the same command resumes after them. Dropped when the run completes.'",
+            quote_ident(JOURNAL_TABLE)
+        ))
     }
-    let resumed = done.iter().filter(|d| **d).count();
-    let exec = |conn: &mut MysqlConnection, ordinal: usize| {
-        let statement = &statements[ordinal];
+
+    fn journaled(&self, conn: &mut MysqlConnection, batch: &Batch) -> QueryResult<Vec<Entry>> {
+        let rows: Vec<Count> = diesel::sql_query(format!(
+            "SELECT CAST(ordinal AS SIGNED) AS n FROM {} WHERE batch = {}",
+            quote_ident(JOURNAL_TABLE),
+            quote_literal(&batch.key)
+        ))
+        .load(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|row| Entry {
+                ordinal: row.n,
+                outcome: None,
+            })
+            .collect())
+    }
+
+    /// Records a statement; there is no outcome to keep, as MySQL leaves nothing NOT
+    /// VALID.
+    fn record(
+        &self,
+        conn: &mut MysqlConnection,
+        batch: &Batch,
+        ordinal: usize,
+        statement: &Statement,
+        _: Option<&str>,
+    ) -> QueryResult<()> {
+        let object: String = statement.describe().chars().take(1000).collect();
+        conn.batch_execute(&format!(
+            "INSERT INTO {} (batch, ordinal, object) VALUES ({}, {ordinal}, {})",
+            quote_ident(JOURNAL_TABLE),
+            quote_literal(&batch.key),
+            quote_literal(&object)
+        ))
+    }
+
+    fn forget_batch(&self, conn: &mut MysqlConnection, batch: &Batch) -> QueryResult<()> {
+        conn.batch_execute(&format!(
+            "DELETE FROM {} WHERE batch = {}",
+            quote_ident(JOURNAL_TABLE),
+            quote_literal(&batch.key)
+        ))
+    }
+
+    fn drop_journal_if_empty(&self, conn: &mut MysqlConnection) -> QueryResult<()> {
+        let journal = quote_ident(JOURNAL_TABLE);
+        if count(conn, &format!("SELECT COUNT(*) AS n FROM {journal}"))? == 0 {
+            conn.batch_execute(&format!("DROP TABLE IF EXISTS {journal}"))?;
+        }
+        Ok(())
+    }
+
+    fn already_applied(
+        &self,
+        conn: &mut MysqlConnection,
+        statement: &Statement,
+    ) -> QueryResult<bool> {
+        already_applied(conn, statement)
+    }
+
+    fn confirm_applied(&self, conn: &mut MysqlConnection, statement: &Statement) -> Result<bool> {
+        verified(conn, self.url, statement)
+    }
+
+    fn table_sizes(&self, conn: &mut MysqlConnection) -> QueryResult<HashMap<QualifiedName, u64>> {
+        let sizes: Vec<Size> = diesel::sql_query(
+            "SELECT TABLE_NAME AS name, CAST(COALESCE(DATA_LENGTH, 0) AS SIGNED) AS bytes \
+             FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()",
+        )
+        .load(conn)?;
+        Ok(sizes
+            .into_iter()
+            .map(|s| {
+                (
+                    QualifiedName::bare(&s.name),
+                    u64::try_from(s.bytes).unwrap_or(0),
+                )
+            })
+            .collect())
+    }
+
+    /// Runs the statement (the journal row follows it: MySQL commits each DDL statement
+    /// on its own).
+    fn execute(
+        &self,
+        conn: &mut MysqlConnection,
+        _: &Batch,
+        _: usize,
+        statement: &Statement,
+    ) -> std::result::Result<Executed, Failure<DieselError>> {
         if adds_foreign_keys(statement) {
-            add_foreign_keys(conn, url, statement)?;
-        } else if let Err(e) = conn.batch_execute(&statement.sql) {
-            return Err(explain(conn, statement, message(url, &e)));
+            add_foreign_keys(conn, self.url, statement).map_err(Failure::Explained)?;
+        } else {
+            conn.batch_execute(&statement.sql)
+                .map_err(Failure::Refused)?;
         }
-        record(conn, &journal, &batch, ordinal, statement).map_err(|e| Error::Apply {
-            object: statement.describe(),
-            reason: format!("recording it in the journal: {}", message(url, &e)),
-            outcome: String::new(),
-        })?;
-        Ok(Outcome::Applied)
-    };
-    let sizes: Vec<Size> = diesel::sql_query(
-        "SELECT TABLE_NAME AS name, CAST(COALESCE(DATA_LENGTH, 0) AS SIGNED) AS bytes \
-         FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()",
-    )
-    .load(&mut conns[0])
-    .map_err(|e| fail(message(url, &e)))?;
-    let sizes = sizes
-        .into_iter()
-        .map(|s| {
-            (
-                QualifiedName::bare(&s.name),
-                u64::try_from(s.bytes).unwrap_or(0),
-            )
-        })
-        .collect();
-    let weight = schedule::weights(statements, &sizes);
-    let mut run = schedule::schedule(&mut conns, statements, &done, &weight, options, exec);
-    if let Some(error) = run.error(kept(resumed + run.applied, total)) {
-        return Err(error);
+        Ok(Executed::Unrecorded(Outcome::Applied))
     }
-    let conn = &mut conns[0];
-    let cleanup = |e: diesel::result::Error| Error::Apply {
-        object: JOURNAL_TABLE.into(),
-        reason: format!("removing the finished run: {}", message(url, &e)),
-        outcome: format!("all {total} statements are applied; drop the table by hand"),
-    };
-    conn.batch_execute(&format!("DELETE FROM {journal} WHERE batch = {batch}"))
-        .map_err(cleanup)?;
-    let others = count(conn, &format!("SELECT COUNT(*) AS n FROM {journal}")).map_err(cleanup)?;
-    if others == 0 {
-        conn.batch_execute(&format!("DROP TABLE IF EXISTS {journal}"))
-            .map_err(cleanup)?;
+
+    fn explain(&self, conn: &mut MysqlConnection, statement: &Statement, reason: String) -> Error {
+        explain(conn, statement, reason)
     }
-    Ok(ApplyReport {
-        statements: total,
-        transactional: false,
-        resumed,
-        connections: conns.len(),
-        ..ApplyReport::default()
-    })
-}
-
-fn record(
-    conn: &mut MysqlConnection,
-    journal: &str,
-    batch: &str,
-    ordinal: usize,
-    statement: &Statement,
-) -> diesel::QueryResult<()> {
-    let object: String = statement.describe().chars().take(1000).collect();
-    conn.batch_execute(&format!(
-        "INSERT INTO {journal} (batch, ordinal, object) VALUES ({batch}, {ordinal}, {})",
-        quote_literal(&object)
-    ))
-}
-
-/// What is left behind when the statement after the first `applied` of `total` fails.
-fn kept(applied: usize, total: usize) -> String {
-    journal::kept(
-        applied,
-        total,
-        JOURNAL_TABLE,
-        " (MySQL commits each DDL statement)",
-    )
 }
 
 /// Waits while other sessions still run statements in this database: a killed client
@@ -281,7 +314,7 @@ fn wait_for_orphans(conn: &mut MysqlConnection, url: &DbUrl) -> Result<()> {
 
 /// Whether the objects of a statement that was running when a run died exist: a
 /// statement is atomic, so its first checkable object tells.
-fn already_applied(conn: &mut MysqlConnection, statement: &Statement) -> diesel::QueryResult<bool> {
+fn already_applied(conn: &mut MysqlConnection, statement: &Statement) -> QueryResult<bool> {
     for object in &statement.objects {
         if let Some(sql) = probe(object) {
             return Ok(count(conn, &sql)? > 0);
@@ -412,7 +445,7 @@ fn verified(conn: &mut MysqlConnection, url: &DbUrl, statement: &Statement) -> R
     Ok(false)
 }
 
-fn drop_foreign_keys(conn: &mut MysqlConnection, statement: &Statement) -> diesel::QueryResult<()> {
+fn drop_foreign_keys(conn: &mut MysqlConnection, statement: &Statement) -> QueryResult<()> {
     let Some(table) = statement.objects.first().and_then(|o| o.table.as_ref()) else {
         return Ok(());
     };
@@ -430,10 +463,7 @@ fn drop_foreign_keys(conn: &mut MysqlConnection, statement: &Statement) -> diese
 
 /// The rows that violate the objects of `statement`, from its preflight query: one
 /// entry per object with any.
-fn violations(
-    conn: &mut MysqlConnection,
-    statement: &Statement,
-) -> diesel::QueryResult<Vec<Violations>> {
+fn violations(conn: &mut MysqlConnection, statement: &Statement) -> QueryResult<Vec<Violations>> {
     let Some(sql) = &statement.preflight else {
         return Ok(Vec::new());
     };
@@ -492,7 +522,9 @@ mod tests {
     #[test]
     fn the_journal_key_is_sixteen_hex_digits() {
         let a = vec![Statement::new(None, vec![], "CREATE TABLE a (x int)")];
-        assert_eq!(digest(&a).len(), 16);
-        assert!(kept(1, 3).starts_with("statement 1 of 3 is applied and stays so (MySQL"));
+        assert_eq!(Batch::of(&a).key.len(), 16);
+        assert!(Apply::WORDING
+            .kept(1, 3)
+            .starts_with("statement 1 of 3 is applied and stays so (MySQL"));
     }
 }

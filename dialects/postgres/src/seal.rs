@@ -8,6 +8,9 @@
 //! removed when a seal completes. One session-level advisory lock, keyed by the batch,
 //! keeps two runs of the same seal apart. Sessions ask the server to check every second
 //! that their client is still there, so a killed run's statements stop soon after it.
+//!
+//! The flow is core's journaled apply ([`journaled::run`]); this module supplies the
+//! SQL of each step ([`Seal`]).
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -15,12 +18,13 @@ use std::time::{Duration, Instant};
 use diesel::connection::SimpleConnection;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
-use diesel::{PgConnection, QueryableByName, RunQueryDsl};
-use schema_replicator_core::check::open_connections;
-use schema_replicator_core::schedule::{self, Outcome};
-use schema_replicator_core::{journal, ApplyOptions, OnViolation};
+use diesel::{PgConnection, QueryResult, QueryableByName, RunQueryDsl};
+use schema_replicator_core::journaled::{
+    self, Batch, Entry, Executed, Failure, JournaledApply, Wording,
+};
+use schema_replicator_core::schedule::Outcome;
 use schema_replicator_core::{
-    ApplyReport, DbUrl, Error, ObjectKind, QualifiedName, Result, Statement,
+    ApplyOptions, ApplyReport, DbUrl, Error, ObjectKind, QualifiedName, Result, Statement,
 };
 
 use crate::apply::{explain, message, Violations};
@@ -67,6 +71,12 @@ struct Locked {
     locked: bool,
 }
 
+#[derive(QueryableByName)]
+struct Found {
+    #[diesel(sql_type = Bool)]
+    found: bool,
+}
+
 fn journal() -> String {
     format!("{}.{}", quote_ident(JOURNAL_SCHEMA), quote_ident(JOURNAL))
 }
@@ -77,27 +87,77 @@ pub(crate) fn apply(
     statements: &[Statement],
     options: &ApplyOptions,
 ) -> Result<ApplyReport> {
-    let total = statements.len();
-    let setup = |e: DieselError| Error::Apply {
-        object: url.to_string(),
-        reason: message(url, &e),
-        outcome: "nothing was applied".into(),
+    journaled::run(&Seal { url }, statements, options)
+}
+
+/// The seal's steps for the journaled apply, on the target `url`.
+struct Seal<'a> {
+    url: &'a DbUrl,
+}
+
+/// The journal row of statement `ordinal`, with its outcome when it is not plain success.
+fn record_sql(
+    batch: &Batch,
+    ordinal: usize,
+    statement: &Statement,
+    outcome: Option<&str>,
+) -> String {
+    format!(
+        "INSERT INTO {} (batch, ordinal, object, outcome) VALUES ({}, {ordinal}, {}, {})",
+        journal(),
+        quote_literal(&batch.key),
+        quote_literal(&statement.describe()),
+        outcome.map_or("NULL".into(), quote_literal)
+    )
+}
+
+impl JournaledApply for Seal<'_> {
+    type Conn = PgConnection;
+    type Error = DieselError;
+
+    const WORDING: Wording = Wording {
+        // `JOURNAL_SCHEMA.JOURNAL`.
+        journal: "_schema_replicator.journal",
+        container: "schema",
+        run: "seal",
+        why_kept: "",
     };
-    let digest = journal::batch_digest(statements);
-    let batch = quote_literal(&format!("{digest:016x}"));
-    let mut conns = open_connections(options.jobs, total, || session(url))?;
-    if conns.len() > 1 {
-        // The connections already keep the server's cores busy; parallel workers per
-        // index build would only compete with them.
-        for conn in &mut conns {
-            conn.batch_execute("SET max_parallel_maintenance_workers = 0")
-                .map_err(setup)?;
-        }
+
+    fn target(&self) -> String {
+        self.url.to_string()
     }
-    lock(&mut conns, url, digest as i64)?;
-    let first = &mut conns[0];
-    first
-        .batch_execute(&format!(
+
+    fn message(&self, error: &DieselError) -> String {
+        message(self.url, error)
+    }
+
+    fn connect(&self) -> Result<PgConnection> {
+        session(self.url)
+    }
+
+    fn journal_exists(&self, conn: &mut PgConnection) -> QueryResult<bool> {
+        let found: Vec<Found> = diesel::sql_query(format!(
+            "SELECT pg_catalog.to_regclass({}) IS NOT NULL AS found",
+            quote_literal(&journal())
+        ))
+        .load(conn)?;
+        Ok(found.first().is_some_and(|f| f.found))
+    }
+
+    fn exclude_others(&self, conns: &mut [PgConnection], batch: &Batch, _: bool) -> Result<()> {
+        if conns.len() > 1 {
+            // The connections already keep the server's cores busy; parallel workers per
+            // index build would only compete with them.
+            for conn in conns.iter_mut() {
+                conn.batch_execute("SET max_parallel_maintenance_workers = 0")
+                    .map_err(|e| self.setup_error(&e))?;
+            }
+        }
+        lock(conns, self.url, batch.digest as i64)
+    }
+
+    fn create_journal(&self, conn: &mut PgConnection) -> QueryResult<()> {
+        conn.batch_execute(&format!(
             "CREATE SCHEMA IF NOT EXISTS {schema}; \
              CREATE TABLE IF NOT EXISTS {journal} (\
                batch text NOT NULL, ordinal integer NOT NULL, object text NOT NULL, \
@@ -109,81 +169,117 @@ pub(crate) fn apply(
             schema = quote_ident(JOURNAL_SCHEMA),
             journal = journal(),
         ))
-        .map_err(setup)?;
-    let rows: Vec<Done> = diesel::sql_query(format!(
-        "SELECT ordinal::int8 AS ordinal, outcome FROM {} WHERE batch = {batch}",
-        journal()
-    ))
-    .load(first)
-    .map_err(setup)?;
-    let mut done = vec![false; total];
-    let mut earlier_not_valid = Vec::new();
-    for row in rows {
-        if let Some(slot) = usize::try_from(row.ordinal)
-            .ok()
-            .and_then(|i| done.get_mut(i))
-        {
-            *slot = true;
-            earlier_not_valid.extend(row.outcome);
-        }
     }
-    let resumed = done.iter().filter(|d| **d).count();
-    let rebuilt = drop_invalid_indexes(first, statements, &done).map_err(setup)?;
 
-    let exec = |conn: &mut PgConnection, i: usize| {
-        run_one(conn, url, statements, i, &batch, options.on_violation)
-    };
-    let weight = schedule::weights(statements, &table_sizes(&mut conns[0]).map_err(setup)?);
-    let mut run = schedule::schedule(&mut conns, statements, &done, &weight, options, exec);
-    let applied = resumed + run.applied;
-    // Under an exclusive lock, so that another seal's statement cannot record itself
-    // between the check and the drop.
-    let drop_if_empty = format!(
-        "BEGIN; LOCK TABLE {journal} IN ACCESS EXCLUSIVE MODE; \
-         DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM {journal}) THEN \
-           DROP TABLE {journal}; DROP SCHEMA {schema}; END IF; END $$; COMMIT",
-        journal = journal(),
-        schema = quote_ident(JOURNAL_SCHEMA),
-    );
-    if let Some(error) = run.error(journal::kept(applied, total, &journal_name(), "")) {
-        if applied == 0 {
-            // Nothing to resume: leave no journal behind (best effort, the error
-            // matters more).
-            if conns[0].batch_execute(&drop_if_empty).is_err() {
-                let _ = conns[0].batch_execute("ROLLBACK");
-            }
-        }
-        return Err(error);
-    }
-    let cleanup = |e: DieselError| Error::Apply {
-        object: journal_name(),
-        reason: format!("removing the finished seal: {}", message(url, &e)),
-        outcome: format!("all {total} statements are applied; drop the schema by hand"),
-    };
-    let first = &mut conns[0];
-    first
-        .batch_execute(&format!(
-            "DELETE FROM {} WHERE batch = {batch}; {drop_if_empty}",
-            journal()
+    fn journaled(&self, conn: &mut PgConnection, batch: &Batch) -> QueryResult<Vec<Entry>> {
+        let rows: Vec<Done> = diesel::sql_query(format!(
+            "SELECT ordinal::int8 AS ordinal, outcome FROM {} WHERE batch = {}",
+            journal(),
+            quote_literal(&batch.key)
         ))
-        .map_err(|e| {
-            let _ = first.batch_execute("ROLLBACK");
-            cleanup(e)
-        })?;
-    let mut not_valid = earlier_not_valid;
-    not_valid.extend(run.not_valid);
-    Ok(ApplyReport {
-        statements: total,
-        transactional: false,
-        resumed,
-        connections: conns.len(),
-        not_valid,
-        rebuilt,
-    })
-}
+        .load(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Entry {
+                ordinal: r.ordinal,
+                outcome: r.outcome,
+            })
+            .collect())
+    }
 
-fn journal_name() -> String {
-    format!("{JOURNAL_SCHEMA}.{JOURNAL}")
+    fn record(
+        &self,
+        conn: &mut PgConnection,
+        batch: &Batch,
+        ordinal: usize,
+        statement: &Statement,
+        outcome: Option<&str>,
+    ) -> QueryResult<()> {
+        conn.batch_execute(&record_sql(batch, ordinal, statement, outcome))
+    }
+
+    fn forget_batch(&self, conn: &mut PgConnection, batch: &Batch) -> QueryResult<()> {
+        conn.batch_execute(&format!(
+            "DELETE FROM {} WHERE batch = {}",
+            journal(),
+            quote_literal(&batch.key)
+        ))
+    }
+
+    fn drop_journal_if_empty(&self, conn: &mut PgConnection) -> QueryResult<()> {
+        // Under an exclusive lock, so that another seal's statement cannot record itself
+        // between the check and the drop.
+        conn.batch_execute(&format!(
+            "BEGIN; LOCK TABLE {journal} IN ACCESS EXCLUSIVE MODE; \
+             DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM {journal}) THEN \
+               DROP TABLE {journal}; DROP SCHEMA {schema}; END IF; END $$; COMMIT",
+            journal = journal(),
+            schema = quote_ident(JOURNAL_SCHEMA),
+        ))
+        .inspect_err(|_| {
+            let _ = conn.batch_execute("ROLLBACK");
+        })
+    }
+
+    fn journals_atomically(&self) -> bool {
+        true
+    }
+
+    fn clear_half_built(
+        &self,
+        conn: &mut PgConnection,
+        statements: &[Statement],
+        done: &[bool],
+    ) -> QueryResult<Vec<String>> {
+        drop_invalid_indexes(conn, statements, done)
+    }
+
+    fn table_sizes(&self, conn: &mut PgConnection) -> QueryResult<HashMap<QualifiedName, u64>> {
+        table_sizes(conn)
+    }
+
+    /// Runs the statement and records it, in one transaction.
+    fn execute(
+        &self,
+        conn: &mut PgConnection,
+        batch: &Batch,
+        ordinal: usize,
+        statement: &Statement,
+    ) -> std::result::Result<Executed, Failure<DieselError>> {
+        let sql = format!(
+            "BEGIN; {};\n{}; COMMIT",
+            statement.sql,
+            record_sql(batch, ordinal, statement, None)
+        );
+        let Err(e) = conn.batch_execute(&sql) else {
+            return Ok(Executed::Recorded(Outcome::Applied));
+        };
+        let _ = conn.batch_execute("ROLLBACK");
+        Err(Failure::Refused(e))
+    }
+
+    fn is_violation(&self, error: &DieselError) -> bool {
+        matches!(
+            error,
+            DieselError::DatabaseError(
+                DatabaseErrorKind::ForeignKeyViolation | DatabaseErrorKind::CheckViolation,
+                _
+            )
+        )
+    }
+
+    fn left_not_valid(
+        &self,
+        conn: &mut PgConnection,
+        statement: &Statement,
+        reason: &str,
+    ) -> String {
+        left_not_valid(conn, statement, reason)
+    }
+
+    fn explain(&self, conn: &mut PgConnection, statement: &Statement, reason: String) -> Error {
+        explain(conn, statement, reason, "")
+    }
 }
 
 /// A connection for the seal. It checks that its client is alive (PostgreSQL 14 on),
@@ -212,11 +308,7 @@ fn session(url: &DbUrl) -> Result<PgConnection> {
 /// PostgreSQL 14, a busy one goes on until its statement ends). Waits a little for
 /// both, then refuses.
 fn lock(conns: &mut [PgConnection], url: &DbUrl, key: i64) -> Result<()> {
-    let fail = |e: DieselError| Error::Apply {
-        object: url.to_string(),
-        reason: message(url, &e),
-        outcome: "nothing was applied".into(),
-    };
+    let fail = |e: DieselError| Seal { url }.setup_error(&e);
     let try_lock = |conn: &mut PgConnection, sql: String| -> Result<bool> {
         let got: Vec<Locked> = diesel::sql_query(sql).load(conn).map_err(fail)?;
         Ok(got.first().is_some_and(|l| l.locked))
@@ -271,7 +363,7 @@ fn lock(conns: &mut [PgConnection], url: &DbUrl, key: i64) -> Result<()> {
 }
 
 /// The size on disk of every table, so that the biggest tables' work starts first.
-fn table_sizes(conn: &mut PgConnection) -> diesel::QueryResult<HashMap<QualifiedName, u64>> {
+fn table_sizes(conn: &mut PgConnection) -> QueryResult<HashMap<QualifiedName, u64>> {
     let rows: Vec<Size> = diesel::sql_query(
         "SELECT n.nspname::text AS schema, c.relname::text AS name, \
                 pg_catalog.pg_relation_size(c.oid)::int8 AS bytes \
@@ -299,7 +391,7 @@ fn drop_invalid_indexes(
     conn: &mut PgConnection,
     statements: &[Statement],
     done: &[bool],
-) -> diesel::QueryResult<Vec<String>> {
+) -> QueryResult<Vec<String>> {
     let invalid: Vec<Invalid> = diesel::sql_query(
         "SELECT n.nspname::text AS schema, c.relname::text AS name \
          FROM pg_catalog.pg_index i \
@@ -344,50 +436,6 @@ fn drop_invalid_indexes(
     Ok(dropped)
 }
 
-/// Runs statement `i` and records it, in one transaction.
-fn run_one(
-    conn: &mut PgConnection,
-    url: &DbUrl,
-    statements: &[Statement],
-    i: usize,
-    batch: &str,
-    on_violation: OnViolation,
-) -> Result<Outcome> {
-    let statement = &statements[i];
-    let record = |outcome: Option<&str>| {
-        format!(
-            "INSERT INTO {} (batch, ordinal, object, outcome) VALUES ({batch}, {i}, {}, {})",
-            journal(),
-            quote_literal(&statement.describe()),
-            outcome.map_or("NULL".into(), quote_literal)
-        )
-    };
-    let sql = format!("BEGIN; {};\n{}; COMMIT", statement.sql, record(None));
-    let Err(e) = conn.batch_execute(&sql) else {
-        return Ok(Outcome::Applied);
-    };
-    let _ = conn.batch_execute("ROLLBACK");
-    let reason = message(url, &e);
-    let violated = matches!(
-        e,
-        DieselError::DatabaseError(
-            DatabaseErrorKind::ForeignKeyViolation | DatabaseErrorKind::CheckViolation,
-            _
-        )
-    );
-    if statement.validation && violated && on_violation == OnViolation::NotValid {
-        let text = left_not_valid(conn, statement, &reason);
-        conn.batch_execute(&record(Some(&text)))
-            .map_err(|e| Error::Apply {
-                object: statement.describe(),
-                reason: format!("recording it in the journal: {}", message(url, &e)),
-                outcome: String::new(),
-            })?;
-        return Ok(Outcome::LeftNotValid(text));
-    }
-    Err(explain(conn, statement, reason, ""))
-}
-
 /// `foreign key X on table "t": 3 orphan rows (e.g. ...)`, for the report.
 fn left_not_valid(conn: &mut PgConnection, statement: &Statement, reason: &str) -> String {
     let found = statement.preflight.as_ref().and_then(|sql| {
@@ -410,5 +458,15 @@ fn left_not_valid(conn: &mut PgConnection, statement: &Statement, reason: &str) 
             v.samples.join(", ")
         ),
         None => format!("{}: {reason}", statement.describe()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_the_journal_as_it_is_stored() {
+        assert_eq!(Seal::WORDING.journal, format!("{JOURNAL_SCHEMA}.{JOURNAL}"));
     }
 }

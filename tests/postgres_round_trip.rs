@@ -838,3 +838,53 @@ fn a_second_run_of_the_same_seal_is_refused_while_the_first_holds_its_lock() {
          nothing) and meets the loaded violations"
     );
 }
+
+/// Applications put the same trigger on many tables: PostgreSQL names triggers per
+/// table, and each must come back on its own table, once.
+#[test]
+fn same_named_triggers_on_several_tables_each_come_back_on_their_table() {
+    if !server_available() {
+        return;
+    }
+    let mut script = String::from(
+        "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN NEW.updated := now(); RETURN NEW; END $$;\n",
+    );
+    for t in ["orders", "customers", "\"Line Items\""] {
+        script.push_str(&format!(
+            "CREATE TABLE {t} (id int PRIMARY KEY, updated timestamptz);\n\
+             CREATE TRIGGER set_updated BEFORE UPDATE ON {t} FOR EACH ROW EXECUTE FUNCTION touch();\n"
+        ));
+    }
+    let source = TestDb::with_script("same_triggers", &script);
+    let extractor = extract(&source);
+    let seal = extractor.phase_ddl(Phase::Seal);
+    let triggers: Vec<&String> = seal
+        .iter()
+        .filter(|s| s.starts_with("CREATE TRIGGER"))
+        .collect();
+    assert_eq!(triggers.len(), 3, "{seal:#?}");
+    for on in ["public.orders", "public.customers", "public.\"Line Items\""] {
+        assert_eq!(
+            triggers
+                .iter()
+                .filter(|s| s.contains(&format!(" ON {on} ")))
+                .count(),
+            1,
+            "{on}: {triggers:#?}"
+        );
+    }
+    let target = replicate_with(&source, &Policy::default(), 2);
+    assert_identical(&source, &target);
+    assert_eq!(
+        target.lines(
+            "SELECT tgrelid::regclass::text || ' ' || tgname AS line FROM pg_trigger \
+             WHERE NOT tgisinternal ORDER BY 1"
+        ),
+        [
+            "\"Line Items\" set_updated",
+            "customers set_updated",
+            "orders set_updated"
+        ]
+    );
+}

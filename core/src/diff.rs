@@ -141,11 +141,11 @@ pub fn diff(a: &Schema, b: &Schema) -> Vec<Difference> {
         |k| format!("trigger {k}"),
         &a.triggers,
         &b.triggers,
-        |t| t.name.to_string(),
+        // Trigger names are per table in PostgreSQL: the table is part of the key.
+        |t| format!("{} on {}", t.name, t.table),
         &mut out,
         |x, y, out| {
-            let object = format!("trigger {}", x.name);
-            field(&object, "table", &x.table, &y.table, out);
+            let object = format!("trigger {} on {}", x.name, x.table);
             field(&object, "definition", &x.definition, &y.definition, out);
             field(&object, "settings", &x.settings, &y.settings, out);
             field(&object, "comment", &x.comment, &y.comment, out);
@@ -397,6 +397,37 @@ mod tests {
         assert_eq!(
             lines,
             vec!["table \"t\": columns: order \"id\", \"name\" vs \"name\", \"id\"".to_string()]
+        );
+    }
+
+    #[test]
+    fn same_named_triggers_of_different_tables_are_told_apart() {
+        let trigger = |table: &str| crate::ir::Trigger {
+            name: QualifiedName::bare("audit"),
+            table: QualifiedName::bare(table),
+            definition: crate::ir::Expr::raw(
+                "postgres",
+                format!("CREATE TRIGGER audit ON {table}"),
+            ),
+            settings: Vec::new(),
+            comment: None,
+        };
+        let mut a = Schema::new("postgres");
+        a.triggers = vec![trigger("a"), trigger("b")];
+        let mut b = Schema::new("postgres");
+        b.triggers = vec![trigger("b"), trigger("a")];
+        assert_eq!(
+            diff(&a, &b),
+            Vec::new(),
+            "the order of triggers does not matter"
+        );
+        b.triggers.pop();
+        assert_eq!(
+            diff(&a, &b)
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>(),
+            ["trigger \"audit\" on \"a\": only in A"]
         );
     }
 }

@@ -125,7 +125,13 @@ pub struct ObjectId {
     pub table: Option<QualifiedName>,
     /// Its name, or for an unnamed constraint a short description of it.
     pub name: String,
-    /// Position among the table's objects of this kind (tells unnamed twins apart).
+    /// Where the object is in the schema: for a table-owned object its position among
+    /// the table's objects of this kind (`table.checks[ordinal]`, as
+    /// [`crate::plan::table_objects`] numbers them), for a free-standing object its
+    /// position in the schema's list of that kind (`schema.views[ordinal]`; a counter of a
+    /// sequence: `schema.sequences[ordinal]`). Renderers find a step's object with it,
+    /// never by name; it also tells same-named objects apart (triggers of one name on
+    /// several tables).
     pub ordinal: usize,
 }
 
@@ -150,14 +156,26 @@ impl ObjectId {
         }
     }
 
-    /// A free-standing object such as a view.
-    pub fn standalone(kind: ObjectKind, name: &QualifiedName) -> Self {
+    /// A free-standing object such as a view, at position `ordinal` of the schema's list
+    /// of objects of its kind.
+    pub fn listed(kind: ObjectKind, name: &QualifiedName, ordinal: usize) -> Self {
         ObjectId {
             kind,
             table: None,
             name: name.to_string(),
-            ordinal: 0,
+            ordinal,
         }
+    }
+
+    /// A free-standing object such as a view, first of its list (or outside any schema).
+    pub fn standalone(kind: ObjectKind, name: &QualifiedName) -> Self {
+        Self::listed(kind, name, 0)
+    }
+
+    /// The element of `list` (one of the schema's lists, or one of a table's) that this
+    /// object is, by its [`ordinal`](ObjectId::ordinal).
+    pub fn in_list<'a, T>(&self, list: &'a [T]) -> Option<&'a T> {
+        list.get(self.ordinal)
     }
 }
 

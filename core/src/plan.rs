@@ -211,13 +211,15 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
     // Inside `pre`, namespaces and extensions come first; types, sequences and routines
     // keep their schema order (each after the one before it).
     let mut foundation: Vec<ObjectId> = Vec::new();
-    for namespace in &schema.namespaces {
-        let id = ObjectId::standalone(ObjectKind::Namespace, &QualifiedName::bare(&namespace.name));
+    for (i, namespace) in schema.namespaces.iter().enumerate() {
+        let name = QualifiedName::bare(&namespace.name);
+        let id = ObjectId::listed(ObjectKind::Namespace, &name, i);
         push(Phase::Pre, &id, Vec::new());
         foundation.push(id);
     }
-    for extension in &schema.extensions {
-        let id = ObjectId::standalone(ObjectKind::Extension, &QualifiedName::bare(&extension.name));
+    for (i, extension) in schema.extensions.iter().enumerate() {
+        let name = QualifiedName::bare(&extension.name);
+        let id = ObjectId::listed(ObjectKind::Extension, &name, i);
         push(Phase::Pre, &id, foundation.clone());
         foundation.push(id);
     }
@@ -229,28 +231,30 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
             push(phase, &id, deps);
             previous = Some(id);
         };
-    for ty in &schema.types {
+    for (i, ty) in schema.types.iter().enumerate() {
         chained(
             Phase::Pre,
-            ObjectId::standalone(ObjectKind::Type, &ty.name),
+            ObjectId::listed(ObjectKind::Type, &ty.name, i),
             &mut push,
         );
     }
     let sequence_ids: Vec<ObjectId> = schema
         .sequences
         .iter()
-        .map(|s| ObjectId::standalone(ObjectKind::Sequence, &s.name))
+        .enumerate()
+        .map(|(i, s)| ObjectId::listed(ObjectKind::Sequence, &s.name, i))
         .collect();
     for id in &sequence_ids {
         chained(Phase::Pre, id.clone(), &mut push);
     }
-    let routine_id = |r: &crate::ir::Routine| ObjectId {
+    let routine_id = |(i, r): (usize, &crate::ir::Routine)| ObjectId {
         kind: ObjectKind::Routine,
         table: None,
         name: format!("{}({})", r.name, r.arguments),
-        ordinal: 0,
+        ordinal: i,
     };
-    for routine in schema.routines.iter().filter(|r| !r.after_tables) {
+    let routines = || schema.routines.iter().enumerate();
+    for routine in routines().filter(|(_, r)| !r.after_tables) {
         chained(Phase::Pre, routine_id(routine), &mut push);
     }
     for (table, ids) in schema.tables.iter().zip(&objects) {
@@ -310,7 +314,7 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
             push(Phase::Seal, counter, vec![ids.table.clone()]);
         }
     }
-    for (sequence, id) in schema.sequences.iter().zip(&sequence_ids) {
+    for (i, (sequence, id)) in schema.sequences.iter().zip(&sequence_ids).enumerate() {
         let mut deps = vec![id.clone()];
         if let Some(owner) = &sequence.owned_by {
             deps.extend(
@@ -319,35 +323,30 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
                     .map(|&i| objects[i].table.clone()),
             );
         }
-        let counter = ObjectId::standalone(ObjectKind::Counter, &sequence.name);
+        let counter = ObjectId::listed(ObjectKind::Counter, &sequence.name, i);
         push(Phase::Seal, &counter, deps);
     }
     // Routines that use a table's row type, then views, each after the one before it
     // (views are in dependency order; the tables exist since base).
     let mut last: Option<ObjectId> = None;
-    for routine in schema.routines.iter().filter(|r| r.after_tables) {
+    for routine in routines().filter(|(_, r)| r.after_tables) {
         let id = routine_id(routine);
         push(Phase::Seal, &id, last.take().into_iter().collect());
         last = Some(id);
     }
-    let mut earlier_views: Vec<ObjectId> = Vec::new();
-    for view in &schema.views {
-        let id = ObjectId::standalone(ObjectKind::View, &view.name);
+    let mut views: std::collections::HashMap<&QualifiedName, ObjectId> = Default::default();
+    for (i, view) in schema.views.iter().enumerate() {
+        let id = ObjectId::listed(ObjectKind::View, &view.name, i);
         push(Phase::Seal, &id, last.take().into_iter().collect());
         last = Some(id.clone());
-        earlier_views.push(id);
+        views.insert(&view.name, id);
     }
-    for trigger in &schema.triggers {
-        let id = ObjectId::standalone(ObjectKind::Trigger, &trigger.name);
+    for (i, trigger) in schema.triggers.iter().enumerate() {
+        let id = ObjectId::listed(ObjectKind::Trigger, &trigger.name, i);
         let on = position
             .get(&trigger.table)
             .map(|&i| objects[i].table.clone())
-            .or_else(|| {
-                earlier_views
-                    .iter()
-                    .find(|v| v.name == trigger.table.to_string())
-                    .cloned()
-            });
+            .or_else(|| views.get(&trigger.table).cloned());
         push(Phase::Seal, &id, on.into_iter().collect());
     }
     plan

@@ -68,12 +68,12 @@ impl MemoryDialect {
                 pieces.insert(id, Create::Counter);
             }
         }
-        for view in &schema.views {
-            let id = ObjectId::standalone(ObjectKind::View, &view.name);
+        for (i, view) in schema.views.iter().enumerate() {
+            let id = ObjectId::listed(ObjectKind::View, &view.name, i);
             pieces.insert(id, Create::View(view.clone()));
         }
-        for trigger in &schema.triggers {
-            let id = ObjectId::standalone(ObjectKind::Trigger, &trigger.name);
+        for (i, trigger) in schema.triggers.iter().enumerate() {
+            let id = ObjectId::listed(ObjectKind::Trigger, &trigger.name, i);
             pieces.insert(id, Create::Trigger(trigger.clone()));
         }
         pieces

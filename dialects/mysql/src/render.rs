@@ -401,10 +401,8 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             }
             (Phase::Seal, ObjectKind::View) => {
                 flush(&mut seals, &mut seal_index, &tables, &mut keys_of, &mut out)?;
-                let view = schema
-                    .views
-                    .iter()
-                    .find(|v| v.name.to_string() == object.name)
+                let view = object
+                    .in_list(&schema.views)
                     .ok_or_else(|| render_error(object, "not in the schema"))?;
                 out.push(Statement::new(
                     Some(Phase::Seal),
@@ -414,10 +412,8 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             }
             (Phase::Seal, ObjectKind::Trigger) => {
                 flush(&mut seals, &mut seal_index, &tables, &mut keys_of, &mut out)?;
-                let trigger = schema
-                    .triggers
-                    .iter()
-                    .find(|t| t.name.to_string() == object.name)
+                let trigger = object
+                    .in_list(&schema.triggers)
                     .ok_or_else(|| render_error(object, "not in the schema"))?;
                 let create = expr_sql(&trigger.definition, object)?;
                 out.push(Statement::new(

@@ -102,38 +102,12 @@ impl Out<'_> {
 /// linear in the number of objects.
 struct Lookup<'a> {
     tables: HashMap<&'a QualifiedName, &'a Table>,
-    by_name: HashMap<(ObjectKind, String), usize>,
     owned_sequences: HashMap<&'a QualifiedName, Vec<&'a Sequence>>,
     deferred_keys: HashSet<&'a QualifiedName>,
 }
 
 impl<'a> Lookup<'a> {
     fn new(schema: &'a Schema, plan: &'a Plan) -> Self {
-        let mut by_name = HashMap::new();
-        for (i, n) in schema.namespaces.iter().enumerate() {
-            by_name.insert((ObjectKind::Namespace, quote_name(&n.name)), i);
-        }
-        for (i, e) in schema.extensions.iter().enumerate() {
-            by_name.insert((ObjectKind::Extension, quote_name(&e.name)), i);
-        }
-        for (i, t) in schema.types.iter().enumerate() {
-            by_name.insert((ObjectKind::Type, t.name.to_string()), i);
-        }
-        for (i, s) in schema.sequences.iter().enumerate() {
-            by_name.insert((ObjectKind::Sequence, s.name.to_string()), i);
-        }
-        for (i, r) in schema.routines.iter().enumerate() {
-            by_name.insert(
-                (ObjectKind::Routine, format!("{}({})", r.name, r.arguments)),
-                i,
-            );
-        }
-        for (i, v) in schema.views.iter().enumerate() {
-            by_name.insert((ObjectKind::View, v.name.to_string()), i);
-        }
-        for (i, t) in schema.triggers.iter().enumerate() {
-            by_name.insert((ObjectKind::Trigger, t.name.to_string()), i);
-        }
         let mut owned_sequences: HashMap<&QualifiedName, Vec<&Sequence>> = HashMap::new();
         for seq in &schema.sequences {
             if let Some(owner) = &seq.owned_by {
@@ -142,7 +116,6 @@ impl<'a> Lookup<'a> {
         }
         Lookup {
             tables: schema.tables.iter().map(|t| (&t.name, t)).collect(),
-            by_name,
             owned_sequences,
             deferred_keys: plan
                 .phase(Phase::Seal)
@@ -150,18 +123,6 @@ impl<'a> Lookup<'a> {
                 .filter_map(|s| s.object.table.as_ref())
                 .collect(),
         }
-    }
-
-    /// The position of a free-standing object in its schema list.
-    fn find(&self, object: &ObjectId) -> Result<usize> {
-        let kind = match object.kind {
-            ObjectKind::Counter => ObjectKind::Sequence,
-            kind => kind,
-        };
-        self.by_name
-            .get(&(kind, object.name.clone()))
-            .copied()
-            .ok_or_else(|| missing(object))
     }
 }
 
@@ -180,13 +141,13 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             .table
             .as_ref()
             .and_then(|name| lookup.tables.get(name).copied());
-        let (out, find) = (&mut out, || lookup.find(object));
+        let out = &mut out;
         match (object.kind, table) {
-            (ObjectKind::Namespace, _) => render_namespace(&schema.namespaces[find()?], out),
-            (ObjectKind::Extension, _) => render_extension(&schema.extensions[find()?], out),
-            (ObjectKind::Type, _) => render_type(&schema.types[find()?], out)?,
-            (ObjectKind::Sequence, _) => render_sequence(&schema.sequences[find()?], out),
-            (ObjectKind::Routine, _) => render_routine(&schema.routines[find()?], out)?,
+            (ObjectKind::Namespace, _) => render_namespace(nth(&schema.namespaces, object)?, out),
+            (ObjectKind::Extension, _) => render_extension(nth(&schema.extensions, object)?, out),
+            (ObjectKind::Type, _) => render_type(nth(&schema.types, object)?, out)?,
+            (ObjectKind::Sequence, _) => render_sequence(nth(&schema.sequences, object)?, out),
+            (ObjectKind::Routine, _) => render_routine(nth(&schema.routines, object)?, out)?,
             (ObjectKind::Table, Some(table)) => render_table(table, &lookup, out)?,
             (ObjectKind::PrimaryKey, Some(table)) => render_primary_key(table, out)?,
             (ObjectKind::Unique, Some(table)) => render_unique(table, out)?,
@@ -196,11 +157,11 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             (ObjectKind::Index, Some(table)) => render_table_index(table, out)?,
             (ObjectKind::Counter, Some(table)) => render_identity_counter(table, out)?,
             (ObjectKind::Counter, None) => {
-                let seq = &schema.sequences[find()?];
+                let seq = nth(&schema.sequences, object)?;
                 render_sequence_counter(schema, seq, out)
             }
-            (ObjectKind::View, _) => render_view(&schema.views[find()?], out)?,
-            (ObjectKind::Trigger, _) => render_trigger(&schema.triggers[find()?], out)?,
+            (ObjectKind::View, _) => render_view(nth(&schema.views, object)?, out)?,
+            (ObjectKind::Trigger, _) => render_trigger(nth(&schema.triggers, object)?, out)?,
             _ => return Err(missing(object)),
         }
     }
@@ -210,7 +171,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
 /// The element `object.ordinal` of one of a table's lists, or the error that the
 /// schema does not have it.
 fn nth<'t, T>(list: &'t [T], object: &ObjectId) -> Result<&'t T> {
-    list.get(object.ordinal).ok_or_else(|| missing(object))
+    object.in_list(list).ok_or_else(|| missing(object))
 }
 
 /// `CREATE SCHEMA` and its comment.
@@ -407,11 +368,6 @@ fn render_trigger(trigger: &Trigger, out: &mut Out<'_>) -> Result<()> {
         &trigger.comment,
     );
     Ok(())
-}
-
-/// How the planner names a bare object (`"name"`).
-fn quote_name(name: &str) -> String {
-    QualifiedName::bare(name).to_string()
 }
 
 fn constraint_target(name: &str, table: &Table) -> String {

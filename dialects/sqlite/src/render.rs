@@ -30,12 +30,19 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
         .iter()
         .map(|t| t.name.name.to_lowercase())
         .collect();
+    let positions: std::collections::HashMap<&schema_replicator_core::QualifiedName, usize> =
+        schema
+            .tables
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (&t.name, i))
+            .collect();
     for step in &plan.steps {
         let object = &step.object;
         let table_index = object
             .table
             .as_ref()
-            .and_then(|name| schema.tables.iter().position(|t| &t.name == name));
+            .and_then(|name| positions.get(name).copied());
         match (object.kind, table_index) {
             (ObjectKind::Table, Some(i)) => {
                 let table = &schema.tables[i];
@@ -70,10 +77,8 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                 rest.extend(counter_sync(&schema.tables[i], object)?);
             }
             (ObjectKind::View, _) => {
-                let view = schema
-                    .views
-                    .iter()
-                    .find(|v| v.name.to_string() == object.name)
+                let view = object
+                    .in_list(&schema.views)
                     .ok_or_else(|| missing(object))?;
                 let mut sql = format!("CREATE VIEW {}", quote_ident(&view.name.name));
                 if !view.columns.is_empty() {
@@ -89,10 +94,8 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                 });
             }
             (ObjectKind::Trigger, _) => {
-                let trigger = schema
-                    .triggers
-                    .iter()
-                    .find(|t| t.name.to_string() == object.name)
+                let trigger = object
+                    .in_list(&schema.triggers)
                     .ok_or_else(|| missing(object))?;
                 rest.push(Statement {
                     phase: Some(Phase::Seal),

@@ -352,7 +352,7 @@ fn a_seal_that_meets_orphan_rows_names_the_key_counts_them_and_resumes_once_fixe
     assert_eq!(
         err.to_string(),
         format!(
-            "seal refused: foreign key child_parent_fk on table \"child\" has 3 orphan rows \
+            "seal refused: foreign key \"child_parent_fk\" on table \"child\" has 3 orphan rows \
              (e.g. (`parent_id`)=(7), (`parent_id`)=(8), (`parent_id`)=(8)); 2 of 3 \
              statements are applied and stay so (MySQL commits each DDL statement), recorded \
              in {JOURNAL_TABLE}: fix the cause and re-run the same command to resume"
@@ -413,7 +413,8 @@ fn foreign_keys_a_stopped_run_added_without_counting_their_orphans_are_counted_b
     target
         .exec("INSERT INTO parent VALUES (1, 10); INSERT INTO child VALUES (1, 10), (2, 20)")
         .unwrap();
-    let refused = "seal refused: foreign key child_parent_fk on table \"child\" has 1 orphan row \
+    let refused =
+        "seal refused: foreign key \"child_parent_fk\" on table \"child\" has 1 orphan row \
                    (e.g. (`code`)=(20)); 2 of 3 statements are applied";
     let err = applier.apply_phase(&extractor, Phase::Seal).unwrap_err();
     assert!(err.to_string().starts_with(refused), "{err}");
@@ -466,7 +467,7 @@ fn foreign_keys_that_cannot_be_counted_are_dropped_again_and_the_error_says_so()
     let err = result.unwrap().unwrap_err().to_string();
     assert!(
         err.starts_with(
-            "foreign key child_parent_fk on table \"child\": counting the orphan rows of the \
+            "foreign key \"child_parent_fk\" on table \"child\": counting the orphan rows of the \
              keys just added: "
         ),
         "{err}"

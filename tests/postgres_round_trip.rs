@@ -486,7 +486,7 @@ fn a_seal_that_meets_orphan_rows_names_the_key_keeps_what_it_built_and_resumes_a
     let err = applier.apply_phase(&extractor, Phase::Seal).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "seal refused: foreign key child_parent_fk on table \"public\".\"child\" has 3 orphan rows \
+        "seal refused: foreign key \"child_parent_fk\" on table \"public\".\"child\" has 3 orphan rows \
          (e.g. (\"parent_id\")=(7), (\"parent_id\")=(8), (\"parent_id\")=(8)); 2 of 3 statements \
          are applied and stay so, recorded in _schema_replicator.journal: fix the cause and \
          re-run the same command to resume"
@@ -574,7 +574,7 @@ fn a_seal_that_meets_duplicate_keys_counts_them_and_applies_nothing() {
     let err = applier.apply_phase(&extractor, Phase::Seal).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "seal refused: unique constraint t_k_key on table \"public\".\"t\" has 3 rows with a \
+        "seal refused: unique constraint \"t_k_key\" on table \"public\".\"t\" has 3 rows with a \
          duplicated key (e.g. (\"k\")=(5)); nothing was applied"
     );
     assert_eq!(
@@ -617,7 +617,7 @@ fn violated(tag: &str) -> (TestDb, DdlExtractor, TestDb, DdlApplier) {
 
 /// The error of a seal of [`violated`] with `OnViolation::Stop` on one connection: the
 /// check fails first, after 4 of the 8 statements.
-const STOPPED_AT_THE_CHECK: &str = "seal refused: check constraint child_qty_positive on \
+const STOPPED_AT_THE_CHECK: &str = "seal refused: check constraint \"child_qty_positive\" on \
     table \"public\".\"child\" has 2 rows failing the check (e.g. (3,2,-1), (4,2,0)); 4 of 8 \
     statements are applied and stay so, recorded in _schema_replicator.journal: fix the cause \
     and re-run the same command to resume";
@@ -637,10 +637,10 @@ fn on_violation_not_valid_leaves_the_violated_constraints_not_valid_and_lists_th
     assert_eq!(
         report.not_valid,
         vec![
-            "check constraint child_qty_positive on table \"public\".\"child\": 2 offending rows \
+            "check constraint \"child_qty_positive\" on table \"public\".\"child\": 2 offending rows \
              (e.g. (3,2,-1), (4,2,0))"
                 .to_owned(),
-            "foreign key child_parent_fk on table \"public\".\"child\": 1 orphan row \
+            "foreign key \"child_parent_fk\" on table \"public\".\"child\": 1 orphan row \
              (e.g. (\"parent_id\")=(9))"
                 .to_owned(),
         ]
@@ -702,10 +702,10 @@ fn on_violation_stop_names_the_first_violation_and_what_stays_applied() {
             "SELECT ordinal || ' ' || object AS line FROM _schema_replicator.journal ORDER BY ordinal"
         ),
         vec![
-            "0 unique constraint parent_code_key on table \"public\".\"parent\"",
-            "1 unique constraint parent_code_key on table \"public\".\"parent\"",
-            "2 check constraint child_qty_positive on table \"public\".\"child\"",
-            "5 foreign key child_parent_fk on table \"public\".\"child\"",
+            "0 unique constraint \"parent_code_key\" on table \"public\".\"parent\"",
+            "1 unique constraint \"parent_code_key\" on table \"public\".\"parent\"",
+            "2 check constraint \"child_qty_positive\" on table \"public\".\"child\"",
+            "5 foreign key \"child_parent_fk\" on table \"public\".\"child\"",
         ]
     );
     assert_eq!(
@@ -769,7 +769,7 @@ fn an_invalid_index_left_by_an_interrupted_build_is_dropped_and_rebuilt() {
     let report = applier.apply_phase(&extractor, Phase::Seal).unwrap();
     assert_eq!(
         report.rebuilt,
-        vec!["unique constraint t_k_key on table \"public\".\"t\"".to_owned()]
+        vec!["unique constraint \"t_k_key\" on table \"public\".\"t\"".to_owned()]
     );
     assert_eq!(
         target.query_i64("SELECT count(*) AS value FROM pg_index WHERE NOT indisvalid"),

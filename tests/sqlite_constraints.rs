@@ -188,7 +188,7 @@ fn seal_with_a_failing_check_names_it_and_changes_nothing() {
         err,
         "unique constraint (\"artist_id\", \"title\") on table \"album\", check constraint \
          CHECK (released BETWEEN 1900 AND 2100) on table \"album\", check constraint \
-         album_price_positive on table \"album\", foreign key (\"artist_id\") -> \
+         \"album_price_positive\" on table \"album\", foreign key (\"artist_id\") -> \
          \"artist\"(\"artist_id\") on table \"album\": CHECK constraint failed: \
          album_price_positive; nothing was applied (rolled back)"
     );

@@ -284,7 +284,7 @@ fn check_counts_what_the_seal_would_refuse_and_exits_1() {
         [
             "child_parent orphan_rows 2 null [\"(`parent_id`)=(7)\",\"(`parent_id`)=(8)\"]",
             "qty_positive failing_rows 1 null [\"(`id`)=(3)\"]",
-            "\"code\" duplicate_keys 5 2 [\"(`code`)=(a)\",\"(`code`)=(b)\"]",
+            "code duplicate_keys 5 2 [\"(`code`)=(a)\",\"(`code`)=(b)\"]",
         ]
     );
     assert!(
@@ -302,7 +302,7 @@ fn check_counts_what_the_seal_would_refuse_and_exits_1() {
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(table.starts_with("result rows object"), "{table}");
     assert!(
-        table.contains("ok     0    foreign key child_parent on table \"child\""),
+        table.contains("ok     0    foreign key \"child_parent\" on table \"child\""),
         "{table}"
     );
     assert!(stderr(&out).contains("the seal would accept the loaded data"));

@@ -482,12 +482,12 @@ fn a_library_without_the_entry_symbol_is_refused() {
 fn a_plugin_of_another_abi_version_is_refused_before_any_call() {
     let path = show(&built().misbehaving);
     let mut command = bare();
-    command.env("MISBEHAVING_PLUGIN_ABI", "2");
+    command.env("MISBEHAVING_PLUGIN_ABI", "3");
     assert_eq!(
         fails(command, &["--plugin", &path, "dialects"]),
         format!(
-            "error: plugin {path}: it implements plugin ABI version 2; this build implements \
-             version 1 (rebuild the plugin against schema-replicator-plugin {})",
+            "error: plugin {path}: it implements plugin ABI version 3; this build implements \
+             version 2 (rebuild the plugin against schema-replicator-plugin {})",
             env!("CARGO_PKG_VERSION")
         )
     );

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::apply::{ApplyOptions, ApplyReport};
 use crate::dialect::{Dialect, ReflectOptions};
 use crate::error::{Error, Result};
-use crate::ir::{quoted, Schema, Table};
+use crate::ir::{quoted, QualifiedName, Schema, Table};
 use crate::object::{ObjectId, ObjectKind, Phase};
 use crate::plan::{plan, Plan, Policy};
 use crate::registry::Registry;
@@ -318,10 +318,12 @@ impl DdlApplier {
             .map(|(i, sql)| Statement {
                 phase: None,
                 objects: vec![ObjectId {
-                    kind: ObjectKind::Statement,
-                    table: None,
-                    name: format!("#{}", i + 1),
+                    unnamed: true,
                     ordinal: i,
+                    ..ObjectId::standalone(
+                        ObjectKind::Statement,
+                        &QualifiedName::bare(format!("#{}", i + 1)),
+                    )
                 }],
                 sql: sql.clone(),
                 ..Statement::default()

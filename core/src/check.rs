@@ -444,7 +444,7 @@ mod tests {
         };
         assert_eq!(
             finding.to_string(),
-            "foreign key fk on table \"child\": 3 orphan rows (e.g. (\"p\")=(7))"
+            "foreign key \"fk\" on table \"child\": 3 orphan rows (e.g. (\"p\")=(7))"
         );
         let dup = Finding {
             object: ObjectId::owned(ObjectKind::Unique, &t, "u".into(), 0),
@@ -455,7 +455,7 @@ mod tests {
         };
         assert_eq!(
             dup.to_string(),
-            "unique constraint u on table \"child\": 4 rows with a duplicated key in 2 keys"
+            "unique constraint \"u\" on table \"child\": 4 rows with a duplicated key in 2 keys"
         );
     }
 

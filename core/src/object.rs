@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ir::QualifiedName;
+use crate::ir::{quoted, QualifiedName};
 
 /// The phases of a replication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -116,15 +116,29 @@ impl ObjectKind {
     }
 }
 
-/// Identifies one object of a schema.
+/// Identifies one object of a schema, as structured values: its kind, where it lives
+/// (the table of a table-owned object, the schema of a free-standing one), its own name
+/// exactly as the catalog spells it (never quoted), a routine's argument types, and its
+/// position in the schema. Messages show it with [`Display`](std::fmt::Display).
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ObjectId {
     /// What kind of object.
     pub kind: ObjectKind,
-    /// The table it belongs to, for table-owned objects.
+    /// The table it belongs to, for table-owned objects (and for a table itself).
     pub table: Option<QualifiedName>,
-    /// Its name, or for an unnamed constraint a short description of it.
+    /// The schema of a free-standing object, where the dialect has schemas (a
+    /// table-owned object is in its table's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// Its own name, unquoted; for a constraint the source left unnamed, a description
+    /// of it (`CHECK (qty > 0)`, `("a") -> "p"`), and then [`ObjectId::unnamed`] is set.
     pub name: String,
+    /// `name` describes an unnamed constraint rather than naming it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unnamed: bool,
+    /// A routine's argument types (`integer, text`): routines are named by signature.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arguments: Option<String>,
     /// Where the object is in the schema: for a table-owned object its position among
     /// the table's objects of this kind (`table.checks[ordinal]`, as
     /// [`crate::plan::table_objects`] numbers them), for a free-standing object its
@@ -136,24 +150,36 @@ pub struct ObjectId {
 }
 
 impl ObjectId {
-    /// A table-owned object.
+    /// An object of `table` named `name` (unquoted), at position `ordinal` among the
+    /// table's objects of its kind.
     pub fn owned(kind: ObjectKind, table: &QualifiedName, name: String, ordinal: usize) -> Self {
         ObjectId {
             kind,
             table: Some(table.clone()),
+            schema: None,
             name,
+            unnamed: false,
+            arguments: None,
             ordinal,
+        }
+    }
+
+    /// An unnamed constraint of `table`, shown as `description`.
+    pub fn described(
+        kind: ObjectKind,
+        table: &QualifiedName,
+        description: String,
+        ordinal: usize,
+    ) -> Self {
+        ObjectId {
+            unnamed: true,
+            ..Self::owned(kind, table, description, ordinal)
         }
     }
 
     /// A table itself.
     pub fn table(name: &QualifiedName) -> Self {
-        ObjectId {
-            kind: ObjectKind::Table,
-            table: Some(name.clone()),
-            name: name.name.clone(),
-            ordinal: 0,
-        }
+        Self::owned(ObjectKind::Table, name, name.name.clone(), 0)
     }
 
     /// A free-standing object such as a view, at position `ordinal` of the schema's list
@@ -162,14 +188,33 @@ impl ObjectId {
         ObjectId {
             kind,
             table: None,
-            name: name.to_string(),
+            schema: name.schema.clone(),
+            name: name.name.clone(),
+            unnamed: false,
+            arguments: None,
             ordinal,
+        }
+    }
+
+    /// A routine, named by its signature, at position `ordinal` of the schema's routines.
+    pub fn routine(name: &QualifiedName, arguments: &str, ordinal: usize) -> Self {
+        ObjectId {
+            arguments: Some(arguments.to_owned()),
+            ..Self::listed(ObjectKind::Routine, name, ordinal)
         }
     }
 
     /// A free-standing object such as a view, first of its list (or outside any schema).
     pub fn standalone(kind: ObjectKind, name: &QualifiedName) -> Self {
         Self::listed(kind, name, 0)
+    }
+
+    /// The schema-qualified name of a free-standing object (or of a table).
+    pub fn qualified_name(&self) -> QualifiedName {
+        QualifiedName {
+            schema: self.schema.clone(),
+            name: self.name.clone(),
+        }
     }
 
     /// The element of `list` (one of the schema's lists, or one of a table's) that this
@@ -180,11 +225,24 @@ impl ObjectId {
 }
 
 impl std::fmt::Display for ObjectId {
+    /// One naming rule: every name in double quotes (embedded ones doubled), a table-owned
+    /// object followed by its table, an unnamed constraint by its description, a routine
+    /// by its signature: `foreign key "fk" on table "public"."t"`, `view "public"."v"`,
+    /// `function "public"."f"(integer)`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match (&self.kind, &self.table) {
-            (ObjectKind::Table, Some(table)) => write!(f, "table {table}"),
-            (kind, Some(table)) => write!(f, "{} {} on table {}", kind.label(), self.name, table),
-            (kind, None) => write!(f, "{} {}", kind.label(), self.name),
+        let label = self.kind.label();
+        match &self.table {
+            Some(table) if self.kind == ObjectKind::Table => write!(f, "table {table}"),
+            Some(table) if self.unnamed => write!(f, "{label} {} on table {table}", self.name),
+            Some(table) => write!(f, "{label} {} on table {table}", quoted(&self.name)),
+            None if self.unnamed => write!(f, "{label} {}", self.name),
+            None => {
+                write!(f, "{label} {}", self.qualified_name())?;
+                match &self.arguments {
+                    Some(arguments) => write!(f, "({arguments})"),
+                    None => Ok(()),
+                }
+            }
         }
     }
 }

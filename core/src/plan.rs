@@ -80,68 +80,65 @@ fn columns_label(columns: &[String]) -> String {
 /// Renderers and the planner share it, so both name objects the same way.
 pub fn table_objects(table: &Table) -> TableObjects {
     let t = &table.name;
-    let primary_key = table.primary_key.as_ref().map(|pk| {
-        let name = pk
-            .name
-            .clone()
-            .unwrap_or_else(|| columns_label(&pk.columns));
-        ObjectId::owned(ObjectKind::PrimaryKey, t, name, 0)
+    let primary_key = table.primary_key.as_ref().map(|pk| match &pk.name {
+        Some(name) => ObjectId::owned(ObjectKind::PrimaryKey, t, name.clone(), 0),
+        None => ObjectId::described(ObjectKind::PrimaryKey, t, columns_label(&pk.columns), 0),
     });
     let uniques = table
         .unique_constraints
         .iter()
         .enumerate()
-        .map(|(i, u)| {
-            let name = u.name.clone().unwrap_or_else(|| columns_label(&u.columns));
-            ObjectId::owned(ObjectKind::Unique, t, name, i)
+        .map(|(i, u)| match &u.name {
+            Some(name) => ObjectId::owned(ObjectKind::Unique, t, name.clone(), i),
+            None => ObjectId::described(ObjectKind::Unique, t, columns_label(&u.columns), i),
         })
         .collect();
     let checks = table
         .checks
         .iter()
         .enumerate()
-        .map(|(i, c)| {
-            let name = c
-                .name
-                .clone()
-                .unwrap_or_else(|| format!("CHECK ({})", expr_label(&c.expr)));
-            ObjectId::owned(ObjectKind::Check, t, name, i)
+        .map(|(i, c)| match &c.name {
+            Some(name) => ObjectId::owned(ObjectKind::Check, t, name.clone(), i),
+            None => {
+                let label = format!("CHECK ({})", expr_label(&c.expr));
+                ObjectId::described(ObjectKind::Check, t, label, i)
+            }
         })
         .collect();
     let foreign_keys = table
         .foreign_keys
         .iter()
         .enumerate()
-        .map(|(i, fk)| {
-            let name = fk.name.clone().unwrap_or_else(|| {
+        .map(|(i, fk)| match &fk.name {
+            Some(name) => ObjectId::owned(ObjectKind::ForeignKey, t, name.clone(), i),
+            None => {
                 let mut label =
                     format!("{} -> {}", columns_label(&fk.columns), fk.referenced_table);
                 if !fk.referenced_columns.is_empty() {
                     label.push_str(&columns_label(&fk.referenced_columns));
                 }
-                label
-            });
-            ObjectId::owned(ObjectKind::ForeignKey, t, name, i)
+                ObjectId::described(ObjectKind::ForeignKey, t, label, i)
+            }
         })
         .collect();
     let exclusions = table
         .exclusions
         .iter()
         .enumerate()
-        .map(|(i, x)| ObjectId::owned(ObjectKind::Exclusion, t, quoted(&x.name), i))
+        .map(|(i, x)| ObjectId::owned(ObjectKind::Exclusion, t, x.name.clone(), i))
         .collect();
     let indexes = table
         .indexes
         .iter()
         .enumerate()
-        .map(|(i, ix)| ObjectId::owned(ObjectKind::Index, t, quoted(&ix.name), i))
+        .map(|(i, ix)| ObjectId::owned(ObjectKind::Index, t, ix.name.clone(), i))
         .collect();
     let counters = table
         .columns
         .iter()
         .filter(|c| c.identity.is_some())
         .enumerate()
-        .map(|(i, c)| ObjectId::owned(ObjectKind::Counter, t, quoted(&c.name), i))
+        .map(|(i, c)| ObjectId::owned(ObjectKind::Counter, t, c.name.clone(), i))
         .collect();
     TableObjects {
         table: ObjectId::table(t),
@@ -247,12 +244,8 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
     for id in &sequence_ids {
         chained(Phase::Pre, id.clone(), &mut push);
     }
-    let routine_id = |(i, r): (usize, &crate::ir::Routine)| ObjectId {
-        kind: ObjectKind::Routine,
-        table: None,
-        name: format!("{}({})", r.name, r.arguments),
-        ordinal: i,
-    };
+    let routine_id =
+        |(i, r): (usize, &crate::ir::Routine)| ObjectId::routine(&r.name, &r.arguments, i);
     let routines = || schema.routines.iter().enumerate();
     for routine in routines().filter(|(_, r)| !r.after_tables) {
         chained(Phase::Pre, routine_id(routine), &mut push);

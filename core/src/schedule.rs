@@ -770,7 +770,7 @@ mod tests {
         assert_eq!(at, 2);
         assert_eq!(
             error.to_string(),
-            "index b_x on table \"b\": the worker running it panicked; "
+            "index \"b_x\" on table \"b\": the worker running it panicked; "
         );
     }
 

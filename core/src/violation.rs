@@ -54,7 +54,7 @@ impl Problem {
 /// Loaded rows that one constraint the seal adds refuses.
 #[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
-    /// The constraint or index, described (`foreign key fk on table "t"`).
+    /// The constraint or index, described (`foreign key "fk" on table "t"`).
     pub object: String,
     /// What the rows do wrong.
     pub problem: Problem,
@@ -65,7 +65,7 @@ pub struct Violation {
 }
 
 impl std::fmt::Display for Violation {
-    /// `foreign key X on table "t" has 3 orphan rows (e.g. 7, 8, 8)`.
+    /// `foreign key "X" on table "t" has 3 orphan rows (e.g. 7, 8, 8)`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let noun = self.problem.noun(self.rows);
         write!(f, "{} has {} {noun}", self.object, self.rows)?;

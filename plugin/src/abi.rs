@@ -11,7 +11,7 @@
 /// The ABI version this crate implements. It is bumped on any change to the layout of
 /// [`PluginTable`] or to the JSON of a request or a response; a host loads only plugins
 /// of its own version.
-pub const ABI_VERSION: u32 = 1;
+pub const ABI_VERSION: u32 = 2;
 
 /// The symbol every plugin exports, with the signature [`EntryFn`].
 pub const ENTRY_SYMBOL: &str = "schema_replicator_plugin_entry";

@@ -115,8 +115,8 @@ pub enum WireError {
         /// What happened to the rest of the batch.
         outcome: String,
     },
-    /// `Error::RefusedRows` of foreign keys only, with nothing applied (the form ABI
-    /// version 1 has; other refusals cross as `Apply`, with the same message).
+    /// `Error::RefusedRows` of foreign keys only, with nothing applied (the form of ABI
+    /// version 1; other refusals cross as `Apply`, with the same message).
     ForeignKeyViolations {
         /// Orphan rows per foreign key.
         violations: Vec<FkViolation>,
@@ -150,7 +150,8 @@ pub enum WireError {
 /// What a refused seal leaves behind when it ran in one transaction.
 const NOTHING_APPLIED: &str = "nothing was applied";
 
-/// Orphan rows found for one foreign key: how ABI version 1 carries a violation.
+/// Orphan rows found for one foreign key: how the wire carries a violation (unchanged
+/// since ABI version 1).
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct FkViolation {
     /// The foreign key, described (`foreign key ("AlbumId") -> "Album" on table "Track"`).
@@ -318,7 +319,7 @@ mod tests {
             },
             Error::RefusedRows {
                 violations: vec![Violation {
-                    object: "unique constraint u on table \"c\"".into(),
+                    object: "unique constraint \"u\" on table \"c\"".into(),
                     problem: Problem::DuplicateKeys,
                     rows: 3,
                     samples: vec![],

@@ -326,12 +326,8 @@ fn already_applied(conn: &mut MysqlConnection, statement: &Statement) -> QueryRe
 /// A query counting the catalog rows of `object`, for the kinds that can be checked.
 fn probe(object: &ObjectId) -> Option<String> {
     let table = object.table.as_ref().map(|t| quote_literal(&t.name));
-    let bare = |id: &ObjectId| {
-        // Standalone ids hold the displayed name: `"name"`.
-        let name = id.name.trim_matches('"').replace("\"\"", "\"");
-        quote_literal(&name)
-    };
-    let unquote = |s: &str| quote_literal(&s.trim_matches('"').replace("\"\"", "\""));
+    // Object ids hold names unquoted.
+    let name = |id: &ObjectId| quote_literal(&id.name);
     let schema = "TABLE_SCHEMA = DATABASE()";
     Some(match object.kind {
         ObjectKind::Table => format!(
@@ -342,22 +338,22 @@ fn probe(object: &ObjectId) -> Option<String> {
             "SELECT COUNT(*) AS n FROM information_schema.STATISTICS WHERE {schema} \
              AND TABLE_NAME = {} AND INDEX_NAME = {}",
             table?,
-            unquote(&object.name)
+            name(object)
         ),
         ObjectKind::ForeignKey | ObjectKind::Check => format!(
             "SELECT COUNT(*) AS n FROM information_schema.TABLE_CONSTRAINTS WHERE {schema} \
              AND TABLE_NAME = {} AND CONSTRAINT_NAME = {}",
             table?,
-            quote_literal(&object.name)
+            name(object)
         ),
         ObjectKind::View => format!(
             "SELECT COUNT(*) AS n FROM information_schema.VIEWS WHERE {schema} AND TABLE_NAME = {}",
-            bare(object)
+            name(object)
         ),
         ObjectKind::Trigger => format!(
             "SELECT COUNT(*) AS n FROM information_schema.TRIGGERS \
              WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME = {}",
-            bare(object)
+            name(object)
         ),
         // A counter or a column restatement is idempotent: running it again is harmless.
         _ => return None,

@@ -930,7 +930,7 @@ mod tests {
     fn a_constraint_without_its_server_definition_is_named() {
         assert_eq!(
             render_error(&schema_with_check(None)),
-            "cannot render check constraint t_k_check on table \"public\".\"t\" for postgres: \
+            "cannot render check constraint \"t_k_check\" on table \"public\".\"t\" for postgres: \
              it has no PostgreSQL definition (was it reflected from PostgreSQL?)"
         );
     }
@@ -942,7 +942,7 @@ mod tests {
                 "sqlite",
                 "CHECK (k > 0)"
             )))),
-            "cannot render check constraint t_k_check on table \"public\".\"t\" for postgres: \
+            "cannot render check constraint \"t_k_check\" on table \"public\".\"t\" for postgres: \
              it holds sqlite SQL"
         );
     }

@@ -417,11 +417,7 @@ fn drop_invalid_indexes(
             ) else {
                 continue;
             };
-            let name = match object.kind {
-                // Index ids hold the quoted name.
-                ObjectKind::Index => object.name[1..object.name.len() - 1].replace("\"\"", "\""),
-                _ => object.name.clone(),
-            };
+            let name = object.name.clone();
             let schema = table.schema.clone().unwrap_or_else(|| "public".into());
             if invalid.contains(&(schema.clone(), name.clone())) {
                 conn.batch_execute(&format!(
@@ -436,7 +432,7 @@ fn drop_invalid_indexes(
     Ok(dropped)
 }
 
-/// `foreign key X on table "t": 3 orphan rows (e.g. ...)`, for the report.
+/// `foreign key "X" on table "t": 3 orphan rows (e.g. ...)`, for the report.
 fn left_not_valid(conn: &mut PgConnection, statement: &Statement, reason: &str) -> String {
     let found = statement.preflight.as_ref().and_then(|sql| {
         diesel::sql_query(sql)

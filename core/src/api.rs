@@ -401,6 +401,7 @@ impl DdlApplier {
 
 /// What a clone did, phase by phase.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct CloneReport {
     /// Statements applied per phase, in phase order.
     pub phases: Vec<(Phase, ApplyReport)>,

@@ -113,6 +113,7 @@ impl ApplyOptions {
 
 /// What an apply did.
 #[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ApplyReport {
     /// Statements executed.
     pub statements: usize,
@@ -132,6 +133,28 @@ pub struct ApplyReport {
     /// Invalid indexes an interrupted build had left behind, dropped and built again.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rebuilt: Vec<String>,
+}
+
+impl ApplyReport {
+    /// The report of `statements` statements run in one transaction on one connection.
+    pub fn in_one_transaction(statements: usize) -> Self {
+        ApplyReport {
+            statements,
+            transactional: true,
+            connections: 1,
+            ..ApplyReport::default()
+        }
+    }
+
+    /// The report of `statements` statements run one by one, each committed, on one
+    /// connection.
+    pub fn one_by_one(statements: usize) -> Self {
+        ApplyReport {
+            statements,
+            connections: 1,
+            ..ApplyReport::default()
+        }
+    }
 }
 
 #[cfg(test)]

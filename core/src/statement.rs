@@ -39,6 +39,7 @@ fn is_false(value: &bool) -> bool {
 
 /// One SQL statement of a rendered plan, with the objects it creates.
 #[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Statement {
     /// The phase it belongs to (`None` for plain statements handed to the applier).
     pub phase: Option<Phase>,

@@ -178,13 +178,7 @@ impl Dialect for MemoryDialect {
             })?;
         }
         databases.insert(url.expose(), schema);
-        Ok(ApplyReport {
-            resumed: 0,
-            statements: statements.len(),
-            transactional: true,
-            connections: 1,
-            ..ApplyReport::default()
-        })
+        Ok(ApplyReport::in_one_transaction(statements.len()))
     }
 
     fn first_object(&self, url: &DbUrl) -> Result<Option<String>> {

@@ -56,11 +56,10 @@ pub(crate) fn apply_with(
         return Ok(report);
     }
     let sealed = crate::seal::apply(url, &sealing, options)?;
-    Ok(ApplyReport {
-        statements: report.statements + sealed.statements,
-        transactional: false,
-        ..sealed
-    })
+    let mut combined = sealed;
+    combined.statements += report.statements;
+    combined.transactional = false;
+    Ok(combined)
 }
 
 /// Applies `statements` in one transaction.
@@ -96,13 +95,7 @@ fn transaction(
     }
     conn.batch_execute("COMMIT")
         .map_err(|e| fail(message(url, &e)))?;
-    Ok(ApplyReport {
-        resumed: 0,
-        statements: statements.len(),
-        transactional: true,
-        connections: 1,
-        ..ApplyReport::default()
-    })
+    Ok(ApplyReport::in_one_transaction(statements.len()))
 }
 
 /// The error for a failed statement, with the offending rows counted where the

@@ -49,13 +49,7 @@ pub(crate) fn apply(
         Ok(()) => {
             conn.batch_execute("COMMIT")
                 .map_err(|e| internal(e.to_string()))?;
-            Ok(ApplyReport {
-                resumed: 0,
-                statements: statements.len(),
-                transactional: true,
-                connections: 1,
-                ..ApplyReport::default()
-            })
+            Ok(ApplyReport::in_one_transaction(statements.len()))
         }
         Err(e) => {
             // The error names what failed; a failed rollback would only hide it.

@@ -46,12 +46,11 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
         match (object.kind, table_index) {
             (ObjectKind::Table, Some(i)) => {
                 let table = &schema.tables[i];
-                out.push(Statement {
-                    phase: Some(step.phase),
-                    objects: vec![object.clone()],
-                    sql: create_table(table, &table.name.name, false)?,
-                    ..Statement::default()
-                });
+                out.push(Statement::new(
+                    Some(step.phase),
+                    vec![object.clone()],
+                    create_table(table, &table.name.name, false)?,
+                ));
             }
             (
                 ObjectKind::PrimaryKey
@@ -66,12 +65,11 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             }
             (ObjectKind::Index, Some(i)) => {
                 let table = &schema.tables[i];
-                rest.push(Statement {
-                    phase: Some(Phase::Seal),
-                    objects: vec![object.clone()],
-                    sql: create_index(table, &table.indexes[object.ordinal])?,
-                    ..Statement::default()
-                });
+                rest.push(Statement::new(
+                    Some(Phase::Seal),
+                    vec![object.clone()],
+                    create_index(table, &table.indexes[object.ordinal])?,
+                ));
             }
             (ObjectKind::Counter, Some(i)) => {
                 rest.extend(counter_sync(&schema.tables[i], object)?);
@@ -86,23 +84,17 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                 }
                 sql.push_str(" AS ");
                 sql.push_str(&expr_sql(&view.query, object)?);
-                rest.push(Statement {
-                    phase: Some(Phase::Seal),
-                    objects: vec![object.clone()],
-                    sql,
-                    ..Statement::default()
-                });
+                rest.push(Statement::new(Some(Phase::Seal), vec![object.clone()], sql));
             }
             (ObjectKind::Trigger, _) => {
                 let trigger = object
                     .in_list(&schema.triggers)
                     .ok_or_else(|| missing(object))?;
-                rest.push(Statement {
-                    phase: Some(Phase::Seal),
-                    objects: vec![object.clone()],
-                    sql: expr_sql(&trigger.definition, object)?,
-                    ..Statement::default()
-                });
+                rest.push(Statement::new(
+                    Some(Phase::Seal),
+                    vec![object.clone()],
+                    expr_sql(&trigger.definition, object)?,
+                ));
             }
             _ => return Err(missing(object)),
         }
@@ -299,12 +291,7 @@ fn rebuild(table: &Table, taken: &BTreeSet<String>) -> Result<Vec<Statement>> {
     }
     let copied = copied_columns(table);
     let name = quote_ident(&table.name.name);
-    let statement = |sql: String| Statement {
-        phase: Some(Phase::Seal),
-        objects: objects.clone(),
-        sql,
-        ..Statement::default()
-    };
+    let statement = |sql: String| Statement::new(Some(Phase::Seal), objects.clone(), sql);
     Ok(vec![
         statement(create_table(table, &temp, true)?),
         statement(format!(
@@ -413,12 +400,7 @@ fn counter_sync(table: &Table, object: &ObjectId) -> Result<Vec<Statement>> {
         quote_ident(&column.name),
         quote_ident(&table.name.name)
     );
-    let statement = |sql: String| Statement {
-        phase: Some(Phase::Seal),
-        objects: vec![object.clone()],
-        sql,
-        ..Statement::default()
-    };
+    let statement = |sql: String| Statement::new(Some(Phase::Seal), vec![object.clone()], sql);
     let mut out = Vec::new();
     let source = match last_value {
         Some(value) => {

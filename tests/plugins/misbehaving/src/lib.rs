@@ -54,13 +54,7 @@ impl Dialect for Misbehaving {
 
     fn apply(&self, url: &DbUrl, statements: &[Statement]) -> Result<ApplyReport> {
         obey(url);
-        Ok(ApplyReport {
-            resumed: 0,
-            statements: statements.len(),
-            transactional: false,
-            connections: 1,
-            ..ApplyReport::default()
-        })
+        Ok(ApplyReport::one_by_one(statements.len()))
     }
 
     fn first_object(&self, url: &DbUrl) -> Result<Option<String>> {

@@ -103,6 +103,18 @@ impl ApplyOptions {
         self
     }
 
+    /// Fails with [`Error::Unsupported`](crate::Error::Unsupported) when these options
+    /// ask to leave violated constraints NOT VALID, which `dialect` cannot do.
+    pub fn refuse_not_valid(&self, dialect: &str, why: &str) -> crate::Result<()> {
+        if self.on_violation == OnViolation::NotValid {
+            return Err(crate::Error::Unsupported {
+                dialect: dialect.to_owned(),
+                what: format!("leave violated constraints NOT VALID{why}"),
+            });
+        }
+        Ok(())
+    }
+
     /// Calls the progress callback, if any.
     pub fn report(&self, progress: &Progress) {
         if let Some(callback) = &self.progress {

@@ -1,7 +1,7 @@
 //! The [`Dialect`] trait every database implements, with what its reflection takes and
 //! returns.
 
-use crate::apply::{ApplyOptions, ApplyReport, OnViolation, Progress};
+use crate::apply::{ApplyOptions, ApplyReport, Progress};
 use crate::capabilities::Capabilities;
 use crate::error::{Error, Result};
 use crate::ir::Schema;
@@ -69,19 +69,14 @@ pub trait Dialect: Send + Sync {
     /// Executes statements against `url` as `options` ask: over up to `options.jobs`
     /// connections, in dependency order, reporting progress. The default runs
     /// [`Dialect::apply`] on one connection and refuses
-    /// [`OnViolation::NotValid`].
+    /// [`OnViolation::NotValid`](crate::apply::OnViolation::NotValid).
     fn apply_with(
         &self,
         url: &DbUrl,
         statements: &[Statement],
         options: &ApplyOptions,
     ) -> Result<ApplyReport> {
-        if options.on_violation == OnViolation::NotValid {
-            return Err(Error::Unsupported {
-                dialect: self.name().to_owned(),
-                what: "leave violated constraints NOT VALID".into(),
-            });
-        }
+        options.refuse_not_valid(self.name(), "")?;
         let started = std::time::Instant::now();
         let mut report = self.apply(url, statements)?;
         report.connections = 1;
@@ -96,27 +91,33 @@ pub trait Dialect: Send + Sync {
     /// Counts, in the loaded data at `url`, what the seal of `schema` would refuse: per
     /// foreign key the orphan rows, per unique constraint or unique index the rows of
     /// duplicated keys, per check the failing rows, per NOT NULL column the NULLs, each
-    /// with up to five samples. One set-based query per constraint (per table for the
-    /// NOT NULL columns), run over up to `jobs` connections. Every object checked has a
-    /// finding; those with `rows > 0` would fail. The default refuses.
+    /// with up to five samples, over up to `jobs` connections. The default runs
+    /// [`Dialect::check_with`].
     fn check(&self, url: &DbUrl, schema: &Schema, jobs: usize) -> Result<Vec<crate::Finding>> {
-        let _ = (url, schema, jobs);
-        Err(Error::Unsupported {
-            dialect: self.name().to_owned(),
-            what: "check loaded data yet".into(),
-        })
+        self.check_with(
+            url,
+            schema,
+            &crate::check::CheckOptions::default().with_jobs(jobs),
+        )
     }
 
-    /// [`Dialect::check`] as `options` ask: over `options.jobs` connections, reporting
-    /// each query done to `options.progress`. The default calls [`Dialect::check`]
-    /// without progress.
+    /// [`Dialect::check`] as `options` ask: one set-based query per constraint (per
+    /// table for the NOT NULL columns), over `options.jobs` connections, each query done
+    /// reported to `options.progress`. Every object checked has a finding; those with
+    /// `rows > 0` would fail. Dialects that can check implement this one (with
+    /// [`crate::check::Preflight`], [`crate::check::probes`] and
+    /// [`crate::check::run_probes`]); the default refuses.
     fn check_with(
         &self,
         url: &DbUrl,
         schema: &Schema,
         options: &crate::check::CheckOptions,
     ) -> Result<Vec<crate::Finding>> {
-        self.check(url, schema, options.jobs)
+        let _ = (url, schema, options);
+        Err(Error::Unsupported {
+            dialect: self.name().to_owned(),
+            what: "check loaded data yet".into(),
+        })
     }
 
     /// Some object that `url` already holds (`table "t"`), or `None` when it is empty.

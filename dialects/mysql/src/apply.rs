@@ -32,8 +32,8 @@ use schema_replicator_core::journaled::{
 };
 use schema_replicator_core::schedule::Outcome;
 use schema_replicator_core::{
-    ApplyOptions, ApplyReport, DbUrl, Error, ObjectId, ObjectKind, OnViolation, Phase, Problem,
-    QualifiedName, Result, Statement, Violation,
+    ApplyOptions, ApplyReport, DbUrl, Error, ObjectId, ObjectKind, Phase, Problem, QualifiedName,
+    Result, Statement, Violation,
 };
 
 use crate::{quote_ident, quote_literal};
@@ -123,13 +123,7 @@ impl JournaledApply for Apply<'_> {
     }
 
     fn accepts(&self, options: &ApplyOptions) -> Result<()> {
-        if options.on_violation == OnViolation::NotValid {
-            return Err(Error::Unsupported {
-                dialect: crate::DIALECT.into(),
-                what: "leave violated constraints NOT VALID (MySQL has no such state)".into(),
-            });
-        }
-        Ok(())
+        options.refuse_not_valid(crate::DIALECT, " (MySQL has no such state)")
     }
 
     fn connect(&self) -> Result<MysqlConnection> {

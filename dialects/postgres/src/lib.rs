@@ -156,15 +156,6 @@ impl Dialect for PostgresDialect {
         apply::apply_with(url, statements, options)
     }
 
-    fn check(
-        &self,
-        url: &DbUrl,
-        schema: &Schema,
-        jobs: usize,
-    ) -> Result<Vec<schema_replicator_core::Finding>> {
-        check::check(url, schema, &CheckOptions::default().with_jobs(jobs))
-    }
-
     fn check_with(
         &self,
         url: &DbUrl,

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use diesel::{Connection, SqliteConnection};
 use schema_replicator_core::{
     ApplyOptions, ApplyReport, Capabilities, DbUrl, Dialect, DialectRegistration, Error,
-    IdentifierCase, OnViolation, Plan, ReflectOptions, Reflection, Result, Schema, Statement,
+    IdentifierCase, Plan, ReflectOptions, Reflection, Result, Schema, Statement,
 };
 
 mod apply;
@@ -160,12 +160,7 @@ impl Dialect for SqliteDialect {
         statements: &[Statement],
         options: &ApplyOptions,
     ) -> Result<ApplyReport> {
-        if options.on_violation == OnViolation::NotValid {
-            return Err(Error::Unsupported {
-                dialect: self.name().to_owned(),
-                what: "leave violated constraints NOT VALID".into(),
-            });
-        }
+        options.refuse_not_valid(self.name(), "")?;
         if location(url)? == Location::Memory {
             return self.apply(url, statements);
         }

@@ -140,8 +140,6 @@ fn build(specs: &[TableSpec]) -> Schema {
         let first = columns[0].name.clone();
         let last = columns[columns.len() - 1].name.clone();
         let mut table = Table {
-            exclusions: Vec::new(),
-            name: QualifiedName::bare(&table_name),
             columns,
             primary_key: spec.primary_key.then(|| PrimaryKey {
                 index: None,
@@ -150,12 +148,7 @@ fn build(specs: &[TableSpec]) -> Schema {
                 name: None,
                 columns: vec![first.clone()],
             }),
-            unique_constraints: Vec::new(),
-            checks: Vec::new(),
-            foreign_keys: Vec::new(),
-            indexes: Vec::new(),
-            options: Vec::new(),
-            comment: None,
+            ..Table::new(QualifiedName::bare(&table_name))
         };
         if let Some(u) = &spec.unique {
             table.unique_constraints.push(UniqueConstraint {

@@ -759,16 +759,8 @@ mod tests {
 
     fn table(schema: Option<&str>, name: &str) -> Table {
         Table {
-            name: qn(schema, name),
             columns: vec![Column::new("id", DataType::from_raw("integer"))],
-            primary_key: None,
-            unique_constraints: Vec::new(),
-            checks: Vec::new(),
-            foreign_keys: Vec::new(),
-            exclusions: Vec::new(),
-            indexes: Vec::new(),
-            options: Vec::new(),
-            comment: None,
+            ..Table::new(qn(schema, name))
         }
     }
 

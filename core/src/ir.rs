@@ -318,6 +318,22 @@ pub struct Table {
 }
 
 impl Table {
+    /// A table with no columns, keys, constraints, indexes, options or comment yet.
+    pub fn new(name: QualifiedName) -> Self {
+        Table {
+            name,
+            columns: Vec::new(),
+            primary_key: None,
+            unique_constraints: Vec::new(),
+            checks: Vec::new(),
+            foreign_keys: Vec::new(),
+            exclusions: Vec::new(),
+            indexes: Vec::new(),
+            options: Vec::new(),
+            comment: None,
+        }
+    }
+
     /// The column with exactly this name, if any.
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)

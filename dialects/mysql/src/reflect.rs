@@ -656,16 +656,8 @@ fn base_tables(schema: &mut Schema, rows: Vec<TableRow>) -> Tables {
 /// collation, create options), and notes its collation and AUTO_INCREMENT counter.
 fn add_base_table(tables: &mut Tables, row: TableRow) {
     let mut table = Table {
-        name: QualifiedName::bare(&row.name),
-        columns: Vec::new(),
-        primary_key: None,
-        unique_constraints: Vec::new(),
-        checks: Vec::new(),
-        foreign_keys: Vec::new(),
-        exclusions: Vec::new(),
-        indexes: Vec::new(),
-        options: Vec::new(),
         comment: row.comment.filter(|c| !c.is_empty()),
+        ..Table::new(QualifiedName::bare(&row.name))
     };
     if let Some(engine) = row.engine {
         table.options.push(TableOption::Engine(engine));

@@ -713,16 +713,8 @@ mod tests {
         let mut column = Column::new("a", DataType::from_raw("int(11)"));
         column.default = Some(default);
         schema.tables.push(Table {
-            name: QualifiedName::bare("t"),
             columns: vec![column],
-            primary_key: None,
-            unique_constraints: Vec::new(),
-            checks: Vec::new(),
-            foreign_keys: Vec::new(),
-            exclusions: Vec::new(),
-            indexes: Vec::new(),
-            options: Vec::new(),
-            comment: None,
+            ..Table::new(QualifiedName::bare("t"))
         });
         schema
     }

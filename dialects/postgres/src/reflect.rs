@@ -547,16 +547,8 @@ fn tables(
 fn table(t: TableRow, parent_names: &[QualifiedName]) -> Result<Table> {
     let name = qualified(&t.schema, &t.name);
     let mut table = Table {
-        name: name.clone(),
-        columns: Vec::new(),
-        primary_key: None,
-        unique_constraints: Vec::new(),
-        checks: Vec::new(),
-        exclusions: Vec::new(),
-        foreign_keys: Vec::new(),
-        indexes: Vec::new(),
-        options: Vec::new(),
         comment: t.comment,
+        ..Table::new(name.clone())
     };
     if t.persistence == "u" {
         table.options.push(TableOption::Unlogged);

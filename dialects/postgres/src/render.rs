@@ -892,21 +892,13 @@ mod tests {
 
     fn schema_with_check(definition: Option<Expr>) -> Schema {
         let mut schema = Schema::new(DIALECT);
-        let mut table = Table {
-            name: QualifiedName {
-                schema: Some("public".into()),
-                name: "t".into(),
-            },
-            columns: vec![Column::new("k", DataType::from_raw("integer"))],
-            primary_key: None,
-            unique_constraints: Vec::new(),
-            checks: Vec::new(),
-            exclusions: Vec::new(),
-            foreign_keys: Vec::new(),
-            indexes: Vec::new(),
-            options: Vec::new(),
-            comment: None,
-        };
+        let mut table = Table::new(QualifiedName {
+            schema: Some("public".into()),
+            name: "t".into(),
+        });
+        table
+            .columns
+            .push(Column::new("k", DataType::from_raw("integer")));
         table.checks.push(CheckConstraint {
             column: None,
             name: Some("t_k_check".into()),

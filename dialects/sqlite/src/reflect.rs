@@ -294,18 +294,8 @@ fn build_table(
             reason: format!("its `{clause}` clause is not replicated"),
         });
     }
-    let mut table = Table {
-        exclusions: Vec::new(),
-        name: name.clone(),
-        columns: Vec::with_capacity(columns.len()),
-        primary_key: None,
-        unique_constraints: Vec::new(),
-        checks: Vec::new(),
-        foreign_keys: Vec::new(),
-        indexes: Vec::new(),
-        options: Vec::new(),
-        comment: None,
-    };
+    let mut table = Table::new(name.clone());
+    table.columns.reserve(columns.len());
     for (row, p) in columns.iter().zip(&parsed.columns) {
         if row.name != p.name {
             return Err(mismatch(format!(

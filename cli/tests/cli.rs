@@ -4,6 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+use common::on_a_terminal;
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_schema-replicator"))
 }
@@ -690,18 +693,8 @@ fn completions_and_man_page_come_from_the_same_definitions() {
 fn on_a_terminal_every_phase_draws_a_progress_bar_and_elsewhere_none() {
     let dir = tempfile::tempdir().unwrap();
     let target = url(&dir.path().join("t.db"));
-    // `script` runs the command on a pseudo-terminal and copies what it prints.
-    let command = format!(
-        "{} apply {} {target} --phase base",
-        env!("CARGO_BIN_EXE_schema-replicator"),
-        example()
-    );
-    let out = Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .output()
-        .expect("run script(1)");
-    let screen = stdout(&out);
-    assert!(out.status.success(), "{screen}");
+    let (ok, screen) = on_a_terminal(&["apply", &example(), &target, "--phase", "base"]);
+    assert!(ok, "{screen}");
     assert!(
         screen.contains("] 6/6 statements, 00:00:0"),
         "the bar's last frame: {screen:?}"
@@ -712,17 +705,8 @@ fn on_a_terminal_every_phase_draws_a_progress_bar_and_elsewhere_none() {
     );
     // A clone's bar starts again with each phase.
     let copy = url(&dir.path().join("copy.db"));
-    let command = format!(
-        "{} clone {} {copy}",
-        env!("CARGO_BIN_EXE_schema-replicator"),
-        example()
-    );
-    let out = Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .output()
-        .expect("run script(1)");
-    let screen = stdout(&out);
-    assert!(out.status.success(), "{screen}");
+    let (ok, screen) = on_a_terminal(&["clone", &example(), &copy]);
+    assert!(ok, "{screen}");
     assert!(screen.contains("] 6/6 statements, 00:00:0"), "{screen:?}");
     assert!(screen.contains("] 32/32 statements, 00:00:0"), "{screen:?}");
     assert!(

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 mod common;
 
-use common::kill_when_journaled;
+use common::{kill_when_journaled, on_a_terminal};
 use std::process::{Command, Output};
 
 const SERVER: &str = "postgres://postgres@127.0.0.1:5432";
@@ -422,19 +422,16 @@ fn on_a_terminal_the_seal_draws_a_progress_bar() {
     psql(&source.0, &["-c", &chained_tables(2)]).unwrap();
     let target = Db::new("bar_dst");
     pre_and_base(&source, &target);
-    // `script` runs the command on a pseudo-terminal and copies what it prints.
-    let command = format!(
-        "{} apply {} {} --phase seal -j 2",
-        env!("CARGO_BIN_EXE_schema-replicator"),
-        source.url(),
-        target.url()
-    );
-    let out = Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .output()
-        .expect("run script(1)");
-    let screen = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{screen}");
+    let (ok, screen) = on_a_terminal(&[
+        "apply",
+        &source.url(),
+        &target.url(),
+        "--phase",
+        "seal",
+        "-j",
+        "2",
+    ]);
+    assert!(ok, "{screen}");
     assert!(
         screen.contains("] 14/14 statements, 00:00:0"),
         "the bar's last frame: {screen:?}"
@@ -618,18 +615,8 @@ fn check_draws_a_progress_bar_on_a_terminal_and_json_reports_findings() {
     psql(&source.0, &["-c", &chained_tables(3)]).unwrap();
     let target = Db::new("checkbar_dst");
     pre_and_base(&source, &target);
-    let command = format!(
-        "{} check {} {}",
-        env!("CARGO_BIN_EXE_schema-replicator"),
-        source.url(),
-        target.url()
-    );
-    let out = Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .output()
-        .expect("run script(1)");
-    let screen = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{screen}");
+    let (ok, screen) = on_a_terminal(&["check", &source.url(), &target.url()]);
+    assert!(ok, "{screen}");
     assert!(
         screen.contains("queries, 00:00:0"),
         "a frame of the bar: {screen:?}"

@@ -1,4 +1,6 @@
 //! Helpers shared by the command-line tests of several servers.
+// Each test crate that includes this module uses a part of it.
+#![allow(dead_code)]
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -23,4 +25,21 @@ pub fn kill_when_journaled(args: &[&str], threshold: i64, journaled: impl Fn() -
     child.kill().expect("SIGKILL the seal");
     child.wait().expect("reap");
     journaled()
+}
+
+/// Runs `schema-replicator` with `args` on a pseudo-terminal (through `script`), and
+/// returns whether it succeeded and everything it printed there.
+pub fn on_a_terminal(args: &[&str]) -> (bool, String) {
+    let command = std::iter::once(env!("CARGO_BIN_EXE_schema-replicator"))
+        .chain(args.iter().copied())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let out = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .expect("run script(1)");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }

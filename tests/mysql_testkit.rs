@@ -7,11 +7,9 @@
 
 mod my;
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
 use my::{server_available, TestDb};
-use schema_replicator::{DdlApplier, Phase, Policy, Registry};
-use schema_replicator_testkit::{self as kit, Checked, Expect, TestDatabases};
+use schema_replicator::{Policy, Registry};
+use schema_replicator_testkit::{self as kit, Checked, Defects, Expect, FnDatabases};
 
 const KITCHEN_SINK: &str = include_str!("../examples/kitchen-sink-mysql.sql");
 const CHINOOK: &str = include_str!("fixtures/chinook-mysql.sql");
@@ -23,50 +21,17 @@ const KITCHEN_WARNINGS: [&str; 2] = [
     "procedure \"noop\": not replicated: stored routines; create them on the target",
 ];
 
+/// The registry and a source database created by `script`, or `None` (the test is
+/// skipped) without a server.
+fn fixture(tag: &str, script: &str) -> Option<(Registry, TestDb)> {
+    let source = server_available().then(|| TestDb::with_script(tag, script))?;
+    Some((Registry::builtin().unwrap(), source))
+}
+
 /// The local server as the kit sees it: a fresh database per request, dropped with its
 /// handle, and the user's bulk load.
-struct Server;
-
-impl TestDatabases for Server {
-    type Db = TestDb;
-
-    fn empty(&self, tag: &str) -> TestDb {
-        TestDb::new(tag)
-    }
-
-    fn url(&self, db: &TestDb) -> String {
-        db.url()
-    }
-
-    fn load(&self, source: &TestDb, target: &TestDb) {
-        source.load_data_into(target);
-    }
-}
-
-/// The message a check panicked with; fails if the check passed.
-fn refusal(what: &str, check: impl FnOnce()) -> String {
-    let payload = catch_unwind(AssertUnwindSafe(check))
-        .err()
-        .unwrap_or_else(|| panic!("the kit accepted {what}"));
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-        .unwrap_or_default()
-}
-
-/// The names of the source's tables, as the IR quotes them.
-fn table_names(checked: &Checked<TestDb>) -> Vec<String> {
-    let mut names: Vec<String> = checked
-        .source
-        .schema()
-        .tables
-        .iter()
-        .map(|t| t.name.to_string())
-        .collect();
-    names.sort();
-    names
-}
+const SERVER: FnDatabases<TestDb> =
+    FnDatabases::new(TestDb::new, TestDb::url, TestDb::load_data_into);
 
 /// mysqldump agrees with the kit: both targets have the source's schema, the round
 /// trip has its rows, and no phase ran in a transaction (MySQL commits each DDL
@@ -104,14 +69,13 @@ fn assert_the_server_agrees(source: &TestDb, checked: &Checked<TestDb>) {
 
 #[test]
 fn chinook_passes_every_check_of_the_kit() {
-    if !server_available() {
+    let Some((registry, source)) = fixture("kit_chinook", CHINOOK) else {
         return;
-    }
-    let registry = Registry::builtin().unwrap();
-    let source = TestDb::with_script("kit_chinook", CHINOOK);
-    let checked = kit::check_dialect(&registry, &Server, &source, &Expect::default());
+    };
+    let checked = kit::check_dialect(&registry, &SERVER, &source, &Expect::default());
+    let schema = checked.source.schema();
     assert_eq!(
-        table_names(&checked),
+        kit::table_names(schema),
         [
             "Album",
             "Artist",
@@ -127,13 +91,7 @@ fn chinook_passes_every_check_of_the_kit() {
         ]
         .map(|t| format!("\"{t}\""))
     );
-    let foreign_keys: usize = checked
-        .source
-        .schema()
-        .tables
-        .iter()
-        .map(|t| t.foreign_keys.len())
-        .sum();
+    let foreign_keys: usize = schema.tables.iter().map(|t| t.foreign_keys.len()).sum();
     assert_eq!(foreign_keys, 11);
     assert_the_server_agrees(&source, &checked);
     assert_eq!(
@@ -146,13 +104,11 @@ fn chinook_passes_every_check_of_the_kit() {
 
 #[test]
 fn kitchen_sink_passes_every_check_of_the_kit_with_its_routines_expected() {
-    if !server_available() {
+    let Some((registry, source)) = fixture("kit_kitchen", KITCHEN_SINK) else {
         return;
-    }
-    let registry = Registry::builtin().unwrap();
-    let source = TestDb::with_script("kit_kitchen", KITCHEN_SINK);
+    };
     let expect = Expect::default().with_warnings(KITCHEN_WARNINGS);
-    let checked = kit::check_dialect(&registry, &Server, &source, &expect);
+    let checked = kit::check_dialect(&registry, &SERVER, &source, &expect);
     let schema = checked.source.schema();
     assert_eq!(
         (
@@ -162,10 +118,10 @@ fn kitchen_sink_passes_every_check_of_the_kit_with_its_routines_expected() {
         ),
         (11, 3, 3)
     );
+    let tables = kit::table_names(schema);
     assert!(
-        table_names(&checked).contains(&"\"Mixed Case ✓\"".to_owned()),
-        "{:?}",
-        table_names(&checked)
+        tables.contains(&"\"Mixed Case ✓\"".to_owned()),
+        "{tables:?}"
     );
     assert_eq!(checked.clone_report.warnings, KITCHEN_WARNINGS);
     assert_the_server_agrees(&source, &checked);
@@ -190,7 +146,7 @@ fn kitchen_sink_passes_every_check_of_the_kit_with_its_routines_expected() {
     );
     // Without the routines expected, the kit refuses the source.
     let target = TestDb::new("kit_kitchen_refused");
-    let message = refusal("unexpected warnings", || {
+    let message = kit::refusal("unexpected warnings", || {
         kit::round_trip(&registry, &source.url(), &target.url(), || {});
     });
     assert!(
@@ -200,7 +156,8 @@ fn kitchen_sink_passes_every_check_of_the_kit_with_its_routines_expected() {
     );
 }
 
-/// A small source with one object of each kind the seal creates.
+/// A small source with one object of each kind the seal creates: the one
+/// [`kit::SMALL_SOURCE_SEALED`] describes.
 const SMALL: &str = "CREATE TABLE parent (id int PRIMARY KEY, code varchar(10),
          CONSTRAINT parent_code_key UNIQUE (code));
      CREATE TABLE child (id int PRIMARY KEY, parent_id int, qty int,
@@ -210,80 +167,25 @@ const SMALL: &str = "CREATE TABLE parent (id int PRIMARY KEY, code varchar(10),
      CREATE VIEW child_view AS SELECT id FROM child;
      CREATE TRIGGER `child_touch` BEFORE INSERT ON `child` FOR EACH ROW SET NEW.qty = NEW.qty;";
 
-/// What the seal of [`SMALL`] creates.
-const SEALED: [&str; 6] = [
-    "parent_code_key",
-    "child_parent_fk",
-    "child_qty_positive",
-    "\"child_parent\"",
-    "child_view",
-    "child_touch",
-];
-
 #[test]
 fn the_kit_catches_what_a_defective_dialect_would_get_wrong() {
-    if !server_available() {
+    let Some((registry, source)) = fixture("kit_defects", SMALL) else {
         return;
-    }
-    let registry = Registry::builtin().unwrap();
-    let source = TestDb::with_script("kit_defects", SMALL);
-    let extractor = kit::reflect(&registry, &source.url());
-
-    // A target without its seal: the comparison sees every missing object.
-    let unsealed = TestDb::new("kit_unsealed");
-    let applier = DdlApplier::new(&unsealed.url()).unwrap();
-    applier.apply_phase(&extractor, Phase::Pre).unwrap();
-    applier.apply_phase(&extractor, Phase::Base).unwrap();
-    kit::assert_base_is_bare(&registry, &unsealed.url());
-    let copy = kit::reflect(&registry, &unsealed.url());
-    let differences = kit::differences(extractor.schema(), copy.schema());
-    assert_eq!(differences.len(), SEALED.len(), "{differences:#?}");
-    for name in SEALED {
-        assert!(
-            differences.iter().any(|d| d.contains(name)),
-            "{name} missing from {differences:#?}"
-        );
-    }
-    let message = refusal("a copy without its seal", || {
-        kit::assert_same_schema(extractor.schema(), copy.schema())
-    });
-    assert!(message.contains("the schemas differ"), "{message}");
-    let message = refusal("a copy without its seal", || {
-        kit::assert_seal_is_visible(&registry, &extractor, &source.url())
-    });
-    assert!(
-        message.contains("cannot see what the seal creates"),
-        "{message}"
-    );
-
-    // A base that created what the seal should: the kit says which.
-    let message = refusal("a sealed database as a bare base", || {
-        kit::assert_base_is_bare(&registry, &source.url())
-    });
-    assert_eq!(message, "\"child\" has foreign keys");
-
-    // A target that is not empty.
-    let message = refusal("a target that already holds the tables", || {
-        kit::round_trip(&registry, &source.url(), &unsealed.url(), || {});
-    });
-    assert!(
-        message.starts_with("apply ") && message.contains("already exists"),
-        "{message}"
-    );
+    };
+    let defects = Defects::new(kit::SMALL_SOURCE_SEALED, "\"child\" has foreign keys");
+    kit::assert_catches_defects(&registry, &SERVER, &source, &defects);
 }
 
 #[test]
 fn a_policy_mysql_cannot_honour_is_a_warning_the_kit_must_be_told_about() {
-    if !server_available() {
+    let Some((registry, source)) = fixture("kit_policy", SMALL) else {
         return;
-    }
-    let registry = Registry::builtin().unwrap();
-    let source = TestDb::with_script("kit_policy", SMALL);
+    };
     let defer = Policy::default().with_defer_primary_keys(true);
     let warning = "defer_primary_keys ignored: mysql cannot add a primary key to an existing \
                    table, so primary keys stay in base";
     let target = TestDb::new("kit_policy_refused");
-    let message = refusal("a policy warning nobody expected", || {
+    let message = kit::refusal("a policy warning nobody expected", || {
         kit::round_trip_with(
             &registry,
             &source.url(),
@@ -296,7 +198,7 @@ fn a_policy_mysql_cannot_honour_is_a_warning_the_kit_must_be_told_about() {
     let expect = Expect::default()
         .with_policy(defer)
         .with_warnings([warning]);
-    let checked = kit::check_dialect(&registry, &Server, &source, &expect);
+    let checked = kit::check_dialect(&registry, &SERVER, &source, &expect);
     assert!(checked.deferred.is_none());
     assert_eq!(checked.clone_report.warnings, [warning]);
     // The primary keys stayed where MySQL needs them.

@@ -7,59 +7,24 @@
 
 mod pg;
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
 use pg::{server_available, TestDb};
-use schema_replicator::{DdlApplier, Phase, Policy, Registry};
-use schema_replicator_testkit::{self as kit, Checked, Expect, TestDatabases};
+use schema_replicator::Registry;
+use schema_replicator_testkit::{self as kit, Checked, Defects, Expect, FnDatabases};
 
 const KITCHEN_SINK: &str = include_str!("../examples/kitchen-sink-postgres.sql");
 const CHINOOK: &str = include_str!("fixtures/chinook-postgres.sql");
 
+/// The registry and a source database created by `script`, or `None` (the test is
+/// skipped) without a server.
+fn fixture(tag: &str, script: &str) -> Option<(Registry, TestDb)> {
+    let source = server_available().then(|| TestDb::with_script(tag, script))?;
+    Some((Registry::builtin().unwrap(), source))
+}
+
 /// The local server as the kit sees it: a fresh database per request, dropped with its
 /// handle, and the user's bulk load.
-struct Server;
-
-impl TestDatabases for Server {
-    type Db = TestDb;
-
-    fn empty(&self, tag: &str) -> TestDb {
-        TestDb::new(tag)
-    }
-
-    fn url(&self, db: &TestDb) -> String {
-        db.url()
-    }
-
-    fn load(&self, source: &TestDb, target: &TestDb) {
-        source.load_data_into(target);
-    }
-}
-
-/// The message a check panicked with; fails if the check passed.
-fn refusal(what: &str, check: impl FnOnce()) -> String {
-    let payload = catch_unwind(AssertUnwindSafe(check))
-        .err()
-        .unwrap_or_else(|| panic!("the kit accepted {what}"));
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-        .unwrap_or_default()
-}
-
-/// The names of the source's tables, as the IR quotes them.
-fn table_names(checked: &Checked<TestDb>) -> Vec<String> {
-    let mut names: Vec<String> = checked
-        .source
-        .schema()
-        .tables
-        .iter()
-        .map(|t| t.name.to_string())
-        .collect();
-    names.sort();
-    names
-}
+const SERVER: FnDatabases<TestDb> =
+    FnDatabases::new(TestDb::new, TestDb::url, TestDb::load_data_into);
 
 /// pg_dump agrees with the kit: every target has the source's schema, and the targets
 /// the rows were loaded into have its rows.
@@ -95,14 +60,13 @@ fn assert_the_server_agrees(source: &TestDb, checked: &Checked<TestDb>) {
 
 #[test]
 fn chinook_passes_every_check_of_the_kit() {
-    if !server_available() {
+    let Some((registry, source)) = fixture("kit_chinook", CHINOOK) else {
         return;
-    }
-    let registry = Registry::builtin().unwrap();
-    let source = TestDb::with_script("kit_chinook", CHINOOK);
-    let checked = kit::check_dialect(&registry, &Server, &source, &Expect::default());
+    };
+    let checked = kit::check_dialect(&registry, &SERVER, &source, &Expect::default());
+    let schema = checked.source.schema();
     assert_eq!(
-        table_names(&checked),
+        kit::table_names(schema),
         [
             "album",
             "artist",
@@ -118,13 +82,7 @@ fn chinook_passes_every_check_of_the_kit() {
         ]
         .map(|t| format!("\"public\".\"{t}\""))
     );
-    let foreign_keys: usize = checked
-        .source
-        .schema()
-        .tables
-        .iter()
-        .map(|t| t.foreign_keys.len())
-        .sum();
+    let foreign_keys: usize = schema.tables.iter().map(|t| t.foreign_keys.len()).sum();
     assert_eq!(foreign_keys, 11);
     assert_the_server_agrees(&source, &checked);
     assert_eq!(
@@ -141,12 +99,10 @@ fn chinook_passes_every_check_of_the_kit() {
 
 #[test]
 fn kitchen_sink_passes_every_check_of_the_kit() {
-    if !server_available() {
+    let Some((registry, source)) = fixture("kit_kitchen", KITCHEN_SINK) else {
         return;
-    }
-    let registry = Registry::builtin().unwrap();
-    let source = TestDb::with_script("kit_kitchen", KITCHEN_SINK);
-    let checked = kit::check_dialect(&registry, &Server, &source, &Expect::default());
+    };
+    let checked = kit::check_dialect(&registry, &SERVER, &source, &Expect::default());
     let schema = checked.source.schema();
     assert_eq!(
         (
@@ -156,10 +112,10 @@ fn kitchen_sink_passes_every_check_of_the_kit() {
         ),
         (KITCHEN_TABLES, KITCHEN_VIEWS, KITCHEN_TRIGGERS)
     );
+    let tables = kit::table_names(schema);
     assert!(
-        table_names(&checked).contains(&"\"Sales Ünïcode\".\"Order\"".to_owned()),
-        "{:?}",
-        table_names(&checked)
+        tables.contains(&"\"Sales Ünïcode\".\"Order\"".to_owned()),
+        "{tables:?}"
     );
     assert_the_server_agrees(&source, &checked);
     // The identity continues past the deleted row (40) in both copies with rows.
@@ -177,7 +133,8 @@ const KITCHEN_TABLES: usize = 18;
 const KITCHEN_VIEWS: usize = 4;
 const KITCHEN_TRIGGERS: usize = 1;
 
-/// A small source with one object of each kind the seal creates.
+/// A small source with one object of each kind the seal creates: the one
+/// [`kit::SMALL_SOURCE_SEALED`] describes.
 const SMALL: &str =
     "CREATE TABLE parent (id int PRIMARY KEY, code text, CONSTRAINT parent_code_key UNIQUE (code));
      CREATE TABLE child (id int PRIMARY KEY, parent_id int, qty int,
@@ -188,96 +145,33 @@ const SMALL: &str =
      CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
      CREATE TRIGGER child_touch BEFORE INSERT ON child FOR EACH ROW EXECUTE FUNCTION touch();";
 
-/// What the seal of [`SMALL`] creates.
-const SEALED: [&str; 6] = [
-    "parent_code_key",
-    "child_parent_fk",
-    "child_qty_positive",
-    "\"child_parent\"",
-    "child_view",
-    "child_touch",
-];
-
 #[test]
 fn the_kit_catches_what_a_defective_dialect_would_get_wrong() {
-    if !server_available() {
+    let Some((registry, source)) = fixture("kit_defects", SMALL) else {
         return;
-    }
-    let registry = Registry::builtin().unwrap();
-    let source = TestDb::with_script("kit_defects", SMALL);
-    let extractor = kit::reflect(&registry, &source.url());
-
-    // A target without its seal: the comparison sees every missing object.
-    let unsealed = TestDb::new("kit_unsealed");
-    let applier = DdlApplier::new(&unsealed.url()).unwrap();
-    applier.apply_phase(&extractor, Phase::Pre).unwrap();
-    applier.apply_phase(&extractor, Phase::Base).unwrap();
-    kit::assert_base_is_bare(&registry, &unsealed.url());
-    let copy = kit::reflect(&registry, &unsealed.url());
-    let differences = kit::differences(extractor.schema(), copy.schema());
-    assert_eq!(differences.len(), SEALED.len(), "{differences:#?}");
-    for name in SEALED {
-        assert!(
-            differences.iter().any(|d| d.contains(name)),
-            "{name} missing from {differences:#?}"
-        );
-    }
-    let message = refusal("a copy without its seal", || {
-        kit::assert_same_schema(extractor.schema(), copy.schema())
-    });
-    assert!(message.contains("the schemas differ"), "{message}");
-    let message = refusal("a copy without its seal", || {
-        kit::assert_seal_is_visible(&registry, &extractor, &source.url())
-    });
-    assert!(
-        message.contains("cannot see what the seal creates"),
-        "{message}"
+    };
+    let defects = Defects::new(
+        kit::SMALL_SOURCE_SEALED,
+        "\"public\".\"child\" has foreign keys",
+    )
+    .with_primary_key_in_base(
+        "\"public\".\"child\" has its primary key, which the plan leaves to the seal",
     );
-
-    // A base that created what the seal should: the kit says which.
-    let message = refusal("a sealed database as a bare base", || {
-        kit::assert_base_is_bare(&registry, &source.url())
-    });
-    assert_eq!(message, "\"public\".\"child\" has foreign keys");
-
-    // A base that kept a primary key the policy defers.
-    let deferred = kit::reflect_with(
-        &registry,
-        &source.url(),
-        &Policy::default().with_defer_primary_keys(true),
-    );
-    let message = refusal("a primary key in base under defer_primary_keys", || {
-        kit::assert_base_follows_plan(&registry, &unsealed.url(), deferred.plan())
-    });
-    assert_eq!(
-        message,
-        "\"public\".\"child\" has its primary key, which the plan leaves to the seal"
-    );
-
-    // A target that is not empty.
-    let message = refusal("a target that already holds the tables", || {
-        kit::round_trip(&registry, &source.url(), &unsealed.url(), || {});
-    });
-    assert!(
-        message.starts_with("apply ") && message.contains("already exists"),
-        "{message}"
-    );
+    kit::assert_catches_defects(&registry, &SERVER, &source, &defects);
 }
 
 #[test]
 fn warnings_fail_the_kit_unless_expected() {
-    if !server_available() {
-        return;
-    }
-    let registry = Registry::builtin().unwrap();
-    let source = TestDb::with_script(
+    let Some((registry, source)) = fixture(
         "kit_warnings",
         "CREATE TABLE t (id int PRIMARY KEY, v int);
          CREATE RULE no_delete AS ON DELETE TO t DO INSTEAD NOTHING;",
-    );
+    ) else {
+        return;
+    };
     let warning = "rule \"public.t.no_delete\": rules are not replicated";
     let target = TestDb::new("kit_warnings_refused");
-    let message = refusal("an unexpected warning", || {
+    let message = kit::refusal("an unexpected warning", || {
         kit::round_trip(&registry, &source.url(), &target.url(), || {});
     });
     assert!(
@@ -286,9 +180,12 @@ fn warnings_fail_the_kit_unless_expected() {
         "{message}"
     );
     let expect = Expect::default().with_warnings([warning]);
-    let checked = kit::check_dialect(&registry, &Server, &source, &expect);
+    let checked = kit::check_dialect(&registry, &SERVER, &source, &expect);
     assert_eq!(checked.clone_report.warnings, [warning]);
-    assert_eq!(table_names(&checked), ["\"public\".\"t\""]);
+    assert_eq!(
+        kit::table_names(checked.source.schema()),
+        ["\"public\".\"t\""]
+    );
     // The rule itself is not copied: that is what the warning says.
     assert_eq!(
         checked
@@ -298,7 +195,7 @@ fn warnings_fail_the_kit_unless_expected() {
     );
     let missing = Expect::default().with_warnings([warning, "rule \"public.t.other\": x"]);
     let target = TestDb::new("kit_warnings_missing");
-    let message = refusal("a missing warning", || {
+    let message = kit::refusal("a missing warning", || {
         kit::round_trip_with(&registry, &source.url(), &target.url(), &missing, || {});
     });
     assert!(message.contains("warnings of"), "{message}");

@@ -2,7 +2,8 @@
 //! and MySQL tests run it: every check of the kit ([`kit::check_dialect`]) on Chinook
 //! and the kitchen sink, with databases as files in a temporary directory and the rows
 //! copied table by table, children first. The kit's verdicts are then held against
-//! SQLite's own PRAGMA output and the row counts.
+//! SQLite's own PRAGMA output and the row counts, and the kit is shown to catch, on
+//! SQLite files, what a defective dialect would get wrong.
 
 mod common;
 
@@ -11,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use common::*;
 use schema_replicator::Registry;
-use schema_replicator_testkit::{self as kit, Checked, Expect, TestDatabases};
+use schema_replicator_testkit::{self as kit, Checked, Defects, Expect, TestDatabases};
 
 /// Database files in one temporary directory, removed with it.
 struct Files {
@@ -132,4 +133,27 @@ fn kitchen_sink_passes_every_check_of_the_kit() {
     ] {
         assert_eq!(query_i64(&checked.round_trip, sql), value, "{sql}");
     }
+}
+
+/// A small source with one object of each kind the seal creates: the one
+/// [`kit::SMALL_SOURCE_SEALED`] describes.
+const SMALL: &str = "CREATE TABLE parent (id integer PRIMARY KEY, code text,
+         CONSTRAINT parent_code_key UNIQUE (code));
+     CREATE TABLE child (id integer PRIMARY KEY, parent_id integer, qty integer,
+         CONSTRAINT child_parent_fk FOREIGN KEY (parent_id) REFERENCES parent (id),
+         CONSTRAINT child_qty_positive CHECK (qty > 0));
+     CREATE INDEX child_parent ON child (parent_id);
+     CREATE VIEW child_view AS SELECT id FROM child;
+     CREATE TRIGGER child_touch BEFORE INSERT ON child BEGIN SELECT 1; END;";
+
+#[test]
+fn the_kit_catches_what_a_defective_dialect_would_get_wrong() {
+    let registry = Registry::builtin().unwrap();
+    let files = Files::new();
+    let source = files.with_script("defects", SMALL);
+    let defects = Defects::new(
+        kit::SMALL_SOURCE_SEALED,
+        "\"parent\" has unique constraints",
+    );
+    kit::assert_catches_defects(&registry, &files, &source, &defects);
 }

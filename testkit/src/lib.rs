@@ -47,8 +47,14 @@
 //! let checked = kit::check_dialect(&registry, &MyDatabases, &source, &Expect::default());
 //! assert_eq!(checked.source.schema().tables.len(), 11);
 //! ```
+//!
+//! A database type that already creates itself, says its URL and copies its rows needs
+//! no `impl`: [`FnDatabases`] makes the factory of its three functions. And
+//! [`assert_catches_defects`] shows, on the dialect's own databases, that the kit
+//! refuses what a defective dialect would get wrong.
 
 use std::collections::BTreeSet;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use schema_replicator_core::{
     clone_schema, diff, snapshot, CloneReport, DdlApplier, DdlExtractor, ObjectKind, Phase, Plan,
@@ -106,6 +112,59 @@ pub trait TestDatabases {
     fn load(&self, source: &Self::Db, target: &Self::Db);
 }
 
+/// A [`TestDatabases`] made of three functions, for a database type that can already
+/// create itself empty, say its URL and copy its rows into another:
+///
+/// ```no_run
+/// use schema_replicator_testkit::FnDatabases;
+///
+/// struct Db(String);
+///
+/// impl Db {
+///     fn new(tag: &str) -> Db {
+///         // create an empty database for `tag`, then:
+///         Db(format!("mydb://localhost/{tag}"))
+///     }
+///     fn url(&self) -> String {
+///         self.0.clone()
+///     }
+///     fn load_into(&self, _target: &Db) {
+///         // copy the rows of self into target
+///     }
+/// }
+///
+/// const DATABASES: FnDatabases<Db> = FnDatabases::new(Db::new, Db::url, Db::load_into);
+/// ```
+pub struct FnDatabases<Db> {
+    empty: fn(&str) -> Db,
+    url: fn(&Db) -> String,
+    load: fn(&Db, &Db),
+}
+
+impl<Db> FnDatabases<Db> {
+    /// The factory whose [`TestDatabases::empty`] is `empty`, [`TestDatabases::url`] is
+    /// `url` and [`TestDatabases::load`] is `load` (source first).
+    pub const fn new(empty: fn(&str) -> Db, url: fn(&Db) -> String, load: fn(&Db, &Db)) -> Self {
+        FnDatabases { empty, url, load }
+    }
+}
+
+impl<Db> TestDatabases for FnDatabases<Db> {
+    type Db = Db;
+
+    fn empty(&self, tag: &str) -> Db {
+        (self.empty)(tag)
+    }
+
+    fn url(&self, db: &Db) -> String {
+        (self.url)(db)
+    }
+
+    fn load(&self, source: &Db, target: &Db) {
+        (self.load)(source, target)
+    }
+}
+
 /// What [`check_dialect`] checked, for further, dialect-specific assertions (row counts,
 /// the server's own dump, behaviour).
 pub struct Checked<Db> {
@@ -136,6 +195,27 @@ pub fn reflect_with(registry: &Registry, url: &str, policy: &Policy) -> DdlExtra
 /// The differences between two schemas, one line each (empty when they are equal).
 pub fn differences(a: &Schema, b: &Schema) -> Vec<String> {
     diff(a, b).iter().map(ToString::to_string).collect()
+}
+
+/// The names of `schema`'s tables as the IR quotes them (`"public"."t"`), sorted.
+pub fn table_names(schema: &Schema) -> Vec<String> {
+    let mut names: Vec<String> = schema.tables.iter().map(|t| t.name.to_string()).collect();
+    names.sort();
+    names
+}
+
+/// The message `check` panicked with (empty when it panicked with something other than
+/// a string); panics with `the kit accepted {what}` when `check` passed. For tests that
+/// show a check refuses what it should.
+pub fn refusal(what: &str, check: impl FnOnce()) -> String {
+    let payload = catch_unwind(AssertUnwindSafe(check))
+        .err()
+        .unwrap_or_else(|| panic!("the kit accepted {what}"));
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_default()
 }
 
 /// Asserts that two schemas are equal as far as the IR models them.
@@ -429,4 +509,181 @@ pub fn assert_snapshot_round_trip(extractor: &DdlExtractor) {
             "phase {phase} from the snapshot"
         );
     }
+}
+
+/// What the seal creates in the small source suggested for [`assert_catches_defects`],
+/// as [`Defects::sealed`] wants it. The source, written in the dialect's SQL: tables
+/// `parent` (`id` its primary key, `code` under the unique constraint `parent_code_key`)
+/// and `child` (`id` its primary key; `parent_id` with the foreign key `child_parent_fk`
+/// to `parent (id)` and the index `child_parent`; `qty` under the check constraint
+/// `child_qty_positive`, `qty > 0`), the view `child_view` over `child` and the trigger
+/// `child_touch` on `child`. The index's name is quoted because `child_parent` alone is
+/// also part of `child_parent_fk`.
+pub const SMALL_SOURCE_SEALED: [&str; 6] = [
+    "parent_code_key",
+    "child_parent_fk",
+    "child_qty_positive",
+    "\"child_parent\"",
+    "child_view",
+    "child_touch",
+];
+
+/// What [`assert_catches_defects`] expects the kit to say about a source, in the words
+/// that depend on the dialect (how it quotes names) and on its database (its errors).
+/// Built with [`Defects::new`] and the `with_` methods.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Defects {
+    /// Everything the source's seal creates, each as a text (typically its name) found in
+    /// the difference the comparison reports when that object is missing: a target
+    /// without its seal must differ from the source by exactly one difference each.
+    pub sealed: Vec<String>,
+    /// The message [`assert_base_is_bare`] refuses the sealed source itself with, exactly:
+    /// the first thing it finds that base must not create (`"child" has foreign keys`,
+    /// say).
+    pub not_bare: String,
+    /// For a dialect that can defer primary keys, the message
+    /// [`assert_base_follows_plan`] refuses a base that created them with, exactly;
+    /// `None` (the default) for a dialect that cannot, whose plan under
+    /// `defer_primary_keys` keeps them in base, so such a base must pass.
+    pub primary_key_in_base: Option<String>,
+    /// A text of the error the database gives when `base` creates a table that exists;
+    /// `already exists` by default.
+    pub already_exists: String,
+}
+
+impl Defects {
+    /// What the seal of the source creates and the message [`assert_base_is_bare`]
+    /// refuses the source with; the dialect cannot defer primary keys and its database
+    /// says `already exists` of a table that exists.
+    pub fn new<I, S>(sealed: I, not_bare: impl Into<String>) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Defects {
+            sealed: sealed.into_iter().map(Into::into).collect(),
+            not_bare: not_bare.into(),
+            primary_key_in_base: None,
+            already_exists: "already exists".to_owned(),
+        }
+    }
+
+    /// The same, for a dialect that can defer primary keys: [`assert_base_follows_plan`]
+    /// refuses a base that created them with `message`.
+    pub fn with_primary_key_in_base(mut self, message: impl Into<String>) -> Self {
+        self.primary_key_in_base = Some(message.into());
+        self
+    }
+
+    /// The same, for a database whose error for a table that exists contains `text`.
+    pub fn with_already_exists(mut self, text: impl Into<String>) -> Self {
+        self.already_exists = text.into();
+        self
+    }
+}
+
+/// Shows on the dialect's own databases that the kit catches what a defective dialect
+/// would get wrong. `source` is a database whose seal creates what `defects.sealed`
+/// lists (and, for a dialect that can defer primary keys, with a primary key): see
+/// [`SMALL_SOURCE_SEALED`]. Each refusal below must come with the expected message:
+///
+/// 1. a target where only `pre` and `base` are applied is bare
+///    ([`assert_base_is_bare`]) and the seal is visible there
+///    ([`assert_seal_is_visible`]), but it differs from the source by exactly one
+///    difference per entry of `defects.sealed`, each naming it, so
+///    [`assert_same_schema`] refuses it (`the schemas differ`);
+/// 2. [`assert_seal_is_visible`] refuses a target that reflects equal to the source
+///    before its seal (the source itself stands in for it: what a dialect that cannot
+///    reflect what the seal creates would see), saying that the comparison `cannot see
+///    what the seal creates`;
+/// 3. [`assert_base_is_bare`] refuses the sealed source with `defects.not_bare`;
+/// 4. under `defer_primary_keys`, [`assert_base_follows_plan`] refuses a base that
+///    created the primary keys with `defects.primary_key_in_base` when the dialect can
+///    defer them (which `primary_key_in_base` must say), and passes it when it cannot;
+/// 5. [`round_trip`] refuses a target that is not empty: applying `base` fails with an
+///    error containing `defects.already_exists`.
+pub fn assert_catches_defects<D: TestDatabases>(
+    registry: &Registry,
+    databases: &D,
+    source: &D::Db,
+    defects: &Defects,
+) {
+    let url = databases.url(source);
+    let extractor = reflect(registry, &url);
+
+    // A target without its seal: the comparison sees every missing object.
+    let unsealed = databases.empty("unsealed");
+    let unsealed_url = databases.url(&unsealed);
+    let applier = DdlApplier::open(&unsealed_url, registry)
+        .unwrap_or_else(|e| panic!("open {unsealed_url}: {e}"));
+    for phase in [Phase::Pre, Phase::Base] {
+        applier
+            .apply_phase(&extractor, phase)
+            .unwrap_or_else(|e| panic!("apply {phase} to {unsealed_url}: {e}"));
+    }
+    assert_base_is_bare(registry, &unsealed_url);
+    assert_seal_is_visible(registry, &extractor, &unsealed_url);
+    let copy = reflect(registry, &unsealed_url);
+    let differences = differences(extractor.schema(), copy.schema());
+    assert_eq!(differences.len(), defects.sealed.len(), "{differences:#?}");
+    for name in &defects.sealed {
+        assert!(
+            differences.iter().any(|d| d.contains(name)),
+            "{name} missing from {differences:#?}"
+        );
+    }
+    let message = refusal("a copy without its seal", || {
+        assert_same_schema(extractor.schema(), copy.schema())
+    });
+    assert!(message.contains("the schemas differ"), "{message}");
+
+    // A dialect that cannot see what the seal creates: its copy before the seal
+    // reflects equal to the source, as the source itself does.
+    let message = refusal("a copy that reflects equal before its seal", || {
+        assert_seal_is_visible(registry, &extractor, &url)
+    });
+    assert!(
+        message.contains("cannot see what the seal creates"),
+        "{message}"
+    );
+
+    // A base that created what the seal should: the kit says which.
+    let message = refusal("a sealed database as a bare base", || {
+        assert_base_is_bare(registry, &url)
+    });
+    assert_eq!(message, defects.not_bare);
+
+    // A base that kept a primary key the policy defers.
+    let can_defer = extractor.dialect().capabilities().deferred_primary_key;
+    assert_eq!(
+        defects.primary_key_in_base.is_some(),
+        can_defer,
+        "primary_key_in_base is for a dialect that can defer primary keys"
+    );
+    let deferred = reflect_with(
+        registry,
+        &url,
+        &Policy::default().with_defer_primary_keys(true),
+    );
+    let base_follows_plan = || assert_base_follows_plan(registry, &unsealed_url, deferred.plan());
+    match &defects.primary_key_in_base {
+        Some(expected) => {
+            let message = refusal(
+                "a primary key in base under defer_primary_keys",
+                base_follows_plan,
+            );
+            assert_eq!(&message, expected);
+        }
+        None => base_follows_plan(),
+    }
+
+    // A target that is not empty.
+    let message = refusal("a target that already holds the tables", || {
+        round_trip(registry, &url, &unsealed_url, || {});
+    });
+    assert!(
+        message.starts_with("apply ") && message.contains(&defects.already_exists),
+        "{message}"
+    );
 }

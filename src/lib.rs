@@ -43,7 +43,7 @@ pub use schema_replicator_core::{
     DialectRegistration, Difference, Error, Finding, IdentifierCase, LockMode, ObjectId,
     ObjectKind, OnViolation, OpenOptions, Origin, Phase, Plan, Policy, Problem, Progress,
     ProgressFn, ReflectOptions, Reflection, Registered, Registry, Result, Selection, Source,
-    Statement, Step, TableLock, TypeKind,
+    Statement, Step, TableLock, TypeKind, Violation,
 };
 
 /// The SQLite dialect (feature `sqlite`).

@@ -1,6 +1,7 @@
 //! The preflight of loaded data (`schema-replicator check SRC DST`): what the seal of a
-//! schema would refuse, counted on the target before sealing. Dialects build one
-//! set-based query per constraint and run them in parallel with [`run_parallel`].
+//! schema would refuse, counted on the target before sealing. A dialect implements
+//! [`Preflight`] (one set-based query per kind of constraint); [`probes`] builds the
+//! queries of a schema and [`run_probes`] runs them over several connections.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;

@@ -3,8 +3,9 @@
 //! the schema diff, object filters, snapshots and errors.
 //!
 //! This crate holds no database driver code; each dialect crate implements [`Dialect`]
-//! and registers itself with [`inventory`]. Modules, from the model outwards (each uses
-//! only modules above it in this list, but for `error`, which names a few of them):
+//! and registers itself with [`inventory`]. Modules, from the model outwards; none
+//! imports another that imports it back (`error` names a few of the model's types, and
+//! the last row's helpers serve every module):
 //!
 //! | module | holds |
 //! |---|---|

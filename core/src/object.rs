@@ -228,7 +228,7 @@ impl std::fmt::Display for ObjectId {
     /// One naming rule: every name in double quotes (embedded ones doubled), a table-owned
     /// object followed by its table, an unnamed constraint by its description, a routine
     /// by its signature: `foreign key "fk" on table "public"."t"`, `view "public"."v"`,
-    /// `function "public"."f"(integer)`.
+    /// `routine "public"."f"(integer)`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let label = self.kind.label();
         match &self.table {

@@ -17,6 +17,9 @@ command -v pg_dump >/dev/null 2>&1 || need_apt+=(postgresql-client)
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 command -v mysqldump >/dev/null 2>&1 || need_apt+=(mariadb-client)
 command -v script >/dev/null 2>&1 || need_apt+=(bsdutils)
+# The postgres-bundled feature (built by .ci/run) compiles libpq against the system's
+# OpenSSL.
+[ -e /usr/include/openssl/ssl.h ] || need_apt+=(libssl-dev)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== installing ${need_apt[*]}"
   if [ "$(id -u)" -eq 0 ]; then
@@ -34,13 +37,17 @@ fi
 
 # The SQLite dialect bundles SQLite: no server and no system library needed.
 
-wait_for() { # name, command: up to 30 s
+wait_for() { # name, command: up to 30 s. Without the server, CI fails; elsewhere the
+  # tests that need it say `skipped: ...`.
   for _ in $(seq 1 30); do
     if eval "$2" >/dev/null 2>&1; then return 0; fi
     sleep 1
   done
-  echo "error: $1 did not come up" >&2
-  return 1
+  if [ "${CI:-}" = "true" ]; then
+    echo "error: $1 did not come up" >&2
+    return 1
+  fi
+  echo "warning: $1 did not come up; its tests will be skipped" >&2
 }
 
 if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then

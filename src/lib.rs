@@ -38,12 +38,12 @@ pub use schema_replicator_core::snapshot;
 /// What the library logs through `tracing`, and under which targets.
 pub use schema_replicator_core::trace;
 pub use schema_replicator_core::{
-    clone_schema, clone_with_options, diff, plan, redact, ApplyOptions, ApplyReport, Capabilities,
-    CheckOptions, CloneOptions, CloneReport, DataType, DbUrl, DdlApplier, DdlExtractor, Dialect,
-    DialectRegistration, Difference, Error, Finding, IdentifierCase, LockMode, ObjectId,
-    ObjectKind, OnViolation, OpenOptions, Origin, Phase, Plan, Policy, Problem, Progress,
-    ProgressFn, ReflectOptions, Reflection, Registered, Registry, Result, Selection, Source,
-    Statement, Step, TableLock, TypeKind, Violation,
+    clone_extracted, clone_schema, clone_with_options, diff, plan, redact, ApplyOptions,
+    ApplyReport, Capabilities, CheckOptions, CloneOptions, CloneReport, DataType, DbUrl,
+    DdlApplier, DdlExtractor, Dialect, DialectRegistration, Difference, Error, Finding,
+    IdentifierCase, LockMode, ObjectId, ObjectKind, OnViolation, OpenOptions, Origin, Phase, Plan,
+    Policy, Problem, Progress, ProgressFn, ReflectOptions, Reflection, Registered, Registry,
+    Result, Selection, Source, Statement, Step, TableLock, TypeKind, Violation,
 };
 
 /// The SQLite dialect (feature `sqlite`).

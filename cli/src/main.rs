@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use schema_replicator::{
-    clone_with_options, diff, snapshot, ApplyOptions, ApplyReport, CheckOptions, CloneOptions,
-    DdlApplier, DdlExtractor, ObjectKind, OnViolation, OpenOptions, Phase, Policy, Registry,
-    Selection, Statement,
+    clone_extracted, diff, snapshot, ApplyOptions, ApplyReport, CheckOptions, DdlApplier,
+    DdlExtractor, ObjectKind, OnViolation, OpenOptions, Phase, Policy, Registry, Selection,
+    Statement,
 };
 use serde_json::json;
 
@@ -254,6 +254,9 @@ fn hint(error: &schema_replicator::Error, asked_not_valid: bool) -> &'static str
     }
 }
 
+/// Whether `tracing` events go to standard error (then no progress bar is drawn).
+static LOGGING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Sends the library's `tracing` events to standard error: RUST_LOG when it is set,
 /// otherwise what `-v` asks for, otherwise nothing.
 fn logging(verbose: u8) {
@@ -273,6 +276,7 @@ fn logging(verbose: u8) {
             )),
         },
     };
+    LOGGING.store(true, std::sync::atomic::Ordering::Relaxed);
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -284,6 +288,12 @@ fn warn(lines: &[String]) {
     for line in lines {
         eprintln!("warning: {line}");
     }
+}
+
+/// Prints text on standard output; a closed pipe (`| head`) is not an error worth a
+/// message, nor a panic.
+fn print_text(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
 /// Prints one JSON document on standard output.
@@ -320,7 +330,7 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             warn(&source.warnings());
             match output {
                 Some(path) => snapshot::write(source.schema(), &path)?,
-                None => print!("{}", snapshot::to_json(source.schema())),
+                None => print_text(&snapshot::to_json(source.schema())),
             }
         }
         Command::Ddl {
@@ -420,16 +430,14 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             if let Some(bar) = &bar {
                 apply = apply.with_progress(bar.callback());
             }
-            let open = OpenOptions::default()
-                .with_policy(policy.policy())
-                .with_selection(filter.selection());
-            let options = CloneOptions::default().with_open(open).with_apply(apply);
-            let result = clone_with_options(&src, &dst, &registry, &options);
+            // Warnings first: they explain a clone that fails.
+            let source = open(&src, &policy.policy(), &filter)?;
+            warn(&source.warnings());
+            let result = clone_extracted(&source, &dst, &registry, &apply);
             if let Some(bar) = &bar {
                 bar.clear();
             }
             let report = result?;
-            warn(&report.warnings);
             let phases: Vec<String> = report
                 .phases
                 .iter()
@@ -492,9 +500,8 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             if format == Format::Text {
-                for d in &differences {
-                    println!("{d}");
-                }
+                let lines: Vec<String> = differences.iter().map(|d| format!("{d}\n")).collect();
+                print_text(&lines.concat());
             }
             return Ok(ExitCode::from(1));
         }
@@ -708,7 +715,9 @@ mod progress {
     impl Bar {
         /// A bar when standard error is a terminal; `None` (silence) otherwise.
         pub fn on_terminal(unit: &'static str) -> Option<Bar> {
-            if !std::io::stderr().is_terminal() {
+            // Log lines (-v, RUST_LOG) and a redrawn bar would garble each other.
+            let logging = super::LOGGING.load(std::sync::atomic::Ordering::Relaxed);
+            if !std::io::stderr().is_terminal() || logging {
                 return None;
             }
             // Hidden until the first report, so that no empty bar is drawn.
@@ -767,10 +776,12 @@ fn print_table(rows: &[[String; 4]], min_widths: &[usize; 3]) {
             *width = (*width).max(cell.chars().count());
         }
     }
-    for [a, b, c, d] in rows {
-        let [wa, wb, wc] = widths;
-        println!("{a:<wa$} {b:<wb$} {c:<wc$} {d}");
-    }
+    let [wa, wb, wc] = widths;
+    let lines: Vec<String> = rows
+        .iter()
+        .map(|[a, b, c, d]| format!("{a:<wa$} {b:<wb$} {c:<wc$} {d}\n"))
+        .collect();
+    print_text(&lines.concat());
 }
 
 #[cfg(test)]

@@ -721,3 +721,50 @@ fn on_a_terminal_every_phase_draws_a_progress_bar_and_elsewhere_none() {
         "no bar when standard error is not a terminal"
     );
 }
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    // `schema-replicator snapshot ... | head -c 1`: the reader goes away early.
+    for args in [
+        vec!["snapshot", "EXAMPLE"],
+        vec!["ddl", "EXAMPLE", "--phase", "seal"],
+        vec!["diff", "EXAMPLE", "sqlite::memory:"],
+    ] {
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| a.replace("EXAMPLE", &example()))
+            .collect();
+        let mut child = bin()
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            !stderr(&out).contains("panicked"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert_ne!(out.status.code(), Some(101), "{args:?}");
+    }
+}
+
+#[test]
+fn with_logs_on_a_terminal_no_bar_is_drawn() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = url(&dir.path().join("t.db"));
+    let (ok, screen) = on_a_terminal(&["-v", "apply", &example(), &target, "--phase", "base"]);
+    assert!(ok, "{screen}");
+    // On a terminal the log is coloured: its words are apart.
+    assert_eq!(
+        screen.matches("start: CREATE TABLE").count(),
+        6,
+        "{screen:?}"
+    );
+    assert!(
+        !screen.contains(" statements, 00:00:0"),
+        "no bar between the log lines: {screen:?}"
+    );
+}

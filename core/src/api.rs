@@ -460,15 +460,27 @@ pub fn clone_with_options(
     options: &CloneOptions,
 ) -> Result<CloneReport> {
     let extractor = DdlExtractor::open_with(source, registry, &options.open)?;
+    clone_extracted(&extractor, target, registry, &options.apply)
+}
+
+/// Copies what `extractor` read into the empty database `target`: `pre`, `base` and
+/// `seal`, each applied as its own batch as `apply` says. For callers that show the
+/// extractor's warnings before anything is applied.
+pub fn clone_extracted(
+    extractor: &DdlExtractor,
+    target: &str,
+    registry: &Registry,
+    apply: &ApplyOptions,
+) -> Result<CloneReport> {
     let applier = DdlApplier::open(target, registry)?;
-    applier.check_dialect(&extractor)?;
+    applier.check_dialect(extractor)?;
     applier.check_empty()?;
     let mut report = CloneReport {
         warnings: extractor.warnings(),
         ..CloneReport::default()
     };
     for phase in Phase::ALL {
-        let applied = applier.apply_phase_with(&extractor, phase, &options.apply)?;
+        let applied = applier.apply_phase_with(extractor, phase, apply)?;
         report.phases.push((phase, applied));
     }
     Ok(report)

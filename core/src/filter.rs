@@ -12,7 +12,7 @@
 //! - a table whose column type, partition parent, inheritance parent or default needs an
 //!   excluded object cannot be created at all: that is an error naming both.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -149,7 +149,9 @@ impl Selection {
             .chain(schema.views.iter().map(|v| &v.name))
             .collect();
         for pattern in tables.iter().chain(&exclude_tables) {
-            if pattern.schema.is_some() && !has_schemas {
+            // A database whose objects name no schema has none (SQLite, MySQL), unless
+            // it is merely empty.
+            if pattern.schema.is_some() && !has_schemas && !relations.is_empty() && !self.lenient {
                 return Err(pattern.unmatched(format!(
                     "it names a schema, and {} databases have none",
                     schema.dialect
@@ -238,6 +240,11 @@ impl Selection {
             }
             keep
         });
+        // Extensions belong to the database; one whose schema the selection leaves out
+        // goes with it.
+        schema
+            .extensions
+            .retain(|e| in_schemas(&QualifiedName::bare(&e.name).in_schema(&e.schema)));
         let used_schemas: HashSet<String> = schema
             .tables
             .iter()
@@ -247,11 +254,13 @@ impl Selection {
             .chain(schema.routines.iter().map(|r| &r.name))
             .chain(schema.sequences.iter().map(|s| &s.name))
             .filter_map(|n| n.schema.clone())
+            .chain(schema.extensions.iter().map(|e| e.schema.clone()))
             .collect();
+        // A schema the schema patterns keep stays, empty or not, unless table patterns
+        // narrow the selection to what they match: then only the schemas in use stay.
         schema.namespaces.retain(|n| {
-            let explicit = schemas.iter().any(|p| p.name.matches(&n.name))
-                && !exclude_schemas.iter().any(|p| p.name.matches(&n.name));
-            explicit || used_schemas.contains(&n.name)
+            let kept = in_schemas(&QualifiedName::bare("").in_schema(&n.name));
+            (kept && tables.is_empty()) || used_schemas.contains(&n.name)
         });
         schema.triggers.retain(|t| !gone.contains(&t.table));
 
@@ -275,6 +284,14 @@ impl Removed {
     fn refuse_broken_tables(&self, schema: &Schema, case: IdentifierCase) -> Result<()> {
         let gone: HashSet<&QualifiedName> = self.relations.iter().collect();
         let references = References::new(schema, case);
+        let types = Candidates::new(case, self.types.iter().map(|t| ("type", t)));
+        let called = Candidates::new(
+            case,
+            self.sequences
+                .iter()
+                .map(|s| ("sequence", s))
+                .chain(self.routines.iter().map(|r| ("routine", r))),
+        );
         for table in &schema.tables {
             for option in &table.options {
                 let parents: Vec<&QualifiedName> = match option {
@@ -288,7 +305,7 @@ impl Removed {
             }
             for column in &table.columns {
                 let typed = Refs::scan(&column.data_type.raw);
-                if let Some(t) = self.types.iter().find(|t| references.names(&typed, t)) {
+                if let Some((_, t)) = references.first(&typed, &types) {
                     return Err(needs(
                         &table.name,
                         format!("type {t}"),
@@ -301,13 +318,7 @@ impl Removed {
                     .chain(column.generated.iter().map(|g| &g.expr));
                 for expr in exprs {
                     let refs = Refs::scan(&expr_text(expr));
-                    let hit = self
-                        .sequences
-                        .iter()
-                        .map(|s| ("sequence", s))
-                        .chain(self.routines.iter().map(|r| ("routine", r)))
-                        .find(|(_, n)| references.names(&refs, n));
-                    if let Some((kind, name)) = hit {
+                    if let Some((kind, name)) = references.first(&refs, &called) {
                         return Err(needs(
                             &table.name,
                             format!("{kind} {name}"),
@@ -346,11 +357,13 @@ impl Removed {
         // Views may read views: repeat until nothing more is left out.
         loop {
             let references = References::new(schema, case);
+            let candidates = self.needed_candidates(case);
             let mut left_out = Vec::new();
             schema.views.retain(|view| {
                 let refs = Refs::scan(&expr_text(&view.query));
-                match self.needed(&references, &refs) {
-                    Some(what) => {
+                match references.first(&refs, &candidates) {
+                    Some((kind, what)) => {
+                        let what = format!("{kind} {what}");
                         left_out.push(view.name.clone());
                         skipped.push(Skipped {
                             kind: if view.materialized {
@@ -377,11 +390,13 @@ impl Removed {
         let gone: HashSet<QualifiedName> = self.relations.iter().cloned().collect();
         schema.triggers.retain(|t| !gone.contains(&t.table));
         let references = References::new(schema, case);
+        let candidates = self.needed_candidates(case);
         let tables: HashSet<&QualifiedName> = schema.tables.iter().map(|t| &t.name).collect();
         schema.triggers.retain(|trigger| {
             let refs = Refs::scan(&expr_text(&trigger.definition));
-            match self.needed(&references, &refs) {
-                Some(what) => {
+            match references.first(&refs, &candidates) {
+                Some((kind, what)) => {
+                    let what = format!("{kind} {what}");
                     let on = if tables.contains(&trigger.table) {
                         "table"
                     } else {
@@ -404,14 +419,15 @@ impl Removed {
         schema.skipped.extend(skipped);
     }
 
-    /// The first removed relation or routine that `refs` names, described.
-    fn needed(&self, references: &References, refs: &Refs) -> Option<String> {
-        self.relations
-            .iter()
-            .map(|n| ("table or view", n))
-            .chain(self.routines.iter().map(|n| ("routine", n)))
-            .find(|(_, n)| references.names(refs, n))
-            .map(|(kind, n)| format!("{kind} {n}"))
+    /// The removed relations and routines, as what a view or trigger may need.
+    fn needed_candidates(&self, case: IdentifierCase) -> Candidates<'_> {
+        Candidates::new(
+            case,
+            self.relations
+                .iter()
+                .map(|n| ("table or view", n))
+                .chain(self.routines.iter().map(|n| ("routine", n))),
+        )
     }
 }
 
@@ -459,65 +475,63 @@ fn schema_names(schema: &Schema) -> impl Iterator<Item = &str> {
     )
 }
 
+/// One part of an identifier path, and whether it was quoted.
+type Part = (String, bool);
+
 /// Identifier paths in SQL text: `a.b.c` as `["a", "b", "c"]`, each part with whether
-/// it was quoted. String literals and comments are skipped.
-struct Refs(Vec<Vec<(String, bool)>>);
+/// it was quoted. String literals and comments are skipped, except a literal cast to
+/// `regclass` (`nextval('public.t_id_seq'::regclass)`, as PostgreSQL prints defaults),
+/// which names a relation and is read as a path.
+struct Refs(Vec<Vec<Part>>);
 
 impl Refs {
     fn scan(sql: &str) -> Refs {
         let chars: Vec<char> = sql.chars().collect();
-        let mut paths: Vec<Vec<(String, bool)>> = Vec::new();
-        let mut current: Vec<(String, bool)> = Vec::new();
+        let mut paths: Vec<Vec<Part>> = Vec::new();
+        let mut current: Vec<Part> = Vec::new();
         let mut after_dot = false;
         let mut i = 0;
-        let flush = |current: &mut Vec<(String, bool)>, paths: &mut Vec<Vec<(String, bool)>>| {
+        let flush = |current: &mut Vec<Part>, paths: &mut Vec<Vec<Part>>| {
             if !current.is_empty() {
                 paths.push(std::mem::take(current));
             }
         };
         while i < chars.len() {
             let c = chars[i];
+            // `[` quotes a name (SQLite) unless it subscripts what precedes it
+            // (`ARRAY[...]`, `a[1]`).
+            let subscript = c == '['
+                && i > 0
+                && (chars[i - 1].is_alphanumeric() || matches!(chars[i - 1], '_' | ']' | ')'));
             let part = match c {
-                '"' | '`' | '[' => {
+                '"' | '`' | '[' if !subscript => {
                     let close = if c == '[' { ']' } else { c };
-                    let mut text = String::new();
-                    i += 1;
-                    while i < chars.len() {
-                        if chars[i] == close {
-                            if close != ']' && chars.get(i + 1) == Some(&close) {
-                                text.push(close);
-                                i += 2;
-                                continue;
-                            }
-                            break;
-                        }
-                        text.push(chars[i]);
-                        i += 1;
-                    }
-                    i += 1;
+                    let (text, next) = quoted_text(&chars, i + 1, close);
+                    i = next;
                     Some((text, true))
                 }
                 '\'' => {
-                    i += 1;
-                    while i < chars.len() {
-                        if chars[i] == '\'' {
-                            if chars.get(i + 1) == Some(&'\'') {
-                                i += 2;
-                                continue;
-                            }
-                            break;
-                        }
-                        i += 1;
-                    }
-                    i += 1;
+                    let (text, next) = quoted_text(&chars, i + 1, '\'');
+                    i = next;
                     flush(&mut current, &mut paths);
                     after_dot = false;
+                    if casts_to_regclass(&chars, i) {
+                        paths.push(parse_path(&text));
+                    }
                     continue;
                 }
                 '-' if chars.get(i + 1) == Some(&'-') => {
                     while i < chars.len() && chars[i] != '\n' {
                         i += 1;
                     }
+                    continue;
+                }
+                '/' if chars.get(i + 1) == Some(&'*') => {
+                    i += 2;
+                    while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
+                        i += 1;
+                    }
+                    i += 2;
                     continue;
                 }
                 '.' => {
@@ -559,6 +573,77 @@ impl Refs {
     }
 }
 
+/// The text of a quoted token that starts after its opening character at `from`, up to
+/// `close` (doubled to stand for itself, but for `]`), and the position after it.
+fn quoted_text(chars: &[char], from: usize, close: char) -> (String, usize) {
+    let mut text = String::new();
+    let mut i = from;
+    while i < chars.len() {
+        if chars[i] == close {
+            if close != ']' && chars.get(i + 1) == Some(&close) {
+                text.push(close);
+                i += 2;
+                continue;
+            }
+            return (text, i + 1);
+        }
+        text.push(chars[i]);
+        i += 1;
+    }
+    (text, i)
+}
+
+/// Whether `::regclass` follows position `i`.
+fn casts_to_regclass(chars: &[char], i: usize) -> bool {
+    let rest: String = chars[i..chars.len().min(i + 10)].iter().collect();
+    rest.to_ascii_lowercase().starts_with("::regclass")
+}
+
+/// The identifier path a `regclass` literal spells (`public."Order Lines"`).
+fn parse_path(text: &str) -> Vec<Part> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '"' {
+            let (name, next) = quoted_text(&chars, i + 1, '"');
+            parts.push((name, true));
+            i = next;
+        } else {
+            let start = i;
+            while i < chars.len() && chars[i] != '.' {
+                i += 1;
+            }
+            parts.push((chars[start..i].iter().collect(), false));
+        }
+        if chars.get(i) == Some(&'.') {
+            i += 1;
+        }
+    }
+    parts
+}
+
+/// Objects a text may refer to, indexed by name, each with what to call it.
+struct Candidates<'a> {
+    by_name: HashMap<String, Vec<(&'static str, &'a QualifiedName)>>,
+}
+
+impl<'a> Candidates<'a> {
+    fn new(
+        case: IdentifierCase,
+        objects: impl IntoIterator<Item = (&'static str, &'a QualifiedName)>,
+    ) -> Self {
+        let mut by_name: HashMap<String, Vec<(&'static str, &'a QualifiedName)>> = HashMap::new();
+        for (kind, name) in objects {
+            by_name
+                .entry(fold(&name.name, case))
+                .or_default()
+                .push((kind, name));
+        }
+        Candidates { by_name }
+    }
+}
+
 /// Decides whether text refers to an object, knowing which names the kept objects use
 /// (an unqualified name that a kept object also has is read as that kept object).
 struct References {
@@ -580,30 +665,50 @@ impl References {
         References { case, kept }
     }
 
-    fn same(&self, (text, quoted): &(String, bool), name: &str) -> bool {
+    /// The key a referring part is looked up by, as the server resolves it.
+    fn key(&self, (text, quoted): &Part) -> String {
         match self.case {
-            IdentifierCase::Sensitive => text == name,
-            IdentifierCase::Insensitive => text.eq_ignore_ascii_case(name),
-            IdentifierCase::FoldLower if *quoted => text == name,
-            IdentifierCase::FoldLower => text.to_ascii_lowercase() == name,
+            IdentifierCase::Sensitive => text.clone(),
+            IdentifierCase::Insensitive => text.to_ascii_lowercase(),
+            IdentifierCase::FoldLower if *quoted => text.clone(),
+            IdentifierCase::FoldLower => text.to_ascii_lowercase(),
         }
     }
 
-    fn names(&self, refs: &Refs, object: &QualifiedName) -> bool {
-        let ambiguous = self.kept.contains(&fold(&object.name, self.case));
-        refs.0.iter().any(|path| {
-            let Some(last) = path.last() else {
-                return false;
-            };
-            if !self.same(last, &object.name) {
-                return false;
-            }
-            match (&object.schema, path.len()) {
-                (_, 1) => !ambiguous,
-                (Some(schema), n) => self.same(&path[n - 2], schema),
-                (None, _) => true,
-            }
+    /// The first of `candidates` that `refs` names, in the text's order.
+    fn first<'a>(
+        &self,
+        refs: &Refs,
+        candidates: &Candidates<'a>,
+    ) -> Option<(&'static str, &'a QualifiedName)> {
+        refs.0.iter().find_map(|path| {
+            let last = path.last()?;
+            let found = candidates.by_name.get(&self.key(last))?;
+            found
+                .iter()
+                .copied()
+                .find(|(_, object)| self.qualifies(path, object))
         })
+    }
+
+    /// Whether `path`, whose last part names `object`, refers to it: a qualified path
+    /// must name its schema; an unqualified one must not name a kept object as well.
+    /// Where there are no schemas, `main.t` (SQLite) and `db.t` (MySQL, which
+    /// qualifies every name in a view) qualify a table, but `NEW.c` (a column of a row)
+    /// and `db.t.c` do not.
+    fn qualifies(&self, path: &[Part], object: &QualifiedName) -> bool {
+        let n = path.len();
+        match (&object.schema, n) {
+            (_, 1) => !self.kept.contains(&fold(&object.name, self.case)),
+            (Some(schema), _) => self.key(&path[n - 2]) == fold(schema, self.case),
+            (None, 2) => match self.case {
+                IdentifierCase::Insensitive => {
+                    matches!(self.key(&path[0]).as_str(), "main" | "temp")
+                }
+                _ => true,
+            },
+            (None, _) => false,
+        }
     }
 }
 
@@ -718,9 +823,38 @@ struct Glob {
 }
 
 impl Glob {
+    /// Whether the whole of `name` matches: the usual greedy wildcard match, which
+    /// backtracks only to the last `*`, so it takes at most len(pattern) x len(name)
+    /// steps whatever the pattern.
     fn matches(&self, name: &str) -> bool {
         let text: Vec<char> = name.chars().collect();
-        self.at(0, &text, 0)
+        let (mut a, mut t) = (0, 0);
+        let mut star: Option<(usize, usize)> = None;
+        while t < text.len() {
+            match self.atoms.get(a) {
+                Some(Atom::Any) => {
+                    star = Some((a, t));
+                    a += 1;
+                }
+                Some(Atom::One) => {
+                    a += 1;
+                    t += 1;
+                }
+                Some(Atom::Char(p, quoted)) if self.same(*p, *quoted, text[t]) => {
+                    a += 1;
+                    t += 1;
+                }
+                _ => match star {
+                    Some((star_a, star_t)) => {
+                        a = star_a + 1;
+                        t = star_t + 1;
+                        star = Some((star_a, star_t + 1));
+                    }
+                    None => return false,
+                },
+            }
+        }
+        self.atoms[a..].iter().all(|atom| matches!(atom, Atom::Any))
     }
 
     fn same(&self, pattern: char, quoted: bool, c: char) -> bool {
@@ -729,17 +863,6 @@ impl Glob {
             IdentifierCase::Insensitive => pattern.eq_ignore_ascii_case(&c),
             IdentifierCase::FoldLower if quoted => pattern == c,
             IdentifierCase::FoldLower => pattern.to_ascii_lowercase() == c,
-        }
-    }
-
-    fn at(&self, a: usize, text: &[char], t: usize) -> bool {
-        match self.atoms.get(a) {
-            None => t == text.len(),
-            Some(Atom::Any) => (t..=text.len()).any(|next| self.at(a + 1, text, next)),
-            Some(Atom::One) => t < text.len() && self.at(a + 1, text, t + 1),
-            Some(Atom::Char(p, quoted)) => {
-                t < text.len() && self.same(*p, *quoted, text[t]) && self.at(a + 1, text, t + 1)
-            }
         }
     }
 }
@@ -1054,5 +1177,158 @@ mod tests {
         let names: Vec<String> = not_hr.tables.iter().map(|t| t.name.to_string()).collect();
         assert_eq!(names, ["\"sales\".\"orders\"", "\"public\".\"misc\""]);
         assert_eq!(not_hr.namespaces.len(), 1);
+    }
+
+    #[test]
+    fn a_default_that_calls_an_excluded_sequence_through_regclass_is_refused() {
+        let mut schema = Schema::new("postgres");
+        let mut a = table(Some("public"), "a");
+        a.columns[0].default = Some(Expr::raw(
+            "postgres",
+            "nextval('public.\"B_id_seq\"'::regclass)",
+        ));
+        schema.tables = vec![a, table(Some("public"), "b")];
+        schema.sequences.push(crate::ir::Sequence {
+            name: qn(Some("public"), "B_id_seq"),
+            data_type: "bigint".into(),
+            start: 1,
+            increment: 1,
+            min_value: 1,
+            max_value: i64::MAX,
+            cache: 1,
+            cycle: false,
+            last_value: None,
+            owned_by: Some(crate::ir::ColumnRef {
+                table: qn(Some("public"), "b"),
+                column: "id".into(),
+            }),
+            comment: None,
+        });
+        let err = Selection::all()
+            .exclude_table("b")
+            .apply(&mut schema, IdentifierCase::FoldLower)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "selection: table \"public\".\"a\": needs sequence \"public\".\"B_id_seq\" (the \
+             default of column \"id\"), which the selection excludes"
+        );
+    }
+
+    #[test]
+    fn comments_subscripts_and_row_columns_are_read_as_a_server_reads_them() {
+        let mut lite = Schema::new("sqlite");
+        lite.tables = vec![
+            table(None, "album"),
+            table(None, "ledger"),
+            table(None, "artist"),
+        ];
+        let trigger = |name: &str, sql: &str| Trigger {
+            name: qn(None, name),
+            table: qn(None, "album"),
+            definition: Expr::raw("sqlite", sql),
+            settings: Vec::new(),
+            comment: None,
+        };
+        lite.triggers = vec![
+            // An apostrophe in a block comment opens no string literal.
+            trigger(
+                "audit",
+                "CREATE TRIGGER audit AFTER UPDATE ON album BEGIN /* don't */ \
+                 INSERT INTO ledger VALUES (1); END",
+            ),
+            // A column of the new row that is spelled like the excluded table is not it.
+            trigger(
+                "touch",
+                "CREATE TRIGGER touch AFTER UPDATE ON album BEGIN SELECT NEW.ledger; END",
+            ),
+            // `main.ledger` is the table.
+            trigger(
+                "main_audit",
+                "CREATE TRIGGER main_audit AFTER DELETE ON album BEGIN \
+                 DELETE FROM main.ledger; END",
+            ),
+        ];
+        Selection::all()
+            .exclude_table("ledger")
+            .apply(&mut lite, IdentifierCase::Insensitive)
+            .unwrap();
+        let kept: Vec<&str> = lite.triggers.iter().map(|t| t.name.name.as_str()).collect();
+        assert_eq!(kept, ["touch"]);
+
+        let mut pg = shop();
+        pg.views.push(View::new(
+            qn(Some("public"), "first_customer"),
+            Expr::raw(
+                "postgres",
+                "SELECT ARRAY[(SELECT min(id) FROM public.customer)] AS ids",
+            ),
+        ));
+        Selection::all()
+            .exclude_table("customer")
+            .apply(&mut pg, IdentifierCase::FoldLower)
+            .unwrap();
+        assert!(
+            pg.views.iter().all(|v| v.name.name != "first_customer"),
+            "a subscript bracket is not a quote"
+        );
+    }
+
+    #[test]
+    fn extensions_and_empty_schemas_follow_the_schema_patterns() {
+        let mut schema = Schema::new("postgres");
+        schema.namespaces = ["app", "ext", "empty"]
+            .iter()
+            .map(|n| crate::ir::Namespace {
+                name: (*n).into(),
+                comment: None,
+            })
+            .collect();
+        schema.extensions.push(crate::ir::Extension {
+            name: "citext".into(),
+            schema: "ext".into(),
+            version: "1.6".into(),
+            comment: None,
+        });
+        schema.tables = vec![table(Some("app"), "t"), table(Some("app"), "u")];
+        let names =
+            |s: &Schema| -> Vec<String> { s.namespaces.iter().map(|n| n.name.clone()).collect() };
+        let mut everything_but_u = schema.clone();
+        Selection::all()
+            .exclude_table("u")
+            .apply(&mut everything_but_u, IdentifierCase::FoldLower)
+            .unwrap();
+        assert_eq!(names(&everything_but_u), ["app", "ext", "empty"]);
+        assert_eq!(everything_but_u.extensions.len(), 1);
+        let mut only_t = schema.clone();
+        Selection::all()
+            .table("t")
+            .apply(&mut only_t, IdentifierCase::FoldLower)
+            .unwrap();
+        assert_eq!(
+            names(&only_t),
+            ["app", "ext"],
+            "the extension's schema stays"
+        );
+        let mut no_ext = schema;
+        Selection::all()
+            .exclude_schema("ext")
+            .apply(&mut no_ext, IdentifierCase::FoldLower)
+            .unwrap();
+        assert_eq!(names(&no_ext), ["app", "empty"]);
+        assert!(no_ext.extensions.is_empty());
+    }
+
+    #[test]
+    fn a_pattern_of_many_stars_matches_like_a_simple_one() {
+        // Backtracking over every star would take years on this name; the greedy match
+        // answers at once.
+        let pattern = glob("*a*a*a*a*a*a*a*a*a*a*a*a*b", IdentifierCase::Sensitive);
+        let long = qn(None, &"a".repeat(5_000));
+        assert!(!pattern.matches(&long));
+        assert!(pattern.matches(&qn(None, &format!("{}b", "a".repeat(5_000)))));
+        assert!(glob("*a*b", IdentifierCase::Sensitive).matches(&qn(None, "xxaxxb")));
+        assert!(glob("a*", IdentifierCase::Sensitive).matches(&qn(None, "a")));
+        assert!(!glob("a?", IdentifierCase::Sensitive).matches(&qn(None, "a")));
     }
 }

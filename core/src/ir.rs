@@ -265,6 +265,12 @@ impl QualifiedName {
             name: name.into(),
         }
     }
+
+    /// The same name in `schema`.
+    pub fn in_schema(mut self, schema: &str) -> Self {
+        self.schema = Some(schema.to_owned());
+        self
+    }
 }
 
 /// A name as messages show it: in double quotes, embedded double quotes doubled, so odd

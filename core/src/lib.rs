@@ -52,8 +52,8 @@ pub mod url;
 pub mod violation;
 
 pub use api::{
-    clone_schema, clone_with_options, CloneOptions, CloneReport, DdlApplier, DdlExtractor,
-    OpenOptions, Source,
+    clone_extracted, clone_schema, clone_with_options, CloneOptions, CloneReport, DdlApplier,
+    DdlExtractor, OpenOptions, Source,
 };
 pub use apply::{ApplyOptions, ApplyReport, OnViolation, Progress, ProgressFn};
 pub use capabilities::Capabilities;

@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 
 use schema_replicator_core::{
-    Capabilities, Error, Plan, Problem, ReflectOptions, Schema, Statement, Violation,
+    Capabilities, Error, Plan, ReflectOptions, Schema, Statement, Violation,
 };
 use serde::{Deserialize, Serialize};
 
@@ -115,11 +115,33 @@ pub enum WireError {
         /// What happened to the rest of the batch.
         outcome: String,
     },
-    /// `Error::RefusedRows` of foreign keys only, with nothing applied (the form of ABI
-    /// version 1; other refusals cross as `Apply`, with the same message).
-    ForeignKeyViolations {
-        /// Orphan rows per foreign key.
-        violations: Vec<FkViolation>,
+    /// `Error::Check`.
+    Check {
+        /// The constraint or column whose query failed.
+        object: String,
+        /// The server's message.
+        reason: String,
+    },
+    /// `Error::Schedule`.
+    Schedule {
+        /// What went wrong.
+        reason: String,
+        /// What the run leaves behind.
+        outcome: String,
+    },
+    /// `Error::RefusedRows`, of any constraint and any outcome.
+    RefusedRows {
+        /// Each refused constraint with its rows.
+        violations: Vec<Violation>,
+        /// What the seal leaves behind.
+        outcome: String,
+    },
+    /// `Error::Selection`.
+    Selection {
+        /// The pattern or the object.
+        what: String,
+        /// What is wrong.
+        reason: String,
     },
     /// `Error::TargetNotEmpty`.
     TargetNotEmpty {
@@ -127,6 +149,13 @@ pub enum WireError {
         url: String,
         /// One object found there.
         object: String,
+    },
+    /// `Error::Unsupported`.
+    Unsupported {
+        /// The dialect's name.
+        dialect: String,
+        /// What it cannot do.
+        what: String,
     },
     /// `Error::Io`.
     Io {
@@ -145,42 +174,6 @@ pub enum WireError {
         /// The error's message.
         message: String,
     },
-}
-
-/// What a refused seal leaves behind when it ran in one transaction.
-const NOTHING_APPLIED: &str = "nothing was applied";
-
-/// Orphan rows found for one foreign key: how the wire carries a violation (unchanged
-/// since ABI version 1).
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct FkViolation {
-    /// The foreign key, described (`foreign key ("AlbumId") -> "Album" on table "Track"`).
-    pub foreign_key: String,
-    /// How many rows of the child table have no parent.
-    pub rows: u64,
-    /// A few of the offending key values, rendered as text.
-    pub samples: Vec<String>,
-}
-
-impl From<&Violation> for FkViolation {
-    fn from(v: &Violation) -> Self {
-        FkViolation {
-            foreign_key: v.object.clone(),
-            rows: v.rows,
-            samples: v.samples.clone(),
-        }
-    }
-}
-
-impl From<FkViolation> for Violation {
-    fn from(v: FkViolation) -> Self {
-        Violation {
-            object: v.foreign_key,
-            problem: Problem::OrphanRows,
-            rows: v.rows,
-            samples: v.samples,
-        }
-    }
 }
 
 impl From<&Error> for WireError {
@@ -216,24 +209,29 @@ impl From<&Error> for WireError {
                 reason: reason.clone(),
                 outcome: outcome.clone(),
             },
+            Error::Check { object, reason } => WireError::Check {
+                object: object.clone(),
+                reason: reason.clone(),
+            },
+            Error::Schedule { reason, outcome } => WireError::Schedule {
+                reason: reason.clone(),
+                outcome: outcome.clone(),
+            },
             Error::RefusedRows {
                 violations,
                 outcome,
-            } => {
-                let orphans = violations.iter().all(|v| v.problem == Problem::OrphanRows);
-                if orphans && outcome == NOTHING_APPLIED {
-                    WireError::ForeignKeyViolations {
-                        violations: violations.iter().map(FkViolation::from).collect(),
-                    }
-                } else {
-                    let parts: Vec<String> = violations.iter().map(|v| v.to_string()).collect();
-                    WireError::Apply {
-                        object: "seal refused".into(),
-                        reason: parts.join("; "),
-                        outcome: outcome.clone(),
-                    }
-                }
-            }
+            } => WireError::RefusedRows {
+                violations: violations.clone(),
+                outcome: outcome.clone(),
+            },
+            Error::Selection { what, reason } => WireError::Selection {
+                what: what.clone(),
+                reason: reason.clone(),
+            },
+            Error::Unsupported { dialect, what } => WireError::Unsupported {
+                dialect: dialect.clone(),
+                what: what.clone(),
+            },
             Error::TargetNotEmpty { url, object } => WireError::TargetNotEmpty {
                 url: url.clone(),
                 object: object.clone(),
@@ -276,10 +274,17 @@ impl WireError {
                 reason,
                 outcome,
             },
-            WireError::ForeignKeyViolations { violations } => Error::RefusedRows {
-                violations: violations.into_iter().map(Violation::from).collect(),
-                outcome: NOTHING_APPLIED.into(),
+            WireError::Check { object, reason } => Error::Check { object, reason },
+            WireError::Schedule { reason, outcome } => Error::Schedule { reason, outcome },
+            WireError::RefusedRows {
+                violations,
+                outcome,
+            } => Error::RefusedRows {
+                violations,
+                outcome,
             },
+            WireError::Selection { what, reason } => Error::Selection { what, reason },
+            WireError::Unsupported { dialect, what } => Error::Unsupported { dialect, what },
             WireError::TargetNotEmpty { url, object } => Error::TargetNotEmpty { url, object },
             WireError::Io { path, message } => Error::Io {
                 path: path.into(),
@@ -299,14 +304,62 @@ impl WireError {
 
 #[cfg(test)]
 mod tests {
+    use schema_replicator_core::Problem;
+
     use super::*;
+
+    /// Whether `a` and `b` are the same variant of `Error`, for every variant a
+    /// `WireError` mirrors.
+    fn same_variant(a: &Error, b: &Error) -> bool {
+        matches!(
+            (a, b),
+            (Error::InvalidUrl { .. }, Error::InvalidUrl { .. })
+                | (Error::Connect { .. }, Error::Connect { .. })
+                | (Error::Reflect { .. }, Error::Reflect { .. })
+                | (Error::Render { .. }, Error::Render { .. })
+                | (Error::Apply { .. }, Error::Apply { .. })
+                | (Error::Check { .. }, Error::Check { .. })
+                | (Error::Schedule { .. }, Error::Schedule { .. })
+                | (Error::RefusedRows { .. }, Error::RefusedRows { .. })
+                | (Error::Selection { .. }, Error::Selection { .. })
+                | (Error::TargetNotEmpty { .. }, Error::TargetNotEmpty { .. })
+                | (Error::Unsupported { .. }, Error::Unsupported { .. })
+                | (Error::Io { .. }, Error::Io { .. })
+        )
+    }
 
     #[test]
     fn a_dialect_error_keeps_its_message_across_the_boundary() {
         let errors = [
+            Error::InvalidUrl {
+                input: "sqlite:".into(),
+                reason: "no path".into(),
+            },
             Error::Connect {
                 url: "sqlite://x.db".into(),
                 reason: "no such file".into(),
+            },
+            Error::Reflect {
+                object: "table \"t\"".into(),
+                reason: "malformed CREATE TABLE".into(),
+            },
+            Error::Render {
+                object: "index \"i\"".into(),
+                dialect: "sqlite".into(),
+                reason: "partial indexes need a WHERE clause".into(),
+            },
+            Error::Apply {
+                object: "table \"t\"".into(),
+                reason: "boom".into(),
+                outcome: "nothing was applied (rolled back)".into(),
+            },
+            Error::Check {
+                object: "foreign key \"fk\" on table \"c\"".into(),
+                reason: "no such table: p".into(),
+            },
+            Error::Schedule {
+                reason: "2 statements wait on each other".into(),
+                outcome: "3 of 5 statements are applied and stay so".into(),
             },
             Error::RefusedRows {
                 violations: vec![Violation {
@@ -318,27 +371,57 @@ mod tests {
                 outcome: "nothing was applied".into(),
             },
             Error::RefusedRows {
-                violations: vec![Violation {
-                    object: "unique constraint \"u\" on table \"c\"".into(),
-                    problem: Problem::DuplicateKeys,
-                    rows: 3,
-                    samples: vec![],
-                }],
+                violations: vec![
+                    Violation {
+                        object: "unique constraint \"u\" on table \"c\"".into(),
+                        problem: Problem::DuplicateKeys,
+                        rows: 3,
+                        samples: vec![],
+                    },
+                    Violation {
+                        object: "column \"n\" of table \"c\"".into(),
+                        problem: Problem::Nulls,
+                        rows: 1,
+                        samples: vec!["NULL".into()],
+                    },
+                ],
                 outcome: "2 of 5 statements are applied and stay so".into(),
             },
-            Error::Apply {
+            Error::Selection {
+                what: "the pattern \"ord*\"".into(),
+                reason: "it matches nothing".into(),
+            },
+            Error::TargetNotEmpty {
+                url: "sqlite://y.db".into(),
                 object: "table \"t\"".into(),
-                reason: "boom".into(),
-                outcome: "nothing was applied (rolled back)".into(),
+            },
+            Error::Unsupported {
+                dialect: "sqlite".into(),
+                what: "check loaded data".into(),
+            },
+            Error::Io {
+                path: "schema.json".into(),
+                source: std::io::Error::other("permission denied"),
             },
         ];
         for error in errors {
             let json = serde_json::to_string(&WireError::from(&error)).unwrap();
             let back: WireError = serde_json::from_str(&json).unwrap();
-            assert_eq!(
-                back.into_error("p.so", "apply").to_string(),
-                error.to_string()
+            let back = back.into_error("p.so", "apply");
+            assert!(
+                same_variant(&back, &error),
+                "{error:?} came back as {back:?}"
             );
+            assert_eq!(back.to_string(), error.to_string());
+            if let (
+                Error::RefusedRows { violations, .. },
+                Error::RefusedRows {
+                    violations: back, ..
+                },
+            ) = (&error, &back)
+            {
+                assert_eq!(back, violations);
+            }
         }
     }
 

@@ -264,6 +264,7 @@ impl Selection {
         });
         schema.triggers.retain(|t| !gone.contains(&t.table));
 
+        removed.leave_out_routines(schema, case);
         removed.refuse_broken_tables(schema, case)?;
         removed.leave_out_dependents(schema, case);
         Ok(())
@@ -329,6 +330,42 @@ impl Removed {
             }
         }
         Ok(())
+    }
+
+    /// Leaves out, with a warning each, the routines whose definition names a removed
+    /// table, view or routine (a row type in a signature, a table a body reads), and
+    /// then the routines that call those.
+    fn leave_out_routines(&mut self, schema: &mut Schema, case: IdentifierCase) {
+        loop {
+            let references = References::new(schema, case);
+            let candidates = self.needed_candidates(case);
+            let mut left_out = Vec::new();
+            schema.routines.retain(|routine| {
+                let refs = Refs::scan(&expr_text(&routine.definition));
+                match references.first(&refs, &candidates) {
+                    Some((kind, what)) => {
+                        let skipped = Skipped {
+                            kind: routine.kind.sql().to_ascii_lowercase(),
+                            name: format!("{}({})", plain(&routine.name), routine.arguments),
+                            reason: format!(
+                                "left out: it names {kind} {what}, which the selection excludes"
+                            ),
+                        };
+                        left_out.push((skipped, routine.name.clone()));
+                        false
+                    }
+                    None => true,
+                }
+            });
+            if left_out.is_empty() {
+                break;
+            }
+            // Routines that call these go in the next round.
+            for (skipped, name) in left_out {
+                schema.skipped.push(skipped);
+                self.routines.push(name);
+            }
+        }
     }
 
     /// Leaves out, with a warning each, the foreign keys, views and triggers that need
@@ -1330,5 +1367,51 @@ mod tests {
         assert!(glob("*a*b", IdentifierCase::Sensitive).matches(&qn(None, "xxaxxb")));
         assert!(glob("a*", IdentifierCase::Sensitive).matches(&qn(None, "a")));
         assert!(!glob("a?", IdentifierCase::Sensitive).matches(&qn(None, "a")));
+    }
+
+    #[test]
+    fn routines_that_name_an_excluded_table_are_left_out_and_so_are_their_callers() {
+        let mut schema = shop();
+        let routine = |name: &str, body: &str| crate::ir::Routine {
+            name: qn(Some("public"), name),
+            arguments: String::new(),
+            kind: crate::ir::RoutineKind::Function,
+            definition: Expr::raw(
+                "postgres",
+                format!("CREATE FUNCTION public.{name}() RETURNS integer AS $$ {body} $$"),
+            ),
+            after_tables: false,
+            comment: None,
+        };
+        schema.routines = vec![
+            routine("customers", "SELECT count(*) FROM public.customer"),
+            routine("twice", "SELECT 2 * public.customers()"),
+            routine("orders_count", "SELECT count(*) FROM public.orders"),
+        ];
+        Selection::all()
+            .exclude_table("customer")
+            .apply(&mut schema, IdentifierCase::FoldLower)
+            .unwrap();
+        let kept: Vec<&str> = schema
+            .routines
+            .iter()
+            .map(|r| r.name.name.as_str())
+            .collect();
+        assert_eq!(kept, ["orders_count"]);
+        let warnings: Vec<String> = schema
+            .skipped
+            .iter()
+            .filter(|s| s.kind == "function")
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            warnings,
+            [
+                "function \"public.customers()\": left out: it names table or view \
+                 \"public\".\"customer\", which the selection excludes",
+                "function \"public.twice()\": left out: it names routine \
+                 \"public\".\"customers\", which the selection excludes",
+            ]
+        );
     }
 }

@@ -305,7 +305,7 @@ impl Removed {
                 }
             }
             for column in &table.columns {
-                let typed = Refs::scan(&column.data_type.raw);
+                let typed = Refs::scan(&column.data_type.raw, Lexicon::Standard);
                 if let Some((_, t)) = references.first(&typed, &types) {
                     return Err(needs(
                         &table.name,
@@ -318,7 +318,7 @@ impl Removed {
                     .iter()
                     .chain(column.generated.iter().map(|g| &g.expr));
                 for expr in exprs {
-                    let refs = Refs::scan(&expr_text(expr));
+                    let refs = Refs::of(expr);
                     if let Some((kind, name)) = references.first(&refs, &called) {
                         return Err(needs(
                             &table.name,
@@ -341,7 +341,7 @@ impl Removed {
             let candidates = self.needed_candidates(case);
             let mut left_out = Vec::new();
             schema.routines.retain(|routine| {
-                let refs = Refs::scan(&expr_text(&routine.definition));
+                let refs = Refs::of(&routine.definition);
                 match references.first(&refs, &candidates) {
                     Some((kind, what)) => {
                         let skipped = Skipped {
@@ -397,7 +397,7 @@ impl Removed {
             let candidates = self.needed_candidates(case);
             let mut left_out = Vec::new();
             schema.views.retain(|view| {
-                let refs = Refs::scan(&expr_text(&view.query));
+                let refs = Refs::of(&view.query);
                 match references.first(&refs, &candidates) {
                     Some((kind, what)) => {
                         let what = format!("{kind} {what}");
@@ -430,7 +430,7 @@ impl Removed {
         let candidates = self.needed_candidates(case);
         let tables: HashSet<&QualifiedName> = schema.tables.iter().map(|t| &t.name).collect();
         schema.triggers.retain(|trigger| {
-            let refs = Refs::scan(&expr_text(&trigger.definition));
+            let refs = Refs::of(&trigger.definition);
             match references.first(&refs, &candidates) {
                 Some((kind, what)) => {
                     let what = format!("{kind} {what}");
@@ -490,11 +490,13 @@ fn plain(name: &QualifiedName) -> String {
     }
 }
 
-fn expr_text(expr: &crate::ir::Expr) -> String {
-    match expr {
-        crate::ir::Expr::Raw { sql, .. } => sql.clone(),
-        crate::ir::Expr::Literal { .. } => String::new(),
-    }
+/// How a SQL text spells string literals and comments.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lexicon {
+    /// Quotes doubled in literals, `--` and `/* */` comments.
+    Standard,
+    /// MySQL: also backslash escapes in literals and `#` comments.
+    Mysql,
 }
 
 /// Every schema name the schema's objects use.
@@ -522,7 +524,18 @@ type Part = (String, bool);
 struct Refs(Vec<Vec<Part>>);
 
 impl Refs {
-    fn scan(sql: &str) -> Refs {
+    /// The paths in an expression, read as the dialect that wrote it reads them.
+    fn of(expr: &crate::ir::Expr) -> Refs {
+        match expr {
+            crate::ir::Expr::Raw { sql, dialect } if dialect == "mysql" => {
+                Refs::scan(sql, Lexicon::Mysql)
+            }
+            crate::ir::Expr::Raw { sql, .. } => Refs::scan(sql, Lexicon::Standard),
+            crate::ir::Expr::Literal { .. } => Refs(Vec::new()),
+        }
+    }
+
+    fn scan(sql: &str, lexicon: Lexicon) -> Refs {
         let chars: Vec<char> = sql.chars().collect();
         let mut paths: Vec<Vec<Part>> = Vec::new();
         let mut current: Vec<Part> = Vec::new();
@@ -548,12 +561,22 @@ impl Refs {
                     Some((text, true))
                 }
                 '\'' => {
-                    let (text, next) = quoted_text(&chars, i + 1, '\'');
+                    let (text, next) = if lexicon == Lexicon::Mysql {
+                        escaped_text(&chars, i + 1)
+                    } else {
+                        quoted_text(&chars, i + 1, '\'')
+                    };
                     i = next;
                     flush(&mut current, &mut paths);
                     after_dot = false;
                     if casts_to_regclass(&chars, i) {
                         paths.push(parse_path(&text));
+                    }
+                    continue;
+                }
+                '#' if lexicon == Lexicon::Mysql => {
+                    while i < chars.len() && chars[i] != '\n' {
+                        i += 1;
                     }
                     continue;
                 }
@@ -626,6 +649,32 @@ fn quoted_text(chars: &[char], from: usize, close: char) -> (String, usize) {
         }
         text.push(chars[i]);
         i += 1;
+    }
+    (text, i)
+}
+
+/// A MySQL string literal's text from `from` to its closing quote, where a backslash
+/// escapes the character after it and a doubled quote stands for one, and the position
+/// after it.
+fn escaped_text(chars: &[char], from: usize) -> (String, usize) {
+    let mut text = String::new();
+    let mut i = from;
+    while i < chars.len() {
+        match chars[i] {
+            '\\' => {
+                text.extend(chars.get(i + 1));
+                i += 2;
+            }
+            '\'' if chars.get(i + 1) == Some(&'\'') => {
+                text.push('\'');
+                i += 2;
+            }
+            '\'' => return (text, i + 1),
+            c => {
+                text.push(c);
+                i += 1;
+            }
+        }
     }
     (text, i)
 }
@@ -1412,6 +1461,40 @@ mod tests {
                 "function \"public.twice()\": left out: it names routine \
                  \"public\".\"customers\", which the selection excludes",
             ]
+        );
+    }
+
+    #[test]
+    fn mysql_text_is_read_with_backslash_escapes_and_hash_comments() {
+        let mut my = Schema::new("mysql");
+        my.tables = vec![table(None, "orders"), table(None, "audit")];
+        let trigger = |name: &str, body: &str| Trigger {
+            name: qn(None, name),
+            table: qn(None, "orders"),
+            definition: Expr::raw(
+                "mysql",
+                format!("CREATE TRIGGER {name} AFTER INSERT ON orders FOR EACH ROW {body}"),
+            ),
+            settings: Vec::new(),
+            comment: None,
+        };
+        my.triggers = vec![
+            trigger(
+                "escaped",
+                "INSERT INTO x VALUES ('it\\'s'); INSERT INTO audit VALUES (1)",
+            ),
+            trigger("commented", "# don't\nINSERT INTO audit VALUES (1)"),
+            trigger("quiet", "SET @n = 'audit'"),
+        ];
+        Selection::all()
+            .exclude_table("audit")
+            .apply(&mut my, IdentifierCase::Sensitive)
+            .unwrap();
+        let kept: Vec<&str> = my.triggers.iter().map(|t| t.name.name.as_str()).collect();
+        assert_eq!(
+            kept,
+            ["quiet"],
+            "a literal that spells the name is not a reference"
         );
     }
 }

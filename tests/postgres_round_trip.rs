@@ -888,3 +888,29 @@ fn same_named_triggers_on_several_tables_each_come_back_on_their_table() {
         ]
     );
 }
+
+/// A standalone sequence with a mixed-case name, used by a column's default: the seal
+/// moves it past the loaded rows, however PostgreSQL quotes its name in the default.
+#[test]
+fn a_mixed_case_sequence_used_by_a_default_goes_past_the_loaded_rows() {
+    if !server_available() {
+        return;
+    }
+    let source = TestDb::with_script(
+        "mixed_seq",
+        "CREATE SEQUENCE \"Invoice_Seq\";
+         CREATE TABLE invoice (no bigint PRIMARY KEY DEFAULT nextval('\"Invoice_Seq\"'), memo text);
+         INSERT INTO invoice (no, memo) SELECT n, 'loaded' FROM generate_series(1, 10) n;",
+    );
+    let seal = extract(&source).phase_ddl(Phase::Seal).join(";\n");
+    assert!(
+        seal.contains("max(\"no\")") || seal.contains("max(no)"),
+        "the counter reads the column that uses it: {seal}"
+    );
+    let target = replicate(&source, &Policy::default());
+    assert_eq!(
+        target.query_i64("INSERT INTO invoice (memo) VALUES ('new') RETURNING no AS value"),
+        11,
+        "the next invoice number follows the loaded ones"
+    );
+}

@@ -679,6 +679,44 @@ fn escaped_text(chars: &[char], from: usize) -> (String, usize) {
     (text, i)
 }
 
+/// The relations that `'...'::regclass` literals in PostgreSQL text name (as PostgreSQL
+/// prints a sequence default: `nextval('public."Order_id_seq"'::regclass)`), unquoted
+/// parts folded to lower case as the server folds them.
+pub fn regclass_names(sql: &str) -> Vec<QualifiedName> {
+    let chars: Vec<char> = sql.chars().collect();
+    let mut names = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '"' => i = quoted_text(&chars, i + 1, '"').1,
+            '\'' => {
+                let (text, next) = quoted_text(&chars, i + 1, '\'');
+                i = next;
+                if casts_to_regclass(&chars, i) {
+                    let mut parts: Vec<String> = parse_path(&text)
+                        .into_iter()
+                        .map(|(part, quoted)| {
+                            if quoted {
+                                part
+                            } else {
+                                part.to_ascii_lowercase()
+                            }
+                        })
+                        .collect();
+                    if let Some(name) = parts.pop() {
+                        names.push(QualifiedName {
+                            schema: parts.pop(),
+                            name,
+                        });
+                    }
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    names
+}
+
 /// Whether `::regclass` follows position `i`.
 fn casts_to_regclass(chars: &[char], i: usize) -> bool {
     let rest: String = chars[i..chars.len().min(i + 10)].iter().collect();
@@ -1495,6 +1533,17 @@ mod tests {
             kept,
             ["quiet"],
             "a literal that spells the name is not a reference"
+        );
+    }
+
+    #[test]
+    fn regclass_literals_name_relations_as_postgresql_folds_them() {
+        assert_eq!(
+            regclass_names(
+                "nextval('public.\"Order_id_seq\"'::regclass) + nextval('Plain'::REGCLASS) \
+                 || 'not a cast' || \"x'y\""
+            ),
+            [qn(Some("public"), "Order_id_seq"), qn(None, "plain"),]
         );
     }
 }

@@ -5,6 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt::Display;
 
+use schema_replicator_core::filter::regclass_names;
 use schema_replicator_core::{
     CheckConstraint, Column, Error, Expr, Extension, Identity, Index, LockMode, Namespace,
     ObjectId, ObjectKind, Phase, Plan, QualifiedName, Result, Routine, Schema, Sequence, Statement,
@@ -749,19 +750,18 @@ fn sequence_users(schema: &Schema, seq: &Sequence) -> Vec<(QualifiedName, String
     if let Some(owner) = &seq.owned_by {
         return vec![(owner.table.clone(), owner.column.clone())];
     }
-    let unquoted = match &seq.name.schema {
-        Some(s) => format!("{s}.{}", seq.name.name),
-        None => seq.name.name.clone(),
+    // A default names the sequence in a regclass literal, quoted only where the name
+    // needs it (`public."Order_id_seq"`); compare names, not spellings.
+    let names_it = |sql: &str| {
+        regclass_names(sql)
+            .iter()
+            .any(|n| n.name == seq.name.name && (n.schema.is_none() || n.schema == seq.name.schema))
     };
-    let needles = [
-        format!("nextval({}::regclass)", quote_literal(&qname(&seq.name))),
-        format!("nextval({}::regclass)", quote_literal(&unquoted)),
-    ];
     let mut users = Vec::new();
     for table in &schema.tables {
         for column in &table.columns {
             if let Some(Expr::Raw { sql, .. }) = &column.default {
-                if needles.iter().any(|n| sql.contains(n.as_str())) {
+                if sql.contains("nextval(") && names_it(sql) {
                     users.push((table.name.clone(), column.name.clone()));
                 }
             }

@@ -222,6 +222,15 @@ impl ObjectId {
     pub fn in_list<'a, T>(&self, list: &'a [T]) -> Option<&'a T> {
         list.get(self.ordinal)
     }
+
+    /// The free-standing object of `list` (views, triggers, types, sequences, routines,
+    /// namespaces, extensions) that this id is: the one at its
+    /// [`ordinal`](ObjectId::ordinal), provided it has this id's name, so that a plan
+    /// made for another schema fails instead of rendering the wrong object.
+    pub fn find_in<'a, T: Listed>(&self, list: &'a [T]) -> Option<&'a T> {
+        self.in_list(list)
+            .filter(|item| item.listed_name() == (self.schema.as_deref(), self.name.as_str()))
+    }
 }
 
 impl std::fmt::Display for ObjectId {
@@ -244,5 +253,74 @@ impl std::fmt::Display for ObjectId {
                 }
             }
         }
+    }
+}
+
+/// A free-standing object of a schema's lists, by the name its [`ObjectId`] carries.
+pub trait Listed {
+    /// Its schema (where it has one) and its own name.
+    fn listed_name(&self) -> (Option<&str>, &str);
+}
+
+macro_rules! listed_by_qualified_name {
+    ($($t:ty),*) => {$(
+        impl Listed for $t {
+            fn listed_name(&self) -> (Option<&str>, &str) {
+                (self.name.schema.as_deref(), &self.name.name)
+            }
+        }
+    )*};
+}
+
+listed_by_qualified_name!(
+    crate::ir::View,
+    crate::ir::Trigger,
+    crate::ir::UserType,
+    crate::ir::Sequence,
+    crate::ir::Routine
+);
+
+impl Listed for crate::ir::Namespace {
+    fn listed_name(&self) -> (Option<&str>, &str) {
+        (None, &self.name)
+    }
+}
+
+impl Listed for crate::ir::Extension {
+    fn listed_name(&self) -> (Option<&str>, &str) {
+        (None, &self.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{Expr, View};
+
+    #[test]
+    fn a_listed_object_is_found_by_position_and_checked_by_name() {
+        let view = |schema: &str, name: &str| {
+            View::new(
+                QualifiedName::bare(name).in_schema(schema),
+                Expr::raw("postgres", "SELECT 1"),
+            )
+        };
+        let views = vec![view("public", "a"), view("public", "b")];
+        let b = ObjectId::listed(ObjectKind::View, &views[1].name, 1);
+        assert_eq!(
+            b.find_in(&views).map(|v| &v.name.name),
+            Some(&"b".to_owned())
+        );
+        // A plan made for a schema whose views came in another order finds nothing,
+        // rather than the wrong view.
+        let swapped = vec![view("public", "b"), view("public", "a")];
+        assert!(b.find_in(&swapped).is_none());
+        let elsewhere = vec![view("app", "a"), view("app", "b")];
+        assert!(b.find_in(&elsewhere).is_none(), "same name, other schema");
+        assert_eq!(
+            b.to_string(),
+            "view \"public\".\"b\"",
+            "one naming rule: every name quoted"
+        );
     }
 }

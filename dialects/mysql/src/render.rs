@@ -402,7 +402,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             (Phase::Seal, ObjectKind::View) => {
                 flush(&mut seals, &mut seal_index, &tables, &mut keys_of, &mut out)?;
                 let view = object
-                    .in_list(&schema.views)
+                    .find_in(&schema.views)
                     .ok_or_else(|| render_error(object, "not in the schema"))?;
                 out.push(Statement::new(
                     Some(Phase::Seal),
@@ -413,7 +413,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             (Phase::Seal, ObjectKind::Trigger) => {
                 flush(&mut seals, &mut seal_index, &tables, &mut keys_of, &mut out)?;
                 let trigger = object
-                    .in_list(&schema.triggers)
+                    .find_in(&schema.triggers)
                     .ok_or_else(|| render_error(object, "not in the schema"))?;
                 let create = expr_sql(&trigger.definition, object)?;
                 out.push(Statement::new(

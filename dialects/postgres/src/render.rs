@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Display;
 
 use schema_replicator_core::filter::regclass_names;
+use schema_replicator_core::object::Listed;
 use schema_replicator_core::{
     CheckConstraint, Column, Error, Expr, Extension, Identity, Index, LockMode, Namespace,
     ObjectId, ObjectKind, Phase, Plan, QualifiedName, Result, Routine, Schema, Sequence, Statement,
@@ -144,11 +145,15 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             .and_then(|name| lookup.tables.get(name).copied());
         let out = &mut out;
         match (object.kind, table) {
-            (ObjectKind::Namespace, _) => render_namespace(nth(&schema.namespaces, object)?, out),
-            (ObjectKind::Extension, _) => render_extension(nth(&schema.extensions, object)?, out),
-            (ObjectKind::Type, _) => render_type(nth(&schema.types, object)?, out)?,
-            (ObjectKind::Sequence, _) => render_sequence(nth(&schema.sequences, object)?, out),
-            (ObjectKind::Routine, _) => render_routine(nth(&schema.routines, object)?, out)?,
+            (ObjectKind::Namespace, _) => {
+                render_namespace(listed(&schema.namespaces, object)?, out)
+            }
+            (ObjectKind::Extension, _) => {
+                render_extension(listed(&schema.extensions, object)?, out)
+            }
+            (ObjectKind::Type, _) => render_type(listed(&schema.types, object)?, out)?,
+            (ObjectKind::Sequence, _) => render_sequence(listed(&schema.sequences, object)?, out),
+            (ObjectKind::Routine, _) => render_routine(listed(&schema.routines, object)?, out)?,
             (ObjectKind::Table, Some(table)) => render_table(table, &lookup, out)?,
             (ObjectKind::PrimaryKey, Some(table)) => render_primary_key(table, out)?,
             (ObjectKind::Unique, Some(table)) => render_unique(table, out)?,
@@ -158,11 +163,11 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             (ObjectKind::Index, Some(table)) => render_table_index(table, out)?,
             (ObjectKind::Counter, Some(table)) => render_identity_counter(table, out)?,
             (ObjectKind::Counter, None) => {
-                let seq = nth(&schema.sequences, object)?;
+                let seq = listed(&schema.sequences, object)?;
                 render_sequence_counter(schema, seq, out)
             }
-            (ObjectKind::View, _) => render_view(nth(&schema.views, object)?, out)?,
-            (ObjectKind::Trigger, _) => render_trigger(nth(&schema.triggers, object)?, out)?,
+            (ObjectKind::View, _) => render_view(listed(&schema.views, object)?, out)?,
+            (ObjectKind::Trigger, _) => render_trigger(listed(&schema.triggers, object)?, out)?,
             _ => return Err(missing(object)),
         }
     }
@@ -173,6 +178,12 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
 /// schema does not have it.
 fn nth<'t, T>(list: &'t [T], object: &ObjectId) -> Result<&'t T> {
     object.in_list(list).ok_or_else(|| missing(object))
+}
+
+/// The free-standing object of one of the schema's lists that `object` is (same
+/// position, same name), or the error that the schema does not have it.
+fn listed<'t, T: Listed>(list: &'t [T], object: &ObjectId) -> Result<&'t T> {
+    object.find_in(list).ok_or_else(|| missing(object))
 }
 
 /// `CREATE SCHEMA` and its comment.

@@ -76,7 +76,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             }
             (ObjectKind::View, _) => {
                 let view = object
-                    .in_list(&schema.views)
+                    .find_in(&schema.views)
                     .ok_or_else(|| missing(object))?;
                 let mut sql = format!("CREATE VIEW {}", quote_ident(&view.name.name));
                 if !view.columns.is_empty() {
@@ -88,7 +88,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             }
             (ObjectKind::Trigger, _) => {
                 let trigger = object
-                    .in_list(&schema.triggers)
+                    .find_in(&schema.triggers)
                     .ok_or_else(|| missing(object))?;
                 rest.push(Statement::new(
                     Some(Phase::Seal),

@@ -119,27 +119,16 @@ impl Selection {
             return Ok(());
         }
         let has_schemas = schema_names(schema).next().is_some();
-        let compile = |kind: PatternKind, text: &String| Pattern::parse(text, kind, case);
-        let tables = self
-            .tables
-            .iter()
-            .map(|p| compile(PatternKind::Table, p))
-            .collect::<Result<Vec<_>>>()?;
-        let exclude_tables = self
-            .exclude_tables
-            .iter()
-            .map(|p| compile(PatternKind::Table, p))
-            .collect::<Result<Vec<_>>>()?;
-        let schemas = self
-            .schemas
-            .iter()
-            .map(|p| compile(PatternKind::Schema, p))
-            .collect::<Result<Vec<_>>>()?;
-        let exclude_schemas = self
-            .exclude_schemas
-            .iter()
-            .map(|p| compile(PatternKind::Schema, p))
-            .collect::<Result<Vec<_>>>()?;
+        let compile = |kind: PatternKind, texts: &[String]| {
+            texts
+                .iter()
+                .map(|text| Pattern::parse(text, kind, case))
+                .collect::<Result<Vec<_>>>()
+        };
+        let tables = compile(PatternKind::Table, &self.tables)?;
+        let exclude_tables = compile(PatternKind::Table, &self.exclude_tables)?;
+        let schemas = compile(PatternKind::Schema, &self.schemas)?;
+        let exclude_schemas = compile(PatternKind::Schema, &self.exclude_schemas)?;
 
         // Every pattern must match something (of what exists before filtering).
         let relations: Vec<&QualifiedName> = schema
@@ -1026,6 +1015,11 @@ mod tests {
         }
     }
 
+    /// The message with which `selection` refuses `schema`.
+    fn refused(selection: Selection, mut schema: Schema, case: IdentifierCase) -> String {
+        selection.apply(&mut schema, case).unwrap_err().to_string()
+    }
+
     fn glob(pattern: &str, case: IdentifierCase) -> Pattern {
         Pattern::parse(pattern, PatternKind::Table, case).unwrap()
     }
@@ -1167,28 +1161,28 @@ mod tests {
             .unwrap();
         assert_eq!(schema.tables.len(), 1);
         assert_eq!(schema.views.len(), 1);
-        let err = Selection::all()
-            .table("nope*")
-            .apply(&mut shop(), IdentifierCase::FoldLower)
-            .unwrap_err();
         assert_eq!(
-            err.to_string(),
+            refused(
+                Selection::all().table("nope*"),
+                shop(),
+                IdentifierCase::FoldLower
+            ),
             "selection: the pattern \"nope*\": no table or view matches it"
         );
-        let err = Selection::all()
-            .exclude_schema("sales")
-            .apply(&mut shop(), IdentifierCase::FoldLower)
-            .unwrap_err();
         assert_eq!(
-            err.to_string(),
+            refused(
+                Selection::all().exclude_schema("sales"),
+                shop(),
+                IdentifierCase::FoldLower
+            ),
             "selection: the pattern \"sales\": no schema matches it"
         );
-        let err = Selection::all()
-            .table("\"Orders\"")
-            .apply(&mut shop(), IdentifierCase::FoldLower)
-            .unwrap_err();
         assert_eq!(
-            err.to_string(),
+            refused(
+                Selection::all().table("\"Orders\""),
+                shop(),
+                IdentifierCase::FoldLower
+            ),
             "selection: the pattern \"\"\"Orders\"\"\": no table or view matches it: did you \
              mean \"public\".\"orders\"?"
         );
@@ -1205,21 +1199,21 @@ mod tests {
         );
         let mut lite = Schema::new("sqlite");
         lite.tables.push(table(None, "t"));
-        let err = Selection::all()
-            .schema("main")
-            .apply(&mut lite.clone(), IdentifierCase::Insensitive)
-            .unwrap_err();
         assert_eq!(
-            err.to_string(),
+            refused(
+                Selection::all().schema("main"),
+                lite.clone(),
+                IdentifierCase::Insensitive
+            ),
             "selection: the pattern \"main\": no schema matches it: sqlite databases have no \
              schemas"
         );
-        let err = Selection::all()
-            .table("main.t")
-            .apply(&mut lite, IdentifierCase::Insensitive)
-            .unwrap_err();
         assert_eq!(
-            err.to_string(),
+            refused(
+                Selection::all().table("main.t"),
+                lite,
+                IdentifierCase::Insensitive
+            ),
             "selection: the pattern \"main.t\": no table or view matches it: it names a schema, \
              and sqlite databases have none"
         );
@@ -1239,12 +1233,12 @@ mod tests {
             },
             comment: None,
         });
-        let err = Selection::all()
-            .exclude_schema("\"Types\"")
-            .apply(&mut schema.clone(), IdentifierCase::FoldLower)
-            .unwrap_err();
         assert_eq!(
-            err.to_string(),
+            refused(
+                Selection::all().exclude_schema("\"Types\""),
+                schema.clone(),
+                IdentifierCase::FoldLower
+            ),
             "selection: table \"app\".\"t\": needs type \"Types\".\"mood\" (the type of column \
              \"mood\"), which the selection excludes"
         );
@@ -1256,12 +1250,12 @@ mod tests {
             bound: "DEFAULT".into(),
         });
         parted.tables = vec![table(Some("app"), "t"), child];
-        let err = Selection::all()
-            .table("t_*")
-            .apply(&mut parted, IdentifierCase::FoldLower)
-            .unwrap_err();
         assert_eq!(
-            err.to_string(),
+            refused(
+                Selection::all().table("t_*"),
+                parted,
+                IdentifierCase::FoldLower
+            ),
             "selection: table \"app\".\"t_2024\": needs table \"app\".\"t\" (its parent), which \
              the selection excludes"
         );
@@ -1313,20 +1307,11 @@ mod tests {
         ));
         schema.tables = vec![a, table(Some("public"), "b")];
         schema.sequences.push(crate::ir::Sequence {
-            name: qn(Some("public"), "B_id_seq"),
-            data_type: "bigint".into(),
-            start: 1,
-            increment: 1,
-            min_value: 1,
-            max_value: i64::MAX,
-            cache: 1,
-            cycle: false,
-            last_value: None,
             owned_by: Some(crate::ir::ColumnRef {
                 table: qn(Some("public"), "b"),
                 column: "id".into(),
             }),
-            comment: None,
+            ..crate::ir::Sequence::new(qn(Some("public"), "B_id_seq"))
         });
         let err = Selection::all()
             .exclude_table("b")

@@ -195,6 +195,26 @@ pub struct Sequence {
     pub comment: Option<String>,
 }
 
+impl Sequence {
+    /// A `bigint` sequence with the server defaults (start 1, increment 1, no cycle),
+    /// never used, owned by no column.
+    pub fn new(name: QualifiedName) -> Self {
+        Sequence {
+            name,
+            data_type: "bigint".into(),
+            start: 1,
+            increment: 1,
+            min_value: 1,
+            max_value: i64::MAX,
+            cache: 1,
+            cycle: false,
+            last_value: None,
+            owned_by: None,
+            comment: None,
+        }
+    }
+}
+
 /// A column of a table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ColumnRef {

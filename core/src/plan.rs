@@ -575,20 +575,11 @@ mod tests {
                 }
                 for (i, (table, owned)) in sequences.into_iter().enumerate() {
                     schema.sequences.push(crate::ir::Sequence {
-                        name: QualifiedName::bare(format!("seq{i}")),
-                        data_type: "bigint".into(),
-                        start: 1,
-                        increment: 1,
-                        min_value: 1,
-                        max_value: i64::MAX,
-                        cache: 1,
-                        cycle: false,
-                        last_value: None,
                         owned_by: owned.then(|| crate::ir::ColumnRef {
                             table: QualifiedName::bare(format!("t{table}")),
                             column: "id".into(),
                         }),
-                        comment: None,
+                        ..crate::ir::Sequence::new(QualifiedName::bare(format!("seq{i}")))
                     });
                 }
                 for (child, parent) in partitions {

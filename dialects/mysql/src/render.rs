@@ -868,19 +868,9 @@ mod tests {
     #[test]
     fn objects_this_dialect_does_not_create_are_refused() {
         let mut schema = table_with_default(Expr::raw(DIALECT, "1"));
-        schema.sequences.push(Sequence {
-            name: QualifiedName::bare("s"),
-            data_type: "bigint".into(),
-            start: 1,
-            increment: 1,
-            min_value: 1,
-            max_value: i64::MAX,
-            cache: 1,
-            cycle: false,
-            last_value: None,
-            owned_by: None,
-            comment: None,
-        });
+        schema
+            .sequences
+            .push(Sequence::new(QualifiedName::bare("s")));
         assert_eq!(
             render_error(&schema),
             "cannot render the mysql schema for mysql: it holds sequences, which this dialect \

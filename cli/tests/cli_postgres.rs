@@ -262,6 +262,16 @@ fn value(db: &str, sql: &str) -> Option<i64> {
     String::from_utf8_lossy(&out.stdout).trim().parse().ok()
 }
 
+/// A source of `n` chained tables, and a target with its pre and base applied, named
+/// after `tag`.
+fn chained_source_and_base(tag: &str, n: usize) -> (Db, Db) {
+    let source = Db::new(&format!("{tag}_src"));
+    psql(&source.0, &["-c", &chained_tables(n)]).unwrap();
+    let target = Db::new(&format!("{tag}_dst"));
+    pre_and_base(&source, &target);
+    (source, target)
+}
+
 /// Applies `pre` and `base` of `source` to `target` through the command line.
 fn pre_and_base(source: &Db, target: &Db) {
     for phase in ["pre", "base"] {
@@ -298,10 +308,7 @@ fn a_parallel_seal_killed_at_several_moments_is_finished_by_a_re_run() {
         return;
     }
     const TABLES: usize = 12;
-    let source = Db::new("kill_src");
-    psql(&source.0, &["-c", &chained_tables(TABLES)]).unwrap();
-    let loaded = Db::new("kill_loaded");
-    pre_and_base(&source, &loaded);
+    let (source, loaded) = chained_source_and_base("kill", TABLES);
     let load: String = (0..TABLES)
         .map(|i| {
             format!(
@@ -384,10 +391,7 @@ fn the_seal_summary_counts_what_it_created_and_a_zero_job_count_is_refused() {
     if !available() {
         return;
     }
-    let source = Db::new("summary_src");
-    psql(&source.0, &["-c", &chained_tables(3)]).unwrap();
-    let target = Db::new("summary_dst");
-    pre_and_base(&source, &target);
+    let (source, target) = chained_source_and_base("summary", 3);
     let out = run(&[
         "apply",
         &source.url(),
@@ -441,10 +445,7 @@ fn on_a_terminal_the_seal_draws_a_progress_bar() {
     if !available() {
         return;
     }
-    let source = Db::new("bar_src");
-    psql(&source.0, &["-c", &chained_tables(2)]).unwrap();
-    let target = Db::new("bar_dst");
-    pre_and_base(&source, &target);
+    let (source, target) = chained_source_and_base("bar", 2);
     let (ok, screen) = on_a_terminal(&[
         "apply",
         &source.url(),
@@ -635,10 +636,7 @@ fn check_draws_a_progress_bar_on_a_terminal_and_json_reports_findings() {
     if !available() {
         return;
     }
-    let source = Db::new("checkbar_src");
-    psql(&source.0, &["-c", &chained_tables(3)]).unwrap();
-    let target = Db::new("checkbar_dst");
-    pre_and_base(&source, &target);
+    let (source, target) = chained_source_and_base("checkbar", 3);
     let (ok, screen) = on_a_terminal(&["check", &source.url(), &target.url()]);
     assert!(ok, "{screen}");
     assert!(

@@ -298,18 +298,13 @@ fn print_text(text: &str) {
 
 /// Prints one JSON document on standard output.
 fn print_json(value: &serde_json::Value) {
-    let mut out = std::io::stdout().lock();
-    // A closed pipe (`| head`) is not an error worth a message.
-    let _ = writeln!(out, "{value:#}");
+    print_text(&format!("{value:#}\n"));
 }
 
+/// Prints SQL statements on standard output, each ended by `;` and a blank line.
 fn print_statements(statements: &[String]) {
-    let mut out = std::io::stdout().lock();
-    for sql in statements {
-        if writeln!(out, "{sql};\n").is_err() {
-            break;
-        }
-    }
+    let text: Vec<String> = statements.iter().map(|sql| format!("{sql};\n\n")).collect();
+    print_text(&text.concat());
 }
 
 fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {

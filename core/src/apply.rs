@@ -40,16 +40,6 @@ pub struct Progress {
     pub elapsed: Duration,
 }
 
-impl Progress {
-    /// The time left, extrapolated from the pace so far (`None` before the first
-    /// statement finishes).
-    pub fn remaining(&self, resumed: usize) -> Option<Duration> {
-        let run = self.done.checked_sub(resumed).filter(|n| *n > 0)?;
-        let left = self.total.saturating_sub(self.done) as u32;
-        Some(self.elapsed / run as u32 * left)
-    }
-}
-
 /// A progress callback.
 pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
 
@@ -166,21 +156,5 @@ impl ApplyReport {
             connections: 1,
             ..ApplyReport::default()
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_time_left_is_extrapolated_from_this_run_only() {
-        let p = Progress {
-            done: 6,
-            total: 10,
-            elapsed: Duration::from_secs(8),
-        };
-        assert_eq!(p.remaining(2), Some(Duration::from_secs(8)));
-        assert_eq!(p.remaining(6), None);
     }
 }

@@ -14,32 +14,38 @@ pub const STATEMENT_TARGET: &str = "schema_replicator::statement";
 /// The target of catalog-query events.
 pub const QUERY_TARGET: &str = "schema_replicator::query";
 
-/// Logs that `sql` starts; the returned guard logs its duration when dropped.
+/// Logs that `sql` starts; the returned guard logs its duration when dropped. Nothing
+/// is formatted when no subscriber listens.
 #[must_use = "the guard logs the duration when it is dropped"]
 pub fn statement(sql: &str) -> StatementTimer {
-    let timer = StatementTimer {
+    let excerpt = tracing::enabled!(target: STATEMENT_TARGET, tracing::Level::INFO)
+        .then(|| crate::statement::shorten(sql, 160));
+    if let Some(excerpt) = &excerpt {
+        tracing::info!(target: STATEMENT_TARGET, "start: {excerpt}");
+    }
+    StatementTimer {
         started: Instant::now(),
-        excerpt: crate::statement::shorten(sql, 160),
-    };
-    tracing::info!(target: STATEMENT_TARGET, "start: {}", timer.excerpt);
-    timer
+        excerpt,
+    }
 }
 
 /// Times one statement; see [`statement`].
 #[derive(Debug)]
 pub struct StatementTimer {
     started: Instant,
-    excerpt: String,
+    /// The statement as the log shows it; `None` when nobody listens.
+    excerpt: Option<String>,
 }
 
 impl Drop for StatementTimer {
     fn drop(&mut self) {
-        tracing::info!(
-            target: STATEMENT_TARGET,
-            "done in {:.1} ms: {}",
-            self.started.elapsed().as_secs_f64() * 1000.0,
-            self.excerpt
-        );
+        if let Some(excerpt) = &self.excerpt {
+            tracing::info!(
+                target: STATEMENT_TARGET,
+                "done in {:.1} ms: {excerpt}",
+                self.started.elapsed().as_secs_f64() * 1000.0,
+            );
+        }
     }
 }
 

@@ -145,8 +145,14 @@ pub trait JournaledApply: Sync {
     fn connect(&self) -> Result<Self::Conn>;
 
     /// Whether the journal exists, before this run creates it: left behind, it means an
-    /// earlier run stopped.
-    fn journal_exists(&self, conn: &mut Self::Conn) -> std::result::Result<bool, Self::Error>;
+    /// earlier run stopped, which may have applied statements it did not journal. The
+    /// driver asks only dialects that do not journal atomically
+    /// ([`JournaledApply::journals_atomically`]), and those must answer; the default
+    /// (no) is for the others.
+    fn journal_exists(&self, conn: &mut Self::Conn) -> std::result::Result<bool, Self::Error> {
+        let _ = conn;
+        Ok(false)
+    }
 
     /// Makes sure no other run of the batch is at work on the target, waiting a while
     /// and then refusing (its error ends with what stays applied: nothing). `conns` are
@@ -304,7 +310,10 @@ pub fn run<D: JournaledApply>(
     let setup = |e: D::Error| dialect.setup_error(&e);
     let batch = Batch::of(statements);
     let mut conns = open_connections(options.jobs, total, || dialect.connect())?;
-    let interrupted = dialect.journal_exists(&mut conns[0]).map_err(setup)?;
+    // A journal that commits with each statement lists everything applied: nothing to
+    // look for after an interrupted run.
+    let interrupted =
+        !dialect.journals_atomically() && dialect.journal_exists(&mut conns[0]).map_err(setup)?;
     dialect.exclude_others(&mut conns, &batch, interrupted)?;
     let first = &mut conns[0];
     dialect.create_journal(first).map_err(setup)?;

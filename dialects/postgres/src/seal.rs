@@ -71,12 +71,6 @@ struct Locked {
     locked: bool,
 }
 
-#[derive(QueryableByName)]
-struct Found {
-    #[diesel(sql_type = Bool)]
-    found: bool,
-}
-
 fn journal() -> String {
     format!("{}.{}", quote_ident(JOURNAL_SCHEMA), quote_ident(JOURNAL))
 }
@@ -133,15 +127,6 @@ impl JournaledApply for Seal<'_> {
 
     fn connect(&self) -> Result<PgConnection> {
         session(self.url)
-    }
-
-    fn journal_exists(&self, conn: &mut PgConnection) -> QueryResult<bool> {
-        let found: Vec<Found> = diesel::sql_query(format!(
-            "SELECT pg_catalog.to_regclass({}) IS NOT NULL AS found",
-            quote_literal(&journal())
-        ))
-        .load(conn)?;
-        Ok(found.first().is_some_and(|f| f.found))
     }
 
     fn exclude_others(&self, conns: &mut [PgConnection], batch: &Batch, _: bool) -> Result<()> {

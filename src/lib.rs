@@ -30,6 +30,8 @@
 
 // The public API, named item by item. The scheduler, the journal helpers, the check
 // runner and other machinery for dialect authors stay in `schema-replicator-core`.
+/// Convergent apply: where a phase's objects stand in a target.
+pub use schema_replicator_core::converge::{ObjectState, PhaseStatus, State};
 /// The schema model (also re-exported at the crate root).
 pub use schema_replicator_core::ir;
 pub use schema_replicator_core::ir::*;
@@ -41,9 +43,10 @@ pub use schema_replicator_core::{
     clone_extracted, clone_schema, clone_with_options, diff, plan, redact, ApplyOptions,
     ApplyReport, Capabilities, CheckOptions, CloneOptions, CloneReport, DataType, DbUrl,
     DdlApplier, DdlExtractor, Dialect, DialectRegistration, Difference, Error, Finding,
-    IdentifierCase, LockMode, ObjectId, ObjectKind, OnViolation, OpenOptions, Origin, Phase, Plan,
-    Policy, Problem, Progress, ProgressFn, ReflectOptions, Reflection, Registered, Registry,
-    Result, Selection, Source, Statement, Step, TableLock, TypeKind, Violation,
+    IdentifierCase, LockMode, ObjectId, ObjectKind, OnViolation, OpenOptions, Origin, Phase,
+    PhaseReport, Plan, Policy, Problem, Progress, ProgressFn, ReflectOptions, Reflection,
+    Registered, Registry, Result, Selection, Source, Statement, Status, Step, TableLock, TypeKind,
+    Violation,
 };
 
 /// The SQLite dialect (feature `sqlite`).

@@ -498,13 +498,21 @@ fn a_run_stopped_during_its_first_statement_is_not_applied_twice() {
     let target = TestDb::new("first_statement_target");
     let applier = DdlApplier::new(&target.url()).unwrap();
     applier.apply_phase(&extractor, Phase::Base).unwrap();
-    // The first seal statement (a_child's check) fails: the journal exists and lists
-    // nothing of the seal.
+    // The first seal statement (a_child's check) fails: nothing was applied, and no
+    // journal is left behind.
     target
         .exec("INSERT INTO a_child VALUES (1, NULL, -1)")
         .unwrap();
     let err = applier.apply_phase(&extractor, Phase::Seal).unwrap_err();
     assert!(err.to_string().ends_with("; nothing was applied"), "{err}");
+    assert_eq!(
+        target.query_i64(&format!(
+            "SELECT COUNT(*) AS value FROM information_schema.TABLES \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{JOURNAL_TABLE}'"
+        )),
+        0,
+        "a run that applied nothing leaves no journal"
+    );
     // The rows are fixed, and the first statement completes on the server, as a
     // statement does when its client is killed after sending it.
     let first = extractor.phase_ddl(Phase::Seal).remove(0);
@@ -513,8 +521,12 @@ fn a_run_stopped_during_its_first_statement_is_not_applied_twice() {
     target
         .exec(&format!("DELETE FROM a_child; {first}"))
         .unwrap();
+    // The re-run finds it in the target and does not run it again.
     let report = applier.apply_phase(&extractor, Phase::Seal).unwrap();
-    assert_eq!((report.statements, report.resumed), (4, 1));
+    assert_eq!(
+        (report.statements, report.resumed, report.present),
+        (3, 0, 1)
+    );
     assert_same_schema(&source, &target);
 }
 

@@ -537,7 +537,8 @@ fn a_failed_statement_names_its_object_and_statement_and_leaves_nothing_behind()
         "failing",
         "CREATE TABLE a (id int); CREATE TABLE b (id int);",
     );
-    let target = TestDb::with_script("failing_target", "CREATE TABLE b (x text);");
+    // A view holds the table's name: the table is missing, and creating it fails.
+    let target = TestDb::with_script("failing_target", "CREATE VIEW b AS SELECT 1 AS x;");
     let err = DdlApplier::new(&target.url())
         .unwrap()
         .apply_phase(&extract(&source), Phase::Base)

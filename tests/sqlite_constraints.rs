@@ -352,24 +352,49 @@ fn snapshot_of_another_format_version_is_refused() {
 }
 
 #[test]
-fn clone_refuses_a_target_that_is_not_empty() {
+fn clone_completes_a_target_that_holds_part_of_the_schema_and_refuses_a_foreign_table() {
     let dir = tempfile::tempdir().unwrap();
     let path = target(dir.path(), "busy.db", &[Phase::Pre, Phase::Base]);
-    let err = schema_replicator::clone_schema(
+    let registry = Registry::builtin().unwrap();
+    let report = schema_replicator::clone_schema(
         &url(&kitchen_sink()),
         &url(&path),
-        &Registry::builtin().unwrap(),
+        &registry,
+        &Policy::default(),
+    )
+    .unwrap();
+    let (_, base) = &report.phases[1];
+    assert!(base.nothing_to_do(), "{base:?}");
+    let (_, seal) = &report.phases[2];
+    assert!(seal.statements > 0 && seal.present == 0, "{seal:?}");
+    let source = DdlExtractor::open(&url(&kitchen_sink()), &registry, &Policy::default()).unwrap();
+    let copy = DdlExtractor::open(&url(&path), &registry, &Policy::default()).unwrap();
+    assert_eq!(diff(source.schema(), copy.schema()), vec![]);
+
+    // A table the source does not have: refused, nothing applied.
+    let foreign = target(dir.path(), "foreign.db", &[]);
+    DdlApplier::new(&url(&foreign))
+        .unwrap()
+        .apply_ddl(&["CREATE TABLE \"not ours\" (x)".to_owned()])
+        .unwrap();
+    let err = schema_replicator::clone_schema(
+        &url(&kitchen_sink()),
+        &url(&foreign),
+        &registry,
         &Policy::default(),
     )
     .unwrap_err();
-    assert!(
-        err.to_string()
-            .starts_with(&format!("{} is not empty (it has table ", url(&path))),
-        "{err}"
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{} holds table \"not ours\", which the source does not have; clone needs an \
+             empty target database or one that holds (part of) the source's schema and \
+             nothing else",
+            url(&foreign)
+        )
     );
-    assert!(err
-        .to_string()
-        .ends_with("; clone needs an empty target database"));
+    let left = DdlExtractor::open(&url(&foreign), &registry, &Policy::default()).unwrap();
+    assert_eq!(left.schema().tables.len(), 1, "nothing was applied");
 }
 
 #[test]

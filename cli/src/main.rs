@@ -148,12 +148,31 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
-    /// Copy the schema of SRC into the empty database DST: pre, base and seal.
+    /// Copy the schema of SRC into DST: pre, base and seal. DST is empty, or holds part or
+    /// all of the schema (then only what it lacks is applied) and nothing else.
     Clone {
         /// Database URL or snapshot file.
         #[arg(env = SOURCE_ENV, hide_env_values = true)]
         src: String,
         /// Database URL of an empty database (a SQLite file is created).
+        #[arg(env = TARGET_ENV, hide_env_values = true)]
+        dst: String,
+        #[command(flatten)]
+        filter: FilterArgs,
+        #[command(flatten)]
+        policy: PolicyArgs,
+        /// `text` for people, `json` for pipelines.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Show where each phase of SRC's schema stands in DST: how many of its objects DST
+    /// holds, lacks and holds with another definition, and whether an interrupted run
+    /// left its journal. Exit 0 when DST is fully sealed, 1 otherwise.
+    Status {
+        /// Database URL or snapshot file to read the schema from.
+        #[arg(env = SOURCE_ENV, hide_env_values = true)]
+        src: String,
+        /// Database URL of the target.
         #[arg(env = TARGET_ENV, hide_env_values = true)]
         dst: String,
         #[command(flatten)]
@@ -405,6 +424,8 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
                     "transactional": report.transactional,
                     "connections": report.connections,
                     "resumed": report.resumed,
+                    "present": report.present,
+                    "nothing_to_do": report.nothing_to_do(),
                     "seconds": elapsed.as_secs_f64(),
                     "created": created,
                     "not_valid": report.not_valid,
@@ -436,7 +457,10 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             let phases: Vec<String> = report
                 .phases
                 .iter()
-                .map(|(phase, r)| format!("{phase} {}", r.statements))
+                .map(|(phase, r)| match r.present {
+                    0 => format!("{phase} {}", r.statements),
+                    n => format!("{phase} {} ({n} already there)", r.statements),
+                })
                 .collect();
             eprintln!(
                 "cloned schema into {}: {} statements",
@@ -451,6 +475,7 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
                         json!({
                             "phase": phase,
                             "statements": r.statements,
+                            "present": r.present,
                             "transactional": r.transactional,
                             "connections": r.connections,
                         })
@@ -464,6 +489,33 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
                     "warnings": report.warnings,
                 }));
             }
+        }
+        Command::Status {
+            src,
+            dst,
+            filter,
+            policy,
+            format,
+        } => {
+            let source = open(&src, &policy.policy(), &filter)?;
+            let target = DdlApplier::open(&dst, &registry)?;
+            warn(&source.warnings());
+            let status = target.status(&source)?;
+            if format == Format::Json {
+                print_json(&json!({
+                    "source": schema_replicator::redact(&src),
+                    "target": target.url().to_string(),
+                    "sealed": status.sealed(),
+                    "phases": status.phases,
+                }));
+            } else {
+                print_text(&status_text(&status));
+            }
+            return Ok(if status.sealed() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            });
         }
         Command::Diff {
             a,
@@ -620,6 +672,55 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
 }
 
 /// The line that ends an apply: how many statements, where, how, how long, what.
+/// `status` for people: a line per phase, then each object that is not as the source
+/// has it.
+fn status_text(status: &schema_replicator::Status) -> String {
+    use schema_replicator::State;
+    let mut out = format!(
+        "{:<6} {:>8} {:>8} {:>10}  journal\n",
+        "phase", "present", "missing", "different"
+    );
+    for phase in &status.phases {
+        let s = &phase.status;
+        let journal = match phase.journal {
+            None => "-".to_owned(),
+            Some(n) => format!("left by an interrupted run ({n} statements of this phase)"),
+        };
+        out.push_str(&format!(
+            "{:<6} {:>8} {:>8} {:>10}  {journal}\n",
+            s.phase.to_string(),
+            s.present,
+            s.missing,
+            s.different
+        ));
+    }
+    for phase in &status.phases {
+        for object in &phase.status.objects {
+            let line = match &object.state {
+                State::Present => continue,
+                State::Missing => format!("{}: missing {}", phase.status.phase, object.object),
+                State::NotValidated => {
+                    format!("{}: not validated {}", phase.status.phase, object.object)
+                }
+                State::Different { differences } => format!(
+                    "{}: different {}: {} (source vs target)",
+                    phase.status.phase,
+                    object.object,
+                    differences.join("; ")
+                ),
+            };
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    out.push_str(if status.sealed() {
+        "the target is sealed\n"
+    } else {
+        "the target is not sealed\n"
+    });
+    out
+}
+
 fn summary(
     report: &ApplyReport,
     phase: Phase,
@@ -627,11 +728,24 @@ fn summary(
     statements: &[Statement],
     elapsed: Duration,
 ) -> String {
+    if report.nothing_to_do() {
+        return format!(
+            "nothing to do: {phase} is already applied to {} ({} statements' objects are there)",
+            target.url(),
+            report.present
+        );
+    }
     let mut line = format!(
         "applied {} statements of phase {phase} to {}",
         report.statements,
         target.url()
     );
+    if report.present > 0 {
+        line.push_str(&format!(
+            " (skipped {} whose objects the target already holds)",
+            report.present
+        ));
+    }
     if report.transactional {
         line.push_str(" in one transaction");
         return line;

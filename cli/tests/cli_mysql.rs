@@ -196,13 +196,27 @@ fn clone_then_diff_reports_no_differences() {
     );
     let diff = run(&["diff", &source.url(), &target.url()]);
     assert!(diff.status.success(), "{}", stderr(&diff));
-    // A second clone into the same database is refused: it is not empty any more.
+    // A second clone into the same database converges: there is nothing left to apply.
     let again = run(&["clone", &source.url(), &target.url()]);
-    assert!(!again.status.success());
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains(&format!(
+            "cloned schema into {}: pre 0, base 0 (",
+            target.url()
+        )) && stderr(&again).contains(" already there), seal 0 ("),
+        "{}",
+        stderr(&again)
+    );
+    // A table the source does not have refuses the clone.
+    target.exec("CREATE TABLE not_ours (x int)");
+    let foreign = run(&["clone", &source.url(), &target.url()]);
+    assert_eq!(foreign.status.code(), Some(2));
     assert_eq!(
-        stderr(&again).trim(),
+        stderr(&foreign).trim(),
         format!(
-            "error: {} is not empty (it has table \"t0\"); clone needs an empty target database",
+            "error: {} holds table \"not_ours\", which the source does not have; clone needs \
+             an empty target database or one that holds (part of) the source's schema and \
+             nothing else",
             target.url()
         )
     );

@@ -372,8 +372,79 @@ impl DdlApplier {
         options: &ApplyOptions,
     ) -> Result<ApplyReport> {
         self.check_dialect(extractor)?;
-        self.dialect
-            .apply_with(&self.url, &extractor.phase_statements(phase), options)
+        let target = self.dialect.reflect_target(&self.url)?;
+        self.converge(extractor, phase, target.as_ref(), options)
+    }
+
+    /// Applies what `phase` still lacks in the target, which held `target` before it
+    /// (see [`crate::converge`]): statements whose objects it holds are skipped (the
+    /// report counts them in [`ApplyReport::present`]), and objects it holds with other
+    /// definitions refuse the phase before anything runs ([`Error::Diverged`]). A phase
+    /// the target holds whole runs nothing: the report's `statements` is 0 and
+    /// [`ApplyReport::nothing_to_do`] holds. An interrupted run's journal still counts:
+    /// what it lists is not run again.
+    fn converge(
+        &self,
+        extractor: &DdlExtractor,
+        phase: Phase,
+        target: Option<&Schema>,
+        options: &ApplyOptions,
+    ) -> Result<ApplyReport> {
+        let statements = extractor.phase_statements(phase);
+        let status =
+            crate::converge::phase_status(&extractor.schema, &extractor.plan, target, phase);
+        let mut lines = status.differences();
+        let run = crate::converge::pending(&statements, &status).unwrap_or_else(|conflicts| {
+            lines.extend(conflicts);
+            Vec::new()
+        });
+        if !lines.is_empty() {
+            return Err(Error::Diverged {
+                phase: phase.to_string(),
+                lines,
+            });
+        }
+        let present: std::collections::BTreeSet<usize> =
+            (0..statements.len()).filter(|i| !run[*i]).collect();
+        // A journal left behind is the dialect's to clear (and to confirm what the
+        // interrupted run applied) even when every object is there.
+        if !statements.is_empty()
+            && present.len() == statements.len()
+            && self.dialect.journal(&self.url, &statements)?.is_none()
+        {
+            return Ok(ApplyReport {
+                present: present.len(),
+                ..ApplyReport::default()
+            });
+        }
+        let options = options.clone().with_present(present);
+        self.dialect.apply_with(&self.url, &statements, &options)
+    }
+
+    /// Where each phase of `extractor`'s schema stands in this target: per phase, how
+    /// many of its objects the target holds, lacks and holds with another definition,
+    /// and whether an interrupted run left its journal there (one reflection of the
+    /// target, and per journaled phase one journal query).
+    pub fn status(&self, extractor: &DdlExtractor) -> Result<Status> {
+        self.check_dialect(extractor)?;
+        let target = self.dialect.reflect_target(&self.url)?;
+        let mut phases = Vec::new();
+        for phase in Phase::ALL {
+            let status = crate::converge::phase_status(
+                &extractor.schema,
+                &extractor.plan,
+                target.as_ref(),
+                phase,
+            );
+            let journal = match &target {
+                None => None,
+                Some(_) => self
+                    .dialect
+                    .journal(&self.url, &extractor.phase_statements(phase))?,
+            };
+            phases.push(PhaseReport { status, journal });
+        }
+        Ok(Status { phases })
     }
 
     /// Fails unless the extractor's schema can be applied to this target.
@@ -397,6 +468,65 @@ impl DdlApplier {
             None => Ok(()),
         }
     }
+}
+
+/// Where one phase stands in a target ([`DdlApplier::status`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct PhaseReport {
+    /// Its objects and their states.
+    #[serde(flatten)]
+    pub status: crate::converge::PhaseStatus,
+    /// `None` when no interrupted run left a journal in the target, else how many of
+    /// the phase's statements the journal lists.
+    pub journal: Option<usize>,
+}
+
+/// Where every phase stands in a target ([`DdlApplier::status`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Status {
+    /// `pre`, `base` and `seal`, in order.
+    pub phases: Vec<PhaseReport>,
+}
+
+impl Status {
+    /// Whether the target holds every object of every phase, and no journal.
+    pub fn sealed(&self) -> bool {
+        self.phases
+            .iter()
+            .all(|p| p.status.complete() && p.journal.is_none())
+    }
+}
+
+/// The first table, view or trigger of `target` that `source` does not have.
+fn foreign_object(source: &Schema, target: &Schema) -> Option<String> {
+    let tables: std::collections::HashSet<_> = source.tables.iter().map(|t| &t.name).collect();
+    let views: std::collections::HashSet<_> = source.views.iter().map(|v| &v.name).collect();
+    let triggers: std::collections::HashSet<_> = source
+        .triggers
+        .iter()
+        .map(|t| (&t.table, &t.name))
+        .collect();
+    target
+        .tables
+        .iter()
+        .find(|t| !tables.contains(&t.name))
+        .map(|t| format!("table {}", t.name))
+        .or_else(|| {
+            target
+                .views
+                .iter()
+                .find(|v| !views.contains(&v.name))
+                .map(|v| format!("view {}", v.name))
+        })
+        .or_else(|| {
+            target
+                .triggers
+                .iter()
+                .find(|t| !triggers.contains(&(&t.table, &t.name)))
+                .map(|t| format!("trigger {} on {}", t.name, t.table))
+        })
 }
 
 /// What a clone did, phase by phase.
@@ -463,9 +593,11 @@ pub fn clone_with_options(
     clone_extracted(&extractor, target, registry, &options.apply)
 }
 
-/// Copies what `extractor` read into the empty database `target`: `pre`, `base` and
-/// `seal`, each applied as its own batch as `apply` says. For callers that show the
-/// extractor's warnings before anything is applied.
+/// Copies what `extractor` read into `target`: `pre`, `base` and `seal`, each applied
+/// as its own batch as `apply` says. The target is empty, or holds part or all of the
+/// schema (then each phase applies only what it lacks, see [`crate::converge`]); an
+/// object the source does not have refuses the clone ([`Error::TargetNotEmpty`]). For
+/// callers that show the extractor's warnings before anything is applied.
 pub fn clone_extracted(
     extractor: &DdlExtractor,
     target: &str,
@@ -474,13 +606,23 @@ pub fn clone_extracted(
 ) -> Result<CloneReport> {
     let applier = DdlApplier::open(target, registry)?;
     applier.check_dialect(extractor)?;
-    applier.check_empty()?;
+    // One reflection serves every phase: a phase only adds its own objects.
+    let held = applier.dialect.reflect_target(&applier.url)?;
+    if let Some(object) = held
+        .as_ref()
+        .and_then(|held| foreign_object(&extractor.schema, held))
+    {
+        return Err(Error::TargetNotEmpty {
+            url: applier.url.to_string(),
+            object,
+        });
+    }
     let mut report = CloneReport {
         warnings: extractor.warnings(),
         ..CloneReport::default()
     };
     for phase in Phase::ALL {
-        let applied = applier.apply_phase_with(extractor, phase, apply)?;
+        let applied = applier.converge(extractor, phase, held.as_ref(), apply)?;
         report.phases.push((phase, applied));
     }
     Ok(report)

@@ -2,7 +2,10 @@
 //! constraints, a progress callback) and what it reports ([`ApplyReport`],
 //! [`Progress`]).
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
+
+use crate::statement::Statement;
 use std::time::Duration;
 
 /// What the seal does when the loaded rows violate a foreign key or a check.
@@ -52,6 +55,10 @@ pub struct ApplyOptions {
     pub on_violation: OnViolation,
     /// Called after each statement.
     pub progress: Option<ProgressFn>,
+    /// Statements of the batch (by position) whose objects the target already holds,
+    /// as a convergent apply found them ([`crate::converge`]): they are skipped and
+    /// counted in [`ApplyReport::present`].
+    pub present: BTreeSet<usize>,
 }
 
 impl Default for ApplyOptions {
@@ -60,6 +67,7 @@ impl Default for ApplyOptions {
             jobs: 1,
             on_violation: OnViolation::Stop,
             progress: None,
+            present: BTreeSet::new(),
         }
     }
 }
@@ -70,6 +78,7 @@ impl std::fmt::Debug for ApplyOptions {
             .field("jobs", &self.jobs)
             .field("on_violation", &self.on_violation)
             .field("progress", &self.progress.is_some())
+            .field("present", &self.present.len())
             .finish()
     }
 }
@@ -91,6 +100,23 @@ impl ApplyOptions {
     pub fn with_progress(mut self, progress: ProgressFn) -> Self {
         self.progress = Some(progress);
         self
+    }
+
+    /// Options that skip the statements at these positions, which the target holds.
+    pub fn with_present(mut self, present: BTreeSet<usize>) -> Self {
+        self.present = present;
+        self
+    }
+
+    /// The statements of `statements` to run: all but those [`ApplyOptions::present`]
+    /// lists, in order.
+    pub fn pending(&self, statements: &[Statement]) -> Vec<Statement> {
+        statements
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !self.present.contains(i))
+            .map(|(_, s)| s.clone())
+            .collect()
     }
 
     /// Fails with [`Error::Unsupported`](crate::Error::Unsupported) when these options
@@ -135,9 +161,18 @@ pub struct ApplyReport {
     /// Invalid indexes an interrupted build had left behind, dropped and built again.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rebuilt: Vec<String>,
+    /// Statements skipped because the target already held what they create
+    /// ([`ApplyOptions::present`]); not counted in `statements`.
+    #[serde(default)]
+    pub present: usize,
 }
 
 impl ApplyReport {
+    /// Whether the target already held everything the batch creates, so nothing ran.
+    pub fn nothing_to_do(&self) -> bool {
+        self.statements == 0 && self.present > 0
+    }
+
     /// The report of `statements` statements run in one transaction on one connection.
     pub fn in_one_transaction(statements: usize) -> Self {
         ApplyReport {

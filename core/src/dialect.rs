@@ -67,8 +67,9 @@ pub trait Dialect: Send + Sync {
     fn apply(&self, url: &DbUrl, statements: &[Statement]) -> Result<ApplyReport>;
 
     /// Executes statements against `url` as `options` ask: over up to `options.jobs`
-    /// connections, in dependency order, reporting progress. The default runs
-    /// [`Dialect::apply`] on one connection and refuses
+    /// connections, in dependency order, reporting progress, skipping those
+    /// `options.present` lists. The default runs [`Dialect::apply`] on one connection
+    /// and refuses
     /// [`OnViolation::NotValid`](crate::apply::OnViolation::NotValid).
     fn apply_with(
         &self,
@@ -78,8 +79,9 @@ pub trait Dialect: Send + Sync {
     ) -> Result<ApplyReport> {
         options.refuse_not_valid(self.name(), "")?;
         let started = std::time::Instant::now();
-        let mut report = self.apply(url, statements)?;
+        let mut report = self.apply(url, &options.pending(statements))?;
         report.connections = 1;
+        report.present = options.present.len();
         options.report(&Progress {
             done: statements.len(),
             total: statements.len(),
@@ -118,6 +120,27 @@ pub trait Dialect: Send + Sync {
             dialect: self.name().to_owned(),
             what: "check loaded data yet".into(),
         })
+    }
+
+    /// What an interrupted apply of `statements` (one phase, as rendered) left in the
+    /// target at `url`: `None` when it holds no journal of this dialect, else how many
+    /// of these statements the journal lists. Dialects that resume with a journal
+    /// answer (with [`crate::journaled::left_behind`]); the default is `None`.
+    fn journal(&self, url: &DbUrl, statements: &[Statement]) -> Result<Option<usize>> {
+        let _ = (url, statements);
+        Ok(None)
+    }
+
+    /// The schema the target at `url` holds, for a convergent apply and `status`:
+    /// `None` when it holds nothing (or there is no database there yet: a SQLite file
+    /// that does not exist). The default reflects it unless [`Dialect::first_object`]
+    /// finds no table, view or trigger there; dialects whose earlier phases create other
+    /// objects (types, sequences) override it to reflect every target.
+    fn reflect_target(&self, url: &DbUrl) -> Result<Option<Schema>> {
+        if self.first_object(url)?.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(self.reflect(url, &ReflectOptions::default())?.schema))
     }
 
     /// Some object that `url` already holds (`table "t"`), or `None` when it is empty.

@@ -152,13 +152,25 @@ pub enum Error {
         /// What the seal leaves behind ("nothing was applied", what stays applied).
         outcome: String,
     },
-    /// The target of a clone is not empty.
-    #[error("{url} is not empty (it has {object}); clone needs an empty target database")]
+    /// The target of a clone holds an object the source does not have.
+    #[error(
+        "{url} holds {object}, which the source does not have; clone needs an empty target \
+         database or one that holds (part of) the source's schema and nothing else"
+    )]
     TargetNotEmpty {
         /// The target URL, redacted.
         url: String,
         /// One object found there.
         object: String,
+    },
+    /// The target already holds objects of a phase with other definitions than the
+    /// source's (or holds part of what one statement creates): nothing was applied.
+    #[error("{}", diverged(phase, lines))]
+    Diverged {
+        /// The phase (`pre`, `base`, `seal`).
+        phase: String,
+        /// One line per object: what differs, the source's value first.
+        lines: Vec<String>,
     },
     /// Source and target speak different dialects.
     #[error("cannot apply a {source_dialect} schema to {target_dialect}: cross-dialect replication is not supported yet")]
@@ -189,4 +201,17 @@ pub enum Error {
 fn describe_violations(v: &[Violation]) -> String {
     let parts: Vec<String> = v.iter().map(|v| v.to_string()).collect();
     parts.join("; ")
+}
+
+fn diverged(phase: &str, lines: &[String]) -> String {
+    let objects = if lines.len() == 1 {
+        "1 object".to_owned()
+    } else {
+        format!("{} objects", lines.len())
+    };
+    format!(
+        "{phase}: the target already holds {objects} of this phase with another definition; \
+         nothing was applied (drop or change them in the target, then re-run):\n  {}",
+        lines.join("\n  ")
+    )
 }

@@ -147,8 +147,9 @@ pub trait JournaledApply: Sync {
     /// Whether the journal exists, before this run creates it: left behind, it means an
     /// earlier run stopped, which may have applied statements it did not journal. The
     /// driver asks only dialects that do not journal atomically
-    /// ([`JournaledApply::journals_atomically`]), and those must answer; the default
-    /// (no) is for the others.
+    /// ([`JournaledApply::journals_atomically`]), and those must answer; [`left_behind`]
+    /// (`status`, and a convergent apply choosing the journal's fast path) asks every
+    /// dialect. The default (no) hides an interrupted run from those two.
     fn journal_exists(&self, conn: &mut Self::Conn) -> std::result::Result<bool, Self::Error> {
         let _ = conn;
         Ok(false)
@@ -297,6 +298,28 @@ pub trait JournaledApply: Sync {
     }
 }
 
+/// What an interrupted run of `statements` left in the target's journal: `None` when
+/// there is no journal, else how many of the statements it journaled (possibly none:
+/// another batch's run, or one that stopped before its first statement).
+pub fn left_behind<D: JournaledApply>(
+    dialect: &D,
+    statements: &[Statement],
+) -> Result<Option<usize>> {
+    let mut conn = dialect.connect()?;
+    let setup = |e: D::Error| Error::Apply {
+        object: D::WORDING.journal.into(),
+        reason: format!("reading the journal: {}", dialect.message(&e)),
+        outcome: "nothing was applied".into(),
+    };
+    if !dialect.journal_exists(&mut conn).map_err(setup)? {
+        return Ok(None);
+    }
+    let entries = dialect
+        .journaled(&mut conn, &Batch::of(statements))
+        .map_err(setup)?;
+    Ok(Some(entries.len()))
+}
+
 /// Applies `statements` for `dialect` over up to `options.jobs` connections, in
 /// dependency order, with its journal: skips what an earlier run of the same batch
 /// journaled, and removes the journal once every statement is applied.
@@ -330,10 +353,12 @@ pub fn run<D: JournaledApply>(
     }
     if interrupted {
         // Each statement is atomic: the one that was running when the earlier run died
-        // is applied or not, and applied ones are recorded rather than run again.
+        // is applied or not, and applied ones are recorded rather than run again. What
+        // the convergent apply found in the target is such a candidate too.
         for (ordinal, statement) in statements.iter().enumerate() {
             if !done[ordinal]
-                && dialect.already_applied(first, statement).map_err(setup)?
+                && (options.present.contains(&ordinal)
+                    || dialect.already_applied(first, statement).map_err(setup)?)
                 && dialect.confirm_applied(first, statement)?
             {
                 dialect
@@ -344,10 +369,24 @@ pub fn run<D: JournaledApply>(
         }
     }
     let resumed = done.iter().filter(|d| **d).count();
+    // What the target held before the run, and no run of this batch applied (a
+    // convergent apply), is done too; after an interrupted run it was confirmed above.
+    let mut present = 0;
+    if !interrupted {
+        for &ordinal in &options.present {
+            if let Some(slot) = done.get_mut(ordinal).filter(|d| !**d) {
+                *slot = true;
+                present += 1;
+            }
+        }
+    }
     let rebuilt = dialect
         .clear_half_built(first, statements, &done)
         .map_err(setup)?;
     let weight = schedule::weights(statements, &dialect.table_sizes(first).map_err(setup)?);
+    // Whether a statement ran whose journal row could not be written: then the journal
+    // must stay, whatever else the run applied, so the next run looks for it.
+    let unrecorded = std::sync::atomic::AtomicBool::new(false);
     let exec = |conn: &mut D::Conn, ordinal: usize| {
         execute(
             dialect,
@@ -356,12 +395,15 @@ pub fn run<D: JournaledApply>(
             statements,
             ordinal,
             options.on_violation,
+            &unrecorded,
         )
     };
     let mut run = schedule::schedule(&mut conns, statements, &done, &weight, options, exec);
-    let applied = resumed + run.applied;
+    let applied = present + resumed + run.applied;
     if let Some(error) = run.error(D::WORDING.kept(applied, total)) {
-        if applied == 0 && dialect.journals_atomically() {
+        let unjournaled = !dialect.journals_atomically()
+            && (interrupted || unrecorded.load(std::sync::atomic::Ordering::SeqCst));
+        if resumed + run.applied == 0 && !unjournaled {
             // Nothing to resume: leave no journal behind (best effort, the error
             // matters more).
             let _ = dialect.drop_journal_if_empty(&mut conns[0]);
@@ -385,9 +427,10 @@ pub fn run<D: JournaledApply>(
     dialect.drop_journal_if_empty(first).map_err(cleanup)?;
     not_valid.extend(run.not_valid);
     Ok(ApplyReport {
-        statements: total,
+        statements: total - present,
         transactional: false,
         resumed,
+        present,
         connections: conns.len(),
         not_valid,
         rebuilt,
@@ -404,6 +447,7 @@ fn execute<D: JournaledApply>(
     statements: &[Statement],
     ordinal: usize,
     on_violation: OnViolation,
+    unrecorded: &std::sync::atomic::AtomicBool,
 ) -> Result<Outcome> {
     let statement = &statements[ordinal];
     let outcome = match dialect.execute(conn, batch, ordinal, statement) {
@@ -428,10 +472,13 @@ fn execute<D: JournaledApply>(
     };
     dialect
         .record(conn, batch, ordinal, statement, text)
-        .map_err(|e| Error::Apply {
-            object: statement.describe(),
-            reason: format!("recording it in the journal: {}", dialect.message(&e)),
-            outcome: String::new(),
+        .map_err(|e| {
+            unrecorded.store(true, std::sync::atomic::Ordering::SeqCst);
+            Error::Apply {
+                object: statement.describe(),
+                reason: format!("recording it in the journal: {}", dialect.message(&e)),
+                outcome: String::new(),
+            }
         })?;
     Ok(outcome)
 }
@@ -736,7 +783,7 @@ mod tests {
     }
 
     #[test]
-    fn a_failure_with_nothing_applied_drops_only_an_atomic_journal() {
+    fn a_failure_with_nothing_applied_leaves_no_journal() {
         let statements = batch(&["BAD", "B"]);
         for atomic in [false, true] {
             let fake = Fake {
@@ -746,9 +793,41 @@ mod tests {
             };
             let err = run(&fake, &statements, &ApplyOptions::default()).unwrap_err();
             assert!(err.to_string().ends_with("; nothing was applied"), "{err}");
-            let left = if atomic { None } else { Some(vec![]) };
-            assert_eq!(fake.rows(), left, "atomic: {atomic}");
+            assert_eq!(fake.rows(), None, "atomic: {atomic}");
         }
+    }
+
+    #[test]
+    fn a_journal_that_may_hide_an_unjournaled_statement_stays_after_a_failure() {
+        // A statement ran and its row could not be written: the next run must look.
+        let fake = Fake {
+            unrecordable: Some(0),
+            ..Fake::default()
+        };
+        run(&fake, &batch(&["A", "B"]), &ApplyOptions::default()).unwrap_err();
+        assert_eq!(fake.rows(), Some(vec![]));
+        // An interrupted run's journal, empty: whatever it hides is still unknown.
+        let fake = Fake {
+            journal: Mutex::new(Some(vec![])),
+            refused: vec![("BAD", false)],
+            ..Fake::default()
+        };
+        run(&fake, &batch(&["BAD"]), &ApplyOptions::default()).unwrap_err();
+        assert_eq!(fake.rows(), Some(vec![]));
+    }
+
+    #[test]
+    fn statements_the_target_holds_are_skipped_and_counted_apart() {
+        let statements = batch(&["A", "B", "C"]);
+        let fake = Fake::default();
+        let options = ApplyOptions::default().with_present([0, 2].into_iter().collect());
+        let report = run(&fake, &statements, &options).unwrap();
+        assert_eq!(
+            (report.statements, report.present, report.resumed),
+            (1, 2, 0)
+        );
+        assert_eq!(*fake.applied.lock().unwrap(), vec!["B".to_owned()]);
+        assert_eq!(fake.rows(), None, "the finished run leaves no journal");
     }
 
     #[test]

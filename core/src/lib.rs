@@ -32,6 +32,7 @@ pub mod api;
 pub mod apply;
 pub mod capabilities;
 pub mod check;
+pub mod converge;
 pub mod dialect;
 pub mod diff;
 pub mod error;
@@ -53,7 +54,7 @@ pub mod violation;
 
 pub use api::{
     clone_extracted, clone_schema, clone_with_options, CloneOptions, CloneReport, DdlApplier,
-    DdlExtractor, OpenOptions, Source,
+    DdlExtractor, OpenOptions, PhaseReport, Source, Status,
 };
 pub use apply::{ApplyOptions, ApplyReport, OnViolation, Progress, ProgressFn};
 pub use capabilities::Capabilities;

@@ -57,8 +57,8 @@ use std::collections::BTreeSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use schema_replicator_core::{
-    clone_schema, diff, snapshot, CloneReport, DdlApplier, DdlExtractor, ObjectKind, Phase, Plan,
-    Policy, Registry, Schema,
+    clone_extracted, clone_schema, diff, snapshot, ApplyOptions, CloneReport, DdlApplier,
+    DdlExtractor, ObjectKind, Phase, Plan, Policy, QualifiedName, Registry, Schema,
 };
 
 /// What the checks expect of a source, and the policy they plan it with. The default
@@ -421,6 +421,8 @@ pub fn check_dialect<D: TestDatabases>(
         target
     };
     let first = round_trip("round_trip", expect);
+    // A re-run of every phase on the loaded, sealed target converges.
+    assert_converges(registry, &extractor, &databases.url(&first));
     let deferred = (extractor.dialect().capabilities().deferred_primary_key
         && !expect.policy.defer_primary_keys)
         .then(|| {
@@ -436,11 +438,12 @@ pub fn check_dialect<D: TestDatabases>(
     assert_eq!(phases, Phase::ALL, "phases of the clone of {url}");
     for (phase, report) in &clone_report.phases {
         assert_eq!(
-            (report.statements, report.resumed),
-            (extractor.phase_statements(*phase).len(), 0),
-            "statements the clone applied (and resumed) in {phase}"
+            (report.statements, report.resumed, report.present),
+            (extractor.phase_statements(*phase).len(), 0, 0),
+            "statements the clone applied (and resumed, and found there) in {phase}"
         );
     }
+    assert_converges(registry, &extractor, &databases.url(&clone));
     Checked {
         source: extractor,
         round_trip: first,
@@ -448,6 +451,99 @@ pub fn check_dialect<D: TestDatabases>(
         clone,
         clone_report,
     }
+}
+
+/// Asserts that `target`, which holds the whole schema `extractor` read, converges: a
+/// re-run of each phase has nothing to do ([`schema_replicator_core::ApplyReport::nothing_to_do`];
+/// a phase of counter syncs alone runs them again), a clone into it applies nothing but
+/// such syncs, and the target reflects the same before and after.
+pub fn assert_converges(registry: &Registry, extractor: &DdlExtractor, target: &str) {
+    let before = reflect(registry, target);
+    let applier =
+        DdlApplier::open(target, registry).unwrap_or_else(|e| panic!("open {target}: {e}"));
+    let syncs_only = |phase: Phase| {
+        extractor
+            .phase_statements(phase)
+            .iter()
+            .all(|s| s.objects.iter().all(|o| o.kind == ObjectKind::Counter))
+    };
+    for phase in Phase::ALL {
+        let statements = extractor.phase_statements(phase).len();
+        let report = applier
+            .apply_phase(extractor, phase)
+            .unwrap_or_else(|e| panic!("re-apply {phase} to {target}: {e}"));
+        if syncs_only(phase) {
+            assert_eq!(
+                report.statements, statements,
+                "{phase}: counter syncs run again"
+            );
+        } else {
+            assert!(
+                report.nothing_to_do() && report.present == statements,
+                "a re-run of {phase} on {target} that holds it must have nothing to do: \
+                 {report:?}"
+            );
+        }
+    }
+    let report = clone_extracted(extractor, target, registry, &ApplyOptions::default())
+        .unwrap_or_else(|e| panic!("clone into {target}, which holds the schema: {e}"));
+    for (phase, applied) in &report.phases {
+        if !syncs_only(*phase) {
+            assert_eq!(
+                applied.statements, 0,
+                "a clone into {target} applied {phase}"
+            );
+        }
+    }
+    assert_same_schema(before.schema(), reflect(registry, target).schema());
+}
+
+/// Asserts that applying `base` to a target that holds the source's first table with
+/// one more column (`sr_extra`) is refused before anything runs, with one line naming
+/// the table and the column, and that the target keeps its table as it was.
+pub fn assert_refuses_a_different_table(
+    registry: &Registry,
+    extractor: &DdlExtractor,
+    target: &str,
+) {
+    let mut other = extractor.schema().clone();
+    let table = other.tables.first_mut().expect("the source has a table");
+    let mut extra = table.columns[0].clone();
+    extra.name = "sr_extra".into();
+    extra.identity = None;
+    extra.generated = None;
+    extra.default = None;
+    extra.nullable = true;
+    table.columns.push(extra);
+    let name = table.name.clone();
+    let other = DdlExtractor::from_schema(other, extractor.dialect().clone(), &Policy::default())
+        .unwrap_or_else(|e| panic!("plan the altered schema: {e}"));
+    let applier =
+        DdlApplier::open(target, registry).unwrap_or_else(|e| panic!("open {target}: {e}"));
+    for phase in [Phase::Pre, Phase::Base] {
+        applier
+            .apply_phase(&other, phase)
+            .unwrap_or_else(|e| panic!("apply {phase} of the altered schema: {e}"));
+    }
+    base_refused(registry, extractor, target, &name);
+}
+
+/// Asserts that applying `extractor`'s base to `target` is refused because the target's
+/// table `name` has one more column, `sr_extra`, and that the target is unchanged.
+fn base_refused(registry: &Registry, extractor: &DdlExtractor, target: &str, name: &QualifiedName) {
+    let applier =
+        DdlApplier::open(target, registry).unwrap_or_else(|e| panic!("open {target}: {e}"));
+    let before = reflect(registry, target);
+    let error = applier
+        .apply_phase(extractor, Phase::Base)
+        .expect_err("base over a table with another definition must be refused");
+    let message = error.to_string();
+    let expected_start = "base: the target already holds 1 object of this phase with another \
+                          definition; nothing was applied";
+    assert!(message.starts_with(expected_start), "{message}");
+    let line = format!("\n  table {name}: column \"sr_extra\" of table {name}: only in the target");
+    assert!(message.contains(&line), "{message}\nlacks {line}");
+    assert_same_schema(before.schema(), reflect(registry, target).schema());
 }
 
 /// Asserts the planner's invariants on a plan: every object appears once; `base` holds
@@ -547,15 +643,11 @@ pub struct Defects {
     /// `None` (the default) for a dialect that cannot, whose plan under
     /// `defer_primary_keys` keeps them in base, so such a base must pass.
     pub primary_key_in_base: Option<String>,
-    /// A text of the error the database gives when `base` creates a table that exists;
-    /// `already exists` by default.
-    pub already_exists: String,
 }
 
 impl Defects {
     /// What the seal of the source creates and the message [`assert_base_is_bare`]
-    /// refuses the source with; the dialect cannot defer primary keys and its database
-    /// says `already exists` of a table that exists.
+    /// refuses the source with; the dialect cannot defer primary keys.
     pub fn new<I, S>(sealed: I, not_bare: impl Into<String>) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -565,7 +657,6 @@ impl Defects {
             sealed: sealed.into_iter().map(Into::into).collect(),
             not_bare: not_bare.into(),
             primary_key_in_base: None,
-            already_exists: "already exists".to_owned(),
         }
     }
 
@@ -573,12 +664,6 @@ impl Defects {
     /// refuses a base that created them with `message`.
     pub fn with_primary_key_in_base(mut self, message: impl Into<String>) -> Self {
         self.primary_key_in_base = Some(message.into());
-        self
-    }
-
-    /// The same, for a database whose error for a table that exists contains `text`.
-    pub fn with_already_exists(mut self, text: impl Into<String>) -> Self {
-        self.already_exists = text.into();
         self
     }
 }
@@ -601,8 +686,9 @@ impl Defects {
 /// 4. under `defer_primary_keys`, [`assert_base_follows_plan`] refuses a base that
 ///    created the primary keys with `defects.primary_key_in_base` when the dialect can
 ///    defer them (which `primary_key_in_base` must say), and passes it when it cannot;
-/// 5. [`round_trip`] refuses a target that is not empty: applying `base` fails with an
-///    error containing `defects.already_exists`.
+/// 5. a target that holds a table with another definition is refused before anything
+///    runs ([`assert_refuses_a_different_table`]), and the kit's own check of that
+///    refusal fails when the target holds the table as the source has it.
 pub fn assert_catches_defects<D: TestDatabases>(
     registry: &Registry,
     databases: &D,
@@ -678,12 +764,19 @@ pub fn assert_catches_defects<D: TestDatabases>(
         None => base_follows_plan(),
     }
 
-    // A target that is not empty.
-    let message = refusal("a target that already holds the tables", || {
-        round_trip(registry, &url, &unsealed_url, || {});
-    });
+    // A target that holds a table with another definition is refused; one that holds
+    // it as the source has it is not, and the kit says so.
+    let other = databases.empty("different");
+    assert_refuses_a_different_table(registry, &extractor, &databases.url(&other));
+    let first = &extractor.schema().tables[0].name;
+    let message = refusal(
+        "a target that holds the tables as the source has them",
+        || {
+            base_refused(registry, &extractor, &unsealed_url, first);
+        },
+    );
     assert!(
-        message.starts_with("apply ") && message.contains(&defects.already_exists),
+        message.contains("base over a table with another definition must be refused"),
         "{message}"
     );
 }

@@ -98,6 +98,12 @@ pub(crate) fn apply(
     journaled::run(&Apply { url }, statements, options)
 }
 
+/// What an interrupted run of `statements` left in the journal (see
+/// [`journaled::left_behind`]).
+pub(crate) fn left_behind(url: &DbUrl, statements: &[Statement]) -> Result<Option<usize>> {
+    journaled::left_behind(&Apply { url }, statements)
+}
+
 /// The applier's steps for the journaled apply, on the target `url`.
 struct Apply<'a> {
     url: &'a DbUrl,

@@ -143,6 +143,14 @@ impl Dialect for MysqlDialect {
         apply::apply(url, statements, options)
     }
 
+    fn reflect_target(&self, url: &DbUrl) -> Result<Option<Schema>> {
+        Ok(Some(self.reflect(url, &ReflectOptions::default())?.schema))
+    }
+
+    fn journal(&self, url: &DbUrl, statements: &[Statement]) -> Result<Option<usize>> {
+        apply::left_behind(url, statements)
+    }
+
     fn check_with(
         &self,
         url: &DbUrl,

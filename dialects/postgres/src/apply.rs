@@ -37,27 +37,43 @@ pub(crate) fn message(url: &DbUrl, e: &DieselError) -> String {
 }
 
 /// Applies `statements`: the seal's with the journal over `options.jobs` connections,
-/// the others in one transaction before them.
+/// the others in one transaction before them; those `options.present` lists are
+/// skipped.
 pub(crate) fn apply_with(
     url: &DbUrl,
     statements: &[Statement],
     options: &ApplyOptions,
 ) -> Result<ApplyReport> {
-    let (sealing, others): (Vec<Statement>, Vec<Statement>) = statements
-        .iter()
-        .cloned()
-        .partition(|s| s.phase == Some(Phase::Seal));
+    // The seal's statements (with those the target holds, which the journaled driver
+    // counts) and the others still to run.
+    let mut sealing = Vec::new();
+    let mut sealing_present = std::collections::BTreeSet::new();
+    let mut others = Vec::new();
+    for (i, statement) in statements.iter().enumerate() {
+        let present = options.present.contains(&i);
+        if statement.phase == Some(Phase::Seal) {
+            if present {
+                sealing_present.insert(sealing.len());
+            }
+            sealing.push(statement.clone());
+        } else if !present {
+            others.push(statement.clone());
+        }
+    }
     let mut report = ApplyReport::default();
     if !others.is_empty() || sealing.is_empty() {
         let mut conn = connect(url)?;
         report = transaction(&mut conn, url, &others, options)?;
     }
     if sealing.is_empty() {
+        report.present = options.present.len();
         return Ok(report);
     }
-    let sealed = crate::seal::apply(url, &sealing, options)?;
-    let mut combined = sealed;
+    let seal_options = options.clone().with_present(sealing_present);
+    let mut combined = crate::seal::apply(url, &sealing, &seal_options)?;
     combined.statements += report.statements;
+    // The seal's report counts what its journal did not already list.
+    combined.present += options.present.len() - seal_options.present.len();
     combined.transactional = false;
     Ok(combined)
 }

@@ -156,6 +156,22 @@ impl Dialect for PostgresDialect {
         apply::apply_with(url, statements, options)
     }
 
+    fn reflect_target(&self, url: &DbUrl) -> Result<Option<Schema>> {
+        Ok(Some(self.reflect(url, &ReflectOptions::default())?.schema))
+    }
+
+    fn journal(&self, url: &DbUrl, statements: &[Statement]) -> Result<Option<usize>> {
+        let sealing: Vec<Statement> = statements
+            .iter()
+            .filter(|s| s.phase == Some(schema_replicator_core::Phase::Seal))
+            .cloned()
+            .collect();
+        if sealing.is_empty() {
+            return Ok(None);
+        }
+        seal::left_behind(url, &sealing)
+    }
+
     fn check_with(
         &self,
         url: &DbUrl,

@@ -84,6 +84,12 @@ pub(crate) fn apply(
     journaled::run(&Seal { url }, statements, options)
 }
 
+/// What an interrupted seal of `statements` left in the journal (see
+/// [`journaled::left_behind`]).
+pub(crate) fn left_behind(url: &DbUrl, statements: &[Statement]) -> Result<Option<usize>> {
+    journaled::left_behind(&Seal { url }, statements)
+}
+
 /// The seal's steps for the journaled apply, on the target `url`.
 struct Seal<'a> {
     url: &'a DbUrl,
@@ -139,6 +145,15 @@ impl JournaledApply for Seal<'_> {
             }
         }
         lock(conns, self.url, batch.digest as i64)
+    }
+
+    fn journal_exists(&self, conn: &mut PgConnection) -> QueryResult<bool> {
+        let found: Vec<Locked> = diesel::sql_query(format!(
+            "SELECT to_regclass({}) IS NOT NULL AS locked",
+            quote_literal(&journal())
+        ))
+        .load(conn)?;
+        Ok(found.first().is_some_and(|f| f.locked))
     }
 
     fn create_journal(&self, conn: &mut PgConnection) -> QueryResult<()> {

@@ -165,7 +165,19 @@ impl Dialect for SqliteDialect {
             return self.apply(url, statements);
         }
         let mut conn = connect(url, false)?;
-        apply::apply(&mut conn, statements, options)
+        let mut report = apply::apply(&mut conn, &options.pending(statements), options)?;
+        report.present = options.present.len();
+        Ok(report)
+    }
+
+    fn reflect_target(&self, url: &DbUrl) -> Result<Option<Schema>> {
+        if let Location::File(path) = location(url)? {
+            if !path.exists() {
+                return Ok(None);
+            }
+        }
+        let mut conn = connect(url, true)?;
+        Ok(Some(reflect::reflect(&mut conn)?))
     }
 
     fn first_object(&self, url: &DbUrl) -> Result<Option<String>> {

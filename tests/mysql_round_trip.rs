@@ -559,3 +559,43 @@ fn schema_selection_can_only_name_the_url_database() {
         )
     );
 }
+
+#[test]
+fn a_target_that_holds_part_of_what_one_statement_creates_is_refused_and_status_names_it() {
+    if !server_available() {
+        return;
+    }
+    let source = TestDb::with_script(
+        "partial",
+        "CREATE TABLE t (id int PRIMARY KEY, a int, b int, KEY by_a (a), KEY by_b (b));",
+    );
+    let extractor = extract(&source);
+    let target = TestDb::new("partial_target");
+    let applier = DdlApplier::new(&target.url()).unwrap();
+    applier.apply_phase(&extractor, Phase::Base).unwrap();
+    // The seal builds both keys in one ALTER TABLE; one of them is already there.
+    target.exec("ALTER TABLE t ADD KEY by_a (a)").unwrap();
+    let status = applier.status(&extractor).unwrap();
+    let seal = &status.phases[2].status;
+    assert_eq!((seal.present, seal.missing, seal.different), (1, 1, 0));
+    let err = applier.apply_phase(&extractor, Phase::Seal).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "seal: the target already holds 1 object of this phase otherwise than the source has it; \
+         nothing was applied (drop or change it in the target, then re-run):\n  \
+         index \"by_a\" on table \"t\": the target holds index \"by_a\" on table \"t\" but \
+         not index \"by_b\" on table \"t\", which the same statement creates"
+    );
+    assert_eq!(
+        target.query_i64(&format!(
+            "SELECT COUNT(*) AS value FROM information_schema.TABLES \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{JOURNAL_TABLE}'"
+        )),
+        0,
+        "a refused phase leaves no journal"
+    );
+    target.exec("ALTER TABLE t DROP KEY by_a").unwrap();
+    applier.apply_phase(&extractor, Phase::Seal).unwrap();
+    assert_same_schema(&source, &target);
+    assert!(applier.status(&extractor).unwrap().sealed());
+}

@@ -915,3 +915,109 @@ fn a_mixed_case_sequence_used_by_a_default_goes_past_the_loaded_rows() {
         "the next invoice number follows the loaded ones"
     );
 }
+
+#[test]
+fn constraints_left_not_valid_are_validated_by_a_re_run_once_the_rows_are_fixed() {
+    if !server_available() {
+        return;
+    }
+    let (source, extractor, target, applier) = violated("revalidate");
+    let not_valid = ApplyOptions::default().with_on_violation(OnViolation::NotValid);
+    let first = applier
+        .apply_phase_with(&extractor, Phase::Seal, &not_valid)
+        .unwrap();
+    assert_eq!(first.not_valid.len(), 2);
+    let status = applier.status(&extractor).unwrap();
+    let seal = &status.phases[2];
+    assert_eq!(
+        (seal.status.missing, seal.status.different, seal.journal),
+        (2, 0, None)
+    );
+    assert_eq!(
+        seal.status.state_of(
+            &extractor
+                .plan()
+                .phase(Phase::Seal)
+                .find(|s| s.object.name == "child_qty_positive")
+                .unwrap()
+                .object
+        ),
+        Some(&schema_replicator::State::NotValidated)
+    );
+    assert!(!status.sealed());
+    // Fixed rows: the re-run validates the two constraints and runs nothing else.
+    target
+        .exec("DELETE FROM child WHERE id IN (2, 3, 4)")
+        .unwrap();
+    let total = extractor.phase_statements(Phase::Seal).len();
+    let report = applier.apply_phase(&extractor, Phase::Seal).unwrap();
+    assert_eq!((report.statements, report.present), (2, total - 2));
+    assert_eq!(
+        target.lines(
+            "SELECT conname || ' ' || convalidated AS line FROM pg_constraint \
+             WHERE conrelid = 'public.child'::regclass AND contype IN ('c', 'f') ORDER BY 1"
+        ),
+        vec!["child_parent_fk true", "child_qty_positive true"]
+    );
+    assert_eq!(target.dump_schema(), source.dump_schema());
+    assert!(applier.status(&extractor).unwrap().sealed());
+    assert!(applier
+        .apply_phase(&extractor, Phase::Seal)
+        .unwrap()
+        .nothing_to_do());
+}
+
+#[test]
+fn status_shows_an_interrupted_seals_journal_and_a_different_index_refuses_the_seal() {
+    if !server_available() {
+        return;
+    }
+    let (source, extractor, target, applier) = violated("status");
+    let err = applier.apply_phase(&extractor, Phase::Seal).unwrap_err();
+    assert_eq!(err.to_string(), STOPPED_AT_THE_CHECK);
+    let status = applier.status(&extractor).unwrap();
+    let counts = |p: &schema_replicator::PhaseReport| {
+        (
+            p.status.present,
+            p.status.missing,
+            p.status.different,
+            p.journal,
+        )
+    };
+    assert_eq!(counts(&status.phases[1]), (2, 0, 0, None));
+    // Four statements stay applied, and the journal lists them: the unique constraint
+    // is there; the check and the foreign key are there NOT VALID (missing until
+    // validated), and the index and the view are missing.
+    assert_eq!(counts(&status.phases[2]), (1, 4, 0, Some(4)));
+    assert!(!status.sealed());
+    // The index, built by someone else on another column, refuses the re-run before
+    // anything runs.
+    target
+        .exec("CREATE INDEX child_parent ON child (qty)")
+        .unwrap();
+    target
+        .exec("DELETE FROM child WHERE id IN (2, 3, 4)")
+        .unwrap();
+    let before = target.dump_schema();
+    let err = applier.apply_phase(&extractor, Phase::Seal).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.starts_with(
+            "seal: the target already holds 1 object of this phase otherwise than the source has it; \
+             nothing was applied (drop or change it in the target, then re-run):\n  \
+             index \"child_parent\" on table \"public\".\"child\": definition "
+        ) && message.contains("USING btree (parent_id)")
+            && message.contains("USING btree (qty)")
+            && message.ends_with(" (source vs target)"),
+        "{message}"
+    );
+    assert_eq!(target.dump_schema(), before, "nothing was applied");
+    // Put back as the source has it, the same command resumes and finishes.
+    target.exec("DROP INDEX child_parent").unwrap();
+    let report = applier.apply_phase(&extractor, Phase::Seal).unwrap();
+    assert_eq!(report.resumed, 4, "{report:?}");
+    assert_eq!(target.dump_schema(), source.dump_schema());
+    let status = applier.status(&extractor).unwrap();
+    assert!(status.sealed(), "{status:?}");
+    assert_eq!(counts(&status.phases[2]).3, None, "no journal is left");
+}

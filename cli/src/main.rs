@@ -728,6 +728,9 @@ fn summary(
     statements: &[Statement],
     elapsed: Duration,
 ) -> String {
+    if statements.is_empty() {
+        return format!("nothing to do: phase {phase} of this schema creates nothing");
+    }
     if report.nothing_to_do() {
         return format!(
             "nothing to do: {phase} is already applied to {} ({} statements' objects are there)",

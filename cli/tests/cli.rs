@@ -123,6 +123,142 @@ fn apply_reports_what_it_did() {
 }
 
 #[test]
+fn every_phase_re_run_has_nothing_to_do_and_status_says_where_the_target_stands() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let target = url(&path);
+    let status = |format: &str| run(&["status", &example(), &target, "--format", format]);
+    // Nothing there yet: every object is missing.
+    let before = status("json");
+    assert_eq!(before.status.code(), Some(1), "{}", stderr(&before));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&before)).unwrap();
+    assert_eq!(json["sealed"], false);
+    assert_eq!(json["phases"][1]["phase"], "base");
+    assert_eq!(json["phases"][1]["missing"], 6);
+    assert_eq!(json["phases"][1]["present"], 0);
+    for phase in ["pre", "base"] {
+        let first = run(&["apply", &example(), &target, "--phase", phase]);
+        assert!(first.status.success(), "{}", stderr(&first));
+    }
+    let half = status("text");
+    assert_eq!(half.status.code(), Some(1));
+    let text = stdout(&half);
+    assert!(
+        text.starts_with("phase   present  missing  different  journal\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nbase          6        0          0  -\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nseal          0       18          0  -\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nseal: missing index \"album_recent\" on table \"album\"\n"),
+        "{text}"
+    );
+    assert!(text.ends_with("the target is not sealed\n"), "{text}");
+    let seal = run(&["apply", &example(), &target, "--phase", "seal"]);
+    assert!(seal.status.success(), "{}", stderr(&seal));
+    let sealed = std::fs::read(&path).unwrap();
+    for (phase, line) in [
+        ("pre", "nothing to do: phase pre of this schema creates nothing".to_owned()),
+        (
+            "base",
+            format!("nothing to do: base is already applied to {target} (6 statements' objects are there)"),
+        ),
+        (
+            "seal",
+            format!("nothing to do: seal is already applied to {target} (32 statements' objects are there)"),
+        ),
+    ] {
+        let again = run(&["apply", &example(), &target, "--phase", phase]);
+        assert!(again.status.success(), "{}", stderr(&again));
+        assert_eq!(stderr(&again).trim_end(), line);
+    }
+    let again = run(&[
+        "apply",
+        &example(),
+        &target,
+        "--phase",
+        "seal",
+        "--format",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&again)).unwrap();
+    assert_eq!(
+        (
+            json["nothing_to_do"].clone(),
+            json["present"].clone(),
+            json["statements"].clone()
+        ),
+        (true.into(), 32.into(), 0.into())
+    );
+    let clone = run(&["clone", &example(), &target]);
+    assert!(clone.status.success(), "{}", stderr(&clone));
+    assert_eq!(
+        stderr(&clone).trim_end(),
+        format!("cloned schema into {target}: pre 0, base 0 (6 already there), seal 0 (32 already there) statements")
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        sealed,
+        "the re-runs left the target as it was"
+    );
+    let after = status("text");
+    assert_eq!(after.status.code(), Some(0), "{}", stdout(&after));
+    assert!(stdout(&after).ends_with("\nthe target is sealed\n"));
+}
+
+#[test]
+fn an_object_the_target_holds_with_another_definition_refuses_the_phase() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let target = url(&path);
+    for phase in ["pre", "base"] {
+        assert!(run(&["apply", &example(), &target, "--phase", phase])
+            .status
+            .success());
+    }
+    // The same index name with another predicate.
+    let out = run(&["apply", &example(), &target, "--phase", "seal"]);
+    assert!(out.status.success());
+    {
+        use diesel::connection::SimpleConnection;
+        use diesel::Connection;
+        let mut conn = diesel::SqliteConnection::establish(&path.display().to_string()).unwrap();
+        conn.batch_execute(
+            "DROP INDEX album_recent; \
+             CREATE INDEX album_recent ON album (released) WHERE released >= 1990;",
+        )
+        .unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    let out = run(&["apply", &example(), &target, "--phase", "seal"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    let mut lines = err.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "error: seal: the target already holds 1 object of this phase otherwise than the source has it; nothing was applied (drop or change it in the target, then re-run):"
+        )
+    );
+    let line = lines.next().unwrap_or_default();
+    assert!(
+        line.starts_with("  index \"album_recent\" on table \"album\": definition {")
+            && line.contains("released >= 2000")
+            && line.contains("released >= 1990")
+            && line.ends_with("} (source vs target)"),
+        "{err}"
+    );
+    assert_eq!(lines.next(), None, "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), before, "nothing was applied");
+}
+
+#[test]
 fn dialects_lists_sqlite() {
     let out = run(&["dialects"]);
     assert!(out.status.success());

@@ -204,14 +204,13 @@ fn describe_violations(v: &[Violation]) -> String {
 }
 
 fn diverged(phase: &str, lines: &[String]) -> String {
-    let objects = if lines.len() == 1 {
-        "1 object".to_owned()
-    } else {
-        format!("{} objects", lines.len())
+    let (objects, them) = match lines.len() {
+        1 => ("1 object".to_owned(), "it"),
+        n => (format!("{n} objects"), "them"),
     };
     format!(
-        "{phase}: the target already holds {objects} of this phase with another definition; \
-         nothing was applied (drop or change them in the target, then re-run):\n  {}",
+        "{phase}: the target already holds {objects} of this phase otherwise than the source \
+         has {them}; nothing was applied (drop or change {them} in the target, then re-run):\n  {}",
         lines.join("\n  ")
     )
 }

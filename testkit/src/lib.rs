@@ -538,8 +538,7 @@ fn base_refused(registry: &Registry, extractor: &DdlExtractor, target: &str, nam
         .apply_phase(extractor, Phase::Base)
         .expect_err("base over a table with another definition must be refused");
     let message = error.to_string();
-    let expected_start = "base: the target already holds 1 object of this phase with another \
-                          definition; nothing was applied";
+    let expected_start = "base: the target already holds 1 object of this phase otherwise than the source has it; nothing was applied";
     assert!(message.starts_with(expected_start), "{message}");
     let line = format!("\n  table {name}: column \"sr_extra\" of table {name}: only in the target");
     assert!(message.contains(&line), "{message}\nlacks {line}");

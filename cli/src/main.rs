@@ -69,6 +69,29 @@ impl FilterArgs {
     }
 }
 
+/// How long a statement may wait for a lock another session holds.
+#[derive(Args)]
+struct LockArgs {
+    /// How long one statement waits for a lock another session holds before it gives
+    /// up and is tried again (`5s`, `500ms`, `2m`).
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = duration)]
+    lock_timeout: Duration,
+    /// How many times a statement that could not get its lock is tried again, after
+    /// 1, 2, 4, ... seconds, before the run stops (what it applied stays, and a re-run
+    /// resumes).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    lock_retries: u32,
+}
+
+/// A duration as people write it: `5s`, `500ms`, `2m`.
+fn duration(text: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(text) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        Ok(_) => Err(format!("`{text}` is no time at all; give at least 1ms")),
+        Err(e) => Err(format!("`{text}` is not a duration like 5s or 500ms: {e}")),
+    }
+}
+
 #[derive(Args)]
 struct PolicyArgs {
     /// Create primary keys in seal instead of base, where the dialect allows it.
@@ -144,6 +167,8 @@ enum Command {
         /// leave the constraint `not-valid` and list it at the end (PostgreSQL).
         #[arg(long, value_name = "stop|not-valid", default_value = "stop")]
         on_violation: OnViolation,
+        #[command(flatten)]
+        lock: LockArgs,
         /// `text` for people, `json` for pipelines.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -161,6 +186,8 @@ enum Command {
         filter: FilterArgs,
         #[command(flatten)]
         policy: PolicyArgs,
+        #[command(flatten)]
+        lock: LockArgs,
         /// `text` for people, `json` for pipelines.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -366,6 +393,7 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             policy,
             jobs,
             on_violation,
+            lock,
             format,
         } => {
             let source = open(&src, &policy.policy(), &filter)?;
@@ -389,13 +417,12 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
                 }
                 return Ok(ExitCode::SUCCESS);
             }
-            let mut apply = ApplyOptions::default()
-                .with_jobs(jobs)
-                .with_on_violation(on_violation);
             let bar = progress::Bar::on_terminal("statements");
-            if let Some(bar) = &bar {
-                apply = apply.with_progress(bar.callback());
-            }
+            let apply = ApplyOptions::default()
+                .with_jobs(jobs)
+                .with_on_violation(on_violation)
+                .with_lock_timeout(lock.lock_timeout, lock.lock_retries)
+                .with_progress(progress::callback(bar.as_ref()));
             let started = Instant::now();
             let result = target.apply_phase_with(&source, phase, &apply);
             if let Some(bar) = &bar {
@@ -439,13 +466,13 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             dst,
             filter,
             policy,
+            lock,
             format,
         } => {
-            let mut apply = ApplyOptions::default();
             let bar = progress::Bar::on_terminal("statements");
-            if let Some(bar) = &bar {
-                apply = apply.with_progress(bar.callback());
-            }
+            let apply = ApplyOptions::default()
+                .with_lock_timeout(lock.lock_timeout, lock.lock_retries)
+                .with_progress(progress::callback(bar.as_ref()));
             // Warnings first: they explain a clone that fails.
             let source = open(&src, &policy.policy(), &filter)?;
             warn(&source.warnings());
@@ -822,6 +849,7 @@ mod progress {
     pub struct Bar {
         bar: ProgressBar,
         started: Arc<Mutex<bool>>,
+        unit: &'static str,
     }
 
     impl Bar {
@@ -843,6 +871,7 @@ mod progress {
             Some(Bar {
                 bar,
                 started: Arc::new(Mutex::new(false)),
+                unit,
             })
         }
 
@@ -850,6 +879,7 @@ mod progress {
         pub fn callback(&self) -> schema_replicator::ProgressFn {
             let bar = self.bar.clone();
             let started = self.started.clone();
+            let unit = self.unit;
             Arc::new(move |p: &schema_replicator::Progress| {
                 let mut started = started.lock().unwrap_or_else(|e| e.into_inner());
                 // A new batch (the next phase of a clone) starts the bar again.
@@ -866,6 +896,10 @@ mod progress {
                     bar.reset_eta();
                     bar.set_draw_target(ProgressDrawTarget::stderr());
                 }
+                match &p.waiting {
+                    Some(waiting) => bar.set_message(format!("{unit}; {waiting}")),
+                    None => bar.set_message(unit),
+                }
                 if p.done >= p.total {
                     // The last frame is always drawn, whatever the refresh rate.
                     bar.finish();
@@ -876,6 +910,19 @@ mod progress {
         /// Removes the bar from the terminal.
         pub fn clear(&self) {
             self.bar.finish_and_clear();
+        }
+    }
+
+    /// The progress callback of an apply: the bar's, which shows a statement waiting
+    /// for a lock in its message; without a bar, a line on standard error per wait.
+    pub fn callback(bar: Option<&Bar>) -> schema_replicator::ProgressFn {
+        match bar {
+            Some(bar) => bar.callback(),
+            None => Arc::new(|p: &schema_replicator::Progress| {
+                if let Some(waiting) = &p.waiting {
+                    eprintln!("note: {waiting}");
+                }
+            }),
         }
     }
 }

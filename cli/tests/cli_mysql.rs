@@ -435,3 +435,96 @@ fn table_filters_compare_names_exactly_and_leave_out_what_needs_excluded_tables(
          schemas\n"
     );
 }
+
+/// A session with an open transaction that wrote to `table`, as an application does: it
+/// holds the table's metadata lock until [`Holder::release`].
+struct Holder {
+    id: i64,
+    release: std::sync::mpsc::Sender<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+impl Holder {
+    fn hold(db: &Db, table: &str) -> Holder {
+        let mut conn = MysqlConnection::establish(&db.url()).expect("connect");
+        conn.batch_execute(&format!(
+            "BEGIN; INSERT INTO {table} VALUES (1000, 0, 0, 'held')"
+        ))
+        .expect("hold the table");
+        let id = diesel::sql_query("SELECT CAST(CONNECTION_ID() AS SIGNED) AS id")
+            .load::<Id>(&mut conn)
+            .expect("connection id")[0]
+            .id;
+        let (release, released) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let _ = released.recv();
+            conn.batch_execute("ROLLBACK").expect("release");
+        });
+        Holder {
+            id,
+            release,
+            thread,
+        }
+    }
+
+    fn release(self) {
+        self.release.send(()).unwrap();
+        self.thread.join().unwrap();
+    }
+}
+
+#[test]
+fn a_seal_blocked_by_an_open_transaction_names_it_gives_up_and_a_re_run_finishes() {
+    if !server_available() {
+        return;
+    }
+    let source = Db::new("blocked_src");
+    source.exec(&chained_tables(3));
+    let target = Db::new("blocked_dst");
+    let base = run(&["apply", &source.url(), &target.url(), "--phase", "base"]);
+    assert!(base.status.success(), "{}", stderr(&base));
+    let holder = Holder::hold(&target, "t1");
+    let seal = [
+        "apply",
+        &source.url(),
+        &target.url(),
+        "--phase",
+        "seal",
+        "--lock-timeout",
+        "1s",
+        "--lock-retries",
+        "1",
+    ];
+    let blocked = run(&seal);
+    let message = stderr(&blocked);
+    assert_eq!(blocked.status.code(), Some(2), "{message}");
+    let held = format!("session {} (root, Sleep, in a transaction for ", holder.id);
+    let lines: Vec<&str> = message.lines().collect();
+    assert_eq!(lines.len(), 2, "{message}");
+    assert!(
+        lines[0].starts_with("note: ")
+            && lines[0].contains("on table \"t1\" waits for a lock: ")
+            && lines[0].contains(&held)
+            && lines[0].contains(": no statement running) holds it; attempt 2 of 2 in 1 s"),
+        "{message}"
+    );
+    assert!(
+        lines[1].starts_with("error: ")
+            && lines[1].contains(": gave up waiting for a lock after 2 attempts of 1 s: ")
+            && lines[1].contains(&held)
+            && lines[1].contains("recorded in _schema_replicator_journal")
+            && lines[1].ends_with(": fix the cause and re-run the same command to resume"),
+        "{message}"
+    );
+    holder.release();
+    let rerun = run(&seal);
+    assert!(rerun.status.success(), "{}", stderr(&rerun));
+    let diff = run(&["diff", &source.url(), &target.url()]);
+    assert!(diff.status.success(), "{}", stderr(&diff));
+}

@@ -652,3 +652,135 @@ fn check_draws_a_progress_bar_on_a_terminal_and_json_reports_findings() {
     assert_eq!(doc["failing"], 0);
     assert!(doc["checked"].as_u64().unwrap() > 3, "{doc}");
 }
+
+/// A session of `psql` that holds ROW EXCLUSIVE on `table` of `db` in an open
+/// transaction, as an application writing to it does, until [`Holder::release`].
+struct Holder {
+    child: std::process::Child,
+    pid: i64,
+}
+
+impl Holder {
+    fn hold(db: &Db, table: &str) -> Holder {
+        use std::io::Write;
+        let app = format!("sr_holder_{}", std::process::id());
+        let mut child = Command::new("psql")
+            .args(["-h", "127.0.0.1", "-U", "postgres", "-q", "-d", &db.0])
+            .env("PGAPPNAME", &app)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("run psql");
+        let stdin = child.stdin.as_mut().expect("psql's stdin");
+        writeln!(stdin, "BEGIN; LOCK TABLE {table} IN ROW EXCLUSIVE MODE;").unwrap();
+        stdin.flush().unwrap();
+        let held = format!(
+            "SELECT l.pid FROM pg_locks l JOIN pg_stat_activity a USING (pid) \
+             WHERE a.application_name = '{app}' AND l.relation = '{table}'::regclass AND l.granted"
+        );
+        for _ in 0..100 {
+            if let Some(pid) = value(&db.0, &held) {
+                return Holder { child, pid };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the holder never got its lock on {table}");
+    }
+
+    fn release(mut self) {
+        use std::io::Write;
+        let mut stdin = self.child.stdin.take().expect("psql's stdin");
+        writeln!(stdin, "COMMIT;").unwrap();
+        drop(stdin);
+        self.child.wait().unwrap();
+    }
+}
+
+#[test]
+fn a_seal_blocked_by_a_lock_names_its_holder_gives_up_in_time_and_a_re_run_resumes() {
+    if !available() {
+        return;
+    }
+    let (source, target) = chained_source_and_base("blocked", 3);
+    let holder = Holder::hold(&target, "t1");
+    let seal = [
+        "apply",
+        &source.url(),
+        &target.url(),
+        "--phase",
+        "seal",
+        "--lock-timeout",
+        "300ms",
+        "--lock-retries",
+        "1",
+    ];
+    let blocked = run(&seal);
+    assert_eq!(blocked.status.code(), Some(2), "{}", stderr(&blocked));
+    let message = stderr(&blocked);
+    let held = format!(
+        "table \"public\".\"t1\" is locked by session {} (postgres, idle in transaction for ",
+        holder.pid
+    );
+    let lines: Vec<&str> = message.lines().collect();
+    assert_eq!(lines.len(), 2, "{message}");
+    assert!(
+        lines[0].starts_with("note: ")
+            && lines[0].contains(" waits for a lock: ")
+            && lines[0].contains(&held)
+            && lines[0].ends_with("; attempt 2 of 2 in 1 s"),
+        "{message}"
+    );
+    assert!(
+        lines[1].starts_with("error: ")
+            && lines[1].contains(": gave up waiting for a lock after 2 attempts of 0.3 s: ")
+            && lines[1].contains(&held)
+            && lines[1].contains(" statements are applied and stay so")
+            && lines[1].ends_with(": fix the cause and re-run the same command to resume"),
+        "{message}"
+    );
+    holder.release();
+    let rerun = run(&seal);
+    assert!(rerun.status.success(), "{}", stderr(&rerun));
+    assert!(
+        stderr(&rerun).contains(", resuming after the "),
+        "{}",
+        stderr(&rerun)
+    );
+    let diff = run(&["diff", &source.url(), &target.url()]);
+    assert!(diff.status.success(), "{}", stderr(&diff));
+}
+
+#[test]
+fn a_seal_waits_for_a_lock_that_is_released_and_finishes() {
+    if !available() {
+        return;
+    }
+    let (source, target) = chained_source_and_base("waits", 3);
+    let holder = Holder::hold(&target, "t2");
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        holder.release();
+    });
+    let seal = run(&[
+        "apply",
+        &source.url(),
+        &target.url(),
+        "--phase",
+        "seal",
+        "--lock-timeout",
+        "200ms",
+    ]);
+    release.join().unwrap();
+    let message = stderr(&seal);
+    assert!(seal.status.success(), "{message}");
+    assert!(
+        message.starts_with("note: ")
+            && message.contains(" waits for a lock: table \"public\".\"t2\" is locked by session "),
+        "{message}"
+    );
+    assert!(message.contains("applied "), "{message}");
+    let diff = run(&["diff", &source.url(), &target.url()]);
+    assert!(diff.status.success(), "{}", stderr(&diff));
+}

@@ -41,6 +41,21 @@ pub struct Progress {
     pub total: usize,
     /// Time since the run started.
     pub elapsed: Duration,
+    /// Set while a statement waits for a lock another session holds, between two
+    /// attempts: what it waits for and who holds it.
+    pub waiting: Option<String>,
+}
+
+impl Progress {
+    /// `done` of `total` statements finished after `elapsed`, nothing waiting.
+    pub fn new(done: usize, total: usize, elapsed: Duration) -> Self {
+        Progress {
+            done,
+            total,
+            elapsed,
+            waiting: None,
+        }
+    }
 }
 
 /// A progress callback.
@@ -55,6 +70,13 @@ pub struct ApplyOptions {
     pub on_violation: OnViolation,
     /// Called after each statement.
     pub progress: Option<ProgressFn>,
+    /// How long one statement may wait for a lock another session holds (PostgreSQL's
+    /// `lock_timeout`, MySQL's `lock_wait_timeout`) before it gives up and is tried
+    /// again; 5 seconds by default.
+    pub lock_timeout: Duration,
+    /// How many times a statement that could not get its lock is tried again, after
+    /// 1, 2, 4, ... seconds (at most 30), before the run stops; 5 by default.
+    pub lock_retries: u32,
     /// Statements of the batch (by position) whose objects the target already holds,
     /// as a convergent apply found them ([`crate::converge`]): they are skipped and
     /// counted in [`ApplyReport::present`].
@@ -67,6 +89,8 @@ impl Default for ApplyOptions {
             jobs: 1,
             on_violation: OnViolation::Stop,
             progress: None,
+            lock_timeout: Duration::from_secs(5),
+            lock_retries: 5,
             present: BTreeSet::new(),
         }
     }
@@ -78,6 +102,8 @@ impl std::fmt::Debug for ApplyOptions {
             .field("jobs", &self.jobs)
             .field("on_violation", &self.on_violation)
             .field("progress", &self.progress.is_some())
+            .field("lock_timeout", &self.lock_timeout)
+            .field("lock_retries", &self.lock_retries)
             .field("present", &self.present.len())
             .finish()
     }
@@ -100,6 +126,20 @@ impl ApplyOptions {
     pub fn with_progress(mut self, progress: ProgressFn) -> Self {
         self.progress = Some(progress);
         self
+    }
+
+    /// Options under which a statement waits at most `timeout` for a lock, and is tried
+    /// `retries` more times.
+    pub fn with_lock_timeout(mut self, timeout: Duration, retries: u32) -> Self {
+        self.lock_timeout = timeout;
+        self.lock_retries = retries;
+        self
+    }
+
+    /// The pause before attempt `attempt` (2, 3, ...) of a statement that could not get
+    /// its lock: 1, 2, 4, ... seconds, at most 30.
+    pub fn lock_backoff(attempt: u32) -> Duration {
+        Duration::from_secs(1u64 << attempt.saturating_sub(2).min(5)).min(Duration::from_secs(30))
     }
 
     /// Options that skip the statements at these positions, which the target holds.

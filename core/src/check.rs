@@ -396,11 +396,7 @@ where
                             Some(result);
                         let done = finished.fetch_add(1, Ordering::Relaxed) + 1;
                         if let Some(progress) = progress {
-                            progress(&Progress {
-                                done,
-                                total: items.len(),
-                                elapsed: started.elapsed(),
-                            });
+                            progress(&Progress::new(done, items.len(), started.elapsed()));
                         }
                     }
                 })

@@ -82,11 +82,11 @@ pub trait Dialect: Send + Sync {
         let mut report = self.apply(url, &options.pending(statements))?;
         report.connections = 1;
         report.present = options.present.len();
-        options.report(&Progress {
-            done: statements.len(),
-            total: statements.len(),
-            elapsed: started.elapsed(),
-        });
+        options.report(&Progress::new(
+            statements.len(),
+            statements.len(),
+            started.elapsed(),
+        ));
         Ok(report)
     }
 

@@ -31,7 +31,7 @@
 
 use std::collections::HashMap;
 
-use crate::apply::{ApplyOptions, ApplyReport, OnViolation};
+use crate::apply::{ApplyOptions, ApplyReport, OnViolation, Progress};
 use crate::check::open_connections;
 use crate::error::{Error, Result};
 use crate::ir::QualifiedName;
@@ -198,6 +198,33 @@ pub trait JournaledApply: Sync {
     /// other run's rows are lost.
     fn drop_journal_if_empty(&self, conn: &mut Self::Conn) -> std::result::Result<(), Self::Error>;
 
+    /// Hook: makes each statement on `conn` wait at most `timeout` for a lock another
+    /// session holds, then fail (PostgreSQL `lock_timeout`, MySQL `lock_wait_timeout`).
+    /// Set after [`JournaledApply::exclude_others`]. Default: nothing (waits unbounded).
+    fn set_lock_timeout(
+        &self,
+        conn: &mut Self::Conn,
+        timeout: std::time::Duration,
+    ) -> std::result::Result<(), Self::Error> {
+        let _ = (conn, timeout);
+        Ok(())
+    }
+
+    /// Hook: when `error`, which refused `statement` after `waited`, is a lock timeout,
+    /// who holds the lock, in words (`table "t" is locked by session 812 (...)`), so the
+    /// driver tries it again and says what it waits for; `None` when it is another
+    /// failure. Default: `None`.
+    fn lock_holder(
+        &self,
+        conn: &mut Self::Conn,
+        statement: &Statement,
+        error: &Self::Error,
+        waited: std::time::Duration,
+    ) -> Option<String> {
+        let _ = (conn, statement, error, waited);
+        None
+    }
+
     /// Whether every statement commits together with its journal row
     /// ([`Executed::Recorded`]), so that none can be applied without being journaled.
     /// Then a run that fails having applied nothing leaves no journal behind; otherwise
@@ -322,7 +349,10 @@ pub fn left_behind<D: JournaledApply>(
 
 /// Applies `statements` for `dialect` over up to `options.jobs` connections, in
 /// dependency order, with its journal: skips what an earlier run of the same batch
-/// journaled, and removes the journal once every statement is applied.
+/// journaled, and removes the journal once every statement is applied. A statement
+/// that cannot get a lock within `options.lock_timeout` is tried again, up to
+/// `options.lock_retries` times, each wait reported to `options.progress` with who holds
+/// the lock.
 pub fn run<D: JournaledApply>(
     dialect: &D,
     statements: &[Statement],
@@ -338,6 +368,11 @@ pub fn run<D: JournaledApply>(
     let interrupted =
         !dialect.journals_atomically() && dialect.journal_exists(&mut conns[0]).map_err(setup)?;
     dialect.exclude_others(&mut conns, &batch, interrupted)?;
+    for conn in conns.iter_mut() {
+        dialect
+            .set_lock_timeout(conn, options.lock_timeout)
+            .map_err(setup)?;
+    }
     let first = &mut conns[0];
     dialect.create_journal(first).map_err(setup)?;
     let mut done = vec![false; total];
@@ -387,16 +422,36 @@ pub fn run<D: JournaledApply>(
     // Whether a statement ran whose journal row could not be written: then the journal
     // must stay, whatever else the run applied, so the next run looks for it.
     let unrecorded = std::sync::atomic::AtomicBool::new(false);
+    // Statements finished, for the progress reports of statements waiting for a lock.
+    let finished = std::sync::atomic::AtomicUsize::new(resumed + present);
+    let started = std::time::Instant::now();
     let exec = |conn: &mut D::Conn, ordinal: usize| {
-        execute(
+        let waiting = |text: String| {
+            options.report(&Progress {
+                waiting: Some(text),
+                ..Progress::new(
+                    finished.load(std::sync::atomic::Ordering::SeqCst),
+                    total,
+                    started.elapsed(),
+                )
+            })
+        };
+        let outcome = execute(
             dialect,
             conn,
-            &batch,
-            statements,
-            ordinal,
-            options.on_violation,
+            Step {
+                batch: &batch,
+                statements,
+                ordinal,
+            },
+            options,
             &unrecorded,
-        )
+            &waiting,
+        );
+        if outcome.is_ok() {
+            finished.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        outcome
     };
     let mut run = schedule::schedule(&mut conns, statements, &done, &weight, options, exec);
     let applied = present + resumed + run.applied;
@@ -440,31 +495,69 @@ pub fn run<D: JournaledApply>(
 /// Runs statement `ordinal` and makes sure it is journaled: a refusal of a validating
 /// statement that the rows violate leaves its constraint NOT VALID under
 /// [`OnViolation::NotValid`]; any other is explained.
+/// Statement `ordinal` of `statements`, the batch `batch`.
+struct Step<'a> {
+    batch: &'a Batch,
+    statements: &'a [Statement],
+    ordinal: usize,
+}
+
 fn execute<D: JournaledApply>(
     dialect: &D,
     conn: &mut D::Conn,
-    batch: &Batch,
-    statements: &[Statement],
-    ordinal: usize,
-    on_violation: OnViolation,
+    step: Step<'_>,
+    options: &ApplyOptions,
     unrecorded: &std::sync::atomic::AtomicBool,
+    waiting: &dyn Fn(String),
 ) -> Result<Outcome> {
+    let Step {
+        batch,
+        statements,
+        ordinal,
+    } = step;
     let statement = &statements[ordinal];
-    let outcome = match dialect.execute(conn, batch, ordinal, statement) {
-        Ok(Executed::Recorded(outcome)) => return Ok(outcome),
-        Ok(Executed::Unrecorded(outcome)) => outcome,
-        Err(Failure::Explained(error)) => return Err(error),
-        Err(Failure::Refused(e)) => {
-            let reason = dialect.message(&e);
-            if statement.validation
-                && on_violation == OnViolation::NotValid
-                && dialect.is_violation(&e)
-            {
-                Outcome::LeftNotValid(dialect.left_not_valid(conn, statement, &reason))
-            } else {
-                return Err(dialect.explain(conn, statement, reason));
+    let attempts = options.lock_retries.saturating_add(1);
+    let mut attempt = 1;
+    let outcome = loop {
+        let started = std::time::Instant::now();
+        let refused = match dialect.execute(conn, batch, ordinal, statement) {
+            Ok(Executed::Recorded(outcome)) => return Ok(outcome),
+            Ok(Executed::Unrecorded(outcome)) => break outcome,
+            Err(Failure::Explained(error)) => return Err(error),
+            Err(Failure::Refused(e)) => e,
+        };
+        if let Some(holder) = dialect.lock_holder(conn, statement, &refused, started.elapsed()) {
+            let timeout = options.lock_timeout;
+            if attempt >= attempts {
+                return Err(Error::Apply {
+                    object: statement.describe(),
+                    reason: format!(
+                        "gave up waiting for a lock after {attempts} attempts of {}: {holder}",
+                        seconds(timeout)
+                    ),
+                    outcome: String::new(),
+                });
             }
+            attempt += 1;
+            let pause = ApplyOptions::lock_backoff(attempt);
+            let text = format!(
+                "{} waits for a lock: {holder}; attempt {attempt} of {attempts} in {}",
+                statement.describe(),
+                seconds(pause)
+            );
+            tracing::warn!(target: crate::trace::STATEMENT_TARGET, "{text}");
+            waiting(text);
+            std::thread::sleep(pause);
+            continue;
         }
+        let reason = dialect.message(&refused);
+        if statement.validation
+            && options.on_violation == OnViolation::NotValid
+            && dialect.is_violation(&refused)
+        {
+            break Outcome::LeftNotValid(dialect.left_not_valid(conn, statement, &reason));
+        }
+        return Err(dialect.explain(conn, statement, reason));
     };
     let text = match &outcome {
         Outcome::Applied => None,
@@ -481,6 +574,16 @@ fn execute<D: JournaledApply>(
             }
         })?;
     Ok(outcome)
+}
+
+/// `5 s`, `0.5 s`: a duration in messages.
+fn seconds(duration: std::time::Duration) -> String {
+    let s = duration.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0} s")
+    } else {
+        format!("{s:.1} s")
+    }
 }
 
 #[cfg(test)]

@@ -466,11 +466,8 @@ impl Worker<'_> {
                     state.not_valid.push((i, text));
                 }
                 state.finish(i);
-                let progress = Progress {
-                    done: state.done,
-                    total: self.statements.len(),
-                    elapsed: self.started.elapsed(),
-                };
+                let progress =
+                    Progress::new(state.done, self.statements.len(), self.started.elapsed());
                 drop(state);
                 self.options.report(&progress);
             }

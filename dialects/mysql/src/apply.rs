@@ -262,7 +262,7 @@ impl JournaledApply for Apply<'_> {
         statement: &Statement,
     ) -> std::result::Result<Executed, Failure<DieselError>> {
         if adds_foreign_keys(statement) {
-            add_foreign_keys(conn, self.url, statement).map_err(Failure::Explained)?;
+            add_foreign_keys(conn, self.url, statement)?;
         } else {
             conn.batch_execute(&statement.sql)
                 .map_err(Failure::Refused)?;
@@ -272,6 +272,78 @@ impl JournaledApply for Apply<'_> {
 
     fn explain(&self, conn: &mut MysqlConnection, statement: &Statement, reason: String) -> Error {
         explain(conn, statement, reason)
+    }
+
+    fn set_lock_timeout(&self, conn: &mut MysqlConnection, timeout: Duration) -> QueryResult<()> {
+        // Whole seconds, at least one: the servers' granularity.
+        let seconds = timeout.as_secs_f64().ceil().max(1.0) as u64;
+        conn.batch_execute(&format!(
+            "SET SESSION lock_wait_timeout = {seconds}, innodb_lock_wait_timeout = {seconds}"
+        ))
+    }
+
+    fn lock_holder(
+        &self,
+        conn: &mut MysqlConnection,
+        _statement: &Statement,
+        error: &DieselError,
+        _waited: Duration,
+    ) -> Option<String> {
+        // Error 1205, for metadata locks and row locks alike.
+        if !matches!(error, DieselError::DatabaseError(_, info) if info.message().starts_with("Lock wait timeout exceeded"))
+        {
+            return None;
+        }
+        Some(lock_holders(conn))
+    }
+}
+
+#[derive(QueryableByName)]
+struct Holder {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    who: String,
+    #[diesel(sql_type = Text)]
+    command: String,
+    #[diesel(sql_type = BigInt)]
+    seconds: i64,
+    #[diesel(sql_type = Text)]
+    query: String,
+}
+
+/// The sessions with an open transaction in this database, oldest first: a metadata
+/// lock on a table is held until the end of the transaction that read or wrote it.
+/// (MariaDB names the holders of metadata locks only with its `metadata_lock_info`
+/// plugin, which servers seldom load; open transactions are what holds them.)
+fn lock_holders(conn: &mut MysqlConnection) -> String {
+    let sql = "SELECT CAST(p.ID AS SIGNED) AS id, COALESCE(p.USER, '') AS who, \
+                 COALESCE(p.COMMAND, '') AS command, \
+                 CAST(COALESCE(TIMESTAMPDIFF(SECOND, t.trx_started, NOW()), 0) AS SIGNED) AS seconds, \
+                 LEFT(COALESCE(t.trx_query, p.INFO, ''), 120) AS query \
+               FROM information_schema.INNODB_TRX t \
+               JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id \
+               WHERE p.ID <> CONNECTION_ID() AND p.DB = DATABASE() \
+               ORDER BY t.trx_started LIMIT 3";
+    match diesel::sql_query(sql).load::<Holder>(conn) {
+        Ok(holders) if !holders.is_empty() => holders
+            .iter()
+            .map(|h| {
+                let query = match h.query.is_empty() {
+                    true => "no statement running".to_owned(),
+                    false => h.query.split_whitespace().collect::<Vec<_>>().join(" "),
+                };
+                format!(
+                    "session {} ({}, {}, in a transaction for {} s: {query}) holds it",
+                    h.id, h.who, h.command, h.seconds
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        Ok(_) => {
+            "another session held the lock, and no open transaction is left to name".to_owned()
+        }
+        Err(e) => format!("another session holds the lock (naming it failed: {e})"),
     }
 }
 
@@ -377,18 +449,32 @@ fn adds_foreign_keys(statement: &Statement) -> bool {
 /// rows; with any, drops the keys again and returns the refusal with the counts. When
 /// something fails once the keys exist, they are dropped again too, and the message
 /// says whether that worked.
-fn add_foreign_keys(conn: &mut MysqlConnection, url: &DbUrl, statement: &Statement) -> Result<()> {
-    let failed = |what: &str, e: &DieselError, after: &str| Error::Apply {
-        object: statement.describe(),
-        reason: format!("{what}: {}{after}", message(url, e)),
-        outcome: String::new(),
+fn add_foreign_keys(
+    conn: &mut MysqlConnection,
+    url: &DbUrl,
+    statement: &Statement,
+) -> std::result::Result<(), Failure<DieselError>> {
+    let failed = |what: &str, e: &DieselError, after: &str| {
+        Failure::Explained(Error::Apply {
+            object: statement.describe(),
+            reason: format!("{what}: {}{after}", message(url, e)),
+            outcome: String::new(),
+        })
     };
     conn.batch_execute("SET SESSION foreign_key_checks = 0")
         .map_err(|e| failed("turning the session's foreign key checks off", &e, ""))?;
     let added = conn.batch_execute(&statement.sql);
     let restored = conn.batch_execute("SET SESSION foreign_key_checks = 1");
     if let Err(e) = added {
-        return Err(explain(conn, statement, message(url, &e)));
+        // Not added: the driver explains it, or tries again after a lock timeout.
+        return match restored {
+            Ok(()) => Err(Failure::Refused(e)),
+            Err(_) => Err(Failure::Explained(explain(
+                conn,
+                statement,
+                message(url, &e),
+            ))),
+        };
     }
     // The keys exist from here on, but nobody has counted their rows yet.
     let counted = restored
@@ -400,7 +486,7 @@ fn add_foreign_keys(conn: &mut MysqlConnection, url: &DbUrl, statement: &Stateme
     let (what, e) = match counted {
         Ok(found) if found.is_empty() => return Ok(()),
         Ok(found) => match drop_foreign_keys(conn, statement) {
-            Ok(()) => return Err(refusal(statement, &found)),
+            Ok(()) => return Err(Failure::Explained(refusal(statement, &found))),
             Err(e) => ("dropping the keys again after finding orphan rows", e),
         },
         Err(failure) => failure,

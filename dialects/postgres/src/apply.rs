@@ -103,11 +103,11 @@ fn transaction(
             return Err(explain(conn, statement, reason, ROLLED_BACK));
         }
         drop(timer);
-        options.report(&Progress {
-            done: done + 1,
-            total: statements.len(),
-            elapsed: started.elapsed(),
-        });
+        options.report(&Progress::new(
+            done + 1,
+            statements.len(),
+            started.elapsed(),
+        ));
     }
     conn.batch_execute("COMMIT")
         .map_err(|e| fail(message(url, &e)))?;

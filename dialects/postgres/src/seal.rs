@@ -221,6 +221,29 @@ impl JournaledApply for Seal<'_> {
         })
     }
 
+    fn set_lock_timeout(&self, conn: &mut PgConnection, timeout: Duration) -> QueryResult<()> {
+        conn.batch_execute(&format!(
+            "SET lock_timeout = '{}ms'",
+            timeout.as_millis().max(1)
+        ))
+    }
+
+    fn lock_holder(
+        &self,
+        conn: &mut PgConnection,
+        statement: &Statement,
+        error: &DieselError,
+        _waited: Duration,
+    ) -> Option<String> {
+        // SQLSTATE 55P03; diesel gives the message only, which the server writes in
+        // its `lc_messages` language (English by default).
+        if !matches!(error, DieselError::DatabaseError(_, info) if info.message().contains("lock timeout"))
+        {
+            return None;
+        }
+        Some(lock_holders(conn, statement))
+    }
+
     fn journals_atomically(&self) -> bool {
         true
     }
@@ -279,6 +302,80 @@ impl JournaledApply for Seal<'_> {
 
     fn explain(&self, conn: &mut PgConnection, statement: &Statement, reason: String) -> Error {
         explain(conn, statement, reason, "")
+    }
+}
+
+#[derive(QueryableByName)]
+struct Holder {
+    #[diesel(sql_type = BigInt)]
+    pid: i64,
+    #[diesel(sql_type = Text)]
+    who: String,
+    #[diesel(sql_type = Text)]
+    state: String,
+    #[diesel(sql_type = BigInt)]
+    seconds: i64,
+    #[diesel(sql_type = Text)]
+    query: String,
+    #[diesel(sql_type = Text)]
+    schema: String,
+    #[diesel(sql_type = Text)]
+    relation: String,
+}
+
+/// Who holds locks on the tables `statement` needs (on any table of the database when
+/// it names none), in words: `table "public"."t" is locked by session 812 (alice, idle
+/// in transaction for 12 s: UPDATE t SET ...)`. Sessions of a seal (they hold advisory
+/// locks) are left out.
+fn lock_holders(conn: &mut PgConnection, statement: &Statement) -> String {
+    let tables: Vec<String> = schema_replicator_core::schedule::locks(statement)
+        .into_iter()
+        .map(|(table, _)| {
+            let name = match &table.schema {
+                Some(schema) => format!("{}.{}", quote_ident(schema), quote_ident(&table.name)),
+                None => quote_ident(&table.name),
+            };
+            format!("to_regclass({})", quote_literal(&name))
+        })
+        .collect();
+    let only = match tables.is_empty() {
+        true => String::new(),
+        false => format!("AND l.relation = ANY (ARRAY[{}]::oid[])", tables.join(", ")),
+    };
+    let sql = format!(
+        "SELECT DISTINCT ON (a.pid) a.pid::int8 AS pid, coalesce(a.usename, '') AS who, \
+           coalesce(a.state, '') AS state, \
+           coalesce(extract(epoch FROM now() - a.xact_start)::int8, 0) AS seconds, \
+           left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), 120) AS query, \
+           n.nspname::text AS schema, c.relname::text AS relation \
+         FROM pg_catalog.pg_locks l \
+         JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid \
+         JOIN pg_catalog.pg_class c ON c.oid = l.relation \
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         WHERE l.granted AND l.pid <> pg_backend_pid() \
+           AND l.database = (SELECT oid FROM pg_catalog.pg_database \
+                             WHERE datname = current_database()) \
+           AND n.nspname NOT IN ('pg_catalog', 'information_schema') {only} \
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks x \
+                           WHERE x.pid = l.pid AND x.locktype = 'advisory') \
+         ORDER BY a.pid LIMIT 3"
+    );
+    match diesel::sql_query(sql).load::<Holder>(conn) {
+        Ok(holders) if !holders.is_empty() => holders
+            .iter()
+            .map(|h| {
+                let table = QualifiedName::bare(&h.relation).in_schema(&h.schema);
+                format!(
+                    "table {table} is locked by session {} ({}, {} for {} s: {})",
+                    h.pid, h.who, h.state, h.seconds, h.query
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        Ok(_) => {
+            "another session held the lock, and released it before it could be named".to_owned()
+        }
+        Err(e) => format!("another session holds the lock (naming it failed: {e})"),
     }
 }
 

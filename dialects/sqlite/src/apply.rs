@@ -74,11 +74,11 @@ fn run(
                 reason: e.to_string().replace(REBUILD_PREFIX, ""),
                 outcome: "nothing was applied (rolled back)".into(),
             })?;
-        options.report(&Progress {
-            done: done + 1,
-            total: statements.len(),
-            elapsed: started.elapsed(),
-        });
+        options.report(&Progress::new(
+            done + 1,
+            statements.len(),
+            started.elapsed(),
+        ));
     }
     let violations = foreign_key_violations(conn)?;
     if violations.is_empty() {

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::kill_when_journaled;
+use common::{fault_when_journaled, kill_when_journaled, MariaDbServer};
 use std::process::{Command, Output};
 
 use diesel::connection::SimpleConnection;
@@ -527,4 +527,170 @@ fn a_seal_blocked_by_an_open_transaction_names_it_gives_up_and_a_re_run_finishes
     assert!(rerun.status.success(), "{}", stderr(&rerun));
     let diff = run(&["diff", &source.url(), &target.url()]);
     assert!(diff.status.success(), "{}", stderr(&diff));
+}
+
+/// A number from `sql` on the database at `url`, 0 when the query fails.
+fn count_at(url: &str, sql: &str) -> i64 {
+    let Ok(mut conn) = MysqlConnection::establish(url) else {
+        return 0;
+    };
+    diesel::sql_query(sql)
+        .load::<Count>(&mut conn)
+        .map(|rows| rows.first().map_or(0, |r| r.n))
+        .unwrap_or(0)
+}
+
+fn exec_at(url: &str, sql: &str) {
+    let mut conn = MysqlConnection::establish(url).expect("connect");
+    conn.batch_execute(sql)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// Rows for the chained tables of [`chained_tables`].
+fn load(tables: usize, per_table: usize) -> String {
+    (0..tables)
+        .map(|i| {
+            format!(
+                "INSERT INTO t{i} SELECT seq, seq, seq, CONCAT('row ', seq) \
+                 FROM seq_1_to_{per_table};"
+            )
+        })
+        .collect()
+}
+
+/// Asserts that a seal stopped by a fault said so in one line, naming what stays
+/// applied, and returns that line.
+fn one_error_line(out: &Output) -> String {
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(out));
+    let message = stderr(out);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(
+        message.starts_with("error: ")
+            && message.contains(&format!(
+                " statements are applied and stay so (MySQL commits each DDL statement), \
+                 recorded in {JOURNAL}: fix the cause and re-run the same command to resume"
+            )),
+        "{message}"
+    );
+    message
+}
+
+/// Asserts that `target` holds no journal and the same schema as `source`.
+fn finished(source: &str, target: &str) {
+    assert_eq!(
+        count_at(
+            target,
+            &format!(
+                "SELECT COUNT(*) AS n FROM information_schema.TABLES \
+                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{JOURNAL}'"
+            )
+        ),
+        0,
+        "the journal is gone"
+    );
+    let diff = run(&["diff", source, target]);
+    assert!(diff.status.success(), "{}", stderr(&diff));
+}
+
+#[test]
+fn a_seal_connection_killed_mid_seal_stops_the_run_and_a_re_run_finishes_it() {
+    if !server_available() {
+        return;
+    }
+    const TABLES: usize = 12;
+    let source = Db::new("killconn_src");
+    source.exec(&chained_tables(TABLES));
+    let target = Db::new("killconn_dst");
+    let base = run(&["apply", &source.url(), &target.url(), "--phase", "base"]);
+    assert!(base.status.success(), "{}", stderr(&base));
+    target.exec(&load(TABLES, 60_000));
+    let seal = [
+        "apply",
+        &source.url(),
+        &target.url(),
+        "--phase",
+        "seal",
+        "-j",
+        "2",
+    ];
+    let killed = std::cell::Cell::new(0);
+    let out = fault_when_journaled(
+        &seal,
+        3,
+        || target.journal_rows(),
+        || {
+            // One of the two seal sessions, while it runs a statement.
+            let started = std::time::Instant::now();
+            while killed.get() == 0 && started.elapsed().as_secs() < 30 {
+                let id = target.count(&format!(
+                    "SELECT CAST(ID AS SIGNED) AS n FROM information_schema.PROCESSLIST \
+                     WHERE DB = '{}' AND COMMAND = 'Query' AND INFO LIKE 'ALTER TABLE%' LIMIT 1",
+                    target.0
+                ));
+                if id > 0 {
+                    admin(&format!("KILL CONNECTION {id}"));
+                    killed.set(id);
+                }
+            }
+        },
+    );
+    assert!(killed.get() > 0, "no seal session was caught running");
+    let message = one_error_line(&out);
+    assert!(
+        message.contains(": lost the connection to the server ("),
+        "{message}"
+    );
+    let rerun = run(&seal);
+    assert!(rerun.status.success(), "{}", stderr(&rerun));
+    assert!(
+        stderr(&rerun).contains("resuming after the "),
+        "{}",
+        stderr(&rerun)
+    );
+    finished(&source.url(), &target.url());
+}
+
+#[test]
+fn a_server_restarted_mid_seal_stops_the_run_and_a_re_run_finishes_it() {
+    if !server_available() {
+        return;
+    }
+    const TABLES: usize = 12;
+    let mut server = MariaDbServer::start(33_000 + (std::process::id() % 1000) as u16);
+    let source = Db::new("restart_src");
+    source.exec(&chained_tables(TABLES));
+    exec_at(&server.url("mysql"), "CREATE DATABASE target");
+    let target = server.url("target");
+    let base = run(&["apply", &source.url(), &target, "--phase", "base"]);
+    assert!(base.status.success(), "{}", stderr(&base));
+    exec_at(&target, &load(TABLES, 60_000));
+    let seal = [
+        "apply",
+        &source.url(),
+        &target,
+        "--phase",
+        "seal",
+        "-j",
+        "2",
+    ];
+    let journaled = format!("SELECT COUNT(*) AS n FROM `{JOURNAL}`");
+    let out = fault_when_journaled(
+        &seal,
+        3,
+        || count_at(&target, &journaled),
+        || server.restart(),
+    );
+    let message = one_error_line(&out);
+    assert!(
+        message.contains(": lost the connection to the server ("),
+        "{message}"
+    );
+    let rerun = run(&seal);
+    assert!(rerun.status.success(), "{}", stderr(&rerun));
+    assert!(
+        stderr(&rerun).contains("resuming after the "),
+        "{}",
+        stderr(&rerun)
+    );
+    finished(&source.url(), &target);
 }

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 mod common;
 
-use common::{kill_when_journaled, on_a_terminal};
+use common::{fault_when_journaled, kill_when_journaled, on_a_terminal, PgCluster};
 use std::process::{Command, Output};
 
 const SERVER: &str = "postgres://postgres@127.0.0.1:5432";
@@ -242,13 +242,22 @@ fn check_counts_what_the_seal_would_refuse_and_exits_1() {
 
 /// One number from `sql`, or `None` when the query fails (a table not there yet).
 fn value(db: &str, sql: &str) -> Option<i64> {
+    value_at(5432, db, sql)
+}
+
+/// [`value`] on the server at `port`.
+fn value_at(port: u16, db: &str, sql: &str) -> Option<i64> {
     let out = Command::new("psql")
         .args([
             "-h",
             "127.0.0.1",
+            "-p",
+            &port.to_string(),
             "-U",
             "postgres",
             "-tAq",
+            "-v",
+            "ON_ERROR_STOP=1",
             "-d",
             db,
             "-c",
@@ -782,5 +791,174 @@ fn a_seal_waits_for_a_lock_that_is_released_and_finishes() {
     );
     assert!(message.contains("applied "), "{message}");
     let diff = run(&["diff", &source.url(), &target.url()]);
+    assert!(diff.status.success(), "{}", stderr(&diff));
+}
+
+/// Runs `sql` in `db` on the server at `port`; panics with the server's message.
+fn psql_at(port: u16, db: &str, sql: &str) {
+    let out = Command::new("psql")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-U",
+            "postgres",
+            "-q",
+        ])
+        .args(["-v", "ON_ERROR_STOP=1", "-d", db, "-c", sql])
+        .output()
+        .expect("run psql");
+    assert!(
+        out.status.success(),
+        "{sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Rows for the chained tables of [`chained_tables`], enough for a seal of several
+/// seconds.
+fn load(tables: usize, per_table: usize) -> String {
+    (0..tables)
+        .map(|i| {
+            format!(
+                "INSERT INTO t{i} SELECT g, g, g, 'row ' || g FROM generate_series(1, {per_table}) g;"
+            )
+        })
+        .collect()
+}
+
+const JOURNALED: &str = "SELECT count(*) FROM _schema_replicator.journal";
+const INVALID_INDEXES: &str = "SELECT count(*) FROM pg_index WHERE NOT indisvalid";
+
+/// Asserts that a seal stopped by a fault said so in one line, naming what stays
+/// applied, and returns that line.
+fn one_error_line(out: &Output) -> String {
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(out));
+    let message = stderr(out);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(
+        message.starts_with("error: ")
+            && message.contains(
+                " statements are applied and stay so, recorded in \
+                                 _schema_replicator.journal: fix the cause and re-run the same \
+                                 command to resume"
+            ),
+        "{message}"
+    );
+    message
+}
+
+#[test]
+fn a_seal_connection_terminated_mid_seal_stops_the_run_and_a_re_run_finishes_it() {
+    if !available() {
+        return;
+    }
+    const TABLES: usize = 8;
+    let (source, target) = chained_source_and_base("terminated", TABLES);
+    psql(&target.0, &["-c", &load(TABLES, 150_000)]).unwrap();
+    let seal = [
+        "apply",
+        &source.url(),
+        &target.url(),
+        "--phase",
+        "seal",
+        "-j",
+        "2",
+    ];
+    let terminated = std::cell::Cell::new(0);
+    let out = fault_when_journaled(
+        &seal,
+        3,
+        || value(&target.0, JOURNALED).unwrap_or(0),
+        || {
+            // One of the two seal sessions, while it runs a statement.
+            let started = std::time::Instant::now();
+            while terminated.get() == 0 && started.elapsed().as_secs() < 30 {
+                terminated.set(
+                    value(
+                        &target.0,
+                        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) \
+                         FROM pg_stat_activity WHERE datname = current_database() \
+                         AND pid <> pg_backend_pid() AND state = 'active' \
+                         AND query LIKE 'BEGIN;%' LIMIT 1) t",
+                    )
+                    .unwrap_or(0),
+                );
+            }
+        },
+    );
+    assert_eq!(terminated.get(), 1, "no seal session was caught running");
+    let message = one_error_line(&out);
+    assert!(
+        message.contains("terminating connection due to administrator command")
+            || message.contains(": lost the connection to the server ("),
+        "{message}"
+    );
+    let rerun = run(&seal);
+    assert!(rerun.status.success(), "{}", stderr(&rerun));
+    assert!(
+        stderr(&rerun).contains(", resuming after the "),
+        "{}",
+        stderr(&rerun)
+    );
+    assert_eq!(value(&target.0, INVALID_INDEXES), Some(0));
+    assert_eq!(value(&target.0, JOURNALED), None, "the journal is gone");
+    let diff = run(&["diff", &source.url(), &target.url()]);
+    assert!(diff.status.success(), "{}", stderr(&diff));
+}
+
+#[test]
+fn a_server_restarted_mid_seal_stops_the_run_and_a_re_run_finishes_it() {
+    if !available() {
+        return;
+    }
+    const TABLES: usize = 8;
+    let cluster = PgCluster::start(54_000 + (std::process::id() % 1000) as u16);
+    let port = cluster.port;
+    let source = Db::new("restart_src");
+    psql(&source.0, &["-c", &chained_tables(TABLES)]).unwrap();
+    psql_at(port, "postgres", "CREATE DATABASE target");
+    let target = cluster.url("target");
+    for phase in ["pre", "base"] {
+        let out = run(&["apply", &source.url(), &target, "--phase", phase]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    psql_at(port, "target", &load(TABLES, 150_000));
+    let seal = [
+        "apply",
+        &source.url(),
+        &target,
+        "--phase",
+        "seal",
+        "-j",
+        "2",
+    ];
+    let out = fault_when_journaled(
+        &seal,
+        3,
+        || value_at(port, "target", JOURNALED).unwrap_or(0),
+        || cluster.restart_fast(),
+    );
+    let message = one_error_line(&out);
+    assert!(
+        message.contains("terminating connection due to administrator command")
+            || message.contains(": lost the connection to the server ("),
+        "{message}"
+    );
+    let rerun = run(&seal);
+    assert!(rerun.status.success(), "{}", stderr(&rerun));
+    assert!(
+        stderr(&rerun).contains(", resuming after the "),
+        "{}",
+        stderr(&rerun)
+    );
+    assert_eq!(value_at(port, "target", INVALID_INDEXES), Some(0));
+    assert_eq!(
+        value_at(port, "target", JOURNALED),
+        None,
+        "the journal is gone"
+    );
+    let diff = run(&["diff", &source.url(), &target]);
     assert!(diff.status.success(), "{}", stderr(&diff));
 }

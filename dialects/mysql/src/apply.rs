@@ -78,7 +78,28 @@ struct Running {
 
 /// The server's message, on one line, without the password.
 fn message(url: &DbUrl, e: &DieselError) -> String {
-    url.one_line(&e.to_string())
+    let text = e.to_string();
+    let lost = match e {
+        DieselError::DatabaseError(
+            diesel::result::DatabaseErrorKind::ClosedConnection
+            | diesel::result::DatabaseErrorKind::UnableToSendCommand,
+            _,
+        ) => true,
+        // Errors 2013, 2006, 1927 and 1053, which diesel does not classify.
+        _ => [
+            "Lost connection",
+            "Server has gone away",
+            "MySQL server has gone away",
+            "Connection was killed",
+            "Server shutdown in progress",
+        ]
+        .iter()
+        .any(|start| text.starts_with(start)),
+    };
+    if lost {
+        return url.one_line(&format!("lost the connection to the server ({text})"));
+    }
+    url.one_line(&text)
 }
 
 fn count(conn: &mut MysqlConnection, sql: &str) -> QueryResult<i64> {

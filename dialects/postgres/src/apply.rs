@@ -27,6 +27,14 @@ const ROLLED_BACK: &str = "nothing was applied (the batch runs in one transactio
 /// The server's message with its detail, on one line.
 pub(crate) fn message(url: &DbUrl, e: &DieselError) -> String {
     let text = match e {
+        DieselError::DatabaseError(
+            diesel::result::DatabaseErrorKind::ClosedConnection
+            | diesel::result::DatabaseErrorKind::UnableToSendCommand,
+            info,
+        ) => format!(
+            "lost the connection to the server ({})",
+            info.message().trim()
+        ),
         DieselError::DatabaseError(_, info) => match info.details() {
             Some(detail) => format!("{} ({detail})", info.message()),
             None => info.message().to_owned(),

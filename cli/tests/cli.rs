@@ -259,6 +259,43 @@ fn an_object_the_target_holds_with_another_definition_refuses_the_phase() {
 }
 
 #[test]
+fn an_apply_waits_for_another_writer_in_time_then_gives_up_and_applies_nothing() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let target = url(&path);
+    let mut writer = diesel::SqliteConnection::establish(&path.display().to_string()).unwrap();
+    writer
+        .batch_execute("CREATE TABLE not_in_the_way (x); BEGIN IMMEDIATE")
+        .unwrap();
+    // The table above is not the source's: clone would refuse it, apply does not care.
+    let base = [
+        "apply",
+        &example(),
+        &target,
+        "--phase",
+        "base",
+        "--lock-timeout",
+        "100ms",
+        "--lock-retries",
+        "1",
+    ];
+    let blocked = run(&base);
+    assert_eq!(blocked.status.code(), Some(2), "{}", stderr(&blocked));
+    assert_eq!(
+        stderr(&blocked),
+        "note: the transaction waits for a lock: another connection is writing to the \
+         database file; attempt 2 of 2 in 1 s\n\
+         error: the transaction: gave up waiting for a lock after 2 attempts of 0.1 s: \
+         another connection is writing to the database file; nothing was applied\n"
+    );
+    writer.batch_execute("ROLLBACK").unwrap();
+    let out = run(&base);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
 fn dialects_lists_sqlite() {
     let out = run(&["dialects"]);
     assert!(out.status.success());

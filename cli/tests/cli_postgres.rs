@@ -671,6 +671,14 @@ struct Holder {
 
 impl Holder {
     fn hold(db: &Db, table: &str) -> Holder {
+        Holder::start(
+            db,
+            &format!("BEGIN; LOCK TABLE {table} IN ROW EXCLUSIVE MODE;"),
+        )
+    }
+
+    /// A session that ran `sql` (which leaves a transaction open) and waits.
+    fn start(db: &Db, sql: &str) -> Holder {
         use std::io::Write;
         let app = format!("sr_holder_{}", std::process::id());
         let mut child = Command::new("psql")
@@ -681,27 +689,27 @@ impl Holder {
             .spawn()
             .expect("run psql");
         let stdin = child.stdin.as_mut().expect("psql's stdin");
-        writeln!(stdin, "BEGIN; LOCK TABLE {table} IN ROW EXCLUSIVE MODE;").unwrap();
+        writeln!(stdin, "{sql}").unwrap();
         stdin.flush().unwrap();
-        let held = format!(
-            "SELECT l.pid FROM pg_locks l JOIN pg_stat_activity a USING (pid) \
-             WHERE a.application_name = '{app}' AND l.relation = '{table}'::regclass AND l.granted"
+        let idle = format!(
+            "SELECT pid FROM pg_stat_activity \
+             WHERE application_name = '{app}' AND state = 'idle in transaction'"
         );
         for _ in 0..100 {
-            if let Some(pid) = value(&db.0, &held) {
+            if let Some(pid) = value(&db.0, &idle) {
                 return Holder { child, pid };
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
         let _ = child.kill();
         let _ = child.wait();
-        panic!("the holder never got its lock on {table}");
+        panic!("the holder never ran {sql}");
     }
 
     fn release(mut self) {
         use std::io::Write;
         let mut stdin = self.child.stdin.take().expect("psql's stdin");
-        writeln!(stdin, "COMMIT;").unwrap();
+        writeln!(stdin, "ROLLBACK;").unwrap();
         drop(stdin);
         self.child.wait().unwrap();
     }
@@ -961,4 +969,59 @@ fn a_server_restarted_mid_seal_stops_the_run_and_a_re_run_finishes_it() {
     );
     let diff = run(&["diff", &source.url(), &target]);
     assert!(diff.status.success(), "{}", stderr(&diff));
+}
+
+#[test]
+fn a_base_blocked_by_another_transaction_names_it_gives_up_and_applies_nothing() {
+    if !available() {
+        return;
+    }
+    let source = Db::new("base_blocked_src");
+    psql(&source.0, &["-c", &chained_tables(2)]).unwrap();
+    let target = Db::new("base_blocked_dst");
+    // Another transaction has created a table of the same name and not committed yet:
+    // the base's CREATE TABLE must wait for it to end.
+    let holder = Holder::start(&target, "BEGIN; CREATE TABLE t1 (x int);");
+    let base = [
+        "apply",
+        &source.url(),
+        &target.url(),
+        "--phase",
+        "base",
+        "--lock-timeout",
+        "200ms",
+        "--lock-retries",
+        "1",
+    ];
+    let blocked = run(&base);
+    let message = stderr(&blocked);
+    assert_eq!(blocked.status.code(), Some(2), "{message}");
+    let held = format!("session {} (postgres, idle in transaction for ", holder.pid);
+    let lines: Vec<&str> = message.lines().collect();
+    assert_eq!(lines.len(), 2, "{message}");
+    assert!(
+        lines[0].starts_with("note: table \"public\".\"t1\" waits for a lock: ")
+            && lines[0].contains(&held)
+            && lines[0].contains("CREATE TABLE t1 (x int);) has a transaction open")
+            && lines[0].ends_with("; attempt 2 of 2 in 1 s"),
+        "{message}"
+    );
+    assert!(
+        lines[1].starts_with("error: table \"public\".\"t1\": gave up waiting for a lock after 2 attempts of 0.2 s: ")
+            && lines[1].contains(&held)
+            && lines[1].ends_with("; nothing was applied (the batch runs in one transaction)"),
+        "{message}"
+    );
+    assert_eq!(
+        value(
+            &target.0,
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+        ),
+        Some(0),
+        "nothing was applied"
+    );
+    // The other transaction rolls back: the same command applies the base.
+    holder.release();
+    let rerun = run(&base);
+    assert!(rerun.status.success(), "{}", stderr(&rerun));
 }

@@ -142,6 +142,44 @@ impl ApplyOptions {
         Duration::from_secs(1u64 << attempt.saturating_sub(2).min(5)).min(Duration::from_secs(30))
     }
 
+    /// After attempt `attempt` of `what` failed to get a lock `holder` holds: `None`
+    /// when that was the last attempt, else the pause before the next one, which has
+    /// been reported to the progress callback (as `at` with its `waiting` set) and
+    /// logged.
+    pub fn wait_for_lock(
+        &self,
+        attempt: u32,
+        what: &str,
+        holder: &str,
+        at: Progress,
+    ) -> Option<Duration> {
+        let attempts = self.lock_retries.saturating_add(1);
+        if attempt >= attempts {
+            return None;
+        }
+        let pause = Self::lock_backoff(attempt + 1);
+        let text = format!(
+            "{what} waits for a lock: {holder}; attempt {} of {attempts} in {}",
+            attempt + 1,
+            seconds(pause)
+        );
+        tracing::warn!(target: crate::trace::STATEMENT_TARGET, "{text}");
+        self.report(&Progress {
+            waiting: Some(text),
+            ..at
+        });
+        Some(pause)
+    }
+
+    /// Why a statement failed after its last attempt to get a lock `holder` holds.
+    pub fn gave_up_on_lock(&self, holder: &str) -> String {
+        format!(
+            "gave up waiting for a lock after {} attempts of {}: {holder}",
+            self.lock_retries.saturating_add(1),
+            seconds(self.lock_timeout)
+        )
+    }
+
     /// Options that skip the statements at these positions, which the target holds.
     pub fn with_present(mut self, present: BTreeSet<usize>) -> Self {
         self.present = present;
@@ -231,5 +269,15 @@ impl ApplyReport {
             connections: 1,
             ..ApplyReport::default()
         }
+    }
+}
+
+/// `5 s`, `0.5 s`: a duration in messages.
+fn seconds(duration: Duration) -> String {
+    let s = duration.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0} s")
+    } else {
+        format!("{s:.1} s")
     }
 }

@@ -426,15 +426,12 @@ pub fn run<D: JournaledApply>(
     let finished = std::sync::atomic::AtomicUsize::new(resumed + present);
     let started = std::time::Instant::now();
     let exec = |conn: &mut D::Conn, ordinal: usize| {
-        let waiting = |text: String| {
-            options.report(&Progress {
-                waiting: Some(text),
-                ..Progress::new(
-                    finished.load(std::sync::atomic::Ordering::SeqCst),
-                    total,
-                    started.elapsed(),
-                )
-            })
+        let at = || {
+            Progress::new(
+                finished.load(std::sync::atomic::Ordering::SeqCst),
+                total,
+                started.elapsed(),
+            )
         };
         let outcome = execute(
             dialect,
@@ -446,7 +443,7 @@ pub fn run<D: JournaledApply>(
             },
             options,
             &unrecorded,
-            &waiting,
+            &at,
         );
         if outcome.is_ok() {
             finished.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -508,7 +505,7 @@ fn execute<D: JournaledApply>(
     step: Step<'_>,
     options: &ApplyOptions,
     unrecorded: &std::sync::atomic::AtomicBool,
-    waiting: &dyn Fn(String),
+    at: &dyn Fn() -> Progress,
 ) -> Result<Outcome> {
     let Step {
         batch,
@@ -516,7 +513,6 @@ fn execute<D: JournaledApply>(
         ordinal,
     } = step;
     let statement = &statements[ordinal];
-    let attempts = options.lock_retries.saturating_add(1);
     let mut attempt = 1;
     let outcome = loop {
         let started = std::time::Instant::now();
@@ -527,26 +523,15 @@ fn execute<D: JournaledApply>(
             Err(Failure::Refused(e)) => e,
         };
         if let Some(holder) = dialect.lock_holder(conn, statement, &refused, started.elapsed()) {
-            let timeout = options.lock_timeout;
-            if attempt >= attempts {
+            let Some(pause) = options.wait_for_lock(attempt, &statement.describe(), &holder, at())
+            else {
                 return Err(Error::Apply {
                     object: statement.describe(),
-                    reason: format!(
-                        "gave up waiting for a lock after {attempts} attempts of {}: {holder}",
-                        seconds(timeout)
-                    ),
+                    reason: options.gave_up_on_lock(&holder),
                     outcome: String::new(),
                 });
-            }
+            };
             attempt += 1;
-            let pause = ApplyOptions::lock_backoff(attempt);
-            let text = format!(
-                "{} waits for a lock: {holder}; attempt {attempt} of {attempts} in {}",
-                statement.describe(),
-                seconds(pause)
-            );
-            tracing::warn!(target: crate::trace::STATEMENT_TARGET, "{text}");
-            waiting(text);
             std::thread::sleep(pause);
             continue;
         }
@@ -574,16 +559,6 @@ fn execute<D: JournaledApply>(
             }
         })?;
     Ok(outcome)
-}
-
-/// `5 s`, `0.5 s`: a duration in messages.
-fn seconds(duration: std::time::Duration) -> String {
-    let s = duration.as_secs_f64();
-    if s.fract() == 0.0 {
-        format!("{s:.0} s")
-    } else {
-        format!("{s:.1} s")
-    }
 }
 
 #[cfg(test)]

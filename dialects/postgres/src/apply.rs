@@ -70,8 +70,7 @@ pub(crate) fn apply_with(
     }
     let mut report = ApplyReport::default();
     if !others.is_empty() || sealing.is_empty() {
-        let mut conn = connect(url)?;
-        report = transaction(&mut conn, url, &others, options)?;
+        report = transaction_waiting_for_locks(url, &others, options)?;
     }
     if sealing.is_empty() {
         report.present = options.present.len();
@@ -86,13 +85,70 @@ pub(crate) fn apply_with(
     Ok(combined)
 }
 
+/// Why a transaction stopped.
+enum Stopped {
+    /// Statement `.0` could not get its lock; `.1` names who holds it.
+    Locked(usize, String),
+    /// Anything else.
+    Failed(Error),
+}
+
+impl From<Error> for Stopped {
+    fn from(error: Error) -> Self {
+        Stopped::Failed(error)
+    }
+}
+
+/// Applies `statements` in one transaction, each waiting at most
+/// `options.lock_timeout` for a lock; a transaction stopped by a lock timeout is rolled
+/// back and run again, `options.lock_retries` times, each wait reported.
+fn transaction_waiting_for_locks(
+    url: &DbUrl,
+    statements: &[Statement],
+    options: &ApplyOptions,
+) -> Result<ApplyReport> {
+    let mut conn = connect(url)?;
+    conn.batch_execute(&format!(
+        "SET lock_timeout = '{}ms'",
+        options.lock_timeout.as_millis().max(1)
+    ))
+    .map_err(|e| Error::Apply {
+        object: url.to_string(),
+        reason: message(url, &e),
+        outcome: ROLLED_BACK.into(),
+    })?;
+    let started = std::time::Instant::now();
+    let mut attempt = 1;
+    loop {
+        match transaction(&mut conn, url, statements, options) {
+            Ok(report) => return Ok(report),
+            Err(Stopped::Failed(error)) => return Err(error),
+            Err(Stopped::Locked(i, holder)) => {
+                let what = statements[i].describe();
+                let at = Progress::new(0, statements.len(), started.elapsed());
+                match options.wait_for_lock(attempt, &what, &holder, at) {
+                    Some(pause) => std::thread::sleep(pause),
+                    None => {
+                        return Err(Error::Apply {
+                            object: what,
+                            reason: options.gave_up_on_lock(&holder),
+                            outcome: ROLLED_BACK.into(),
+                        })
+                    }
+                }
+                attempt += 1;
+            }
+        }
+    }
+}
+
 /// Applies `statements` in one transaction.
 fn transaction(
     conn: &mut PgConnection,
     url: &DbUrl,
     statements: &[Statement],
     options: &ApplyOptions,
-) -> Result<ApplyReport> {
+) -> std::result::Result<ApplyReport, Stopped> {
     let started = std::time::Instant::now();
     let fail = |reason: String| Error::Apply {
         object: url.to_string(),
@@ -108,7 +164,11 @@ fn transaction(
             let reason = message(url, &e);
             conn.batch_execute("ROLLBACK")
                 .map_err(|e| fail(message(url, &e)))?;
-            return Err(explain(conn, statement, reason, ROLLED_BACK));
+            if crate::seal::is_lock_timeout(&e) {
+                let holder = crate::seal::lock_holders(conn, statement);
+                return Err(Stopped::Locked(done, holder));
+            }
+            return Err(explain(conn, statement, reason, ROLLED_BACK).into());
         }
         drop(timer);
         options.report(&Progress::new(

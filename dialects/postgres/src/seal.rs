@@ -235,13 +235,7 @@ impl JournaledApply for Seal<'_> {
         error: &DieselError,
         _waited: Duration,
     ) -> Option<String> {
-        // SQLSTATE 55P03; diesel gives the message only, which the server writes in
-        // its `lc_messages` language (English by default).
-        if !matches!(error, DieselError::DatabaseError(_, info) if info.message().contains("lock timeout"))
-        {
-            return None;
-        }
-        Some(lock_holders(conn, statement))
+        is_lock_timeout(error).then(|| lock_holders(conn, statement))
     }
 
     fn journals_atomically(&self) -> bool {
@@ -323,11 +317,17 @@ struct Holder {
     relation: String,
 }
 
+/// Whether `error` is a lock timeout (SQLSTATE 55P03). Diesel gives the message only,
+/// which the server writes in its `lc_messages` language (English by default).
+pub(crate) fn is_lock_timeout(error: &DieselError) -> bool {
+    matches!(error, DieselError::DatabaseError(_, info) if info.message().contains("lock timeout"))
+}
+
 /// Who holds locks on the tables `statement` needs (on any table of the database when
 /// it names none), in words: `table "public"."t" is locked by session 812 (alice, idle
 /// in transaction for 12 s: UPDATE t SET ...)`. Sessions of a seal (they hold advisory
 /// locks) are left out.
-fn lock_holders(conn: &mut PgConnection, statement: &Statement) -> String {
+pub(crate) fn lock_holders(conn: &mut PgConnection, statement: &Statement) -> String {
     let tables: Vec<String> = schema_replicator_core::schedule::locks(statement)
         .into_iter()
         .map(|(table, _)| {
@@ -368,6 +368,50 @@ fn lock_holders(conn: &mut PgConnection, statement: &Statement) -> String {
                 format!(
                     "table {table} is locked by session {} ({}, {} for {} s: {})",
                     h.pid, h.who, h.state, h.seconds, h.query
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        Ok(_) => open_transactions(conn),
+        Err(e) => format!("another session holds the lock (naming it failed: {e})"),
+    }
+}
+
+#[derive(QueryableByName)]
+struct Open {
+    #[diesel(sql_type = BigInt)]
+    pid: i64,
+    #[diesel(sql_type = Text)]
+    who: String,
+    #[diesel(sql_type = Text)]
+    state: String,
+    #[diesel(sql_type = BigInt)]
+    seconds: i64,
+    #[diesel(sql_type = Text)]
+    query: String,
+}
+
+/// The other sessions of this database with a transaction open, oldest first: what
+/// holds a lock that is not on a table (a name another transaction has taken but not
+/// committed, say).
+fn open_transactions(conn: &mut PgConnection) -> String {
+    let sql = "SELECT a.pid::int8 AS pid, coalesce(a.usename, '') AS who, \
+                 coalesce(a.state, '') AS state, \
+                 extract(epoch FROM now() - a.xact_start)::int8 AS seconds, \
+                 left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), 120) AS query \
+               FROM pg_catalog.pg_stat_activity a \
+               WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() \
+                 AND a.xact_start IS NOT NULL AND a.backend_type = 'client backend' \
+                 AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks x \
+                                 WHERE x.pid = a.pid AND x.locktype = 'advisory') \
+               ORDER BY a.xact_start LIMIT 3";
+    match diesel::sql_query(sql).load::<Open>(conn) {
+        Ok(open) if !open.is_empty() => open
+            .iter()
+            .map(|o| {
+                format!(
+                    "session {} ({}, {} for {} s: {}) has a transaction open",
+                    o.pid, o.who, o.state, o.seconds, o.query
                 )
             })
             .collect::<Vec<_>>()

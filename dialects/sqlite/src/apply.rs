@@ -42,8 +42,28 @@ pub(crate) fn apply(
         reason,
         outcome: "nothing was applied".into(),
     };
-    conn.batch_execute("PRAGMA foreign_keys = OFF; BEGIN IMMEDIATE")
-        .map_err(|e| internal(e.to_string()))?;
+    // Another connection writing to the file holds its lock: wait for it as long as
+    // `options` allow, saying so, then give up with nothing applied.
+    conn.batch_execute(&format!(
+        "PRAGMA foreign_keys = OFF; PRAGMA busy_timeout = {}",
+        options.lock_timeout.as_millis().clamp(1, i32::MAX as u128)
+    ))
+    .map_err(|e| internal(e.to_string()))?;
+    let started = std::time::Instant::now();
+    let mut attempt = 1;
+    while let Err(e) = conn.batch_execute("BEGIN IMMEDIATE") {
+        let text = e.to_string();
+        if !text.contains("database is locked") {
+            return Err(internal(text));
+        }
+        let holder = "another connection is writing to the database file";
+        let at = Progress::new(0, statements.len(), started.elapsed());
+        match options.wait_for_lock(attempt, "the transaction", holder, at) {
+            Some(pause) => std::thread::sleep(pause),
+            None => return Err(internal(options.gave_up_on_lock(holder))),
+        }
+        attempt += 1;
+    }
     let result = run(conn, statements, options);
     match result {
         Ok(()) => {

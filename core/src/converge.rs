@@ -12,7 +12,7 @@
 //! defaults, identity, primary key (unless deferred), options and comment, not by the
 //! constraints and indexes the seal adds later, nor by its counter's value; a sequence
 //! in `pre` without its value and owner, which `base` and the seal set. The comparison
-//! is [`crate::diff`]'s, so `diff` and a convergent apply agree on what "equal" means.
+//! is [`crate::diff()`]'s, so `diff` and a convergent apply agree on what "equal" means.
 //!
 //! Counters are data, not schema: their syncs (`setval`, `AUTO_INCREMENT`,
 //! `sqlite_sequence`) run whenever any other statement of their phase runs, and when the

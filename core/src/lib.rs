@@ -22,6 +22,7 @@
 //! | [`violation`] | loaded rows a constraint refuses ([`Problem`], [`Violation`]) |
 //! | [`check`] | the preflight of loaded data ([`Finding`]) and its parallel runner |
 //! | [`journaled`] | the journaled, resumable, parallel apply ([`journaled::run`], [`journaled::JournaledApply`]) |
+//! | [`converge`] | what of a phase a target already holds ([`converge::phase_status`]) |
 //! | [`dialect`] | the [`Dialect`] trait |
 //! | [`registry`] | URL schemes to dialects ([`Registry`]) |
 //! | [`api`] | the front door: [`DdlExtractor`], [`DdlApplier`], [`clone_schema`] |

@@ -23,7 +23,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::diff::{diff, Difference};
+use crate::diff::diff;
 use crate::ir::{Identity, QualifiedName, Schema, Table};
 use crate::object::{ObjectId, ObjectKind, Phase};
 use crate::plan::{table_objects, Plan};
@@ -111,7 +111,7 @@ pub fn phase_status(
     target: Option<&Schema>,
     phase: Phase,
 ) -> PhaseStatus {
-    let targets = target.map(|t| Lookup::new(t, plan));
+    let targets = target.map(|t| Lookup::new(source, t, plan));
     let mut status = PhaseStatus {
         phase,
         present: 0,
@@ -207,19 +207,50 @@ pub fn pending(statements: &[Statement], status: &PhaseStatus) -> Result<Vec<boo
     Ok(run)
 }
 
-/// The target's objects by identity.
+/// The source's tables and the target's objects by identity, so that each lookup is
+/// constant time whatever the size of the schemas.
 struct Lookup<'a> {
-    target: &'a Schema,
+    sources: HashMap<&'a QualifiedName, &'a Table>,
     tables: HashMap<&'a QualifiedName, &'a Table>,
+    namespaces: HashMap<&'a str, &'a crate::ir::Namespace>,
+    extensions: HashMap<&'a str, &'a crate::ir::Extension>,
+    types: HashMap<&'a QualifiedName, &'a crate::ir::UserType>,
+    sequences: HashMap<&'a QualifiedName, &'a crate::ir::Sequence>,
+    routines: HashMap<(&'a QualifiedName, &'a str), &'a crate::ir::Routine>,
+    views: HashMap<&'a QualifiedName, &'a crate::ir::View>,
+    triggers: HashMap<(&'a QualifiedName, &'a QualifiedName), &'a crate::ir::Trigger>,
     /// Tables whose primary key the plan defers to the seal.
     deferred: HashSet<QualifiedName>,
 }
 
 impl<'a> Lookup<'a> {
-    fn new(target: &'a Schema, plan: &Plan) -> Self {
+    fn new(source: &'a Schema, target: &'a Schema, plan: &Plan) -> Self {
         Lookup {
-            target,
+            sources: source.tables.iter().map(|t| (&t.name, t)).collect(),
             tables: target.tables.iter().map(|t| (&t.name, t)).collect(),
+            namespaces: target
+                .namespaces
+                .iter()
+                .map(|n| (n.name.as_str(), n))
+                .collect(),
+            extensions: target
+                .extensions
+                .iter()
+                .map(|e| (e.name.as_str(), e))
+                .collect(),
+            types: target.types.iter().map(|t| (&t.name, t)).collect(),
+            sequences: target.sequences.iter().map(|q| (&q.name, q)).collect(),
+            routines: target
+                .routines
+                .iter()
+                .map(|r| ((&r.name, r.arguments.as_str()), r))
+                .collect(),
+            views: target.views.iter().map(|v| (&v.name, v)).collect(),
+            triggers: target
+                .triggers
+                .iter()
+                .map(|t| ((&t.table, &t.name), t))
+                .collect(),
             deferred: plan
                 .phase(Phase::Seal)
                 .filter(|s| s.object.kind == ObjectKind::PrimaryKey)
@@ -229,96 +260,58 @@ impl<'a> Lookup<'a> {
     }
 
     fn state(&self, source: &Schema, object: &ObjectId) -> State {
-        let target = self.target;
-        let name = object.qualified_name();
         match object.kind {
-            ObjectKind::Namespace => self.listed(source, |s| {
-                s.namespaces
-                    .iter()
-                    .find(|n| n.name == object.name)
-                    .map(|n| {
-                        let mut s = Schema::new(&source.dialect);
-                        s.namespaces.push(n.clone());
-                        s
-                    })
-            }),
-            ObjectKind::Extension => self.listed(source, |s| {
-                s.extensions
-                    .iter()
-                    .find(|e| e.name == object.name)
-                    .map(|e| {
-                        let mut s = Schema::new(&source.dialect);
-                        s.extensions.push(e.clone());
-                        s
-                    })
-            }),
-            ObjectKind::Type => self.listed(source, |s| {
-                s.types.iter().find(|t| t.name == name).map(|t| {
-                    let mut s = Schema::new(&source.dialect);
-                    s.types.push(t.clone());
-                    s
-                })
-            }),
-            ObjectKind::Sequence => self.listed(source, |s| {
-                s.sequences.iter().find(|q| q.name == name).map(|q| {
-                    let mut q = q.clone();
+            ObjectKind::Namespace => listed(
+                object.find_in(&source.namespaces),
+                self.namespaces.get(object.name.as_str()).copied(),
+                |s, n| s.namespaces.push(n),
+            ),
+            ObjectKind::Extension => listed(
+                object.find_in(&source.extensions),
+                self.extensions.get(object.name.as_str()).copied(),
+                |s, e| s.extensions.push(e),
+            ),
+            ObjectKind::Type => {
+                let ours = object.find_in(&source.types);
+                let theirs = ours.and_then(|t| self.types.get(&t.name).copied());
+                listed(ours, theirs, |s, t| s.types.push(t))
+            }
+            ObjectKind::Sequence => {
+                let ours = object.find_in(&source.sequences);
+                let theirs = ours.and_then(|q| self.sequences.get(&q.name).copied());
+                listed(ours, theirs, |s, mut q| {
                     // Its value is the seal's (a counter), its owner base's.
                     q.last_value = None;
                     q.owned_by = None;
-                    let mut s = Schema::new(&source.dialect);
-                    s.sequences.push(q);
-                    s
+                    s.sequences.push(q)
                 })
-            }),
-            ObjectKind::Routine => self.listed(source, |s| {
-                s.routines
-                    .iter()
-                    .find(|r| r.name == name && Some(&r.arguments) == object.arguments.as_ref())
-                    .map(|r| {
-                        let mut s = Schema::new(&source.dialect);
-                        s.routines.push(r.clone());
-                        s
-                    })
-            }),
-            ObjectKind::View => self.listed(source, |s| {
-                s.views.iter().find(|v| v.name == name).map(|v| {
-                    let mut s = Schema::new(&source.dialect);
-                    s.views.push(v.clone());
-                    s
-                })
-            }),
+            }
+            ObjectKind::Routine => {
+                let ours = object.find_in(&source.routines);
+                let theirs =
+                    ours.and_then(|r| self.routines.get(&(&r.name, r.arguments.as_str())).copied());
+                listed(ours, theirs, |s, r| s.routines.push(r))
+            }
+            ObjectKind::View => {
+                let ours = object.find_in(&source.views);
+                let theirs = ours.and_then(|v| self.views.get(&v.name).copied());
+                listed(ours, theirs, |s, v| s.views.push(v))
+            }
             ObjectKind::Trigger => {
-                let Some(ours) = object.in_list(&source.triggers) else {
-                    return State::Missing;
-                };
-                let theirs = target
-                    .triggers
-                    .iter()
-                    .find(|t| t.name == ours.name && t.table == ours.table);
-                match theirs {
-                    None => State::Missing,
-                    Some(theirs) => {
-                        let one = |t: &crate::ir::Trigger| {
-                            let mut s = Schema::new(&source.dialect);
-                            s.triggers.push(t.clone());
-                            s
-                        };
-                        compared(&one(ours), &one(theirs))
-                    }
-                }
+                let ours = object.find_in(&source.triggers);
+                let theirs = ours.and_then(|t| self.triggers.get(&(&t.table, &t.name)).copied());
+                listed(ours, theirs, |s, t| s.triggers.push(t))
             }
             ObjectKind::Table => {
-                let Some(name) = object.table.clone() else {
+                let Some(name) = &object.table else {
                     return State::Missing;
                 };
-                let (Some(ours), Some(theirs)) = (
-                    source.tables.iter().find(|t| t.name == name),
-                    self.tables.get(&name),
-                ) else {
+                let (Some(ours), Some(theirs)) = (self.sources.get(name), self.tables.get(name))
+                else {
                     return State::Missing;
                 };
                 // The primary key is base's unless the plan defers it to the seal.
-                let keep_key = !self.deferred.contains(&name);
+                let keep_key = !self.deferred.contains(name);
                 let mut theirs = base_shape(theirs, keep_key);
                 // MySQL creates an AUTO_INCREMENT column that is not its key's first
                 // column plain in base, and the seal makes it count once its key
@@ -338,29 +331,19 @@ impl<'a> Lookup<'a> {
             | ObjectKind::Check
             | ObjectKind::Exclusion
             | ObjectKind::ForeignKey
-            | ObjectKind::Index => self.owned(source, object),
+            | ObjectKind::Index => self.owned(object),
             ObjectKind::Counter | ObjectKind::Statement | ObjectKind::Column => State::Missing,
         }
     }
 
-    /// The state of a free-standing object: `one` projects a schema to a schema holding
-    /// only that object (`None` when it lacks it).
-    fn listed(&self, source: &Schema, one: impl Fn(&Schema) -> Option<Schema>) -> State {
-        match (one(source), one(self.target)) {
-            (Some(ours), Some(theirs)) => compared(&ours, &theirs),
-            _ => State::Missing,
-        }
-    }
-
     /// The state of a constraint or index of a table.
-    fn owned(&self, source: &Schema, object: &ObjectId) -> State {
+    fn owned(&self, object: &ObjectId) -> State {
         let Some(table_name) = &object.table else {
             return State::Missing;
         };
-        let (Some(ours), Some(theirs)) = (
-            source.tables.iter().find(|t| &t.name == table_name),
-            self.tables.get(table_name),
-        ) else {
+        let (Some(ours), Some(theirs)) =
+            (self.sources.get(table_name), self.tables.get(table_name))
+        else {
             return State::Missing;
         };
         let Some(mine) = only(ours, object) else {
@@ -377,9 +360,10 @@ impl<'a> Lookup<'a> {
             ObjectKind::ForeignKey => &candidates.foreign_keys,
             _ => &candidates.indexes,
         };
-        let mut matching = ids.iter().filter_map(|id| only(theirs, id));
         let found = if object.unnamed {
-            matching.find(|t| diff_of(&mine, t).is_empty())
+            ids.iter()
+                .filter_map(|id| only(theirs, id))
+                .find(|t| diff(&mine, t).is_empty())
         } else {
             ids.iter()
                 .find(|id| !id.unnamed && id.name == object.name)
@@ -391,6 +375,20 @@ impl<'a> Lookup<'a> {
             Some(found) => compared(&mine, &found),
         }
     }
+}
+
+/// The state of a free-standing object: `ours` (the source's) against `theirs` (the
+/// target's of the same identity), each put alone in a schema by `put`.
+fn listed<T: Clone>(ours: Option<&T>, theirs: Option<&T>, put: impl Fn(&mut Schema, T)) -> State {
+    let (Some(ours), Some(theirs)) = (ours, theirs) else {
+        return State::Missing;
+    };
+    let one = |item: &T| {
+        let mut schema = Schema::new("");
+        put(&mut schema, item.clone());
+        schema
+    };
+    compared(&one(ours), &one(theirs))
 }
 
 /// The table as `base` creates it: columns (counters without their values), the primary
@@ -456,13 +454,9 @@ fn not_validated(ours: &Schema, theirs: &Schema) -> bool {
     }
 }
 
-fn diff_of(ours: &Schema, theirs: &Schema) -> Vec<Difference> {
-    diff(ours, theirs)
-}
-
 /// Present when the two one-object schemas do not differ, else what differs.
 fn compared(ours: &Schema, theirs: &Schema) -> State {
-    let differences = diff_of(ours, theirs);
+    let differences = diff(ours, theirs);
     if differences.is_empty() {
         State::Present
     } else {
@@ -483,5 +477,227 @@ fn compared(ours: &Schema, theirs: &Schema) -> State {
                 })
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capabilities::Capabilities;
+    use crate::ir::{CheckConstraint, Column, Expr, Index, IndexKey, IndexTarget, View};
+    use crate::plan::{plan, Policy};
+    use crate::types::DataType;
+
+    fn index(name: &str, column: &str) -> Index {
+        Index {
+            name: name.into(),
+            unique: false,
+            keys: vec![IndexKey {
+                target: IndexTarget::Column(column.into()),
+                collation: None,
+                order: None,
+            }],
+            predicate: None,
+            definition: None,
+            comment: None,
+        }
+    }
+
+    /// A table `t` (a, b) with an index on a and an unnamed check, and a view over it.
+    fn source() -> Schema {
+        let mut schema = Schema::new("sqlite");
+        let mut t = Table::new(QualifiedName::bare("t"));
+        for c in ["a", "b"] {
+            t.columns
+                .push(Column::new(c, DataType::from_raw("INTEGER")));
+        }
+        t.indexes.push(index("t_a", "a"));
+        t.checks.push(CheckConstraint {
+            name: None,
+            column: None,
+            expr: Expr::raw("sqlite", "a > 0"),
+            definition: None,
+            comment: None,
+        });
+        schema.tables.push(t);
+        schema.views.push(View::new(
+            QualifiedName::bare("v"),
+            Expr::raw("sqlite", "SELECT a FROM t"),
+        ));
+        schema
+    }
+
+    fn planned(schema: &Schema) -> Plan {
+        plan(
+            schema,
+            &Capabilities::new(true, false, false),
+            &Policy::default(),
+        )
+    }
+
+    fn states(status: &PhaseStatus) -> Vec<(String, State)> {
+        status
+            .objects
+            .iter()
+            .map(|o| (o.object.to_string(), o.state.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_target_that_holds_everything_has_every_object_present() {
+        let source = source();
+        let plan = planned(&source);
+        for phase in Phase::ALL {
+            let status = phase_status(&source, &plan, Some(&source), phase);
+            assert!(status.complete(), "{phase}: {status:?}");
+            assert_eq!(status.present, status.objects.len());
+        }
+        let seal = phase_status(&source, &plan, Some(&source), Phase::Seal);
+        assert_eq!(seal.present, 3, "check, index, view");
+    }
+
+    #[test]
+    fn an_empty_target_lacks_everything_and_a_table_is_compared_as_base_creates_it() {
+        let source = source();
+        let plan = planned(&source);
+        let seal = phase_status(&source, &plan, None, Phase::Seal);
+        assert_eq!((seal.present, seal.missing), (0, 3));
+        // After base: the table without its check and index is base's table.
+        let mut bare = source.clone();
+        bare.tables[0].indexes.clear();
+        bare.tables[0].checks.clear();
+        bare.views.clear();
+        let base = phase_status(&source, &plan, Some(&bare), Phase::Base);
+        assert!(base.complete(), "{base:?}");
+        let seal = phase_status(&source, &plan, Some(&bare), Phase::Seal);
+        assert_eq!((seal.present, seal.missing, seal.different), (0, 3, 0));
+    }
+
+    #[test]
+    fn objects_with_another_definition_are_different_with_what_differs() {
+        let source = source();
+        let plan = planned(&source);
+        let mut other = source.clone();
+        other.tables[0].indexes[0] = index("t_a", "b");
+        other.tables[0].columns[1].data_type = DataType::from_raw("TEXT");
+        other.views[0].query = Expr::raw("sqlite", "SELECT b FROM t");
+        let base = phase_status(&source, &plan, Some(&other), Phase::Base);
+        assert_eq!(
+            base.differences(),
+            vec![
+                "table \"t\": column \"b\" of table \"t\": type INTEGER vs TEXT (source vs target)"
+            ]
+        );
+        let seal = phase_status(&source, &plan, Some(&other), Phase::Seal);
+        assert_eq!(seal.different, 2, "{:?}", states(&seal));
+        let lines = seal.differences();
+        assert!(
+            lines[0].starts_with("index \"t_a\" on table \"t\": definition {")
+                && lines[0].ends_with("} (source vs target)"),
+            "{lines:?}"
+        );
+        assert!(lines[1].starts_with("view \"v\": query "), "{lines:?}");
+    }
+
+    #[test]
+    fn an_unnamed_constraint_is_found_by_its_definition() {
+        let source = source();
+        let plan = planned(&source);
+        let mut other = source.clone();
+        other.tables[0].checks[0].expr = Expr::raw("sqlite", "a > 1");
+        let seal = phase_status(&source, &plan, Some(&other), Phase::Seal);
+        let check = seal
+            .objects
+            .iter()
+            .find(|o| o.object.kind == ObjectKind::Check)
+            .unwrap();
+        assert_eq!(
+            check.state,
+            State::Missing,
+            "another check is another object"
+        );
+    }
+
+    #[test]
+    fn a_constraint_left_not_valid_is_not_validated() {
+        let mut source = Schema::new("postgres");
+        let mut t = Table::new(QualifiedName::bare("t").in_schema("public"));
+        t.columns
+            .push(Column::new("a", DataType::from_raw("integer")));
+        t.checks.push(CheckConstraint {
+            name: Some("t_a".into()),
+            column: None,
+            expr: Expr::raw("postgres", "a > 0"),
+            definition: Some(Expr::raw("postgres", "CHECK ((a > 0))")),
+            comment: None,
+        });
+        source.tables.push(t);
+        let plan = planned(&source);
+        let mut target = source.clone();
+        target.tables[0].checks[0].definition =
+            Some(Expr::raw("postgres", "CHECK ((a > 0)) NOT VALID"));
+        let seal = phase_status(&source, &plan, Some(&target), Phase::Seal);
+        assert_eq!(seal.objects[0].state, State::NotValidated);
+        assert_eq!((seal.present, seal.missing), (0, 1));
+        // Only its validation runs.
+        let id = seal.objects[0].object.clone();
+        let add = Statement::new(Some(Phase::Seal), vec![id.clone()], "ADD NOT VALID");
+        let mut validate = Statement::new(Some(Phase::Seal), vec![id], "VALIDATE");
+        validate.validation = true;
+        assert_eq!(pending(&[add, validate], &seal), Ok(vec![false, true]));
+    }
+
+    #[test]
+    fn counter_syncs_run_with_the_rest_of_their_phase_or_alone() {
+        let source = source();
+        let plan = planned(&source);
+        let t = QualifiedName::bare("t");
+        let counter = Statement::new(
+            Some(Phase::Seal),
+            vec![ObjectId::owned(ObjectKind::Counter, &t, "a".into(), 0)],
+            "SYNC",
+        );
+        let index = |status: &PhaseStatus| {
+            let id = status
+                .objects
+                .iter()
+                .find(|o| o.object.kind == ObjectKind::Index)
+                .unwrap()
+                .object
+                .clone();
+            Statement::new(Some(Phase::Seal), vec![id], "CREATE INDEX")
+        };
+        let complete = phase_status(&source, &plan, Some(&source), Phase::Seal);
+        let statements = [index(&complete), counter.clone()];
+        assert_eq!(pending(&statements, &complete), Ok(vec![false, false]));
+        let empty = phase_status(&source, &plan, None, Phase::Seal);
+        assert_eq!(pending(&statements, &empty), Ok(vec![true, true]));
+        // A phase of counter syncs alone always runs them.
+        assert_eq!(pending(&[counter], &complete), Ok(vec![true]));
+    }
+
+    #[test]
+    fn a_statement_the_target_holds_only_part_of_is_a_conflict() {
+        let source = source();
+        let plan = planned(&source);
+        let mut other = source.clone();
+        other.tables[0].indexes.clear();
+        let status = phase_status(&source, &plan, Some(&other), Phase::Seal);
+        let ids: Vec<ObjectId> = status
+            .objects
+            .iter()
+            .filter(|o| o.object.table.is_some())
+            .map(|o| o.object.clone())
+            .collect();
+        let both = Statement::new(Some(Phase::Seal), ids, "REBUILD");
+        assert_eq!(
+            pending(&[both], &status),
+            Err(vec![
+                "check constraint CHECK (a > 0) on table \"t\": the target holds check \
+                 constraint CHECK (a > 0) on table \"t\" but not index \"t_a\" on table \
+                 \"t\", which the same statement creates"
+                    .to_owned()
+            ])
+        );
     }
 }

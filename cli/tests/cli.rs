@@ -53,7 +53,7 @@ fn clone_then_diff_shows_no_difference() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         stderr(&out),
-        format!("cloned schema into {copy}: pre 0, base 6, seal 32 statements\n")
+        format!("cloned schema into {copy}: pre 0, base 6, seal 28 statements\n")
     );
     let out = run(&["diff", &example(), &copy]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -171,7 +171,7 @@ fn every_phase_re_run_has_nothing_to_do_and_status_says_where_the_target_stands(
         ),
         (
             "seal",
-            format!("nothing to do: seal is already applied to {target} (32 statements' objects are there)"),
+            format!("nothing to do: seal is already applied to {target} (28 statements' objects are there)"),
         ),
     ] {
         let again = run(&["apply", &example(), &target, "--phase", phase]);
@@ -194,13 +194,13 @@ fn every_phase_re_run_has_nothing_to_do_and_status_says_where_the_target_stands(
             json["present"].clone(),
             json["statements"].clone()
         ),
-        (true.into(), 32.into(), 0.into())
+        (true.into(), 28.into(), 0.into())
     );
     let clone = run(&["clone", &example(), &target]);
     assert!(clone.status.success(), "{}", stderr(&clone));
     assert_eq!(
         stderr(&clone).trim_end(),
-        format!("cloned schema into {target}: pre 0, base 0 (6 already there), seal 0 (32 already there) statements")
+        format!("cloned schema into {target}: pre 0, base 0 (6 already there), seal 0 (28 already there) statements")
     );
     assert_eq!(
         std::fs::read(&path).unwrap(),
@@ -580,7 +580,7 @@ fn table_filters_select_with_wildcards_and_leave_out_what_needs_excluded_tables(
              \"album_summary\", which the selection excludes\n\
              warning: trigger \"album_title_audit\": left out of table \"album\": it names \
              table or view \"ledger\", which the selection excludes\n\
-             cloned schema into {}: pre 0, base 4, seal 15 statements\n",
+             cloned schema into {}: pre 0, base 4, seal 13 statements\n",
             url(&rest)
         )
     );
@@ -664,7 +664,7 @@ fn json_output_of_diff_apply_clone_and_dialects() {
     assert!(out.status.success(), "{}", stderr(&out));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["target"], copy.as_str());
-    assert_eq!(doc["statements"], 38);
+    assert_eq!(doc["statements"], 34);
     let phases: Vec<(String, u64)> = doc["phases"]
         .as_array()
         .unwrap()
@@ -678,7 +678,7 @@ fn json_output_of_diff_apply_clone_and_dialects() {
         .collect();
     assert_eq!(
         phases,
-        [("pre".into(), 0), ("base".into(), 6), ("seal".into(), 32)]
+        [("pre".into(), 0), ("base".into(), 6), ("seal".into(), 28)]
     );
     assert_eq!(doc["warnings"], serde_json::json!([]));
 
@@ -730,8 +730,8 @@ fn json_output_of_diff_apply_clone_and_dialects() {
     ]);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["dry_run"], true);
-    assert_eq!(doc["statements"], 32);
-    assert_eq!(doc["sql"].as_array().unwrap().len(), 32);
+    assert_eq!(doc["statements"], 28);
+    assert_eq!(doc["sql"].as_array().unwrap().len(), 28);
 
     let out = run(&["dialects", "--format", "json"]);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -797,7 +797,7 @@ fn urls_come_from_the_environment_and_help_never_shows_them() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         stderr(&out),
-        format!("cloned schema into {copy}: pre 0, base 6, seal 32 statements\n")
+        format!("cloned schema into {copy}: pre 0, base 6, seal 28 statements\n")
     );
     let out = bin()
         .arg("diff")
@@ -881,7 +881,7 @@ fn on_a_terminal_every_phase_draws_a_progress_bar_and_elsewhere_none() {
     let (ok, screen) = on_a_terminal(&["clone", &example(), &copy]);
     assert!(ok, "{screen}");
     assert!(screen.contains("] 6/6 statements, 00:00:0"), "{screen:?}");
-    assert!(screen.contains("] 32/32 statements, 00:00:0"), "{screen:?}");
+    assert!(screen.contains("] 28/28 statements, 00:00:0"), "{screen:?}");
     assert!(
         screen.contains("left\r\x1b[2Kcloned schema into"),
         "the bar is cleared before the summary: {screen:?}"
@@ -890,7 +890,7 @@ fn on_a_terminal_every_phase_draws_a_progress_bar_and_elsewhere_none() {
     assert!(seal.status.success(), "{}", stderr(&seal));
     assert_eq!(
         stderr(&seal),
-        format!("applied 32 statements of phase seal to {target} in one transaction\n"),
+        format!("applied 28 statements of phase seal to {target} in one transaction\n"),
         "no bar when standard error is not a terminal"
     );
 }

@@ -656,7 +656,7 @@ fn a_server_restarted_mid_seal_stops_the_run_and_a_re_run_finishes_it() {
         return;
     }
     const TABLES: usize = 12;
-    let mut server = MariaDbServer::start(33_000 + (std::process::id() % 1000) as u16);
+    let mut server = MariaDbServer::start();
     let source = Db::new("restart_src");
     source.exec(&chained_tables(TABLES));
     exec_at(&server.url("mysql"), "CREATE DATABASE target");

@@ -922,7 +922,7 @@ fn a_server_restarted_mid_seal_stops_the_run_and_a_re_run_finishes_it() {
         return;
     }
     const TABLES: usize = 8;
-    let cluster = PgCluster::start(54_000 + (std::process::id() % 1000) as u16);
+    let cluster = PgCluster::start();
     let port = cluster.port;
     let source = Db::new("restart_src");
     psql(&source.0, &["-c", &chained_tables(TABLES)]).unwrap();

@@ -98,9 +98,19 @@ fn as_postgres(program: &std::path::Path) -> Command {
     }
 }
 
+/// A TCP port nobody listens on now, from the system (a fixed port can collide with the
+/// local end of a connection, which takes ports from the same range).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
 impl PgCluster {
-    /// Creates and starts a cluster on `port`, with trust authentication.
-    pub fn start(port: u16) -> PgCluster {
+    /// Creates and starts a cluster on a free port, with trust authentication.
+    pub fn start() -> PgCluster {
+        let port = free_port();
         let bin = std::fs::read_dir("/usr/lib/postgresql")
             .expect("PostgreSQL's binaries in /usr/lib/postgresql")
             .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
@@ -139,15 +149,16 @@ impl PgCluster {
             .arg(self.dir.join("data"))
             .args(["-l"])
             .arg(self.dir.join("log"))
-            .args(["-o", &options])
+            .args(["-o", &options, "-t", "180"])
             .args(args)
             .output()
             .expect("run pg_ctl");
         assert!(
             out.status.success(),
-            "pg_ctl {args:?}: {}{}",
+            "pg_ctl {args:?}: {}{}\nserver log:\n{}",
             String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+            String::from_utf8_lossy(&out.stderr),
+            std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
         );
     }
 
@@ -194,8 +205,9 @@ fn running_as_root() -> bool {
 }
 
 impl MariaDbServer {
-    /// Creates a data directory and starts a server on `port`.
-    pub fn start(port: u16) -> MariaDbServer {
+    /// Creates a data directory and starts a server on a free port.
+    pub fn start() -> MariaDbServer {
+        let port = free_port();
         let dir = std::env::temp_dir().join(format!("sr_mariadb_{port}_{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();

@@ -159,8 +159,9 @@ enum Command {
         filter: FilterArgs,
         #[command(flatten)]
         policy: PolicyArgs,
-        /// Connections the seal runs on, in parallel, in dependency order (the other
-        /// phases run on one).
+        /// Connections the phase runs on, in parallel, in dependency order: the seal, a
+        /// MySQL phase, and a PostgreSQL `pre` or `base` (which then runs in groups of
+        /// tables, each in its own transaction); SQLite has one writer.
         #[arg(short = 'j', long = "jobs", default_value_t = 1, value_parser = jobs)]
         jobs: usize,
         /// When the loaded rows violate a foreign key or a check: `stop` the seal, or
@@ -186,6 +187,10 @@ enum Command {
         filter: FilterArgs,
         #[command(flatten)]
         policy: PolicyArgs,
+        /// Connections each phase runs on, in parallel, in dependency order (PostgreSQL
+        /// and MySQL; SQLite has one writer).
+        #[arg(short = 'j', long = "jobs", default_value_t = 1, value_parser = jobs)]
+        jobs: usize,
         #[command(flatten)]
         lock: LockArgs,
         /// `text` for people, `json` for pipelines.
@@ -466,11 +471,13 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             dst,
             filter,
             policy,
+            jobs,
             lock,
             format,
         } => {
             let bar = progress::Bar::on_terminal("statements");
             let apply = ApplyOptions::default()
+                .with_jobs(jobs)
                 .with_lock_timeout(lock.lock_timeout, lock.lock_retries)
                 .with_progress(progress::callback(bar.as_ref()));
             // Warnings first: they explain a clone that fails.
@@ -791,13 +798,19 @@ fn summary(
         ));
     }
     let created = created_text(statements);
-    if !created.is_empty() {
+    if !created.is_empty() && report.present == 0 {
         line.push_str(&format!(": {created}"));
     }
-    line.push_str(
-        " (not in a transaction: a journal in the target lets a re-run of the same command \
-         resume)",
-    );
+    line.push_str(match report.journal {
+        Some(_) => {
+            " (not in a transaction: a journal in the target lets a re-run of the same \
+             command resume)"
+        }
+        None => {
+            " (in several transactions, each committed whole: a re-run of the same command \
+             applies what is missing)"
+        }
+    });
     line
 }
 

@@ -1025,3 +1025,125 @@ fn a_base_blocked_by_another_transaction_names_it_gives_up_and_applies_nothing()
     let rerun = run(&base);
     assert!(rerun.status.success(), "{}", stderr(&rerun));
 }
+
+/// `n` tables, each with a serial key (a sequence), a unique key and an index: locks
+/// enough for a base to need several transactions on a small lock table.
+fn many_tables(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "CREATE TABLE m{i} (id serial PRIMARY KEY, code text UNIQUE, v int); \
+                 CREATE INDEX m{i}_v ON m{i} (v);\n"
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_base_larger_than_the_lock_table_applies_in_groups_and_a_killed_one_resumes() {
+    if !available() {
+        return;
+    }
+    const TABLES: usize = 300;
+    // 10 locks per transaction and 100 connections: a lock table of 1,000, which one
+    // transaction creating 300 tables (a sequence, a TOAST table and two indexes
+    // each) overflows.
+    let cluster = PgCluster::start_with("-c max_locks_per_transaction=10");
+    let port = cluster.port;
+    let source = Db::new("many_src");
+    psql(&source.0, &["-c", &many_tables(TABLES)]).unwrap();
+    for db in ["one", "clone", "killed"] {
+        psql_at(port, "postgres", &format!("CREATE DATABASE {db}"));
+    }
+    // The server's own limit, as a single transaction meets it.
+    let one = Command::new("psql")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-U",
+            "postgres",
+            "-q",
+            "-1",
+        ])
+        .args([
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            "one",
+            "-c",
+            &many_tables(TABLES),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&one.stderr).contains("out of shared memory"),
+        "{}",
+        String::from_utf8_lossy(&one.stderr)
+    );
+    let clone = run(&["clone", &source.url(), &cluster.url("clone")]);
+    assert!(clone.status.success(), "{}", stderr(&clone));
+    let diff = run(&["diff", &source.url(), &cluster.url("clone")]);
+    assert!(diff.status.success(), "{}", stderr(&diff));
+    // A base killed part-way, then run again: it finishes, nothing twice.
+    let target = cluster.url("killed");
+    let pre = run(&["apply", &source.url(), &target, "--phase", "pre"]);
+    assert!(pre.status.success(), "{}", stderr(&pre));
+    let base = [
+        "apply",
+        &source.url(),
+        &target,
+        "--phase",
+        "base",
+        "-j",
+        "2",
+    ];
+    let tables = || {
+        value_at(
+            port,
+            "killed",
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+        )
+        .unwrap_or(0)
+    };
+    let created = kill_when_journaled(&base, 64, tables);
+    assert!(
+        created >= 64 && created < TABLES as i64,
+        "killed after {created} of {TABLES} tables"
+    );
+    // A group the killed client had sent may still commit on the server: wait for its
+    // session to end before counting what the re-run finds.
+    let started = std::time::Instant::now();
+    while value_at(
+        port,
+        "killed",
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = 'killed' AND pid <> pg_backend_pid()",
+    ) != Some(0)
+    {
+        assert!(started.elapsed().as_secs() < 30, "the killed run's sessions stay");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let created = tables();
+    let rerun = run(&base);
+    let message = stderr(&rerun);
+    assert!(rerun.status.success(), "{message}");
+    assert!(
+        // Two statements a table: CREATE TABLE and ALTER SEQUENCE ... OWNED BY.
+        message.starts_with(&format!(
+            "applied {} statements of phase base to {target} (skipped {} whose objects \
+             the target already holds)",
+            2 * (TABLES as i64 - created),
+            2 * created
+        )) && message.ends_with(
+            " (in several transactions, each committed whole: a re-run of the same command \
+             applies what is missing)\n"
+        ),
+        "{message}"
+    );
+    assert_eq!(tables(), TABLES as i64);
+    let seal = run(&["apply", &source.url(), &target, "--phase", "seal"]);
+    assert!(seal.status.success(), "{}", stderr(&seal));
+    let diff = run(&["diff", &source.url(), &target]);
+    assert!(diff.status.success(), "{}", stderr(&diff));
+}

@@ -243,6 +243,12 @@ pub struct ApplyReport {
     /// ([`ApplyOptions::present`]); not counted in `statements`.
     #[serde(default)]
     pub present: usize,
+    /// The journal that let a re-run resume while the run was under way (removed once
+    /// it completed), when the batch was not one transaction and kept one; `None` for
+    /// a batch applied in one transaction, or in groups that each commit whole (then
+    /// the target's catalog is the journal: a re-run applies what is missing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journal: Option<String>,
 }
 
 impl ApplyReport {

@@ -17,14 +17,22 @@ pub fn batch_digest(statements: &[Statement]) -> u64 {
     hash
 }
 
-/// What a journaled run that stopped leaves behind, after `applied` of `total`
-/// statements are done: the end of its error message. `journal` names the table.
-pub fn kept(applied: usize, total: usize, journal: &str, why: &str) -> String {
+/// What a journaled run that stopped leaves behind, after `applied` of `total` units
+/// (`unit`: `statement`, `group`) are done: the end of its error message. `journal`
+/// names the table; a run whose target's catalog is its journal (each unit commits
+/// whole, and a re-run skips what the target holds) names none.
+pub fn kept(applied: usize, total: usize, unit: &str, journal: &str, why: &str) -> String {
     let done = match applied {
         0 => return "nothing was applied".into(),
-        1 => format!("statement 1 of {total} is applied and stays so"),
-        n => format!("{n} of {total} statements are applied and stay so"),
+        1 => format!("{unit} 1 of {total} is applied and stays so"),
+        n => format!("{n} of {total} {unit}s are applied and stay so"),
     };
+    if journal.is_empty() {
+        return format!(
+            "{done}{why}: fix the cause and re-run the same command to apply the rest (it \
+             skips what the target holds)"
+        );
+    }
     format!(
         "{done}{why}, recorded in {journal}: fix the cause and re-run the same command to \
          resume"
@@ -45,12 +53,18 @@ mod tests {
 
     #[test]
     fn what_stays_applied_is_said() {
-        assert_eq!(kept(0, 3, "j", ""), "nothing was applied");
+        assert_eq!(kept(0, 3, "statement", "j", ""), "nothing was applied");
         assert_eq!(
-            kept(1, 3, "j", " (why)"),
+            kept(1, 3, "statement", "j", " (why)"),
             "statement 1 of 3 is applied and stays so (why), recorded in j: fix the cause \
              and re-run the same command to resume"
         );
-        assert!(kept(2, 3, "j", "").starts_with("2 of 3 statements are applied and stay so,"));
+        assert!(kept(2, 3, "statement", "j", "")
+            .starts_with("2 of 3 statements are applied and stay so,"));
+        assert_eq!(
+            kept(2, 3, "group", "", ""),
+            "2 of 3 groups are applied and stay so: fix the cause and re-run the same \
+             command to apply the rest (it skips what the target holds)"
+        );
     }
 }

@@ -52,13 +52,16 @@ pub struct Wording {
     /// Why what was applied stays so, said after the count (` (MySQL commits each DDL
     /// statement)`), or nothing.
     pub why_kept: &'static str,
+    /// What the driver runs one at a time, as messages count them (`statement`, or
+    /// `group` for a dialect that runs groups of statements).
+    pub unit: &'static str,
 }
 
 impl Wording {
     /// What a run that stopped after `applied` of `total` statements leaves behind: the
     /// end of its error message (see [`journal::kept`]).
     pub fn kept(&self, applied: usize, total: usize) -> String {
-        journal::kept(applied, total, self.journal, self.why_kept)
+        journal::kept(applied, total, self.unit, self.journal, self.why_kept)
     }
 }
 
@@ -483,6 +486,9 @@ pub fn run<D: JournaledApply>(
         transactional: false,
         resumed,
         present,
+        journal: Some(D::WORDING.journal)
+            .filter(|j| !j.is_empty())
+            .map(str::to_owned),
         connections: conns.len(),
         not_valid,
         rebuilt,
@@ -618,6 +624,7 @@ mod tests {
             container: "table",
             run: "run",
             why_kept: " (why)",
+            unit: "statement",
         };
 
         fn target(&self) -> String {
@@ -783,6 +790,7 @@ mod tests {
                 transactional: false,
                 resumed: 0,
                 connections: 2,
+                journal: Some("j".into()),
                 ..ApplyReport::default()
             }
         );

@@ -86,13 +86,21 @@ pub fn shorten(text: &str, max: usize) -> String {
 }
 
 impl Statement {
-    /// The objects it creates, as messages name them (`index "i" on table "t", ...`).
+    /// The objects it creates, as messages name them (`index "i" on table "t", ...`):
+    /// the first four, then how many more.
     pub fn describe(&self) -> String {
-        self.objects
+        const NAMED: usize = 4;
+        let mut text = self
+            .objects
             .iter()
+            .take(NAMED)
             .map(|o| o.to_string())
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", ");
+        if self.objects.len() > NAMED {
+            text.push_str(&format!(" and {} more", self.objects.len() - NAMED));
+        }
+        text
     }
 
     /// Its SQL on one line, cut after 120 characters, for messages.

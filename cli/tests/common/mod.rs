@@ -84,6 +84,7 @@ pub struct PgCluster {
     bin: std::path::PathBuf,
     /// Its port.
     pub port: u16,
+    settings: String,
 }
 
 /// Runs `program` as the `postgres` user when the tests run as root (the server refuses
@@ -110,6 +111,11 @@ fn free_port() -> u16 {
 impl PgCluster {
     /// Creates and starts a cluster on a free port, with trust authentication.
     pub fn start() -> PgCluster {
+        Self::start_with("")
+    }
+
+    /// [`PgCluster::start`] with server options (`-c max_locks_per_transaction=10`).
+    pub fn start_with(settings: &str) -> PgCluster {
         let port = free_port();
         let bin = std::fs::read_dir("/usr/lib/postgresql")
             .expect("PostgreSQL's binaries in /usr/lib/postgresql")
@@ -133,16 +139,22 @@ impl PgCluster {
             "initdb: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let cluster = PgCluster { dir, bin, port };
+        let cluster = PgCluster {
+            dir,
+            bin,
+            port,
+            settings: settings.to_owned(),
+        };
         cluster.pg_ctl(&["start", "-w"]);
         cluster
     }
 
     fn pg_ctl(&self, args: &[&str]) {
         let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off {}",
             self.port,
-            self.dir.display()
+            self.dir.display(),
+            self.settings
         );
         let out = as_postgres(&self.bin.join("pg_ctl"))
             .arg("-D")

@@ -139,6 +139,7 @@ impl JournaledApply for Apply<'_> {
         container: "table",
         run: "run",
         why_kept: " (MySQL commits each DDL statement)",
+        unit: "statement",
     };
 
     fn target(&self) -> String {

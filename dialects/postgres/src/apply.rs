@@ -45,8 +45,9 @@ pub(crate) fn message(url: &DbUrl, e: &DieselError) -> String {
 }
 
 /// Applies `statements`: the seal's with the journal over `options.jobs` connections,
-/// the others in one transaction before them; those `options.present` lists are
-/// skipped.
+/// the others before them in one transaction, or in groups when they are too many for
+/// one or `-j` asks for more connections ([`crate::base`]); those `options.present`
+/// lists are skipped.
 pub(crate) fn apply_with(
     url: &DbUrl,
     statements: &[Statement],
@@ -69,7 +70,13 @@ pub(crate) fn apply_with(
         }
     }
     let mut report = ApplyReport::default();
-    if !others.is_empty() || sealing.is_empty() {
+    if !others.is_empty() && crate::base::grouped(&others, options.jobs) {
+        report = crate::base::apply(
+            url,
+            &others,
+            &options.clone().with_present(Default::default()),
+        )?;
+    } else if !others.is_empty() || sealing.is_empty() {
         report = transaction_waiting_for_locks(url, &others, options)?;
     }
     if sealing.is_empty() {

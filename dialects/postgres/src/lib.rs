@@ -20,6 +20,7 @@ use schema_replicator_core::{
 };
 
 mod apply;
+mod base;
 mod check;
 mod reflect;
 mod render;

@@ -121,6 +121,7 @@ impl JournaledApply for Seal<'_> {
         container: "schema",
         run: "seal",
         why_kept: "",
+        unit: "statement",
     };
 
     fn target(&self) -> String {
@@ -427,7 +428,7 @@ fn open_transactions(conn: &mut PgConnection) -> String {
 /// and its commits do not wait for the disk: a server crash can lose the last few
 /// statements, each with its journal row (they are one transaction, and WAL keeps
 /// commit order), so the journal stays exact and a re-run builds them again.
-fn session(url: &DbUrl) -> Result<PgConnection> {
+pub(crate) fn session(url: &DbUrl) -> Result<PgConnection> {
     let mut conn = connect(url)?;
     conn.batch_execute(
         "SET synchronous_commit = off; \
@@ -448,7 +449,7 @@ fn session(url: &DbUrl) -> Result<PgConnection> {
 /// killed run is still at work (without `client_connection_check_interval`, before
 /// PostgreSQL 14, a busy one goes on until its statement ends). Waits a little for
 /// both, then refuses.
-fn lock(conns: &mut [PgConnection], url: &DbUrl, key: i64) -> Result<()> {
+pub(crate) fn lock(conns: &mut [PgConnection], url: &DbUrl, key: i64) -> Result<()> {
     let fail = |e: DieselError| Seal { url }.setup_error(&e);
     let try_lock = |conn: &mut PgConnection, sql: String| -> Result<bool> {
         let got: Vec<Locked> = diesel::sql_query(sql).load(conn).map_err(fail)?;

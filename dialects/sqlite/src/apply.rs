@@ -42,10 +42,15 @@ pub(crate) fn apply(
         reason,
         outcome: "nothing was applied".into(),
     };
+    // A page cache of 16 MiB (SQLite's default is 2 MiB): each rebuild's DROP TABLE
+    // scans `sqlite_schema`, which at 5,000 tables no longer fits the default cache and
+    // was read from the file again and again (clone of 5,000 tables: 43 s, 26 s with
+    // 16 MiB; more cache gained little).
+    //
     // Another connection writing to the file holds its lock: wait for it as long as
     // `options` allow, saying so, then give up with nothing applied.
     conn.batch_execute(&format!(
-        "PRAGMA foreign_keys = OFF; PRAGMA busy_timeout = {}",
+        "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -16384; PRAGMA busy_timeout = {}",
         options.lock_timeout.as_millis().clamp(1, i32::MAX as u128)
     ))
     .map_err(|e| internal(e.to_string()))?;

@@ -245,14 +245,7 @@ pub fn run(which: &str, args: &[String]) -> Result<(), String> {
         "clone-mysql" => &MYSQL,
         _ => &SQLITE,
     };
-    let sizes: Vec<usize> = option(args, "--tables", "1000,5000")
-        .split(',')
-        .map(|n| {
-            n.trim()
-                .parse()
-                .map_err(|_| format!("--tables: `{n}` is not a number"))
-        })
-        .collect::<Result<_, _>>()?;
+    let sizes = crate::sizes(args, "1000,5000")?;
     let runs: usize = option(args, "--runs", "3")
         .parse()
         .map_err(|_| "--runs: not a number".to_owned())?;

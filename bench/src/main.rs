@@ -114,6 +114,18 @@ fn option(args: &[String], name: &str, default: &str) -> String {
         .unwrap_or_else(|| default.to_owned())
 }
 
+/// The numbers of tables `--tables` lists (`default` when it is not given).
+fn sizes(args: &[String], default: &str) -> Result<Vec<usize>, String> {
+    option(args, "--tables", default)
+        .split(',')
+        .map(|n| {
+            n.trim()
+                .parse()
+                .map_err(|_| format!("--tables: `{n}` is not a number"))
+        })
+        .collect()
+}
+
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(|a, b| a.total_cmp(b));
     values[values.len() / 2]
@@ -186,14 +198,7 @@ const MYSQL: Mode = Mode {
 };
 
 fn compare(args: &[String], mode: &Mode) -> Result<(), String> {
-    let sizes: Vec<usize> = option(args, "--tables", "100,1000,5000")
-        .split(',')
-        .map(|n| {
-            n.trim()
-                .parse()
-                .map_err(|_| format!("--tables: `{n}` is not a number"))
-        })
-        .collect::<Result<_, _>>()?;
+    let sizes = sizes(args, "100,1000,5000")?;
     let runs: usize = option(args, "--runs", "5")
         .parse()
         .map_err(|_| "--runs: not a number".to_owned())?;

@@ -575,6 +575,25 @@ fn one_error_line(out: &Output) -> String {
     message
 }
 
+/// Asserts that a seal a fault stopped (`out`) said so in one line naming the lost
+/// connection, that the same command (`seal`) then resumed and finished it, and that
+/// `target` holds no journal and the same schema as `source`.
+fn stopped_then_finished(out: &Output, seal: &[&str], source: &str, target: &str) {
+    let message = one_error_line(out);
+    assert!(
+        message.contains(": lost the connection to the server ("),
+        "{message}"
+    );
+    let rerun = run(seal);
+    assert!(rerun.status.success(), "{}", stderr(&rerun));
+    assert!(
+        stderr(&rerun).contains("resuming after the "),
+        "{}",
+        stderr(&rerun)
+    );
+    finished(source, target);
+}
+
 /// Asserts that `target` holds no journal and the same schema as `source`.
 fn finished(source: &str, target: &str) {
     assert_eq!(
@@ -635,19 +654,7 @@ fn a_seal_connection_killed_mid_seal_stops_the_run_and_a_re_run_finishes_it() {
         },
     );
     assert!(killed.get() > 0, "no seal session was caught running");
-    let message = one_error_line(&out);
-    assert!(
-        message.contains(": lost the connection to the server ("),
-        "{message}"
-    );
-    let rerun = run(&seal);
-    assert!(rerun.status.success(), "{}", stderr(&rerun));
-    assert!(
-        stderr(&rerun).contains("resuming after the "),
-        "{}",
-        stderr(&rerun)
-    );
-    finished(&source.url(), &target.url());
+    stopped_then_finished(&out, &seal, &source.url(), &target.url());
 }
 
 #[test]
@@ -680,17 +687,5 @@ fn a_server_restarted_mid_seal_stops_the_run_and_a_re_run_finishes_it() {
         || count_at(&target, &journaled),
         || server.restart(),
     );
-    let message = one_error_line(&out);
-    assert!(
-        message.contains(": lost the connection to the server ("),
-        "{message}"
-    );
-    let rerun = run(&seal);
-    assert!(rerun.status.success(), "{}", stderr(&rerun));
-    assert!(
-        stderr(&rerun).contains("resuming after the "),
-        "{}",
-        stderr(&rerun)
-    );
-    finished(&source.url(), &target);
+    stopped_then_finished(&out, &seal, &source.url(), &target);
 }

@@ -839,6 +839,35 @@ fn load(tables: usize, per_table: usize) -> String {
 const JOURNALED: &str = "SELECT count(*) FROM _schema_replicator.journal";
 const INVALID_INDEXES: &str = "SELECT count(*) FROM pg_index WHERE NOT indisvalid";
 
+/// Asserts that a seal a fault stopped (`out`) said so in one line naming the fault,
+/// that the same command (`seal`) then resumed and finished it, and that the target
+/// (`value` queries it) holds no invalid index, no journal, and the source's schema.
+fn stopped_then_finished(
+    out: &Output,
+    seal: &[&str],
+    source: &str,
+    target: &str,
+    value: impl Fn(&str) -> Option<i64>,
+) {
+    let message = one_error_line(out);
+    assert!(
+        message.contains("terminating connection due to administrator command")
+            || message.contains(": lost the connection to the server ("),
+        "{message}"
+    );
+    let rerun = run(seal);
+    assert!(rerun.status.success(), "{}", stderr(&rerun));
+    assert!(
+        stderr(&rerun).contains(", resuming after the "),
+        "{}",
+        stderr(&rerun)
+    );
+    assert_eq!(value(INVALID_INDEXES), Some(0));
+    assert_eq!(value(JOURNALED), None, "the journal is gone");
+    let diff = run(&["diff", source, target]);
+    assert!(diff.status.success(), "{}", stderr(&diff));
+}
+
 /// Asserts that a seal stopped by a fault said so in one line, naming what stays
 /// applied, and returns that line.
 fn one_error_line(out: &Output) -> String {
@@ -897,23 +926,9 @@ fn a_seal_connection_terminated_mid_seal_stops_the_run_and_a_re_run_finishes_it(
         },
     );
     assert_eq!(terminated.get(), 1, "no seal session was caught running");
-    let message = one_error_line(&out);
-    assert!(
-        message.contains("terminating connection due to administrator command")
-            || message.contains(": lost the connection to the server ("),
-        "{message}"
-    );
-    let rerun = run(&seal);
-    assert!(rerun.status.success(), "{}", stderr(&rerun));
-    assert!(
-        stderr(&rerun).contains(", resuming after the "),
-        "{}",
-        stderr(&rerun)
-    );
-    assert_eq!(value(&target.0, INVALID_INDEXES), Some(0));
-    assert_eq!(value(&target.0, JOURNALED), None, "the journal is gone");
-    let diff = run(&["diff", &source.url(), &target.url()]);
-    assert!(diff.status.success(), "{}", stderr(&diff));
+    stopped_then_finished(&out, &seal, &source.url(), &target.url(), |sql| {
+        value(&target.0, sql)
+    });
 }
 
 #[test]
@@ -948,27 +963,9 @@ fn a_server_restarted_mid_seal_stops_the_run_and_a_re_run_finishes_it() {
         || value_at(port, "target", JOURNALED).unwrap_or(0),
         || cluster.restart_fast(),
     );
-    let message = one_error_line(&out);
-    assert!(
-        message.contains("terminating connection due to administrator command")
-            || message.contains(": lost the connection to the server ("),
-        "{message}"
-    );
-    let rerun = run(&seal);
-    assert!(rerun.status.success(), "{}", stderr(&rerun));
-    assert!(
-        stderr(&rerun).contains(", resuming after the "),
-        "{}",
-        stderr(&rerun)
-    );
-    assert_eq!(value_at(port, "target", INVALID_INDEXES), Some(0));
-    assert_eq!(
-        value_at(port, "target", JOURNALED),
-        None,
-        "the journal is gone"
-    );
-    let diff = run(&["diff", &source.url(), &target]);
-    assert!(diff.status.success(), "{}", stderr(&diff));
+    stopped_then_finished(&out, &seal, &source.url(), &target, |sql| {
+        value_at(port, "target", sql)
+    });
 }
 
 #[test]

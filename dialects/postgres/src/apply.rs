@@ -115,11 +115,7 @@ fn transaction_waiting_for_locks(
     options: &ApplyOptions,
 ) -> Result<ApplyReport> {
     let mut conn = connect(url)?;
-    conn.batch_execute(&format!(
-        "SET lock_timeout = '{}ms'",
-        options.lock_timeout.as_millis().max(1)
-    ))
-    .map_err(|e| Error::Apply {
+    crate::seal::set_lock_timeout(&mut conn, options.lock_timeout).map_err(|e| Error::Apply {
         object: url.to_string(),
         reason: message(url, &e),
         outcome: ROLLED_BACK.into(),

@@ -198,10 +198,7 @@ impl JournaledApply for Groups<'_> {
     }
 
     fn set_lock_timeout(&self, conn: &mut PgConnection, timeout: Duration) -> QueryResult<()> {
-        conn.batch_execute(&format!(
-            "SET lock_timeout = '{}ms'",
-            timeout.as_millis().max(1)
-        ))
+        crate::seal::set_lock_timeout(conn, timeout)
     }
 
     fn lock_holder(

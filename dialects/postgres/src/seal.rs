@@ -223,10 +223,7 @@ impl JournaledApply for Seal<'_> {
     }
 
     fn set_lock_timeout(&self, conn: &mut PgConnection, timeout: Duration) -> QueryResult<()> {
-        conn.batch_execute(&format!(
-            "SET lock_timeout = '{}ms'",
-            timeout.as_millis().max(1)
-        ))
+        set_lock_timeout(conn, timeout)
     }
 
     fn lock_holder(
@@ -300,8 +297,10 @@ impl JournaledApply for Seal<'_> {
     }
 }
 
+/// Another session, as lock messages name it; `schema` and `relation` name the table
+/// it holds a lock on, when it is a table's.
 #[derive(QueryableByName)]
-struct Holder {
+struct Session {
     #[diesel(sql_type = BigInt)]
     pid: i64,
     #[diesel(sql_type = Text)]
@@ -316,6 +315,14 @@ struct Holder {
     schema: String,
     #[diesel(sql_type = Text)]
     relation: String,
+}
+
+/// Makes each statement of `conn` wait at most `timeout` for a lock (`lock_timeout`).
+pub(crate) fn set_lock_timeout(conn: &mut PgConnection, timeout: Duration) -> QueryResult<()> {
+    conn.batch_execute(&format!(
+        "SET lock_timeout = '{}ms'",
+        timeout.as_millis().max(1)
+    ))
 }
 
 /// Whether `error` is a lock timeout (SQLSTATE 55P03). Diesel gives the message only,
@@ -361,7 +368,7 @@ pub(crate) fn lock_holders(conn: &mut PgConnection, statement: &Statement) -> St
                            WHERE x.pid = l.pid AND x.locktype = 'advisory') \
          ORDER BY a.pid LIMIT 3"
     );
-    match diesel::sql_query(sql).load::<Holder>(conn) {
+    match diesel::sql_query(sql).load::<Session>(conn) {
         Ok(holders) if !holders.is_empty() => holders
             .iter()
             .map(|h| {
@@ -378,20 +385,6 @@ pub(crate) fn lock_holders(conn: &mut PgConnection, statement: &Statement) -> St
     }
 }
 
-#[derive(QueryableByName)]
-struct Open {
-    #[diesel(sql_type = BigInt)]
-    pid: i64,
-    #[diesel(sql_type = Text)]
-    who: String,
-    #[diesel(sql_type = Text)]
-    state: String,
-    #[diesel(sql_type = BigInt)]
-    seconds: i64,
-    #[diesel(sql_type = Text)]
-    query: String,
-}
-
 /// The other sessions of this database with a transaction open, oldest first: what
 /// holds a lock that is not on a table (a name another transaction has taken but not
 /// committed, say).
@@ -399,14 +392,15 @@ fn open_transactions(conn: &mut PgConnection) -> String {
     let sql = "SELECT a.pid::int8 AS pid, coalesce(a.usename, '') AS who, \
                  coalesce(a.state, '') AS state, \
                  extract(epoch FROM now() - a.xact_start)::int8 AS seconds, \
-                 left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), 120) AS query \
+                 left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), 120) AS query, \
+                 '' AS schema, '' AS relation \
                FROM pg_catalog.pg_stat_activity a \
                WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() \
                  AND a.xact_start IS NOT NULL AND a.backend_type = 'client backend' \
                  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks x \
                                  WHERE x.pid = a.pid AND x.locktype = 'advisory') \
                ORDER BY a.xact_start LIMIT 3";
-    match diesel::sql_query(sql).load::<Open>(conn) {
+    match diesel::sql_query(sql).load::<Session>(conn) {
         Ok(open) if !open.is_empty() => open
             .iter()
             .map(|o| {

@@ -107,11 +107,33 @@ fn clone_diff_and_schema_selection_through_the_command_line() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stderr(&out), "no differences\n");
 
+    // The same clone over two connections, every phase in parallel: the kitchen sink's
+    // types, routines, partitions and views keep their order.
+    let parallel = Db::new("dst_j2");
+    let out = run(&["clone", &source.url(), &parallel.url(), "-j", "2"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&["diff", &source.url(), &parallel.url()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = run(&["status", &source.url(), &parallel.url()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).ends_with("\nthe target is sealed\n"));
+
     psql(
         &target.0,
         &["-c", "ALTER TABLE public.scratch ADD COLUMN extra int"],
     )
     .unwrap();
+    // `status` names the difference, and a re-run of base refuses it.
+    let out = run(&["status", &source.url(), &target.url()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(
+            "\nbase: different table \"public\".\"scratch\": column \"extra\" of table \
+             \"public\".\"scratch\": only in the target (source vs target)\n"
+        ),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let out = run(&["diff", &source.url(), &target.url()]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(

@@ -728,8 +728,29 @@ fn status_text(status: &schema_replicator::Status) -> String {
             s.different
         ));
     }
+    // Per phase the first objects that are not as the source has them; JSON lists all.
+    const LISTED: usize = 20;
     for phase in &status.phases {
+        let mut listed = 0;
+        let not_present = phase
+            .status
+            .objects
+            .iter()
+            .filter(|o| o.state != State::Present)
+            .count();
         for object in &phase.status.objects {
+            if object.state == State::Present {
+                continue;
+            }
+            if listed == LISTED {
+                out.push_str(&format!(
+                    "{}: and {} more (--format json lists them all)\n",
+                    phase.status.phase,
+                    not_present - LISTED
+                ));
+                break;
+            }
+            listed += 1;
             let line = match &object.state {
                 State::Present => continue,
                 State::Missing => format!("{}: missing {}", phase.status.phase, object.object),

@@ -140,6 +140,15 @@ fn every_phase_re_run_has_nothing_to_do_and_status_says_where_the_target_stands(
         let first = run(&["apply", &example(), &target, "--phase", phase]);
         assert!(first.status.success(), "{}", stderr(&first));
     }
+    // Before the base, every object is missing: twenty are listed per phase.
+    let none = stdout(&status("text"));
+    assert_eq!(
+        none.lines()
+            .filter(|l| l.starts_with("seal: missing "))
+            .count(),
+        18,
+        "{none}"
+    );
     let half = status("text");
     assert_eq!(half.status.code(), Some(1));
     let text = stdout(&half);
@@ -210,6 +219,32 @@ fn every_phase_re_run_has_nothing_to_do_and_status_says_where_the_target_stands(
     let after = status("text");
     assert_eq!(after.status.code(), Some(0), "{}", stdout(&after));
     assert!(stdout(&after).ends_with("\nthe target is sealed\n"));
+}
+
+#[test]
+fn status_lists_twenty_objects_a_phase_and_counts_the_rest() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("source.db");
+    let sql: String = (0..25)
+        .map(|i| format!("CREATE TABLE t{i} (id INTEGER PRIMARY KEY, v INT); CREATE INDEX t{i}_v ON t{i} (v);"))
+        .collect();
+    diesel::SqliteConnection::establish(&source.display().to_string())
+        .unwrap()
+        .batch_execute(&sql)
+        .unwrap();
+    let target = url(&dir.path().join("target.db"));
+    let out = run(&["status", &url(&source), &target]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    let seal: Vec<&str> = text.lines().filter(|l| l.starts_with("seal: ")).collect();
+    assert_eq!(seal.len(), 21, "{text}");
+    assert_eq!(seal[0], "seal: missing index \"t0_v\" on table \"t0\"");
+    assert_eq!(seal[20], "seal: and 5 more (--format json lists them all)");
+    let json = run(&["status", &url(&source), &target, "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(doc["phases"][2]["objects"].as_array().unwrap().len(), 25);
 }
 
 #[test]

@@ -152,7 +152,8 @@ enum Command {
         /// pre, base or seal.
         #[arg(long)]
         phase: Phase,
-        /// Print the statements instead of running them.
+        /// Print the statements a run would run on DST as it stands (what it lacks)
+        /// instead of running them.
         #[arg(long)]
         dry_run: bool,
         #[command(flatten)]
@@ -407,7 +408,15 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             let warnings = source.warnings();
             warn(&warnings);
             if dry_run {
-                let sql = source.phase_ddl(phase);
+                // What a run would do on the target as it stands: what it lacks.
+                let pending = target.pending_statements(&source, phase)?;
+                if pending.is_empty() && !source.phase_statements(phase).is_empty() {
+                    eprintln!(
+                        "nothing to do: {phase} is already applied to {}",
+                        target.url()
+                    );
+                }
+                let sql: Vec<String> = pending.into_iter().map(|s| s.sql).collect();
                 if format == Format::Json {
                     print_json(&json!({
                         "phase": phase,

@@ -222,6 +222,53 @@ fn every_phase_re_run_has_nothing_to_do_and_status_says_where_the_target_stands(
 }
 
 #[test]
+fn a_dry_run_prints_what_the_target_lacks() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let target = url(&path);
+    let dry = |phase: &str| run(&["apply", &example(), &target, "--phase", phase, "--dry-run"]);
+    // Into nothing: the whole phase, and nothing is created.
+    let base = dry("base");
+    assert!(base.status.success(), "{}", stderr(&base));
+    assert_eq!(stdout(&base).matches("CREATE TABLE").count(), 6);
+    assert!(!path.exists());
+    clone_into(&target);
+    let again = dry("seal");
+    assert!(again.status.success());
+    assert_eq!(stdout(&again), "");
+    assert_eq!(
+        stderr(&again).trim_end(),
+        format!("nothing to do: seal is already applied to {target}")
+    );
+    // One index gone: the dry run of the seal prints it, and the counter syncs that
+    // run with anything the seal runs, nothing else.
+    diesel::SqliteConnection::establish(&path.display().to_string())
+        .unwrap()
+        .batch_execute("DROP INDEX album_recent")
+        .unwrap();
+    let one = stdout(&dry("seal"));
+    let statements: Vec<&str> = one.split(";\n\n").filter(|s| !s.is_empty()).collect();
+    assert_eq!(
+        statements[0],
+        "CREATE INDEX \"album_recent\" ON \"album\" (\"released\") WHERE released >= 2000"
+    );
+    assert!(
+        statements[1..].len() == 4
+            && statements[1..]
+                .iter()
+                .all(|s| s.contains("sqlite_sequence")),
+        "{one}"
+    );
+}
+
+fn clone_into(target: &str) {
+    let out = run(&["clone", &example(), target]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
 fn status_lists_twenty_objects_a_phase_and_counts_the_rest() {
     use diesel::connection::SimpleConnection;
     use diesel::Connection;

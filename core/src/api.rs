@@ -391,19 +391,7 @@ impl DdlApplier {
         options: &ApplyOptions,
     ) -> Result<ApplyReport> {
         let statements = extractor.phase_statements(phase);
-        let status =
-            crate::converge::phase_status(&extractor.schema, &extractor.plan, target, phase);
-        let mut lines = status.differences();
-        let run = crate::converge::pending(&statements, &status).unwrap_or_else(|conflicts| {
-            lines.extend(conflicts);
-            Vec::new()
-        });
-        if !lines.is_empty() {
-            return Err(Error::Diverged {
-                phase: phase.to_string(),
-                lines,
-            });
-        }
+        let run = pending_in(extractor, phase, &statements, target)?;
         let present: std::collections::BTreeSet<usize> =
             (0..statements.len()).filter(|i| !run[*i]).collect();
         // A journal left behind is the dialect's to clear (and to confirm what the
@@ -419,6 +407,26 @@ impl DdlApplier {
         }
         let options = options.clone().with_present(present);
         self.dialect.apply_with(&self.url, &statements, &options)
+    }
+
+    /// The statements of `phase` that [`DdlApplier::apply_phase_with`] would run on this
+    /// target as it stands (what it lacks), without running any: a dry run. Refused
+    /// like the apply ([`Error::Diverged`]) when the target holds objects of the phase
+    /// otherwise than the source has them.
+    pub fn pending_statements(
+        &self,
+        extractor: &DdlExtractor,
+        phase: Phase,
+    ) -> Result<Vec<Statement>> {
+        self.check_dialect(extractor)?;
+        let target = self.dialect.reflect_target(&self.url)?;
+        let statements = extractor.phase_statements(phase);
+        let run = pending_in(extractor, phase, &statements, target.as_ref())?;
+        Ok(statements
+            .into_iter()
+            .zip(run)
+            .filter_map(|(statement, run)| run.then_some(statement))
+            .collect())
     }
 
     /// Where each phase of `extractor`'s schema stands in this target: per phase, how
@@ -468,6 +476,29 @@ impl DdlApplier {
             None => Ok(()),
         }
     }
+}
+
+/// Which of `statements` (`phase` of `extractor`) a target that holds `target` still
+/// needs run; refuses with [`Error::Diverged`] what neither running nor skipping fixes.
+fn pending_in(
+    extractor: &DdlExtractor,
+    phase: Phase,
+    statements: &[Statement],
+    target: Option<&Schema>,
+) -> Result<Vec<bool>> {
+    let status = crate::converge::phase_status(&extractor.schema, &extractor.plan, target, phase);
+    let mut lines = status.differences();
+    let run = crate::converge::pending(statements, &status).unwrap_or_else(|conflicts| {
+        lines.extend(conflicts);
+        Vec::new()
+    });
+    if !lines.is_empty() {
+        return Err(Error::Diverged {
+            phase: phase.to_string(),
+            lines,
+        });
+    }
+    Ok(run)
 }
 
 /// Where one phase stands in a target ([`DdlApplier::status`]).

@@ -888,6 +888,38 @@ fn same_named_triggers_on_several_tables_each_come_back_on_their_table() {
             "orders set_updated"
         ]
     );
+    // A re-run tells the three same-named triggers apart: it has nothing to do, then
+    // rebuilds only the one dropped, then refuses the one redefined, naming its table.
+    let applier = DdlApplier::new(&target.url()).unwrap();
+    assert!(applier
+        .apply_phase(&extractor, Phase::Seal)
+        .unwrap()
+        .nothing_to_do());
+    target
+        .exec("DROP TRIGGER set_updated ON customers")
+        .unwrap();
+    let report = applier.apply_phase(&extractor, Phase::Seal).unwrap();
+    assert_eq!((report.statements, report.present), (1, 2));
+    assert_identical(&source, &target);
+    target
+        .exec(
+            "DROP TRIGGER set_updated ON orders; CREATE TRIGGER set_updated BEFORE INSERT ON \
+             orders FOR EACH ROW EXECUTE FUNCTION touch()",
+        )
+        .unwrap();
+    let message = applier
+        .apply_phase(&extractor, Phase::Seal)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.starts_with(
+            "seal: the target already holds 1 object of this phase otherwise than the source \
+             has it; nothing was applied (drop or change it in the target, then re-run):\n  \
+             trigger \"public\".\"set_updated\": definition "
+        ) && message.contains("BEFORE INSERT ON public.orders")
+            && message.contains("BEFORE UPDATE ON public.orders"),
+        "{message}"
+    );
 }
 
 /// A standalone sequence with a mixed-case name, used by a column's default: the seal
@@ -1020,4 +1052,45 @@ fn status_shows_an_interrupted_seals_journal_and_a_different_index_refuses_the_s
     let status = applier.status(&extractor).unwrap();
     assert!(status.sealed(), "{status:?}");
     assert_eq!(counts(&status.phases[2]).3, None, "no journal is left");
+}
+
+#[test]
+fn a_failing_statement_of_a_grouped_base_is_named_and_a_re_run_finishes_after_the_fix() {
+    if !server_available() {
+        return;
+    }
+    // 80 tables: more objects than one group holds, so the base runs in groups.
+    let script: String = (0..80)
+        .map(|i| format!("CREATE TABLE g{i} (id int PRIMARY KEY, v text);\n"))
+        .collect();
+    let source = TestDb::with_script("grouped_fail", &script);
+    let extractor = extract(&source);
+    // A view holds the name of a table of the second group: that table is missing, and
+    // creating it fails.
+    let target = TestDb::with_script("grouped_fail_target", "CREATE VIEW g70 AS SELECT 1 AS x;");
+    let applier = DdlApplier::new(&target.url()).unwrap();
+    let err = applier
+        .apply_phase(&extractor, Phase::Base)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with(
+            "table \"public\".\"g70\": relation \"g70\" already exists in statement `CREATE TABLE \"public\".\"g70\""
+        ) && err.ends_with(
+            "; group 1 of 2 is applied and stays so (each group commits on its own): fix the \
+             cause and re-run the same command to apply the rest (it skips what the target \
+             holds)"
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        target.query_i64("SELECT count(*) AS value FROM pg_tables WHERE schemaname = 'public'"),
+        64,
+        "the first group stays, the second rolled back"
+    );
+    target.exec("DROP VIEW g70").unwrap();
+    let report = applier.apply_phase(&extractor, Phase::Base).unwrap();
+    assert_eq!((report.statements, report.present), (16, 64));
+    applier.apply_phase(&extractor, Phase::Seal).unwrap();
+    assert_eq!(target.dump_schema(), source.dump_schema());
 }

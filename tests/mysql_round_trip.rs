@@ -9,11 +9,13 @@ mod my;
 use my::{server_available, TestDb};
 use schema_replicator::mysql::JOURNAL_TABLE;
 use schema_replicator::{
-    diff, DdlApplier, DdlExtractor, OpenOptions, Phase, ReflectOptions, Registry,
+    diff, DdlApplier, DdlExtractor, ObjectKind, OpenOptions, Phase, Policy, ReflectOptions,
+    Registry,
 };
 
 const KITCHEN_SINK: &str = include_str!("../examples/kitchen-sink-mysql.sql");
 const CHINOOK: &str = include_str!("fixtures/chinook-mysql.sql");
+const ROUTINES: &str = include_str!("fixtures/routines-mysql.sql");
 
 fn extract(db: &TestDb) -> DdlExtractor {
     DdlExtractor::new(&db.url()).unwrap_or_else(|e| panic!("reflect {}: {e}", db.name))
@@ -274,19 +276,27 @@ fn objects_that_are_not_replicated_are_listed_as_warnings() {
     }
     let source = TestDb::with_script("warnings", KITCHEN_SINK);
     source
-        .exec("CREATE EVENT `nightly` ON SCHEDULE EVERY 1 DAY DO DELETE FROM `log`")
+        .exec(&format!(
+            "CREATE USER IF NOT EXISTS 'sr_grantee'@'%'; \
+             GRANT SELECT ON `{}`.* TO 'sr_grantee'@'%'",
+            source.name
+        ))
         .unwrap();
     let warnings = extract(&source).warnings();
-    for expected in [
-        "function \"double it\": not replicated: stored routines; create them on the target",
-        "procedure \"noop\": not replicated: stored routines; create them on the target",
-        "event \"nightly\": not replicated: events; create them on the target",
-    ] {
-        assert!(
-            warnings.iter().any(|w| w == expected),
-            "missing warning {expected:?} in {warnings:#?}"
-        );
-    }
+    source.exec("DROP USER IF EXISTS 'sr_grantee'@'%'").unwrap();
+    let expected = "privilege \"'sr_grantee'@'%'\": not replicated: grants on this database; \
+                    grant them on the target";
+    assert!(
+        warnings.iter().any(|w| w == expected),
+        "missing warning {expected:?} in {warnings:#?}"
+    );
+    // Routines and events are replicated: no warning names them.
+    assert!(
+        !warnings
+            .iter()
+            .any(|w| w.contains("double it") || w.contains("noop")),
+        "{warnings:#?}"
+    );
 }
 
 #[test]
@@ -598,4 +608,333 @@ fn a_target_that_holds_part_of_what_one_statement_creates_is_refused_and_status_
     applier.apply_phase(&extractor, Phase::Seal).unwrap();
     assert_same_schema(&source, &target);
     assert!(applier.status(&extractor).unwrap().sealed());
+}
+
+/// One value of a query on `db`, as text (`NULL` as `None`).
+fn text(db: &TestDb, sql: &str) -> Option<String> {
+    db.lines(&format!("SELECT CAST(({sql}) AS CHAR) AS line"))
+        .into_iter()
+        .next()
+}
+
+#[test]
+fn routines_events_and_ordered_triggers_come_back_identical_and_behave_the_same() {
+    if !server_available() {
+        return;
+    }
+    let source = TestDb::with_script("routines", ROUTINES);
+    let extractor = extract(&source);
+    // Routines come in pre, before the views and triggers of the seal that call them;
+    // events come last.
+    let pre = extractor.phase_ddl(Phase::Pre);
+    assert_eq!(pre.len(), 3, "{pre:#?}");
+    assert!(
+        pre.iter().all(|sql| sql.contains("CREATE DEFINER=")),
+        "{pre:#?}"
+    );
+    let seal = extractor.phase_statements(Phase::Seal);
+    let kinds: Vec<ObjectKind> = seal.iter().map(|s| s.objects[0].kind).collect();
+    let first_event = kinds.iter().position(|k| *k == ObjectKind::Event).unwrap();
+    assert!(
+        kinds[first_event..].iter().all(|k| *k == ObjectKind::Event),
+        "{kinds:?}"
+    );
+    assert!(
+        extractor.warnings().is_empty(),
+        "{:#?}",
+        extractor.warnings()
+    );
+
+    let target = replicate(&source);
+    // mysqldump --routines --events --triggers of both agree: routine text as typed,
+    // characteristics, sql_mode and character sets, trigger heads as typed, events.
+    assert_identical(&source, &target);
+
+    // Behaviour: the function reads the loaded rows, the 4-byte literal survived, the
+    // triggers fire in the source's order, the trigger calls the procedure.
+    for db in [&source, &target] {
+        assert_eq!(text(db, "film_in_stock_count(1)").as_deref(), Some("2"));
+        assert_eq!(text(db, "`label ✓`('Alien')").as_deref(), Some("🎬 Alien"));
+        assert_eq!(
+            text(db, "SELECT `copies` FROM `stocked` WHERE `film_id` = 3").as_deref(),
+            Some("1")
+        );
+    }
+    target
+        .exec("INSERT INTO `film` (`title`) VALUES ('Dune')")
+        .unwrap();
+    assert_eq!(
+        text(&target, "SELECT `log` FROM `film` WHERE `title` = 'Dune'").as_deref(),
+        Some("ab"),
+        "film_a precedes film_b"
+    );
+    target
+        .exec("INSERT INTO `inventory` (`film_id`) VALUES (2)")
+        .unwrap();
+    assert_eq!(
+        text(
+            &target,
+            "SELECT `msg` FROM `audit` ORDER BY `id` DESC LIMIT 1"
+        )
+        .as_deref(),
+        Some("stocked 2 1")
+    );
+    // The view made under utf8mb3 is made under utf8mb3 again (MySQL 8 writes its
+    // literals with `_utf8mb3` introducers that must read the same).
+    for db in [&source, &target] {
+        let context = text(
+            db,
+            "SELECT CONCAT(CHARACTER_SET_CLIENT, ' ', COLLATION_CONNECTION) \
+             FROM information_schema.VIEWS \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'film_title'",
+        );
+        assert_eq!(context.as_deref(), Some("utf8mb3 utf8mb3_general_ci"));
+    }
+}
+
+#[test]
+fn disable_events_creates_every_event_disabled() {
+    if !server_available() {
+        return;
+    }
+    let source = TestDb::with_script("events", ROUTINES);
+    let options = OpenOptions::default().with_policy(Policy::default().with_disable_events(true));
+    let extractor =
+        DdlExtractor::open_with(&source.url(), &Registry::builtin().unwrap(), &options).unwrap();
+    let target = TestDb::new("events_target");
+    let applier = DdlApplier::new(&target.url()).unwrap();
+    for phase in [Phase::Pre, Phase::Base, Phase::Seal] {
+        applier.apply_phase(&extractor, phase).unwrap();
+    }
+    let status = |db: &TestDb| {
+        db.lines(
+            "SELECT CONCAT(EVENT_NAME, '=', STATUS) AS line FROM information_schema.EVENTS \
+             WHERE EVENT_SCHEMA = DATABASE() ORDER BY EVENT_NAME",
+        )
+    };
+    assert_eq!(
+        status(&source),
+        [
+            "every_90m=DISABLED",
+            "one_off=ENABLED",
+            "purge_audit=DISABLED"
+        ]
+    );
+    assert_eq!(
+        status(&target),
+        [
+            "every_90m=DISABLED",
+            "one_off=DISABLED",
+            "purge_audit=DISABLED"
+        ]
+    );
+    // Everything else of the event is the source's: the diff names only the status.
+    let differences = diff(extract(&source).schema(), extract(&target).schema());
+    let shown: Vec<String> = differences.iter().map(|d| d.to_string()).collect();
+    assert_eq!(
+        shown,
+        ["event \"one_off\": status \"ENABLE\" vs \"DISABLE\""]
+    );
+}
+
+/// The source's objects defined by an account other than the one that applies.
+const FOREIGN_DEFINERS: &str = "
+CREATE TABLE `t` (`id` int NOT NULL, PRIMARY KEY (`id`)) ENGINE=InnoDB;
+CREATE DEFINER='sr_owner'@'%' FUNCTION `f`() RETURNS int(11) DETERMINISTIC RETURN 1;
+CREATE DEFINER='sr_owner'@'%' SQL SECURITY INVOKER VIEW `v_invoker` AS SELECT `id` FROM `t`;
+CREATE DEFINER='sr_owner'@'%' VIEW `v_definer` AS SELECT `id` FROM `t`;
+CREATE DEFINER='sr_owner'@'%' TRIGGER `t_bi` BEFORE INSERT ON `t` FOR EACH ROW SET NEW.`id` = NEW.`id`;
+CREATE DEFINER='sr_owner'@'%' EVENT `e` ON SCHEDULE EVERY 1 DAY STARTS '2030-01-01 00:00:00' DISABLE DO DELETE FROM `t`;
+";
+
+/// `mysql://sr_plain:...@host/db`: a user with every privilege on `db` and none to
+/// name other definers.
+fn plain_user_url(db: &TestDb) -> String {
+    db.exec(&format!(
+        "CREATE USER IF NOT EXISTS 'sr_plain'@'%' IDENTIFIED BY 'plain-pw'; \
+         GRANT ALL ON `{}`.* TO 'sr_plain'@'%'",
+        db.name
+    ))
+    .unwrap();
+    format!(
+        "mysql://sr_plain:plain-pw@{}:{}/{}",
+        my::HOST,
+        my::PORT,
+        db.name
+    )
+}
+
+#[test]
+fn definers_are_replicated_and_a_user_who_may_not_set_them_is_refused_before_anything_runs() {
+    if !server_available() {
+        return;
+    }
+    // The definer exists, as on a real source (mysqldump cannot read the views of a
+    // definer that does not).
+    TestDb::new("definers_user")
+        .exec("CREATE USER IF NOT EXISTS 'sr_owner'@'%'; GRANT SELECT ON *.* TO 'sr_owner'@'%'")
+        .unwrap();
+    let source = TestDb::with_script("definers", FOREIGN_DEFINERS);
+    let extractor = extract(&source);
+
+    // A user who may set definers (root) gets the source's.
+    let copy = TestDb::new("definers_root");
+    let applier = DdlApplier::new(&copy.url()).unwrap();
+    applier.apply_phase(&extractor, Phase::Pre).unwrap();
+    applier.apply_phase(&extractor, Phase::Base).unwrap();
+    applier.apply_phase(&extractor, Phase::Seal).unwrap();
+    assert_same_schema(&source, &copy);
+
+    // A user who may not is refused before anything runs, in pre already.
+    let target = TestDb::new("definers_plain");
+    let url = plain_user_url(&target);
+    let plain = DdlApplier::new(&url).unwrap();
+    let err = plain
+        .apply_phase(&extractor, Phase::Pre)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "the target user sr_plain@%: may not define objects for other accounts (it has \
+         neither SET USER nor SUPER), and the source's objects are defined by sr_owner@% \
+         (routine \"f\"()); nothing was applied; re-run with --skip-definer to define them \
+         as sr_plain@%, or apply as a user who may set definers"
+    );
+    assert!(!err.contains("plain-pw"));
+    assert_eq!(
+        target.query_i64(
+            "SELECT COUNT(*) AS value FROM information_schema.ROUTINES \
+             WHERE ROUTINE_SCHEMA = DATABASE()"
+        ),
+        0
+    );
+    plain.apply_phase(&extractor, Phase::Base).unwrap();
+    let err = plain
+        .apply_phase(&extractor, Phase::Seal)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "defined by sr_owner@% (view \"v_definer\", view \"v_invoker\", \
+             trigger \"t_bi\" and 1 more)"
+        ),
+        "{err}"
+    );
+
+    // --skip-definer: the applying user defines everything, and each object that runs
+    // with its definer's rights is a warning.
+    let options = OpenOptions::default().with_policy(Policy::default().with_skip_definer(true));
+    let skipping =
+        DdlExtractor::open_with(&source.url(), &Registry::builtin().unwrap(), &options).unwrap();
+    let warnings = skipping.warnings();
+    let rights = |kind: &str, name: &str| {
+        format!(
+            "{kind} definer \"{name}\": not replicated (--skip-definer): the {kind} runs \
+             with the rights of the user that applies it, not those of sr_owner@%"
+        )
+    };
+    assert_eq!(
+        warnings,
+        [
+            rights("view", "v_definer"),
+            rights("function", "f"),
+            rights("trigger", "t_bi"),
+            rights("event", "e"),
+        ]
+    );
+    plain.apply_phase(&skipping, Phase::Pre).unwrap();
+    plain.apply_phase(&skipping, Phase::Seal).unwrap();
+    let definers = target.lines(
+        "SELECT DISTINCT DEFINER AS line FROM information_schema.ROUTINES \
+         WHERE ROUTINE_SCHEMA = DATABASE() UNION SELECT DEFINER FROM information_schema.VIEWS \
+         WHERE TABLE_SCHEMA = DATABASE() UNION SELECT DEFINER FROM information_schema.TRIGGERS \
+         WHERE TRIGGER_SCHEMA = DATABASE() UNION SELECT DEFINER FROM information_schema.EVENTS \
+         WHERE EVENT_SCHEMA = DATABASE()",
+    );
+    assert_eq!(definers, ["sr_plain@%"]);
+    // A re-run has nothing to do: the target's definers are not compared.
+    assert!(plain
+        .apply_phase(&skipping, Phase::Seal)
+        .unwrap()
+        .nothing_to_do());
+    source
+        .exec("DROP USER IF EXISTS 'sr_plain'@'%', 'sr_owner'@'%'")
+        .unwrap();
+}
+
+/// Keys as real schemas keep them: an index the server once made for a foreign key,
+/// kept (a dump restored it as a plain index) beside another index that now covers the
+/// key's column; and a foreign key to a table that was dropped with the checks off.
+const KEYS_AS_FOUND: &str = "
+CREATE TABLE `parent` (`id` int NOT NULL, PRIMARY KEY (`id`)) ENGINE=InnoDB;
+CREATE TABLE `child` (
+  `id` int NOT NULL,
+  `parent_id` int DEFAULT NULL,
+  `qty` int DEFAULT NULL,
+  PRIMARY KEY (`id`),
+  KEY `parent_qty` (`parent_id`, `qty`),
+  KEY `fk_child_parent` (`parent_id`),
+  CONSTRAINT `fk_child_parent` FOREIGN KEY (`parent_id`) REFERENCES `parent` (`id`)
+) ENGINE=InnoDB;
+SET foreign_key_checks = 0;
+CREATE TABLE `orphaned` (
+  `id` int NOT NULL,
+  `gone_id` int DEFAULT NULL,
+  PRIMARY KEY (`id`),
+  KEY `fk_orphaned_gone` (`gone_id`),
+  CONSTRAINT `fk_orphaned_gone` FOREIGN KEY (`gone_id`) REFERENCES `gone` (`id`)
+) ENGINE=InnoDB;
+INSERT INTO `orphaned` VALUES (1, 10), (2, NULL);
+SET foreign_key_checks = 1;
+INSERT INTO `parent` VALUES (1);
+INSERT INTO `child` VALUES (1, 1, 5);
+";
+
+#[test]
+fn a_covered_foreign_key_index_and_a_key_to_a_missing_table_come_back_as_the_source_has_them() {
+    if !server_available() {
+        return;
+    }
+    let source = TestDb::with_script("keys_found", KEYS_AS_FOUND);
+    let extractor = extract(&source);
+    assert_eq!(
+        extractor.warnings(),
+        [
+            "foreign key \"fk_orphaned_gone\": of table \"orphaned\": it references table \
+          \"gone\", which does not exist; replicated as the source has it, without counting \
+          its orphan rows"
+        ]
+    );
+    // check counts what can be counted and leaves the dangling key alone.
+    let findings = DdlApplier::new(&source.url())
+        .unwrap()
+        .check(&extractor, 1)
+        .unwrap();
+    assert!(
+        findings.iter().all(|f| f.object.name != "fk_orphaned_gone"),
+        "{findings:#?}"
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.object.name == "fk_child_parent" && f.rows == 0),
+        "{findings:#?}"
+    );
+    let target = replicate(&source);
+    assert_identical(&source, &target);
+    let create = target.show_create("child");
+    assert!(
+        create.contains("KEY `fk_child_parent` (`parent_id`)"),
+        "{create}"
+    );
+    let create = target.show_create("orphaned");
+    assert!(create.contains("REFERENCES `gone` (`id`)"), "{create}");
+    // The key is there: once its table exists, the server checks new rows.
+    target
+        .exec("CREATE TABLE `gone` (`id` int NOT NULL, PRIMARY KEY (`id`))")
+        .unwrap();
+    let err = target
+        .exec("INSERT INTO `orphaned` VALUES (3, 99)")
+        .unwrap_err();
+    assert!(err.contains("foreign key constraint fails"), "{err}");
 }

@@ -14,11 +14,11 @@ use schema_replicator_testkit::{self as kit, Checked, Defects, Expect, FnDatabas
 const KITCHEN_SINK: &str = include_str!("../examples/kitchen-sink-mysql.sql");
 const CHINOOK: &str = include_str!("fixtures/chinook-mysql.sql");
 
-/// The stored routines of the kitchen sink, which the dialect documents as not
+/// The grant the test gives on the kitchen sink, which the dialect documents as not
 /// replicated.
-const KITCHEN_WARNINGS: [&str; 2] = [
-    "function \"double it\": not replicated: stored routines; create them on the target",
-    "procedure \"noop\": not replicated: stored routines; create them on the target",
+const KITCHEN_WARNINGS: [&str; 1] = [
+    "privilege \"'sr_kit_reader'@'%'\": not replicated: grants on this database; grant them \
+     on the target",
 ];
 
 /// The registry and a source database created by `script`, or `None` (the test is
@@ -103,10 +103,17 @@ fn chinook_passes_every_check_of_the_kit() {
 }
 
 #[test]
-fn kitchen_sink_passes_every_check_of_the_kit_with_its_routines_expected() {
+fn kitchen_sink_passes_every_check_of_the_kit_with_its_grant_expected() {
     let Some((registry, source)) = fixture("kit_kitchen", KITCHEN_SINK) else {
         return;
     };
+    source
+        .exec(&format!(
+            "CREATE USER IF NOT EXISTS 'sr_kit_reader'@'%'; \
+             GRANT SELECT ON `{}`.* TO 'sr_kit_reader'@'%'",
+            source.name
+        ))
+        .unwrap();
     let expect = Expect::default().with_warnings(KITCHEN_WARNINGS);
     let checked = kit::check_dialect(&registry, &SERVER, &source, &expect);
     let schema = checked.source.schema();
@@ -125,13 +132,17 @@ fn kitchen_sink_passes_every_check_of_the_kit_with_its_routines_expected() {
     );
     assert_eq!(checked.clone_report.warnings, KITCHEN_WARNINGS);
     assert_the_server_agrees(&source, &checked);
-    // The routines are not copied: that is what the warnings say.
+    // The routines are copied, and the function computes on the clone.
     assert_eq!(
         checked.clone.query_i64(
             "SELECT COUNT(*) AS value FROM information_schema.ROUTINES \
              WHERE ROUTINE_SCHEMA = DATABASE()"
         ),
-        0
+        2
+    );
+    assert_eq!(
+        checked.clone.query_i64("SELECT `double it`(21) AS value"),
+        42
     );
     // The counter continues past the deleted order 40.
     checked
@@ -144,16 +155,19 @@ fn kitchen_sink_passes_every_check_of_the_kit_with_its_routines_expected() {
             .query_i64("SELECT MAX(`id`) AS value FROM `order`"),
         41
     );
-    // Without the routines expected, the kit refuses the source.
+    // Without the grant's warning expected, the kit refuses the source.
     let target = TestDb::new("kit_kitchen_refused");
     let message = kit::refusal("unexpected warnings", || {
         kit::round_trip(&registry, &source.url(), &target.url(), || {});
     });
     assert!(
         message.starts_with("assertion `left == right` failed: warnings of")
-            && message.contains("stored routines"),
+            && message.contains("grants on this database"),
         "{message}"
     );
+    source
+        .exec("DROP USER IF EXISTS 'sr_kit_reader'@'%'")
+        .unwrap();
 }
 
 /// A small source with one object of each kind the seal creates: the one

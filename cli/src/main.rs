@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use schema_replicator::{
     clone_extracted, diff, snapshot, ApplyOptions, ApplyReport, CheckOptions, DdlApplier,
-    DdlExtractor, ObjectKind, OnViolation, OpenOptions, Phase, Policy, Registry, Selection,
-    Statement,
+    DdlExtractor, Dialect, ObjectKind, OnViolation, OpenOptions, Phase, Policy, Registry,
+    Selection, Statement,
 };
 use serde_json::json;
 
@@ -97,11 +97,22 @@ struct PolicyArgs {
     /// Create primary keys in seal instead of base, where the dialect allows it.
     #[arg(long)]
     defer_primary_keys: bool,
+    /// Leave out definers (MySQL): the applying user defines every view, trigger,
+    /// routine and event, and each one that runs with its definer's rights is listed
+    /// as a warning.
+    #[arg(long)]
+    skip_definer: bool,
+    /// Create events DISABLE (MySQL), so the copy does not run the source's jobs.
+    #[arg(long)]
+    disable_events: bool,
 }
 
 impl PolicyArgs {
     fn policy(&self) -> Policy {
-        Policy::default().with_defer_primary_keys(self.defer_primary_keys)
+        Policy::default()
+            .with_defer_primary_keys(self.defer_primary_keys)
+            .with_skip_definer(self.skip_definer)
+            .with_disable_events(self.disable_events)
     }
 }
 
@@ -353,9 +364,10 @@ fn print_json(value: &serde_json::Value) {
     print_text(&format!("{value:#}\n"));
 }
 
-/// Prints SQL statements on standard output, each ended by `;` and a blank line.
-fn print_statements(statements: &[String]) {
-    let text: Vec<String> = statements.iter().map(|sql| format!("{sql};\n\n")).collect();
+/// Prints SQL statements on standard output as `dialect`'s client reads a script (each
+/// ended by `;` and a blank line, where nothing else is needed).
+fn print_statements(dialect: &dyn Dialect, statements: &[String]) {
+    let text: Vec<String> = statements.iter().map(|sql| dialect.script(sql)).collect();
     print_text(&text.concat());
 }
 
@@ -388,7 +400,7 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
         } => {
             let source = open(&src, &policy.policy(), &filter)?;
             warn(&source.warnings());
-            print_statements(&source.phase_ddl(phase));
+            print_statements(source.dialect().as_ref(), &source.phase_ddl(phase));
         }
         Command::Apply {
             src,
@@ -427,7 +439,7 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
                         "warnings": warnings,
                     }));
                 } else {
-                    print_statements(&sql);
+                    print_statements(target.dialect().as_ref(), &sql);
                 }
                 return Ok(ExitCode::SUCCESS);
             }

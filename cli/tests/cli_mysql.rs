@@ -379,9 +379,19 @@ fn table_filters_compare_names_exactly_and_leave_out_what_needs_excluded_tables(
         format!(
             "warning: foreign key \"child_parent_fk\": left out of table \"child\": it \
              references table \"Parent\", which the selection excludes\n\
-             cloned schema into {}: pre 0, base 2, seal 1 statements\n",
+             cloned schema into {}: pre 0, base 2, seal 3 statements\n",
             target.url()
         )
+    );
+    // The index the server made for the left-out key stays, as in the source: one
+    // statement per table adds its index, one adds the key inside the selection.
+    assert_eq!(
+        target.count(
+            "SELECT COUNT(*) AS n FROM information_schema.STATISTICS \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'child' \
+             AND INDEX_NAME = 'child_parent_fk'"
+        ),
+        1
     );
     let tables = target.count(
         "SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()",
@@ -688,4 +698,61 @@ fn a_server_restarted_mid_seal_stops_the_run_and_a_re_run_finishes_it() {
         || server.restart(),
     );
     stopped_then_finished(&out, &seal, &source.url(), &target);
+}
+
+/// Runs a script with the `mysql` client (which reads `DELIMITER`) in `db`.
+fn mysql_client(db: &Db, script: &[u8]) {
+    use std::io::Write;
+    let mut child = Command::new("mysql")
+        .args(["-h", "127.0.0.1", "-P", "3306", "-u", "root", &db.0])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run mysql");
+    child.stdin.take().unwrap().write_all(script).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "mysql: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn ddl_piped_into_the_mysql_client_creates_routines_triggers_and_events() {
+    if !server_available() {
+        return;
+    }
+    let source = Db::new("ddl_routines_src");
+    mysql_client(
+        &source,
+        include_bytes!("../../tests/fixtures/routines-mysql.sql"),
+    );
+    let target = Db::new("ddl_routines_dst");
+    for phase in ["pre", "base", "seal"] {
+        let out = run(&["ddl", &source.url(), "--phase", phase]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let script = String::from_utf8(out.stdout).unwrap();
+        if phase == "pre" {
+            // A routine with a BEGIN ... END body is written between DELIMITERs, as
+            // mysqldump writes it.
+            assert!(script.starts_with("DELIMITER ;;\nSET SESSION "), "{script}");
+        }
+        mysql_client(&target, script.as_bytes());
+    }
+    let out = run(&["diff", &source.url(), &target.url()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let count = |table: &str, column: &str| {
+        target.count(&format!(
+            "SELECT COUNT(*) AS n FROM information_schema.{table} WHERE {column} = DATABASE()"
+        ))
+    };
+    assert_eq!(
+        (
+            count("ROUTINES", "ROUTINE_SCHEMA"),
+            count("TRIGGERS", "TRIGGER_SCHEMA"),
+            count("EVENTS", "EVENT_SCHEMA")
+        ),
+        (3, 3, 3)
+    );
 }

@@ -127,13 +127,19 @@ impl DdlExtractor {
     }
 
     /// Plans and renders an already reflected schema with `dialect`.
-    pub fn from_schema(schema: Schema, dialect: Arc<dyn Dialect>, policy: &Policy) -> Result<Self> {
+    /// The policy's rewrites (definers, events) are made to `schema` first.
+    pub fn from_schema(
+        mut schema: Schema,
+        dialect: Arc<dyn Dialect>,
+        policy: &Policy,
+    ) -> Result<Self> {
         if schema.dialect != dialect.name() {
             return Err(Error::CrossDialect {
                 source_dialect: schema.dialect.clone(),
                 target_dialect: dialect.name().to_owned(),
             });
         }
+        crate::rewrite::rewrite(&mut schema, policy);
         let plan = plan(&schema, &dialect.capabilities(), policy);
         let mut statements = dialect.render(&schema, &plan)?;
         crate::plan::attach_requirements(&plan, &mut statements);

@@ -219,6 +219,7 @@ struct Lookup<'a> {
     routines: HashMap<(&'a QualifiedName, &'a str), &'a crate::ir::Routine>,
     views: HashMap<&'a QualifiedName, &'a crate::ir::View>,
     triggers: HashMap<(&'a QualifiedName, &'a QualifiedName), &'a crate::ir::Trigger>,
+    events: HashMap<&'a QualifiedName, &'a crate::ir::Event>,
     /// Tables whose primary key the plan defers to the seal.
     deferred: HashSet<QualifiedName>,
 }
@@ -251,6 +252,7 @@ impl<'a> Lookup<'a> {
                 .iter()
                 .map(|t| ((&t.table, &t.name), t))
                 .collect(),
+            events: target.events.iter().map(|e| (&e.name, e)).collect(),
             deferred: plan
                 .phase(Phase::Seal)
                 .filter(|s| s.object.kind == ObjectKind::PrimaryKey)
@@ -290,17 +292,26 @@ impl<'a> Lookup<'a> {
                 let ours = object.find_in(&source.routines);
                 let theirs =
                     ours.and_then(|r| self.routines.get(&(&r.name, r.arguments.as_str())).copied());
-                listed(ours, theirs, |s, r| s.routines.push(r))
+                let theirs = as_defined(ours, theirs, |r| &mut r.definer);
+                listed(ours, theirs.as_ref(), |s, r| s.routines.push(r))
             }
             ObjectKind::View => {
                 let ours = object.find_in(&source.views);
                 let theirs = ours.and_then(|v| self.views.get(&v.name).copied());
-                listed(ours, theirs, |s, v| s.views.push(v))
+                let theirs = as_defined(ours, theirs, |v| &mut v.definer);
+                listed(ours, theirs.as_ref(), |s, v| s.views.push(v))
             }
             ObjectKind::Trigger => {
                 let ours = object.find_in(&source.triggers);
                 let theirs = ours.and_then(|t| self.triggers.get(&(&t.table, &t.name)).copied());
-                listed(ours, theirs, |s, t| s.triggers.push(t))
+                let theirs = as_defined(ours, theirs, |t| &mut t.definer);
+                listed(ours, theirs.as_ref(), |s, t| s.triggers.push(t))
+            }
+            ObjectKind::Event => {
+                let ours = object.find_in(&source.events);
+                let theirs = ours.and_then(|e| self.events.get(&e.name).copied());
+                let theirs = as_defined(ours, theirs, |e| &mut e.definer);
+                listed(ours, theirs.as_ref(), |s, e| s.events.push(e))
             }
             ObjectKind::Table => {
                 let Some(name) = &object.table else {
@@ -379,6 +390,23 @@ impl<'a> Lookup<'a> {
 
 /// The state of a free-standing object: `ours` (the source's) against `theirs` (the
 /// target's of the same identity), each put alone in a schema by `put`.
+/// The target's object as the source's asks for it: an object the source renders without
+/// a definer (`--skip-definer`) is defined by whoever applies it, so the target's definer
+/// is not compared.
+fn as_defined<T: Clone>(
+    ours: Option<&T>,
+    theirs: Option<&T>,
+    definer: impl Fn(&mut T) -> &mut Option<String>,
+) -> Option<T> {
+    let mut theirs = theirs?.clone();
+    if let Some(mut ours) = ours.cloned() {
+        if definer(&mut ours).is_none() {
+            *definer(&mut theirs) = None;
+        }
+    }
+    Some(theirs)
+}
+
 fn listed<T: Clone>(ours: Option<&T>, theirs: Option<&T>, put: impl Fn(&mut Schema, T)) -> State {
     let (Some(ours), Some(theirs)) = (ours, theirs) else {
         return State::Missing;

@@ -66,6 +66,13 @@ pub trait Dialect: Send + Sync {
     /// Executes statements against `url`, all or nothing where the dialect allows it.
     fn apply(&self, url: &DbUrl, statements: &[Statement]) -> Result<ApplyReport>;
 
+    /// One statement as the dialect's own command-line client reads it in a script
+    /// (`ddl | psql`, `ddl | mysql`), ended and followed by a blank line. The default
+    /// ends it with `;`.
+    fn script(&self, sql: &str) -> String {
+        format!("{sql};\n\n")
+    }
+
     /// Executes statements against `url` as `options` ask: over up to `options.jobs`
     /// connections, in dependency order, reporting progress, skipping those
     /// `options.present` lists. The default runs [`Dialect::apply`] on one connection

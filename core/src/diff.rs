@@ -120,6 +120,7 @@ pub fn diff(a: &Schema, b: &Schema) -> Vec<Difference> {
                 out,
             );
             field(&object, "options", &x.options, &y.options, out);
+            field(&object, "definer", &x.definer, &y.definer, out);
             field(&object, "indexes", &x.indexes, &y.indexes, out);
             field(
                 &object,
@@ -148,6 +149,30 @@ pub fn diff(a: &Schema, b: &Schema) -> Vec<Difference> {
             let object = format!("trigger {} on {}", x.name, x.table);
             field(&object, "definition", &x.definition, &y.definition, out);
             field(&object, "settings", &x.settings, &y.settings, out);
+            field(&object, "definer", &x.definer, &y.definer, out);
+            field(&object, "comment", &x.comment, &y.comment, out);
+        },
+    );
+    keyed(
+        |k| format!("event {k}"),
+        &a.events,
+        &b.events,
+        |e| e.name.to_string(),
+        &mut out,
+        |x, y, out| {
+            let object = format!("event {}", x.name);
+            field(&object, "schedule", &x.schedule, &y.schedule, out);
+            field(
+                &object,
+                "on completion preserve",
+                &x.preserve,
+                &y.preserve,
+                out,
+            );
+            field(&object, "status", &x.status, &y.status, out);
+            field(&object, "body", &x.body, &y.body, out);
+            field(&object, "settings", &x.settings, &y.settings, out);
+            field(&object, "definer", &x.definer, &y.definer, out);
             field(&object, "comment", &x.comment, &y.comment, out);
         },
     );
@@ -403,6 +428,7 @@ mod tests {
     #[test]
     fn same_named_triggers_of_different_tables_are_told_apart() {
         let trigger = |table: &str| crate::ir::Trigger {
+            definer: None,
             name: QualifiedName::bare("audit"),
             table: QualifiedName::bare(table),
             definition: crate::ir::Expr::raw(

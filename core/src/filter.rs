@@ -219,6 +219,7 @@ impl Selection {
                 false
             }
         });
+        schema.events.retain(|e| in_schemas(&e.name));
         schema.sequences.retain(|s| {
             let keep = match &s.owned_by {
                 Some(owner) => !gone.contains(&owner.table) && in_schemas(&s.name),
@@ -453,6 +454,22 @@ impl Removed {
                             "left out of {on} {}: it names {what}, which the selection \
                              excludes",
                             trigger.table
+                        ),
+                    });
+                    false
+                }
+                None => true,
+            }
+        });
+        schema.events.retain(|event| {
+            let refs = Refs::of(&event.body);
+            match references.first(&refs, &candidates) {
+                Some((kind, what)) => {
+                    skipped.push(Skipped {
+                        kind: "event".into(),
+                        name: plain(&event.name),
+                        reason: format!(
+                            "left out: it names {kind} {what}, which the selection excludes"
                         ),
                     });
                     false
@@ -1143,6 +1160,7 @@ mod tests {
         ];
         schema.triggers = vec![
             Trigger {
+                definer: None,
                 name: qn(Some("public"), "audit"),
                 table: qn(Some("public"), "orders"),
                 definition: Expr::raw(
@@ -1154,6 +1172,7 @@ mod tests {
                 comment: None,
             },
             Trigger {
+                definer: None,
                 name: qn(Some("public"), "audit"),
                 table: qn(Some("public"), "customer"),
                 definition: Expr::raw("postgres", "CREATE TRIGGER audit ON customer"),
@@ -1375,6 +1394,7 @@ mod tests {
             table(None, "artist"),
         ];
         let trigger = |name: &str, sql: &str| Trigger {
+            definer: None,
             name: qn(None, name),
             table: qn(None, "album"),
             definition: Expr::raw("sqlite", sql),
@@ -1487,6 +1507,8 @@ mod tests {
     fn routines_that_name_an_excluded_table_are_left_out_and_so_are_their_callers() {
         let mut schema = shop();
         let routine = |name: &str, body: &str| crate::ir::Routine {
+            definer: None,
+            settings: Vec::new(),
             name: qn(Some("public"), name),
             arguments: String::new(),
             kind: crate::ir::RoutineKind::Function,
@@ -1534,6 +1556,7 @@ mod tests {
         let mut my = Schema::new("mysql");
         my.tables = vec![table(None, "orders"), table(None, "audit")];
         let trigger = |name: &str, body: &str| Trigger {
+            definer: None,
             name: qn(None, name),
             table: qn(None, "orders"),
             definition: Expr::raw(

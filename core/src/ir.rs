@@ -44,6 +44,9 @@ pub struct Schema {
     /// Functions, procedures and aggregates, each after the routines it uses.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub routines: Vec<Routine>,
+    /// Scheduled events (MySQL), created last in `seal` so none fires during the load.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<Event>,
     /// Objects the reflection saw but cannot replicate. Never empty in silence:
     /// every consumer (CLI, applier) reports them as warnings.
     #[serde(default)]
@@ -62,6 +65,7 @@ impl Schema {
             types: Vec::new(),
             sequences: Vec::new(),
             routines: Vec::new(),
+            events: Vec::new(),
             tables: Vec::new(),
             views: Vec::new(),
             triggers: Vec::new(),
@@ -88,6 +92,7 @@ impl Schema {
                     .map(|s| format!("sequence {}", s.name))
             })
             .or_else(|| self.routines.first().map(|r| format!("routine {}", r.name)))
+            .or_else(|| self.events.first().map(|e| format!("event {}", e.name)))
             .or_else(|| {
                 self.namespaces
                     .first()
@@ -238,6 +243,40 @@ pub struct Routine {
     /// `true` when its signature uses a table's row type, so it is created after the tables.
     #[serde(default)]
     pub after_tables: bool,
+    /// Session settings it was created under, which its body parses and runs under
+    /// (MySQL: `sql_mode`, `character_set_client`, `collation_connection`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub settings: Vec<(String, String)>,
+    /// The account it runs as and is defined by (MySQL `DEFINER`, `user@host`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definer: Option<String>,
+    /// Its comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A scheduled event (MySQL `CREATE EVENT`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// Its name.
+    pub name: QualifiedName,
+    /// The schedule as the server prints it: `AT '...'` or
+    /// `EVERY 1 DAY STARTS '...' ENDS '...'`, in the time zone of `settings`.
+    pub schedule: String,
+    /// `ON COMPLETION PRESERVE`: the event stays once it has expired.
+    #[serde(default)]
+    pub preserve: bool,
+    /// `ENABLE`, `DISABLE` or `DISABLE ON SLAVE`.
+    pub status: String,
+    /// The statement it runs (what follows `DO`).
+    pub body: Expr,
+    /// Session settings it was created under (`sql_mode`, `time_zone`,
+    /// `character_set_client`, `collation_connection`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub settings: Vec<(String, String)>,
+    /// The account it runs as (`user@host`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definer: Option<String>,
     /// Its comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
@@ -797,6 +836,9 @@ pub struct View {
     /// Column comments, by column name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub column_comments: Vec<(String, String)>,
+    /// The account it is defined by (MySQL `DEFINER`, `user@host`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definer: Option<String>,
     /// Its comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
@@ -813,6 +855,7 @@ impl View {
             options: Vec::new(),
             indexes: Vec::new(),
             column_comments: Vec::new(),
+            definer: None,
             comment: None,
         }
     }
@@ -832,6 +875,9 @@ pub struct Trigger {
     /// target creates it under the same.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub settings: Vec<(String, String)>,
+    /// The account it runs as (MySQL `DEFINER`, `user@host`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definer: Option<String>,
     /// Its comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,

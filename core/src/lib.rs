@@ -45,6 +45,7 @@ pub mod object;
 pub mod order;
 pub mod plan;
 pub mod registry;
+mod rewrite;
 pub mod schedule;
 pub mod snapshot;
 pub mod statement;

@@ -85,6 +85,8 @@ pub enum ObjectKind {
     View,
     /// A trigger.
     Trigger,
+    /// A scheduled event (MySQL), created last.
+    Event,
     /// A plain SQL statement handed to the applier, numbered.
     Statement,
     /// A column (its NOT NULL, in a preflight check).
@@ -110,6 +112,7 @@ impl ObjectKind {
             ObjectKind::Counter => "counter",
             ObjectKind::View => "view",
             ObjectKind::Trigger => "trigger",
+            ObjectKind::Event => "event",
             ObjectKind::Statement => "statement",
             ObjectKind::Column => "column",
         }
@@ -277,7 +280,8 @@ listed_by_qualified_name!(
     crate::ir::Trigger,
     crate::ir::UserType,
     crate::ir::Sequence,
-    crate::ir::Routine
+    crate::ir::Routine,
+    crate::ir::Event
 );
 
 impl Listed for crate::ir::Namespace {

@@ -46,18 +46,37 @@ impl Plan {
     }
 }
 
-/// Choices a user makes about the split between phases.
+/// Choices a user makes about the split between phases and about the copy.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Policy {
     /// Create primary keys in `seal` rather than `base`, where the dialect allows it.
     pub defer_primary_keys: bool,
+    /// Leave definers out (MySQL `DEFINER`): the user that applies the copy defines its
+    /// views, triggers, routines and events. Each object that runs with its definer's
+    /// rights is listed as a warning.
+    pub skip_definer: bool,
+    /// Create events `DISABLE`, so that a copy (a staging database) does not run the
+    /// source's scheduled jobs.
+    pub disable_events: bool,
 }
 
 impl Policy {
-    /// The default policy with `defer_primary_keys` set as given.
+    /// The same policy with `defer_primary_keys` set as given.
     pub fn with_defer_primary_keys(mut self, defer: bool) -> Self {
         self.defer_primary_keys = defer;
+        self
+    }
+
+    /// The same policy with `skip_definer` set as given.
+    pub fn with_skip_definer(mut self, skip: bool) -> Self {
+        self.skip_definer = skip;
+        self
+    }
+
+    /// The same policy with `disable_events` set as given.
+    pub fn with_disable_events(mut self, disable: bool) -> Self {
+        self.disable_events = disable;
         self
     }
 }
@@ -334,13 +353,28 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
         last = Some(id.clone());
         views.insert(&view.name, id);
     }
+    // Triggers of one table each after the one before it: where several fire on the
+    // same event, the server fires them in the order they were created (MySQL), which
+    // is the source's firing order.
+    let mut previous_on: std::collections::HashMap<&QualifiedName, ObjectId> = Default::default();
     for (i, trigger) in schema.triggers.iter().enumerate() {
         let id = ObjectId::listed(ObjectKind::Trigger, &trigger.name, i);
         let on = position
             .get(&trigger.table)
             .map(|&i| objects[i].table.clone())
             .or_else(|| views.get(&trigger.table).cloned());
-        push(Phase::Seal, &id, on.into_iter().collect());
+        let before = previous_on.insert(&trigger.table, id.clone());
+        push(Phase::Seal, &id, on.into_iter().chain(before).collect());
+    }
+    // Events last, after everything their bodies may use, so that none can fire before
+    // the schema is whole.
+    let sealed: Vec<ObjectId> = plan.phase(Phase::Seal).map(|s| s.object.clone()).collect();
+    for (i, event) in schema.events.iter().enumerate() {
+        plan.steps.push(Step {
+            phase: Phase::Seal,
+            object: ObjectId::listed(ObjectKind::Event, &event.name, i),
+            depends_on: sealed.clone(),
+        });
     }
     plan
 }
@@ -519,6 +553,7 @@ mod tests {
                     Expr::raw("test", "SELECT 1"),
                 ));
                 schema.triggers.push(Trigger {
+                    definer: None,
                     settings: Vec::new(),
                     comment: None,
                     name: QualifiedName::bare(format!("tr{i}")),
@@ -561,6 +596,8 @@ mod tests {
                 }
                 for (i, (after_tables, aggregate)) in routines.into_iter().enumerate() {
                     schema.routines.push(crate::ir::Routine {
+                        definer: None,
+                        settings: Vec::new(),
                         name: QualifiedName::bare(format!("f{i}")),
                         arguments: String::new(),
                         kind: if aggregate {

@@ -72,6 +72,11 @@ pub struct Statement {
     /// of stopping the seal.
     #[serde(default, skip_serializing_if = "is_false")]
     pub validation: bool,
+    /// Accounts the statement names as its objects' definers (MySQL `DEFINER`, as the
+    /// catalog writes them: `user@host`). The applier refuses the phase before anything
+    /// runs when the applying user may not name them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub definers: Vec<String>,
 }
 
 /// `text` on one line (runs of whitespace folded to a space), cut after `max`

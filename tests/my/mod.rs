@@ -140,14 +140,21 @@ impl TestDb {
             .expect("utf-8 dump")
     }
 
-    /// `mysqldump --no-data --skip-dump-date`, with the AUTO_INCREMENT table option and
-    /// the header line naming the database removed: the only normalisation.
+    /// `mysqldump --no-data --routines --events --triggers --skip-dump-date`, with the
+    /// AUTO_INCREMENT table option and the comment lines naming the database removed: the
+    /// only normalisation.
     pub fn dump_schema(&self) -> String {
-        self.mysqldump(&["--no-data", "--skip-dump-date"])
-            .lines()
-            .filter(|l| !l.starts_with("-- Host:"))
-            .map(|l| strip_auto_increment(l) + "\n")
-            .collect()
+        self.mysqldump(&[
+            "--no-data",
+            "--routines",
+            "--events",
+            "--triggers",
+            "--skip-dump-date",
+        ])
+        .lines()
+        .filter(|l| !l.starts_with("-- Host:") && !l.starts_with("-- Dumping "))
+        .map(|l| strip_auto_increment(l) + "\n")
+        .collect()
     }
 
     /// Row counts of every base table, as `table=count` lines.

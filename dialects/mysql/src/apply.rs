@@ -116,7 +116,96 @@ pub(crate) fn apply(
     statements: &[Statement],
     options: &ApplyOptions,
 ) -> Result<ApplyReport> {
+    refuse_foreign_definers(url, &options.pending(statements))?;
     journaled::run(&Apply { url }, statements, options)
+}
+
+/// Privileges that let a user name another account as a definer: MariaDB's `SET USER`
+/// (10.5.2 and later), MySQL's `SET_USER_ID` and `SET_ANY_DEFINER`, and `SUPER`,
+/// which implies them on older servers.
+const DEFINER_PRIVILEGES: &str = "'SUPER', 'SET USER', 'SET_USER_ID', 'SET_ANY_DEFINER'";
+
+#[derive(QueryableByName)]
+struct CurrentUser {
+    #[diesel(sql_type = Text)]
+    user: String,
+}
+
+/// Refuses, before anything runs, statements whose definers are other accounts than the
+/// applying user when that user may not name them (it lacks every privilege of
+/// [`DEFINER_PRIVILEGES`]): one line lists the definers with their objects.
+fn refuse_foreign_definers(url: &DbUrl, statements: &[Statement]) -> Result<()> {
+    if statements.iter().all(|s| s.definers.is_empty()) {
+        return Ok(());
+    }
+    let fail = |reason: String| Error::Apply {
+        object: "the definers".into(),
+        reason,
+        outcome: "nothing was applied".into(),
+    };
+    let mut conn = crate::connect(url)?;
+    let user = diesel::sql_query("SELECT CURRENT_USER() AS user")
+        .load::<CurrentUser>(&mut conn)
+        .map_err(|e| fail(message(url, &e)))?
+        .pop()
+        .map(|u| u.user)
+        .unwrap_or_default();
+    // Definers as the definer clause and CURRENT_USER() write them: `user@host`.
+    let mut foreign: Vec<(&str, Vec<String>)> = Vec::new();
+    for statement in statements {
+        for definer in statement.definers.iter().filter(|d| **d != user) {
+            let objects = statement.objects.iter().map(|o| o.to_string());
+            match foreign.iter_mut().find(|(d, _)| d == definer) {
+                Some((_, listed)) => listed.extend(objects),
+                None => foreign.push((definer, objects.collect())),
+            }
+        }
+    }
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    let (name, host) = user.rsplit_once('@').unwrap_or((&user, ""));
+    let grantee = format!("'{name}'@'{host}'");
+    let privileged = count(
+        &mut conn,
+        &format!(
+            "SELECT COUNT(*) AS n FROM information_schema.USER_PRIVILEGES \
+             WHERE GRANTEE = {} AND PRIVILEGE_TYPE IN ({DEFINER_PRIVILEGES})",
+            quote_literal(&grantee)
+        ),
+    )
+    .map_err(|e| fail(message(url, &e)))?;
+    if privileged > 0 {
+        return Ok(());
+    }
+    let listed: Vec<String> = foreign
+        .iter()
+        .map(|(definer, objects)| {
+            const SHOWN: usize = 3;
+            let mut named = objects
+                .iter()
+                .take(SHOWN)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if objects.len() > SHOWN {
+                named.push_str(&format!(" and {} more", objects.len() - SHOWN));
+            }
+            format!("{definer} ({named})")
+        })
+        .collect();
+    Err(Error::Apply {
+        object: format!("the target user {user}"),
+        reason: format!(
+            "may not define objects for other accounts (it has neither SET USER nor \
+             SUPER), and the source's objects are defined by {}",
+            listed.join("; ")
+        ),
+        outcome: format!(
+            "nothing was applied; re-run with --skip-definer to define them as {user}, \
+             or apply as a user who may set definers"
+        ),
+    })
 }
 
 /// What an interrupted run of `statements` left in the journal (see

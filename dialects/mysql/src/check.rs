@@ -2,19 +2,21 @@
 //! same queries that explain a failed seal), and one per table for its NOT NULL
 //! columns, run over several connections.
 
+use std::collections::HashSet;
+
 use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::{MysqlConnection, QueryableByName, RunQueryDsl};
 use schema_replicator_core::check::{
     json_samples, probes, run_probes, CheckOptions, Preflight, Probe,
 };
 use schema_replicator_core::{
-    CheckConstraint, DbUrl, Error, Finding, ForeignKey, Index, ObjectId, Result, Schema, Table,
-    UniqueConstraint,
+    CheckConstraint, DbUrl, Error, Finding, ForeignKey, Index, ObjectId, QualifiedName, Result,
+    Schema, Table, UniqueConstraint,
 };
 
 use crate::quote_ident;
 use crate::render::{
-    check_preflight, expr_sql, foreign_key_preflight, table_name, unique_preflight,
+    check_preflight, dangling, expr_sql, foreign_key_preflight, table_name, unique_preflight,
 };
 
 #[derive(QueryableByName)]
@@ -35,11 +37,14 @@ struct Doc {
 
 /// MySQL's preflight queries (in `render`, where they also explain a failed seal).
 /// MySQL keeps unique keys as unique indexes: the schema has no unique constraints.
-struct MysqlPreflight;
+/// A foreign key to a table that does not exist has no orphans to count.
+struct MysqlPreflight<'a> {
+    tables: HashSet<&'a QualifiedName>,
+}
 
-impl Preflight for MysqlPreflight {
+impl Preflight for MysqlPreflight<'_> {
     fn orphan_rows(&self, table: &Table, fk: &ForeignKey) -> Option<String> {
-        Some(foreign_key_preflight(fk, table, 0))
+        (!dangling(fk, &self.tables)).then(|| foreign_key_preflight(fk, table, 0))
     }
 
     fn duplicate_keys(&self, _table: &Table, _unique: &UniqueConstraint) -> Option<String> {
@@ -94,7 +99,10 @@ fn run(conn: &mut MysqlConnection, url: &DbUrl, probe: &Probe) -> Result<Vec<Fin
 
 /// Checks the loaded data at `url` against `schema`'s constraints.
 pub(crate) fn check(url: &DbUrl, schema: &Schema, options: &CheckOptions) -> Result<Vec<Finding>> {
-    let probes = probes(schema, &MysqlPreflight)?;
+    let preflight = MysqlPreflight {
+        tables: schema.tables.iter().map(|t| &t.name).collect(),
+    };
+    let probes = probes(schema, &preflight)?;
     let run = |conn: &mut MysqlConnection, probe: &Probe| run(conn, url, probe);
     run_probes(&probes, options, || crate::connect(url), &run)
 }

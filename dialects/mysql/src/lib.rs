@@ -143,6 +143,17 @@ impl Dialect for MysqlDialect {
         apply::apply(url, statements, options)
     }
 
+    /// A statement that holds several (a routine or trigger with a `BEGIN ... END` body,
+    /// run under its own session settings) between `DELIMITER ;;` and `DELIMITER ;`, as
+    /// `mysqldump` writes them, so that the `mysql` client sends it whole.
+    fn script(&self, sql: &str) -> String {
+        if sql.contains(';') {
+            format!("DELIMITER ;;\n{sql};;\nDELIMITER ;\n\n")
+        } else {
+            format!("{sql};\n\n")
+        }
+    }
+
     fn reflect_target(&self, url: &DbUrl) -> Result<Option<Schema>> {
         Ok(Some(self.reflect(url, &ReflectOptions::default())?.schema))
     }

@@ -6,10 +6,17 @@
 //! returns its rows as JSON documents (`JSON_OBJECT`), read into the private row
 //! structs below.
 //!
-//! Two things MariaDB adds by itself are recognised, so the target does not get them
-//! twice: the index it creates for a foreign key that has none (named after the
-//! constraint, on exactly its columns), and the `CHECK (json_valid(col))` that stands
-//! for a `JSON` column (stored as `LONGTEXT COLLATE utf8mb4_bin`).
+//! The `CHECK (json_valid(col))` that MariaDB adds by itself for a `JSON` column (stored
+//! as `LONGTEXT COLLATE utf8mb4_bin`) is recognised, so the target does not get it
+//! twice. Indexes the server made for foreign keys are kept like any other: the seal
+//! creates them before the keys, which then use them.
+//!
+//! Stored routines come from MariaDB's `mysql.proc` and events' bodies from
+//! `mysql.event`, which hold them as typed; trigger heads (`CREATE TRIGGER name timing
+//! event ON table FOR EACH ROW`) are rebuilt from `information_schema.TRIGGERS`, whose
+//! body is exact: no catalog table holds the head as typed, and diesel runs every query
+//! as a prepared statement, for which the server returns no columns of `SHOW CREATE
+//! TRIGGER`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -17,10 +24,10 @@ use diesel::sql_types::Text;
 use diesel::{MysqlConnection, QueryableByName, RunQueryDsl};
 use schema_replicator_core::order::dependency_order;
 use schema_replicator_core::{
-    CheckConstraint, Column, DataType, DbUrl, Deferrable, Error, Expr, ForeignKey, Generated,
-    Identity, Index, IndexKey, IndexTarget, MatchType, PrimaryKey, QualifiedName,
-    ReferentialAction, ReflectOptions, Result, Schema, Skipped, SortOrder, Table, TableOption,
-    Trigger, View,
+    CheckConstraint, Column, DataType, DbUrl, Deferrable, Error, Event, Expr, ForeignKey,
+    Generated, Identity, Index, IndexKey, IndexTarget, MatchType, PrimaryKey, QualifiedName,
+    ReferentialAction, ReflectOptions, Result, Routine, RoutineKind, Schema, Skipped, SortOrder,
+    Table, TableOption, Trigger, View,
 };
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -41,8 +48,6 @@ struct Server {
     /// MariaDB rather than MySQL.
     #[serde(deserialize_with = "flag")]
     mariadb: bool,
-    /// `CURRENT_USER()`, the definer of what this session creates.
-    user: String,
     /// `DATABASE()`.
     database: Option<String>,
 }
@@ -63,7 +68,7 @@ fn server(conn: &mut MysqlConnection) -> std::result::Result<Server, String> {
     let docs = load(
         conn,
         "SELECT JSON_OBJECT('version', VERSION(), 'mariadb', VERSION() LIKE '%MariaDB%', \
-         'user', CURRENT_USER(), 'database', DATABASE()) AS doc",
+         'database', DATABASE()) AS doc",
     )
     .map_err(|e| e.to_string())?;
     let doc = docs.first().ok_or("the server returned no version")?;
@@ -101,6 +106,32 @@ fn fetch<T: DeserializeOwned>(
         .iter()
         .map(|d| serde_json::from_str(d).map_err(|e| fail(format!("{e} in {d}"))))
         .collect()
+}
+
+/// Runs `preferred` when there is one and the server lets this user run it (MariaDB's
+/// `mysql` tables need a privilege `information_schema` does not), else `fallback`.
+fn fetch_preferring<T: DeserializeOwned>(
+    conn: &mut MysqlConnection,
+    url: &DbUrl,
+    what: &str,
+    preferred: Option<String>,
+    fallback: &str,
+) -> Result<Vec<T>> {
+    if let Some(sql) = preferred {
+        schema_replicator_core::trace::query(what, &sql);
+        if let Ok(docs) = load(conn, &sql) {
+            return docs
+                .iter()
+                .map(|d| {
+                    serde_json::from_str(d).map_err(|e| Error::Reflect {
+                        object: format!("the catalog ({what})"),
+                        reason: format!("{e} in {d}"),
+                    })
+                })
+                .collect();
+        }
+    }
+    fetch(conn, url, what, fallback)
 }
 
 #[derive(Deserialize)]
@@ -215,6 +246,45 @@ struct PartitionRow {
 }
 
 #[derive(Deserialize)]
+struct RoutineRow {
+    name: String,
+    kind: String,
+    params: String,
+    returns: String,
+    body: String,
+    deterministic: String,
+    data_access: String,
+    security: String,
+    comment: String,
+    definer: String,
+    sql_mode: String,
+    character_set_client: String,
+    collation_connection: String,
+    #[serde(default)]
+    aggregate: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct EventRow {
+    name: String,
+    definer: String,
+    time_zone: String,
+    body: String,
+    kind: String,
+    execute_at: Option<String>,
+    interval_value: Option<String>,
+    interval_field: Option<String>,
+    sql_mode: String,
+    starts: Option<String>,
+    ends: Option<String>,
+    status: String,
+    on_completion: String,
+    comment: String,
+    character_set_client: String,
+    collation_connection: String,
+}
+
+#[derive(Deserialize)]
 struct SkippedRow {
     kind: String,
     name: String,
@@ -231,6 +301,8 @@ struct Catalog {
     views: Vec<ViewRow>,
     triggers: Vec<TriggerRow>,
     partitions: Vec<PartitionRow>,
+    routines: Vec<RoutineRow>,
+    events: Vec<EventRow>,
     skipped: Vec<SkippedRow>,
 }
 
@@ -275,17 +347,20 @@ pub(crate) fn reflect(
     let mut checks = checks_by_table(catalog.checks);
     add_columns(&mut tables, &mut checks, catalog.columns, server.mariadb);
     add_checks(&mut tables, checks);
-    add_foreign_keys(
+    let dangling = add_foreign_keys(
         &mut tables,
         catalog.key_columns,
         catalog.references,
         &database,
     );
+    schema.skipped.extend(dangling);
     add_indexes(&mut tables, catalog.indexes, server.mariadb);
     add_partitioning(&mut tables, catalog.partitions);
     schema.tables = tables.into_ordered();
-    add_views(&mut schema, catalog.views, &database, &server.user);
-    add_triggers(&mut schema, catalog.triggers, &server.user);
+    add_views(&mut schema, catalog.views, &database);
+    add_triggers(&mut schema, catalog.triggers);
+    add_routines(&mut schema, catalog.routines);
+    add_events(&mut schema, catalog.events);
     Ok(schema)
 }
 
@@ -338,6 +413,8 @@ fn fetch_catalog(
     let views = fetch_views(conn, url, &db, server.mariadb)?;
     let triggers = fetch_triggers(conn, url, &db)?;
     let partitions = fetch_partitions(conn, url, &db, &tables)?;
+    let routines = fetch_routines(conn, url, &db, server.mariadb)?;
+    let events = fetch_events(conn, url, &db, server.mariadb)?;
     let skipped = fetch_skipped(conn, url, &db)?;
     Ok(Catalog {
         tables,
@@ -349,6 +426,8 @@ fn fetch_catalog(
         views,
         triggers,
         partitions,
+        routines,
+        events,
         skipped,
     })
 }
@@ -584,8 +663,105 @@ fn fetch_partitions(
     )
 }
 
-/// Fetches what is not replicated: stored routines, events, and the grantees of grants
-/// on the database.
+/// Fetches the stored functions and procedures. MariaDB's `mysql.proc` holds them as
+/// they were typed (parameter list, return type and body in the client's character
+/// set, 4-byte characters included), which `SHOW CREATE` prints; `information_schema`
+/// keeps the body in utf8mb3 only. MySQL 8 has no `mysql.proc`, and a user who may not
+/// read it gets `information_schema.ROUTINES` with its `PARAMETERS`.
+fn fetch_routines(
+    conn: &mut MysqlConnection,
+    url: &DbUrl,
+    db: &str,
+    mariadb: bool,
+) -> Result<Vec<RoutineRow>> {
+    let preferred = mariadb.then(|| {
+        // The body as typed when the client wrote UTF-8; otherwise the server's own
+        // UTF-8 conversion of it.
+        format!(
+            "SELECT JSON_OBJECT('name', name, 'kind', type, \
+             'params', CONVERT(param_list USING utf8mb4), 'returns', CONVERT(returns USING utf8mb4), \
+             'body', IF(character_set_client LIKE 'utf8%', CONVERT(body USING utf8mb4), \
+               CONVERT(body_utf8 USING utf8mb4)), \
+             'deterministic', is_deterministic, 'data_access', sql_data_access, \
+             'security', security_type, 'comment', comment, 'definer', definer, \
+             'sql_mode', sql_mode, 'character_set_client', character_set_client, \
+             'collation_connection', collation_connection, 'aggregate', aggregate) AS doc \
+             FROM mysql.proc WHERE db = {db} AND type IN ('FUNCTION', 'PROCEDURE') \
+             ORDER BY name, type"
+        )
+    });
+    fetch_preferring(
+        conn,
+        url,
+        "routines",
+        preferred,
+        &format!(
+            "SELECT JSON_OBJECT('name', r.ROUTINE_NAME, 'kind', r.ROUTINE_TYPE, \
+             'params', COALESCE((SELECT GROUP_CONCAT(CONCAT_WS(' ', \
+                 IF(r.ROUTINE_TYPE = 'PROCEDURE', p.PARAMETER_MODE, NULL), \
+                 CONCAT('`', REPLACE(p.PARAMETER_NAME, '`', '``'), '`'), p.DTD_IDENTIFIER) \
+               ORDER BY p.ORDINAL_POSITION SEPARATOR ', ') \
+               FROM information_schema.PARAMETERS p \
+               WHERE p.SPECIFIC_SCHEMA = r.ROUTINE_SCHEMA AND p.SPECIFIC_NAME = r.SPECIFIC_NAME \
+               AND p.ROUTINE_TYPE = r.ROUTINE_TYPE AND p.ORDINAL_POSITION > 0), ''), \
+             'returns', IF(r.ROUTINE_TYPE = 'FUNCTION', r.DTD_IDENTIFIER, ''), \
+             'body', r.ROUTINE_DEFINITION, 'deterministic', r.IS_DETERMINISTIC, \
+             'data_access', REPLACE(r.SQL_DATA_ACCESS, ' ', '_'), 'security', r.SECURITY_TYPE, \
+             'comment', r.ROUTINE_COMMENT, 'definer', r.DEFINER, 'sql_mode', r.SQL_MODE, \
+             'character_set_client', r.CHARACTER_SET_CLIENT, \
+             'collation_connection', r.COLLATION_CONNECTION) AS doc \
+             FROM information_schema.ROUTINES r WHERE r.ROUTINE_SCHEMA = {db} \
+             AND r.ROUTINE_TYPE IN ('FUNCTION', 'PROCEDURE') \
+             ORDER BY r.ROUTINE_NAME, r.ROUTINE_TYPE"
+        ),
+    )
+}
+
+/// Fetches the events, their times in their own time zone; MariaDB's body as typed
+/// (`mysql.event`), else `information_schema`'s utf8mb3 text of it.
+fn fetch_events(
+    conn: &mut MysqlConnection,
+    url: &DbUrl,
+    db: &str,
+    mariadb: bool,
+) -> Result<Vec<EventRow>> {
+    let columns = |body: &str| {
+        format!(
+            "SELECT JSON_OBJECT('name', e.EVENT_NAME, 'definer', e.DEFINER, \
+             'time_zone', e.TIME_ZONE, 'body', {body}, 'kind', e.EVENT_TYPE, \
+             'execute_at', e.EXECUTE_AT, 'interval_value', e.INTERVAL_VALUE, \
+             'interval_field', e.INTERVAL_FIELD, 'sql_mode', e.SQL_MODE, \
+             'starts', e.STARTS, 'ends', e.ENDS, 'status', e.STATUS, \
+             'on_completion', e.ON_COMPLETION, 'comment', e.EVENT_COMMENT, \
+             'character_set_client', e.CHARACTER_SET_CLIENT, \
+             'collation_connection', e.COLLATION_CONNECTION) AS doc \
+             FROM information_schema.EVENTS e"
+        )
+    };
+    let preferred = mariadb.then(|| {
+        format!(
+            "{} JOIN mysql.event m ON m.db = e.EVENT_SCHEMA AND m.name = e.EVENT_NAME \
+             WHERE e.EVENT_SCHEMA = {db} ORDER BY e.EVENT_NAME",
+            columns(
+                "IF(e.CHARACTER_SET_CLIENT LIKE 'utf8%', CONVERT(m.body USING utf8mb4), \
+                 e.EVENT_DEFINITION)"
+            )
+        )
+    });
+    fetch_preferring(
+        conn,
+        url,
+        "events",
+        preferred,
+        &format!(
+            "{} WHERE e.EVENT_SCHEMA = {db} ORDER BY e.EVENT_NAME",
+            columns("e.EVENT_DEFINITION")
+        ),
+    )
+}
+
+/// Fetches what is not replicated: MariaDB packages, and the grantees of grants on the
+/// database.
 fn fetch_skipped(conn: &mut MysqlConnection, url: &DbUrl, db: &str) -> Result<Vec<SkippedRow>> {
     fetch(
         conn,
@@ -594,8 +770,7 @@ fn fetch_skipped(conn: &mut MysqlConnection, url: &DbUrl, db: &str) -> Result<Ve
         &format!(
             "SELECT JSON_OBJECT('kind', LOWER(ROUTINE_TYPE), 'name', ROUTINE_NAME) AS doc \
              FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = {db} \
-             UNION ALL SELECT JSON_OBJECT('kind', 'event', 'name', EVENT_NAME) \
-             FROM information_schema.EVENTS WHERE EVENT_SCHEMA = {db} \
+             AND ROUTINE_TYPE NOT IN ('FUNCTION', 'PROCEDURE') \
              UNION ALL SELECT JSON_OBJECT('kind', 'privilege', 'name', GRANTEE) FROM ( \
                SELECT GRANTEE FROM information_schema.SCHEMA_PRIVILEGES WHERE TABLE_SCHEMA = {db} \
                UNION SELECT GRANTEE FROM information_schema.TABLE_PRIVILEGES WHERE TABLE_SCHEMA = {db} \
@@ -605,13 +780,12 @@ fn fetch_skipped(conn: &mut MysqlConnection, url: &DbUrl, db: &str) -> Result<Ve
     )
 }
 
-/// Records the stored routines, events and grants as skipped, each with its reason.
+/// Records the packages and grants as skipped, each with its reason.
 fn add_skipped_objects(schema: &mut Schema, rows: Vec<SkippedRow>) {
     for row in rows {
         let reason = match row.kind.as_str() {
             "privilege" => "not replicated: grants on this database; grant them on the target",
-            "event" => "not replicated: events; create them on the target",
-            _ => "not replicated: stored routines; create them on the target",
+            _ => "not replicated: MariaDB packages; create them on the target",
         };
         schema.skipped.push(Skipped {
             kind: row.kind,
@@ -808,13 +982,16 @@ fn add_checks(tables: &mut Tables, checks: HashMap<String, Vec<CheckRow>>) {
 }
 
 /// Adds the foreign keys to their tables: REFERENTIAL_CONSTRAINTS joined with
-/// KEY_COLUMN_USAGE here; a reference into this database loses its qualifier.
+/// KEY_COLUMN_USAGE here; a reference into this database loses its qualifier. Returns a
+/// note for each key that references a table this database does not have (made with
+/// `foreign_key_checks = 0`): replicated as it is, its rows cannot be checked.
 fn add_foreign_keys(
     tables: &mut Tables,
     key_columns: Vec<KeyColumnRow>,
     references: Vec<ReferenceRow>,
     database: &str,
-) {
+) -> Vec<Skipped> {
+    let mut dangling = Vec::new();
     let mut fk_columns: HashMap<(String, String), Vec<KeyColumnRow>> = HashMap::new();
     for row in key_columns {
         fk_columns
@@ -825,6 +1002,7 @@ fn add_foreign_keys(
     let mut references = references;
     references.sort_by(|a, b| (&a.table, &a.name).cmp(&(&b.table, &b.name)));
     for reference in references {
+        let parent_exists = tables.by_name.contains_key(&reference.referenced_table);
         let Some(table) = tables.by_name.get_mut(&reference.table) else {
             continue;
         };
@@ -835,6 +1013,18 @@ fn add_foreign_keys(
             .first()
             .and_then(|p| p.referenced_schema.clone())
             .filter(|s| *s != database);
+        if referenced_schema.is_none() && !parent_exists {
+            dangling.push(Skipped {
+                kind: "foreign key".into(),
+                name: reference.name.clone(),
+                reason: format!(
+                    "of table {}: it references table {}, which does not exist; \
+                     replicated as the source has it, without counting its orphan rows",
+                    schema_replicator_core::quoted(&reference.table),
+                    schema_replicator_core::quoted(&reference.referenced_table)
+                ),
+            });
+        }
         table.foreign_keys.push(ForeignKey {
             name: Some(reference.name),
             columns: parts.iter().map(|p| p.column.clone()).collect(),
@@ -854,6 +1044,7 @@ fn add_foreign_keys(
             comment: None,
         });
     }
+    dangling
 }
 
 /// STATISTICS rows grouped into keys, `(table, key, parts)`. STATISTICS lists a table's
@@ -878,8 +1069,10 @@ fn group_keys(rows: Vec<IndexRow>) -> Vec<(String, String, Vec<IndexRow>)> {
     grouped
 }
 
-/// Adds the primary keys and indexes to their tables, leaving out the indexes MariaDB
-/// created by itself for foreign keys.
+/// Adds the primary keys and indexes to their tables, every one of them: an index the
+/// server once made for a foreign key is created by the seal before the key (which then
+/// uses it), so the copy has it even where another index now covers the key's columns
+/// (the server would not make it again), and in the source's key order.
 fn add_indexes(tables: &mut Tables, rows: Vec<IndexRow>, mariadb: bool) {
     for (table_name, index_name, rows) in group_keys(rows) {
         let Some(table) = tables.by_name.get_mut(&table_name) else {
@@ -899,31 +1092,9 @@ fn add_indexes(tables: &mut Tables, rows: Vec<IndexRow>, mariadb: bool) {
             });
             continue;
         }
-        if is_implicit_fk_index(table, &index_name, &rows) {
-            continue;
-        }
         let index = secondary_index(table, index_name, &rows, &parts, mariadb);
         table.indexes.push(index);
     }
-}
-
-/// Whether a key is the index MariaDB creates for a foreign key that has none: a plain
-/// index named after the constraint, on exactly its columns.
-fn is_implicit_fk_index(table: &Table, index_name: &str, rows: &[IndexRow]) -> bool {
-    let first = &rows[0];
-    let plain = first.non_unique == 1
-        && first.index_type == "BTREE"
-        && first.comment.is_empty()
-        && !first.ignored
-        && rows
-            .iter()
-            .all(|r| r.sub_part.is_none() && r.collation.as_deref() != Some("D"));
-    let columns: Vec<Option<&String>> = rows.iter().map(|r| r.column.as_ref()).collect();
-    plain
-        && table.foreign_keys.iter().any(|fk| {
-            fk.name.as_deref() == Some(index_name)
-                && fk.columns.iter().map(Some).eq(columns.iter().copied())
-        })
 }
 
 /// Builds one index that is not the primary key, with its definition as `SHOW CREATE
@@ -1008,17 +1179,11 @@ fn add_partitioning(tables: &mut Tables, partitions: Vec<PartitionRow>) {
 }
 
 /// Adds the views, each after the views it reads; names qualified with this database lose
-/// the qualifier, so the copy refers to its own tables. A view defined by another user
-/// than `user` is noted as skipped (its definer is not replicated).
-fn add_views(schema: &mut Schema, rows: Vec<ViewRow>, database: &str, user: &str) {
+/// the qualifier, so the copy refers to its own tables.
+fn add_views(schema: &mut Schema, rows: Vec<ViewRow>, database: &str) {
     let qualifier = format!("{}.", quote_ident(database));
     let mut unordered: Vec<View> = Vec::new();
     for row in rows {
-        if row.definer != user {
-            schema
-                .skipped
-                .push(definer_note("view", &row.name, &row.definer));
-        }
         let mut options = Vec::new();
         if let Some(algorithm) = row.algorithm {
             options.push(format!("algorithm={algorithm}"));
@@ -1035,20 +1200,17 @@ fn add_views(schema: &mut Schema, rows: Vec<ViewRow>, database: &str, user: &str
             Expr::raw(crate::DIALECT, row.definition.replace(&qualifier, "")),
         );
         view.options = options;
+        view.definer = Some(row.definer);
         unordered.push(view);
     }
     schema.views = order_views(unordered);
 }
 
-/// Adds the triggers with the session settings they were created under; a trigger
-/// defined by another user than `user` is noted as skipped (its definer is not replicated).
-fn add_triggers(schema: &mut Schema, rows: Vec<TriggerRow>, user: &str) {
+/// Adds the triggers with their definers and the session settings they were created
+/// under, in firing order (each trigger of a table's event and timing after the ones
+/// that fire before it, so creating them in this order keeps their order).
+fn add_triggers(schema: &mut Schema, rows: Vec<TriggerRow>) {
     for row in rows {
-        if row.definer != user {
-            schema
-                .skipped
-                .push(definer_note("trigger", &row.name, &row.definer));
-        }
         let definition = format!(
             "CREATE TRIGGER {} {} {} ON {} FOR EACH ROW {}",
             quote_ident(&row.name),
@@ -1058,6 +1220,7 @@ fn add_triggers(schema: &mut Schema, rows: Vec<TriggerRow>, user: &str) {
             row.statement
         );
         schema.triggers.push(Trigger {
+            definer: Some(row.definer),
             name: QualifiedName::bare(&row.name),
             table: QualifiedName::bare(&row.table),
             definition: Expr::raw(crate::DIALECT, definition),
@@ -1071,14 +1234,110 @@ fn add_triggers(schema: &mut Schema, rows: Vec<TriggerRow>, user: &str) {
     }
 }
 
-fn definer_note(kind: &str, name: &str, definer: &str) -> Skipped {
-    Skipped {
-        kind: format!("{kind} definer"),
-        name: name.to_owned(),
-        reason: format!(
-            "not replicated: the definer {definer}; the target's {kind} is defined by the \
-             user that applies it"
-        ),
+/// Adds the stored functions and procedures, each as the `CREATE` statement `SHOW
+/// CREATE` prints (without its definer, kept apart), with the session settings it was
+/// created under.
+fn add_routines(schema: &mut Schema, rows: Vec<RoutineRow>) {
+    for row in rows {
+        let function = row.kind == "FUNCTION";
+        let mut head = String::from("CREATE ");
+        if row.aggregate.as_deref() == Some("GROUP") {
+            head.push_str("AGGREGATE ");
+        }
+        head.push_str(&format!(
+            "{} {}({})",
+            row.kind,
+            quote_ident(&row.name),
+            row.params
+        ));
+        if function {
+            head.push_str(&format!(" RETURNS {}", row.returns));
+        }
+        let mut characteristics = Vec::new();
+        if row.data_access != "CONTAINS_SQL" {
+            characteristics.push(row.data_access.replace('_', " "));
+        }
+        if row.deterministic == "YES" {
+            characteristics.push("DETERMINISTIC".to_owned());
+        }
+        if row.security == "INVOKER" {
+            characteristics.push("SQL SECURITY INVOKER".to_owned());
+        }
+        if !row.comment.is_empty() {
+            characteristics.push(format!("COMMENT {}", quote_literal(&row.comment)));
+        }
+        let mut definition = head;
+        for characteristic in characteristics {
+            definition.push_str(&format!("\n    {characteristic}"));
+        }
+        definition.push('\n');
+        definition.push_str(&row.body);
+        schema.routines.push(Routine {
+            name: QualifiedName::bare(&row.name),
+            arguments: row.params,
+            kind: if function {
+                RoutineKind::Function
+            } else {
+                RoutineKind::Procedure
+            },
+            definition: Expr::raw(crate::DIALECT, definition),
+            after_tables: false,
+            settings: vec![
+                ("sql_mode".into(), row.sql_mode),
+                ("character_set_client".into(), row.character_set_client),
+                ("collation_connection".into(), row.collation_connection),
+            ],
+            definer: Some(row.definer),
+            comment: None,
+        });
+    }
+}
+
+/// Adds the events, with the schedule `SHOW CREATE EVENT` prints and the session
+/// settings (the time zone among them) it was created under.
+fn add_events(schema: &mut Schema, rows: Vec<EventRow>) {
+    for row in rows {
+        let mut schedule = match (&row.execute_at, row.kind.as_str()) {
+            (Some(at), "ONE TIME") => format!("AT {}", quote_literal(at)),
+            _ => {
+                let value = row.interval_value.clone().unwrap_or_default();
+                let value = if !value.is_empty() && value.chars().all(|c| c.is_ascii_digit()) {
+                    value
+                } else {
+                    quote_literal(&value)
+                };
+                format!(
+                    "EVERY {value} {}",
+                    row.interval_field.clone().unwrap_or_default()
+                )
+            }
+        };
+        if let Some(starts) = &row.starts {
+            schedule.push_str(&format!(" STARTS {}", quote_literal(starts)));
+        }
+        if let Some(ends) = &row.ends {
+            schedule.push_str(&format!(" ENDS {}", quote_literal(ends)));
+        }
+        let status = match row.status.as_str() {
+            "ENABLED" => "ENABLE",
+            "DISABLED" => "DISABLE",
+            _ => "DISABLE ON SLAVE",
+        };
+        schema.events.push(Event {
+            name: QualifiedName::bare(&row.name),
+            schedule,
+            preserve: row.on_completion == "PRESERVE",
+            status: status.into(),
+            body: Expr::raw(crate::DIALECT, row.body),
+            settings: vec![
+                ("sql_mode".into(), row.sql_mode),
+                ("time_zone".into(), row.time_zone),
+                ("character_set_client".into(), row.character_set_client),
+                ("collation_connection".into(), row.collation_connection),
+            ],
+            definer: Some(row.definer),
+            comment: Some(row.comment).filter(|c| !c.is_empty()),
+        });
     }
 }
 

@@ -15,7 +15,7 @@
 //!
 //! Views and triggers follow.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Display;
 
 use schema_replicator_core::{
@@ -253,6 +253,16 @@ pub(crate) fn foreign_key_preflight(fk: &ForeignKey, table: &Table, label: usize
     )
 }
 
+/// Whether a foreign key references a table of this database that the schema does not
+/// have (the source made it with `foreign_key_checks = 0`).
+pub(crate) fn dangling(fk: &ForeignKey, tables: &HashSet<&QualifiedName>) -> bool {
+    fk.referenced_table.schema.is_none() && !tables.contains(&fk.referenced_table)
+}
+
+/// A preflight of the foreign key statement's shape that finds nothing.
+const NOTHING_TO_COUNT: &str = "SELECT 0 AS object, CAST(0 AS SIGNED) AS n, \
+     CAST(NULL AS SIGNED) AS groups, CAST(NULL AS CHAR) AS samples FROM DUAL WHERE FALSE";
+
 /// `` CONCAT('(`a`, `b`)=(', c.`a`, ', ', c.`b`, ')') ``: a key as messages show it.
 fn sample_expr(columns: &[String], prefix: &str) -> String {
     let names: Vec<String> = columns.iter().map(|c| quote_ident(c)).collect();
@@ -333,7 +343,6 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
         (!schema.extensions.is_empty()).then_some("extensions"),
         (!schema.types.is_empty()).then_some("user-defined types"),
         (!schema.sequences.is_empty()).then_some("sequences"),
-        (!schema.routines.is_empty()).then_some("routines"),
     ]
     .into_iter()
     .flatten()
@@ -353,12 +362,46 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
         .collect();
     let mut out = Vec::new();
     let mut seals: Vec<(QualifiedName, TableSeal)> = Vec::new();
+    let names: HashSet<&QualifiedName> = tables.keys().copied().collect();
     let mut seal_index: HashMap<QualifiedName, usize> = HashMap::new();
     // Per table, the first object of the statement that creates its keys.
     let mut keys_of: HashMap<QualifiedName, ObjectId> = HashMap::new();
     for step in &plan.steps {
         let object = &step.object;
         match (step.phase, object.kind) {
+            (Phase::Pre, ObjectKind::Routine) => {
+                let routine = object
+                    .find_in(&schema.routines)
+                    .ok_or_else(|| render_error(object, "not in the schema"))?;
+                let create = expr_sql(&routine.definition, object)?;
+                let mut statement = Statement::new(
+                    Some(Phase::Pre),
+                    vec![object.clone()],
+                    with_settings(&routine.settings, defined_by(&routine.definer, &create)),
+                );
+                statement.definers.extend(routine.definer.clone());
+                out.push(statement);
+            }
+            (Phase::Seal, ObjectKind::Event) => {
+                flush(
+                    &mut seals,
+                    &mut seal_index,
+                    &tables,
+                    &names,
+                    &mut keys_of,
+                    &mut out,
+                )?;
+                let event = object
+                    .find_in(&schema.events)
+                    .ok_or_else(|| render_error(object, "not in the schema"))?;
+                let mut statement = Statement::new(
+                    Some(Phase::Seal),
+                    vec![object.clone()],
+                    with_settings(&event.settings, event_sql(event, object)?),
+                );
+                statement.definers.extend(event.definer.clone());
+                out.push(statement);
+            }
             (Phase::Base, ObjectKind::Table) => {
                 let table = lookup(&tables, object)?;
                 out.push(Statement::new(
@@ -400,27 +443,42 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                 }
             }
             (Phase::Seal, ObjectKind::View) => {
-                flush(&mut seals, &mut seal_index, &tables, &mut keys_of, &mut out)?;
+                flush(
+                    &mut seals,
+                    &mut seal_index,
+                    &tables,
+                    &names,
+                    &mut keys_of,
+                    &mut out,
+                )?;
                 let view = object
                     .find_in(&schema.views)
                     .ok_or_else(|| render_error(object, "not in the schema"))?;
-                out.push(Statement::new(
-                    Some(Phase::Seal),
-                    vec![object.clone()],
-                    view_sql(view)?,
-                ));
+                let mut statement =
+                    Statement::new(Some(Phase::Seal), vec![object.clone()], view_sql(view)?);
+                statement.definers.extend(view.definer.clone());
+                out.push(statement);
             }
             (Phase::Seal, ObjectKind::Trigger) => {
-                flush(&mut seals, &mut seal_index, &tables, &mut keys_of, &mut out)?;
+                flush(
+                    &mut seals,
+                    &mut seal_index,
+                    &tables,
+                    &names,
+                    &mut keys_of,
+                    &mut out,
+                )?;
                 let trigger = object
                     .find_in(&schema.triggers)
                     .ok_or_else(|| render_error(object, "not in the schema"))?;
                 let create = expr_sql(&trigger.definition, object)?;
-                out.push(Statement::new(
+                let mut statement = Statement::new(
                     Some(Phase::Seal),
                     vec![object.clone()],
-                    with_settings(&trigger.settings, create),
-                ));
+                    with_settings(&trigger.settings, defined_by(&trigger.definer, &create)),
+                );
+                statement.definers.extend(trigger.definer.clone());
+                out.push(statement);
             }
             (phase, _) => {
                 return Err(render_error(
@@ -430,7 +488,14 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             }
         }
     }
-    flush(&mut seals, &mut seal_index, &tables, &mut keys_of, &mut out)?;
+    flush(
+        &mut seals,
+        &mut seal_index,
+        &tables,
+        &names,
+        &mut keys_of,
+        &mut out,
+    )?;
     Ok(out)
 }
 
@@ -442,8 +507,14 @@ fn lookup<'a>(tables: &HashMap<&QualifiedName, &'a Table>, object: &ObjectId) ->
         .ok_or_else(|| render_error(object, "its table is not in the schema"))
 }
 
-/// Session settings an object keeps (MySQL stores them with views and triggers).
-const KEPT_SETTINGS: [&str; 3] = ["sql_mode", "character_set_client", "collation_connection"];
+/// Session settings an object keeps (MySQL stores them with views, triggers, routines
+/// and events; events also their time zone).
+const KEPT_SETTINGS: [&str; 4] = [
+    "sql_mode",
+    "character_set_client",
+    "collation_connection",
+    "time_zone",
+];
 
 /// `create` run under `settings`, then the session put back as [`crate::connect`] set it.
 fn with_settings(settings: &[(String, String)], create: String) -> String {
@@ -455,11 +526,50 @@ fn with_settings(settings: &[(String, String)], create: String) -> String {
     if set.is_empty() {
         return create;
     }
+    let zone = settings.iter().any(|(k, _)| k == "time_zone");
     format!(
-        "SET SESSION {}; {create}; SET SESSION sql_mode = {}; SET NAMES utf8mb4",
+        "SET SESSION {}; {create}; SET SESSION sql_mode = {}{}; SET NAMES utf8mb4",
         set.join(", "),
-        quote_literal(SESSION_SQL_MODE)
+        quote_literal(SESSION_SQL_MODE),
+        if zone {
+            ", time_zone = @@GLOBAL.time_zone"
+        } else {
+            ""
+        }
     )
+}
+
+/// An account as `DEFINER=` names it: `` `user`@`host` ``, or `` `role` `` for a role.
+fn account(definer: &str) -> String {
+    match definer.rsplit_once('@') {
+        Some((user, host)) => format!("{}@{}", quote_ident(user), quote_ident(host)),
+        None => quote_ident(definer),
+    }
+}
+
+/// `create` (a `CREATE ...` statement) with its definer, when it has one:
+/// `CREATE DEFINER=`u`@`h` ...`.
+fn defined_by(definer: &Option<String>, create: &str) -> String {
+    match (definer, create.strip_prefix("CREATE ")) {
+        (Some(definer), Some(rest)) => format!("CREATE DEFINER={} {rest}", account(definer)),
+        _ => create.to_owned(),
+    }
+}
+
+/// `CREATE EVENT` as `SHOW CREATE EVENT` prints it.
+fn event_sql(event: &schema_replicator_core::Event, object: &ObjectId) -> Result<String> {
+    let mut out = format!(
+        "CREATE EVENT {} ON SCHEDULE {} ON COMPLETION {}PRESERVE {}",
+        table_name(&event.name),
+        event.schedule,
+        if event.preserve { "" } else { "NOT " },
+        event.status
+    );
+    if let Some(comment) = &event.comment {
+        out.push_str(&format!(" COMMENT {}", quote_literal(comment)));
+    }
+    out.push_str(&format!(" DO {}", expr_sql(&event.body, object)?));
+    Ok(defined_by(&event.definer, &out))
 }
 
 fn view_sql(view: &schema_replicator_core::View) -> Result<String> {
@@ -472,6 +582,9 @@ fn view_sql(view: &schema_replicator_core::View) -> Result<String> {
     let mut out = String::from("CREATE");
     if let Some(algorithm) = option("algorithm") {
         out.push_str(&format!(" ALGORITHM={algorithm}"));
+    }
+    if let Some(definer) = &view.definer {
+        out.push_str(&format!(" DEFINER={}", account(definer)));
     }
     if let Some(security) = option("security") {
         out.push_str(&format!(" SQL SECURITY {security}"));
@@ -497,6 +610,7 @@ fn flush(
     seals: &mut Vec<(QualifiedName, TableSeal)>,
     seal_index: &mut HashMap<QualifiedName, usize>,
     tables: &HashMap<&QualifiedName, &Table>,
+    names: &HashSet<&QualifiedName>,
     keys_of: &mut HashMap<QualifiedName, ObjectId>,
     out: &mut Vec<Statement>,
 ) -> Result<()> {
@@ -505,7 +619,7 @@ fn flush(
     let mut foreign_keys = Vec::new();
     for (name, seal) in &pending {
         let table = tables[name];
-        let [checks, keys, fks] = table_statements(table, seal)?;
+        let [checks, keys, fks] = table_statements(table, seal, names)?;
         let checks_first = checks.as_ref().map(|s| s.objects[0].clone());
         out.extend(checks);
         if let Some(mut keys) = keys {
@@ -538,7 +652,11 @@ fn flush(
 ///   runs in place, building each index by sorting;
 /// - its foreign keys, as one `ALTER TABLE` (see [`crate::apply`] for how the applier
 ///   adds them without a table copy and still refuses orphan rows).
-fn table_statements(table: &Table, seal: &TableSeal) -> Result<[Option<Statement>; 3]> {
+fn table_statements(
+    table: &Table,
+    seal: &TableSeal,
+    names: &HashSet<&QualifiedName>,
+) -> Result<[Option<Statement>; 3]> {
     let object = format!("table {}", table.name);
     let ids = schema_replicator_core::plan::table_objects(table);
     let mut checks = Alter::default();
@@ -622,12 +740,19 @@ fn table_statements(table: &Table, seal: &TableSeal) -> Result<[Option<Statement
     }
     for &i in &seal.foreign_keys {
         let fk = &table.foreign_keys[i];
-        let preflight = foreign_key_preflight(fk, table, fks.objects.len());
+        // A key to a table that does not exist has no rows to count against.
+        let preflight =
+            (!dangling(fk, names)).then(|| foreign_key_preflight(fk, table, fks.objects.len()));
         fks.add(
             &ids.foreign_keys[i],
             format!("ADD {}", foreign_key_sql(fk, table)?),
-            Some(preflight),
+            preflight,
         );
+    }
+    if !fks.objects.is_empty() && fks.preflights.is_empty() {
+        // Its keys are still added with the checks off, which is the only way the server
+        // takes them: there is nothing to count.
+        fks.preflights.push(NOTHING_TO_COUNT.to_owned());
     }
     if let Some(counter) = &seal.counter {
         let next = table.columns.iter().find_map(|c| match c.identity {

@@ -694,6 +694,7 @@ fn add_views(
         indexes.sort_by(|a, b| a.name.cmp(&b.name));
         let query = v.query.trim_end().trim_end_matches(';').to_owned();
         schema.views.push(View {
+            definer: None,
             name: qualified(&v.schema, &v.name),
             columns: Vec::new(),
             query: raw(query),
@@ -725,6 +726,7 @@ fn add_triggers(schema: &mut Schema, triggers: Vec<TriggerRow>) {
             });
         }
         schema.triggers.push(Trigger {
+            definer: None,
             settings: Vec::new(),
             name: qualified(&t.schema, &t.name),
             table,
@@ -846,6 +848,8 @@ fn routine(r: RoutineRow) -> std::result::Result<Routine, Skipped> {
         }
     };
     Ok(Routine {
+        definer: None,
+        settings: Vec::new(),
         name,
         arguments: r.arguments,
         kind,

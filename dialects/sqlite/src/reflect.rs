@@ -212,6 +212,7 @@ pub(crate) fn reflect(conn: &mut SqliteConnection) -> Result<Schema> {
                 schema.views.push(view);
             }
             "trigger" => schema.triggers.push(Trigger {
+                definer: None,
                 settings: Vec::new(),
                 comment: None,
                 name: QualifiedName::bare(&object.name),

@@ -1,0 +1,69 @@
+//! Changes the user asks for between the source and the copy, made to the reflected
+//! schema before it is planned ([`crate::Policy::skip_definer`],
+//! [`crate::Policy::disable_events`]).
+
+use crate::ir::{Schema, Skipped};
+use crate::plan::Policy;
+
+/// Rewrites `schema` as `policy` asks, noting in `schema.skipped` what a user must know
+/// about the result.
+pub(crate) fn rewrite(schema: &mut Schema, policy: &Policy) {
+    if policy.skip_definer {
+        skip_definers(schema);
+    }
+    if policy.disable_events {
+        for event in &mut schema.events {
+            if event.status != "DISABLE" {
+                event.status = "DISABLE".into();
+            }
+        }
+    }
+}
+
+/// Leaves every definer out, so that the applying user defines each object, and warns
+/// about each object that runs with its definer's rights: those now run with the
+/// applying user's.
+fn skip_definers(schema: &mut Schema) {
+    let mut notes = Vec::new();
+    let mut note = |kind: &str, name: String, definer: Option<String>, rights: bool| {
+        if let (Some(definer), true) = (definer, rights) {
+            notes.push(Skipped {
+                kind: format!("{kind} definer"),
+                name,
+                reason: format!(
+                    "not replicated (--skip-definer): the {kind} runs with the rights of \
+                     the user that applies it, not those of {definer}"
+                ),
+            });
+        }
+    };
+    for view in &mut schema.views {
+        let rights = !view.options.iter().any(|o| o == "security=INVOKER");
+        note("view", view.name.name.clone(), view.definer.take(), rights);
+    }
+    for routine in &mut schema.routines {
+        let rights = match &routine.definition {
+            crate::ir::Expr::Raw { sql, .. } => !sql.contains("\n    SQL SECURITY INVOKER\n"),
+            _ => true,
+        };
+        let kind = routine.kind.sql().to_lowercase();
+        note(
+            &kind,
+            routine.name.name.clone(),
+            routine.definer.take(),
+            rights,
+        );
+    }
+    for trigger in &mut schema.triggers {
+        note(
+            "trigger",
+            trigger.name.name.clone(),
+            trigger.definer.take(),
+            true,
+        );
+    }
+    for event in &mut schema.events {
+        note("event", event.name.name.clone(), event.definer.take(), true);
+    }
+    schema.skipped.extend(notes);
+}

@@ -232,3 +232,197 @@ fn snapshot_reproduces_the_same_ddl_without_the_source() {
     }
     kit::assert_snapshot_round_trip(&live);
 }
+
+/// Full-text and R*Tree tables as applications use them: an FTS5 index of another
+/// table kept in sync by triggers (external content), an FTS5 table with its own
+/// content, an FTS4 index with external content, and an R*Tree.
+const VIRTUAL_TABLES: &str = "
+CREATE TABLE docs (id INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT);
+CREATE VIRTUAL TABLE docs_fts USING fts5(title, body, content='docs', content_rowid='id');
+CREATE TRIGGER docs_ai AFTER INSERT ON docs BEGIN
+  INSERT INTO docs_fts(rowid, title, body) VALUES (new.id, new.title, new.body);
+END;
+CREATE TRIGGER docs_ad AFTER DELETE ON docs BEGIN
+  INSERT INTO docs_fts(docs_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body);
+END;
+CREATE VIRTUAL TABLE notes_fts USING fts5(note);
+CREATE VIRTUAL TABLE IF NOT EXISTS \"legacy fts\" USING fts4(title, body, content=\"docs\");
+CREATE VIRTUAL TABLE boxes USING rtree(id, min_x, max_x, min_y, max_y);
+INSERT INTO docs VALUES (1, 'Rust', 'systems programming'), (2, 'SQLite', 'an embedded database');
+INSERT INTO notes_fts VALUES ('remember the milk');
+INSERT INTO boxes VALUES (1, 0, 10, 0, 10), (2, 20, 30, 20, 30);
+INSERT INTO \"legacy fts\"(\"legacy fts\") VALUES ('rebuild');
+";
+
+/// Every `sqlite_schema` entry (shadow tables included), as `type name tbl_name sql`.
+fn schema_entries(path: &Path) -> Vec<String> {
+    let mut conn = open(path);
+    lines(
+        &mut conn,
+        "SELECT type || ' ' || name || ' ' || tbl_name || ' ' || ifnull(sql, '-') AS line \
+         FROM sqlite_schema ORDER BY type, name",
+    )
+}
+
+#[test]
+fn virtual_tables_come_back_with_their_shadow_tables_and_answer_queries() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("fts.db");
+    create_db(&source, VIRTUAL_TABLES);
+    let extractor = DdlExtractor::new(&url(&source)).unwrap();
+    assert!(
+        extractor.warnings().is_empty(),
+        "{:?}",
+        extractor.warnings()
+    );
+    let schema = extractor.schema();
+    let modules: Vec<(&str, &str, bool)> = schema
+        .virtual_tables
+        .iter()
+        .map(|v| (v.name.name.as_str(), v.module.as_str(), v.rebuild))
+        .collect();
+    assert_eq!(
+        modules,
+        [
+            ("docs_fts", "fts5", true),
+            ("notes_fts", "fts5", false),
+            ("legacy fts", "fts4", true),
+            ("boxes", "rtree", false),
+        ]
+    );
+    // Shadow tables are the modules' own: never created directly.
+    assert_eq!(
+        kit::table_names(schema),
+        ["\"docs\""],
+        "only the plain table is a table"
+    );
+    let base = extractor.phase_ddl(Phase::Base);
+    assert_eq!(base.len(), 5, "{base:#?}");
+    assert!(base[1].starts_with("CREATE VIRTUAL TABLE docs_fts USING fts5("));
+    let seal = extractor.phase_ddl(Phase::Seal);
+    assert!(
+        seal.contains(&"INSERT INTO \"docs_fts\"(\"docs_fts\") VALUES ('rebuild')".to_owned()),
+        "{seal:#?}"
+    );
+
+    // pre and base, then the user's load: the plain table, and the virtual tables that
+    // hold their own rows, through the virtual table; then the seal.
+    let target = dir.path().join("copy.db");
+    let registry = Registry::builtin().unwrap();
+    let applier = schema_replicator::DdlApplier::open(&url(&target), &registry).unwrap();
+    applier.apply_phase(&extractor, Phase::Pre).unwrap();
+    applier.apply_phase(&extractor, Phase::Base).unwrap();
+    exec(
+        &target,
+        &format!(
+            "ATTACH DATABASE '{}' AS src; \
+             INSERT INTO main.docs SELECT * FROM src.docs; \
+             INSERT INTO main.notes_fts (rowid, note) SELECT rowid, note FROM src.notes_fts; \
+             INSERT INTO main.boxes SELECT * FROM src.boxes; \
+             DETACH DATABASE src;",
+            source.display()
+        ),
+    )
+    .unwrap();
+    applier.apply_phase(&extractor, Phase::Seal).unwrap();
+
+    // SQLite's own oracle: every sqlite_schema entry of the virtual tables, their
+    // shadow tables and the triggers as the source has it; the plain table, whose
+    // statement base writes anew, through its PRAGMAs.
+    let plain = |entries: Vec<String>| -> Vec<String> {
+        entries
+            .into_iter()
+            .filter(|e| !e.starts_with("table docs docs "))
+            .collect()
+    };
+    assert_eq!(
+        plain(schema_entries(&source)),
+        plain(schema_entries(&target))
+    );
+    assert_eq!(schema_entries(&source).len(), 24);
+    assert_eq!(pragma_fingerprint(&source), pragma_fingerprint(&target));
+    assert_eq!(exec(&target, "PRAGMA integrity_check"), Ok(()));
+    assert_eq!(
+        exec(
+            &target,
+            "INSERT INTO docs_fts(docs_fts) VALUES ('integrity-check')"
+        ),
+        Ok(())
+    );
+    let copy = DdlExtractor::new(&url(&target)).unwrap();
+    assert!(diff(schema, copy.schema()).is_empty());
+
+    // Behaviour: each index finds the loaded rows; the sync trigger keeps working.
+    for db in [&source, &target] {
+        let found = |sql: &str| query_i64(db, sql);
+        assert_eq!(
+            found("SELECT rowid AS value FROM docs_fts WHERE docs_fts MATCH 'embedded'"),
+            2
+        );
+        assert_eq!(
+            found("SELECT docid AS value FROM \"legacy fts\" WHERE \"legacy fts\" MATCH 'rust'"),
+            1
+        );
+        assert_eq!(
+            found("SELECT count(*) AS value FROM notes_fts WHERE notes_fts MATCH 'milk'"),
+            1
+        );
+        assert_eq!(
+            found("SELECT id AS value FROM boxes WHERE min_x <= 25 AND max_x >= 25"),
+            2
+        );
+    }
+    exec(
+        &target,
+        "INSERT INTO docs VALUES (3, 'Tokio', 'async runtime')",
+    )
+    .unwrap();
+    assert_eq!(
+        query_i64(
+            &target,
+            "SELECT rowid AS value FROM docs_fts WHERE docs_fts MATCH 'runtime'"
+        ),
+        3
+    );
+    // A re-run of base or seal has nothing to do (pre is empty on SQLite).
+    for phase in [Phase::Base, Phase::Seal] {
+        let report = applier.apply_phase(&extractor, phase).unwrap();
+        assert!(report.nothing_to_do(), "{phase}");
+    }
+}
+
+#[test]
+fn a_virtual_table_whose_module_the_build_lacks_is_refused_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("vt.db");
+    create_db(&source, VIRTUAL_TABLES);
+    // A snapshot of a database made where a module exists that this build lacks.
+    let mut schema = DdlExtractor::new(&url(&source)).unwrap().schema().clone();
+    let boxes = schema
+        .virtual_tables
+        .iter_mut()
+        .find(|v| v.name.name == "boxes")
+        .unwrap();
+    boxes.module = "geopoly9".into();
+    boxes.definition =
+        schema_replicator::Expr::raw("sqlite", "CREATE VIRTUAL TABLE boxes USING geopoly9()");
+    let snapshot = dir.path().join("vt.json");
+    schema_replicator::snapshot::write(&schema, &snapshot).unwrap();
+    let extractor = DdlExtractor::new(snapshot.to_str().unwrap()).unwrap();
+    let target = dir.path().join("copy.db");
+    let applier =
+        schema_replicator::DdlApplier::open(&url(&target), &Registry::builtin().unwrap()).unwrap();
+    let err = applier
+        .apply_phase(&extractor, Phase::Base)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("virtual table \"boxes\": no such module: geopoly9"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was applied"), "{err}");
+    assert_eq!(
+        query_i64(&target, "SELECT count(*) AS value FROM sqlite_schema"),
+        0
+    );
+}

@@ -120,7 +120,7 @@ pub fn phase_status(
         objects: Vec::new(),
     };
     for step in plan.phase(phase) {
-        if step.object.kind == ObjectKind::Counter {
+        if step.object.kind.is_data() {
             continue;
         }
         let state = match &targets {
@@ -159,7 +159,7 @@ pub fn pending(statements: &[Statement], status: &PhaseStatus) -> Result<Vec<boo
         let objects: Vec<&ObjectId> = statement
             .objects
             .iter()
-            .filter(|o| o.kind != ObjectKind::Counter)
+            .filter(|o| !o.kind.is_data())
             .collect();
         if objects.is_empty() && !statement.objects.is_empty() {
             counters.push(i);
@@ -220,6 +220,7 @@ struct Lookup<'a> {
     views: HashMap<&'a QualifiedName, &'a crate::ir::View>,
     triggers: HashMap<(&'a QualifiedName, &'a QualifiedName), &'a crate::ir::Trigger>,
     events: HashMap<&'a QualifiedName, &'a crate::ir::Event>,
+    virtual_tables: HashMap<&'a QualifiedName, &'a crate::ir::VirtualTable>,
     /// Tables whose primary key the plan defers to the seal.
     deferred: HashSet<QualifiedName>,
 }
@@ -253,6 +254,7 @@ impl<'a> Lookup<'a> {
                 .map(|t| ((&t.table, &t.name), t))
                 .collect(),
             events: target.events.iter().map(|e| (&e.name, e)).collect(),
+            virtual_tables: target.virtual_tables.iter().map(|v| (&v.name, v)).collect(),
             deferred: plan
                 .phase(Phase::Seal)
                 .filter(|s| s.object.kind == ObjectKind::PrimaryKey)
@@ -307,6 +309,11 @@ impl<'a> Lookup<'a> {
                 let theirs = as_defined(ours, theirs, |t| &mut t.definer);
                 listed(ours, theirs.as_ref(), |s, t| s.triggers.push(t))
             }
+            ObjectKind::VirtualTable => {
+                let ours = object.find_in(&source.virtual_tables);
+                let theirs = ours.and_then(|v| self.virtual_tables.get(&v.name).copied());
+                listed(ours, theirs, |s, v| s.virtual_tables.push(v))
+            }
             ObjectKind::Event => {
                 let ours = object.find_in(&source.events);
                 let theirs = ours.and_then(|e| self.events.get(&e.name).copied());
@@ -343,7 +350,10 @@ impl<'a> Lookup<'a> {
             | ObjectKind::Exclusion
             | ObjectKind::ForeignKey
             | ObjectKind::Index => self.owned(object),
-            ObjectKind::Counter | ObjectKind::Statement | ObjectKind::Column => State::Missing,
+            ObjectKind::Counter
+            | ObjectKind::Rebuild
+            | ObjectKind::Statement
+            | ObjectKind::Column => State::Missing,
         }
     }
 

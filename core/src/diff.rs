@@ -154,6 +154,17 @@ pub fn diff(a: &Schema, b: &Schema) -> Vec<Difference> {
         },
     );
     keyed(
+        |k| format!("virtual table {k}"),
+        &a.virtual_tables,
+        &b.virtual_tables,
+        |v| v.name.to_string(),
+        &mut out,
+        |x, y, out| {
+            let object = format!("virtual table {}", x.name);
+            field(&object, "definition", &x.definition, &y.definition, out);
+        },
+    );
+    keyed(
         |k| format!("event {k}"),
         &a.events,
         &b.events,

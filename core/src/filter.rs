@@ -136,6 +136,7 @@ impl Selection {
             .iter()
             .map(|t| &t.name)
             .chain(schema.views.iter().map(|v| &v.name))
+            .chain(schema.virtual_tables.iter().map(|v| &v.name))
             .collect();
         for pattern in tables.iter().chain(&exclude_tables) {
             // A database whose objects name no schema has none (SQLite, MySQL), unless
@@ -196,6 +197,15 @@ impl Selection {
             }
         }
         schema.tables = kept_tables;
+        // A virtual table is selected like a table (its shadow tables go with it).
+        let virtual_tables = std::mem::take(&mut schema.virtual_tables);
+        for virtual_table in virtual_tables {
+            if selected(&virtual_table.name) {
+                schema.virtual_tables.push(virtual_table);
+            } else {
+                removed.relations.push(virtual_table.name);
+            }
+        }
         let views = std::mem::take(&mut schema.views);
         for view in views {
             if selected(&view.name) {

@@ -47,6 +47,10 @@ pub struct Schema {
     /// Scheduled events (MySQL), created last in `seal` so none fires during the load.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<Event>,
+    /// Virtual tables (SQLite: FTS5, FTS4, R*Tree, ...), created in `base`; their
+    /// module creates their shadow tables.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub virtual_tables: Vec<VirtualTable>,
     /// Objects the reflection saw but cannot replicate. Never empty in silence:
     /// every consumer (CLI, applier) reports them as warnings.
     #[serde(default)]
@@ -66,6 +70,7 @@ impl Schema {
             sequences: Vec::new(),
             routines: Vec::new(),
             events: Vec::new(),
+            virtual_tables: Vec::new(),
             tables: Vec::new(),
             views: Vec::new(),
             triggers: Vec::new(),
@@ -93,6 +98,11 @@ impl Schema {
             })
             .or_else(|| self.routines.first().map(|r| format!("routine {}", r.name)))
             .or_else(|| self.events.first().map(|e| format!("event {}", e.name)))
+            .or_else(|| {
+                self.virtual_tables
+                    .first()
+                    .map(|v| format!("virtual table {}", v.name))
+            })
             .or_else(|| {
                 self.namespaces
                     .first()
@@ -253,6 +263,21 @@ pub struct Routine {
     /// Its comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+}
+
+/// A virtual table (SQLite `CREATE VIRTUAL TABLE`), kept as its statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VirtualTable {
+    /// Its name.
+    pub name: QualifiedName,
+    /// The module that implements it, in lower case (`fts5`, `fts4`, `rtree`).
+    pub module: String,
+    /// The full `CREATE VIRTUAL TABLE` statement.
+    pub definition: Expr,
+    /// Its index is built from another table's rows (an external-content full-text
+    /// table), so the seal rebuilds it once that table is loaded.
+    #[serde(default)]
+    pub rebuild: bool,
 }
 
 /// A scheduled event (MySQL `CREATE EVENT`).

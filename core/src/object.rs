@@ -87,6 +87,11 @@ pub enum ObjectKind {
     Trigger,
     /// A scheduled event (MySQL), created last.
     Event,
+    /// A virtual table (SQLite), created in `base` by its module.
+    VirtualTable,
+    /// The rebuild, after the load, of a virtual table's index from the rows of the
+    /// table it indexes: data, like a counter.
+    Rebuild,
     /// A plain SQL statement handed to the applier, numbered.
     Statement,
     /// A column (its NOT NULL, in a preflight check).
@@ -94,6 +99,13 @@ pub enum ObjectKind {
 }
 
 impl ObjectKind {
+    /// Whether a step of this kind writes data rather than creating an object (a
+    /// counter sync, a rebuilt index): it runs whenever anything else of its phase
+    /// runs, and the target is never said to lack or hold it.
+    pub fn is_data(self) -> bool {
+        matches!(self, ObjectKind::Counter | ObjectKind::Rebuild)
+    }
+
     /// How messages name the kind (`foreign key`).
     pub fn label(self) -> &'static str {
         match self {
@@ -113,6 +125,8 @@ impl ObjectKind {
             ObjectKind::View => "view",
             ObjectKind::Trigger => "trigger",
             ObjectKind::Event => "event",
+            ObjectKind::VirtualTable => "virtual table",
+            ObjectKind::Rebuild => "index rebuild of virtual table",
             ObjectKind::Statement => "statement",
             ObjectKind::Column => "column",
         }
@@ -281,7 +295,8 @@ listed_by_qualified_name!(
     crate::ir::UserType,
     crate::ir::Sequence,
     crate::ir::Routine,
-    crate::ir::Event
+    crate::ir::Event,
+    crate::ir::VirtualTable
 );
 
 impl Listed for crate::ir::Namespace {

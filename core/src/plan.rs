@@ -281,6 +281,15 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
         }
         push(Phase::Base, &ids.table, deps);
     }
+    let virtual_ids: Vec<ObjectId> = schema
+        .virtual_tables
+        .iter()
+        .enumerate()
+        .map(|(i, v)| ObjectId::listed(ObjectKind::VirtualTable, &v.name, i))
+        .collect();
+    for id in &virtual_ids {
+        push(Phase::Base, id, Vec::new());
+    }
     // Keys first: foreign keys depend on the referenced table's keys.
     for ids in &objects {
         if let (true, Some(pk)) = (defer_pk, &ids.primary_key) {
@@ -337,6 +346,12 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
         }
         let counter = ObjectId::listed(ObjectKind::Counter, &sequence.name, i);
         push(Phase::Seal, &counter, deps);
+    }
+    for (i, (virtual_table, id)) in schema.virtual_tables.iter().zip(&virtual_ids).enumerate() {
+        if virtual_table.rebuild {
+            let rebuild = ObjectId::listed(ObjectKind::Rebuild, &virtual_table.name, i);
+            push(Phase::Seal, &rebuild, vec![id.clone()]);
+        }
     }
     // Routines that use a table's row type, then views, each after the one before it
     // (views are in dependency order; the tables exist since base).

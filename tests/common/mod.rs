@@ -62,7 +62,7 @@ pub fn query_i64(path: &Path, sql: &str) -> i64 {
     rows[0].value
 }
 
-fn lines(conn: &mut SqliteConnection, sql: &str) -> Vec<String> {
+pub fn lines(conn: &mut SqliteConnection, sql: &str) -> Vec<String> {
     let rows: Vec<Line> = diesel::sql_query(sql)
         .load(conn)
         .unwrap_or_else(|e| panic!("{sql}: {e}"));

@@ -855,6 +855,51 @@ pub fn number_literal(text: &str) -> bool {
         && !digits.starts_with("0X")
 }
 
+/// Parses `CREATE VIRTUAL TABLE [IF NOT EXISTS] name USING module(arguments)`: the
+/// module's name and its arguments as written, split at the top-level commas.
+pub fn virtual_table_module(sql: &str) -> PResult<(String, Vec<String>)> {
+    let mut p = Parser::new(sql)?;
+    p.expect_kw("CREATE")?;
+    p.expect_kw("VIRTUAL")?;
+    p.expect_kw("TABLE")?;
+    if p.is_kw("IF") {
+        p.pos += 1;
+        p.expect_kw("NOT")?;
+        p.expect_kw("EXISTS")?;
+    }
+    p.qualified_name()?;
+    p.expect_kw("USING")?;
+    let module = p.identifier()?;
+    let mut arguments = Vec::new();
+    if p.is(Kind::LParen) {
+        let list_start = p.pos;
+        p.parenthesised()?;
+        let list_end = p.pos - 1;
+        let mut item: Vec<Token> = Vec::new();
+        let mut depth = 0;
+        let mut flush = |item: &mut Vec<Token>| {
+            if let (Some(first), Some(last)) = (item.first(), item.last()) {
+                arguments.push(p.src[first.start..last.end].to_owned());
+            }
+            item.clear();
+        };
+        for &t in &p.tokens[list_start + 1..list_end] {
+            match t.kind {
+                Kind::LParen => depth += 1,
+                Kind::RParen => depth -= 1,
+                Kind::Comma if depth == 0 => {
+                    flush(&mut item);
+                    continue;
+                }
+                _ => {}
+            }
+            item.push(t);
+        }
+        flush(&mut item);
+    }
+    Ok((module, arguments))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -954,5 +999,29 @@ mod tests {
             err.to_string(),
             "expected ) after the column list, found end of statement at byte 21"
         );
+    }
+
+    #[test]
+    fn a_virtual_table_gives_its_module_and_its_arguments_as_written() {
+        let (module, arguments) = virtual_table_module(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS \"a b\" USING FTS5(title, body, \
+             content='docs', tokenize = 'porter unicode61', prefix='2 3')",
+        )
+        .unwrap();
+        assert_eq!(module, "FTS5");
+        assert_eq!(
+            arguments,
+            [
+                "title",
+                "body",
+                "content='docs'",
+                "tokenize = 'porter unicode61'",
+                "prefix='2 3'"
+            ]
+        );
+        let (module, arguments) =
+            virtual_table_module("create virtual table t using my_module").unwrap();
+        assert_eq!((module.as_str(), arguments.len()), ("my_module", 0));
+        assert!(virtual_table_module("CREATE TABLE t (a)").is_err());
     }
 }

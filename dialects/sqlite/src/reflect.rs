@@ -9,6 +9,7 @@ use schema_replicator_core::{
     CheckConstraint, Column, DataType, Deferrable, Error, Expr, ForeignKey, Generated, Identity,
     Index, IndexKey, IndexTarget, Literal, MatchType, PrimaryKey, QualifiedName, ReferentialAction,
     Result, Schema, Skipped, SortOrder, Table, TableOption, Trigger, UniqueConstraint, View,
+    VirtualTable,
 };
 
 use crate::parse::{self, ParsedConstraint, ParsedTable};
@@ -161,11 +162,9 @@ pub(crate) fn reflect(conn: &mut SqliteConnection) -> Result<Schema> {
                 if sql.starts_with("CREATE VIRTUAL")
                     || kind.is_some_and(|k| k.table_type == "virtual")
                 {
-                    schema.skipped.push(Skipped {
-                        kind: "virtual table".into(),
-                        name: object.name.clone(),
-                        reason: "not replicated: virtual tables and their shadow tables are created by their module; recreate them after the clone".into(),
-                    });
+                    schema
+                        .virtual_tables
+                        .push(virtual_table(&object.name, sql)?);
                     continue;
                 }
                 if kind.is_some_and(|k| k.table_type == "shadow") {
@@ -227,6 +226,35 @@ pub(crate) fn reflect(conn: &mut SqliteConnection) -> Result<Schema> {
         }
     }
     Ok(schema)
+}
+
+/// A virtual table from its `CREATE VIRTUAL TABLE` statement, kept as it is: the
+/// module named after `USING`, and whether it is a full-text table whose index is built
+/// from another table's rows (`content=...`, not empty), which the seal rebuilds.
+fn virtual_table(name: &str, sql: &str) -> Result<VirtualTable> {
+    let (module, arguments) =
+        parse::virtual_table_module(sql).map_err(|e| parse_error("virtual table", name, e))?;
+    let module = module.to_lowercase();
+    let rebuild = module.starts_with("fts") && arguments.iter().any(|a| external_content(a));
+    Ok(VirtualTable {
+        name: QualifiedName::bare(name),
+        module,
+        definition: Expr::raw(DIALECT, sql),
+        rebuild,
+    })
+}
+
+/// Whether one module argument is `content=<table>` with a table (`content=''` makes a
+/// contentless table, which has nothing to rebuild from).
+fn external_content(argument: &str) -> bool {
+    let Some((key, value)) = argument.split_once('=') else {
+        return false;
+    };
+    let value = value.trim();
+    key.trim().eq_ignore_ascii_case("content")
+        && !value.is_empty()
+        && value != "''"
+        && value != "\"\""
 }
 
 /// A default's text as a portable literal when that loses nothing, otherwise raw SQL.

@@ -78,6 +78,29 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             (ObjectKind::Counter, Some(i)) => {
                 rest.extend(counter_sync(&schema.tables[i], object)?);
             }
+            (ObjectKind::VirtualTable, _) => {
+                let virtual_table = object
+                    .find_in(&schema.virtual_tables)
+                    .ok_or_else(|| missing(object))?;
+                out.push(Statement::new(
+                    Some(step.phase),
+                    vec![object.clone()],
+                    expr_sql(&virtual_table.definition, object)?,
+                ));
+            }
+            (ObjectKind::Rebuild, _) => {
+                // The full-text index of an external-content table, built from the rows
+                // loaded into its content table (after the rebuilt tables are renamed).
+                let virtual_table = object
+                    .find_in(&schema.virtual_tables)
+                    .ok_or_else(|| missing(object))?;
+                let name = quote_ident(&virtual_table.name.name);
+                rest.push(Statement::new(
+                    Some(Phase::Seal),
+                    vec![object.clone()],
+                    format!("INSERT INTO {name}({name}) VALUES ('rebuild')"),
+                ));
+            }
             (ObjectKind::View, _) => {
                 let view = object
                     .find_in(&schema.views)

@@ -534,10 +534,64 @@ fn bad_phase_is_a_usage_error() {
 }
 
 #[test]
-fn check_is_refused_where_the_dialect_cannot_do_it() {
+fn check_counts_what_the_sqlite_seal_would_refuse_before_its_rebuilds() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let target = url(&path);
+    assert!(run(&["apply", &example(), &target, "--phase", "base"])
+        .status
+        .success());
+    let clean = run(&["check", &example(), &target]);
+    assert_eq!(clean.status.code(), Some(0), "{}", stderr(&clean));
+    schema_replicator::DdlApplier::new(&target)
+        .unwrap()
+        .apply_ddl(&[
+            // An orphan, a duplicated unique name (twice), a failing check, and two rows
+            // the unique index on (title COLLATE NOCASE, artist_id) takes for one.
+            "INSERT INTO artist (artist_id, name) VALUES (1, 'Nina'), (2, 'Nina'), (3, 'Nina')"
+                .to_owned(),
+            "INSERT INTO ledger (entry_id, album_id, amount) VALUES (1, 7, 1.0), (2, 7, 2.0)"
+                .to_owned(),
+            "INSERT INTO album (album_id, artist_id, title, released, price) VALUES \
+             (1, 1, 'Blue', 1800, 1.0), (2, 1, 'BLUE', 1999, 1.0)"
+                .to_owned(),
+        ])
+        .unwrap();
+    let out = run(&["check", &example(), &target]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let failing: Vec<String> = String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("FAIL"))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
     assert_eq!(
-        fails(&["check", &example(), "sqlite::memory:"]),
-        "error: the sqlite dialect cannot check loaded data yet"
+        failing,
+        [
+            "FAIL 3 unique constraint \"artist_name_unique\" on table \"artist\" rows with a \
+             duplicated key in 1 key (e.g. (\"name\")=('Nina'))",
+            "FAIL 2 index \"album_title_ci\" on table \"album\" rows with a duplicated key in \
+             1 key (e.g. (\"title\", \"artist_id\")=('Blue', 1))",
+            "FAIL 1 check constraint CHECK (released BETWEEN 1900 AND 2100) on table \"album\" \
+             row failing the check (e.g. (\"album_id\")=(1))",
+            "FAIL 2 foreign key (\"album_id\") -> \"album\" on table \"ledger\" orphan rows \
+             (e.g. (\"album_id\")=(7))",
+        ]
+    );
+    assert!(
+        stderr(&out).ends_with(": 4 would fail the seal\n"),
+        "{}",
+        stderr(&out)
+    );
+    // A target that has none of the tables: one line naming the probe.
+    let empty = url(&dir.path().join("empty.db"));
+    assert!(run(&["apply", &example(), &empty, "--phase", "pre"])
+        .status
+        .success());
+    let message = fails(&["check", &example(), &empty]);
+    assert!(
+        message.starts_with("error: ") && message.contains("no such table: "),
+        "{message}"
     );
 }
 

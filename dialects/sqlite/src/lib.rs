@@ -17,6 +17,7 @@ use schema_replicator_core::{
 };
 
 mod apply;
+mod check;
 pub mod parse;
 mod reflect;
 mod render;
@@ -168,6 +169,15 @@ impl Dialect for SqliteDialect {
         let mut report = apply::apply(&mut conn, &options.pending(statements), options)?;
         report.present = options.present.len();
         Ok(report)
+    }
+
+    fn check_with(
+        &self,
+        url: &DbUrl,
+        schema: &Schema,
+        options: &schema_replicator_core::CheckOptions,
+    ) -> Result<Vec<schema_replicator_core::Finding>> {
+        check::check(url, schema, options)
     }
 
     fn reflect_target(&self, url: &DbUrl) -> Result<Option<Schema>> {

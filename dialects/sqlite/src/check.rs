@@ -1,0 +1,226 @@
+//! The preflight of loaded data: one query per foreign key, unique constraint, unique
+//! index and check, and one per table for its NOT NULL columns, run before the seal's
+//! table rebuilds would meet the same rows. SQLite has one writer but many readers, so
+//! the queries run over several connections like on the servers.
+
+use std::collections::HashMap;
+
+use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::{QueryableByName, RunQueryDsl, SqliteConnection};
+use schema_replicator_core::check::{
+    json_samples, probes, run_probes, CheckOptions, Preflight, Probe,
+};
+use schema_replicator_core::{
+    CheckConstraint, DbUrl, Error, Finding, ForeignKey, Index, IndexTarget, ObjectId,
+    QualifiedName, Result, Schema, Table, UniqueConstraint,
+};
+
+use crate::render::expr_sql;
+use crate::{quote_ident, quote_literal};
+
+#[derive(QueryableByName)]
+struct Counted {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    groups: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    samples: Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct Doc {
+    #[diesel(sql_type = Nullable<Text>)]
+    doc: Option<String>,
+}
+
+/// Samples shown per constraint.
+const SAMPLES: usize = 5;
+
+/// SQLite's counting queries. A foreign key whose parent table the schema does not
+/// have (SQLite accepts one) has no parent rows to look for, and is not counted.
+struct SqlitePreflight<'a> {
+    tables: HashMap<&'a QualifiedName, &'a Table>,
+}
+
+/// `'("a", "b")=(' || quote(c."a") || ', ' || quote(c."b") || ')'`: a key as messages
+/// show it, each value as an SQL literal.
+fn sample_expr(parts: &[(String, String)]) -> String {
+    let names: Vec<&str> = parts.iter().map(|(name, _)| name.as_str()).collect();
+    let values: Vec<String> = parts
+        .iter()
+        .map(|(_, value)| format!("quote({value})"))
+        .collect();
+    format!(
+        "{} || {} || ')'",
+        quote_literal(&format!("({})=(", names.join(", "))),
+        values.join(" || ', ' || ")
+    )
+}
+
+/// The columns of `table` as sample parts, read through the alias `prefix`.
+fn column_parts(columns: &[String], prefix: &str) -> Vec<(String, String)> {
+    columns
+        .iter()
+        .map(|c| (quote_ident(c), format!("{prefix}{}", quote_ident(c))))
+        .collect()
+}
+
+/// Rows of `from` that match `filter`: how many, and up to five distinct samples in
+/// order.
+fn counted(from: &str, filter: &str, sample: &str) -> String {
+    format!(
+        "SELECT COUNT(*) AS n, NULL AS groups, CASE WHEN COUNT(*) > 0 THEN \
+         (SELECT json_group_array(k) FROM (SELECT DISTINCT {sample} AS k FROM {from} \
+         WHERE {filter} \
+         ORDER BY k LIMIT {SAMPLES})) END AS samples FROM {from} WHERE {filter}"
+    )
+}
+
+/// Rows of `table` that share a key (`keys`, SQL expressions), counted over the rows
+/// `filter` keeps: rows in duplicated keys, the keys, and up to five of them.
+fn duplicates(table: &Table, keys: &[(String, String)], filter: &str) -> String {
+    let t = quote_ident(&table.name.name);
+    let group: Vec<&str> = keys.iter().map(|(_, k)| k.as_str()).collect();
+    let group = group.join(", ");
+    format!(
+        "SELECT COALESCE(SUM(d.n), 0) AS n, COUNT(*) AS groups, CASE WHEN COUNT(*) > 0 THEN \
+         (SELECT json_group_array(k) FROM (SELECT {} AS k FROM {t} WHERE {filter} \
+         GROUP BY {group} HAVING COUNT(*) > 1 ORDER BY k LIMIT {SAMPLES})) END AS samples \
+         FROM (SELECT COUNT(*) AS n FROM {t} WHERE {filter} GROUP BY {group} \
+         HAVING COUNT(*) > 1) d",
+        sample_expr(keys)
+    )
+}
+
+/// `a IS NOT NULL AND b IS NOT NULL`: rows whose key a unique constraint compares (NULLs
+/// are distinct) and a foreign key checks.
+fn not_null(values: &[(String, String)]) -> String {
+    values
+        .iter()
+        .map(|(_, v)| format!("{v} IS NOT NULL"))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+impl Preflight for SqlitePreflight<'_> {
+    fn orphan_rows(&self, table: &Table, fk: &ForeignKey) -> Option<String> {
+        let parent = self.tables.get(&fk.referenced_table)?;
+        let referenced = if fk.referenced_columns.is_empty() {
+            parent.primary_key.as_ref()?.columns.clone()
+        } else {
+            fk.referenced_columns.clone()
+        };
+        if referenced.len() != fk.columns.len() {
+            return None;
+        }
+        let child = column_parts(&fk.columns, "c.");
+        let matches: Vec<String> = child
+            .iter()
+            .zip(&referenced)
+            .map(|((_, c), p)| format!("p.{} = {c}", quote_ident(p)))
+            .collect();
+        let filter = format!(
+            "{} AND NOT EXISTS (SELECT 1 FROM {} AS p WHERE {})",
+            not_null(&child),
+            quote_ident(&parent.name.name),
+            matches.join(" AND ")
+        );
+        let from = format!("{} AS c", quote_ident(&table.name.name));
+        Some(counted(&from, &filter, &sample_expr(&child)))
+    }
+
+    fn duplicate_keys(&self, table: &Table, unique: &UniqueConstraint) -> Option<String> {
+        let keys = column_parts(&unique.columns, "");
+        Some(duplicates(table, &keys, &not_null(&keys)))
+    }
+
+    fn duplicate_index_keys(&self, table: &Table, index: &Index) -> Option<String> {
+        let keys: Vec<(String, String)> = index
+            .keys
+            .iter()
+            .map(|k| {
+                let (shown, value) = match &k.target {
+                    IndexTarget::Column(c) => (quote_ident(c), quote_ident(c)),
+                    IndexTarget::Expression(e) => {
+                        let sql = e.raw_sql(crate::DIALECT).ok().flatten()?.to_owned();
+                        (sql.clone(), format!("({sql})"))
+                    }
+                    _ => return None,
+                };
+                let value = match &k.collation {
+                    Some(collation) => format!("{value} COLLATE {}", quote_ident(collation)),
+                    None => value,
+                };
+                Some((shown, value))
+            })
+            .collect::<Option<_>>()?;
+        let mut filter = not_null(&keys);
+        if let Some(predicate) = &index.predicate {
+            let predicate = predicate.raw_sql(crate::DIALECT).ok().flatten()?;
+            filter = format!("{filter} AND ({predicate})");
+        }
+        Some(duplicates(table, &keys, &filter))
+    }
+
+    fn failing_rows(
+        &self,
+        table: &Table,
+        check: &CheckConstraint,
+        id: &ObjectId,
+    ) -> Result<Option<String>> {
+        let expr = expr_sql(&check.expr, id)?;
+        let sample = match &table.primary_key {
+            Some(pk) => sample_expr(&column_parts(&pk.columns, "")),
+            None => "'(rowid)=(' || rowid || ')'".to_owned(),
+        };
+        // A check passes unless its condition is false (NULL passes).
+        Ok(Some(counted(
+            &quote_ident(&table.name.name),
+            &format!("NOT ({expr})"),
+            &sample,
+        )))
+    }
+
+    fn null_count(&self, key: usize, column: &str) -> String {
+        format!("'{key}', SUM({} IS NULL)", quote_ident(column))
+    }
+
+    fn nulls_query(&self, table: &Table, pairs: &str) -> String {
+        format!(
+            "SELECT json_object({pairs}) AS doc FROM {}",
+            quote_ident(&table.name.name)
+        )
+    }
+}
+
+fn run(conn: &mut SqliteConnection, url: &DbUrl, probe: &Probe) -> Result<Vec<Finding>> {
+    let fail = |e: diesel::result::Error| Error::Check {
+        object: probe.describe(),
+        reason: url.one_line(&e.to_string()),
+    };
+    probe.findings(
+        conn,
+        |conn, sql| {
+            let rows = diesel::sql_query(sql).load::<Counted>(conn).map_err(fail)?;
+            Ok(rows
+                .into_iter()
+                .next()
+                .map(|r| (r.n, r.groups, json_samples(r.samples.as_deref()))))
+        },
+        |conn, sql| {
+            let rows = diesel::sql_query(sql).load::<Doc>(conn).map_err(fail)?;
+            Ok(rows.into_iter().next().and_then(|d| d.doc))
+        },
+    )
+}
+
+/// Checks the loaded data at `url` (which must exist) against `schema`'s constraints.
+pub(crate) fn check(url: &DbUrl, schema: &Schema, options: &CheckOptions) -> Result<Vec<Finding>> {
+    let preflight = SqlitePreflight {
+        tables: schema.tables.iter().map(|t| (&t.name, t)).collect(),
+    };
+    let probes = probes(schema, &preflight)?;
+    let run = |conn: &mut SqliteConnection, probe: &Probe| run(conn, url, probe);
+    run_probes(&probes, options, || crate::connect(url, true), &run)
+}

@@ -888,6 +888,14 @@ INSERT INTO `orphaned` VALUES (1, 10), (2, NULL);
 SET foreign_key_checks = 1;
 INSERT INTO `parent` VALUES (1);
 INSERT INTO `child` VALUES (1, 1, 5);
+CREATE TABLE `lookup` (
+  `id` int NOT NULL,
+  `code` int DEFAULT NULL,
+  `tag` int DEFAULT NULL,
+  PRIMARY KEY (`id`),
+  KEY `by_code` (`code`) USING BTREE,
+  KEY `by_tag` (`tag`)
+) ENGINE=MEMORY;
 ";
 
 #[test]
@@ -929,6 +937,15 @@ fn a_covered_foreign_key_index_and_a_key_to_a_missing_table_come_back_as_the_sou
     );
     let create = target.show_create("orphaned");
     assert!(create.contains("REFERENCES `gone` (`id`)"), "{create}");
+    // A MEMORY table's index is a hash index unless it says BTREE: the copy's index
+    // answers range scans as the source's does.
+    assert_eq!(
+        target.lines(
+            "SELECT CONCAT(INDEX_NAME, ' ', INDEX_TYPE) AS line FROM information_schema.STATISTICS \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'lookup' ORDER BY INDEX_NAME"
+        ),
+        ["by_code BTREE", "by_tag HASH", "PRIMARY HASH"]
+    );
     // The key is there: once its table exists, the server checks new rows.
     target
         .exec("CREATE TABLE `gone` (`id` int NOT NULL, PRIMARY KEY (`id`))")

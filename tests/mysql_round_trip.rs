@@ -955,3 +955,76 @@ fn a_covered_foreign_key_index_and_a_key_to_a_missing_table_come_back_as_the_sou
         .unwrap_err();
     assert!(err.contains("foreign key constraint fails"), "{err}");
 }
+
+/// MariaDB sequences: used (a table's default draws from it), never used (another
+/// engine, a hostile name), and one that cycled.
+const SEQUENCES: &str = "
+CREATE SEQUENCE `order_no` START WITH 1000 INCREMENT BY 10 CACHE 5 COMMENT 'order numbers';
+CREATE SEQUENCE `unused ✓` ENGINE=Aria;
+CREATE SEQUENCE `cycling` MINVALUE 1 MAXVALUE 3 CACHE 2 CYCLE;
+SELECT NEXTVAL(`cycling`), NEXTVAL(`cycling`), NEXTVAL(`cycling`), NEXTVAL(`cycling`);
+CREATE TABLE `orders` (
+  `id` bigint NOT NULL DEFAULT nextval(`order_no`),
+  `note` varchar(10) DEFAULT NULL,
+  PRIMARY KEY (`id`)
+) ENGINE=InnoDB;
+INSERT INTO `orders` (`note`) VALUES ('a'), ('b'), ('c');
+";
+
+#[test]
+fn mariadb_sequences_come_back_with_their_next_values() {
+    if !server_available() {
+        return;
+    }
+    let source = TestDb::with_script("sequences", SEQUENCES);
+    let extractor = extract(&source);
+    assert!(
+        extractor.warnings().is_empty(),
+        "{:#?}",
+        extractor.warnings()
+    );
+    assert_eq!(extractor.schema().sequences.len(), 3);
+    // Sequences come in pre, before the table whose default draws from one.
+    assert_eq!(extractor.phase_ddl(Phase::Pre).len(), 3);
+    let target = replicate(&source);
+    // mysqldump prints each sequence and `DO SETVAL(...)` with its next value.
+    assert_identical(&source, &target);
+    // The copy starts where the source's stored state says (values the source holds in
+    // its cache count as used, as mysqldump takes them): never a value the source may
+    // have handed out. Its default draws from its own sequence.
+    let stored = text(&source, "SELECT next_not_cached_value FROM `order_no`").unwrap();
+    assert_eq!(stored, "1050");
+    assert_eq!(
+        text(&source, "NEXTVAL(`order_no`)").as_deref(),
+        Some("1030"),
+        "the source's cache"
+    );
+    assert_eq!(text(&target, "NEXTVAL(`order_no`)").as_deref(), Some("1050"));
+    let cycled = text(&source, "SELECT next_not_cached_value FROM `cycling`").unwrap();
+    assert_eq!(text(&target, "NEXTVAL(`cycling`)"), Some(cycled));
+    for db in [&source, &target] {
+        assert_eq!(text(db, "NEXTVAL(`unused ✓`)").as_deref(), Some("1"));
+    }
+    target
+        .exec("INSERT INTO `orders` (`note`) VALUES ('d')")
+        .unwrap();
+    assert_eq!(
+        text(&target, "SELECT MAX(`id`) FROM `orders`").as_deref(),
+        Some("1060")
+    );
+    let default = text(
+        &target,
+        "SELECT COLUMN_DEFAULT FROM information_schema.COLUMNS \
+         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'orders' AND COLUMN_NAME = 'id'",
+    )
+    .unwrap();
+    assert_eq!(default, format!("nextval(`{}`.`order_no`)", target.name));
+    // A re-run of each phase has nothing to do.
+    let applier = DdlApplier::new(&target.url()).unwrap();
+    for phase in [Phase::Pre, Phase::Base] {
+        assert!(applier
+            .apply_phase(&extractor, phase)
+            .unwrap()
+            .nothing_to_do());
+    }
+}

@@ -205,6 +205,9 @@ pub struct Sequence {
     /// The column that owns it (`OWNED BY`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owned_by: Option<ColumnRef>,
+    /// Options as the server prints them (MariaDB: `engine=InnoDB`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
     /// Its comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
@@ -225,6 +228,7 @@ impl Sequence {
             cycle: false,
             last_value: None,
             owned_by: None,
+            options: Vec::new(),
             comment: None,
         }
     }

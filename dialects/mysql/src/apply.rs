@@ -538,6 +538,21 @@ fn probe(object: &ObjectId) -> Option<String> {
              WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME = {}",
             name(object)
         ),
+        ObjectKind::Routine => format!(
+            "SELECT COUNT(*) AS n FROM information_schema.ROUTINES \
+             WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_NAME = {}",
+            name(object)
+        ),
+        ObjectKind::Event => format!(
+            "SELECT COUNT(*) AS n FROM information_schema.EVENTS \
+             WHERE EVENT_SCHEMA = DATABASE() AND EVENT_NAME = {}",
+            name(object)
+        ),
+        ObjectKind::Sequence => format!(
+            "SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE {schema} \
+             AND TABLE_NAME = {} AND TABLE_TYPE = 'SEQUENCE'",
+            name(object)
+        ),
         // A counter or a column restatement is idempotent: running it again is harmless.
         _ => return None,
     })

@@ -26,8 +26,8 @@ use schema_replicator_core::order::dependency_order;
 use schema_replicator_core::{
     CheckConstraint, Column, DataType, DbUrl, Deferrable, Error, Event, Expr, ForeignKey,
     Generated, Identity, Index, IndexKey, IndexTarget, MatchType, PrimaryKey, QualifiedName,
-    ReferentialAction, ReflectOptions, Result, Routine, RoutineKind, Schema, Skipped, SortOrder,
-    Table, TableOption, Trigger, View,
+    ReferentialAction, ReflectOptions, Result, Routine, RoutineKind, Schema, Sequence, Skipped,
+    SortOrder, Table, TableOption, Trigger, View,
 };
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -285,6 +285,20 @@ struct EventRow {
 }
 
 #[derive(Deserialize)]
+struct SequenceRow {
+    name: String,
+    next: i64,
+    min: i64,
+    max: i64,
+    start: i64,
+    increment: i64,
+    cache: i64,
+    #[serde(deserialize_with = "flag")]
+    cycle: bool,
+    rounds: i64,
+}
+
+#[derive(Deserialize)]
 struct SkippedRow {
     kind: String,
     name: String,
@@ -303,6 +317,7 @@ struct Catalog {
     partitions: Vec<PartitionRow>,
     routines: Vec<RoutineRow>,
     events: Vec<EventRow>,
+    sequences: Vec<SequenceRow>,
     skipped: Vec<SkippedRow>,
 }
 
@@ -342,10 +357,12 @@ pub(crate) fn reflect(
     let mut schema = Schema::new(crate::DIALECT);
     schema.server_version = Some(server.version.clone());
     add_skipped_objects(&mut schema, catalog.skipped);
+    add_sequences(&mut schema, &catalog.tables, catalog.sequences);
     let mut tables = base_tables(&mut schema, catalog.tables);
     // Checks first: a JSON column is recognised by its hidden json_valid check.
     let mut checks = checks_by_table(catalog.checks);
     add_columns(&mut tables, &mut checks, catalog.columns, server.mariadb);
+    unqualify_defaults(&mut tables, &database);
     add_checks(&mut tables, checks);
     let dangling = add_foreign_keys(
         &mut tables,
@@ -415,6 +432,7 @@ fn fetch_catalog(
     let partitions = fetch_partitions(conn, url, &db, &tables)?;
     let routines = fetch_routines(conn, url, &db, server.mariadb)?;
     let events = fetch_events(conn, url, &db, server.mariadb)?;
+    let sequences = fetch_sequences(conn, url, &tables)?;
     let skipped = fetch_skipped(conn, url, &db)?;
     Ok(Catalog {
         tables,
@@ -428,6 +446,7 @@ fn fetch_catalog(
         partitions,
         routines,
         events,
+        sequences,
         skipped,
     })
 }
@@ -760,6 +779,39 @@ fn fetch_events(
     )
 }
 
+/// Fetches the state of every MariaDB sequence among `tables`: a sequence keeps it in
+/// its own one-row table (there is no catalog view of it), so one query reads them all
+/// (`UNION ALL`, 500 sequences a query); none when there are no sequences.
+fn fetch_sequences(
+    conn: &mut MysqlConnection,
+    url: &DbUrl,
+    tables: &[TableRow],
+) -> Result<Vec<SequenceRow>> {
+    let names: Vec<&str> = tables
+        .iter()
+        .filter(|t| t.kind == "SEQUENCE")
+        .map(|t| t.name.as_str())
+        .collect();
+    let mut out = Vec::new();
+    for chunk in names.chunks(500) {
+        let selects: Vec<String> = chunk
+            .iter()
+            .map(|name| {
+                format!(
+                    "SELECT JSON_OBJECT('name', {}, 'next', next_not_cached_value, \
+                     'min', minimum_value, 'max', maximum_value, 'start', start_value, \
+                     'increment', increment, 'cache', cache_size, 'cycle', cycle_option = 1, \
+                     'rounds', cycle_count) AS doc FROM {}",
+                    quote_literal(name),
+                    quote_ident(name)
+                )
+            })
+            .collect();
+        out.extend(fetch(conn, url, "sequences", &selects.join(" UNION ALL "))?);
+    }
+    Ok(out)
+}
+
 /// Fetches what is not replicated: MariaDB packages, and the grantees of grants on the
 /// database.
 fn fetch_skipped(conn: &mut MysqlConnection, url: &DbUrl, db: &str) -> Result<Vec<SkippedRow>> {
@@ -804,11 +856,7 @@ fn base_tables(schema: &mut Schema, rows: Vec<TableRow>) -> Tables {
             "BASE TABLE" if row.name == JOURNAL_TABLE => {}
             "BASE TABLE" => add_base_table(&mut tables, row),
             "VIEW" => {}
-            "SEQUENCE" => schema.skipped.push(Skipped {
-                kind: "sequence".into(),
-                name: row.name,
-                reason: "not replicated: MariaDB sequences; create them on the target".into(),
-            }),
+            "SEQUENCE" => {}
             "SYSTEM VERSIONED" => schema.skipped.push(Skipped {
                 kind: "system-versioned table".into(),
                 name: row.name,
@@ -960,6 +1008,21 @@ fn column(
         }
     }
     column
+}
+
+/// Defaults that name an object of this database (MariaDB writes `nextval(`db`.`seq`)`)
+/// without the qualifier, so the copy's default uses the copy's own sequence.
+fn unqualify_defaults(tables: &mut Tables, database: &str) {
+    let qualifier = format!("{}.", quote_ident(database));
+    for table in tables.by_name.values_mut() {
+        for column in &mut table.columns {
+            if let Some(Expr::Raw { sql, .. }) = &mut column.default {
+                if !sql.starts_with('\'') && sql.contains(&qualifier) {
+                    *sql = sql.replace(&qualifier, "");
+                }
+            }
+        }
+    }
 }
 
 /// Adds the check constraints to their tables; a column check keeps its column's name.
@@ -1337,6 +1400,35 @@ fn add_events(schema: &mut Schema, rows: Vec<EventRow>) {
             ],
             definer: Some(row.definer),
             comment: Some(row.comment).filter(|c| !c.is_empty()),
+        });
+    }
+}
+
+/// Adds the MariaDB sequences, each with its engine and comment from `tables`, and its
+/// last value handed out (to the cache included) when it has handed out any.
+fn add_sequences(schema: &mut Schema, tables: &[TableRow], rows: Vec<SequenceRow>) {
+    let tables: HashMap<&str, &TableRow> = tables.iter().map(|t| (t.name.as_str(), t)).collect();
+    for row in rows {
+        let table = tables.get(row.name.as_str());
+        let used = row.next != row.start || row.rounds > 0;
+        schema.sequences.push(Sequence {
+            data_type: "bigint".into(),
+            start: row.start,
+            increment: row.increment,
+            min_value: row.min,
+            max_value: row.max,
+            cache: row.cache,
+            cycle: row.cycle,
+            last_value: used.then(|| row.next.saturating_sub(row.increment)),
+            owned_by: None,
+            options: table
+                .and_then(|t| t.engine.clone())
+                .map(|e| vec![format!("engine={e}")])
+                .unwrap_or_default(),
+            comment: table
+                .and_then(|t| t.comment.clone())
+                .filter(|c| !c.is_empty()),
+            name: QualifiedName::bare(&row.name),
         });
     }
 }

@@ -342,7 +342,11 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
         (!schema.namespaces.is_empty()).then_some("schemas"),
         (!schema.extensions.is_empty()).then_some("extensions"),
         (!schema.types.is_empty()).then_some("user-defined types"),
-        (!schema.sequences.is_empty()).then_some("sequences"),
+        schema
+            .sequences
+            .iter()
+            .any(|s| s.owned_by.is_some())
+            .then_some("sequences owned by columns"),
     ]
     .into_iter()
     .flatten()
@@ -369,6 +373,33 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
     for step in &plan.steps {
         let object = &step.object;
         match (step.phase, object.kind) {
+            (Phase::Pre, ObjectKind::Sequence) => {
+                let sequence = object
+                    .find_in(&schema.sequences)
+                    .ok_or_else(|| render_error(object, "not in the schema"))?;
+                out.push(Statement::new(
+                    Some(Phase::Pre),
+                    vec![object.clone()],
+                    sequence_sql(sequence),
+                ));
+            }
+            (Phase::Seal, ObjectKind::Counter) if object.table.is_none() => {
+                // A sequence's state: the next value it hands out, as mysqldump sets it.
+                let sequence = object
+                    .find_in(&schema.sequences)
+                    .ok_or_else(|| render_error(object, "not in the schema"))?;
+                if let Some(last) = sequence.last_value {
+                    out.push(Statement::new(
+                        Some(Phase::Seal),
+                        vec![object.clone()],
+                        format!(
+                            "DO SETVAL({}, {}, 0)",
+                            table_name(&sequence.name),
+                            last.saturating_add(sequence.increment)
+                        ),
+                    ));
+                }
+            }
             (Phase::Pre, ObjectKind::Routine) => {
                 let routine = object
                     .find_in(&schema.routines)
@@ -537,6 +568,29 @@ fn with_settings(settings: &[(String, String)], create: String) -> String {
             ""
         }
     )
+}
+
+/// `CREATE SEQUENCE` as `SHOW CREATE SEQUENCE` prints it.
+fn sequence_sql(sequence: &schema_replicator_core::Sequence) -> String {
+    let mut out = format!(
+        "CREATE SEQUENCE {} start with {} minvalue {} maxvalue {} increment by {} cache {} {}",
+        table_name(&sequence.name),
+        sequence.start,
+        sequence.min_value,
+        sequence.max_value,
+        sequence.increment,
+        sequence.cache,
+        if sequence.cycle { "cycle" } else { "nocycle" }
+    );
+    for option in &sequence.options {
+        if let Some(engine) = option.strip_prefix("engine=") {
+            out.push_str(&format!(" ENGINE={engine}"));
+        }
+    }
+    if let Some(comment) = &sequence.comment {
+        out.push_str(&format!(" COMMENT={}", quote_literal(comment)));
+    }
+    out
 }
 
 /// An account as `DEFINER=` names it: `` `user`@`host` ``, or `` `role` `` for a role.

@@ -427,6 +427,7 @@ fn add_sequences(
         };
         let identity = s.deptype.as_deref() == Some("i");
         let sequence = Sequence {
+            options: Default::default(),
             name: qualified(&s.schema, &s.name),
             data_type: s.data_type,
             start: s.start,

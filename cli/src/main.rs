@@ -105,6 +105,9 @@ struct PolicyArgs {
     /// Create events DISABLE (MySQL), so the copy does not run the source's jobs.
     #[arg(long)]
     disable_events: bool,
+    /// Leave out grants (MySQL), as pg_dump's -x does (also --no-acl).
+    #[arg(short = 'x', long, visible_alias = "no-acl")]
+    no_privileges: bool,
 }
 
 impl PolicyArgs {
@@ -113,6 +116,7 @@ impl PolicyArgs {
             .with_defer_primary_keys(self.defer_primary_keys)
             .with_skip_definer(self.skip_definer)
             .with_disable_events(self.disable_events)
+            .with_no_privileges(self.no_privileges)
     }
 }
 

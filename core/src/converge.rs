@@ -221,6 +221,7 @@ struct Lookup<'a> {
     triggers: HashMap<(&'a QualifiedName, &'a QualifiedName), &'a crate::ir::Trigger>,
     events: HashMap<&'a QualifiedName, &'a crate::ir::Event>,
     virtual_tables: HashMap<&'a QualifiedName, &'a crate::ir::VirtualTable>,
+    grants: HashMap<(&'a str, &'a crate::ir::GrantTarget), &'a crate::ir::Grant>,
     /// Tables whose primary key the plan defers to the seal.
     deferred: HashSet<QualifiedName>,
 }
@@ -255,6 +256,11 @@ impl<'a> Lookup<'a> {
                 .collect(),
             events: target.events.iter().map(|e| (&e.name, e)).collect(),
             virtual_tables: target.virtual_tables.iter().map(|v| (&v.name, v)).collect(),
+            grants: target
+                .grants
+                .iter()
+                .map(|g| ((g.grantee.as_str(), &g.on), g))
+                .collect(),
             deferred: plan
                 .phase(Phase::Seal)
                 .filter(|s| s.object.kind == ObjectKind::PrimaryKey)
@@ -308,6 +314,12 @@ impl<'a> Lookup<'a> {
                 let theirs = ours.and_then(|t| self.triggers.get(&(&t.table, &t.name)).copied());
                 let theirs = as_defined(ours, theirs, |t| &mut t.definer);
                 listed(ours, theirs.as_ref(), |s, t| s.triggers.push(t))
+            }
+            ObjectKind::Grant => {
+                let ours = object.in_list(&source.grants);
+                let theirs =
+                    ours.and_then(|g| self.grants.get(&(g.grantee.as_str(), &g.on)).copied());
+                listed(ours, theirs, |s, g| s.grants.push(g))
             }
             ObjectKind::VirtualTable => {
                 let ours = object.find_in(&source.virtual_tables);

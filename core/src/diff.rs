@@ -154,6 +154,24 @@ pub fn diff(a: &Schema, b: &Schema) -> Vec<Difference> {
         },
     );
     keyed(
+        |k| format!("grant to {k}"),
+        &a.grants,
+        &b.grants,
+        |g| format!("{} on {}", g.grantee, g.on),
+        &mut out,
+        |x, y, out| {
+            let object = format!("grant to {} on {}", x.grantee, x.on);
+            field(&object, "privileges", &x.privileges, &y.privileges, out);
+            field(
+                &object,
+                "with grant option",
+                &x.grantable,
+                &y.grantable,
+                out,
+            );
+        },
+    );
+    keyed(
         |k| format!("virtual table {k}"),
         &a.virtual_tables,
         &b.virtual_tables,

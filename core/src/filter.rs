@@ -471,6 +471,13 @@ impl Removed {
                 None => true,
             }
         });
+        // Grants go with what they are on.
+        let gone_routines: HashSet<&QualifiedName> = self.routines.iter().collect();
+        schema.grants.retain(|grant| match &grant.on {
+            crate::ir::GrantTarget::Table(table) => !gone.contains(table),
+            crate::ir::GrantTarget::Routine { name, .. } => !gone_routines.contains(name),
+            _ => true,
+        });
         schema.events.retain(|event| {
             let refs = Refs::of(&event.body);
             match references.first(&refs, &candidates) {

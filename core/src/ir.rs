@@ -47,6 +47,9 @@ pub struct Schema {
     /// Scheduled events (MySQL), created last in `seal` so none fires during the load.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<Event>,
+    /// Privileges granted on the database and its objects (MySQL), granted in `seal`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<Grant>,
     /// Virtual tables (SQLite: FTS5, FTS4, R*Tree, ...), created in `base`; their
     /// module creates their shadow tables.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -71,6 +74,7 @@ impl Schema {
             routines: Vec::new(),
             events: Vec::new(),
             virtual_tables: Vec::new(),
+            grants: Vec::new(),
             tables: Vec::new(),
             views: Vec::new(),
             triggers: Vec::new(),
@@ -269,6 +273,62 @@ pub struct Routine {
     pub comment: Option<String>,
 }
 
+/// Privileges of one grantee on one object (`GRANT ... ON ... TO ...`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    /// The account or role, as the catalog writes it (MySQL: `'user'@'host'`).
+    pub grantee: String,
+    /// What the privileges are on.
+    pub on: GrantTarget,
+    /// The privileges as SQL, sorted (`SELECT`, ``UPDATE (`a`, `b`)``).
+    pub privileges: Vec<String>,
+    /// `WITH GRANT OPTION`: the grantee may grant them on.
+    #[serde(default)]
+    pub grantable: bool,
+}
+
+impl Grant {
+    /// How messages name it: `SELECT, UPDATE on table "t" to 'u'@'%'`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} on {} to {}",
+            self.privileges.join(", "),
+            self.on,
+            self.grantee
+        )
+    }
+}
+
+/// What a [`Grant`] is on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum GrantTarget {
+    /// The database (MySQL `ON db.*`): every object in it.
+    Database,
+    /// A table or view (its columns' privileges included).
+    Table(QualifiedName),
+    /// A function or procedure.
+    Routine {
+        /// Function or procedure.
+        kind: RoutineKind,
+        /// Its name.
+        name: QualifiedName,
+    },
+}
+
+impl std::fmt::Display for GrantTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GrantTarget::Database => write!(f, "the database"),
+            GrantTarget::Table(name) => write!(f, "table {name}"),
+            GrantTarget::Routine { kind, name } => {
+                write!(f, "{} {name}", kind.sql().to_lowercase())
+            }
+        }
+    }
+}
+
 /// A virtual table (SQLite `CREATE VIRTUAL TABLE`), kept as its statement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VirtualTable {
@@ -312,7 +372,7 @@ pub struct Event {
 }
 
 /// What a [`Routine`] is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum RoutineKind {

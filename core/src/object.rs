@@ -89,6 +89,8 @@ pub enum ObjectKind {
     Event,
     /// A virtual table (SQLite), created in `base` by its module.
     VirtualTable,
+    /// Privileges of one grantee on one object.
+    Grant,
     /// The rebuild, after the load, of a virtual table's index from the rows of the
     /// table it indexes: data, like a counter.
     Rebuild,
@@ -126,6 +128,7 @@ impl ObjectKind {
             ObjectKind::Trigger => "trigger",
             ObjectKind::Event => "event",
             ObjectKind::VirtualTable => "virtual table",
+            ObjectKind::Grant => "grant",
             ObjectKind::Rebuild => "index rebuild of virtual table",
             ObjectKind::Statement => "statement",
             ObjectKind::Column => "column",
@@ -208,6 +211,20 @@ impl ObjectId {
             schema: name.schema.clone(),
             name: name.name.clone(),
             unnamed: false,
+            arguments: None,
+            ordinal,
+        }
+    }
+
+    /// A grant, described (`SELECT on table "t" to 'u'@'%'`), at position `ordinal` of the
+    /// schema's grants.
+    pub fn grant(grant: &crate::ir::Grant, ordinal: usize) -> Self {
+        ObjectId {
+            kind: ObjectKind::Grant,
+            table: None,
+            schema: None,
+            name: grant.describe(),
+            unnamed: true,
             arguments: None,
             ordinal,
         }

@@ -59,6 +59,9 @@ pub struct Policy {
     /// Create events `DISABLE`, so that a copy (a staging database) does not run the
     /// source's scheduled jobs.
     pub disable_events: bool,
+    /// Leave grants out (`pg_dump -x`, `--no-privileges`): the copy's objects get no
+    /// privileges of the source's grantees.
+    pub no_privileges: bool,
 }
 
 impl Policy {
@@ -71,6 +74,12 @@ impl Policy {
     /// The same policy with `skip_definer` set as given.
     pub fn with_skip_definer(mut self, skip: bool) -> Self {
         self.skip_definer = skip;
+        self
+    }
+
+    /// The same policy with `no_privileges` set as given.
+    pub fn with_no_privileges(mut self, skip: bool) -> Self {
+        self.no_privileges = skip;
         self
     }
 
@@ -380,6 +389,14 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
             .or_else(|| views.get(&trigger.table).cloned());
         let before = previous_on.insert(&trigger.table, id.clone());
         push(Phase::Seal, &id, on.into_iter().chain(before).collect());
+    }
+    // Grants after the objects they are on: every routine, table and view exists by now.
+    for (i, grant) in schema.grants.iter().enumerate() {
+        push(
+            Phase::Seal,
+            &ObjectId::grant(grant, i),
+            last.clone().into_iter().collect(),
+        );
     }
     // Events last, after everything their bodies may use, so that none can fire before
     // the schema is whole.

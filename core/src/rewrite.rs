@@ -1,6 +1,6 @@
 //! Changes the user asks for between the source and the copy, made to the reflected
 //! schema before it is planned ([`crate::Policy::skip_definer`],
-//! [`crate::Policy::disable_events`]).
+//! [`crate::Policy::disable_events`], [`crate::Policy::no_privileges`]).
 
 use crate::ir::{Schema, Skipped};
 use crate::plan::Policy;
@@ -10,6 +10,9 @@ use crate::plan::Policy;
 pub(crate) fn rewrite(schema: &mut Schema, policy: &Policy) {
     if policy.skip_definer {
         skip_definers(schema);
+    }
+    if policy.no_privileges {
+        schema.grants.clear();
     }
     if policy.disable_events {
         for event in &mut schema.events {

@@ -77,6 +77,11 @@ pub struct Statement {
     /// runs when the applying user may not name them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub definers: Vec<String>,
+    /// Accounts or roles the statement grants privileges to (as the catalog writes
+    /// them: `'user'@'host'`). The applier refuses the phase before anything runs when
+    /// the target lacks any of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grantees: Vec<String>,
 }
 
 /// `text` on one line (runs of whitespace folded to a space), cut after `max`

@@ -116,8 +116,63 @@ pub(crate) fn apply(
     statements: &[Statement],
     options: &ApplyOptions,
 ) -> Result<ApplyReport> {
-    refuse_foreign_definers(url, &options.pending(statements))?;
+    let pending = options.pending(statements);
+    refuse_foreign_definers(url, &pending)?;
+    refuse_missing_grantees(url, &pending)?;
     journaled::run(&Apply { url }, statements, options)
+}
+
+#[derive(QueryableByName)]
+struct Account {
+    #[diesel(sql_type = Text)]
+    grantee: String,
+}
+
+/// Refuses, before anything runs, statements that grant privileges to accounts the
+/// target does not have: one line lists them with their grants.
+fn refuse_missing_grantees(url: &DbUrl, statements: &[Statement]) -> Result<()> {
+    if statements.iter().all(|s| s.grantees.is_empty()) {
+        return Ok(());
+    }
+    let mut conn = crate::connect(url)?;
+    // Every account has a row here (USAGE at least); a user sees all of them when it
+    // may grant to others.
+    let accounts: std::collections::HashSet<String> = diesel::sql_query(
+        "SELECT DISTINCT GRANTEE AS grantee FROM information_schema.USER_PRIVILEGES",
+    )
+    .load::<Account>(&mut conn)
+    .map_err(|e| Error::Apply {
+        object: "the grantees".into(),
+        reason: message(url, &e),
+        outcome: "nothing was applied".into(),
+    })?
+    .into_iter()
+    .map(|a| a.grantee)
+    .collect();
+    let mut missing: Vec<(&str, Vec<String>)> = Vec::new();
+    for statement in statements {
+        for grantee in statement.grantees.iter().filter(|g| !accounts.contains(*g)) {
+            let objects = statement.objects.iter().map(|o| o.to_string());
+            match missing.iter_mut().find(|(g, _)| g == grantee) {
+                Some((_, listed)) => listed.extend(objects),
+                None => missing.push((grantee, objects.collect())),
+            }
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let listed: Vec<String> = missing
+        .iter()
+        .map(|(grantee, grants)| format!("{grantee} ({})", grants.join("; ")))
+        .collect();
+    Err(Error::Apply {
+        object: "the grants".into(),
+        reason: format!("the target has no account {}", listed.join(", ")),
+        outcome: "nothing was applied; create the accounts, or re-run with --no-privileges \
+                  to leave the grants out"
+            .into(),
+    })
 }
 
 /// Privileges that let a user name another account as a definer: MariaDB's `SET USER`

@@ -25,9 +25,9 @@ use diesel::{MysqlConnection, QueryableByName, RunQueryDsl};
 use schema_replicator_core::order::dependency_order;
 use schema_replicator_core::{
     CheckConstraint, Column, DataType, DbUrl, Deferrable, Error, Event, Expr, ForeignKey,
-    Generated, Identity, Index, IndexKey, IndexTarget, MatchType, PrimaryKey, QualifiedName,
-    ReferentialAction, ReflectOptions, Result, Routine, RoutineKind, Schema, Sequence, Skipped,
-    SortOrder, Table, TableOption, Trigger, View,
+    Generated, Grant, GrantTarget, Identity, Index, IndexKey, IndexTarget, MatchType, PrimaryKey,
+    QualifiedName, ReferentialAction, ReflectOptions, Result, Routine, RoutineKind, Schema,
+    Sequence, Skipped, SortOrder, Table, TableOption, Trigger, View,
 };
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -299,6 +299,20 @@ struct SequenceRow {
 }
 
 #[derive(Deserialize)]
+struct PrivilegeRow {
+    /// `'user'@'host'`.
+    grantee: String,
+    /// `database`, `table`, `column`, `function` or `procedure`.
+    level: String,
+    /// The table or routine; empty on the database level.
+    object: String,
+    column: Option<String>,
+    privilege: String,
+    #[serde(deserialize_with = "flag")]
+    grantable: bool,
+}
+
+#[derive(Deserialize)]
 struct SkippedRow {
     kind: String,
     name: String,
@@ -318,6 +332,7 @@ struct Catalog {
     routines: Vec<RoutineRow>,
     events: Vec<EventRow>,
     sequences: Vec<SequenceRow>,
+    privileges: Vec<PrivilegeRow>,
     skipped: Vec<SkippedRow>,
 }
 
@@ -378,6 +393,7 @@ pub(crate) fn reflect(
     add_triggers(&mut schema, catalog.triggers);
     add_routines(&mut schema, catalog.routines);
     add_events(&mut schema, catalog.events);
+    add_grants(&mut schema, catalog.privileges);
     Ok(schema)
 }
 
@@ -433,6 +449,7 @@ fn fetch_catalog(
     let routines = fetch_routines(conn, url, &db, server.mariadb)?;
     let events = fetch_events(conn, url, &db, server.mariadb)?;
     let sequences = fetch_sequences(conn, url, &tables)?;
+    let privileges = fetch_privileges(conn, url, &db)?;
     let skipped = fetch_skipped(conn, url, &db)?;
     Ok(Catalog {
         tables,
@@ -447,6 +464,7 @@ fn fetch_catalog(
         routines,
         events,
         sequences,
+        privileges,
         skipped,
     })
 }
@@ -812,8 +830,73 @@ fn fetch_sequences(
     Ok(out)
 }
 
-/// Fetches what is not replicated: MariaDB packages, and the grantees of grants on the
-/// database.
+/// Fetches the privileges granted on the database, its tables and views, their columns
+/// (`information_schema`) and its routines (`mysql.procs_priv`, which only a user who
+/// may read the `mysql` tables sees; for others the routines' privileges are noted as
+/// not replicated).
+fn fetch_privileges(
+    conn: &mut MysqlConnection,
+    url: &DbUrl,
+    db: &str,
+) -> Result<Vec<PrivilegeRow>> {
+    let mut rows: Vec<PrivilegeRow> = fetch(
+        conn,
+        url,
+        "privileges",
+        &format!(
+            "SELECT JSON_OBJECT('grantee', GRANTEE, 'level', 'database', 'object', '', \
+               'privilege', PRIVILEGE_TYPE, 'grantable', IS_GRANTABLE = 'YES') AS doc \
+             FROM information_schema.SCHEMA_PRIVILEGES WHERE TABLE_SCHEMA = {db} \
+             UNION ALL SELECT JSON_OBJECT('grantee', GRANTEE, 'level', 'table', \
+               'object', TABLE_NAME, 'privilege', PRIVILEGE_TYPE, \
+               'grantable', IS_GRANTABLE = 'YES') \
+             FROM information_schema.TABLE_PRIVILEGES WHERE TABLE_SCHEMA = {db} \
+             UNION ALL SELECT JSON_OBJECT('grantee', GRANTEE, 'level', 'column', \
+               'object', TABLE_NAME, 'column', COLUMN_NAME, 'privilege', PRIVILEGE_TYPE, \
+               'grantable', IS_GRANTABLE = 'YES') \
+             FROM information_schema.COLUMN_PRIVILEGES WHERE TABLE_SCHEMA = {db}"
+        ),
+    )?;
+    // Execute, Alter Routine and Grant, a set per row.
+    let routines = format!(
+        "SELECT JSON_OBJECT('grantee', CONCAT('''', User, '''@''', Host, ''''), \
+           'level', LOWER(Routine_type), 'object', Routine_name, \
+           'privilege', UPPER(Proc_priv), 'grantable', FIND_IN_SET('Grant', Proc_priv) > 0) \
+           AS doc FROM mysql.procs_priv WHERE Db = {db}"
+    );
+    schema_replicator_core::trace::query("routine privileges", &routines);
+    match load(conn, &routines) {
+        Ok(docs) => {
+            for doc in docs {
+                let row: PrivilegeRow = serde_json::from_str(&doc).map_err(|e| Error::Reflect {
+                    object: "the catalog (routine privileges)".into(),
+                    reason: format!("{e} in {doc}"),
+                })?;
+                for privilege in row.privilege.split(',').filter(|p| *p != "GRANT") {
+                    rows.push(PrivilegeRow {
+                        privilege: privilege.to_owned(),
+                        grantee: row.grantee.clone(),
+                        level: row.level.clone(),
+                        object: row.object.clone(),
+                        column: None,
+                        grantable: row.grantable,
+                    });
+                }
+            }
+        }
+        Err(_) => rows.push(PrivilegeRow {
+            grantee: String::new(),
+            level: "unreadable".into(),
+            object: String::new(),
+            column: None,
+            privilege: String::new(),
+            grantable: false,
+        }),
+    }
+    Ok(rows)
+}
+
+/// Fetches what is not replicated: MariaDB packages.
 fn fetch_skipped(conn: &mut MysqlConnection, url: &DbUrl, db: &str) -> Result<Vec<SkippedRow>> {
     fetch(
         conn,
@@ -822,27 +905,80 @@ fn fetch_skipped(conn: &mut MysqlConnection, url: &DbUrl, db: &str) -> Result<Ve
         &format!(
             "SELECT JSON_OBJECT('kind', LOWER(ROUTINE_TYPE), 'name', ROUTINE_NAME) AS doc \
              FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = {db} \
-             AND ROUTINE_TYPE NOT IN ('FUNCTION', 'PROCEDURE') \
-             UNION ALL SELECT JSON_OBJECT('kind', 'privilege', 'name', GRANTEE) FROM ( \
-               SELECT GRANTEE FROM information_schema.SCHEMA_PRIVILEGES WHERE TABLE_SCHEMA = {db} \
-               UNION SELECT GRANTEE FROM information_schema.TABLE_PRIVILEGES WHERE TABLE_SCHEMA = {db} \
-               UNION SELECT GRANTEE FROM information_schema.COLUMN_PRIVILEGES WHERE TABLE_SCHEMA = {db} \
-             ) g"
+             AND ROUTINE_TYPE NOT IN ('FUNCTION', 'PROCEDURE')"
         ),
     )
 }
 
-/// Records the packages and grants as skipped, each with its reason.
+/// Records the packages as skipped.
 fn add_skipped_objects(schema: &mut Schema, rows: Vec<SkippedRow>) {
     for row in rows {
-        let reason = match row.kind.as_str() {
-            "privilege" => "not replicated: grants on this database; grant them on the target",
-            _ => "not replicated: MariaDB packages; create them on the target",
-        };
         schema.skipped.push(Skipped {
             kind: row.kind,
             name: row.name,
-            reason: reason.into(),
+            reason: "not replicated: MariaDB packages; create them on the target".into(),
+        });
+    }
+}
+
+/// Adds the grants: one per grantee and object, its privileges sorted, column
+/// privileges as ``UPDATE (`a`, `b`)`` beside the table's own. `WITH GRANT OPTION`
+/// holds for the whole grant when the catalog says so for any of its privileges (the
+/// server keeps the grant option per level, not per privilege).
+fn add_grants(schema: &mut Schema, rows: Vec<PrivilegeRow>) {
+    type Privileges = BTreeMap<String, Vec<String>>;
+    let mut grants: BTreeMap<(String, String, String), (Privileges, bool)> = BTreeMap::new();
+    for row in rows {
+        if row.level == "unreadable" {
+            schema.skipped.push(Skipped {
+                kind: "routine privileges".into(),
+                name: "*".into(),
+                reason: "not replicated: this user may not read mysql.procs_priv, where the \
+                         privileges on routines are"
+                    .into(),
+            });
+            continue;
+        }
+        let level = if row.level == "column" {
+            "table".to_owned()
+        } else {
+            row.level
+        };
+        let entry = grants.entry((level, row.object, row.grantee)).or_default();
+        entry.0.entry(row.privilege).or_default().extend(row.column);
+        entry.1 |= row.grantable;
+    }
+    for ((level, object, grantee), (privileges, grantable)) in grants {
+        let on = match level.as_str() {
+            "database" => GrantTarget::Database,
+            "function" => GrantTarget::Routine {
+                kind: RoutineKind::Function,
+                name: QualifiedName::bare(&object),
+            },
+            "procedure" => GrantTarget::Routine {
+                kind: RoutineKind::Procedure,
+                name: QualifiedName::bare(&object),
+            },
+            _ => GrantTarget::Table(QualifiedName::bare(&object)),
+        };
+        let mut privileges: Vec<String> = privileges
+            .into_iter()
+            .map(|(privilege, mut columns)| {
+                if columns.is_empty() {
+                    privilege
+                } else {
+                    columns.sort();
+                    let columns: Vec<String> = columns.iter().map(|c| quote_ident(c)).collect();
+                    format!("{privilege} ({})", columns.join(", "))
+                }
+            })
+            .collect();
+        privileges.sort();
+        schema.grants.push(Grant {
+            grantee,
+            on,
+            privileges,
+            grantable,
         });
     }
 }

@@ -19,8 +19,9 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Display;
 
 use schema_replicator_core::{
-    quoted, Column, Error, Expr, ForeignKey, Identity, LockMode, ObjectId, ObjectKind, Phase, Plan,
-    QualifiedName, ReferentialAction, Result, Schema, Statement, Table, TableLock, TableOption,
+    quoted, Column, Error, Expr, ForeignKey, GrantTarget, Identity, LockMode, ObjectId, ObjectKind,
+    Phase, Plan, QualifiedName, ReferentialAction, Result, Schema, Statement, Table, TableLock,
+    TableOption,
 };
 
 use crate::{quote_ident, quote_literal, DIALECT, SESSION_SQL_MODE};
@@ -473,6 +474,23 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                     }
                 }
             }
+            (Phase::Seal, ObjectKind::Grant) => {
+                flush(
+                    &mut seals,
+                    &mut seal_index,
+                    &tables,
+                    &names,
+                    &mut keys_of,
+                    &mut out,
+                )?;
+                let grant = object
+                    .in_list(&schema.grants)
+                    .ok_or_else(|| render_error(object, "not in the schema"))?;
+                let mut statement =
+                    Statement::new(Some(Phase::Seal), vec![object.clone()], grant_sql(grant));
+                statement.grantees.push(grant.grantee.clone());
+                out.push(statement);
+            }
             (Phase::Seal, ObjectKind::View) => {
                 flush(
                     &mut seals,
@@ -591,6 +609,38 @@ fn sequence_sql(sequence: &schema_replicator_core::Sequence) -> String {
         out.push_str(&format!(" COMMENT={}", quote_literal(comment)));
     }
     out
+}
+
+/// `GRANT ... ON ... TO ...` for the target's own database: the names are left
+/// unqualified (`ON *` is the connection's database).
+fn grant_sql(grant: &schema_replicator_core::Grant) -> String {
+    let on = match &grant.on {
+        GrantTarget::Table(name) => table_name(name),
+        GrantTarget::Routine { kind, name } => format!("{} {}", kind.sql(), table_name(name)),
+        _ => "*".to_owned(),
+    };
+    format!(
+        "GRANT {} ON {on} TO {}{}",
+        grant.privileges.join(", "),
+        grantee_sql(&grant.grantee),
+        if grant.grantable {
+            " WITH GRANT OPTION"
+        } else {
+            ""
+        }
+    )
+}
+
+/// A grantee as the catalog writes it (`'user'@'host'`, unescaped) as SQL.
+fn grantee_sql(grantee: &str) -> String {
+    match grantee
+        .strip_prefix('\'')
+        .and_then(|g| g.strip_suffix('\''))
+        .and_then(|g| g.rsplit_once("'@'"))
+    {
+        Some((user, host)) => format!("{}@{}", quote_literal(user), quote_literal(host)),
+        None => grantee.to_owned(),
+    }
 }
 
 /// An account as `DEFINER=` names it: `` `user`@`host` ``, or `` `role` `` for a role.

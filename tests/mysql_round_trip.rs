@@ -1157,3 +1157,50 @@ fn grants_come_back_and_a_missing_grantee_is_refused_before_anything_runs() {
     assert!(grants_on(&lacking).is_empty());
     source.exec("DROP USER IF EXISTS 'sr_reader'@'%'").unwrap();
 }
+
+#[test]
+fn a_view_over_a_function_the_source_dropped_is_refused_before_anything_runs() {
+    if !server_available() {
+        return;
+    }
+    let source = TestDb::with_script(
+        "broken_view",
+        "CREATE TABLE `t` (`id` int NOT NULL PRIMARY KEY, `a` int) ENGINE=InnoDB;
+         CREATE FUNCTION `twice`(x INT) RETURNS int(11) DETERMINISTIC RETURN x * 2;
+         CREATE FUNCTION `kept`(x INT) RETURNS int(11) DETERMINISTIC RETURN x;
+         CREATE VIEW `v` AS SELECT `twice`(`a`) AS `b`, `kept`(`a`) AS `c`, count(*) AS `n`,
+           'not `called`(1)' AS `s` FROM `t` GROUP BY `a`;
+         CREATE INDEX `by_a` ON `t` (`a`);
+         DROP FUNCTION `twice`;",
+    );
+    let extractor = extract(&source);
+    // The statement knows what it calls: stored functions, not built-ins or text.
+    let view = extractor
+        .phase_statements(Phase::Seal)
+        .into_iter()
+        .find(|s| s.objects[0].kind == ObjectKind::View)
+        .unwrap();
+    assert_eq!(view.calls, ["twice", "kept"]);
+    let target = TestDb::new("broken_view_target");
+    let applier = DdlApplier::new(&target.url()).unwrap();
+    applier.apply_phase(&extractor, Phase::Pre).unwrap();
+    applier.apply_phase(&extractor, Phase::Base).unwrap();
+    let err = applier
+        .apply_phase(&extractor, Phase::Seal)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "the views: view \"v\" calls function \"twice\", which the target does not have, and \
+         a view cannot be created without the functions it calls (a function dropped from \
+         the source leaves its views broken there too); nothing was applied"
+    );
+    assert_eq!(
+        target.query_i64(
+            "SELECT COUNT(*) AS value FROM information_schema.STATISTICS \
+             WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME = 'by_a'"
+        ),
+        0,
+        "nothing of the seal ran"
+    );
+}

@@ -82,6 +82,11 @@ pub struct Statement {
     /// the target lacks any of them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub grantees: Vec<String>,
+    /// Stored functions the statement calls by name (a MySQL view's query), which the
+    /// server resolves when it runs: the applier refuses the phase before anything runs
+    /// when the target lacks one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calls: Vec<String>,
 }
 
 /// `text` on one line (runs of whitespace folded to a space), cut after `max`

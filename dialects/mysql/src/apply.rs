@@ -32,8 +32,8 @@ use schema_replicator_core::journaled::{
 };
 use schema_replicator_core::schedule::Outcome;
 use schema_replicator_core::{
-    ApplyOptions, ApplyReport, DbUrl, Error, ObjectId, ObjectKind, Phase, Problem, QualifiedName,
-    Result, Statement, Violation,
+    quoted, ApplyOptions, ApplyReport, DbUrl, Error, ObjectId, ObjectKind, Phase, Problem,
+    QualifiedName, Result, Statement, Violation,
 };
 
 use crate::{quote_ident, quote_literal};
@@ -119,13 +119,64 @@ pub(crate) fn apply(
     let pending = options.pending(statements);
     refuse_foreign_definers(url, &pending)?;
     refuse_missing_grantees(url, &pending)?;
+    refuse_unresolved_calls(url, &pending)?;
     journaled::run(&Apply { url }, statements, options)
 }
 
+/// One name a catalog query returns.
 #[derive(QueryableByName)]
-struct Account {
+struct Named {
     #[diesel(sql_type = Text)]
-    grantee: String,
+    name: String,
+}
+
+/// Refuses, before anything runs, statements that call stored functions the target
+/// does not have (a view over a function the source dropped cannot be created): one
+/// line names each statement's objects and the functions it lacks.
+fn refuse_unresolved_calls(url: &DbUrl, statements: &[Statement]) -> Result<()> {
+    if statements.iter().all(|s| s.calls.is_empty()) {
+        return Ok(());
+    }
+    let mut conn = crate::connect(url)?;
+    let functions: std::collections::HashSet<String> = diesel::sql_query(
+        "SELECT ROUTINE_NAME AS name FROM information_schema.ROUTINES \
+         WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_TYPE = 'FUNCTION'",
+    )
+    .load::<Named>(&mut conn)
+    .map_err(|e| Error::Apply {
+        object: "the functions views call".into(),
+        reason: message(url, &e),
+        outcome: "nothing was applied".into(),
+    })?
+    .into_iter()
+    .map(|a| a.name.to_lowercase())
+    .collect();
+    let unresolved: Vec<String> = statements
+        .iter()
+        .filter_map(|statement| {
+            let missing: Vec<String> = statement
+                .calls
+                .iter()
+                .filter(|f| !functions.contains(&f.to_lowercase()))
+                .map(|f| format!("function {}", quoted(f)))
+                .collect();
+            (!missing.is_empty())
+                .then(|| format!("{} calls {}", statement.describe(), missing.join(" and ")))
+        })
+        .collect();
+    if unresolved.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Apply {
+        object: "the views".into(),
+        reason: format!(
+            "{}, which the target does not have, and a view cannot be created without the \
+             functions it calls (a function dropped from the source leaves its views broken \
+             there too)",
+            unresolved.join("; ")
+        ),
+        outcome: "nothing was applied".into(),
+    })
 }
 
 /// Refuses, before anything runs, statements that grant privileges to accounts the
@@ -138,16 +189,16 @@ fn refuse_missing_grantees(url: &DbUrl, statements: &[Statement]) -> Result<()> 
     // Every account has a row here (USAGE at least); a user sees all of them when it
     // may grant to others.
     let accounts: std::collections::HashSet<String> = diesel::sql_query(
-        "SELECT DISTINCT GRANTEE AS grantee FROM information_schema.USER_PRIVILEGES",
+        "SELECT DISTINCT GRANTEE AS name FROM information_schema.USER_PRIVILEGES",
     )
-    .load::<Account>(&mut conn)
+    .load::<Named>(&mut conn)
     .map_err(|e| Error::Apply {
         object: "the grantees".into(),
         reason: message(url, &e),
         outcome: "nothing was applied".into(),
     })?
     .into_iter()
-    .map(|a| a.grantee)
+    .map(|a| a.name)
     .collect();
     let mut missing: Vec<(&str, Vec<String>)> = Vec::new();
     for statement in statements {

@@ -506,6 +506,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                 let mut statement =
                     Statement::new(Some(Phase::Seal), vec![object.clone()], view_sql(view)?);
                 statement.definers.extend(view.definer.clone());
+                statement.calls = called_functions(&expr_sql(&view.query, object)?);
                 out.push(statement);
             }
             (Phase::Seal, ObjectKind::Trigger) => {
@@ -609,6 +610,64 @@ fn sequence_sql(sequence: &schema_replicator_core::Sequence) -> String {
         out.push_str(&format!(" COMMENT={}", quote_literal(comment)));
     }
     out
+}
+
+/// The stored functions a view's query calls in this database: MySQL writes a stored
+/// function call as a quoted name followed by `(` (built-in functions are unquoted), and
+/// one in another database qualified, which is left alone.
+pub(crate) fn called_functions(query: &str) -> Vec<String> {
+    let chars: Vec<char> = query.chars().collect();
+    let mut calls: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '\'' | '"' => {
+                // A string literal: quotes doubled or backslash-escaped inside.
+                let quote = chars[i];
+                i += 1;
+                while i < chars.len() {
+                    if chars[i] == '\\' {
+                        i += 2;
+                        continue;
+                    }
+                    if chars[i] == quote {
+                        if chars.get(i + 1) == Some(&quote) {
+                            i += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            '`' => {
+                let qualified = i > 0 && chars[i - 1] == '.';
+                let mut name = String::new();
+                i += 1;
+                while i < chars.len() {
+                    if chars[i] == '`' {
+                        if chars.get(i + 1) == Some(&'`') {
+                            name.push('`');
+                            i += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    name.push(chars[i]);
+                    i += 1;
+                }
+                i += 1;
+                let called = chars.get(i) == Some(&'(');
+                let qualifies = chars.get(i) == Some(&'.');
+                if called && !qualified && !qualifies && !calls.contains(&name) {
+                    calls.push(name);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    calls
 }
 
 /// `GRANT ... ON ... TO ...` for the target's own database: the names are left
@@ -1081,6 +1140,17 @@ mod tests {
                 &QualifiedName::bare("t"),
                 LockMode::Exclusive
             )]
+        );
+    }
+
+    #[test]
+    fn a_view_calls_the_quoted_unqualified_names_before_a_parenthesis() {
+        assert_eq!(
+            called_functions(
+                "select `f`(`t`.`a`) AS `x`,`other db`.`g`(1) AS `y`,`a``b`(2) AS `z`,\
+                 concat('`no`(', \"`nor`(\") AS `w`,`f`(3) from `t`"
+            ),
+            ["f", "a`b"]
         );
     }
 

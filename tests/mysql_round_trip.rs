@@ -276,14 +276,20 @@ fn objects_that_are_not_replicated_are_listed_as_warnings() {
     }
     let source = TestDb::with_script("warnings", KITCHEN_SINK);
     source
-        .exec("CREATE TABLE `history` (`id` int NOT NULL PRIMARY KEY) WITH SYSTEM VERSIONING")
+        .mysql(
+            "CREATE TABLE `history` (`id` int NOT NULL) WITH SYSTEM VERSIONING \
+               PARTITION BY SYSTEM_TIME (PARTITION p_hist HISTORY, PARTITION p_cur CURRENT);\n\
+             SET sql_mode = ORACLE;\nDELIMITER //\n\
+             CREATE PACKAGE pkg AS FUNCTION f RETURN INT; END;\n//\nDELIMITER ;\n",
+        )
         .unwrap();
     let warnings = extract(&source).warnings();
     assert_eq!(
         warnings,
         [
-            "system-versioned table \"history\": not replicated: system versioning (its history \
-          cannot be loaded as plain rows); create the table on the target"
+            "package \"pkg\": not replicated: MariaDB packages; create them on the target",
+            "partitioning \"history\": not replicated: partitioning by SYSTEM_TIME (the \
+             history's partitions); the copy's table is versioned in one partition",
         ]
     );
 }
@@ -1203,4 +1209,80 @@ fn a_view_over_a_function_the_source_dropped_is_refused_before_anything_runs() {
         0,
         "nothing of the seal ran"
     );
+}
+
+/// MariaDB temporal tables: system versioning (implicit, and with its own invisible
+/// period columns), an application-time period with a key WITHOUT OVERLAPS, and a plain
+/// check of the same shape as a period's, which stays a check.
+const TEMPORAL: &str = "
+CREATE TABLE `prices` (
+  `id` int NOT NULL PRIMARY KEY,
+  `amount` decimal(8,2) NOT NULL
+) WITH SYSTEM VERSIONING;
+CREATE TABLE `audit rows` (
+  `id` int NOT NULL PRIMARY KEY,
+  `v` int DEFAULT NULL,
+  `valid_from` timestamp(6) GENERATED ALWAYS AS ROW START INVISIBLE,
+  `valid_to` timestamp(6) GENERATED ALWAYS AS ROW END INVISIBLE,
+  PERIOD FOR SYSTEM_TIME (`valid_from`, `valid_to`),
+  KEY `by_v` (`v`)
+) WITH SYSTEM VERSIONING;
+CREATE TABLE `rooms` (
+  `room` int NOT NULL,
+  `guest` varchar(20) DEFAULT NULL,
+  `from` date NOT NULL,
+  `to` date NOT NULL,
+  PERIOD FOR `stay` (`from`, `to`),
+  UNIQUE KEY `no double booking` (`room`, `stay` WITHOUT OVERLAPS)
+);
+CREATE TABLE `ranges` (
+  `lo` int NOT NULL,
+  `hi` int NOT NULL,
+  CONSTRAINT `lo_hi` CHECK (`lo` < `hi`)
+);
+INSERT INTO `prices` VALUES (1, 9.99);
+UPDATE `prices` SET `amount` = 10.99 WHERE `id` = 1;
+INSERT INTO `audit rows` (`id`, `v`) VALUES (1, 5);
+INSERT INTO `rooms` VALUES (101, 'ann', '2026-01-01', '2026-01-05');
+INSERT INTO `ranges` VALUES (1, 2);
+";
+
+#[test]
+fn system_versioned_tables_and_application_time_periods_come_back() {
+    if !server_available() {
+        return;
+    }
+    let source = TestDb::with_script("temporal", TEMPORAL);
+    let extractor = extract(&source);
+    assert!(
+        extractor.warnings().is_empty(),
+        "{:#?}",
+        extractor.warnings()
+    );
+    // Base creates the versioned tables; the period and its key come in the seal.
+    let base = extractor.phase_ddl(Phase::Base).join("\n");
+    assert!(base.contains("WITH SYSTEM VERSIONING"), "{base}");
+    assert!(!base.contains("PERIOD FOR `stay`"), "{base}");
+    let target = replicate(&source);
+    assert_identical(&source, &target);
+    // Behaviour: the copy keeps history from now on, refuses a double booking, and
+    // `lo_hi` is a check, not a period.
+    target
+        .exec("UPDATE `prices` SET `amount` = 11.99 WHERE `id` = 1")
+        .unwrap();
+    assert_eq!(
+        target.query_i64("SELECT COUNT(*) AS value FROM `prices` FOR SYSTEM_TIME ALL"),
+        2
+    );
+    let err = target
+        .exec("INSERT INTO `rooms` VALUES (101, 'bob', '2026-01-03', '2026-01-08')")
+        .unwrap_err();
+    assert!(err.contains("no double booking"), "{err}");
+    target
+        .exec("INSERT INTO `rooms` VALUES (101, 'bob', '2026-01-05', '2026-01-08')")
+        .unwrap();
+    let err = target
+        .exec("INSERT INTO `ranges` VALUES (3, 3)")
+        .unwrap_err();
+    assert!(err.contains("lo_hi"), "{err}");
 }

@@ -387,7 +387,10 @@ pub(crate) fn reflect(
     );
     schema.skipped.extend(dangling);
     add_indexes(&mut tables, catalog.indexes, server.mariadb);
-    add_partitioning(&mut tables, catalog.partitions);
+    add_partitioning(&mut tables, catalog.partitions, &mut schema.skipped);
+    if server.mariadb {
+        read_periods(conn, url, &database, &mut tables)?;
+    }
     schema.tables = tables.into_ordered();
     add_views(&mut schema, catalog.views, &database);
     add_triggers(&mut schema, catalog.triggers);
@@ -990,16 +993,10 @@ fn base_tables(schema: &mut Schema, rows: Vec<TableRow>) -> Tables {
     for row in rows {
         match row.kind.as_str() {
             "BASE TABLE" if row.name == JOURNAL_TABLE => {}
-            "BASE TABLE" => add_base_table(&mut tables, row),
+            "BASE TABLE" => add_base_table(&mut tables, row, false),
             "VIEW" => {}
             "SEQUENCE" => {}
-            "SYSTEM VERSIONED" => schema.skipped.push(Skipped {
-                kind: "system-versioned table".into(),
-                name: row.name,
-                reason: "not replicated: system versioning (its history cannot be loaded \
-                         as plain rows); create the table on the target"
-                    .into(),
-            }),
+            "SYSTEM VERSIONED" => add_base_table(&mut tables, row, true),
             other => schema.skipped.push(Skipped {
                 kind: other.to_lowercase(),
                 name: row.name,
@@ -1012,7 +1009,7 @@ fn base_tables(schema: &mut Schema, rows: Vec<TableRow>) -> Tables {
 
 /// Adds one base table, still without columns or keys, with its options (engine,
 /// collation, create options), and notes its collation and AUTO_INCREMENT counter.
-fn add_base_table(tables: &mut Tables, row: TableRow) {
+fn add_base_table(tables: &mut Tables, row: TableRow, versioned: bool) {
     let mut table = Table {
         comment: row.comment.filter(|c| !c.is_empty()),
         ..Table::new(QualifiedName::bare(&row.name))
@@ -1026,7 +1023,7 @@ fn add_base_table(tables: &mut Tables, row: TableRow) {
             .insert(row.name.clone(), collation.clone());
         table.options.push(TableOption::Collation(collation));
     }
-    let create_options: Vec<String> = row
+    let mut create_options: Vec<String> = row
         .options
         .as_deref()
         .unwrap_or_default()
@@ -1034,6 +1031,9 @@ fn add_base_table(tables: &mut Tables, row: TableRow) {
         .filter(|o| *o != "partitioned")
         .map(str::to_owned)
         .collect();
+    if versioned {
+        create_options.push("WITH SYSTEM VERSIONING".into());
+    }
     if !create_options.is_empty() {
         table
             .options
@@ -1048,6 +1048,85 @@ fn add_base_table(tables: &mut Tables, row: TableRow) {
     );
     tables.order.push(row.name.clone());
     tables.by_name.insert(row.name, table);
+}
+
+/// The application-time periods and `WITHOUT OVERLAPS` keys of the tables that may
+/// have them. MariaDB 10.11's catalog shows a period only as a check named after it
+/// (`` `start` < `end` ``) and a `WITHOUT OVERLAPS` key as a unique key ending with the
+/// period's columns; `SHOW CREATE TABLE` says which they are. It is read only for the
+/// tables with such a check, so reflection stays a fixed number of queries on schemas
+/// without periods.
+fn read_periods(
+    conn: &mut MysqlConnection,
+    url: &DbUrl,
+    database: &str,
+    tables: &mut Tables,
+) -> Result<()> {
+    #[derive(QueryableByName)]
+    struct Shown {
+        #[diesel(sql_type = Text, column_name = "Create Table")]
+        create: String,
+    }
+    let candidates: Vec<String> = tables
+        .order
+        .iter()
+        .filter(|name| {
+            tables.by_name[*name].checks.iter().any(|c| match &c.expr {
+                Expr::Raw { sql, .. } => period_shape(sql).is_some(),
+                _ => false,
+            })
+        })
+        .cloned()
+        .collect();
+    for name in candidates {
+        let sql = format!(
+            "SHOW CREATE TABLE {}.{}",
+            quote_ident(database),
+            quote_ident(&name)
+        );
+        schema_replicator_core::trace::query("periods", &sql);
+        let shown: Vec<Shown> = diesel::sql_query(&sql)
+            .load(conn)
+            .map_err(|e| Error::Reflect {
+                object: format!("table {}", QualifiedName::bare(&name)),
+                reason: url.one_line(&e.to_string()),
+            })?;
+        let Some(shown) = shown.into_iter().next() else {
+            continue;
+        };
+        let table = tables.by_name.get_mut(&name).expect("a candidate table");
+        for line in shown.create.lines().map(|l| l.trim().trim_end_matches(',')) {
+            if let Some(period) = line.strip_prefix("PERIOD FOR `") {
+                let period_name = period.split('`').next().unwrap_or_default();
+                if let Some(check) = table
+                    .checks
+                    .iter_mut()
+                    .find(|c| c.name.as_deref() == Some(period_name))
+                {
+                    check.definition = Some(Expr::raw(crate::DIALECT, line));
+                }
+            } else if line.contains(" WITHOUT OVERLAPS)") && line.starts_with("UNIQUE KEY `") {
+                let key = line["UNIQUE KEY `".len()..]
+                    .split('`')
+                    .next()
+                    .unwrap_or_default();
+                if let Some(index) = table.indexes.iter_mut().find(|i| i.name == key) {
+                    index.definition = Some(Expr::raw(crate::DIALECT, line));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The two columns of a check shaped `` `start` < `end` ``, as MariaDB writes the check
+/// of an application-time period.
+fn period_shape(clause: &str) -> Option<(&str, &str)> {
+    let (start, end) = clause.split_once(" < ")?;
+    let column = |c: &'_ str| -> bool {
+        c.len() > 2 && c.starts_with('`') && c.ends_with('`') && !c[1..c.len() - 1].contains('`')
+    };
+    (column(start) && column(end)).then_some((start, end))
 }
 
 /// The checks that name their table, grouped by table name.
@@ -1360,7 +1439,11 @@ fn index_keys(rows: &[IndexRow]) -> Vec<IndexKey> {
 
 /// Adds each partitioned table's `PARTITION BY` clause, rebuilt from PARTITIONS, to its
 /// options.
-fn add_partitioning(tables: &mut Tables, partitions: Vec<PartitionRow>) {
+fn add_partitioning(
+    tables: &mut Tables,
+    partitions: Vec<PartitionRow>,
+    skipped: &mut Vec<Skipped>,
+) {
     let mut by_partitioned: BTreeMap<String, Vec<PartitionRow>> = BTreeMap::new();
     for row in partitions {
         by_partitioned
@@ -1369,11 +1452,22 @@ fn add_partitioning(tables: &mut Tables, partitions: Vec<PartitionRow>) {
             .push(row);
     }
     for (name, rows) in by_partitioned {
-        if let Some(table) = tables.by_name.get_mut(&name) {
-            table
-                .options
-                .push(TableOption::Partitioning(partition_clause(&rows)));
+        let Some(table) = tables.by_name.get_mut(&name) else {
+            continue;
+        };
+        if rows[0].method == "SYSTEM_TIME" {
+            skipped.push(Skipped {
+                kind: "partitioning".into(),
+                name,
+                reason: "not replicated: partitioning by SYSTEM_TIME (the history's \
+                         partitions); the copy's table is versioned in one partition"
+                    .into(),
+            });
+            continue;
         }
+        table
+            .options
+            .push(TableOption::Partitioning(partition_clause(&rows)));
     }
 }
 

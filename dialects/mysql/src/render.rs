@@ -95,7 +95,13 @@ fn column_sql(
     if let Some(collation) = &column.collation {
         out.push_str(&format!(" COLLATE {collation}"));
     }
-    if let Some(generated) = &column.generated {
+    if let Some(row) = system_time(column) {
+        // A system-versioned table's own period column (MariaDB).
+        out.push_str(&format!(" GENERATED ALWAYS AS ROW {row}"));
+        if column.invisible {
+            out.push_str(" INVISIBLE");
+        }
+    } else if let Some(generated) = &column.generated {
         out.push_str(&format!(
             " GENERATED ALWAYS AS ({}) {}",
             expr_sql(&generated.expr, &object)?,
@@ -139,6 +145,17 @@ fn column_sql(
     Ok(out)
 }
 
+/// `START` or `END` for a column that holds a row's system time (`GENERATED ALWAYS AS
+/// ROW START`), which MariaDB lists as a column generated from `ROW START`.
+fn system_time(column: &Column) -> Option<&'static str> {
+    let generated = column.generated.as_ref()?;
+    match &generated.expr {
+        Expr::Raw { sql, .. } if sql == "ROW START" => Some("START"),
+        Expr::Raw { sql, .. } if sql == "ROW END" => Some("END"),
+        _ => None,
+    }
+}
+
 /// The base `CREATE TABLE`: columns and the primary key, with the table's options.
 fn create_table(table: &Table) -> Result<String> {
     let mut lines = Vec::new();
@@ -152,6 +169,18 @@ fn create_table(table: &Table) -> Result<String> {
             None => format!("PRIMARY KEY ({})", columns_sql(&pk.columns)),
         };
         lines.push(format!("  {definition}"));
+    }
+    let start = table
+        .columns
+        .iter()
+        .find(|c| system_time(c) == Some("START"));
+    let end = table.columns.iter().find(|c| system_time(c) == Some("END"));
+    if let (Some(start), Some(end)) = (start, end) {
+        lines.push(format!(
+            "  PERIOD FOR SYSTEM_TIME ({}, {})",
+            quote_ident(&start.name),
+            quote_ident(&end.name)
+        ));
     }
     let mut out = format!(
         "CREATE TABLE {} (\n{}\n)",
@@ -284,6 +313,12 @@ pub(crate) fn unique_preflight(
     index: &schema_replicator_core::Index,
     label: usize,
 ) -> Option<String> {
+    // A key WITHOUT OVERLAPS refuses overlapping periods, not equal keys: the server's
+    // own message explains a failure.
+    if matches!(&index.definition, Some(Expr::Raw { sql, .. }) if sql.contains(" WITHOUT OVERLAPS)"))
+    {
+        return None;
+    }
     let columns: Vec<String> = index
         .keys
         .iter()
@@ -895,11 +930,12 @@ fn table_statements(
             .map(|n| format!("CONSTRAINT {} ", quote_ident(n)))
             .unwrap_or_default();
         let preflight = check_preflight(table, &text, checks.objects.len());
-        checks.add(
-            &ids.checks[i],
-            format!("ADD {name}CHECK ({text})"),
-            Some(preflight),
-        );
+        // An application-time period (MariaDB) stands behind its check.
+        let clause = match &check.definition {
+            Some(Expr::Raw { sql, .. }) if sql.starts_with("PERIOD FOR ") => format!("ADD {sql}"),
+            _ => format!("ADD {name}CHECK ({text})"),
+        };
+        checks.add(&ids.checks[i], clause, Some(preflight));
     }
     for &i in &seal.foreign_keys {
         let fk = &table.foreign_keys[i];

@@ -276,20 +276,17 @@ fn objects_that_are_not_replicated_are_listed_as_warnings() {
     }
     let source = TestDb::with_script("warnings", KITCHEN_SINK);
     source
-        .mysql(
+        .exec(
             "CREATE TABLE `history` (`id` int NOT NULL) WITH SYSTEM VERSIONING \
-               PARTITION BY SYSTEM_TIME (PARTITION p_hist HISTORY, PARTITION p_cur CURRENT);\n\
-             SET sql_mode = ORACLE;\nDELIMITER //\n\
-             CREATE PACKAGE pkg AS FUNCTION f RETURN INT; END;\n//\nDELIMITER ;\n",
+             PARTITION BY SYSTEM_TIME (PARTITION p_hist HISTORY, PARTITION p_cur CURRENT)",
         )
         .unwrap();
     let warnings = extract(&source).warnings();
     assert_eq!(
         warnings,
         [
-            "package \"pkg\": not replicated: MariaDB packages; create them on the target",
             "partitioning \"history\": not replicated: partitioning by SYSTEM_TIME (the \
-             history's partitions); the copy's table is versioned in one partition",
+          history's partitions); the copy's table is versioned in one partition"
         ]
     );
 }
@@ -1285,4 +1282,53 @@ fn system_versioned_tables_and_application_time_periods_come_back() {
         .exec("INSERT INTO `ranges` VALUES (3, 3)")
         .unwrap_err();
     assert!(err.contains("lo_hi"), "{err}");
+}
+
+#[test]
+fn mariadb_packages_come_back_with_their_bodies() {
+    if !server_available() {
+        return;
+    }
+    let source = TestDb::with_script(
+        "packages",
+        "CREATE TABLE `t` (`id` int NOT NULL PRIMARY KEY) ENGINE=InnoDB;
+         SET sql_mode = ORACLE;
+         DELIMITER //
+         CREATE PACKAGE pricing AS
+           FUNCTION vat(amount DECIMAL(10,2)) RETURN DECIMAL(10,2);
+         END;
+         //
+         CREATE PACKAGE BODY pricing AS
+           FUNCTION vat(amount DECIMAL(10,2)) RETURN DECIMAL(10,2) AS
+           BEGIN
+             RETURN amount * 0.2;
+           END;
+         END;
+         //
+         CREATE PACKAGE spec_only COMMENT 'no body yet' AS PROCEDURE later; END;
+         //
+         DELIMITER ;",
+    );
+    let extractor = extract(&source);
+    assert!(
+        extractor.warnings().is_empty(),
+        "{:#?}",
+        extractor.warnings()
+    );
+    let pre = extractor.phase_ddl(Phase::Pre);
+    assert_eq!(pre.len(), 2, "{pre:#?}");
+    assert!(
+        pre[0].contains("CREATE DEFINER=") && pre[0].contains(";\nCREATE DEFINER="),
+        "the body is created with the package, with its definer: {}",
+        pre[0]
+    );
+    let target = replicate(&source);
+    // mysqldump --routines prints each package and package body.
+    assert_identical(&source, &target);
+    assert!(target.dump_schema().contains("PACKAGE BODY"));
+    let applier = DdlApplier::new(&target.url()).unwrap();
+    assert!(applier
+        .apply_phase(&extractor, Phase::Pre)
+        .unwrap()
+        .nothing_to_do());
 }

@@ -382,6 +382,8 @@ pub enum RoutineKind {
     Procedure,
     /// An aggregate.
     Aggregate,
+    /// A package (MariaDB's Oracle mode): its specification and its body.
+    Package,
 }
 
 impl RoutineKind {
@@ -391,6 +393,7 @@ impl RoutineKind {
             RoutineKind::Function => "FUNCTION",
             RoutineKind::Procedure => "PROCEDURE",
             RoutineKind::Aggregate => "AGGREGATE",
+            RoutineKind::Package => "PACKAGE",
         }
     }
 }

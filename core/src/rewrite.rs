@@ -46,7 +46,7 @@ fn skip_definers(schema: &mut Schema) {
     }
     for routine in &mut schema.routines {
         let rights = match &routine.definition {
-            crate::ir::Expr::Raw { sql, .. } => !sql.contains("\n    SQL SECURITY INVOKER\n"),
+            crate::ir::Expr::Raw { sql, .. } => !sql.contains("SQL SECURITY INVOKER"),
             _ => true,
         };
         let kind = routine.kind.sql().to_lowercase();

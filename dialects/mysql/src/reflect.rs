@@ -395,6 +395,16 @@ pub(crate) fn reflect(
     add_views(&mut schema, catalog.views, &database);
     add_triggers(&mut schema, catalog.triggers);
     add_routines(&mut schema, catalog.routines);
+    // Packages are listed as not replicated until `mysql.proc` shows them.
+    let packages: HashSet<String> = schema
+        .routines
+        .iter()
+        .filter(|r| r.kind == RoutineKind::Package)
+        .map(|r| r.name.name.clone())
+        .collect();
+    schema
+        .skipped
+        .retain(|s| !(s.kind.starts_with("package") && packages.contains(&s.name)));
     add_events(&mut schema, catalog.events);
     add_grants(&mut schema, catalog.privileges);
     Ok(schema)
@@ -726,7 +736,8 @@ fn fetch_routines(
              'security', security_type, 'comment', comment, 'definer', definer, \
              'sql_mode', sql_mode, 'character_set_client', character_set_client, \
              'collation_connection', collation_connection, 'aggregate', aggregate) AS doc \
-             FROM mysql.proc WHERE db = {db} AND type IN ('FUNCTION', 'PROCEDURE') \
+             FROM mysql.proc WHERE db = {db} \
+             AND type IN ('FUNCTION', 'PROCEDURE', 'PACKAGE', 'PACKAGE BODY') \
              ORDER BY name, type"
         )
     });
@@ -1532,6 +1543,10 @@ fn add_triggers(schema: &mut Schema, rows: Vec<TriggerRow>) {
 /// created under.
 fn add_routines(schema: &mut Schema, rows: Vec<RoutineRow>) {
     for row in rows {
+        if row.kind.starts_with("PACKAGE") {
+            add_package(schema, row);
+            continue;
+        }
         let function = row.kind == "FUNCTION";
         let mut head = String::from("CREATE ");
         if row.aggregate.as_deref() == Some("GROUP") {
@@ -1583,6 +1598,48 @@ fn add_routines(schema: &mut Schema, rows: Vec<RoutineRow>) {
             definer: Some(row.definer),
             comment: None,
         });
+    }
+}
+
+/// Adds a MariaDB package (Oracle mode): its specification, then, as the same object,
+/// its body (`PACKAGE BODY`, which `mysql.proc` lists right after it), each statement as
+/// `SHOW CREATE PACKAGE [BODY]` prints it. One statement creates both, so a body never
+/// lacks its specification.
+fn add_package(schema: &mut Schema, row: RoutineRow) {
+    let mut create = format!("CREATE {} {}", row.kind, quote_ident(&row.name));
+    if row.security == "INVOKER" {
+        create.push_str(" SQL SECURITY INVOKER");
+    }
+    if !row.comment.is_empty() {
+        create.push_str(&format!(" COMMENT {}", quote_literal(&row.comment)));
+    }
+    create.push(' ');
+    create.push_str(&row.body);
+    let spec = schema
+        .routines
+        .iter_mut()
+        .find(|r| r.kind == RoutineKind::Package && r.name.name == row.name);
+    match (row.kind.as_str(), spec) {
+        ("PACKAGE BODY", Some(spec)) => {
+            if let Expr::Raw { sql, .. } = &mut spec.definition {
+                sql.push_str(";\n");
+                sql.push_str(&create);
+            }
+        }
+        _ => schema.routines.push(Routine {
+            name: QualifiedName::bare(&row.name),
+            arguments: String::new(),
+            kind: RoutineKind::Package,
+            definition: Expr::raw(crate::DIALECT, create),
+            after_tables: false,
+            settings: vec![
+                ("sql_mode".into(), row.sql_mode),
+                ("character_set_client".into(), row.character_set_client),
+                ("collation_connection".into(), row.collation_connection),
+            ],
+            definer: Some(row.definer),
+            comment: None,
+        }),
     }
 }
 

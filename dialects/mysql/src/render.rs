@@ -441,10 +441,19 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                     .find_in(&schema.routines)
                     .ok_or_else(|| render_error(object, "not in the schema"))?;
                 let create = expr_sql(&routine.definition, object)?;
+                // A package's body is created by the same statement, with the same definer.
+                let defined = match create.split_once(PACKAGE_BODY) {
+                    Some((spec, body)) => format!(
+                        "{};\n{}",
+                        defined_by(&routine.definer, spec),
+                        defined_by(&routine.definer, &format!("CREATE PACKAGE BODY {body}"))
+                    ),
+                    None => defined_by(&routine.definer, &create),
+                };
                 let mut statement = Statement::new(
                     Some(Phase::Pre),
                     vec![object.clone()],
-                    with_settings(&routine.settings, defined_by(&routine.definer, &create)),
+                    with_settings(&routine.settings, defined),
                 );
                 statement.definers.extend(routine.definer.clone());
                 out.push(statement);
@@ -623,6 +632,9 @@ fn with_settings(settings: &[(String, String)], create: String) -> String {
         }
     )
 }
+
+/// Where a package's definition goes on with its body (see the reflection).
+const PACKAGE_BODY: &str = ";\nCREATE PACKAGE BODY ";
 
 /// `CREATE SEQUENCE` as `SHOW CREATE SEQUENCE` prints it.
 fn sequence_sql(sequence: &schema_replicator_core::Sequence) -> String {

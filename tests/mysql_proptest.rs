@@ -1048,29 +1048,47 @@ fn dump_difference(source: &str, target: &str) -> Vec<String> {
 }
 
 /// The minimal case the property found with an emoji in a text default.
-/// `information_schema` is utf8mb3 on MariaDB, so COLUMN_DEFAULT reads `'????'` and
-/// the target gets that default; our diff cannot see it, as both sides are read
-/// through the same catalog, but `SHOW CREATE TABLE` and mysqldump do.
+/// `information_schema` is utf8mb3 on MariaDB, so COLUMN_DEFAULT reads `'????'`;
+/// reflection reads such a default again from `SHOW CREATE TABLE`.
 #[test]
-#[ignore = "PRODUCT BUG: MySQL reflection reads defaults from utf8mb3 information_schema; an emoji in a default becomes '????' on the target"]
 fn four_byte_characters_survive_in_a_default() {
     if !server_available() {
         return;
     }
-    let (source, target) = replicate_script("CREATE TABLE t (a text DEFAULT '😀');");
+    let (source, target) = replicate_script(
+        "CREATE TABLE t (a text DEFAULT '😀', b varchar(10) DEFAULT 'it''s ?', \
+         c varchar(10) DEFAULT '🎬 \\\\ ''x''');",
+    );
     assert_eq!(dump_difference(&source, &target), Vec::<String>::new());
 }
 
-/// The same loss in CHECK_CLAUSE, VIEW_DEFINITION and ACTION_STATEMENT.
+/// The same loss in CHECK_CLAUSE (table and column checks) and VIEW_DEFINITION, read
+/// again from `SHOW CREATE TABLE` and `SHOW CREATE VIEW`.
 #[test]
-#[ignore = "PRODUCT BUG: MySQL reflection reads checks, views and triggers from utf8mb3 information_schema; an emoji in them becomes '?'"]
-fn four_byte_characters_survive_in_a_check_a_view_and_a_trigger() {
+fn four_byte_characters_survive_in_a_check_and_a_view() {
     if !server_available() {
         return;
     }
     let (source, target) = replicate_script(
-        "CREATE TABLE t (a varchar(10), CONSTRAINT c CHECK (a <> '😀'));\n\
-         CREATE VIEW v AS SELECT '😀' AS x;\n\
+        "CREATE TABLE t (a varchar(10), b varchar(10) CHECK (b <> '🎉'), \
+           CONSTRAINT c CHECK (a <> '😀' AND (a <> ')' OR a IS NULL)));\n\
+         CREATE VIEW v AS SELECT a, '😀' AS x FROM t WHERE a <> 'a?' WITH CASCADED CHECK OPTION;\n\
+         CREATE VIEW w AS SELECT a FROM t WHERE a <> '🎉';",
+    );
+    assert_eq!(dump_difference(&source, &target), Vec::<String>::new());
+}
+
+/// The same loss in ACTION_STATEMENT, which only `SHOW CREATE TRIGGER` would give back
+/// whole; the server answers it only over the text protocol, and diesel prepares every
+/// query (`No metadata exists`).
+#[test]
+#[ignore = "PRODUCT LIMITATION: MySQL trigger bodies are read from utf8mb3 information_schema; an emoji in one becomes '?' (SHOW CREATE TRIGGER needs the text protocol)"]
+fn four_byte_characters_survive_in_a_trigger() {
+    if !server_available() {
+        return;
+    }
+    let (source, target) = replicate_script(
+        "CREATE TABLE t (a varchar(10));\n\
          CREATE TRIGGER g BEFORE INSERT ON t FOR EACH ROW SET NEW.a = '😀';",
     );
     assert_eq!(dump_difference(&source, &target), Vec::<String>::new());

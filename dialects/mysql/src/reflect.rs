@@ -367,7 +367,8 @@ pub(crate) fn reflect(
 ) -> Result<Schema> {
     let server = open_session(conn, url)?;
     let database = reflected_database(&server, options)?;
-    let catalog = fetch_catalog(conn, url, &server, &database)?;
+    let mut catalog = fetch_catalog(conn, url, &server, &database)?;
+    recover_four_byte_text(conn, url, &database, &mut catalog)?;
 
     let mut schema = Schema::new(crate::DIALECT);
     schema.server_version = Some(server.version.clone());
@@ -441,6 +442,165 @@ fn reflected_database(server: &Server, options: &ReflectOptions) -> Result<Strin
         });
     }
     Ok(database)
+}
+
+/// Text the catalog lost: `information_schema` is utf8mb3, so a 4-byte character (an
+/// emoji) in a view's query, a check or a default comes back as `?`. For the views,
+/// checks and defaults whose text has a `?`, and only those, the text is read again
+/// from `SHOW CREATE VIEW` / `SHOW CREATE TABLE`, which keep it (a `?` that was typed
+/// costs one query and changes nothing).
+fn recover_four_byte_text(
+    conn: &mut MysqlConnection,
+    url: &DbUrl,
+    database: &str,
+    catalog: &mut Catalog,
+) -> Result<()> {
+    #[derive(QueryableByName)]
+    struct CreateView {
+        #[diesel(sql_type = Text, column_name = "Create View")]
+        create: String,
+    }
+    #[derive(QueryableByName)]
+    struct CreateTable {
+        #[diesel(sql_type = Text, column_name = "Create Table")]
+        create: String,
+    }
+    let shown = |object: &str, e: diesel::result::Error| Error::Reflect {
+        object: object.to_owned(),
+        reason: url.one_line(&e.to_string()),
+    };
+    for view in catalog
+        .views
+        .iter_mut()
+        .filter(|v| v.definition.contains('?'))
+    {
+        let sql = format!(
+            "SHOW CREATE VIEW {}.{}",
+            quote_ident(database),
+            quote_ident(&view.name)
+        );
+        schema_replicator_core::trace::query("view text", &sql);
+        let rows: Vec<CreateView> = diesel::sql_query(&sql)
+            .load(conn)
+            .map_err(|e| shown(&format!("view {}", QualifiedName::bare(&view.name)), e))?;
+        let marker = format!("VIEW {} AS ", quote_ident(&view.name));
+        if let Some(query) = rows
+            .first()
+            .and_then(|r| r.create.split_once(&marker).map(|(_, q)| q.to_owned()))
+        {
+            let query = [" WITH CASCADED CHECK OPTION", " WITH LOCAL CHECK OPTION"]
+                .iter()
+                .find_map(|option| query.strip_suffix(option))
+                .unwrap_or(&query);
+            view.definition = query.to_owned();
+        }
+    }
+    let mut tables: HashMap<String, String> = HashMap::new();
+    let mut create_table = |conn: &mut MysqlConnection, table: &str| -> Result<String> {
+        if let Some(text) = tables.get(table) {
+            return Ok(text.clone());
+        }
+        let sql = format!(
+            "SHOW CREATE TABLE {}.{}",
+            quote_ident(database),
+            quote_ident(table)
+        );
+        schema_replicator_core::trace::query("table text", &sql);
+        let rows: Vec<CreateTable> = diesel::sql_query(&sql)
+            .load(conn)
+            .map_err(|e| shown(&format!("table {}", QualifiedName::bare(table)), e))?;
+        let text = rows
+            .into_iter()
+            .next()
+            .map(|r| r.create)
+            .unwrap_or_default();
+        tables.insert(table.to_owned(), text.clone());
+        Ok(text)
+    };
+    for check in catalog.checks.iter_mut().filter(|c| c.clause.contains('?')) {
+        let Some(table) = check.table.clone() else {
+            continue;
+        };
+        let text = create_table(conn, &table)?;
+        let column_level = check.level.as_deref() == Some("Column");
+        let found = text.lines().map(str::trim).find_map(|line| {
+            let rest = if column_level {
+                line.strip_prefix(&format!("{} ", quote_ident(&check.name)))?
+            } else {
+                line.strip_prefix(&format!("CONSTRAINT {} ", quote_ident(&check.name)))?
+            };
+            let at = rest.find("CHECK (")? + "CHECK (".len();
+            parenthesised(&rest[at..])
+        });
+        if let Some(clause) = found {
+            check.clause = clause.to_owned();
+        }
+    }
+    for column in catalog.columns.iter_mut() {
+        let Some(default) = column.default.as_deref() else {
+            continue;
+        };
+        if !(default.contains('?') && default.starts_with('\'')) {
+            continue;
+        }
+        let text = create_table(conn, &column.table)?;
+        let found = text.lines().map(str::trim).find_map(|line| {
+            let rest = line.strip_prefix(&format!("{} ", quote_ident(&column.name)))?;
+            let at = rest.find(" DEFAULT '")? + " DEFAULT ".len();
+            string_literal(&rest[at..])
+        });
+        if let Some(literal) = found {
+            column.default = Some(literal.to_owned());
+        }
+    }
+    Ok(())
+}
+
+/// The text inside the parentheses `text` opens (it starts right after `(`), quotes
+/// and nested parentheses skipped.
+fn parenthesised(text: &str) -> Option<&str> {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match (quote, c) {
+            (Some(q), '\\') if q == '\'' => {
+                chars.next();
+            }
+            (Some(q), c) if c == q => {
+                if chars.peek().map(|p| p.1) == Some(q) {
+                    chars.next();
+                } else {
+                    quote = None;
+                }
+            }
+            (Some(_), _) => {}
+            (None, '\'' | '"' | '`') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') if depth == 0 => return Some(&text[..i]),
+            (None, ')') => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The SQL string literal `text` starts with (`'it''s'`), as written.
+fn string_literal(text: &str) -> Option<&str> {
+    let mut chars = text.char_indices().skip(1).peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '\'' if chars.peek().map(|p| p.1) == Some('\'') => {
+                chars.next();
+            }
+            '\'' => return Some(&text[..=i]),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Runs every catalog query, once each and always in this order.
@@ -1861,4 +2021,38 @@ fn order_views(views: Vec<View>) -> Vec<View> {
     let order = dependency_order(&all, |i| uses[*i].clone());
     let mut slots: Vec<Option<View>> = views.into_iter().map(Some).collect();
     order.into_iter().filter_map(|i| slots[i].take()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parenthesised, period_shape, string_literal};
+
+    #[test]
+    fn a_check_is_read_to_its_closing_parenthesis_past_quotes_and_nesting() {
+        assert_eq!(
+            parenthesised("`a` <> ')' and (`b` > 0 or `c` = 'x''y)')) COMMENT 'z'"),
+            Some("`a` <> ')' and (`b` > 0 or `c` = 'x''y)')")
+        );
+        assert_eq!(
+            parenthesised("`a` = 'it\\'s )'),"),
+            Some("`a` = 'it\\'s )'")
+        );
+        assert_eq!(parenthesised("`a` > (1"), None);
+    }
+
+    #[test]
+    fn a_default_literal_ends_at_its_closing_quote() {
+        assert_eq!(
+            string_literal("'🎬 \\\\ ''x''' COMMENT 'c'"),
+            Some("'🎬 \\\\ ''x'''")
+        );
+        assert_eq!(string_literal("'unterminated"), None);
+    }
+
+    #[test]
+    fn only_a_comparison_of_two_columns_may_be_a_period() {
+        assert_eq!(period_shape("`from` < `to`"), Some(("`from`", "`to`")));
+        assert_eq!(period_shape("`lo` < 5"), None);
+        assert_eq!(period_shape("`a` < `b` and `c` < `d`"), None);
+    }
 }

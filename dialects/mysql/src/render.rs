@@ -1214,14 +1214,18 @@ mod tests {
 
     #[test]
     fn objects_this_dialect_does_not_create_are_refused() {
+        // MariaDB has sequences, but none is owned by a column (PostgreSQL's serials).
         let mut schema = table_with_default(Expr::raw(DIALECT, "1"));
-        schema
-            .sequences
-            .push(Sequence::new(QualifiedName::bare("s")));
+        let mut owned = Sequence::new(QualifiedName::bare("s"));
+        owned.owned_by = Some(schema_replicator_core::ColumnRef {
+            table: QualifiedName::bare("t"),
+            column: "a".into(),
+        });
+        schema.sequences.push(owned);
         assert_eq!(
             render_error(&schema),
-            "cannot render the mysql schema for mysql: it holds sequences, which this dialect \
-             does not create"
+            "cannot render the mysql schema for mysql: it holds sequences owned by columns, \
+             which this dialect does not create"
         );
         let mut schema = table_with_default(Expr::raw(DIALECT, "1"));
         schema.tables[0].options.push(TableOption::Unlogged);

@@ -564,7 +564,7 @@ fn parenthesised(text: &str) -> Option<&str> {
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         match (quote, c) {
-            (Some(q), '\\') if q == '\'' => {
+            (Some('\''), '\\') => {
                 chars.next();
             }
             (Some(q), c) if c == q => {

@@ -1078,11 +1078,9 @@ fn four_byte_characters_survive_in_a_check_and_a_view() {
     assert_eq!(dump_difference(&source, &target), Vec::<String>::new());
 }
 
-/// The same loss in ACTION_STATEMENT, which only `SHOW CREATE TRIGGER` would give back
-/// whole; the server answers it only over the text protocol, and diesel prepares every
-/// query (`No metadata exists`).
+/// The same loss in ACTION_STATEMENT; reflection reads each trigger's statement from
+/// `SHOW CREATE TRIGGER` over a text-protocol session instead.
 #[test]
-#[ignore = "PRODUCT LIMITATION: MySQL trigger bodies are read from utf8mb3 information_schema; an emoji in one becomes '?' (SHOW CREATE TRIGGER needs the text protocol)"]
 fn four_byte_characters_survive_in_a_trigger() {
     if !server_available() {
         return;

@@ -657,7 +657,7 @@ fn routines_events_and_ordered_triggers_come_back_identical_and_behave_the_same(
         .unwrap();
     assert_eq!(
         text(&target, "SELECT `log` FROM `film` WHERE `title` = 'Dune'").as_deref(),
-        Some("ab"),
+        Some("🅰b"),
         "film_a precedes film_b"
     );
     target
@@ -1331,4 +1331,40 @@ fn mariadb_packages_come_back_with_their_bodies() {
         .apply_phase(&extractor, Phase::Pre)
         .unwrap()
         .nothing_to_do());
+}
+
+#[test]
+fn trigger_heads_are_rebuilt_with_a_warning_where_the_text_session_cannot_open() {
+    if !server_available() {
+        return;
+    }
+    let source = TestDb::with_script("trigger_text", ROUTINES);
+    // The text-protocol session takes host, port, user, password, database and
+    // unix_socket; TLS settings are diesel's alone.
+    let url = format!("{}?ssl_mode=disabled", source.url());
+    let extractor = DdlExtractor::new(&url).unwrap();
+    assert_eq!(
+        extractor.warnings(),
+        [
+            "trigger text \"*\": not replicated as typed: each trigger's head is rebuilt from the \
+          catalog and its body read in utf8mb3 (SHOW CREATE TRIGGER could not be read: the URL \
+          parameter `ssl_mode` is not supported here)"
+        ]
+    );
+    let trigger = &extractor.schema().triggers[0];
+    assert!(
+        matches!(&trigger.definition, schema_replicator::Expr::Raw { sql, .. }
+            if sql.starts_with("CREATE TRIGGER `film_a` BEFORE INSERT ON `film` FOR EACH ROW")),
+        "{:?}",
+        trigger.definition
+    );
+    // Without the parameter, the statement is the one typed.
+    let typed = extract(&source);
+    assert!(typed.warnings().is_empty());
+    assert!(
+        matches!(&typed.schema().triggers[1].definition, schema_replicator::Expr::Raw { sql, .. }
+            if sql.starts_with("CREATE trigger film_b before insert on film for each row")),
+        "{:?}",
+        typed.schema().triggers[1].definition
+    );
 }

@@ -24,6 +24,7 @@ mod apply;
 mod check;
 mod reflect;
 mod render;
+mod text;
 
 pub use apply::JOURNAL_TABLE;
 

@@ -109,18 +109,19 @@ fn fetch<T: DeserializeOwned>(
 }
 
 /// Runs `preferred` when there is one and the server lets this user run it (MariaDB's
-/// `mysql` tables need a privilege `information_schema` does not), else `fallback`.
+/// `mysql` tables need a privilege `information_schema` does not), else `fallback`;
+/// says which ran (`true`: `preferred`).
 fn fetch_preferring<T: DeserializeOwned>(
     conn: &mut MysqlConnection,
     url: &DbUrl,
     what: &str,
     preferred: Option<String>,
     fallback: &str,
-) -> Result<Vec<T>> {
+) -> Result<(Vec<T>, bool)> {
     if let Some(sql) = preferred {
         schema_replicator_core::trace::query(what, &sql);
         if let Ok(docs) = load(conn, &sql) {
-            return docs
+            let rows = docs
                 .iter()
                 .map(|d| {
                     serde_json::from_str(d).map_err(|e| Error::Reflect {
@@ -128,10 +129,11 @@ fn fetch_preferring<T: DeserializeOwned>(
                         reason: format!("{e} in {d}"),
                     })
                 })
-                .collect();
+                .collect::<Result<Vec<T>>>()?;
+            return Ok((rows, true));
         }
     }
-    fetch(conn, url, what, fallback)
+    Ok((fetch(conn, url, what, fallback)?, false))
 }
 
 #[derive(Deserialize)]
@@ -221,6 +223,9 @@ struct ViewRow {
 
 #[derive(Deserialize)]
 struct TriggerRow {
+    /// `SHOW CREATE TRIGGER`'s statement as typed, without its definer.
+    #[serde(skip)]
+    original: Option<String>,
     name: String,
     event: String,
     table: String,
@@ -329,6 +334,8 @@ struct Catalog {
     views: Vec<ViewRow>,
     triggers: Vec<TriggerRow>,
     partitions: Vec<PartitionRow>,
+    /// Why trigger heads stay rebuilt from the catalog, if they do.
+    trigger_text: Option<String>,
     routines: Vec<RoutineRow>,
     events: Vec<EventRow>,
     sequences: Vec<SequenceRow>,
@@ -394,18 +401,18 @@ pub(crate) fn reflect(
     }
     schema.tables = tables.into_ordered();
     add_views(&mut schema, catalog.views, &database);
+    if let Some(why) = catalog.trigger_text {
+        schema.skipped.push(Skipped {
+            kind: "trigger text".into(),
+            name: "*".into(),
+            reason: format!(
+                "not replicated as typed: each trigger's head is rebuilt from the catalog \
+                 and its body read in utf8mb3 (SHOW CREATE TRIGGER could not be read: {why})"
+            ),
+        });
+    }
     add_triggers(&mut schema, catalog.triggers);
     add_routines(&mut schema, catalog.routines);
-    // Packages are listed as not replicated until `mysql.proc` shows them.
-    let packages: HashSet<String> = schema
-        .routines
-        .iter()
-        .filter(|r| r.kind == RoutineKind::Package)
-        .map(|r| r.name.name.clone())
-        .collect();
-    schema
-        .skipped
-        .retain(|s| !(s.kind.starts_with("package") && packages.contains(&s.name)));
     add_events(&mut schema, catalog.events);
     add_grants(&mut schema, catalog.privileges);
     Ok(schema)
@@ -617,13 +624,20 @@ fn fetch_catalog(
     let (key_columns, references) = fetch_foreign_keys(conn, url, &db)?;
     let checks = fetch_checks(conn, url, &db, server.mariadb)?;
     let views = fetch_views(conn, url, &db, server.mariadb)?;
-    let triggers = fetch_triggers(conn, url, &db)?;
+    let mut triggers = fetch_triggers(conn, url, &db)?;
+    let trigger_text = read_trigger_statements(url, database, &mut triggers);
     let partitions = fetch_partitions(conn, url, &db, &tables)?;
-    let routines = fetch_routines(conn, url, &db, server.mariadb)?;
-    let events = fetch_events(conn, url, &db, server.mariadb)?;
+    let (routines, from_proc) = fetch_routines(conn, url, &db, server.mariadb)?;
+    let (events, _) = fetch_events(conn, url, &db, server.mariadb)?;
     let sequences = fetch_sequences(conn, url, &tables)?;
     let privileges = fetch_privileges(conn, url, &db)?;
-    let skipped = fetch_skipped(conn, url, &db)?;
+    // MariaDB's packages are replicated from `mysql.proc`; a user who may not read it
+    // gets them listed as not replicated (MySQL has none).
+    let skipped = if server.mariadb && !from_proc {
+        fetch_skipped(conn, url, &db)?
+    } else {
+        Vec::new()
+    };
     Ok(Catalog {
         tables,
         columns,
@@ -634,6 +648,7 @@ fn fetch_catalog(
         views,
         triggers,
         partitions,
+        trigger_text,
         routines,
         events,
         sequences,
@@ -833,6 +848,130 @@ fn fetch_triggers(conn: &mut MysqlConnection, url: &DbUrl, db: &str) -> Result<V
     )
 }
 
+/// The statement each trigger was created with, as typed (`SHOW CREATE TRIGGER`, one
+/// query per trigger over a text-protocol session: see [`crate::text`]; no catalog
+/// table holds it, and `mysqldump` prints it). Returns why the heads stay rebuilt from
+/// the catalog, when the session cannot be opened or a statement read.
+fn read_trigger_statements(url: &DbUrl, database: &str, rows: &mut [TriggerRow]) -> Option<String> {
+    if rows.is_empty() {
+        return None;
+    }
+    let mut session = match crate::text::TextSession::open(url) {
+        Ok(session) => session,
+        Err(e) => return Some(url.one_line(&e)),
+    };
+    for row in rows {
+        let sql = format!(
+            "SHOW CREATE TRIGGER {}.{}",
+            quote_ident(database),
+            quote_ident(&row.name)
+        );
+        schema_replicator_core::trace::query("trigger statement", &sql);
+        let shown = match session.first_row(&sql) {
+            Ok(shown) => shown,
+            Err(e) => return Some(url.one_line(&e)),
+        };
+        // Trigger, sql_mode, SQL Original Statement, ...
+        row.original = shown
+            .and_then(|values| values.into_iter().nth(2).flatten())
+            .and_then(|statement| without_definer(&statement))
+            .filter(|statement| unqualified_head(statement));
+    }
+    None
+}
+
+/// `CREATE DEFINER=`u`@`h` TRIGGER ...` without its definer: `CREATE TRIGGER ...`
+/// (the definer is kept apart). `None` when the statement is not shaped so.
+fn without_definer(statement: &str) -> Option<String> {
+    let rest = statement.strip_prefix("CREATE DEFINER=")?;
+    let mut chars = rest.char_indices().peekable();
+    // `user`@`host`, each part backquoted with embedded backquotes doubled; a role has
+    // no host.
+    let mut part = 0;
+    let mut end = None;
+    while let Some((_, c)) = chars.next() {
+        if c != '`' {
+            return None;
+        }
+        loop {
+            match chars.next() {
+                Some((_, '`')) if chars.peek().map(|p| p.1) == Some('`') => {
+                    chars.next();
+                }
+                Some((_, '`')) => break,
+                Some(_) => {}
+                None => return None,
+            }
+        }
+        part += 1;
+        match chars.peek() {
+            Some((_, '@')) if part == 1 => {
+                chars.next();
+            }
+            Some((i, ' ')) => {
+                end = Some(*i);
+                break;
+            }
+            _ => return None,
+        }
+    }
+    Some(format!("CREATE{}", &rest[end?..]))
+}
+
+/// Whether a trigger statement names its trigger and its table without a database, as
+/// a copy in another database needs (`... ON srcdb.t` would create the trigger in the
+/// source's database): `CREATE TRIGGER name timing event ON table ...`.
+fn unqualified_head(statement: &str) -> bool {
+    let mut words: Vec<String> = Vec::new();
+    let mut chars = statement.chars().peekable();
+    while words.len() < 8 {
+        let Some(c) = chars.next() else {
+            return false;
+        };
+        match c {
+            c if c.is_whitespace() => {}
+            '.' => return false,
+            '`' => {
+                let mut word = String::new();
+                loop {
+                    match chars.next() {
+                        Some('`') if chars.peek() == Some(&'`') => {
+                            chars.next();
+                            word.push('`');
+                        }
+                        Some('`') => break,
+                        Some(c) => word.push(c),
+                        None => return false,
+                    }
+                }
+                words.push(word);
+            }
+            c => {
+                let mut word = String::from(c);
+                while let Some(&next) = chars.peek() {
+                    if next.is_whitespace() || next == '.' || next == '`' {
+                        break;
+                    }
+                    word.push(next);
+                    chars.next();
+                }
+                words.push(word);
+            }
+        }
+        if words.len() == 7 {
+            // After the table: it must not be followed by `.column`-like qualification.
+            while chars.peek().is_some_and(|c| *c == ' ') {
+                chars.next();
+            }
+            return chars.peek() != Some(&'.')
+                && words[0].eq_ignore_ascii_case("CREATE")
+                && words[1].eq_ignore_ascii_case("TRIGGER")
+                && words[5].eq_ignore_ascii_case("ON");
+        }
+    }
+    false
+}
+
 /// Fetches the partitions of the partitioned tables among `tables`; no query when there
 /// are none.
 fn fetch_partitions(
@@ -883,7 +1022,7 @@ fn fetch_routines(
     url: &DbUrl,
     db: &str,
     mariadb: bool,
-) -> Result<Vec<RoutineRow>> {
+) -> Result<(Vec<RoutineRow>, bool)> {
     let preferred = mariadb.then(|| {
         // The body as typed when the client wrote UTF-8; otherwise the server's own
         // UTF-8 conversion of it.
@@ -935,7 +1074,7 @@ fn fetch_events(
     url: &DbUrl,
     db: &str,
     mariadb: bool,
-) -> Result<Vec<EventRow>> {
+) -> Result<(Vec<EventRow>, bool)> {
     let columns = |body: &str| {
         format!(
             "SELECT JSON_OBJECT('name', e.EVENT_NAME, 'definer', e.DEFINER, \
@@ -1675,14 +1814,16 @@ fn add_views(schema: &mut Schema, rows: Vec<ViewRow>, database: &str) {
 /// that fire before it, so creating them in this order keeps their order).
 fn add_triggers(schema: &mut Schema, rows: Vec<TriggerRow>) {
     for row in rows {
-        let definition = format!(
-            "CREATE TRIGGER {} {} {} ON {} FOR EACH ROW {}",
-            quote_ident(&row.name),
-            row.timing,
-            row.event,
-            quote_ident(&row.table),
-            row.statement
-        );
+        let definition = row.original.unwrap_or_else(|| {
+            format!(
+                "CREATE TRIGGER {} {} {} ON {} FOR EACH ROW {}",
+                quote_ident(&row.name),
+                row.timing,
+                row.event,
+                quote_ident(&row.table),
+                row.statement
+            )
+        });
         schema.triggers.push(Trigger {
             definer: Some(row.definer),
             name: QualifiedName::bare(&row.name),
@@ -2025,7 +2166,59 @@ fn order_views(views: Vec<View>) -> Vec<View> {
 
 #[cfg(test)]
 mod tests {
-    use super::{parenthesised, period_shape, string_literal};
+    use super::{parenthesised, period_shape, string_literal, unqualified_head, without_definer};
+
+    #[test]
+    fn a_trigger_statement_loses_its_definer_and_keeps_the_rest_as_typed() {
+        assert_eq!(
+            without_definer(
+                "CREATE DEFINER=`root`@`localhost` trigger t before insert on x for each row \
+                 set new.a = 1"
+            )
+            .as_deref(),
+            Some("CREATE trigger t before insert on x for each row set new.a = 1")
+        );
+        assert_eq!(
+            without_definer(
+                "CREATE DEFINER=`a``b@c`@`%` TRIGGER `t` AFTER DELETE ON `x` FOR EACH ROW DO 1"
+            )
+            .as_deref(),
+            Some("CREATE TRIGGER `t` AFTER DELETE ON `x` FOR EACH ROW DO 1"),
+            "a backquote and an @ inside the user name"
+        );
+        assert_eq!(
+            without_definer(
+                "CREATE DEFINER=`app_role` TRIGGER t BEFORE INSERT ON x FOR EACH ROW DO 1"
+            )
+            .as_deref(),
+            Some("CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW DO 1"),
+            "a role has no host"
+        );
+        assert_eq!(
+            without_definer("CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW DO 1"),
+            None
+        );
+        assert_eq!(without_definer("CREATE DEFINER=`unterminated"), None);
+    }
+
+    #[test]
+    fn only_a_trigger_on_an_unqualified_table_keeps_its_typed_head() {
+        assert!(unqualified_head(
+            "create trigger t before insert on x for each row set new.a = 1"
+        ));
+        assert!(unqualified_head(
+            "CREATE TRIGGER `a b` AFTER UPDATE ON `x``y` FOR EACH ROW DO 1"
+        ));
+        assert!(!unqualified_head(
+            "CREATE TRIGGER t BEFORE INSERT ON src.x FOR EACH ROW DO 1"
+        ));
+        assert!(!unqualified_head(
+            "CREATE TRIGGER t BEFORE INSERT ON `src` . `x` FOR EACH ROW DO 1"
+        ));
+        assert!(!unqualified_head(
+            "CREATE TRIGGER src.t BEFORE INSERT ON x FOR EACH ROW DO 1"
+        ));
+    }
 
     #[test]
     fn a_check_is_read_to_its_closing_parenthesis_past_quotes_and_nesting() {

@@ -619,7 +619,7 @@ fn routines_events_and_ordered_triggers_come_back_identical_and_behave_the_same(
     // Routines come in pre, before the views and triggers of the seal that call them;
     // events come last.
     let pre = extractor.phase_ddl(Phase::Pre);
-    assert_eq!(pre.len(), 3, "{pre:#?}");
+    assert_eq!(pre.len(), 4, "{pre:#?}");
     assert!(
         pre.iter().all(|sql| sql.contains("CREATE DEFINER=")),
         "{pre:#?}"
@@ -657,8 +657,8 @@ fn routines_events_and_ordered_triggers_come_back_identical_and_behave_the_same(
         .unwrap();
     assert_eq!(
         text(&target, "SELECT `log` FROM `film` WHERE `title` = 'Dune'").as_deref(),
-        Some("🅰b"),
-        "film_a precedes film_b"
+        Some("🅰bc"),
+        "film_a precedes film_b, film_c follows it"
     );
     target
         .exec("INSERT INTO `inventory` (`film_id`) VALUES (2)")
@@ -670,6 +670,21 @@ fn routines_events_and_ordered_triggers_come_back_identical_and_behave_the_same(
         )
         .as_deref(),
         Some("stocked 2 1")
+    );
+    // The function made under another database default was made under it again, and
+    // the copy's database has its own default back.
+    assert_eq!(
+        text(
+            &target,
+            "SELECT DATABASE_COLLATION FROM information_schema.ROUTINES \
+             WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_NAME = 'legacy_upper'"
+        )
+        .as_deref(),
+        Some("latin1_swedish_ci")
+    );
+    assert_eq!(
+        text(&target, "@@collation_database").as_deref(),
+        Some("utf8mb4_general_ci")
     );
     // The view made under utf8mb3 is made under utf8mb3 again (MySQL 8 writes its
     // literals with `_utf8mb3` introducers that must read the same).
@@ -1366,5 +1381,54 @@ fn trigger_heads_are_rebuilt_with_a_warning_where_the_text_session_cannot_open()
             if sql.starts_with("CREATE trigger film_b before insert on film for each row")),
         "{:?}",
         typed.schema().triggers[1].definition
+    );
+}
+
+#[test]
+fn objects_made_under_a_non_utf8_client_with_text_outside_ascii_are_left_out_with_a_warning() {
+    if !server_available() {
+        return;
+    }
+    let source = TestDb::with_script(
+        "latin1_client",
+        "CREATE TABLE `t` (`a` varchar(10)) ENGINE=InnoDB;
+         SET NAMES latin1;
+         CREATE VIEW `v_latin` AS SELECT 'café' AS `c`;
+         CREATE VIEW `v_ascii` AS SELECT 'cafe' AS `c`;
+         SET NAMES utf8mb4;",
+    );
+    let extractor = extract(&source);
+    assert_eq!(
+        extractor.warnings(),
+        [
+            "view \"v_latin\": not replicated: it was made under the client character set \
+          latin1 and its text has characters outside ASCII, which would be read wrongly; \
+          create it by hand"
+        ]
+    );
+    let views: Vec<&str> = extractor
+        .schema()
+        .views
+        .iter()
+        .map(|v| v.name.name.as_str())
+        .collect();
+    assert_eq!(views, ["v_ascii"]);
+    // The rest is replicated, the ASCII view under latin1 as the source has it.
+    let target = TestDb::new("latin1_client_target");
+    schema_replicator::clone_schema(
+        &source.url(),
+        &target.url(),
+        &Registry::builtin().unwrap(),
+        &Policy::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        text(
+            &target,
+            "SELECT CHARACTER_SET_CLIENT FROM information_schema.VIEWS \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'v_ascii'"
+        )
+        .as_deref(),
+        Some("latin1")
     );
 }

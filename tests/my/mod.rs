@@ -154,8 +154,9 @@ impl TestDb {
         ])
         .lines()
         .filter(|l| !l.starts_with("-- Host:") && !l.starts_with("-- Dumping "))
-        // A default that calls a sequence names it with its database.
-        .map(|l| strip_auto_increment(&l.replace(&format!("`{}`.", self.name), "`DB`.")) + "\n")
+        // A default that calls a sequence, and `ALTER DATABASE` around a routine made
+        // under another default collation, name the database.
+        .map(|l| strip_auto_increment(&l.replace(&format!("`{}`", self.name), "`DB`")) + "\n")
         .collect()
     }
 

@@ -50,6 +50,9 @@ struct Server {
     mariadb: bool,
     /// `DATABASE()`.
     database: Option<String>,
+    /// `@@collation_database`: the database's default collation.
+    #[serde(default)]
+    collation: Option<String>,
 }
 
 impl Server {
@@ -68,7 +71,7 @@ fn server(conn: &mut MysqlConnection) -> std::result::Result<Server, String> {
     let docs = load(
         conn,
         "SELECT JSON_OBJECT('version', VERSION(), 'mariadb', VERSION() LIKE '%MariaDB%', \
-         'database', DATABASE()) AS doc",
+         'database', DATABASE(), 'collation', @@collation_database) AS doc",
     )
     .map_err(|e| e.to_string())?;
     let doc = docs.first().ok_or("the server returned no version")?;
@@ -267,6 +270,9 @@ struct RoutineRow {
     collation_connection: String,
     #[serde(default)]
     aggregate: Option<String>,
+    /// The database's default collation when the routine was created.
+    #[serde(default)]
+    db_collation: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -412,9 +418,10 @@ pub(crate) fn reflect(
         });
     }
     add_triggers(&mut schema, catalog.triggers);
-    add_routines(&mut schema, catalog.routines);
+    add_routines(&mut schema, catalog.routines, server.collation.as_deref());
     add_events(&mut schema, catalog.events);
     add_grants(&mut schema, catalog.privileges);
+    leave_out_misread_text(&mut schema);
     Ok(schema)
 }
 
@@ -885,20 +892,20 @@ fn read_trigger_statements(url: &DbUrl, database: &str, rows: &mut [TriggerRow])
 fn without_definer(statement: &str) -> Option<String> {
     let rest = statement.strip_prefix("CREATE DEFINER=")?;
     let mut chars = rest.char_indices().peekable();
-    // `user`@`host`, each part backquoted with embedded backquotes doubled; a role has
-    // no host.
+    // `user`@`host`, each part quoted (backquotes, or double quotes under ANSI_QUOTES)
+    // with embedded quotes doubled; a role has no host.
     let mut part = 0;
     let mut end = None;
-    while let Some((_, c)) = chars.next() {
-        if c != '`' {
+    while let Some((_, quote)) = chars.next() {
+        if quote != '`' && quote != '"' {
             return None;
         }
         loop {
             match chars.next() {
-                Some((_, '`')) if chars.peek().map(|p| p.1) == Some('`') => {
+                Some((_, c)) if c == quote && chars.peek().map(|p| p.1) == Some(quote) => {
                     chars.next();
                 }
-                Some((_, '`')) => break,
+                Some((_, c)) if c == quote => break,
                 Some(_) => {}
                 None => return None,
             }
@@ -1034,7 +1041,8 @@ fn fetch_routines(
              'deterministic', is_deterministic, 'data_access', sql_data_access, \
              'security', security_type, 'comment', comment, 'definer', definer, \
              'sql_mode', sql_mode, 'character_set_client', character_set_client, \
-             'collation_connection', collation_connection, 'aggregate', aggregate) AS doc \
+             'collation_connection', collation_connection, 'aggregate', aggregate, \
+             'db_collation', db_collation) AS doc \
              FROM mysql.proc WHERE db = {db} \
              AND type IN ('FUNCTION', 'PROCEDURE', 'PACKAGE', 'PACKAGE BODY') \
              ORDER BY name, type"
@@ -1059,7 +1067,8 @@ fn fetch_routines(
              'data_access', REPLACE(r.SQL_DATA_ACCESS, ' ', '_'), 'security', r.SECURITY_TYPE, \
              'comment', r.ROUTINE_COMMENT, 'definer', r.DEFINER, 'sql_mode', r.SQL_MODE, \
              'character_set_client', r.CHARACTER_SET_CLIENT, \
-             'collation_connection', r.COLLATION_CONNECTION) AS doc \
+             'collation_connection', r.COLLATION_CONNECTION, \
+             'db_collation', r.DATABASE_COLLATION) AS doc \
              FROM information_schema.ROUTINES r WHERE r.ROUTINE_SCHEMA = {db} \
              AND r.ROUTINE_TYPE IN ('FUNCTION', 'PROCEDURE') \
              ORDER BY r.ROUTINE_NAME, r.ROUTINE_TYPE"
@@ -1842,12 +1851,16 @@ fn add_triggers(schema: &mut Schema, rows: Vec<TriggerRow>) {
 /// Adds the stored functions and procedures, each as the `CREATE` statement `SHOW
 /// CREATE` prints (without its definer, kept apart), with the session settings it was
 /// created under.
-fn add_routines(schema: &mut Schema, rows: Vec<RoutineRow>) {
+/// A routine made while the database had another default collation than it has now
+/// keeps that one in `collation_database`, which the renderer makes the database's
+/// default while it creates the routine (as `mysqldump` does).
+fn add_routines(schema: &mut Schema, rows: Vec<RoutineRow>, database_collation: Option<&str>) {
     for row in rows {
         if row.kind.starts_with("PACKAGE") {
             add_package(schema, row);
             continue;
         }
+        let definer = row.definer.clone();
         let function = row.kind == "FUNCTION";
         let mut head = String::from("CREATE ");
         if row.aggregate.as_deref() == Some("GROUP") {
@@ -1883,7 +1896,7 @@ fn add_routines(schema: &mut Schema, rows: Vec<RoutineRow>) {
         definition.push_str(&row.body);
         schema.routines.push(Routine {
             name: QualifiedName::bare(&row.name),
-            arguments: row.params,
+            arguments: row.params.clone(),
             kind: if function {
                 RoutineKind::Function
             } else {
@@ -1891,15 +1904,27 @@ fn add_routines(schema: &mut Schema, rows: Vec<RoutineRow>) {
             },
             definition: Expr::raw(crate::DIALECT, definition),
             after_tables: false,
-            settings: vec![
-                ("sql_mode".into(), row.sql_mode),
-                ("character_set_client".into(), row.character_set_client),
-                ("collation_connection".into(), row.collation_connection),
-            ],
-            definer: Some(row.definer),
+            settings: routine_settings(row, database_collation),
+            definer: Some(definer),
             comment: None,
         });
     }
+}
+
+/// A routine's session settings, and the database collation it was made under when
+/// that is not the database's default now.
+fn routine_settings(row: RoutineRow, database_collation: Option<&str>) -> Vec<(String, String)> {
+    let mut settings = vec![
+        ("sql_mode".into(), row.sql_mode),
+        ("character_set_client".into(), row.character_set_client),
+        ("collation_connection".into(), row.collation_connection),
+    ];
+    if let Some(collation) = row.db_collation {
+        if database_collation.is_some_and(|d| d != collation) {
+            settings.push(("collation_database".into(), collation));
+        }
+    }
+    settings
 }
 
 /// Adds a MariaDB package (Oracle mode): its specification, then, as the same object,
@@ -2019,6 +2044,91 @@ fn add_sequences(schema: &mut Schema, tables: &[TableRow], rows: Vec<SequenceRow
             name: QualifiedName::bare(&row.name),
         });
     }
+}
+
+/// Leaves out, with a warning each, the views, triggers, routines and events created
+/// under a client character set other than UTF-8 whose text has characters outside
+/// ASCII: their statement is sent as UTF-8 while that character set is set (so the
+/// server reads what it was made under), and the server would read those characters
+/// wrongly.
+fn leave_out_misread_text(schema: &mut Schema) {
+    fn misread(settings: &[(String, String)], text: &str) -> Option<String> {
+        let client = settings
+            .iter()
+            .find(|(k, _)| k == "character_set_client")
+            .map(|(_, v)| v.as_str())?;
+        (!client.starts_with("utf8") && !text.is_ascii()).then(|| client.to_owned())
+    }
+    let reason = |client: &str| {
+        format!(
+            "not replicated: it was made under the client character set {client} and its \
+             text has characters outside ASCII, which would be read wrongly; create it by hand"
+        )
+    };
+    let raw = |expr: &Expr| match expr {
+        Expr::Raw { sql, .. } => sql.clone(),
+        _ => String::new(),
+    };
+    let mut notes = Vec::new();
+    schema.views.retain(|v| {
+        let settings: Vec<(String, String)> = v
+            .options
+            .iter()
+            .filter_map(|o| o.split_once('='))
+            .map(|(k, val)| (k.to_owned(), val.to_owned()))
+            .collect();
+        match misread(&settings, &raw(&v.query)) {
+            Some(client) => {
+                notes.push(Skipped {
+                    kind: "view".into(),
+                    name: v.name.name.clone(),
+                    reason: reason(&client),
+                });
+                false
+            }
+            None => true,
+        }
+    });
+    schema
+        .triggers
+        .retain(|t| match misread(&t.settings, &raw(&t.definition)) {
+            Some(client) => {
+                notes.push(Skipped {
+                    kind: "trigger".into(),
+                    name: t.name.name.clone(),
+                    reason: reason(&client),
+                });
+                false
+            }
+            None => true,
+        });
+    schema
+        .routines
+        .retain(|r| match misread(&r.settings, &raw(&r.definition)) {
+            Some(client) => {
+                notes.push(Skipped {
+                    kind: r.kind.sql().to_lowercase(),
+                    name: r.name.name.clone(),
+                    reason: reason(&client),
+                });
+                false
+            }
+            None => true,
+        });
+    schema
+        .events
+        .retain(|e| match misread(&e.settings, &raw(&e.body)) {
+            Some(client) => {
+                notes.push(Skipped {
+                    kind: "event".into(),
+                    name: e.name.name.clone(),
+                    reason: reason(&client),
+                });
+                false
+            }
+            None => true,
+        });
+    schema.skipped.extend(notes);
 }
 
 /// The default as SQL text. MariaDB's `COLUMN_DEFAULT` is already SQL (`'a'`, `NULL`,
@@ -2193,6 +2303,12 @@ mod tests {
             .as_deref(),
             Some("CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW DO 1"),
             "a role has no host"
+        );
+        assert_eq!(
+            without_definer("CREATE DEFINER=\"root\"@\"%\" TRIGGER \"t\" BEFORE INSERT ON \"x\" FOR EACH ROW DO 1")
+                .as_deref(),
+            Some("CREATE TRIGGER \"t\" BEFORE INSERT ON \"x\" FOR EACH ROW DO 1"),
+            "under ANSI_QUOTES"
         );
         assert_eq!(
             without_definer("CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW DO 1"),

@@ -450,11 +450,15 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                     ),
                     None => defined_by(&routine.definer, &create),
                 };
-                let mut statement = Statement::new(
-                    Some(Phase::Pre),
-                    vec![object.clone()],
-                    with_settings(&routine.settings, defined),
-                );
+                let mut sql = with_settings(&routine.settings, defined);
+                if let Some((_, collation)) = routine
+                    .settings
+                    .iter()
+                    .find(|(k, _)| k == "collation_database")
+                {
+                    sql = with_database_collation(collation, &sql);
+                }
+                let mut statement = Statement::new(Some(Phase::Pre), vec![object.clone()], sql);
                 statement.definers.extend(routine.definer.clone());
                 out.push(statement);
             }
@@ -747,6 +751,18 @@ fn grantee_sql(grantee: &str) -> String {
         Some((user, host)) => format!("{}@{}", quote_literal(user), quote_literal(host)),
         None => grantee.to_owned(),
     }
+}
+
+/// `sql` run while the database's default collation is `collation`, then the default
+/// put back, as `mysqldump` does around a routine made under another default: its
+/// parameters and variables without a character set take the database's.
+fn with_database_collation(collation: &str, sql: &str) -> String {
+    format!(
+        "SET @sr_collation = @@collation_database; ALTER DATABASE COLLATE {}; {sql}; \
+         SET @sr_restore = CONCAT('ALTER DATABASE COLLATE ', @sr_collation); \
+         PREPARE sr_restore FROM @sr_restore; EXECUTE sr_restore; DEALLOCATE PREPARE sr_restore",
+        quote_literal(collation)
+    )
 }
 
 /// An account as `DEFINER=` names it: `` `user`@`host` ``, or `` `role` `` for a role.

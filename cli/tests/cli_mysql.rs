@@ -753,6 +753,6 @@ fn ddl_piped_into_the_mysql_client_creates_routines_triggers_and_events() {
             count("TRIGGERS", "TRIGGER_SCHEMA"),
             count("EVENTS", "EVENT_SCHEMA")
         ),
-        (4, 5, 3)
+        (4, 6, 4)
     );
 }

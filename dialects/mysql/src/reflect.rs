@@ -238,6 +238,9 @@ struct TriggerRow {
     definer: String,
     character_set_client: String,
     collation_connection: String,
+    /// The database's default collation when it was created.
+    #[serde(default)]
+    db_collation: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -293,6 +296,9 @@ struct EventRow {
     comment: String,
     character_set_client: String,
     collation_connection: String,
+    /// The database's default collation when it was created.
+    #[serde(default)]
+    db_collation: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -417,9 +423,9 @@ pub(crate) fn reflect(
             ),
         });
     }
-    add_triggers(&mut schema, catalog.triggers);
+    add_triggers(&mut schema, catalog.triggers, server.collation.as_deref());
     add_routines(&mut schema, catalog.routines, server.collation.as_deref());
-    add_events(&mut schema, catalog.events);
+    add_events(&mut schema, catalog.events, server.collation.as_deref());
     add_grants(&mut schema, catalog.privileges);
     leave_out_misread_text(&mut schema);
     Ok(schema)
@@ -848,7 +854,8 @@ fn fetch_triggers(conn: &mut MysqlConnection, url: &DbUrl, db: &str) -> Result<V
              'table', EVENT_OBJECT_TABLE, 'statement', ACTION_STATEMENT, \
              'timing', ACTION_TIMING, 'sql_mode', SQL_MODE, 'definer', DEFINER, \
              'character_set_client', CHARACTER_SET_CLIENT, \
-             'collation_connection', COLLATION_CONNECTION) AS doc \
+             'collation_connection', COLLATION_CONNECTION, \
+             'db_collation', DATABASE_COLLATION) AS doc \
              FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = {db} \
              ORDER BY EVENT_OBJECT_TABLE, EVENT_MANIPULATION, ACTION_TIMING, ACTION_ORDER"
         ),
@@ -1093,7 +1100,8 @@ fn fetch_events(
              'starts', e.STARTS, 'ends', e.ENDS, 'status', e.STATUS, \
              'on_completion', e.ON_COMPLETION, 'comment', e.EVENT_COMMENT, \
              'character_set_client', e.CHARACTER_SET_CLIENT, \
-             'collation_connection', e.COLLATION_CONNECTION) AS doc \
+             'collation_connection', e.COLLATION_CONNECTION, \
+             'db_collation', e.DATABASE_COLLATION) AS doc \
              FROM information_schema.EVENTS e"
         )
     };
@@ -1821,7 +1829,7 @@ fn add_views(schema: &mut Schema, rows: Vec<ViewRow>, database: &str) {
 /// Adds the triggers with their definers and the session settings they were created
 /// under, in firing order (each trigger of a table's event and timing after the ones
 /// that fire before it, so creating them in this order keeps their order).
-fn add_triggers(schema: &mut Schema, rows: Vec<TriggerRow>) {
+fn add_triggers(schema: &mut Schema, rows: Vec<TriggerRow>, database_collation: Option<&str>) {
     for row in rows {
         let definition = row.original.unwrap_or_else(|| {
             format!(
@@ -1838,11 +1846,15 @@ fn add_triggers(schema: &mut Schema, rows: Vec<TriggerRow>) {
             name: QualifiedName::bare(&row.name),
             table: QualifiedName::bare(&row.table),
             definition: Expr::raw(crate::DIALECT, definition),
-            settings: vec![
-                ("sql_mode".into(), row.sql_mode),
-                ("character_set_client".into(), row.character_set_client),
-                ("collation_connection".into(), row.collation_connection),
-            ],
+            settings: made_under(
+                vec![
+                    ("sql_mode".into(), row.sql_mode),
+                    ("character_set_client".into(), row.character_set_client),
+                    ("collation_connection".into(), row.collation_connection),
+                ],
+                row.db_collation,
+                database_collation,
+            ),
             comment: None,
         });
     }
@@ -1914,14 +1926,29 @@ fn add_routines(schema: &mut Schema, rows: Vec<RoutineRow>, database_collation: 
 /// A routine's session settings, and the database collation it was made under when
 /// that is not the database's default now.
 fn routine_settings(row: RoutineRow, database_collation: Option<&str>) -> Vec<(String, String)> {
-    let mut settings = vec![
-        ("sql_mode".into(), row.sql_mode),
-        ("character_set_client".into(), row.character_set_client),
-        ("collation_connection".into(), row.collation_connection),
-    ];
-    if let Some(collation) = row.db_collation {
-        if database_collation.is_some_and(|d| d != collation) {
-            settings.push(("collation_database".into(), collation));
+    made_under(
+        vec![
+            ("sql_mode".into(), row.sql_mode),
+            ("character_set_client".into(), row.character_set_client),
+            ("collation_connection".into(), row.collation_connection),
+        ],
+        row.db_collation,
+        database_collation,
+    )
+}
+
+/// `settings` with `collation_database` when the object was made while the database's
+/// default collation (`made`) was another than it is now (`now`): the renderer makes
+/// that the default while it creates the object, as `mysqldump` does for routines,
+/// triggers and events.
+fn made_under(
+    mut settings: Vec<(String, String)>,
+    made: Option<String>,
+    now: Option<&str>,
+) -> Vec<(String, String)> {
+    if let (Some(made), Some(now)) = (made, now) {
+        if made != now {
+            settings.push(("collation_database".into(), made));
         }
     }
     settings
@@ -1971,7 +1998,7 @@ fn add_package(schema: &mut Schema, row: RoutineRow) {
 
 /// Adds the events, with the schedule `SHOW CREATE EVENT` prints and the session
 /// settings (the time zone among them) it was created under.
-fn add_events(schema: &mut Schema, rows: Vec<EventRow>) {
+fn add_events(schema: &mut Schema, rows: Vec<EventRow>, database_collation: Option<&str>) {
     for row in rows {
         let mut schedule = match (&row.execute_at, row.kind.as_str()) {
             (Some(at), "ONE TIME") => format!("AT {}", quote_literal(at)),
@@ -2005,12 +2032,16 @@ fn add_events(schema: &mut Schema, rows: Vec<EventRow>) {
             preserve: row.on_completion == "PRESERVE",
             status: status.into(),
             body: Expr::raw(crate::DIALECT, row.body),
-            settings: vec![
-                ("sql_mode".into(), row.sql_mode),
-                ("time_zone".into(), row.time_zone),
-                ("character_set_client".into(), row.character_set_client),
-                ("collation_connection".into(), row.collation_connection),
-            ],
+            settings: made_under(
+                vec![
+                    ("sql_mode".into(), row.sql_mode),
+                    ("time_zone".into(), row.time_zone),
+                    ("character_set_client".into(), row.character_set_client),
+                    ("collation_connection".into(), row.collation_connection),
+                ],
+                row.db_collation,
+                database_collation,
+            ),
             definer: Some(row.definer),
             comment: Some(row.comment).filter(|c| !c.is_empty()),
         });

@@ -450,15 +450,11 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                     ),
                     None => defined_by(&routine.definer, &create),
                 };
-                let mut sql = with_settings(&routine.settings, defined);
-                if let Some((_, collation)) = routine
-                    .settings
-                    .iter()
-                    .find(|(k, _)| k == "collation_database")
-                {
-                    sql = with_database_collation(collation, &sql);
-                }
-                let mut statement = Statement::new(Some(Phase::Pre), vec![object.clone()], sql);
+                let mut statement = Statement::new(
+                    Some(Phase::Pre),
+                    vec![object.clone()],
+                    in_context(&routine.settings, defined),
+                );
                 statement.definers.extend(routine.definer.clone());
                 out.push(statement);
             }
@@ -477,7 +473,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                 let mut statement = Statement::new(
                     Some(Phase::Seal),
                     vec![object.clone()],
-                    with_settings(&event.settings, event_sql(event, object)?),
+                    in_context(&event.settings, event_sql(event, object)?),
                 );
                 statement.definers.extend(event.definer.clone());
                 out.push(statement);
@@ -573,7 +569,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                 let mut statement = Statement::new(
                     Some(Phase::Seal),
                     vec![object.clone()],
-                    with_settings(&trigger.settings, defined_by(&trigger.definer, &create)),
+                    in_context(&trigger.settings, defined_by(&trigger.definer, &create)),
                 );
                 statement.definers.extend(trigger.definer.clone());
                 out.push(statement);
@@ -753,9 +749,20 @@ fn grantee_sql(grantee: &str) -> String {
     }
 }
 
+/// `create` run in the context the object was made in: its session settings, and the
+/// database's default collation when that was another one (`collation_database`).
+fn in_context(settings: &[(String, String)], create: String) -> String {
+    let sql = with_settings(settings, create);
+    match settings.iter().find(|(k, _)| k == "collation_database") {
+        Some((_, collation)) => with_database_collation(collation, &sql),
+        None => sql,
+    }
+}
+
 /// `sql` run while the database's default collation is `collation`, then the default
-/// put back, as `mysqldump` does around a routine made under another default: its
-/// parameters and variables without a character set take the database's.
+/// put back, as `mysqldump` does around a routine, trigger or event made under another
+/// default: a routine's parameters and variables without a character set take the
+/// database's.
 fn with_database_collation(collation: &str, sql: &str) -> String {
     format!(
         "SET @sr_collation = @@collation_database; ALTER DATABASE COLLATE {}; {sql}; \

@@ -270,25 +270,54 @@ fn base_holds_no_foreign_key_check_unique_or_secondary_index() {
 }
 
 #[test]
-fn objects_that_are_not_replicated_are_listed_as_warnings() {
+fn a_user_who_may_not_read_the_mysql_tables_is_told_what_it_cannot_replicate() {
     if !server_available() {
         return;
     }
-    let source = TestDb::with_script("warnings", KITCHEN_SINK);
+    let source = TestDb::with_script("unprivileged", KITCHEN_SINK);
     source
-        .exec(
-            "CREATE TABLE `history` (`id` int NOT NULL) WITH SYSTEM VERSIONING \
-             PARTITION BY SYSTEM_TIME (PARTITION p_hist HISTORY, PARTITION p_cur CURRENT)",
+        .mysql(
+            "SET sql_mode = ORACLE;\nDELIMITER //\n\
+             CREATE PACKAGE pkg AS FUNCTION f RETURN INT; END;\n//\nDELIMITER ;\n",
         )
         .unwrap();
-    let warnings = extract(&source).warnings();
+    source
+        .exec(&format!(
+            "CREATE USER IF NOT EXISTS 'sr_limited'@'%' IDENTIFIED BY 'limited-pw'; \
+             GRANT ALL ON `{}`.* TO 'sr_limited'@'%'",
+            source.name
+        ))
+        .unwrap();
+    let url = format!(
+        "mysql://sr_limited:limited-pw@{}:{}/{}",
+        my::HOST,
+        my::PORT,
+        source.name
+    );
+    let limited = DdlExtractor::new(&url).unwrap();
+    let hidden = |kind: &str, name: &str| {
+        format!(
+            "{kind} \"{name}\": not replicated: the catalog hides its body from this user \
+             (only its definer and users with the privilege to see routines read it)"
+        )
+    };
     assert_eq!(
-        warnings,
+        limited.warnings(),
         [
-            "partitioning \"history\": not replicated: partitioning by SYSTEM_TIME (the \
-          history's partitions); the copy's table is versioned in one partition"
+            "package \"pkg\": not replicated: MariaDB packages; create them on the target"
+                .to_owned(),
+            hidden("function", "double it"),
+            hidden("procedure", "noop"),
+            "routine privileges \"*\": not replicated: this user may not read \
+             mysql.procs_priv, where the privileges on routines are"
+                .to_owned(),
         ]
     );
+    assert!(limited.schema().routines.is_empty());
+    // root reads mysql.proc: the package is replicated, and nothing is warned about.
+    let full = extract(&source);
+    assert!(full.warnings().is_empty(), "{:#?}", full.warnings());
+    source.exec("DROP USER IF EXISTS 'sr_limited'@'%'").unwrap();
 }
 
 #[test]
@@ -1234,8 +1263,9 @@ fn a_view_over_a_function_the_source_dropped_is_refused_before_anything_runs() {
     );
 }
 
-/// MariaDB temporal tables: system versioning (implicit, and with its own invisible
-/// period columns), an application-time period with a key WITHOUT OVERLAPS, and a plain
+/// MariaDB temporal tables: system versioning (implicit, with its own invisible period
+/// columns, partitioned by SYSTEM_TIME by interval and by limit), an application-time
+/// period with a key WITHOUT OVERLAPS, and a plain
 /// check of the same shape as a period's, which stays a check.
 const TEMPORAL: &str = "
 CREATE TABLE `prices` (
@@ -1263,6 +1293,11 @@ CREATE TABLE `ranges` (
   `hi` int NOT NULL,
   CONSTRAINT `lo_hi` CHECK (`lo` < `hi`)
 );
+CREATE TABLE `monthly` (`id` int) WITH SYSTEM VERSIONING
+  PARTITION BY SYSTEM_TIME INTERVAL 1 MONTH STARTS '2026-01-01 00:00:00' PARTITIONS 4;
+CREATE TABLE `capped` (`id` int) WITH SYSTEM VERSIONING
+  PARTITION BY SYSTEM_TIME LIMIT 1000
+  (PARTITION `a` HISTORY, PARTITION `b` HISTORY, PARTITION `now` CURRENT);
 INSERT INTO `prices` VALUES (1, 9.99);
 UPDATE `prices` SET `amount` = 10.99 WHERE `id` = 1;
 INSERT INTO `audit rows` (`id`, `v`) VALUES (1, 5);

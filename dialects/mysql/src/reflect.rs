@@ -262,7 +262,9 @@ struct RoutineRow {
     kind: String,
     params: String,
     returns: String,
-    body: String,
+    /// `NULL` where the catalog hides it from this user (not its definer, no
+    /// privilege to see it).
+    body: Option<String>,
     deterministic: String,
     data_access: String,
     security: String,
@@ -407,9 +409,10 @@ pub(crate) fn reflect(
     );
     schema.skipped.extend(dangling);
     add_indexes(&mut tables, catalog.indexes, server.mariadb);
-    add_partitioning(&mut tables, catalog.partitions, &mut schema.skipped);
+    let by_system_time = add_partitioning(&mut tables, catalog.partitions);
     if server.mariadb {
         read_periods(conn, url, &database, &mut tables)?;
+        read_system_time_partitioning(conn, url, &database, &mut tables, &by_system_time)?;
     }
     schema.tables = tables.into_ordered();
     add_views(&mut schema, catalog.views, &database);
@@ -1446,6 +1449,46 @@ fn read_periods(
     Ok(())
 }
 
+/// The `PARTITION BY SYSTEM_TIME ...` clause of each table in `names`, as `SHOW CREATE
+/// TABLE` prints it (one query per such table): the catalog lists the partitions but
+/// not their `INTERVAL` or `LIMIT`.
+fn read_system_time_partitioning(
+    conn: &mut MysqlConnection,
+    url: &DbUrl,
+    database: &str,
+    tables: &mut Tables,
+    names: &[String],
+) -> Result<()> {
+    #[derive(QueryableByName)]
+    struct Shown {
+        #[diesel(sql_type = Text, column_name = "Create Table")]
+        create: String,
+    }
+    for name in names {
+        let sql = format!(
+            "SHOW CREATE TABLE {}.{}",
+            quote_ident(database),
+            quote_ident(name)
+        );
+        schema_replicator_core::trace::query("partitioning", &sql);
+        let shown: Vec<Shown> = diesel::sql_query(&sql)
+            .load(conn)
+            .map_err(|e| Error::Reflect {
+                object: format!("table {}", QualifiedName::bare(name)),
+                reason: url.one_line(&e.to_string()),
+            })?;
+        let clause = shown.first().and_then(|s| {
+            s.create
+                .find("PARTITION BY SYSTEM_TIME")
+                .map(|at| s.create[at..].trim().to_owned())
+        });
+        if let (Some(clause), Some(table)) = (clause, tables.by_name.get_mut(name)) {
+            table.options.push(TableOption::Partitioning(clause));
+        }
+    }
+    Ok(())
+}
+
 /// The two columns of a check shaped `` `start` < `end` ``, as MariaDB writes the check
 /// of an application-time period.
 fn period_shape(clause: &str) -> Option<(&str, &str)> {
@@ -1766,11 +1809,10 @@ fn index_keys(rows: &[IndexRow]) -> Vec<IndexKey> {
 
 /// Adds each partitioned table's `PARTITION BY` clause, rebuilt from PARTITIONS, to its
 /// options.
-fn add_partitioning(
-    tables: &mut Tables,
-    partitions: Vec<PartitionRow>,
-    skipped: &mut Vec<Skipped>,
-) {
+/// Returns the tables partitioned by `SYSTEM_TIME` (MariaDB), whose clause the catalog
+/// does not hold whole (`INTERVAL`, `LIMIT`).
+fn add_partitioning(tables: &mut Tables, partitions: Vec<PartitionRow>) -> Vec<String> {
+    let mut by_system_time = Vec::new();
     let mut by_partitioned: BTreeMap<String, Vec<PartitionRow>> = BTreeMap::new();
     for row in partitions {
         by_partitioned
@@ -1783,19 +1825,14 @@ fn add_partitioning(
             continue;
         };
         if rows[0].method == "SYSTEM_TIME" {
-            skipped.push(Skipped {
-                kind: "partitioning".into(),
-                name,
-                reason: "not replicated: partitioning by SYSTEM_TIME (the history's \
-                         partitions); the copy's table is versioned in one partition"
-                    .into(),
-            });
+            by_system_time.push(name);
             continue;
         }
         table
             .options
             .push(TableOption::Partitioning(partition_clause(&rows)));
     }
+    by_system_time
 }
 
 /// Adds the views, each after the views it reads; names qualified with this database lose
@@ -1874,6 +1911,16 @@ fn add_routines(schema: &mut Schema, rows: Vec<RoutineRow>, database_collation: 
         }
         let definer = row.definer.clone();
         let function = row.kind == "FUNCTION";
+        let Some(body) = row.body.clone() else {
+            schema.skipped.push(Skipped {
+                kind: row.kind.to_lowercase(),
+                name: row.name.clone(),
+                reason: "not replicated: the catalog hides its body from this user (only \
+                         its definer and users with the privilege to see routines read it)"
+                    .into(),
+            });
+            continue;
+        };
         let mut head = String::from("CREATE ");
         if row.aggregate.as_deref() == Some("GROUP") {
             head.push_str("AGGREGATE ");
@@ -1905,7 +1952,7 @@ fn add_routines(schema: &mut Schema, rows: Vec<RoutineRow>, database_collation: 
             definition.push_str(&format!("\n    {characteristic}"));
         }
         definition.push('\n');
-        definition.push_str(&row.body);
+        definition.push_str(&body);
         schema.routines.push(Routine {
             name: QualifiedName::bare(&row.name),
             arguments: row.params.clone(),
@@ -1967,7 +2014,7 @@ fn add_package(schema: &mut Schema, row: RoutineRow) {
         create.push_str(&format!(" COMMENT {}", quote_literal(&row.comment)));
     }
     create.push(' ');
-    create.push_str(&row.body);
+    create.push_str(row.body.as_deref().unwrap_or_default());
     let spec = schema
         .routines
         .iter_mut()

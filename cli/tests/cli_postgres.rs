@@ -1063,9 +1063,12 @@ fn a_base_larger_than_the_lock_table_applies_in_groups_and_a_killed_one_resumes(
     if !available() {
         return;
     }
-    const TABLES: usize = 300;
+    // Enough groups of 64 that a kill seen at the first group lands well before the
+    // last, however slowly the poll runs (at 300 tables, a loaded machine once saw the
+    // whole base done first).
+    const TABLES: usize = 1000;
     // 10 locks per transaction and 100 connections: a lock table of 1,000, which one
-    // transaction creating 300 tables (a sequence, a TOAST table and two indexes
+    // transaction creating 1,000 tables (a sequence, a TOAST table and two indexes
     // each) overflows.
     let cluster = PgCluster::start_with("-c max_locks_per_transaction=10");
     let port = cluster.port;

@@ -4,36 +4,17 @@
 
 use std::collections::HashSet;
 
-use diesel::sql_types::{BigInt, Nullable, Text};
-use diesel::{MysqlConnection, QueryableByName, RunQueryDsl};
-use schema_replicator_core::check::{
-    json_samples, probes, run_probes, CheckOptions, Preflight, Probe,
-};
+use diesel::MysqlConnection;
+use schema_replicator_core::check::{probes, run_probes, CheckOptions, Preflight, Probe};
 use schema_replicator_core::{
-    CheckConstraint, DbUrl, Error, Finding, ForeignKey, Index, ObjectId, QualifiedName, Result,
-    Schema, Table, UniqueConstraint,
+    CheckConstraint, DbUrl, Finding, ForeignKey, Index, ObjectId, QualifiedName, Result, Schema,
+    Table, UniqueConstraint,
 };
 
 use crate::quote_ident;
 use crate::render::{
     check_preflight, dangling, expr_sql, foreign_key_preflight, table_name, unique_preflight,
 };
-
-#[derive(QueryableByName)]
-struct Counted {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    groups: Option<i64>,
-    #[diesel(sql_type = Nullable<Text>)]
-    samples: Option<String>,
-}
-
-#[derive(QueryableByName)]
-struct Doc {
-    #[diesel(sql_type = Nullable<Text>)]
-    doc: Option<String>,
-}
 
 /// MySQL's preflight queries (in `render`, where they also explain a failed seal).
 /// MySQL keeps unique keys as unique indexes: the schema has no unique constraints.
@@ -76,33 +57,14 @@ impl Preflight for MysqlPreflight<'_> {
     }
 }
 
-fn run(conn: &mut MysqlConnection, url: &DbUrl, probe: &Probe) -> Result<Vec<Finding>> {
-    let fail = |e: diesel::result::Error| Error::Check {
-        object: probe.describe(),
-        reason: url.one_line(&e.to_string()),
-    };
-    probe.findings(
-        conn,
-        |conn, sql| {
-            let rows = diesel::sql_query(sql).load::<Counted>(conn).map_err(fail)?;
-            Ok(rows
-                .into_iter()
-                .next()
-                .map(|r| (r.n, r.groups, json_samples(r.samples.as_deref()))))
-        },
-        |conn, sql| {
-            let rows = diesel::sql_query(sql).load::<Doc>(conn).map_err(fail)?;
-            Ok(rows.into_iter().next().and_then(|d| d.doc))
-        },
-    )
-}
-
 /// Checks the loaded data at `url` against `schema`'s constraints.
 pub(crate) fn check(url: &DbUrl, schema: &Schema, options: &CheckOptions) -> Result<Vec<Finding>> {
     let preflight = MysqlPreflight {
         tables: schema.tables.iter().map(|t| &t.name).collect(),
     };
     let probes = probes(schema, &preflight)?;
-    let run = |conn: &mut MysqlConnection, probe: &Probe| run(conn, url, probe);
+    let run = |conn: &mut MysqlConnection, probe: &Probe| {
+        schema_replicator_diesel::run_json_probe(conn, url, probe)
+    };
     run_probes(&probes, options, || crate::connect(url), &run)
 }

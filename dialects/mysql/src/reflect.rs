@@ -467,6 +467,47 @@ fn reflected_database(server: &Server, options: &ReflectOptions) -> Result<Strin
     Ok(database)
 }
 
+/// `SHOW CREATE TABLE` or `SHOW CREATE VIEW` (`kind`) of one object of `database`: the
+/// text the server prints (empty when it prints none). `what` names the query in the
+/// trace.
+fn show_create(
+    conn: &mut MysqlConnection,
+    url: &DbUrl,
+    database: &str,
+    kind: &str,
+    name: &str,
+    what: &str,
+) -> Result<String> {
+    #[derive(QueryableByName)]
+    struct Shown {
+        #[diesel(sql_type = Text, column_name = "Create Table")]
+        table: String,
+    }
+    #[derive(QueryableByName)]
+    struct ShownView {
+        #[diesel(sql_type = Text, column_name = "Create View")]
+        view: String,
+    }
+    let sql = format!(
+        "SHOW CREATE {kind} {}.{}",
+        quote_ident(database),
+        quote_ident(name)
+    );
+    schema_replicator_core::trace::query(what, &sql);
+    let fail = |e: diesel::result::Error| Error::Reflect {
+        object: format!("{} {}", kind.to_lowercase(), QualifiedName::bare(name)),
+        reason: url.one_line(&e.to_string()),
+    };
+    let text = if kind == "VIEW" {
+        let rows: Vec<ShownView> = diesel::sql_query(&sql).load(conn).map_err(fail)?;
+        rows.into_iter().next().map(|r| r.view)
+    } else {
+        let rows: Vec<Shown> = diesel::sql_query(&sql).load(conn).map_err(fail)?;
+        rows.into_iter().next().map(|r| r.table)
+    };
+    Ok(text.unwrap_or_default())
+}
+
 /// Text the catalog lost: `information_schema` is utf8mb3, so a 4-byte character (an
 /// emoji) in a view's query, a check or a default comes back as `?`. For the views,
 /// checks and defaults whose text has a `?`, and only those, the text is read again
@@ -478,39 +519,14 @@ fn recover_four_byte_text(
     database: &str,
     catalog: &mut Catalog,
 ) -> Result<()> {
-    #[derive(QueryableByName)]
-    struct CreateView {
-        #[diesel(sql_type = Text, column_name = "Create View")]
-        create: String,
-    }
-    #[derive(QueryableByName)]
-    struct CreateTable {
-        #[diesel(sql_type = Text, column_name = "Create Table")]
-        create: String,
-    }
-    let shown = |object: &str, e: diesel::result::Error| Error::Reflect {
-        object: object.to_owned(),
-        reason: url.one_line(&e.to_string()),
-    };
     for view in catalog
         .views
         .iter_mut()
         .filter(|v| v.definition.contains('?'))
     {
-        let sql = format!(
-            "SHOW CREATE VIEW {}.{}",
-            quote_ident(database),
-            quote_ident(&view.name)
-        );
-        schema_replicator_core::trace::query("view text", &sql);
-        let rows: Vec<CreateView> = diesel::sql_query(&sql)
-            .load(conn)
-            .map_err(|e| shown(&format!("view {}", QualifiedName::bare(&view.name)), e))?;
+        let create = show_create(conn, url, database, "VIEW", &view.name, "view text")?;
         let marker = format!("VIEW {} AS ", quote_ident(&view.name));
-        if let Some(query) = rows
-            .first()
-            .and_then(|r| r.create.split_once(&marker).map(|(_, q)| q.to_owned()))
-        {
+        if let Some(query) = create.split_once(&marker).map(|(_, q)| q.to_owned()) {
             let query = [" WITH CASCADED CHECK OPTION", " WITH LOCAL CHECK OPTION"]
                 .iter()
                 .find_map(|option| query.strip_suffix(option))
@@ -523,20 +539,7 @@ fn recover_four_byte_text(
         if let Some(text) = tables.get(table) {
             return Ok(text.clone());
         }
-        let sql = format!(
-            "SHOW CREATE TABLE {}.{}",
-            quote_ident(database),
-            quote_ident(table)
-        );
-        schema_replicator_core::trace::query("table text", &sql);
-        let rows: Vec<CreateTable> = diesel::sql_query(&sql)
-            .load(conn)
-            .map_err(|e| shown(&format!("table {}", QualifiedName::bare(table)), e))?;
-        let text = rows
-            .into_iter()
-            .next()
-            .map(|r| r.create)
-            .unwrap_or_default();
+        let text = show_create(conn, url, database, "TABLE", table, "table text")?;
         tables.insert(table.to_owned(), text.clone());
         Ok(text)
     };
@@ -1392,11 +1395,6 @@ fn read_periods(
     database: &str,
     tables: &mut Tables,
 ) -> Result<()> {
-    #[derive(QueryableByName)]
-    struct Shown {
-        #[diesel(sql_type = Text, column_name = "Create Table")]
-        create: String,
-    }
     let candidates: Vec<String> = tables
         .order
         .iter()
@@ -1409,23 +1407,9 @@ fn read_periods(
         .cloned()
         .collect();
     for name in candidates {
-        let sql = format!(
-            "SHOW CREATE TABLE {}.{}",
-            quote_ident(database),
-            quote_ident(&name)
-        );
-        schema_replicator_core::trace::query("periods", &sql);
-        let shown: Vec<Shown> = diesel::sql_query(&sql)
-            .load(conn)
-            .map_err(|e| Error::Reflect {
-                object: format!("table {}", QualifiedName::bare(&name)),
-                reason: url.one_line(&e.to_string()),
-            })?;
-        let Some(shown) = shown.into_iter().next() else {
-            continue;
-        };
+        let create = show_create(conn, url, database, "TABLE", &name, "periods")?;
         let table = tables.by_name.get_mut(&name).expect("a candidate table");
-        for line in shown.create.lines().map(|l| l.trim().trim_end_matches(',')) {
+        for line in create.lines().map(|l| l.trim().trim_end_matches(',')) {
             if let Some(period) = line.strip_prefix("PERIOD FOR `") {
                 let period_name = period.split('`').next().unwrap_or_default();
                 if let Some(check) = table
@@ -1459,29 +1443,11 @@ fn read_system_time_partitioning(
     tables: &mut Tables,
     names: &[String],
 ) -> Result<()> {
-    #[derive(QueryableByName)]
-    struct Shown {
-        #[diesel(sql_type = Text, column_name = "Create Table")]
-        create: String,
-    }
     for name in names {
-        let sql = format!(
-            "SHOW CREATE TABLE {}.{}",
-            quote_ident(database),
-            quote_ident(name)
-        );
-        schema_replicator_core::trace::query("partitioning", &sql);
-        let shown: Vec<Shown> = diesel::sql_query(&sql)
-            .load(conn)
-            .map_err(|e| Error::Reflect {
-                object: format!("table {}", QualifiedName::bare(name)),
-                reason: url.one_line(&e.to_string()),
-            })?;
-        let clause = shown.first().and_then(|s| {
-            s.create
-                .find("PARTITION BY SYSTEM_TIME")
-                .map(|at| s.create[at..].trim().to_owned())
-        });
+        let create = show_create(conn, url, database, "TABLE", name, "partitioning")?;
+        let clause = create
+            .find("PARTITION BY SYSTEM_TIME")
+            .map(|at| create[at..].trim().to_owned());
         if let (Some(clause), Some(table)) = (clause, tables.by_name.get_mut(name)) {
             table.options.push(TableOption::Partitioning(clause));
         }

@@ -401,18 +401,12 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
         .map(|t| (&t.name, schema_replicator_core::plan::table_objects(t)))
         .collect();
     let mut out = Vec::new();
-    let mut seals: Vec<(QualifiedName, TableSeal)> = Vec::new();
-    let names: HashSet<&QualifiedName> = tables.keys().copied().collect();
-    let mut seal_index: HashMap<QualifiedName, usize> = HashMap::new();
-    // Per table, the first object of the statement that creates its keys.
-    let mut keys_of: HashMap<QualifiedName, ObjectId> = HashMap::new();
+    let mut seals = Seals::new(&tables);
     for step in &plan.steps {
         let object = &step.object;
         match (step.phase, object.kind) {
             (Phase::Pre, ObjectKind::Sequence) => {
-                let sequence = object
-                    .find_in(&schema.sequences)
-                    .ok_or_else(|| render_error(object, "not in the schema"))?;
+                let sequence = listed(object, &schema.sequences)?;
                 out.push(Statement::new(
                     Some(Phase::Pre),
                     vec![object.clone()],
@@ -421,9 +415,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             }
             (Phase::Seal, ObjectKind::Counter) if object.table.is_none() => {
                 // A sequence's state: the next value it hands out, as mysqldump sets it.
-                let sequence = object
-                    .find_in(&schema.sequences)
-                    .ok_or_else(|| render_error(object, "not in the schema"))?;
+                let sequence = listed(object, &schema.sequences)?;
                 if let Some(last) = sequence.last_value {
                     out.push(Statement::new(
                         Some(Phase::Seal),
@@ -437,9 +429,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                 }
             }
             (Phase::Pre, ObjectKind::Routine) => {
-                let routine = object
-                    .find_in(&schema.routines)
-                    .ok_or_else(|| render_error(object, "not in the schema"))?;
+                let routine = listed(object, &schema.routines)?;
                 let create = expr_sql(&routine.definition, object)?;
                 // A package's body is created by the same statement, with the same definer.
                 let defined = match create.split_once(PACKAGE_BODY) {
@@ -459,17 +449,8 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                 out.push(statement);
             }
             (Phase::Seal, ObjectKind::Event) => {
-                flush(
-                    &mut seals,
-                    &mut seal_index,
-                    &tables,
-                    &names,
-                    &mut keys_of,
-                    &mut out,
-                )?;
-                let event = object
-                    .find_in(&schema.events)
-                    .ok_or_else(|| render_error(object, "not in the schema"))?;
+                seals.flush(&mut out)?;
+                let event = listed(object, &schema.events)?;
                 let mut statement = Statement::new(
                     Some(Phase::Seal),
                     vec![object.clone()],
@@ -496,11 +477,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             ) => {
                 let table = lookup(&tables, object)?;
                 let table_ids = &ids[&table.name];
-                let slot = *seal_index.entry(table.name.clone()).or_insert_with(|| {
-                    seals.push((table.name.clone(), TableSeal::default()));
-                    seals.len() - 1
-                });
-                let seal = &mut seals[slot].1;
+                let seal = seals.of(&table.name);
                 let position = |list: &[ObjectId]| list.iter().position(|o| o == object);
                 match object.kind {
                     ObjectKind::Index => seal.indexes.extend(position(&table_ids.indexes)),
@@ -519,14 +496,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                 }
             }
             (Phase::Seal, ObjectKind::Grant) => {
-                flush(
-                    &mut seals,
-                    &mut seal_index,
-                    &tables,
-                    &names,
-                    &mut keys_of,
-                    &mut out,
-                )?;
+                seals.flush(&mut out)?;
                 let grant = object
                     .in_list(&schema.grants)
                     .ok_or_else(|| render_error(object, "not in the schema"))?;
@@ -536,17 +506,8 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                 out.push(statement);
             }
             (Phase::Seal, ObjectKind::View) => {
-                flush(
-                    &mut seals,
-                    &mut seal_index,
-                    &tables,
-                    &names,
-                    &mut keys_of,
-                    &mut out,
-                )?;
-                let view = object
-                    .find_in(&schema.views)
-                    .ok_or_else(|| render_error(object, "not in the schema"))?;
+                seals.flush(&mut out)?;
+                let view = listed(object, &schema.views)?;
                 let mut statement =
                     Statement::new(Some(Phase::Seal), vec![object.clone()], view_sql(view)?);
                 statement.definers.extend(view.definer.clone());
@@ -554,17 +515,8 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                 out.push(statement);
             }
             (Phase::Seal, ObjectKind::Trigger) => {
-                flush(
-                    &mut seals,
-                    &mut seal_index,
-                    &tables,
-                    &names,
-                    &mut keys_of,
-                    &mut out,
-                )?;
-                let trigger = object
-                    .find_in(&schema.triggers)
-                    .ok_or_else(|| render_error(object, "not in the schema"))?;
+                seals.flush(&mut out)?;
+                let trigger = listed(object, &schema.triggers)?;
                 let create = expr_sql(&trigger.definition, object)?;
                 let mut statement = Statement::new(
                     Some(Phase::Seal),
@@ -582,14 +534,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             }
         }
     }
-    flush(
-        &mut seals,
-        &mut seal_index,
-        &tables,
-        &names,
-        &mut keys_of,
-        &mut out,
-    )?;
+    seals.flush(&mut out)?;
     Ok(out)
 }
 
@@ -837,43 +782,82 @@ fn view_sql(view: &schema_replicator_core::View) -> Result<String> {
     Ok(with_settings(&settings, out))
 }
 
-/// Emits the collected per-table seal statements: for every table its checks, then its
-/// keys, then, once every table's keys exist, each table's foreign keys.
-fn flush(
-    seals: &mut Vec<(QualifiedName, TableSeal)>,
-    seal_index: &mut HashMap<QualifiedName, usize>,
-    tables: &HashMap<&QualifiedName, &Table>,
-    names: &HashSet<&QualifiedName>,
-    keys_of: &mut HashMap<QualifiedName, ObjectId>,
-    out: &mut Vec<Statement>,
-) -> Result<()> {
-    let pending: Vec<(QualifiedName, TableSeal)> = std::mem::take(seals);
-    seal_index.clear();
-    let mut foreign_keys = Vec::new();
-    for (name, seal) in &pending {
-        let table = tables[name];
-        let [checks, keys, fks] = table_statements(table, seal, names)?;
-        let checks_first = checks.as_ref().map(|s| s.objects[0].clone());
-        out.extend(checks);
-        if let Some(mut keys) = keys {
-            // After the checks: their table copy would otherwise rebuild the new
-            // indexes row by row.
-            keys.requires.extend(checks_first);
-            keys_of.insert(name.clone(), keys.objects[0].clone());
-            out.push(keys);
+/// The seal statements collected per table until the next view, trigger, grant or event
+/// (or the end), and the key statement of each table emitted so far.
+struct Seals<'a> {
+    tables: &'a HashMap<&'a QualifiedName, &'a Table>,
+    names: HashSet<&'a QualifiedName>,
+    pending: Vec<(QualifiedName, TableSeal)>,
+    index: HashMap<QualifiedName, usize>,
+    /// Per table, the first object of the statement that creates its keys.
+    keys_of: HashMap<QualifiedName, ObjectId>,
+}
+
+impl<'a> Seals<'a> {
+    fn new(tables: &'a HashMap<&'a QualifiedName, &'a Table>) -> Self {
+        Seals {
+            tables,
+            names: tables.keys().copied().collect(),
+            pending: Vec::new(),
+            index: HashMap::new(),
+            keys_of: HashMap::new(),
         }
-        foreign_keys.extend(fks);
     }
-    // A foreign key needs the index on its own columns and the key it references: the
-    // plan knows the unique ones, but MariaDB also accepts any index that starts with
-    // the referenced columns, so each waits for the key statements of both tables.
-    for mut statement in foreign_keys {
-        for lock in &statement.locks {
-            statement.requires.extend(keys_of.get(&lock.table).cloned());
+
+    /// What the seal collects for the table `name`.
+    fn of(&mut self, name: &QualifiedName) -> &mut TableSeal {
+        let pending = &mut self.pending;
+        let slot = *self.index.entry(name.clone()).or_insert_with(|| {
+            pending.push((name.clone(), TableSeal::default()));
+            pending.len() - 1
+        });
+        &mut self.pending[slot].1
+    }
+
+    /// Emits the collected per-table seal statements: for every table its checks, then
+    /// its keys, then, once every table's keys exist, each table's foreign keys.
+    fn flush(&mut self, out: &mut Vec<Statement>) -> Result<()> {
+        let pending: Vec<(QualifiedName, TableSeal)> = std::mem::take(&mut self.pending);
+        self.index.clear();
+        let mut foreign_keys = Vec::new();
+        for (name, seal) in &pending {
+            let table = self.tables[name];
+            let [checks, keys, fks] = table_statements(table, seal, &self.names)?;
+            let checks_first = checks.as_ref().map(|s| s.objects[0].clone());
+            out.extend(checks);
+            if let Some(mut keys) = keys {
+                // After the checks: their table copy would otherwise rebuild the new
+                // indexes row by row.
+                keys.requires.extend(checks_first);
+                self.keys_of.insert(name.clone(), keys.objects[0].clone());
+                out.push(keys);
+            }
+            foreign_keys.extend(fks);
         }
-        out.push(statement);
+        // A foreign key needs the index on its own columns and the key it references:
+        // the plan knows the unique ones, but MariaDB also accepts any index that
+        // starts with the referenced columns, so each waits for the key statements of
+        // both tables.
+        for mut statement in foreign_keys {
+            for lock in &statement.locks {
+                statement
+                    .requires
+                    .extend(self.keys_of.get(&lock.table).cloned());
+            }
+            out.push(statement);
+        }
+        Ok(())
     }
-    Ok(())
+}
+
+/// The free-standing object of the schema's `list` that `object` is.
+fn listed<'a, T: schema_replicator_core::object::Listed>(
+    object: &ObjectId,
+    list: &'a [T],
+) -> Result<&'a T> {
+    object
+        .find_in(list)
+        .ok_or_else(|| render_error(object, "not in the schema"))
 }
 
 /// The seal statements of one table, each `None` when it has nothing to do:

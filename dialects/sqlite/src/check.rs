@@ -5,34 +5,15 @@
 
 use std::collections::HashMap;
 
-use diesel::sql_types::{BigInt, Nullable, Text};
-use diesel::{QueryableByName, RunQueryDsl, SqliteConnection};
-use schema_replicator_core::check::{
-    json_samples, probes, run_probes, CheckOptions, Preflight, Probe,
-};
+use diesel::SqliteConnection;
+use schema_replicator_core::check::{probes, run_probes, CheckOptions, Preflight, Probe};
 use schema_replicator_core::{
-    CheckConstraint, DbUrl, Error, Finding, ForeignKey, Index, IndexTarget, ObjectId,
-    QualifiedName, Result, Schema, Table, UniqueConstraint,
+    CheckConstraint, DbUrl, Finding, ForeignKey, Index, IndexTarget, ObjectId, QualifiedName,
+    Result, Schema, Table, UniqueConstraint,
 };
 
 use crate::render::expr_sql;
 use crate::{quote_ident, quote_literal};
-
-#[derive(QueryableByName)]
-struct Counted {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    groups: Option<i64>,
-    #[diesel(sql_type = Nullable<Text>)]
-    samples: Option<String>,
-}
-
-#[derive(QueryableByName)]
-struct Doc {
-    #[diesel(sql_type = Nullable<Text>)]
-    doc: Option<String>,
-}
 
 /// Samples shown per constraint.
 const SAMPLES: usize = 5;
@@ -194,33 +175,14 @@ impl Preflight for SqlitePreflight<'_> {
     }
 }
 
-fn run(conn: &mut SqliteConnection, url: &DbUrl, probe: &Probe) -> Result<Vec<Finding>> {
-    let fail = |e: diesel::result::Error| Error::Check {
-        object: probe.describe(),
-        reason: url.one_line(&e.to_string()),
-    };
-    probe.findings(
-        conn,
-        |conn, sql| {
-            let rows = diesel::sql_query(sql).load::<Counted>(conn).map_err(fail)?;
-            Ok(rows
-                .into_iter()
-                .next()
-                .map(|r| (r.n, r.groups, json_samples(r.samples.as_deref()))))
-        },
-        |conn, sql| {
-            let rows = diesel::sql_query(sql).load::<Doc>(conn).map_err(fail)?;
-            Ok(rows.into_iter().next().and_then(|d| d.doc))
-        },
-    )
-}
-
 /// Checks the loaded data at `url` (which must exist) against `schema`'s constraints.
 pub(crate) fn check(url: &DbUrl, schema: &Schema, options: &CheckOptions) -> Result<Vec<Finding>> {
     let preflight = SqlitePreflight {
         tables: schema.tables.iter().map(|t| (&t.name, t)).collect(),
     };
     let probes = probes(schema, &preflight)?;
-    let run = |conn: &mut SqliteConnection, probe: &Probe| run(conn, url, probe);
+    let run = |conn: &mut SqliteConnection, probe: &Probe| {
+        schema_replicator_diesel::run_json_probe(conn, url, probe)
+    };
     run_probes(&probes, options, || crate::connect(url, true), &run)
 }

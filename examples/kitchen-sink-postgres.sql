@@ -195,6 +195,19 @@ CREATE MATERIALIZED VIEW public.sales_summary AS
 CREATE UNIQUE INDEX sales_summary_customer ON public.sales_summary (customer_id);
 COMMENT ON MATERIALIZED VIEW public.sales_summary IS 'A materialized view with an index';
 
+-- Settings pg_dump writes as ALTER after the table or the index: statistics targets,
+-- storage, compression and options of columns, CLUSTER ON (the primary key's index, a
+-- secondary index, a unique constraint's), replica identity, an index column's
+-- statistics target.
+ALTER TABLE public.customer ALTER COLUMN email SET STATISTICS 1000,
+    ALTER COLUMN "Full Name" SET STORAGE EXTERNAL, ALTER COLUMN tags SET COMPRESSION pglz,
+    ALTER COLUMN "Full Name" SET (n_distinct = 100), REPLICA IDENTITY FULL;
+ALTER TABLE public.customer CLUSTER ON customer_email_key;
+ALTER TABLE "Sales Ünïcode"."Order" CLUSTER ON order_placed_desc;
+ALTER TABLE public.line CLUSTER ON line_pkey;
+ALTER TABLE public.booking REPLICA IDENTITY USING INDEX booking_pkey;
+ALTER INDEX public.line_expr ALTER COLUMN 1 SET STATISTICS 3000;
+
 -- Data
 INSERT INTO public.customer ("Full Name", email, feeling, home, tags, balance)
 VALUES ('Ada Lovelace', 'ada@example.org', 'happy', ROW('1 Main St', 'London', 'LON'), '{math,poetry}', 10.50),

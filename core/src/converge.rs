@@ -458,6 +458,13 @@ fn base_shape(table: &Table, keep_key: bool) -> Schema {
     }
     shape.options = table.options.clone();
     shape.comment = table.comment.clone();
+    // The settings base makes with the table; those that need an index come with it.
+    shape.alterations = table
+        .alterations
+        .iter()
+        .filter(|a| a.index.is_none())
+        .cloned()
+        .collect();
     let mut schema = Schema::new("");
     schema.tables.push(shape);
     schema

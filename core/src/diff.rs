@@ -234,6 +234,7 @@ fn diff_table(a: &Table, b: &Table, out: &mut Vec<Difference>) {
     );
     field(&object, "checks", &a.checks, &b.checks, out);
     field(&object, "exclusions", &a.exclusions, &b.exclusions, out);
+    field(&object, "settings", &a.alterations, &b.alterations, out);
     field(
         &object,
         "foreign keys",
@@ -391,6 +392,7 @@ mod tests {
     fn schema() -> Schema {
         let mut s = Schema::new("sqlite");
         s.tables.push(Table {
+            alterations: Default::default(),
             exclusions: Vec::new(),
             name: QualifiedName::bare("t"),
             columns: vec![column("id", "INTEGER"), column("name", "TEXT")],

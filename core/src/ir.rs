@@ -238,6 +238,22 @@ impl Sequence {
     }
 }
 
+/// A setting pg_dump writes as an `ALTER` after a table or one of its indexes exists
+/// (PostgreSQL): a column's statistics target, storage, compression or options, the
+/// replica identity, `CLUSTER ON`, an index column's statistics target.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Alteration {
+    /// The index it needs (`CLUSTER ON i`, `REPLICA IDENTITY USING INDEX i`, or an
+    /// `ALTER INDEX i`); `None` when the table alone is enough.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<String>,
+    /// `true` for a clause of `ALTER INDEX index`, `false` for one of `ALTER TABLE ONLY`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub on_index: bool,
+    /// The clause (`ALTER COLUMN "c" SET STATISTICS 1000`, `CLUSTER ON "i"`).
+    pub clause: String,
+}
+
 /// A column of a table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ColumnRef {
@@ -469,6 +485,9 @@ pub struct Table {
     /// Storage options (`WITHOUT ROWID`, `STRICT`, ...).
     #[serde(default)]
     pub options: Vec<TableOption>,
+    /// Settings made with `ALTER` once the table or an index exists (PostgreSQL).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alterations: Vec<Alteration>,
     /// The table's comment, where the dialect has comments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
@@ -478,6 +497,7 @@ impl Table {
     /// A table with no columns, keys, constraints, indexes, options or comment yet.
     pub fn new(name: QualifiedName) -> Self {
         Table {
+            alterations: Default::default(),
             name,
             columns: Vec::new(),
             primary_key: None,

@@ -518,6 +518,7 @@ mod tests {
                     });
                 }
                 schema.tables.push(Table {
+                    alterations: Default::default(),
                     exclusions: Vec::new(),
                     name: QualifiedName::bare(format!("t{i}")),
                     columns: vec![id, column("k")],

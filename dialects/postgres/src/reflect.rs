@@ -9,8 +9,8 @@ use diesel::{PgConnection, QueryableByName, RunQueryDsl};
 use schema_replicator_core::check::run_parallel;
 use schema_replicator_core::order::dependency_order;
 use schema_replicator_core::{
-    CheckConstraint, Column, ColumnRef, DataType, Deferrable, Error, Exclusion, Expr, Extension,
-    ForeignKey, Generated, Identity, Index, IndexKey, IndexTarget, MatchType, Namespace,
+    Alteration, CheckConstraint, Column, ColumnRef, DataType, Deferrable, Error, Exclusion, Expr,
+    Extension, ForeignKey, Generated, Identity, Index, IndexKey, IndexTarget, MatchType, Namespace,
     PrimaryKey, QualifiedName, ReferentialAction, ReflectOptions, Result, Routine, RoutineKind,
     Schema, Sequence, Skipped, Table, TableOption, Trigger, UniqueConstraint, UserType,
     UserTypeKind, View,
@@ -44,6 +44,7 @@ const QUERIES: &[(&str, &str)] = &[
     ("views", include_str!("sql/views.sql")),
     ("schemas", include_str!("sql/namespaces.sql")),
     ("extensions", include_str!("sql/extensions.sql")),
+    ("alterations", include_str!("sql/alterations.sql")),
 ];
 
 /// Runs one catalog query with the namespace filter bound; each row is a JSON document.
@@ -92,6 +93,14 @@ fn parse<T: DeserializeOwned>(
             })
         })
         .collect()
+}
+
+#[derive(Deserialize)]
+struct AlterationRow {
+    rel: i64,
+    index: Option<String>,
+    clause: String,
+    on_index: bool,
 }
 
 #[derive(Deserialize)]
@@ -316,6 +325,7 @@ type Parents = HashMap<i64, Vec<QualifiedName>>;
 /// constraints, indexes, triggers), views, and the objects not replicated.
 struct RelationRows {
     tables: Vec<TableRow>,
+    alterations: Vec<AlterationRow>,
     columns: Vec<ColumnRow>,
     constraints: Vec<ConstraintRow>,
     indexes: Vec<IndexRow>,
@@ -344,6 +354,7 @@ pub(crate) fn reflect(conns: &mut [PgConnection], options: &ReflectOptions) -> R
     let (mut tables, parents) = tables(rows.tables, &mut columns_by_rel, &mut identity_sequences)?;
     add_constraints(&mut tables, rows.constraints, &names);
     let view_indexes = add_indexes(&mut schema, &mut tables, rows.indexes, &names)?;
+    add_alterations(&mut tables, rows.alterations);
     add_tables(&mut schema, tables, &parents);
     add_views(&mut schema, rows.views, columns_by_rel, view_indexes);
     add_triggers(&mut schema, rows.triggers);
@@ -485,6 +496,7 @@ fn add_routines(schema: &mut Schema, docs: &mut HashMap<&'static str, Vec<String
 fn parse_relation_rows(docs: &mut HashMap<&'static str, Vec<String>>) -> Result<RelationRows> {
     Ok(RelationRows {
         tables: parse(docs, "tables")?,
+        alterations: parse(docs, "alterations")?,
         columns: parse(docs, "columns")?,
         constraints: parse(docs, "constraints")?,
         indexes: parse(docs, "indexes")?,
@@ -639,6 +651,23 @@ fn add_indexes(
         table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
     }
     Ok(view_indexes)
+}
+
+/// Adds each table's settings (statistics targets, storage, compression, column
+/// options, replica identity, `CLUSTER ON`, index column statistics), sorted.
+fn add_alterations(tables: &mut BTreeMap<i64, Table>, rows: Vec<AlterationRow>) {
+    for row in rows {
+        if let Some(table) = tables.get_mut(&row.rel) {
+            table.alterations.push(Alteration {
+                index: row.index,
+                on_index: row.on_index,
+                clause: row.clause,
+            });
+        }
+    }
+    for table in tables.values_mut() {
+        table.alterations.sort();
+    }
 }
 
 /// Adds the tables, parents before children (partitions and inheritance), otherwise by

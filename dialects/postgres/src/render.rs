@@ -8,9 +8,9 @@ use std::fmt::Display;
 use schema_replicator_core::filter::regclass_names;
 use schema_replicator_core::object::Listed;
 use schema_replicator_core::{
-    CheckConstraint, Column, Error, Expr, Extension, Identity, Index, LockMode, Namespace,
-    ObjectId, ObjectKind, Phase, Plan, QualifiedName, Result, Routine, Schema, Sequence, Statement,
-    Table, TableLock, TableOption, Trigger, UserType, UserTypeKind, View,
+    Alteration, CheckConstraint, Column, Error, Expr, Extension, Identity, Index, LockMode,
+    Namespace, ObjectId, ObjectKind, Phase, Plan, QualifiedName, Result, Routine, Schema, Sequence,
+    Statement, Table, TableLock, TableOption, Trigger, UserType, UserTypeKind, View,
 };
 
 use crate::{quote_ident, quote_literal, DIALECT};
@@ -155,12 +155,24 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             (ObjectKind::Sequence, _) => render_sequence(listed(&schema.sequences, object)?, out),
             (ObjectKind::Routine, _) => render_routine(listed(&schema.routines, object)?, out)?,
             (ObjectKind::Table, Some(table)) => render_table(table, &lookup, out)?,
-            (ObjectKind::PrimaryKey, Some(table)) => render_primary_key(table, out)?,
-            (ObjectKind::Unique, Some(table)) => render_unique(table, out)?,
+            (ObjectKind::PrimaryKey, Some(table)) => {
+                render_primary_key(table, out)?;
+                append_alterations(table, &object.name, out);
+            }
+            (ObjectKind::Unique, Some(table)) => {
+                render_unique(table, out)?;
+                append_alterations(table, &object.name, out);
+            }
             (ObjectKind::Check, Some(table)) => render_check(table, out)?,
-            (ObjectKind::Exclusion, Some(table)) => render_exclusion(table, out)?,
+            (ObjectKind::Exclusion, Some(table)) => {
+                render_exclusion(table, out)?;
+                append_alterations(table, &object.name, out);
+            }
             (ObjectKind::ForeignKey, Some(table)) => render_foreign_key(table, out)?,
-            (ObjectKind::Index, Some(table)) => render_table_index(table, out)?,
+            (ObjectKind::Index, Some(table)) => {
+                render_table_index(table, out)?;
+                append_alterations(table, &object.name, out);
+            }
             (ObjectKind::Counter, Some(table)) => render_identity_counter(table, out)?,
             (ObjectKind::Counter, None) => {
                 let seq = listed(&schema.sequences, object)?;
@@ -172,6 +184,59 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
         }
     }
     Ok(statements)
+}
+
+/// The `ALTER` statements of `table`'s settings that need the index `index` (`None`:
+/// the table alone), each as one statement: `ALTER TABLE ONLY t c1, c2` and `ALTER
+/// INDEX i c1, c2`.
+fn alterations(table: &Table, index: Option<&str>) -> Vec<String> {
+    let (on_index, on_table): (Vec<&Alteration>, Vec<&Alteration>) = table
+        .alterations
+        .iter()
+        .filter(|a| a.index.as_deref() == index)
+        .partition(|a| a.on_index);
+    let clauses = |list: &[&Alteration]| {
+        list.iter()
+            .map(|a| a.clause.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut out = Vec::new();
+    if !on_table.is_empty() {
+        out.push(format!(
+            "ALTER TABLE ONLY {} {}",
+            qname(&table.name),
+            clauses(&on_table)
+        ));
+    }
+    if let (false, Some(index)) = (on_index.is_empty(), index) {
+        let name = QualifiedName {
+            schema: table.name.schema.clone(),
+            name: index.to_owned(),
+        };
+        out.push(format!(
+            "ALTER INDEX {} {}",
+            qname(&name),
+            clauses(&on_index)
+        ));
+    }
+    out
+}
+
+/// Appends to the statement that created the index `index` (the last one `out` holds)
+/// the settings that need it (`CLUSTER ON`, a column's statistics target), so that they
+/// are applied in the same transaction as the index.
+fn append_alterations(table: &Table, index: &str, out: &mut Out<'_>) {
+    let more = alterations(table, Some(index));
+    if more.is_empty() {
+        return;
+    }
+    if let Some(last) = out.statements.last_mut() {
+        for sql in more {
+            last.sql.push_str(";\n");
+            last.sql.push_str(&sql);
+        }
+    }
 }
 
 /// The element `object.ordinal` of one of a table's lists, or the error that the
@@ -654,6 +719,14 @@ fn render_table(table: &Table, lookup: &Lookup<'_>, out: &mut Out<'_>) -> Result
         ));
     }
     out.push(create_table(table, &items));
+    for sql in alterations(table, None) {
+        out.push(sql);
+    }
+    if let (true, Some(pk)) = (pk_in_base, &table.primary_key) {
+        for sql in alterations(table, pk.name.as_deref()) {
+            out.push(sql);
+        }
+    }
     out.comment(&format!("TABLE {}", qname(&table.name)), &table.comment);
     for column in &table.columns {
         out.comment(

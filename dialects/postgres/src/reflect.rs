@@ -737,27 +737,21 @@ fn add_views(
     }
 }
 
-/// Adds the triggers, by table and name; a trigger not in the default enabled state is
-/// also recorded as skipped (the state is not replicated).
+/// Adds the triggers, by table and name, each with its state when it is not the default
+/// (`enabled`: `D` disabled, `R` replica, `A` always).
 fn add_triggers(schema: &mut Schema, triggers: Vec<TriggerRow>) {
     let mut triggers = triggers;
     triggers.sort_by(|a, b| (&a.schema, &a.table, &a.name).cmp(&(&b.schema, &b.table, &b.name)));
     for t in triggers {
         let table = qualified(&t.schema, &t.table);
-        if t.enabled != "O" {
-            schema.skipped.push(Skipped {
-                kind: "trigger".into(),
-                name: t.name.clone(),
-                reason: format!(
-                    "on {table}: it is created enabled; its state `{}` (ALTER TABLE ... \
-                     DISABLE/ENABLE REPLICA/ALWAYS TRIGGER) is not replicated",
-                    t.enabled
-                ),
-            });
-        }
+        let settings = if t.enabled == "O" {
+            Vec::new()
+        } else {
+            vec![("enabled".to_owned(), t.enabled.clone())]
+        };
         schema.triggers.push(Trigger {
             definer: None,
-            settings: Vec::new(),
+            settings,
             name: qualified(&t.schema, &t.name),
             table,
             definition: raw(t.definition),

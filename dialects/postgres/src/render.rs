@@ -435,7 +435,27 @@ fn render_view(view: &View, out: &mut Out<'_>) -> Result<()> {
 
 /// A trigger as the server's definition has it, and its comment.
 fn render_trigger(trigger: &Trigger, out: &mut Out<'_>) -> Result<()> {
-    out.push(expr_sql(&trigger.definition, out.object)?);
+    let mut sql = expr_sql(&trigger.definition, out.object)?;
+    // Its state, in the same transaction as the trigger: the seal runs after the load,
+    // so a disabled trigger never fires in the copy.
+    let state = trigger
+        .settings
+        .iter()
+        .find(|(k, _)| k == "enabled")
+        .and_then(|(_, v)| match v.as_str() {
+            "D" => Some("DISABLE TRIGGER"),
+            "R" => Some("ENABLE REPLICA TRIGGER"),
+            "A" => Some("ENABLE ALWAYS TRIGGER"),
+            _ => None,
+        });
+    if let Some(state) = state {
+        sql.push_str(&format!(
+            ";\nALTER TABLE {} {state} {}",
+            qname(&trigger.table),
+            quote_ident(&trigger.name.name)
+        ));
+    }
+    out.push(sql);
     out.comment(
         &format!(
             "TRIGGER {} ON {}",

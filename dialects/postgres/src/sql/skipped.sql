@@ -97,3 +97,8 @@ FROM pg_catalog.pg_cast c
 WHERE c.oid >= 16384
   AND NOT EXISTS (SELECT 1 FROM extension_members m
                   WHERE m.classid = 'pg_catalog.pg_cast'::regclass AND m.objid = c.oid)
+  -- A cast its type made by itself (a range type's cast to its multirange: pg_depend
+  -- deptype 'i'), which pg_dump does not dump either.
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_cast'::regclass AND d.objid = c.oid
+                    AND d.deptype = 'i')

@@ -1118,7 +1118,10 @@ fn trigger_states_come_back_and_a_disabled_trigger_does_not_fire_in_the_copy() {
     assert_identical(&source, &target);
     // Behaviour: only the ALWAYS trigger fires on an ordinary session.
     target.exec("INSERT INTO t (id) VALUES (1)").unwrap();
-    assert_eq!(target.query_i64("SELECT n::int8 AS value FROM t WHERE id = 1"), 10);
+    assert_eq!(
+        target.query_i64("SELECT n::int8 AS value FROM t WHERE id = 1"),
+        10
+    );
     // A re-run has nothing to do: the states are part of each trigger.
     let applier = DdlApplier::new(&target.url()).unwrap();
     assert!(applier

@@ -1129,3 +1129,25 @@ fn trigger_states_come_back_and_a_disabled_trigger_does_not_fire_in_the_copy() {
         .unwrap()
         .nothing_to_do());
 }
+
+#[test]
+fn what_an_extension_made_is_not_warned_about_but_privileges_changed_since_are() {
+    if !server_available() {
+        return;
+    }
+    let source = TestDb::with_script(
+        "extension_members",
+        "CREATE EXTENSION pg_stat_statements; CREATE EXTENSION pgcrypto;",
+    );
+    // The extension granted SELECT on its views to PUBLIC itself (pg_init_privs): its
+    // objects come with CREATE EXTENSION, and nothing is said about them.
+    assert_eq!(extract(&source).warnings(), Vec::<String>::new());
+    // A privilege changed after the extension made it is the user's, as pg_dump dumps.
+    source
+        .exec("REVOKE SELECT ON pg_stat_statements FROM PUBLIC")
+        .unwrap();
+    assert_eq!(
+        extract(&source).warnings(),
+        ["view \"public.pg_stat_statements\": privileges (GRANT/REVOKE) are not replicated"]
+    );
+}

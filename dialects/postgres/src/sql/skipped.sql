@@ -1,24 +1,39 @@
--- Objects of kinds this dialect does not replicate, each with the reason.
+-- Objects of kinds this dialect does not replicate, each with the reason. What an
+-- extension created is its own (CREATE EXTENSION makes it again), so it is left out,
+-- but for the privileges changed after the extension made them (pg_init_privs keeps
+-- those it made), which pg_dump dumps too.
 SELECT 'policy' AS kind, ns.nspname || '.' || c.relname || '.' || p.polname AS name,
        'row-level security policies are not replicated' AS reason
 FROM pg_catalog.pg_policy p
 JOIN pg_catalog.pg_class c ON c.oid = p.polrelid JOIN ns ON ns.oid = c.relnamespace
+WHERE NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_class'::regclass AND m.objid = c.oid)
 UNION ALL
 SELECT 'table', ns.nspname || '.' || c.relname,
        'ENABLE ROW LEVEL SECURITY is not replicated'
 FROM pg_catalog.pg_class c JOIN ns ON ns.oid = c.relnamespace
 WHERE c.relrowsecurity
+  AND NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_class'::regclass AND m.objid = c.oid)
 UNION ALL
 SELECT CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view'
                       WHEN 'm' THEN 'materialized view' ELSE 'table' END,
        ns.nspname || '.' || c.relname, 'privileges (GRANT/REVOKE) are not replicated'
 FROM pg_catalog.pg_class c JOIN ns ON ns.oid = c.relnamespace
 WHERE c.relacl IS NOT NULL AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+  AND c.relacl IS DISTINCT FROM (
+      SELECT ip.initprivs FROM pg_catalog.pg_init_privs ip
+      WHERE ip.classoid = 'pg_catalog.pg_class'::regclass AND ip.objoid = c.oid
+        AND ip.objsubid = 0)
 UNION ALL
 SELECT 'routine', ns.nspname || '.' || p.proname || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')',
        'privileges (GRANT/REVOKE) are not replicated'
 FROM pg_catalog.pg_proc p JOIN ns ON ns.oid = p.pronamespace
 WHERE p.proacl IS NOT NULL
+  AND p.proacl IS DISTINCT FROM (
+      SELECT ip.initprivs FROM pg_catalog.pg_init_privs ip
+      WHERE ip.classoid = 'pg_catalog.pg_proc'::regclass AND ip.objoid = p.oid
+        AND ip.objsubid = 0)
 UNION ALL
 SELECT 'schema', ns.nspname, 'privileges (GRANT/REVOKE) are not replicated'
 FROM pg_catalog.pg_namespace n JOIN ns ON ns.oid = n.oid
@@ -45,6 +60,8 @@ SELECT 'rule', ns.nspname || '.' || c.relname || '.' || r.rulename, 'rules are n
 FROM pg_catalog.pg_rewrite r
 JOIN pg_catalog.pg_class c ON c.oid = r.ev_class JOIN ns ON ns.oid = c.relnamespace
 WHERE r.rulename <> '_RETURN'
+  AND NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_class'::regclass AND m.objid = c.oid)
 UNION ALL
 SELECT 'foreign table', ns.nspname || '.' || c.relname,
        'foreign tables, servers and user mappings are not replicated'

@@ -207,6 +207,12 @@ ALTER TABLE "Sales Ünïcode"."Order" CLUSTER ON order_placed_desc;
 ALTER TABLE public.line CLUSTER ON line_pkey;
 ALTER TABLE public.booking REPLICA IDENTITY USING INDEX booking_pkey;
 ALTER INDEX public.line_expr ALTER COLUMN 1 SET STATISTICS 3000;
+-- Partition indexes with names the server would not give them: two swapped, one
+-- hostile.
+ALTER INDEX public.measurement_2024_value_idx RENAME TO swap_tmp;
+ALTER INDEX public.measurement_2025_value_idx RENAME TO measurement_2024_value_idx;
+ALTER INDEX public.swap_tmp RENAME TO measurement_2025_value_idx;
+ALTER INDEX public.measurement_other_value_idx RENAME TO "Other Value ✓";
 
 -- Data
 INSERT INTO public.customer ("Full Name", email, feeling, home, tags, balance)

@@ -173,6 +173,7 @@ fn build(specs: &[TableSpec]) -> Schema {
         }
         if let Some((ix, desc)) = &spec.index {
             table.indexes.push(Index {
+                partition_indexes: Default::default(),
                 definition: None,
                 comment: None,
                 name: name(ix, "i", t),

@@ -547,6 +547,7 @@ mod tests {
 
     fn index(name: &str, column: &str) -> Index {
         Index {
+            partition_indexes: Default::default(),
             name: name.into(),
             unique: false,
             keys: vec![IndexKey {

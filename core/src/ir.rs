@@ -886,6 +886,11 @@ pub struct Index {
     /// not say everything (PostgreSQL); same-dialect rendering uses it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub definition: Option<Expr>,
+    /// The index of a partitioned table (PostgreSQL): the name of the index it has on
+    /// each partition (at every level), by partition, which the server would otherwise
+    /// choose itself.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partition_indexes: Vec<(QualifiedName, String)>,
     /// Its comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,

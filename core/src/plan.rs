@@ -566,6 +566,7 @@ mod tests {
                         .collect(),
                     indexes: (0..*indexes)
                         .map(|x| Index {
+                            partition_indexes: Default::default(),
                             definition: None,
                             comment: None,
                             name: format!("i{i}_{x}"),

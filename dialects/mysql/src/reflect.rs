@@ -1747,6 +1747,7 @@ fn secondary_index(
         definition.push_str(if mariadb { " IGNORED" } else { " INVISIBLE" });
     }
     Index {
+        partition_indexes: Default::default(),
         name: index_name,
         unique: first.non_unique == 0,
         keys: index_keys(rows),

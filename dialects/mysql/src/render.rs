@@ -1088,6 +1088,7 @@ mod tests {
         table
             .indexes
             .extend(index.map(|(name, unique, definition)| Index {
+                partition_indexes: Default::default(),
                 name: name.into(),
                 unique,
                 keys: vec![IndexKey {

@@ -104,6 +104,13 @@ struct AlterationRow {
 }
 
 #[derive(Deserialize)]
+struct PartitionIndexRow {
+    schema: String,
+    table: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
 struct NamespaceRow {
     name: String,
     comment: Option<String>,
@@ -257,6 +264,7 @@ struct ConstraintRow {
 
 #[derive(Deserialize)]
 struct IndexRow {
+    partitions: Option<Vec<PartitionIndexRow>>,
     rel: i64,
     name: String,
     unique: bool,
@@ -1070,6 +1078,12 @@ fn index(i: IndexRow, names: &ColumnNames) -> Result<Index> {
             .collect(),
         predicate: i.predicate.map(raw),
         definition: Some(raw(tail)),
+        partition_indexes: i
+            .partitions
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| (qualified(&p.schema, &p.table), p.name))
+            .collect(),
         comment: i.comment,
     })
 }

@@ -375,7 +375,61 @@ fn render_table_index(table: &Table, out: &mut Out<'_>) -> Result<()> {
     let preflight = (index.unique && index.predicate.is_none())
         .then(|| unique_index_preflight(table, index))
         .flatten();
-    render_index(&table.name, index, out.object, preflight, out)
+    render_index(&table.name, index, out.object, preflight, out)?;
+    if let (false, Some(created)) = (
+        index.partition_indexes.is_empty(),
+        out.statements
+            .iter_mut()
+            .rev()
+            .find(|s| s.sql.starts_with("CREATE ")),
+    ) {
+        created.sql.push_str(";\n");
+        created
+            .sql
+            .push_str(&rename_partition_indexes(table, index));
+    }
+    Ok(())
+}
+
+/// The server names the index it makes on each partition for a partitioned table's
+/// index itself; this gives each the source's name, in two steps (a temporary name
+/// each first), since the server's names may be other partitions' names in the source.
+fn rename_partition_indexes(table: &Table, index: &Index) -> String {
+    let parent = QualifiedName {
+        schema: table.name.schema.clone(),
+        name: index.name.clone(),
+    };
+    let wanted: Vec<String> = index
+        .partition_indexes
+        .iter()
+        .map(|(partition, name)| {
+            format!(
+                "({}::regclass, {})",
+                quote_literal(&qname(partition)),
+                quote_literal(name)
+            )
+        })
+        .collect();
+    let found = format!(
+        "WITH RECURSIVE part(oid) AS (\
+         SELECT h.inhrelid FROM pg_catalog.pg_inherits h WHERE h.inhparent = {}::regclass \
+         UNION ALL SELECT h.inhrelid FROM pg_catalog.pg_inherits h \
+         JOIN part ON h.inhparent = part.oid) \
+         SELECT part.oid AS idx, w.name FROM part \
+         JOIN pg_catalog.pg_index x ON x.indexrelid = part.oid \
+         JOIN (VALUES {}) AS w(tbl, name) ON w.tbl = x.indrelid",
+        quote_literal(&qname(&parent)),
+        wanted.join(", ")
+    );
+    format!(
+        "DO $sr$ DECLARE r record; BEGIN \
+         FOR r IN {found} LOOP \
+         EXECUTE pg_catalog.format('ALTER INDEX %s RENAME TO %I', r.idx::regclass, '_sr_' || r.idx); \
+         END LOOP; \
+         FOR r IN {found} LOOP \
+         EXECUTE pg_catalog.format('ALTER INDEX %s RENAME TO %I', r.idx::regclass, r.name); \
+         END LOOP; END $sr$"
+    )
 }
 
 /// The `setval` of an identity column's sequence (the `object.ordinal`-th identity

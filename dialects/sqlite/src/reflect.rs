@@ -482,6 +482,7 @@ fn build_index(
         })
         .collect();
     Ok(Index {
+        partition_indexes: Default::default(),
         definition: None,
         comment: None,
         name: object.name.clone(),

@@ -13,6 +13,19 @@ SELECT i.indrelid::int8 AS rel, ic.relname AS name, i.indisunique AS "unique",
            WHERE k.num = 0 AND k.i <= i.indnkeyatts
            ORDER BY k.i) END AS expressions,
        pg_catalog.pg_get_expr(i.indpred, i.indrelid) AS predicate,
+       CASE WHEN ic.relkind = 'I' THEN ARRAY(
+           WITH RECURSIVE part(oid) AS (
+               SELECT h.inhrelid FROM pg_catalog.pg_inherits h WHERE h.inhparent = i.indexrelid
+               UNION ALL
+               SELECT h.inhrelid FROM pg_catalog.pg_inherits h JOIN part ON h.inhparent = part.oid)
+           SELECT json_build_object('schema', tn.nspname, 'table', tc.relname,
+                                    'name', xc.relname)
+           FROM part
+           JOIN pg_catalog.pg_index x ON x.indexrelid = part.oid
+           JOIN pg_catalog.pg_class xc ON xc.oid = part.oid
+           JOIN pg_catalog.pg_class tc ON tc.oid = x.indrelid
+           JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace
+           ORDER BY tn.nspname, tc.relname) END AS partitions,
        ds.description AS comment
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid

@@ -2115,6 +2115,22 @@ fn leave_out_misread_text(schema: &mut Schema) {
         _ => String::new(),
     };
     let mut notes = Vec::new();
+    // Keeps the items of `list` whose text is read rightly, noting the others.
+    let mut keep =
+        |kind: &str, name: &str, settings: &[(String, String)], text: &Expr| match misread(
+            settings,
+            &raw(text),
+        ) {
+            Some(client) => {
+                notes.push(Skipped {
+                    kind: kind.to_owned(),
+                    name: name.to_owned(),
+                    reason: reason(&client),
+                });
+                false
+            }
+            None => true,
+        };
     schema.views.retain(|v| {
         let settings: Vec<(String, String)> = v
             .options
@@ -2122,57 +2138,18 @@ fn leave_out_misread_text(schema: &mut Schema) {
             .filter_map(|o| o.split_once('='))
             .map(|(k, val)| (k.to_owned(), val.to_owned()))
             .collect();
-        match misread(&settings, &raw(&v.query)) {
-            Some(client) => {
-                notes.push(Skipped {
-                    kind: "view".into(),
-                    name: v.name.name.clone(),
-                    reason: reason(&client),
-                });
-                false
-            }
-            None => true,
-        }
+        keep("view", &v.name.name, &settings, &v.query)
     });
     schema
         .triggers
-        .retain(|t| match misread(&t.settings, &raw(&t.definition)) {
-            Some(client) => {
-                notes.push(Skipped {
-                    kind: "trigger".into(),
-                    name: t.name.name.clone(),
-                    reason: reason(&client),
-                });
-                false
-            }
-            None => true,
-        });
-    schema
-        .routines
-        .retain(|r| match misread(&r.settings, &raw(&r.definition)) {
-            Some(client) => {
-                notes.push(Skipped {
-                    kind: r.kind.sql().to_lowercase(),
-                    name: r.name.name.clone(),
-                    reason: reason(&client),
-                });
-                false
-            }
-            None => true,
-        });
+        .retain(|t| keep("trigger", &t.name.name, &t.settings, &t.definition));
+    schema.routines.retain(|r| {
+        let kind = r.kind.sql().to_lowercase();
+        keep(&kind, &r.name.name, &r.settings, &r.definition)
+    });
     schema
         .events
-        .retain(|e| match misread(&e.settings, &raw(&e.body)) {
-            Some(client) => {
-                notes.push(Skipped {
-                    kind: "event".into(),
-                    name: e.name.name.clone(),
-                    reason: reason(&client),
-                });
-                false
-            }
-            None => true,
-        });
+        .retain(|e| keep("event", &e.name.name, &e.settings, &e.body));
     schema.skipped.extend(notes);
 }
 

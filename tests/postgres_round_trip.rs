@@ -1151,3 +1151,47 @@ fn what_an_extension_made_is_not_warned_about_but_privileges_changed_since_are()
         ["view \"public.pg_stat_statements\": privileges (GRANT/REVOKE) are not replicated"]
     );
 }
+
+#[test]
+fn pg_dump_switches_leave_out_owners_privileges_publications_and_comments() {
+    if !server_available() {
+        return;
+    }
+    let source = TestDb::with_script(
+        "switches",
+        "DO $$ BEGIN CREATE ROLE sr_switch_owner; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+         CREATE TABLE t (id int PRIMARY KEY);
+         CREATE TABLE u (id int PRIMARY KEY);
+         ALTER TABLE u OWNER TO sr_switch_owner;
+         GRANT SELECT ON t TO PUBLIC;
+         CREATE PUBLICATION sr_switch_pub FOR TABLE t;
+         COMMENT ON TABLE t IS 'kept unless --no-comments';",
+    );
+    let mut warnings = extract(&source).warnings();
+    warnings.sort();
+    assert_eq!(
+        warnings,
+        [
+            "publication \"sr_switch_pub\": publications are not replicated",
+            "table \"public.t\": privileges (GRANT/REVOKE) are not replicated",
+            "table \"public.u\": its owner sr_switch_owner is not replicated (the target owner \
+             is the applying role)",
+        ]
+    );
+    let policy = Policy::default()
+        .with_no_owner(true)
+        .with_no_privileges(true)
+        .with_no_publications(true)
+        .with_no_comments(true);
+    let quiet = DdlExtractor::open(&source.url(), &Registry::builtin().unwrap(), &policy).unwrap();
+    assert_eq!(quiet.warnings(), Vec::<String>::new());
+    let base = quiet.phase_ddl(Phase::Base).join("\n");
+    assert!(!base.contains("COMMENT ON"), "{base}");
+    assert!(extract(&source)
+        .phase_ddl(Phase::Base)
+        .join("\n")
+        .contains("COMMENT ON TABLE"));
+    source
+        .exec("DROP PUBLICATION sr_switch_pub; DROP TABLE u; DROP ROLE sr_switch_owner")
+        .unwrap();
+}

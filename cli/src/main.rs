@@ -105,9 +105,26 @@ struct PolicyArgs {
     /// Create events DISABLE (MySQL), so the copy does not run the source's jobs.
     #[arg(long)]
     disable_events: bool,
-    /// Leave out grants (MySQL), as pg_dump's -x does (also --no-acl).
+    /// Leave out grants (MySQL), and say nothing of privileges not replicated, as
+    /// pg_dump's -x does (also --no-acl).
     #[arg(short = 'x', long, visible_alias = "no-acl")]
     no_privileges: bool,
+    /// Say nothing of the source's owners (the applying role owns the copy), as
+    /// pg_dump's -O does.
+    #[arg(short = 'O', long)]
+    no_owner: bool,
+    /// Leave out comments.
+    #[arg(long)]
+    no_comments: bool,
+    /// Say nothing of tablespaces (the copy uses the target's default).
+    #[arg(long)]
+    no_tablespaces: bool,
+    /// Say nothing of publications.
+    #[arg(long)]
+    no_publications: bool,
+    /// Say nothing of security labels.
+    #[arg(long)]
+    no_security_labels: bool,
 }
 
 impl PolicyArgs {
@@ -117,6 +134,11 @@ impl PolicyArgs {
             .with_skip_definer(self.skip_definer)
             .with_disable_events(self.disable_events)
             .with_no_privileges(self.no_privileges)
+            .with_no_owner(self.no_owner)
+            .with_no_comments(self.no_comments)
+            .with_no_tablespaces(self.no_tablespaces)
+            .with_no_publications(self.no_publications)
+            .with_no_security_labels(self.no_security_labels)
     }
 }
 

@@ -60,8 +60,21 @@ pub struct Policy {
     /// source's scheduled jobs.
     pub disable_events: bool,
     /// Leave grants out (`pg_dump -x`, `--no-privileges`): the copy's objects get no
-    /// privileges of the source's grantees.
+    /// privileges of the source's grantees, and nothing is said of privileges this
+    /// dialect does not replicate.
     pub no_privileges: bool,
+    /// Leave owners out (`pg_dump -O`): the applying role owns everything, and nothing
+    /// is said of the source's owners.
+    pub no_owner: bool,
+    /// Leave comments out (`pg_dump --no-comments`).
+    pub no_comments: bool,
+    /// Say nothing of tablespaces (`pg_dump --no-tablespaces`): the copy's objects are
+    /// in the target's default tablespace.
+    pub no_tablespaces: bool,
+    /// Say nothing of publications (`pg_dump --no-publications`).
+    pub no_publications: bool,
+    /// Say nothing of security labels (`pg_dump --no-security-labels`).
+    pub no_security_labels: bool,
 }
 
 impl Policy {
@@ -80,6 +93,36 @@ impl Policy {
     /// The same policy with `no_privileges` set as given.
     pub fn with_no_privileges(mut self, skip: bool) -> Self {
         self.no_privileges = skip;
+        self
+    }
+
+    /// The same policy with `no_owner` set as given.
+    pub fn with_no_owner(mut self, skip: bool) -> Self {
+        self.no_owner = skip;
+        self
+    }
+
+    /// The same policy with `no_comments` set as given.
+    pub fn with_no_comments(mut self, skip: bool) -> Self {
+        self.no_comments = skip;
+        self
+    }
+
+    /// The same policy with `no_tablespaces` set as given.
+    pub fn with_no_tablespaces(mut self, skip: bool) -> Self {
+        self.no_tablespaces = skip;
+        self
+    }
+
+    /// The same policy with `no_publications` set as given.
+    pub fn with_no_publications(mut self, skip: bool) -> Self {
+        self.no_publications = skip;
+        self
+    }
+
+    /// The same policy with `no_security_labels` set as given.
+    pub fn with_no_security_labels(mut self, skip: bool) -> Self {
+        self.no_security_labels = skip;
         self
     }
 

@@ -14,12 +14,71 @@ pub(crate) fn rewrite(schema: &mut Schema, policy: &Policy) {
     if policy.no_privileges {
         schema.grants.clear();
     }
+    if policy.no_comments {
+        clear_comments(schema);
+    }
+    // What the user asked to leave out is not warned about as not replicated.
+    schema.skipped.retain(|s| {
+        let privileges = s.reason.contains("privileges (GRANT/REVOKE)")
+            || s.kind == "default privileges"
+            || s.kind == "routine privileges"
+            || s.reason.contains("grants on this database");
+        !((policy.no_privileges && privileges)
+            || (policy.no_owner && s.reason.starts_with("its owner "))
+            || (policy.no_tablespaces && s.reason.starts_with("its tablespace "))
+            || (policy.no_publications && s.kind == "publication")
+            || (policy.no_security_labels && s.kind == "security label"))
+    });
     if policy.disable_events {
         for event in &mut schema.events {
             if event.status != "DISABLE" {
                 event.status = "DISABLE".into();
             }
         }
+    }
+}
+
+/// Leaves out every comment of the schema (`--no-comments`).
+fn clear_comments(schema: &mut Schema) {
+    for n in &mut schema.namespaces {
+        n.comment = None;
+    }
+    for e in &mut schema.extensions {
+        e.comment = None;
+    }
+    for t in &mut schema.types {
+        t.comment = None;
+    }
+    for s in &mut schema.sequences {
+        s.comment = None;
+    }
+    for r in &mut schema.routines {
+        r.comment = None;
+    }
+    for e in &mut schema.events {
+        e.comment = None;
+    }
+    for t in &mut schema.tables {
+        t.comment = None;
+        t.columns.iter_mut().for_each(|c| c.comment = None);
+        if let Some(pk) = &mut t.primary_key {
+            pk.comment = None;
+        }
+        t.unique_constraints
+            .iter_mut()
+            .for_each(|u| u.comment = None);
+        t.checks.iter_mut().for_each(|c| c.comment = None);
+        t.foreign_keys.iter_mut().for_each(|f| f.comment = None);
+        t.exclusions.iter_mut().for_each(|x| x.comment = None);
+        t.indexes.iter_mut().for_each(|i| i.comment = None);
+    }
+    for v in &mut schema.views {
+        v.comment = None;
+        v.column_comments.clear();
+        v.indexes.iter_mut().for_each(|i| i.comment = None);
+    }
+    for t in &mut schema.triggers {
+        t.comment = None;
     }
 }
 

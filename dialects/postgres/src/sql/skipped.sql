@@ -99,6 +99,11 @@ UNION ALL
 SELECT 'publication', p.pubname, 'publications are not replicated'
 FROM pg_catalog.pg_publication p
 UNION ALL
+SELECT 'security label', l.objtype || ' ' || l.objname || ' (' || l.provider || ')',
+       'security labels are not replicated'
+FROM pg_catalog.pg_seclabels l
+WHERE l.objnamespace IS NULL OR l.objnamespace IN (SELECT oid FROM ns)
+UNION ALL
 SELECT 'event trigger', e.evtname, 'event triggers are not replicated'
 FROM pg_catalog.pg_event_trigger e
 WHERE NOT EXISTS (SELECT 1 FROM extension_members m

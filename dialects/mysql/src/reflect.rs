@@ -1850,12 +1850,10 @@ fn add_triggers(schema: &mut Schema, rows: Vec<TriggerRow>, database_collation: 
             name: QualifiedName::bare(&row.name),
             table: QualifiedName::bare(&row.table),
             definition: Expr::raw(crate::DIALECT, definition),
-            settings: made_under(
-                vec![
-                    ("sql_mode".into(), row.sql_mode),
-                    ("character_set_client".into(), row.character_set_client),
-                    ("collation_connection".into(), row.collation_connection),
-                ],
+            settings: creation_context(
+                row.sql_mode,
+                row.character_set_client,
+                row.collation_connection,
                 row.db_collation,
                 database_collation,
             ),
@@ -1940,14 +1938,32 @@ fn add_routines(schema: &mut Schema, rows: Vec<RoutineRow>, database_collation: 
 /// A routine's session settings, and the database collation it was made under when
 /// that is not the database's default now.
 fn routine_settings(row: RoutineRow, database_collation: Option<&str>) -> Vec<(String, String)> {
-    made_under(
-        vec![
-            ("sql_mode".into(), row.sql_mode),
-            ("character_set_client".into(), row.character_set_client),
-            ("collation_connection".into(), row.collation_connection),
-        ],
+    creation_context(
+        row.sql_mode,
+        row.character_set_client,
+        row.collation_connection,
         row.db_collation,
         database_collation,
+    )
+}
+
+/// The session settings an object was made under (`sql_mode`, client character set,
+/// connection collation), and the database collation (see [`made_under`]).
+fn creation_context(
+    sql_mode: String,
+    client: String,
+    connection: String,
+    made: Option<String>,
+    now: Option<&str>,
+) -> Vec<(String, String)> {
+    made_under(
+        vec![
+            ("sql_mode".into(), sql_mode),
+            ("character_set_client".into(), client),
+            ("collation_connection".into(), connection),
+        ],
+        made,
+        now,
     )
 }
 

@@ -116,10 +116,23 @@ pub(crate) fn apply(
     statements: &[Statement],
     options: &ApplyOptions,
 ) -> Result<ApplyReport> {
-    let pending = options.pending(statements);
-    refuse_foreign_definers(url, &pending)?;
-    refuse_missing_grantees(url, &pending)?;
-    refuse_unresolved_calls(url, &pending)?;
+    let pending: Vec<&Statement> = statements
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !options.present.contains(i))
+        .map(|(_, s)| s)
+        .collect();
+    // What the statements need of the target, checked on one connection before any
+    // runs: definers it may name, grantees it has, functions the views call.
+    if pending
+        .iter()
+        .any(|s| !(s.definers.is_empty() && s.grantees.is_empty() && s.calls.is_empty()))
+    {
+        let mut conn = crate::connect(url)?;
+        refuse_foreign_definers(&mut conn, url, &pending)?;
+        refuse_missing_grantees(&mut conn, url, &pending)?;
+        refuse_unresolved_calls(&mut conn, url, &pending)?;
+    }
     journaled::run(&Apply { url }, statements, options)
 }
 
@@ -133,16 +146,19 @@ struct Named {
 /// Refuses, before anything runs, statements that call stored functions the target
 /// does not have (a view over a function the source dropped cannot be created): one
 /// line names each statement's objects and the functions it lacks.
-fn refuse_unresolved_calls(url: &DbUrl, statements: &[Statement]) -> Result<()> {
+fn refuse_unresolved_calls(
+    conn: &mut MysqlConnection,
+    url: &DbUrl,
+    statements: &[&Statement],
+) -> Result<()> {
     if statements.iter().all(|s| s.calls.is_empty()) {
         return Ok(());
     }
-    let mut conn = crate::connect(url)?;
     let functions: std::collections::HashSet<String> = diesel::sql_query(
         "SELECT ROUTINE_NAME AS name FROM information_schema.ROUTINES \
          WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_TYPE = 'FUNCTION'",
     )
-    .load::<Named>(&mut conn)
+    .load::<Named>(conn)
     .map_err(|e| Error::Apply {
         object: "the functions views call".into(),
         reason: message(url, &e),
@@ -181,17 +197,20 @@ fn refuse_unresolved_calls(url: &DbUrl, statements: &[Statement]) -> Result<()> 
 
 /// Refuses, before anything runs, statements that grant privileges to accounts the
 /// target does not have: one line lists them with their grants.
-fn refuse_missing_grantees(url: &DbUrl, statements: &[Statement]) -> Result<()> {
+fn refuse_missing_grantees(
+    conn: &mut MysqlConnection,
+    url: &DbUrl,
+    statements: &[&Statement],
+) -> Result<()> {
     if statements.iter().all(|s| s.grantees.is_empty()) {
         return Ok(());
     }
-    let mut conn = crate::connect(url)?;
     // Every account has a row here (USAGE at least); a user sees all of them when it
     // may grant to others.
     let accounts: std::collections::HashSet<String> = diesel::sql_query(
         "SELECT DISTINCT GRANTEE AS name FROM information_schema.USER_PRIVILEGES",
     )
-    .load::<Named>(&mut conn)
+    .load::<Named>(conn)
     .map_err(|e| Error::Apply {
         object: "the grantees".into(),
         reason: message(url, &e),
@@ -240,7 +259,11 @@ struct CurrentUser {
 /// Refuses, before anything runs, statements whose definers are other accounts than the
 /// applying user when that user may not name them (it lacks every privilege of
 /// [`DEFINER_PRIVILEGES`]): one line lists the definers with their objects.
-fn refuse_foreign_definers(url: &DbUrl, statements: &[Statement]) -> Result<()> {
+fn refuse_foreign_definers(
+    conn: &mut MysqlConnection,
+    url: &DbUrl,
+    statements: &[&Statement],
+) -> Result<()> {
     if statements.iter().all(|s| s.definers.is_empty()) {
         return Ok(());
     }
@@ -249,9 +272,8 @@ fn refuse_foreign_definers(url: &DbUrl, statements: &[Statement]) -> Result<()> 
         reason,
         outcome: "nothing was applied".into(),
     };
-    let mut conn = crate::connect(url)?;
     let user = diesel::sql_query("SELECT CURRENT_USER() AS user")
-        .load::<CurrentUser>(&mut conn)
+        .load::<CurrentUser>(conn)
         .map_err(|e| fail(message(url, &e)))?
         .pop()
         .map(|u| u.user)
@@ -273,7 +295,7 @@ fn refuse_foreign_definers(url: &DbUrl, statements: &[Statement]) -> Result<()> 
     let (name, host) = user.rsplit_once('@').unwrap_or((&user, ""));
     let grantee = format!("'{name}'@'{host}'");
     let privileged = count(
-        &mut conn,
+        conn,
         &format!(
             "SELECT COUNT(*) AS n FROM information_schema.USER_PRIVILEGES \
              WHERE GRANTEE = {} AND PRIVILEGE_TYPE IN ({DEFINER_PRIVILEGES})",

@@ -17,7 +17,7 @@
 //! SRC DST` must be empty. It prints one Markdown table row per N: the medians, their
 //! ratio and the peak memories.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use diesel::connection::SimpleConnection;
@@ -250,19 +250,7 @@ pub fn run(which: &str, args: &[String]) -> Result<(), String> {
         .parse()
         .map_err(|_| "--runs: not a number".to_owned())?;
     let jobs = option(args, "--jobs", "1");
-    let cli = match args.iter().position(|a| a == "--cli") {
-        Some(i) => PathBuf::from(&args[i + 1]),
-        None => std::env::current_exe()
-            .map_err(|e| e.to_string())?
-            .with_file_name("schema-replicator"),
-    };
-    if !cli.is_file() {
-        return Err(format!(
-            "{} not found: build it with `cargo build --release -p schema-replicator-cli` or \
-             give --cli PATH",
-            cli.display()
-        ));
-    }
+    let cli = crate::cli_binary(args)?;
     let dir = std::env::temp_dir().join(format!("sr_bench_clone_{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     println!(

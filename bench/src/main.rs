@@ -114,6 +114,25 @@ fn option(args: &[String], name: &str, default: &str) -> String {
         .unwrap_or_else(|| default.to_owned())
 }
 
+/// The `schema-replicator` binary the benchmark runs: `--cli PATH`, or the one built
+/// beside the benchmark.
+fn cli_binary(args: &[String]) -> Result<std::path::PathBuf, String> {
+    let cli = match args.iter().position(|a| a == "--cli") {
+        Some(i) => std::path::PathBuf::from(args.get(i + 1).ok_or("--cli needs a path")?),
+        None => std::env::current_exe()
+            .map_err(|e| e.to_string())?
+            .with_file_name("schema-replicator"),
+    };
+    if !cli.is_file() {
+        return Err(format!(
+            "{} not found: build it with `cargo build --release -p schema-replicator-cli` or \
+             give --cli PATH",
+            cli.display()
+        ));
+    }
+    Ok(cli)
+}
+
 /// The numbers of tables `--tables` lists (`default` when it is not given).
 fn sizes(args: &[String], default: &str) -> Result<Vec<usize>, String> {
     option(args, "--tables", default)

@@ -343,19 +343,7 @@ impl Settings {
         if tables == 0 || runs == 0 || rows < tables as u64 {
             return Err("--tables and --runs must be at least 1, --rows at least --tables".into());
         }
-        let cli = match args.iter().position(|a| a == "--cli") {
-            Some(i) => PathBuf::from(&args[i + 1]),
-            None => std::env::current_exe()
-                .map_err(|e| e.to_string())?
-                .with_file_name("schema-replicator"),
-        };
-        if !cli.is_file() {
-            return Err(format!(
-                "{} not found: build it with `cargo build --release -p schema-replicator-cli` \
-                 or give --cli PATH",
-                cli.display()
-            ));
-        }
+        let cli = crate::cli_binary(args)?;
         Ok(Settings {
             tables,
             rows,

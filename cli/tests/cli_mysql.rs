@@ -756,3 +756,51 @@ fn ddl_piped_into_the_mysql_client_creates_routines_triggers_and_events() {
         (4, 6, 4)
     );
 }
+
+#[test]
+fn a_pre_killed_among_its_routines_is_finished_by_a_re_run() {
+    if !server_available() {
+        return;
+    }
+    // Enough routines that the kill lands well before the last.
+    const ROUTINES: usize = 1000;
+    let source = Db::new("kill_routines_src");
+    let script: String = (0..ROUTINES)
+        .map(|i| {
+            format!("CREATE FUNCTION f{i}(x INT) RETURNS int(11) DETERMINISTIC RETURN x + {i};\n")
+        })
+        .collect();
+    source.exec(&script);
+    source.exec("CREATE TABLE t (id int PRIMARY KEY); CREATE VIEW v AS SELECT f7(id) AS a FROM t");
+    let target = Db::new("kill_routines_dst");
+    let pre = ["apply", &source.url(), &target.url(), "--phase", "pre"];
+    let done = kill_when_journaled(&pre, 50, || target.journal_rows());
+    assert!(
+        done >= 50 && done < ROUTINES as i64,
+        "killed after {done} of {ROUTINES} routines"
+    );
+    // The same command again: each routine once, whether or not the one running at the
+    // kill got done.
+    let rerun = run(&pre);
+    assert!(rerun.status.success(), "{}", stderr(&rerun));
+    assert_eq!(
+        target.count(
+            "SELECT COUNT(*) AS n FROM information_schema.ROUTINES \
+             WHERE ROUTINE_SCHEMA = DATABASE()"
+        ),
+        ROUTINES as i64
+    );
+    for phase in ["base", "seal"] {
+        let out = run(&["apply", &source.url(), &target.url(), "--phase", phase]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let diff = run(&["diff", &source.url(), &target.url()]);
+    assert!(diff.status.success(), "{}", stderr(&diff));
+    // A re-run of the finished phase has nothing to do.
+    let again = run(&pre);
+    assert!(
+        stderr(&again).starts_with("nothing to do: pre is already applied"),
+        "{}",
+        stderr(&again)
+    );
+}

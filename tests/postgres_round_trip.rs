@@ -1195,3 +1195,90 @@ fn pg_dump_switches_leave_out_owners_privileges_publications_and_comments() {
         .exec("DROP PUBLICATION sr_switch_pub; DROP TABLE u; DROP ROLE sr_switch_owner")
         .unwrap();
 }
+
+#[test]
+fn objects_that_use_each_other_across_kinds_are_created_in_dependency_order() {
+    if !server_available() {
+        return;
+    }
+    // Every shape fails when types, sequences and routines are created kind by kind:
+    // a domain whose check calls a function, a domain whose default draws from a
+    // sequence, a function whose signature uses such a domain, a composite over it,
+    // a SQL-standard function reading a table (and one calling it), called by a
+    // check and by a view. Names sort against the order they need.
+    let source = TestDb::with_script(
+        "cross_kind_order",
+        "CREATE FUNCTION public.z_is_even(n integer) RETURNS boolean
+             LANGUAGE sql IMMUTABLE RETURN n % 2 = 0;
+         CREATE SEQUENCE public.z_ticket_numbers START WITH 2 INCREMENT BY 2;
+         CREATE DOMAIN public.a_even AS integer
+             DEFAULT nextval('public.z_ticket_numbers')
+             CONSTRAINT a_even_check CHECK (public.z_is_even(VALUE));
+         CREATE FUNCTION public.a_half(v public.a_even) RETURNS integer
+             LANGUAGE sql IMMUTABLE RETURN v / 2;
+         CREATE DOMAIN public.b_small_even AS public.a_even
+             CONSTRAINT b_small CHECK (public.a_half(VALUE) < 1000);
+         CREATE TYPE public.a_pair AS (l public.b_small_even, r public.a_even);
+         CREATE TABLE public.tickets (id public.a_even PRIMARY KEY, pair public.a_pair);
+         CREATE FUNCTION public.a_ticket_count() RETURNS bigint
+             LANGUAGE sql STABLE BEGIN ATOMIC SELECT count(*) FROM public.tickets; END;
+         CREATE FUNCTION public.a_capacity_left() RETURNS bigint
+             LANGUAGE sql STABLE BEGIN ATOMIC SELECT 100 - public.a_ticket_count(); END;
+         CREATE TABLE public.limits (
+             n integer CONSTRAINT within_capacity CHECK (n <= public.a_capacity_left() + 100));
+         CREATE VIEW public.a_summary AS
+             SELECT public.a_ticket_count() AS tickets, public.a_half(4) AS half;
+         INSERT INTO public.tickets (pair) VALUES (ROW(4, 6)), (ROW(8, 10));
+         INSERT INTO public.limits VALUES (1);",
+    );
+    let extractor = extract(&source);
+    assert!(
+        extractor.warnings().is_empty(),
+        "{:?}",
+        extractor.warnings()
+    );
+    // The order itself: each object after what it uses, whatever its name.
+    let pre: Vec<String> = extractor
+        .phase_statements(Phase::Pre)
+        .iter()
+        .flat_map(|s| s.objects.iter().map(|o| o.name.clone()))
+        .collect();
+    let at = |name: &str| {
+        pre.iter()
+            .position(|n| n == name)
+            .unwrap_or_else(|| panic!("{name} not in pre: {pre:?}"))
+    };
+    assert!(at("z_is_even") < at("a_even"), "{pre:?}");
+    assert!(at("z_ticket_numbers") < at("a_even"), "{pre:?}");
+    assert!(at("a_even") < at("a_half"), "{pre:?}");
+    assert!(at("a_half") < at("b_small_even"), "{pre:?}");
+    assert!(at("b_small_even") < at("a_pair"), "{pre:?}");
+    // The functions that read a table come in the seal, before the check calling them.
+    assert!(!pre
+        .iter()
+        .any(|n| n == "a_ticket_count" || n == "a_capacity_left"));
+    let seal: Vec<String> = extractor
+        .phase_statements(Phase::Seal)
+        .iter()
+        .flat_map(|s| s.objects.iter().map(|o| o.name.clone()))
+        .collect();
+    let count = seal.iter().position(|n| n == "a_ticket_count").unwrap();
+    let left = seal.iter().position(|n| n == "a_capacity_left").unwrap();
+    let check = seal.iter().position(|n| n == "within_capacity").unwrap();
+    assert!(count < left && left < check, "{seal:?}");
+    for jobs in [1, 2] {
+        let target = replicate_with(&source, &Policy::default(), jobs);
+        assert_identical(&source, &target);
+        // The domain still checks through its function, and draws from the sequence.
+        assert!(target
+            .exec("INSERT INTO public.tickets (id) VALUES (3)")
+            .is_err());
+        target
+            .exec("INSERT INTO public.tickets (pair) VALUES (ROW(2, 2))")
+            .unwrap();
+        assert_eq!(
+            target.query_i64("SELECT tickets AS value FROM public.a_summary"),
+            3
+        );
+    }
+}

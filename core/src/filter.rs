@@ -1309,6 +1309,7 @@ mod tests {
             kind: crate::ir::UserTypeKind::Enum {
                 labels: vec!["ok".into()],
             },
+            requires: Vec::new(),
             comment: None,
         });
         assert_eq!(
@@ -1534,6 +1535,7 @@ mod tests {
                 format!("CREATE FUNCTION public.{name}() RETURNS integer AS $$ {body} $$"),
             ),
             after_tables: false,
+            requires: Vec::new(),
             comment: None,
         };
         schema.routines = vec![

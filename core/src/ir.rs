@@ -146,6 +146,11 @@ pub struct UserType {
     pub name: QualifiedName,
     /// What kind of type, with its definition.
     pub kind: UserTypeKind,
+    /// The other types, sequences and routines of the schema its definition names (a
+    /// domain's check calling a function, a default calling `nextval`), which must
+    /// exist before it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<ObjectRef>,
     /// Its comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
@@ -274,9 +279,15 @@ pub struct Routine {
     pub kind: RoutineKind,
     /// The full `CREATE` statement.
     pub definition: Expr,
-    /// `true` when its signature uses a table's row type, so it is created after the tables.
+    /// `true` when it needs the tables to exist (its signature uses a table's row type,
+    /// or its SQL-standard body reads a table), so it is created after them.
     #[serde(default)]
     pub after_tables: bool,
+    /// The types and other routines of the schema its definition names (a signature
+    /// using a domain, a body calling a function, an aggregate's functions), which must
+    /// exist before it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<ObjectRef>,
     /// Session settings it was created under, which its body parses and runs under
     /// (MySQL: `sql_mode`, `character_set_client`, `collation_connection`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -287,6 +298,20 @@ pub struct Routine {
     /// Its comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+}
+
+/// Names another free-standing object of the schema (a type, a sequence, a routine by
+/// its signature) that an object depends on.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ObjectRef {
+    /// What kind of object ([`crate::ObjectKind::Type`], [`crate::ObjectKind::Sequence`],
+    /// [`crate::ObjectKind::Routine`]).
+    pub kind: crate::object::ObjectKind,
+    /// Its name.
+    pub name: QualifiedName,
+    /// A routine's argument types, as [`Routine::arguments`] spells them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arguments: Option<String>,
 }
 
 /// Privileges of one grantee on one object (`GRANT ... ON ... TO ...`).

@@ -299,27 +299,51 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
             push(phase, &id, deps);
             previous = Some(id);
         };
-    for (i, ty) in schema.types.iter().enumerate() {
-        chained(
-            Phase::Pre,
-            ObjectId::listed(ObjectKind::Type, &ty.name, i),
-            &mut push,
-        );
-    }
+    // Types, sequences and routines in one dependency order across kinds (a domain
+    // whose check calls a function comes after that function, a function whose
+    // signature uses the domain after the domain); otherwise in the schema's order:
+    // types, then sequences, then routines.
     let sequence_ids: Vec<ObjectId> = schema
         .sequences
         .iter()
         .enumerate()
         .map(|(i, s)| ObjectId::listed(ObjectKind::Sequence, &s.name, i))
         .collect();
-    for id in &sequence_ids {
-        chained(Phase::Pre, id.clone(), &mut push);
-    }
     let routine_id =
         |(i, r): (usize, &crate::ir::Routine)| ObjectId::routine(&r.name, &r.arguments, i);
     let routines = || schema.routines.iter().enumerate();
+    let no_requirements: &[crate::ir::ObjectRef] = &[];
+    let mut early: Vec<(ObjectId, &[crate::ir::ObjectRef])> = Vec::new();
+    for (i, ty) in schema.types.iter().enumerate() {
+        let id = ObjectId::listed(ObjectKind::Type, &ty.name, i);
+        early.push((id, &ty.requires));
+    }
+    early.extend(sequence_ids.iter().map(|id| (id.clone(), no_requirements)));
     for routine in routines().filter(|(_, r)| !r.after_tables) {
-        chained(Phase::Pre, routine_id(routine), &mut push);
+        early.push((routine_id(routine), &routine.1.requires));
+    }
+    let by_ref: HashMap<crate::ir::ObjectRef, usize> = early
+        .iter()
+        .enumerate()
+        .map(|(n, (id, _))| {
+            let reference = crate::ir::ObjectRef {
+                kind: id.kind,
+                name: id.qualified_name(),
+                arguments: id.arguments.clone(),
+            };
+            (reference, n)
+        })
+        .collect();
+    let order: Vec<usize> = (0..early.len()).collect();
+    let sorted = crate::order::dependency_order(&order, |&n| {
+        early[n]
+            .1
+            .iter()
+            .filter_map(|r| by_ref.get(r).copied())
+            .collect()
+    });
+    for n in sorted {
+        chained(Phase::Pre, early[n].0.clone(), &mut push);
     }
     for (table, ids) in schema.tables.iter().zip(&objects) {
         let mut deps = Vec::new();
@@ -342,6 +366,20 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
     for id in &virtual_ids {
         push(Phase::Base, id, Vec::new());
     }
+    // Routines that need the tables (a table's row type in the signature, a SQL-standard
+    // body reading a table) open the seal, each after the one before it (they are in
+    // dependency order): checks, exclusions and indexes may call them.
+    let mut late_routine: Option<ObjectId> = None;
+    for routine in routines().filter(|(_, r)| r.after_tables) {
+        let id = routine_id(routine);
+        push(Phase::Seal, &id, late_routine.take().into_iter().collect());
+        late_routine = Some(id);
+    }
+    let on_table = |table: &ObjectId| {
+        let mut deps = vec![table.clone()];
+        deps.extend(late_routine.clone());
+        deps
+    };
     // Keys first: foreign keys depend on the referenced table's keys.
     for ids in &objects {
         if let (true, Some(pk)) = (defer_pk, &ids.primary_key) {
@@ -353,13 +391,13 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
     }
     for ids in &objects {
         for check in &ids.checks {
-            push(Phase::Seal, check, vec![ids.table.clone()]);
+            push(Phase::Seal, check, on_table(&ids.table));
         }
         for exclusion in &ids.exclusions {
-            push(Phase::Seal, exclusion, vec![ids.table.clone()]);
+            push(Phase::Seal, exclusion, on_table(&ids.table));
         }
         for index in &ids.indexes {
-            push(Phase::Seal, index, vec![ids.table.clone()]);
+            push(Phase::Seal, index, on_table(&ids.table));
         }
     }
     for (table, ids) in schema.tables.iter().zip(&objects) {
@@ -405,14 +443,9 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
             push(Phase::Seal, &rebuild, vec![id.clone()]);
         }
     }
-    // Routines that use a table's row type, then views, each after the one before it
-    // (views are in dependency order; the tables exist since base).
-    let mut last: Option<ObjectId> = None;
-    for routine in routines().filter(|(_, r)| r.after_tables) {
-        let id = routine_id(routine);
-        push(Phase::Seal, &id, last.take().into_iter().collect());
-        last = Some(id);
-    }
+    // Views, each after the one before it (views are in dependency order; the tables
+    // exist since base), after the routines that need the tables.
+    let mut last: Option<ObjectId> = late_routine.clone();
     let mut views: std::collections::HashMap<&QualifiedName, ObjectId> = Default::default();
     for (i, view) in schema.views.iter().enumerate() {
         let id = ObjectId::listed(ObjectKind::View, &view.name, i);
@@ -668,6 +701,7 @@ mod tests {
                     schema.types.push(crate::ir::UserType {
                         name: QualifiedName::bare(format!("ty{i}")),
                         kind: crate::ir::UserTypeKind::Enum { labels: vec![] },
+                        requires: Vec::new(),
                         comment: None,
                     });
                 }
@@ -684,6 +718,7 @@ mod tests {
                         },
                         definition: Expr::raw("test", "CREATE FUNCTION ..."),
                         after_tables,
+                        requires: Vec::new(),
                         comment: None,
                     });
                 }

@@ -1928,6 +1928,7 @@ fn add_routines(schema: &mut Schema, rows: Vec<RoutineRow>, database_collation: 
             },
             definition: Expr::raw(crate::DIALECT, definition),
             after_tables: false,
+            requires: Vec::new(),
             settings: routine_settings(row, database_collation),
             definer: Some(definer),
             comment: None,
@@ -2015,6 +2016,7 @@ fn add_package(schema: &mut Schema, row: RoutineRow) {
             kind: RoutineKind::Package,
             definition: Expr::raw(crate::DIALECT, create),
             after_tables: false,
+            requires: Vec::new(),
             settings: vec![
                 ("sql_mode".into(), row.sql_mode),
                 ("character_set_client".into(), row.character_set_client),

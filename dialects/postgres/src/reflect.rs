@@ -11,9 +11,9 @@ use schema_replicator_core::order::dependency_order;
 use schema_replicator_core::{
     Alteration, CheckConstraint, Column, ColumnRef, DataType, Deferrable, Error, Exclusion, Expr,
     Extension, ForeignKey, Generated, Identity, Index, IndexKey, IndexTarget, MatchType, Namespace,
-    PrimaryKey, QualifiedName, ReferentialAction, ReflectOptions, Result, Routine, RoutineKind,
-    Schema, Sequence, Skipped, Table, TableOption, Trigger, UniqueConstraint, UserType,
-    UserTypeKind, View,
+    ObjectKind, ObjectRef, PrimaryKey, QualifiedName, ReferentialAction, ReflectOptions, Result,
+    Routine, RoutineKind, Schema, Sequence, Skipped, Table, TableOption, Trigger, UniqueConstraint,
+    UserType, UserTypeKind, View,
 };
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -155,10 +155,13 @@ struct TypeRow {
     checks: Option<Vec<CheckRow>>,
     attributes: Option<Vec<AttributeRow>>,
     uses: Vec<i64>,
+    routines: Vec<i64>,
+    relations: Vec<i64>,
 }
 
 #[derive(Deserialize)]
 struct SequenceRow {
+    oid: i64,
     schema: String,
     name: String,
     data_type: String,
@@ -180,6 +183,7 @@ struct SequenceRow {
 struct RoutineRow {
     oid: i64,
     uses: Vec<i64>,
+    types: Vec<i64>,
     schema: String,
     name: String,
     kind: String,
@@ -353,9 +357,11 @@ pub(crate) fn reflect(conns: &mut [PgConnection], options: &ReflectOptions) -> R
 
     add_namespaces(&mut schema, &mut docs, schemas)?;
     add_extensions(&mut schema, &mut docs)?;
-    schema.types = order_types(parse(&mut docs, "types")?)?;
-    let mut identity_sequences = add_sequences(&mut schema, &mut docs)?;
-    add_routines(&mut schema, &mut docs)?;
+    let mut links = Links::default();
+    schema.types = order_types(parse(&mut docs, "types")?, &mut links)?;
+    let mut identity_sequences = add_sequences(&mut schema, &mut docs, &mut links)?;
+    add_routines(&mut schema, &mut docs, &mut links)?;
+    links.apply(&mut schema);
 
     let rows = parse_relation_rows(&mut docs)?;
     let (names, mut columns_by_rel) = index_columns(rows.columns);
@@ -433,6 +439,7 @@ fn add_extensions(
 fn add_sequences(
     schema: &mut Schema,
     docs: &mut HashMap<&'static str, Vec<String>>,
+    links: &mut Links,
 ) -> Result<IdentitySequences> {
     let sequences: Vec<SequenceRow> = parse(docs, "sequences")?;
     let mut identity_sequences: IdentitySequences = HashMap::new();
@@ -470,7 +477,10 @@ fn add_sequences(
                     sequence,
                 );
             }
-            _ => schema.sequences.push(sequence),
+            _ => {
+                links.refer(s.oid, ObjectKind::Sequence, &sequence.name, None);
+                schema.sequences.push(sequence)
+            }
         }
     }
     schema.sequences.sort_by(|a, b| a.name.cmp(&b.name));
@@ -480,7 +490,11 @@ fn add_sequences(
 /// Adds the routines, each after the routines it uses (an aggregate's functions, the
 /// routines a SQL-standard body calls), otherwise by name; those that cannot be
 /// replicated are recorded as skipped.
-fn add_routines(schema: &mut Schema, docs: &mut HashMap<&'static str, Vec<String>>) -> Result<()> {
+fn add_routines(
+    schema: &mut Schema,
+    docs: &mut HashMap<&'static str, Vec<String>>,
+    links: &mut Links,
+) -> Result<()> {
     let mut routines: Vec<RoutineRow> = parse(docs, "routines")?;
     routines.sort_by(|a, b| {
         (&a.schema, &a.name, &a.arguments).cmp(&(&b.schema, &b.name, &b.arguments))
@@ -492,8 +506,14 @@ fn add_routines(schema: &mut Schema, docs: &mut HashMap<&'static str, Vec<String
         let Some(r) = by_oid.remove(&oid) else {
             continue;
         };
+        let needs = [r.uses.clone(), r.types.clone()].concat();
         match routine(r) {
-            Ok(routine) => schema.routines.push(routine),
+            Ok(routine) => {
+                let name = &routine.name;
+                links.refer(oid, ObjectKind::Routine, name, Some(&routine.arguments));
+                links.routines.push(needs);
+                schema.routines.push(routine)
+            }
             Err(skipped) => schema.skipped.push(skipped),
         }
     }
@@ -779,7 +799,79 @@ fn add_skipped(schema: &mut Schema, skipped: Vec<SkippedRow>) {
     }));
 }
 
-fn order_types(rows: Vec<TypeRow>) -> Result<Vec<UserType>> {
+/// What the types and routines of a schema depend on, by object id (`pg_depend`),
+/// gathered while they are read and turned into [`ObjectRef`]s once all are known.
+#[derive(Default)]
+struct Links {
+    /// Every type, sequence and routine read so far, by object id.
+    refs: HashMap<i64, ObjectRef>,
+    /// The object ids each type of `Schema::types` depends on, in the same order.
+    types: Vec<Vec<i64>>,
+    /// The object ids each routine of `Schema::routines` depends on, in the same order.
+    routines: Vec<Vec<i64>>,
+}
+
+impl Links {
+    fn refer(&mut self, oid: i64, kind: ObjectKind, name: &QualifiedName, arguments: Option<&str>) {
+        let reference = ObjectRef {
+            kind,
+            name: name.clone(),
+            arguments: arguments.map(str::to_owned),
+        };
+        self.refs.insert(oid, reference);
+    }
+
+    /// The objects of `oids` that the schema holds, other than `own`, sorted.
+    fn resolve(&self, own: &ObjectRef, oids: &[i64]) -> Vec<ObjectRef> {
+        let mut refs: Vec<ObjectRef> = oids
+            .iter()
+            .filter_map(|oid| self.refs.get(oid))
+            .filter(|r| *r != own)
+            .cloned()
+            .collect();
+        refs.sort();
+        refs.dedup();
+        refs
+    }
+
+    /// Sets each type's and routine's [`requires`](UserType::requires), and moves into
+    /// the seal (`after_tables`) the routines that call a routine that needs the tables.
+    fn apply(self, schema: &mut Schema) {
+        for (ty, oids) in schema.types.iter_mut().zip(&self.types) {
+            let own = ObjectRef {
+                kind: ObjectKind::Type,
+                name: ty.name.clone(),
+                arguments: None,
+            };
+            ty.requires = self.resolve(&own, oids);
+        }
+        for (routine, oids) in schema.routines.iter_mut().zip(&self.routines) {
+            let own = ObjectRef {
+                kind: ObjectKind::Routine,
+                name: routine.name.clone(),
+                arguments: Some(routine.arguments.clone()),
+            };
+            routine.requires = self.resolve(&own, oids);
+        }
+        // Routines are in dependency order, so one pass carries `after_tables` along
+        // every chain of calls.
+        let mut late: std::collections::HashSet<ObjectRef> = Default::default();
+        for routine in &mut schema.routines {
+            if routine.requires.iter().any(|r| late.contains(r)) {
+                routine.after_tables = true;
+            }
+            if routine.after_tables {
+                late.insert(ObjectRef {
+                    kind: ObjectKind::Routine,
+                    name: routine.name.clone(),
+                    arguments: Some(routine.arguments.clone()),
+                });
+            }
+        }
+    }
+}
+
+fn order_types(rows: Vec<TypeRow>, links: &mut Links) -> Result<Vec<UserType>> {
     let mut rows = rows;
     rows.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
     let order: Vec<i64> = rows.iter().map(|t| t.oid).collect();
@@ -832,9 +924,12 @@ fn order_types(rows: Vec<TypeRow>) -> Result<Vec<UserType>> {
                 })
             }
         };
+        links.refer(t.oid, ObjectKind::Type, &name, None);
+        links.types.push([t.uses, t.routines, t.relations].concat());
         out.push(UserType {
             name,
             kind,
+            requires: Vec::new(),
             comment: t.comment,
         });
     }
@@ -887,6 +982,7 @@ fn routine(r: RoutineRow) -> std::result::Result<Routine, Skipped> {
         kind,
         definition: raw(definition.trim_end().trim_end_matches(';').to_owned()),
         after_tables: r.after_tables,
+        requires: Vec::new(),
         comment: r.comment,
     })
 }

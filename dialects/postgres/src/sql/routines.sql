@@ -3,6 +3,12 @@ SELECT p.oid::int8 AS oid, ns.nspname AS schema, p.proname AS name, p.prokind::t
              WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
                AND d.refclassid = 'pg_catalog.pg_proc'::regclass
                AND d.refobjid <> p.oid) AS uses,
+       ARRAY(SELECT DISTINCT CASE WHEN rt.typelem <> 0 AND rt.typlen = -1
+                                  THEN rt.typelem ELSE rt.oid END::int8
+             FROM pg_catalog.pg_depend d
+             JOIN pg_catalog.pg_type rt ON rt.oid = d.refobjid
+             WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
+               AND d.refclassid = 'pg_catalog.pg_type'::regclass) AS types,
        pg_catalog.pg_get_function_identity_arguments(p.oid) AS arguments,
        CASE WHEN p.prokind IN ('f', 'p', 'w') THEN pg_catalog.pg_get_functiondef(p.oid) END AS definition,
        pg_catalog.obj_description(p.oid, 'pg_proc') AS comment,
@@ -12,6 +18,12 @@ SELECT p.oid::int8 AS oid, ns.nspname AS schema, p.proname AS name, p.prokind::t
            JOIN pg_catalog.pg_class rc ON rc.oid = t.typrelid
            WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
              AND d.refclassid = 'pg_catalog.pg_type'::regclass
+             AND rc.relkind IN ('r', 'p', 'v', 'm', 'f'))
+       OR EXISTS (
+           SELECT 1 FROM pg_catalog.pg_depend d
+           JOIN pg_catalog.pg_class rc ON rc.oid = d.refobjid
+           WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
+             AND d.refclassid = 'pg_catalog.pg_class'::regclass
              AND rc.relkind IN ('r', 'p', 'v', 'm', 'f')) AS after_tables,
        p.proparallel::text AS parallel,
        a.aggkind::text AS agg_kind,

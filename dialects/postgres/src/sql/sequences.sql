@@ -1,4 +1,4 @@
-SELECT ns.nspname AS schema, c.relname AS name,
+SELECT c.oid::int8 AS oid, ns.nspname AS schema, c.relname AS name,
        pg_catalog.format_type(s.seqtypid, NULL) AS data_type,
        s.seqstart AS start, s.seqincrement AS increment, s.seqmin AS min_value,
        s.seqmax AS max_value, s.seqcache AS cache, s.seqcycle AS cycle,

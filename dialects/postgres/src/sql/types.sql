@@ -42,7 +42,19 @@ SELECT t.oid::int8 AS oid, ns.nspname AS schema, t.typname AS name, t.typtype::t
                  UNION ALL SELECT at.typelem FROM pg_catalog.pg_attribute a
                            JOIN pg_catalog.pg_type at ON at.oid = a.atttypid
                            WHERE a.attrelid = t.typrelid AND t.typrelid <> 0 AND a.attnum > 0) u
-           WHERE u.oid IS NOT NULL AND u.oid <> 0) AS uses
+           WHERE u.oid IS NOT NULL AND u.oid <> 0) AS uses,
+       ARRAY(
+           SELECT DISTINCT d.refobjid::int8 FROM pg_catalog.pg_depend d
+           WHERE (d.classid = 'pg_catalog.pg_type'::regclass AND d.objid = t.oid
+                  OR d.classid = 'pg_catalog.pg_constraint'::regclass AND d.objid IN (
+                      SELECT co.oid FROM pg_catalog.pg_constraint co WHERE co.contypid = t.oid))
+             AND d.refclassid = 'pg_catalog.pg_proc'::regclass) AS routines,
+       ARRAY(
+           SELECT DISTINCT d.refobjid::int8 FROM pg_catalog.pg_depend d
+           WHERE (d.classid = 'pg_catalog.pg_type'::regclass AND d.objid = t.oid
+                  OR d.classid = 'pg_catalog.pg_constraint'::regclass AND d.objid IN (
+                      SELECT co.oid FROM pg_catalog.pg_constraint co WHERE co.contypid = t.oid))
+             AND d.refclassid = 'pg_catalog.pg_class'::regclass) AS relations
 FROM pg_catalog.pg_type t
 JOIN ns ON ns.oid = t.typnamespace
 LEFT JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype

@@ -361,6 +361,7 @@ fn objects_that_are_not_replicated_are_listed_as_warnings() {
          CREATE TYPE float_range AS RANGE (subtype = float8);
          CREATE CAST (float_range AS text) WITH INOUT;",
     );
+    // The policy, row-level security and rule are replicated (no warning).
     let mut warnings = extract(&source).warnings();
     warnings.sort();
     assert_eq!(
@@ -369,9 +370,6 @@ fn objects_that_are_not_replicated_are_listed_as_warnings() {
             // A user's cast is listed; the one the range type made itself (to its
             // multirange) is not, as pg_dump does not dump it.
             "cast \"public.float_range AS text\": user-defined casts are not replicated",
-            "policy \"public.t.own_rows\": row-level security policies are not replicated",
-            "rule \"public.t.no_delete\": rules are not replicated",
-            "table \"public.t\": ENABLE ROW LEVEL SECURITY is not replicated",
             "table \"public.t\": privileges (GRANT/REVOKE) are not replicated",
             "type \"public.float_range\": range types are not replicated",
         ]
@@ -1279,6 +1277,182 @@ fn objects_that_use_each_other_across_kinds_are_created_in_dependency_order() {
         assert_eq!(
             target.query_i64("SELECT tickets AS value FROM public.a_summary"),
             3
+        );
+    }
+}
+
+/// Creates cluster-wide roles the tests use, if they are not there yet (tests run in
+/// parallel, so a concurrent creation is not an error).
+fn ensure_roles(db: &TestDb, roles: &[&str]) {
+    for role in roles {
+        db.exec(&format!(
+            "DO $$ BEGIN CREATE ROLE {role} LOGIN; \
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+        ))
+        .unwrap();
+    }
+}
+
+/// The number a query returns when run as `role` (logging in as it; trust auth).
+fn count_as(db: &TestDb, role: &str, sql: &str) -> i64 {
+    use diesel::{Connection, RunQueryDsl};
+    #[derive(diesel::QueryableByName)]
+    struct Value {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        value: i64,
+    }
+    let url = db.url().replacen("postgres@", &format!("{role}@"), 1);
+    let mut conn = diesel::PgConnection::establish(&url).expect("connect as role");
+    let rows: Vec<Value> = diesel::sql_query(sql).load(&mut conn).expect(sql);
+    rows[0].value
+}
+
+const RULES_AND_POLICIES: &str = r#"
+CREATE COLLATION public."ci Ünïcode" (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+COMMENT ON COLLATION public."ci Ünïcode" IS 'case-insensitive';
+CREATE SCHEMA "Other Schema";
+CREATE COLLATION "Other Schema"."ci Ünïcode" (provider = libc, locale = 'C');
+CREATE DOMAIN public.ci_text AS text COLLATE public."ci Ünïcode";
+CREATE TABLE public.accounts (
+    id integer PRIMARY KEY,
+    owner_name name NOT NULL,
+    email public.ci_text,
+    note text COLLATE "Other Schema"."ci Ünïcode");
+CREATE TABLE "Other Schema".accounts (id integer PRIMARY KEY, owner_name name NOT NULL, amount integer);
+CREATE TABLE public.audit (id serial PRIMARY KEY, what text);
+CREATE TABLE public.archive (id integer, what text);
+CREATE VIEW public.recent AS SELECT id, what FROM public.audit;
+
+-- The same policy name on tables of two schemas, and a hostile one.
+CREATE POLICY own_rows ON public.accounts FOR SELECT TO sr_policy_reader
+    USING (owner_name = CURRENT_USER);
+CREATE POLICY own_rows ON "Other Schema".accounts AS RESTRICTIVE
+    USING (amount >= 0) WITH CHECK (amount < 1000);
+CREATE POLICY "Insert ""Ünïcode""" ON public.accounts FOR INSERT
+    TO sr_policy_reader, sr_policy_writer WITH CHECK (id > 0);
+COMMENT ON POLICY own_rows ON public.accounts IS 'readers see their own rows';
+ALTER TABLE public.accounts ENABLE ROW LEVEL SECURITY;
+ALTER TABLE "Other Schema".accounts ENABLE ROW LEVEL SECURITY;
+ALTER TABLE "Other Schema".accounts FORCE ROW LEVEL SECURITY;
+
+-- The same rule name on two tables; a conditional rule; a disabled one; one on a view.
+CREATE RULE log_insert AS ON INSERT TO public.archive
+    DO INSTEAD INSERT INTO public.audit (what) VALUES ('archive ' || NEW.id);
+CREATE RULE log_insert AS ON INSERT TO public.audit WHERE NEW.what = 'skip' DO INSTEAD NOTHING;
+CREATE RULE "quiet delete" AS ON DELETE TO "Other Schema".accounts DO INSTEAD NOTHING;
+ALTER TABLE "Other Schema".accounts DISABLE RULE "quiet delete";
+CREATE RULE recent_insert AS ON INSERT TO public.recent
+    DO INSTEAD INSERT INTO public.audit (what) VALUES (NEW.what);
+COMMENT ON RULE log_insert ON public.archive IS 'archive goes to the audit';
+
+-- The same statistics name in two schemas, a statistics target, expressions.
+CREATE STATISTICS public.owner_stats (ndistinct, dependencies) ON owner_name, id FROM public.accounts;
+CREATE STATISTICS "Other Schema".owner_stats (mcv) ON owner_name, amount FROM "Other Schema".accounts;
+ALTER STATISTICS "Other Schema".owner_stats SET STATISTICS 500;
+CREATE STATISTICS public.expr_stats ON (lower(owner_name)), (id % 10) FROM public.accounts;
+COMMENT ON STATISTICS public.expr_stats IS 'expression statistics';
+
+INSERT INTO public.accounts VALUES
+    (1, 'sr_policy_reader', 'A@x', 'n'), (2, 'someone', 'b@x', 'n'), (3, 'sr_policy_reader', 'c@x', 'n');
+INSERT INTO "Other Schema".accounts VALUES (1, 'x', 5), (2, 'y', 6);
+INSERT INTO public.audit (what) VALUES ('first');
+"#;
+
+#[test]
+fn rules_policies_row_security_statistics_and_collations_come_back_and_behave() {
+    if !server_available() {
+        return;
+    }
+    let setup = TestDb::new("roles");
+    ensure_roles(&setup, &["sr_policy_reader", "sr_policy_writer"]);
+    let source = TestDb::with_script("rules_policies", RULES_AND_POLICIES);
+    let extractor = extract(&source);
+    assert!(
+        extractor.warnings().is_empty(),
+        "{:?}",
+        extractor.warnings()
+    );
+    // Collations before the domain and tables that use them; the rest in the seal.
+    let pre = extractor.phase_statements(Phase::Pre);
+    let first = |prefix: &str| pre.iter().position(|s| s.sql.starts_with(prefix)).unwrap();
+    assert!(first("CREATE COLLATION") < first("CREATE DOMAIN"));
+    for kind in [
+        "CREATE RULE",
+        "CREATE POLICY",
+        "CREATE STATISTICS",
+        "ROW LEVEL SECURITY",
+    ] {
+        assert!(
+            extractor
+                .phase_statements(Phase::Seal)
+                .iter()
+                .any(|s| s.sql.contains(kind)),
+            "{kind} not in the seal"
+        );
+        for phase in [Phase::Pre, Phase::Base] {
+            assert!(!extractor
+                .phase_statements(phase)
+                .iter()
+                .any(|s| s.sql.contains(kind)));
+        }
+    }
+    for jobs in [1, 2] {
+        let target = replicate_with(&source, &Policy::default(), jobs);
+        assert_identical(&source, &target);
+        if jobs == 2 {
+            continue;
+        }
+        // A policy dropped from the copy is a difference, and a re-run of the seal puts
+        // back that policy alone.
+        target
+            .exec(r#"DROP POLICY own_rows ON "Other Schema".accounts"#)
+            .unwrap();
+        let differences = diff(extractor.schema(), extract(&target).schema());
+        assert_eq!(
+            differences
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>(),
+            [r#"policy "own_rows" on table "Other Schema"."accounts": only in A"#]
+        );
+        let applier = DdlApplier::new(&target.url()).unwrap();
+        let report = applier.apply_phase(&extractor, Phase::Seal).unwrap();
+        // The policy, and the counter sync that runs with anything of the seal.
+        assert_eq!(report.statements, 2, "{report:?}");
+        assert!(diff(extractor.schema(), extract(&target).schema()).is_empty());
+        // A policy filters rows for a role, not for the table's owner.
+        target
+            .exec("GRANT SELECT ON public.accounts TO sr_policy_reader")
+            .unwrap();
+        let count = "SELECT count(*) AS value FROM public.accounts";
+        assert_eq!(count_as(&target, "sr_policy_reader", count), 2);
+        assert_eq!(target.query_i64(count), 3);
+        // A rule redirects an insert; the one on the view too.
+        target
+            .exec("INSERT INTO public.archive VALUES (7, 'x'); INSERT INTO public.recent (what) VALUES ('via view')")
+            .unwrap();
+        assert_eq!(
+            target.query_i64("SELECT count(*) AS value FROM public.archive"),
+            0
+        );
+        assert_eq!(
+            target.query_i64(
+                "SELECT count(*) AS value FROM public.audit WHERE what IN ('archive 7', 'via view')"
+            ),
+            2
+        );
+        // A disabled rule does not fire: the delete happens.
+        target
+            .exec(r#"DELETE FROM "Other Schema".accounts WHERE id = 1"#)
+            .unwrap();
+        assert_eq!(
+            target.query_i64(r#"SELECT count(*) AS value FROM "Other Schema".accounts"#),
+            1
+        );
+        // The collation compares case-insensitively, through the domain too.
+        assert_eq!(
+            target.query_i64("SELECT count(*) AS value FROM public.accounts WHERE email = 'a@X'"),
+            1
         );
     }
 }

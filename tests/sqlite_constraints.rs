@@ -330,7 +330,7 @@ fn snapshot_of_another_format_version_is_refused() {
     let live = DdlExtractor::new(&url(&kitchen_sink())).unwrap();
     let path = dir.path().join("future.json");
     let text = snapshot::to_json(live.schema()).replacen(
-        "\"format_version\": 1",
+        "\"format_version\": 2",
         "\"format_version\": 99",
         1,
     );
@@ -345,7 +345,7 @@ fn snapshot_of_another_format_version_is_refused() {
     assert_eq!(
         err.to_string(),
         format!(
-            "snapshot {}: format_version 99 is not supported; this build reads format_version 1",
+            "snapshot {}: format_version 99 is not supported; this build reads format_version 1 to 2",
             path.display()
         )
     );

@@ -483,7 +483,7 @@ fn snapshot_of_another_format_version() {
     assert_eq!(
         fails(&["ddl", path.to_str().unwrap(), "--phase", "base"]),
         format!(
-            "error: snapshot {}: format_version 0 is not supported; this build reads format_version 1",
+            "error: snapshot {}: format_version 0 is not supported; this build reads format_version 1 to 2",
             path.display()
         )
     );

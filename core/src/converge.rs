@@ -222,6 +222,7 @@ struct Lookup<'a> {
     events: HashMap<&'a QualifiedName, &'a crate::ir::Event>,
     virtual_tables: HashMap<&'a QualifiedName, &'a crate::ir::VirtualTable>,
     grants: HashMap<(&'a str, &'a crate::ir::GrantTarget), &'a crate::ir::Grant>,
+    definitions: HashMap<DefinitionKey<'a>, &'a crate::ir::Definition>,
     /// Tables whose primary key the plan defers to the seal.
     deferred: HashSet<QualifiedName>,
 }
@@ -260,6 +261,11 @@ impl<'a> Lookup<'a> {
                 .grants
                 .iter()
                 .map(|g| ((g.grantee.as_str(), &g.on), g))
+                .collect(),
+            definitions: target
+                .definitions
+                .iter()
+                .map(|d| (definition_key(d), d))
                 .collect(),
             deferred: plan
                 .phase(Phase::Seal)
@@ -325,6 +331,15 @@ impl<'a> Lookup<'a> {
                 let ours = object.find_in(&source.virtual_tables);
                 let theirs = ours.and_then(|v| self.virtual_tables.get(&v.name).copied());
                 listed(ours, theirs, |s, v| s.virtual_tables.push(v))
+            }
+            ObjectKind::Rule
+            | ObjectKind::Policy
+            | ObjectKind::RowSecurity
+            | ObjectKind::Statistics
+            | ObjectKind::Collation => {
+                let ours = object.find_in(&source.definitions);
+                let theirs = ours.and_then(|d| self.definitions.get(&definition_key(d)).copied());
+                listed(ours, theirs, |s, d| s.definitions.push(d))
             }
             ObjectKind::Event => {
                 let ours = object.find_in(&source.events);
@@ -427,6 +442,13 @@ fn as_defined<T: Clone>(
         }
     }
     Some(theirs)
+}
+
+/// A definition's identity: kind, table and name (a rule's name is its table's own).
+type DefinitionKey<'a> = (ObjectKind, Option<&'a QualifiedName>, &'a QualifiedName);
+
+fn definition_key(definition: &crate::ir::Definition) -> DefinitionKey<'_> {
+    (definition.kind, definition.table.as_ref(), &definition.name)
 }
 
 fn listed<T: Clone>(ours: Option<&T>, theirs: Option<&T>, put: impl Fn(&mut Schema, T)) -> State {

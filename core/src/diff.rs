@@ -183,6 +183,18 @@ pub fn diff(a: &Schema, b: &Schema) -> Vec<Difference> {
         },
     );
     keyed(
+        |k| k.to_owned(),
+        &a.definitions,
+        &b.definitions,
+        |d| d.describe(),
+        &mut out,
+        |x, y, out| {
+            let object = x.describe();
+            field(&object, "definition", &x.definition, &y.definition, out);
+            field(&object, "comment", &x.comment, &y.comment, out);
+        },
+    );
+    keyed(
         |k| format!("event {k}"),
         &a.events,
         &b.events,

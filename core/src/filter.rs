@@ -230,6 +230,11 @@ impl Selection {
             }
         });
         schema.events.retain(|e| in_schemas(&e.name));
+        // A rule, policy or row-level security goes with its table or view.
+        schema.definitions.retain(|d| match &d.table {
+            Some(table) => !gone.contains(table),
+            None => in_schemas(&d.name),
+        });
         schema.sequences.retain(|s| {
             let keep = match &s.owned_by {
                 Some(owner) => !gone.contains(&owner.table) && in_schemas(&s.name),

@@ -7,8 +7,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::types::DataType;
 
-/// The snapshot format this build reads and writes. Bump it on any incompatible IR change.
-pub const FORMAT_VERSION: u32 = 1;
+/// The snapshot format this build writes. Bump it whenever the IR gains something an
+/// older build would silently ignore (version 2: [`Schema::definitions`],
+/// [`UserType::requires`], [`Routine::requires`]), so that an older build refuses the
+/// snapshot instead of dropping objects.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The oldest snapshot format this build reads: what it lacks takes its default.
+pub const OLDEST_FORMAT_VERSION: u32 = 1;
 
 /// A whole database schema as reflected from one source.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,6 +60,11 @@ pub struct Schema {
     /// module creates their shadow tables.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub virtual_tables: Vec<VirtualTable>,
+    /// Objects of the kinds kept as the server's own statement (PostgreSQL rules,
+    /// row-level security policies, extended statistics, collations, ...), in
+    /// dependency order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub definitions: Vec<Definition>,
     /// Objects the reflection saw but cannot replicate. Never empty in silence:
     /// every consumer (CLI, applier) reports them as warnings.
     #[serde(default)]
@@ -74,6 +85,7 @@ impl Schema {
             routines: Vec::new(),
             events: Vec::new(),
             virtual_tables: Vec::new(),
+            definitions: Vec::new(),
             grants: Vec::new(),
             tables: Vec::new(),
             views: Vec::new(),
@@ -298,6 +310,52 @@ pub struct Routine {
     /// Its comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+}
+
+/// An object of a kind the IR keeps as the statement that creates it, as the server
+/// prints it (PostgreSQL `pg_get_ruledef`, `pg_get_statisticsobjdef`, or the statement
+/// built from the catalog as `pg_dump` builds it): rules, row-level security policies
+/// and a table's `ENABLE` / `FORCE ROW LEVEL SECURITY`, extended statistics,
+/// collations. Its dialect renders it; others report it as not portable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Definition {
+    /// What kind of object ([`crate::ObjectKind::Rule`], ...).
+    pub kind: crate::object::ObjectKind,
+    /// Its name; for an object that belongs to a table (a rule, a policy), in the
+    /// table's schema, and for a table's row-level security the table's own name.
+    pub name: QualifiedName,
+    /// The table it belongs to, for the kinds that live on a table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<QualifiedName>,
+    /// The phase it is created in: `pre` for what tables may use (collations), `seal`
+    /// for what would disturb the load (rules, policies) or only matters after it.
+    pub phase: crate::object::Phase,
+    /// The statement(s) that create it, exactly; several are separated by `;\n`.
+    pub definition: Expr,
+    /// The other free-standing objects its statement names, created before it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<ObjectRef>,
+    /// The roles its statement names (a policy's `TO` list), which the target must
+    /// have.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
+    /// Its comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+impl Definition {
+    /// How messages name it, as [`crate::ObjectId`] does (`rule "r" on table "public"."t"`).
+    pub fn describe(&self) -> String {
+        let label = self.kind.label();
+        match &self.table {
+            Some(table) if self.kind == crate::object::ObjectKind::RowSecurity => {
+                format!("{label} of table {table}")
+            }
+            Some(table) => format!("{label} {} on table {table}", quoted(&self.name.name)),
+            None => format!("{label} {}", self.name),
+        }
+    }
 }
 
 /// Names another free-standing object of the schema (a type, a sequence, a routine by

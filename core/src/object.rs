@@ -94,6 +94,16 @@ pub enum ObjectKind {
     /// The rebuild, after the load, of a virtual table's index from the rows of the
     /// table it indexes: data, like a counter.
     Rebuild,
+    /// A rewrite rule on a table or view (PostgreSQL `CREATE RULE`).
+    Rule,
+    /// A row-level security policy (PostgreSQL `CREATE POLICY`).
+    Policy,
+    /// A table's `ENABLE` (and `FORCE`) `ROW LEVEL SECURITY`.
+    RowSecurity,
+    /// An extended statistics object (PostgreSQL `CREATE STATISTICS`).
+    Statistics,
+    /// A collation (PostgreSQL `CREATE COLLATION`).
+    Collation,
     /// A plain SQL statement handed to the applier, numbered.
     Statement,
     /// A column (its NOT NULL, in a preflight check).
@@ -130,6 +140,11 @@ impl ObjectKind {
             ObjectKind::VirtualTable => "virtual table",
             ObjectKind::Grant => "grant",
             ObjectKind::Rebuild => "index rebuild of virtual table",
+            ObjectKind::Rule => "rule",
+            ObjectKind::Policy => "policy",
+            ObjectKind::RowSecurity => "row-level security",
+            ObjectKind::Statistics => "statistics object",
+            ObjectKind::Collation => "collation",
             ObjectKind::Statement => "statement",
             ObjectKind::Column => "column",
         }
@@ -230,6 +245,15 @@ impl ObjectId {
         }
     }
 
+    /// An object kept as its statement, at position `ordinal` of the schema's
+    /// definitions.
+    pub fn definition(definition: &crate::ir::Definition, ordinal: usize) -> Self {
+        ObjectId {
+            table: definition.table.clone(),
+            ..Self::listed(definition.kind, &definition.name, ordinal)
+        }
+    }
+
     /// A routine, named by its signature, at position `ordinal` of the schema's routines.
     pub fn routine(name: &QualifiedName, arguments: &str, ordinal: usize) -> Self {
         ObjectId {
@@ -276,6 +300,9 @@ impl std::fmt::Display for ObjectId {
         let label = self.kind.label();
         match &self.table {
             Some(table) if self.kind == ObjectKind::Table => write!(f, "table {table}"),
+            Some(table) if self.kind == ObjectKind::RowSecurity => {
+                write!(f, "{label} of table {table}")
+            }
             Some(table) if self.unnamed => write!(f, "{label} {} on table {table}", self.name),
             Some(table) => write!(f, "{label} {} on table {table}", quoted(&self.name)),
             None if self.unnamed => write!(f, "{label} {}", self.name),
@@ -313,7 +340,8 @@ listed_by_qualified_name!(
     crate::ir::Sequence,
     crate::ir::Routine,
     crate::ir::Event,
-    crate::ir::VirtualTable
+    crate::ir::VirtualTable,
+    crate::ir::Definition
 );
 
 impl Listed for crate::ir::Namespace {

@@ -322,6 +322,10 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
     for routine in routines().filter(|(_, r)| !r.after_tables) {
         early.push((routine_id(routine), &routine.1.requires));
     }
+    let definitions = || schema.definitions.iter().enumerate();
+    for (i, definition) in definitions().filter(|(_, d)| d.phase == Phase::Pre) {
+        early.push((ObjectId::definition(definition, i), &definition.requires));
+    }
     let by_ref: HashMap<crate::ir::ObjectRef, usize> = early
         .iter()
         .enumerate()
@@ -365,6 +369,11 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
         .collect();
     for id in &virtual_ids {
         push(Phase::Base, id, Vec::new());
+    }
+    for (i, definition) in definitions().filter(|(_, d)| d.phase == Phase::Base) {
+        let on = definition.table.as_ref().and_then(|t| position.get(t));
+        let deps = on.map(|&t| objects[t].table.clone()).into_iter().collect();
+        push(Phase::Base, &ObjectId::definition(definition, i), deps);
     }
     // Routines that need the tables (a table's row type in the signature, a SQL-standard
     // body reading a table) open the seal, each after the one before it (they are in
@@ -465,6 +474,17 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
             .or_else(|| views.get(&trigger.table).cloned());
         let before = previous_on.insert(&trigger.table, id.clone());
         push(Phase::Seal, &id, on.into_iter().chain(before).collect());
+    }
+    // Rules, policies, row-level security and extended statistics after the views (a
+    // rule may be on a view, a policy may read one), each after the one before it.
+    for (i, definition) in definitions().filter(|(_, d)| d.phase == Phase::Seal) {
+        let id = ObjectId::definition(definition, i);
+        let mut deps: Vec<ObjectId> = last.take().into_iter().collect();
+        if let Some(&t) = definition.table.as_ref().and_then(|t| position.get(t)) {
+            deps.push(objects[t].table.clone());
+        }
+        push(Phase::Seal, &id, deps);
+        last = Some(id);
     }
     // Grants after the objects they are on: every routine, table and view exists by now.
     for (i, grant) in schema.grants.iter().enumerate() {

@@ -40,6 +40,9 @@ pub(crate) fn rewrite(schema: &mut Schema, policy: &Policy) {
 
 /// Leaves out every comment of the schema (`--no-comments`).
 fn clear_comments(schema: &mut Schema) {
+    for d in &mut schema.definitions {
+        d.comment = None;
+    }
     for n in &mut schema.namespaces {
         n.comment = None;
     }

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::ir::{Schema, FORMAT_VERSION};
+use crate::ir::{Schema, FORMAT_VERSION, OLDEST_FORMAT_VERSION};
 
 /// Serialises a schema as pretty JSON, deterministic byte for byte.
 pub fn to_json(schema: &Schema) -> String {
@@ -12,8 +12,10 @@ pub fn to_json(schema: &Schema) -> String {
     text
 }
 
-/// Parses a snapshot, checking `format_version` before anything else. `origin` names
-/// the snapshot in error messages.
+/// Parses a snapshot, checking `format_version` before anything else: versions from
+/// [`OLDEST_FORMAT_VERSION`] to [`FORMAT_VERSION`] load (as the current version, what
+/// an older one lacks taking its default), others are refused. `origin` names the
+/// snapshot in error messages.
 pub fn from_json(text: &str, origin: &str) -> Result<Schema> {
     let err = |reason: String| Error::Snapshot {
         path: origin.to_owned(),
@@ -24,16 +26,21 @@ pub fn from_json(text: &str, origin: &str) -> Result<Schema> {
             "not a JSON snapshot ({e}); a database is given as a URL, e.g. sqlite://{origin}"
         ))
     })?;
+    let readable = u64::from(OLDEST_FORMAT_VERSION)..=u64::from(FORMAT_VERSION);
     match value.get("format_version").and_then(|v| v.as_u64()) {
-        Some(v) if v == u64::from(FORMAT_VERSION) => {}
+        Some(v) if readable.contains(&v) => {}
         Some(v) => {
             return Err(err(format!(
-            "format_version {v} is not supported; this build reads format_version {FORMAT_VERSION}"
-        )))
+                "format_version {v} is not supported; this build reads format_version \
+                 {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION}"
+            )))
         }
         None => return Err(err("no format_version field: not a schema snapshot".into())),
     }
-    serde_json::from_value(value).map_err(|e| err(format!("invalid snapshot: {e}")))
+    let mut schema: Schema =
+        serde_json::from_value(value).map_err(|e| err(format!("invalid snapshot: {e}")))?;
+    schema.format_version = FORMAT_VERSION;
+    Ok(schema)
 }
 
 /// Reads a snapshot file.
@@ -69,11 +76,14 @@ mod tests {
         let schema = Schema::new("sqlite");
         let text = to_json(&schema);
         assert_eq!(from_json(&text, "s.json").unwrap(), schema);
-        let newer = text.replace("\"format_version\": 1", "\"format_version\": 2");
+        let newer = text.replace("\"format_version\": 2", "\"format_version\": 3");
         assert_eq!(
             from_json(&newer, "s.json").unwrap_err().to_string(),
-            "snapshot s.json: format_version 2 is not supported; this build reads format_version 1"
+            "snapshot s.json: format_version 3 is not supported; this build reads format_version 1 to 2"
         );
+        // A version-1 snapshot (no definitions, no requirements) loads as version 2.
+        let older = text.replace("\"format_version\": 2", "\"format_version\": 1");
+        assert_eq!(from_json(&older, "s.json").unwrap(), schema);
         assert_eq!(
             from_json("{\"tables\": []}", "s.json")
                 .unwrap_err()

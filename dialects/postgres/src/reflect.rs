@@ -9,11 +9,11 @@ use diesel::{PgConnection, QueryableByName, RunQueryDsl};
 use schema_replicator_core::check::run_parallel;
 use schema_replicator_core::order::dependency_order;
 use schema_replicator_core::{
-    Alteration, CheckConstraint, Column, ColumnRef, DataType, Deferrable, Error, Exclusion, Expr,
-    Extension, ForeignKey, Generated, Identity, Index, IndexKey, IndexTarget, MatchType, Namespace,
-    ObjectKind, ObjectRef, PrimaryKey, QualifiedName, ReferentialAction, ReflectOptions, Result,
-    Routine, RoutineKind, Schema, Sequence, Skipped, Table, TableOption, Trigger, UniqueConstraint,
-    UserType, UserTypeKind, View,
+    Alteration, CheckConstraint, Column, ColumnRef, DataType, Deferrable, Definition, Error,
+    Exclusion, Expr, Extension, ForeignKey, Generated, Identity, Index, IndexKey, IndexTarget,
+    MatchType, Namespace, ObjectKind, ObjectRef, Phase, PrimaryKey, QualifiedName,
+    ReferentialAction, ReflectOptions, Result, Routine, RoutineKind, Schema, Sequence, Skipped,
+    Table, TableOption, Trigger, UniqueConstraint, UserType, UserTypeKind, View,
 };
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -45,6 +45,7 @@ const QUERIES: &[(&str, &str)] = &[
     ("schemas", include_str!("sql/namespaces.sql")),
     ("extensions", include_str!("sql/extensions.sql")),
     ("alterations", include_str!("sql/alterations.sql")),
+    ("definitions", include_str!("sql/definitions.sql")),
 ];
 
 /// Runs one catalog query with the namespace filter bound; each row is a JSON document.
@@ -155,8 +156,23 @@ struct TypeRow {
     checks: Option<Vec<CheckRow>>,
     attributes: Option<Vec<AttributeRow>>,
     uses: Vec<i64>,
-    routines: Vec<i64>,
+    objects: Vec<i64>,
     relations: Vec<i64>,
+}
+
+#[derive(Deserialize)]
+struct DefinitionRow {
+    oid: i64,
+    kind: String,
+    schema: String,
+    name: String,
+    table_schema: Option<String>,
+    table_name: Option<String>,
+    phase: String,
+    definition: String,
+    comment: Option<String>,
+    roles: Vec<String>,
+    requires: Vec<i64>,
 }
 
 #[derive(Deserialize)]
@@ -361,6 +377,7 @@ pub(crate) fn reflect(conns: &mut [PgConnection], options: &ReflectOptions) -> R
     schema.types = order_types(parse(&mut docs, "types")?, &mut links)?;
     let mut identity_sequences = add_sequences(&mut schema, &mut docs, &mut links)?;
     add_routines(&mut schema, &mut docs, &mut links)?;
+    add_definitions(&mut schema, &mut docs, &mut links)?;
     links.apply(&mut schema);
 
     let rows = parse_relation_rows(&mut docs)?;
@@ -789,6 +806,69 @@ fn add_triggers(schema: &mut Schema, triggers: Vec<TriggerRow>) {
 }
 
 /// Records the objects the catalog reports as not replicated, sorted, after the others.
+/// Adds the objects kept as their statement (rules, policies, row-level security,
+/// extended statistics, collations), by phase, kind, table and name.
+fn add_definitions(
+    schema: &mut Schema,
+    docs: &mut HashMap<&'static str, Vec<String>>,
+    links: &mut Links,
+) -> Result<()> {
+    let mut rows: Vec<DefinitionRow> = parse(docs, "definitions")?;
+    rows.sort_by(|a, b| {
+        (
+            &a.phase,
+            &a.kind,
+            &a.table_schema,
+            &a.table_name,
+            &a.schema,
+            &a.name,
+        )
+            .cmp(&(
+                &b.phase,
+                &b.kind,
+                &b.table_schema,
+                &b.table_name,
+                &b.schema,
+                &b.name,
+            ))
+    });
+    for row in rows {
+        let name = qualified(&row.schema, &row.name);
+        let (kind, phase) = match (row.kind.as_str(), row.phase.as_str()) {
+            ("rule", _) => (ObjectKind::Rule, Phase::Seal),
+            ("policy", _) => (ObjectKind::Policy, Phase::Seal),
+            ("row_security", _) => (ObjectKind::RowSecurity, Phase::Seal),
+            ("statistics", _) => (ObjectKind::Statistics, Phase::Seal),
+            ("collation", _) => (ObjectKind::Collation, Phase::Pre),
+            (other, _) => {
+                return Err(Error::Reflect {
+                    object: format!("{other} {name}"),
+                    reason: format!("unexpected object kind `{other}`"),
+                })
+            }
+        };
+        let table = match (&row.table_schema, &row.table_name) {
+            (Some(schema), Some(table)) => Some(qualified(schema, table)),
+            _ => None,
+        };
+        if kind == ObjectKind::Collation {
+            links.refer(row.oid, kind, &name, None);
+        }
+        links.definitions.push(row.requires);
+        schema.definitions.push(Definition {
+            kind,
+            name,
+            table,
+            phase,
+            definition: raw(row.definition),
+            requires: Vec::new(),
+            roles: row.roles,
+            comment: row.comment,
+        });
+    }
+    Ok(())
+}
+
 fn add_skipped(schema: &mut Schema, skipped: Vec<SkippedRow>) {
     let mut skipped = skipped;
     skipped.sort_by(|a, b| (&a.kind, &a.name, &a.reason).cmp(&(&b.kind, &b.name, &b.reason)));
@@ -809,6 +889,8 @@ struct Links {
     types: Vec<Vec<i64>>,
     /// The object ids each routine of `Schema::routines` depends on, in the same order.
     routines: Vec<Vec<i64>>,
+    /// The object ids each of `Schema::definitions` depends on, in the same order.
+    definitions: Vec<Vec<i64>>,
 }
 
 impl Links {
@@ -852,6 +934,14 @@ impl Links {
                 arguments: Some(routine.arguments.clone()),
             };
             routine.requires = self.resolve(&own, oids);
+        }
+        for (definition, oids) in schema.definitions.iter_mut().zip(&self.definitions) {
+            let own = ObjectRef {
+                kind: definition.kind,
+                name: definition.name.clone(),
+                arguments: None,
+            };
+            definition.requires = self.resolve(&own, oids);
         }
         // Routines are in dependency order, so one pass carries `after_tables` along
         // every chain of calls.
@@ -925,7 +1015,7 @@ fn order_types(rows: Vec<TypeRow>, links: &mut Links) -> Result<Vec<UserType>> {
             }
         };
         links.refer(t.oid, ObjectKind::Type, &name, None);
-        links.types.push([t.uses, t.routines, t.relations].concat());
+        links.types.push([t.uses, t.objects, t.relations].concat());
         out.push(UserType {
             name,
             kind,

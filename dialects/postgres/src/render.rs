@@ -8,9 +8,9 @@ use std::fmt::Display;
 use schema_replicator_core::filter::regclass_names;
 use schema_replicator_core::object::Listed;
 use schema_replicator_core::{
-    Alteration, CheckConstraint, Column, Error, Expr, Extension, Identity, Index, LockMode,
-    Namespace, ObjectId, ObjectKind, Phase, Plan, QualifiedName, Result, Routine, Schema, Sequence,
-    Statement, Table, TableLock, TableOption, Trigger, UserType, UserTypeKind, View,
+    Alteration, CheckConstraint, Column, Definition, Error, Expr, Extension, Identity, Index,
+    LockMode, Namespace, ObjectId, ObjectKind, Phase, Plan, QualifiedName, Result, Routine, Schema,
+    Sequence, Statement, Table, TableLock, TableOption, Trigger, UserType, UserTypeKind, View,
 };
 
 use crate::{quote_ident, quote_literal, DIALECT};
@@ -180,6 +180,14 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             }
             (ObjectKind::View, _) => render_view(listed(&schema.views, object)?, out)?,
             (ObjectKind::Trigger, _) => render_trigger(listed(&schema.triggers, object)?, out)?,
+            (
+                ObjectKind::Rule
+                | ObjectKind::Policy
+                | ObjectKind::RowSecurity
+                | ObjectKind::Statistics
+                | ObjectKind::Collation,
+                _,
+            ) => render_definition(listed(&schema.definitions, object)?, out)?,
             _ => return Err(missing(object)),
         }
     }
@@ -518,6 +526,29 @@ fn render_trigger(trigger: &Trigger, out: &mut Out<'_>) -> Result<()> {
         ),
         &trigger.comment,
     );
+    Ok(())
+}
+
+/// A rule, policy, row-level security, statistics object or collation: its statement
+/// as the server printed it, then its comment.
+fn render_definition(definition: &Definition, out: &mut Out<'_>) -> Result<()> {
+    out.push(expr_sql(&definition.definition, out.object)?);
+    let on_table = |what: &str| {
+        let table = definition.table.as_ref().unwrap_or(&definition.name);
+        format!(
+            "{what} {} ON {}",
+            quote_ident(&definition.name.name),
+            qname(table)
+        )
+    };
+    let target = match definition.kind {
+        ObjectKind::Rule => on_table("RULE"),
+        ObjectKind::Policy => on_table("POLICY"),
+        ObjectKind::Statistics => format!("STATISTICS {}", qname(&definition.name)),
+        ObjectKind::Collation => format!("COLLATION {}", qname(&definition.name)),
+        _ => return Ok(()),
+    };
+    out.comment(&target, &definition.comment);
     Ok(())
 }
 

@@ -2,23 +2,10 @@
 -- extension created is its own (CREATE EXTENSION makes it again), so it is left out,
 -- but for the privileges changed after the extension made them (pg_init_privs keeps
 -- those it made), which pg_dump dumps too.
-SELECT 'policy' AS kind, ns.nspname || '.' || c.relname || '.' || p.polname AS name,
-       'row-level security policies are not replicated' AS reason
-FROM pg_catalog.pg_policy p
-JOIN pg_catalog.pg_class c ON c.oid = p.polrelid JOIN ns ON ns.oid = c.relnamespace
-WHERE NOT EXISTS (SELECT 1 FROM extension_members m
-                  WHERE m.classid = 'pg_catalog.pg_class'::regclass AND m.objid = c.oid)
-UNION ALL
-SELECT 'table', ns.nspname || '.' || c.relname,
-       'ENABLE ROW LEVEL SECURITY is not replicated'
-FROM pg_catalog.pg_class c JOIN ns ON ns.oid = c.relnamespace
-WHERE c.relrowsecurity
-  AND NOT EXISTS (SELECT 1 FROM extension_members m
-                  WHERE m.classid = 'pg_catalog.pg_class'::regclass AND m.objid = c.oid)
-UNION ALL
 SELECT CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view'
-                      WHEN 'm' THEN 'materialized view' ELSE 'table' END,
-       ns.nspname || '.' || c.relname, 'privileges (GRANT/REVOKE) are not replicated'
+                      WHEN 'm' THEN 'materialized view' ELSE 'table' END AS kind,
+       ns.nspname || '.' || c.relname AS name,
+       'privileges (GRANT/REVOKE) are not replicated' AS reason
 FROM pg_catalog.pg_class c JOIN ns ON ns.oid = c.relnamespace
 WHERE c.relacl IS NOT NULL AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
   AND c.relacl IS DISTINCT FROM (
@@ -56,25 +43,10 @@ WHERE c.relkind IN ('r', 'p', 'v', 'm') AND c.relowner <> (
   AND NOT EXISTS (SELECT 1 FROM extension_members m
                   WHERE m.classid = 'pg_catalog.pg_class'::regclass AND m.objid = c.oid)
 UNION ALL
-SELECT 'rule', ns.nspname || '.' || c.relname || '.' || r.rulename, 'rules are not replicated'
-FROM pg_catalog.pg_rewrite r
-JOIN pg_catalog.pg_class c ON c.oid = r.ev_class JOIN ns ON ns.oid = c.relnamespace
-WHERE r.rulename <> '_RETURN'
-  AND NOT EXISTS (SELECT 1 FROM extension_members m
-                  WHERE m.classid = 'pg_catalog.pg_class'::regclass AND m.objid = c.oid)
-UNION ALL
 SELECT 'foreign table', ns.nspname || '.' || c.relname,
        'foreign tables, servers and user mappings are not replicated'
 FROM pg_catalog.pg_class c JOIN ns ON ns.oid = c.relnamespace
 WHERE c.relkind = 'f'
-UNION ALL
-SELECT 'statistics object', ns.nspname || '.' || s.stxname, 'extended statistics are not replicated'
-FROM pg_catalog.pg_statistic_ext s JOIN ns ON ns.oid = s.stxnamespace
-UNION ALL
-SELECT 'collation', ns.nspname || '.' || co.collname, 'user-defined collations are not replicated'
-FROM pg_catalog.pg_collation co JOIN ns ON ns.oid = co.collnamespace
-WHERE NOT EXISTS (SELECT 1 FROM extension_members m
-                  WHERE m.classid = 'pg_catalog.pg_collation'::regclass AND m.objid = co.oid)
 UNION ALL
 SELECT 'type', ns.nspname || '.' || t.typname,
        CASE t.typtype WHEN 'r' THEN 'range types' WHEN 'm' THEN 'multirange types'

@@ -48,7 +48,8 @@ SELECT t.oid::int8 AS oid, ns.nspname AS schema, t.typname AS name, t.typtype::t
            WHERE (d.classid = 'pg_catalog.pg_type'::regclass AND d.objid = t.oid
                   OR d.classid = 'pg_catalog.pg_constraint'::regclass AND d.objid IN (
                       SELECT co.oid FROM pg_catalog.pg_constraint co WHERE co.contypid = t.oid))
-             AND d.refclassid = 'pg_catalog.pg_proc'::regclass) AS routines,
+             AND d.refclassid IN ('pg_catalog.pg_proc'::regclass,
+                                  'pg_catalog.pg_collation'::regclass)) AS objects,
        ARRAY(
            SELECT DISTINCT d.refobjid::int8 FROM pg_catalog.pg_depend d
            WHERE (d.classid = 'pg_catalog.pg_type'::regclass AND d.objid = t.oid

@@ -7,8 +7,8 @@ mod pg;
 
 use pg::{server_available, TestDb};
 use schema_replicator::{
-    diff, ApplyOptions, DdlApplier, DdlExtractor, OnViolation, OpenOptions, Phase, Policy,
-    ReflectOptions, Registry,
+    diff, ApplyOptions, DdlApplier, DdlExtractor, ObjectKind, OnViolation, OpenOptions, Phase,
+    Policy, ReflectOptions, Registry,
 };
 
 const KITCHEN_SINK: &str = include_str!("../examples/kitchen-sink-postgres.sql");
@@ -39,6 +39,16 @@ fn replicate_with(source: &TestDb, policy: &Policy, jobs: usize) -> TestDb {
     let seal = extractor.phase_statements(Phase::Seal).len();
     assert_eq!(report.connections, jobs.min(seal));
     target
+}
+
+/// The statements of `phase` that create objects: all but those that set owners and
+/// privileges, which a report does not count as skipped when the target holds them.
+fn object_statements(extractor: &DdlExtractor, phase: Phase) -> usize {
+    extractor
+        .phase_statements(phase)
+        .iter()
+        .filter(|s| s.objects.iter().any(|o| !o.kind.names_its_object()))
+        .count()
 }
 
 /// Our diff, pg_dump and the row counts agree.
@@ -361,7 +371,7 @@ fn objects_that_are_not_replicated_are_listed_as_warnings() {
          CREATE TYPE float_range AS RANGE (subtype = float8);
          CREATE CAST (float_range AS text) WITH INOUT;",
     );
-    // The policy, row-level security and rule are replicated (no warning).
+    // The privileges, policy, row-level security and rule are replicated (no warning).
     let mut warnings = extract(&source).warnings();
     warnings.sort();
     assert_eq!(
@@ -370,7 +380,6 @@ fn objects_that_are_not_replicated_are_listed_as_warnings() {
             // A user's cast is listed; the one the range type made itself (to its
             // multirange) is not, as pg_dump does not dump it.
             "cast \"public.float_range AS text\": user-defined casts are not replicated",
-            "table \"public.t\": privileges (GRANT/REVOKE) are not replicated",
             "type \"public.float_range\": range types are not replicated",
         ]
     );
@@ -611,9 +620,10 @@ fn violated(tag: &str) -> (TestDb, DdlExtractor, TestDb, DdlApplier) {
 }
 
 /// The error of a seal of [`violated`] with `OnViolation::Stop` on one connection: the
-/// check fails first, after 4 of the 8 statements.
+/// check fails first, after 4 of the 9 statements to run (the view's owner is the ninth;
+/// the other owners' statements find the target holding them).
 const STOPPED_AT_THE_CHECK: &str = "seal refused: check constraint \"child_qty_positive\" on \
-    table \"public\".\"child\" has 2 rows failing the check (e.g. (3,2,-1), (4,2,0)); 4 of 8 \
+    table \"public\".\"child\" has 2 rows failing the check (e.g. (3,2,-1), (4,2,0)); 4 of 9 \
     statements are applied and stay so, recorded in _schema_replicator.journal: fix the cause \
     and re-run the same command to resume";
 
@@ -687,7 +697,14 @@ fn on_violation_stop_names_the_first_violation_and_what_stays_applied() {
         .apply_phase_with(&extractor, Phase::Seal, &ApplyOptions::default())
         .unwrap_err()
         .to_string();
-    assert_eq!(extractor.phase_statements(Phase::Seal).len(), 8);
+    // Eight statements and four owners' (last): the schema's and the tables' find the
+    // applying role already owning them, so the target holds them; the view's runs.
+    let seal = extractor.phase_statements(Phase::Seal);
+    let owners = seal
+        .iter()
+        .filter(|s| s.objects.iter().all(|o| o.kind == ObjectKind::Owner))
+        .count();
+    assert_eq!((seal.len() - owners, owners), (8, 4));
     assert_eq!(err, STOPPED_AT_THE_CHECK);
     // The 4 applied statements, as the journal records them (by their place in the seal)
     // and as the catalog shows them: the unique constraint complete, the check and the
@@ -893,7 +910,9 @@ fn same_named_triggers_on_several_tables_each_come_back_on_their_table() {
         .exec("DROP TRIGGER set_updated ON customers")
         .unwrap();
     let report = applier.apply_phase(&extractor, Phase::Seal).unwrap();
-    assert_eq!((report.statements, report.present), (1, 2));
+    // The trigger runs; the other two are there (and the owners, not counted).
+    let seal = object_statements(&extractor, Phase::Seal);
+    assert_eq!((report.statements, report.present), (1, seal - 1));
     assert_identical(&source, &target);
     target
         .exec(
@@ -975,7 +994,7 @@ fn constraints_left_not_valid_are_validated_by_a_re_run_once_the_rows_are_fixed(
     target
         .exec("DELETE FROM child WHERE id IN (2, 3, 4)")
         .unwrap();
-    let total = extractor.phase_statements(Phase::Seal).len();
+    let total = object_statements(&extractor, Phase::Seal);
     let report = applier.apply_phase(&extractor, Phase::Seal).unwrap();
     assert_eq!((report.statements, report.present), (2, total - 2));
     assert_eq!(
@@ -1013,8 +1032,9 @@ fn status_shows_an_interrupted_seals_journal_and_a_different_index_refuses_the_s
     assert_eq!(counts(&status.phases[1]), (2, 0, 0, None));
     // Four statements stay applied, and the journal lists them: the unique constraint
     // is there; the check and the foreign key are there NOT VALID (missing until
-    // validated), and the index and the view are missing.
-    assert_eq!(counts(&status.phases[2]), (1, 4, 0, Some(4)));
+    // validated), and the index, the view and the view's owner are missing. The owners
+    // of the schema and of the two tables are there (the applying role's).
+    assert_eq!(counts(&status.phases[2]), (4, 5, 0, Some(4)));
     assert!(!status.sealed());
     // The index, built by someone else on another column, refuses the re-run before
     // anything runs.
@@ -1144,10 +1164,17 @@ fn what_an_extension_made_is_not_warned_about_but_privileges_changed_since_are()
     source
         .exec("REVOKE SELECT ON pg_stat_statements FROM PUBLIC")
         .unwrap();
-    assert_eq!(
-        extract(&source).warnings(),
-        ["view \"public.pg_stat_statements\": privileges (GRANT/REVOKE) are not replicated"]
+    let extractor = extract(&source);
+    assert_eq!(extractor.warnings(), Vec::<String>::new());
+    let seal = extractor.phase_ddl(Phase::Seal).join("\n");
+    assert!(
+        seal.contains("REVOKE SELECT ON TABLE public.pg_stat_statements FROM PUBLIC"),
+        "{seal}"
     );
+    // No owner of what the extension made is set: CREATE EXTENSION makes it.
+    assert!(!seal.contains("pg_stat_statements OWNER TO"), "{seal}");
+    let target = replicate(&source, &Policy::default());
+    assert_identical(&source, &target);
 }
 
 #[test]
@@ -1165,16 +1192,19 @@ fn pg_dump_switches_leave_out_owners_privileges_publications_and_comments() {
          CREATE PUBLICATION sr_switch_pub FOR TABLE t;
          COMMENT ON TABLE t IS 'kept unless --no-comments';",
     );
-    let mut warnings = extract(&source).warnings();
-    warnings.sort();
+    // Owners and privileges are replicated: only the publication is warned about.
     assert_eq!(
-        warnings,
-        [
-            "publication \"sr_switch_pub\": publications are not replicated",
-            "table \"public.t\": privileges (GRANT/REVOKE) are not replicated",
-            "table \"public.u\": its owner sr_switch_owner is not replicated (the target owner \
-             is the applying role)",
-        ]
+        extract(&source).warnings(),
+        ["publication \"sr_switch_pub\": publications are not replicated"]
+    );
+    let seal = extract(&source).phase_ddl(Phase::Seal).join("\n");
+    assert!(
+        seal.contains("ALTER TABLE public.u OWNER TO sr_switch_owner"),
+        "{seal}"
+    );
+    assert!(
+        seal.contains("GRANT SELECT ON TABLE public.t TO PUBLIC"),
+        "{seal}"
     );
     let policy = Policy::default()
         .with_no_owner(true)
@@ -1185,6 +1215,11 @@ fn pg_dump_switches_leave_out_owners_privileges_publications_and_comments() {
     assert_eq!(quiet.warnings(), Vec::<String>::new());
     let base = quiet.phase_ddl(Phase::Base).join("\n");
     assert!(!base.contains("COMMENT ON"), "{base}");
+    let seal = quiet.phase_ddl(Phase::Seal).join("\n");
+    assert!(
+        !seal.contains("OWNER TO") && !seal.contains("GRANT"),
+        "{seal}"
+    );
     assert!(extract(&source)
         .phase_ddl(Phase::Base)
         .join("\n")
@@ -1455,4 +1490,171 @@ fn rules_policies_row_security_statistics_and_collations_come_back_and_behave() 
             1
         );
     }
+}
+
+const OWNERS_AND_PRIVILEGES: &str = r#"
+CREATE SCHEMA "Acl Schema" AUTHORIZATION sr_acl_owner;
+CREATE TYPE "Acl Schema".mood AS ENUM ('ok', 'fine');
+ALTER TYPE "Acl Schema".mood OWNER TO sr_acl_owner;
+CREATE DOMAIN "Acl Schema".positive AS integer CHECK (VALUE > 0);
+ALTER DOMAIN "Acl Schema".positive OWNER TO sr_acl_owner;
+REVOKE USAGE ON DOMAIN "Acl Schema".positive FROM PUBLIC;
+GRANT USAGE ON DOMAIN "Acl Schema".positive TO sr_acl_reader;
+CREATE SEQUENCE "Acl Schema".tickets;
+ALTER SEQUENCE "Acl Schema".tickets OWNER TO sr_acl_owner;
+GRANT USAGE ON SEQUENCE "Acl Schema".tickets TO sr_acl_reader;
+CREATE TABLE "Acl Schema".accounts (id serial PRIMARY KEY, "Owner Name" text, balance integer);
+ALTER TABLE "Acl Schema".accounts OWNER TO sr_acl_owner;
+GRANT SELECT ON "Acl Schema".accounts TO sr_acl_reader;
+GRANT UPDATE ("Owner Name"), INSERT (balance) ON "Acl Schema".accounts TO sr_acl_reader;
+GRANT SELECT, INSERT ON "Acl Schema".accounts TO sr_acl_grantor WITH GRANT OPTION;
+GRANT USAGE ON SCHEMA "Acl Schema" TO sr_acl_reader, sr_acl_writer, sr_acl_grantor;
+SET ROLE sr_acl_grantor;
+GRANT INSERT ON "Acl Schema".accounts TO sr_acl_writer;
+RESET ROLE;
+GRANT USAGE ON SEQUENCE "Acl Schema".accounts_id_seq TO sr_acl_writer;
+REVOKE DELETE ON "Acl Schema".accounts FROM sr_acl_owner;
+CREATE TABLE public.plain (id integer PRIMARY KEY);
+CREATE VIEW "Acl Schema".rich AS SELECT id FROM "Acl Schema".accounts WHERE balance > 100;
+ALTER VIEW "Acl Schema".rich OWNER TO sr_acl_owner;
+GRANT SELECT ON "Acl Schema".rich TO sr_acl_writer;
+CREATE FUNCTION "Acl Schema".double(n integer) RETURNS integer LANGUAGE sql RETURN n * 2;
+ALTER FUNCTION "Acl Schema".double(integer) OWNER TO sr_acl_owner;
+REVOKE EXECUTE ON FUNCTION "Acl Schema".double(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION "Acl Schema".double(integer) TO sr_acl_reader;
+CREATE PROCEDURE public.noop() LANGUAGE sql AS 'SELECT 1';
+REVOKE ALL ON PROCEDURE public.noop() FROM PUBLIC;
+GRANT CREATE ON SCHEMA public TO sr_acl_writer;
+ALTER DEFAULT PRIVILEGES FOR ROLE sr_acl_owner IN SCHEMA "Acl Schema"
+    GRANT SELECT ON TABLES TO sr_acl_reader;
+ALTER DEFAULT PRIVILEGES FOR ROLE sr_acl_owner REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+ALTER DEFAULT PRIVILEGES FOR ROLE sr_acl_owner GRANT USAGE ON SEQUENCES TO sr_acl_writer;
+INSERT INTO "Acl Schema".accounts ("Owner Name", balance) VALUES ('a', 150), ('b', 5);
+"#;
+
+#[test]
+fn owners_and_privileges_come_back_and_roles_the_target_lacks_are_refused_first() {
+    if !server_available() {
+        return;
+    }
+    let setup = TestDb::new("acl_roles");
+    let roles = [
+        "sr_acl_owner",
+        "sr_acl_reader",
+        "sr_acl_writer",
+        "sr_acl_grantor",
+        "sr_acl_gone",
+        "sr_acl_gone_owner",
+    ];
+    ensure_roles(&setup, &roles);
+    let source = TestDb::with_script("acl", OWNERS_AND_PRIVILEGES);
+    let extractor = extract(&source);
+    assert!(
+        extractor.warnings().is_empty(),
+        "{:?}",
+        extractor.warnings()
+    );
+    // Owners and privileges are the seal's last statements: the role that loads the
+    // data owns every table until then.
+    let seal = extractor.phase_statements(Phase::Seal);
+    let first = seal
+        .iter()
+        .position(|s| s.objects[0].kind.names_its_object())
+        .unwrap();
+    assert!(seal[first..]
+        .iter()
+        .all(|s| s.objects[0].kind.names_its_object()));
+    for phase in [Phase::Pre, Phase::Base] {
+        let ddl = extractor.phase_ddl(phase).join("\n");
+        assert!(
+            !ddl.contains("OWNER TO") && !ddl.contains("GRANT "),
+            "{ddl}"
+        );
+    }
+    for jobs in [1, 2] {
+        let target = replicate_with(&source, &Policy::default(), jobs);
+        // pg_dump prints every owner, GRANT and REVOKE, default privileges included.
+        assert_identical(&source, &target);
+        // A re-run has nothing to do.
+        let applier = DdlApplier::new(&target.url()).unwrap();
+        assert!(applier
+            .apply_phase(&extractor, Phase::Seal)
+            .unwrap()
+            .nothing_to_do());
+        if jobs == 2 {
+            continue;
+        }
+        // Behaviour: the reader reads, the writer may not; the grantor's grant works.
+        let count = r#"SELECT count(*) AS value FROM "Acl Schema".accounts"#;
+        assert_eq!(count_as(&target, "sr_acl_reader", count), 2);
+        let refused = std::panic::catch_unwind(|| count_as(&target, "sr_acl_writer", count));
+        assert!(refused.is_err(), "a role without the grant reads the table");
+        assert_eq!(
+            count_as(
+                &target,
+                "sr_acl_writer",
+                r#"WITH i AS (INSERT INTO "Acl Schema".accounts (balance) VALUES (1) RETURNING 1)
+                   SELECT count(*) AS value FROM i"#
+            ),
+            1
+        );
+    }
+
+    // Roles the target lacks: the extraction holds a grantee and an owner that the
+    // cluster no longer has, and the clone is refused before anything runs.
+    source
+        .exec(
+            "CREATE TABLE public.orphaned (id integer);
+             ALTER TABLE public.orphaned OWNER TO sr_acl_gone_owner;
+             GRANT SELECT ON public.plain TO sr_acl_gone;",
+        )
+        .unwrap();
+    let stale = extract(&source);
+    source
+        .exec(
+            "DROP TABLE public.orphaned; REVOKE SELECT ON public.plain FROM sr_acl_gone;
+             DROP ROLE sr_acl_gone; DROP ROLE sr_acl_gone_owner;",
+        )
+        .unwrap();
+    let target = TestDb::new("acl_missing");
+    let applier = DdlApplier::new(&target.url()).unwrap();
+    let err = applier
+        .apply_phase(&stale, Phase::Pre)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "the roles: the target has no role \"sr_acl_gone\" (privileges on table \
+         \"public\".\"plain\"), \"sr_acl_gone_owner\" (owner of table \"public\".\"orphaned\"); \
+         nothing was applied; create the roles, or re-run with --no-owner (-O) and \
+         --no-privileges (-x) to leave owners and privileges out"
+    );
+    assert_eq!(
+        target.query_i64("SELECT count(*) AS value FROM pg_namespace WHERE nspname = 'Acl Schema'"),
+        0,
+        "nothing of pre was applied"
+    );
+    // Without owners and privileges the same extraction applies.
+    let policy = Policy::default()
+        .with_no_owner(true)
+        .with_no_privileges(true);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stale.json");
+    std::fs::write(&path, schema_replicator::snapshot::to_json(stale.schema())).unwrap();
+    let quiet = DdlExtractor::open(
+        path.to_str().unwrap(),
+        &Registry::builtin().unwrap(),
+        &policy,
+    )
+    .unwrap();
+    for phase in [Phase::Pre, Phase::Base, Phase::Seal] {
+        applier.apply_phase(&quiet, phase).unwrap();
+    }
+    assert_eq!(
+        target.lines(
+            "SELECT pg_get_userbyid(relowner)::text AS line FROM pg_class \
+             WHERE relname IN ('orphaned', 'accounts') ORDER BY relname"
+        ),
+        ["postgres", "postgres"]
+    );
 }

@@ -886,7 +886,12 @@ fn summary(
 fn created(statements: &[Statement]) -> Vec<(ObjectKind, usize)> {
     let mut seen = std::collections::HashSet::new();
     let mut counts: Vec<(ObjectKind, usize)> = Vec::new();
-    for object in statements.iter().flat_map(|s| &s.objects) {
+    // Owners and privileges are not objects of their own.
+    let objects = statements
+        .iter()
+        .flat_map(|s| &s.objects)
+        .filter(|o| !o.kind.names_its_object());
+    for object in objects {
         if seen.insert(object) {
             match counts.iter_mut().find(|(k, _)| *k == object.kind) {
                 Some((_, n)) => *n += 1,

@@ -398,6 +398,9 @@ impl DdlApplier {
     ) -> Result<ApplyReport> {
         let statements = extractor.phase_statements(phase);
         let run = pending_in(extractor, phase, &statements, target)?;
+        if run.iter().any(|r| *r) {
+            self.refuse_missing_roles(extractor)?;
+        }
         let present: std::collections::BTreeSet<usize> =
             (0..statements.len()).filter(|i| !run[*i]).collect();
         // A journal left behind is the dialect's to clear (and to confirm what the
@@ -411,8 +414,55 @@ impl DdlApplier {
                 ..ApplyReport::default()
             });
         }
+        // Owners and privileges the target already holds as the source has them (the
+        // applying role's own objects) are not worth a mention: the report counts as
+        // skipped only the objects the target held.
+        let held_access = present
+            .iter()
+            .filter(|&&i| {
+                statements[i]
+                    .objects
+                    .iter()
+                    .all(|o| o.kind.names_its_object())
+            })
+            .count();
         let options = options.clone().with_present(present);
-        self.dialect.apply_with(&self.url, &statements, &options)
+        let mut report = self.dialect.apply_with(&self.url, &statements, &options)?;
+        report.present = report.present.saturating_sub(held_access);
+        Ok(report)
+    }
+
+    /// Refuses, before anything runs, a target that lacks roles the schema names
+    /// (owners, grantees, policy roles), whatever phase is applied: one line lists each
+    /// missing role with the first object that needs it.
+    fn refuse_missing_roles(&self, extractor: &DdlExtractor) -> Result<()> {
+        let roles = extractor.schema.roles();
+        if roles.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<String> = roles.iter().map(|(role, _)| role.clone()).collect();
+        let missing = self.dialect.missing_roles(&self.url, &names)?;
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let listed: Vec<String> = roles
+            .iter()
+            .filter(|(role, _)| missing.contains(role))
+            .map(|(role, objects)| {
+                let more = match objects.len() {
+                    1 => String::new(),
+                    n => format!(" and {} more", n - 1),
+                };
+                format!("{} ({}{more})", crate::ir::quoted(role), objects[0])
+            })
+            .collect();
+        Err(Error::Apply {
+            object: "the roles".into(),
+            reason: format!("the target has no role {}", listed.join(", ")),
+            outcome: "nothing was applied; create the roles, or re-run with --no-owner (-O) \
+                      and --no-privileges (-x) to leave owners and privileges out"
+                .into(),
+        })
     }
 
     /// The statements of `phase` that [`DdlApplier::apply_phase_with`] would run on this

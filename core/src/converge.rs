@@ -165,7 +165,11 @@ pub fn pending(statements: &[Statement], status: &PhaseStatus) -> Result<Vec<boo
             counters.push(i);
             continue;
         }
-        others += 1;
+        // An owner or privileges may well be the target's already (the applying
+        // role's own): they do not tell whether the seal has run.
+        if objects.iter().any(|o| !o.kind.names_its_object()) {
+            others += 1;
+        }
         let needed: Vec<bool> = objects
             .iter()
             .map(|o| match states.get(o) {
@@ -340,6 +344,17 @@ impl<'a> Lookup<'a> {
                 let ours = object.find_in(&source.definitions);
                 let theirs = ours.and_then(|d| self.definitions.get(&definition_key(d)).copied());
                 listed(ours, theirs, |s, d| s.definitions.push(d))
+            }
+            // An owner or privileges the target holds otherwise are set again: the
+            // statements converge whatever the target had (an object the applying role
+            // created is its own until the seal hands it over).
+            ObjectKind::Owner | ObjectKind::Privileges | ObjectKind::DefaultPrivileges => {
+                let ours = object.find_in(&source.definitions);
+                let theirs = ours.and_then(|d| self.definitions.get(&definition_key(d)).copied());
+                match listed(ours, theirs, |s, d| s.definitions.push(d)) {
+                    State::Present => State::Present,
+                    _ => State::Missing,
+                }
             }
             ObjectKind::Event => {
                 let ours = object.find_in(&source.events);

@@ -138,6 +138,15 @@ pub trait Dialect: Send + Sync {
         Ok(None)
     }
 
+    /// The roles of `roles` that the target at `url` lacks: the roles a schema's
+    /// statements name (owners, grantees, policy roles; see [`Schema::roles`]), which
+    /// the applier asks for before anything of a phase runs. The default says none
+    /// (dialects whose statements name no roles, or that check their own).
+    fn missing_roles(&self, url: &DbUrl, roles: &[String]) -> Result<Vec<String>> {
+        let _ = (url, roles);
+        Ok(Vec::new())
+    }
+
     /// The schema the target at `url` holds, for a convergent apply and `status`:
     /// `None` when it holds nothing (or there is no database there yet: a SQLite file
     /// that does not exist). The default reflects it unless [`Dialect::first_object`]

@@ -182,10 +182,23 @@ pub fn diff(a: &Schema, b: &Schema) -> Vec<Difference> {
             field(&object, "definition", &x.definition, &y.definition, out);
         },
     );
+    // An owner or privileges of an object one side holds and the other lacks is not a
+    // difference of its own: the object's absence is.
+    let definitions = |x: &Schema, y: &Schema| -> Vec<crate::ir::Definition> {
+        let (ours, theirs) = (x.holdings(), y.holdings());
+        x.definitions
+            .iter()
+            .filter(|d| {
+                d.of.as_ref()
+                    .is_none_or(|of| theirs.holds(of) || !ours.holds(of))
+            })
+            .cloned()
+            .collect()
+    };
     keyed(
         |k| k.to_owned(),
-        &a.definitions,
-        &b.definitions,
+        &definitions(a, b),
+        &definitions(b, a),
         |d| d.describe(),
         &mut out,
         |x, y, out| {

@@ -272,6 +272,7 @@ impl Selection {
         removed.leave_out_routines(schema, case);
         removed.refuse_broken_tables(schema, case)?;
         removed.leave_out_dependents(schema, case);
+        keep_definitions_of_what_stays(schema);
         Ok(())
     }
 }
@@ -1059,6 +1060,29 @@ impl Glob {
             IdentifierCase::FoldLower => pattern.to_ascii_lowercase() == c,
         }
     }
+}
+
+/// Leaves out the definitions whose table, or the object they are of (an owner,
+/// privileges), the selection left out.
+fn keep_definitions_of_what_stays(schema: &mut Schema) {
+    let relations: HashSet<&QualifiedName> = schema
+        .tables
+        .iter()
+        .map(|t| &t.name)
+        .chain(schema.views.iter().map(|v| &v.name))
+        .chain(schema.virtual_tables.iter().map(|v| &v.name))
+        .collect();
+    let holdings = schema.holdings();
+    let keep: Vec<bool> = schema
+        .definitions
+        .iter()
+        .map(|d| {
+            d.table.as_ref().is_none_or(|t| relations.contains(t))
+                && d.of.as_ref().is_none_or(|of| holdings.holds(of))
+        })
+        .collect();
+    let mut keep = keep.into_iter();
+    schema.definitions.retain(|_| keep.next().unwrap_or(true));
 }
 
 #[cfg(test)]

@@ -94,6 +94,54 @@ impl Schema {
         }
     }
 
+    /// The roles its statements name (owners, grantees and grantors, policy roles),
+    /// each with the objects that name it, in name order.
+    pub fn roles(&self) -> Vec<(String, Vec<String>)> {
+        let mut roles: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+        for definition in &self.definitions {
+            for role in &definition.roles {
+                roles.entry(role).or_default().push(definition.describe());
+            }
+        }
+        roles
+            .into_iter()
+            .map(|(role, objects)| (role.to_owned(), objects))
+            .collect()
+    }
+
+    /// What the schema holds, indexed, to ask [`Holdings::holds`] of many objects.
+    pub fn holdings(&self) -> Holdings<'_> {
+        use crate::object::ObjectKind;
+        let mut names: std::collections::HashSet<(ObjectKind, &QualifiedName)> = Default::default();
+        for t in &self.tables {
+            names.insert((ObjectKind::Table, &t.name));
+        }
+        for v in &self.views {
+            names.insert((ObjectKind::Table, &v.name));
+        }
+        for v in &self.virtual_tables {
+            names.insert((ObjectKind::Table, &v.name));
+        }
+        for t in &self.types {
+            names.insert((ObjectKind::Type, &t.name));
+        }
+        for q in &self.sequences {
+            names.insert((ObjectKind::Sequence, &q.name));
+        }
+        for d in &self.definitions {
+            names.insert((d.kind, &d.name));
+        }
+        Holdings {
+            names,
+            routines: self
+                .routines
+                .iter()
+                .map(|r| (&r.name, r.arguments.as_str()))
+                .collect(),
+            namespaces: self.namespaces.iter().map(|n| n.name.as_str()).collect(),
+        }
+    }
+
     /// The table with exactly this name, if any.
     pub fn table(&self, name: &QualifiedName) -> Option<&Table> {
         self.tables.iter().find(|t| &t.name == name)
@@ -312,11 +360,42 @@ pub struct Routine {
     pub comment: Option<String>,
 }
 
+/// The objects a [`Schema`] holds, indexed by kind and name ([`Schema::holdings`]).
+#[derive(Debug)]
+pub struct Holdings<'a> {
+    names: std::collections::HashSet<(crate::object::ObjectKind, &'a QualifiedName)>,
+    routines: std::collections::HashSet<(&'a QualifiedName, &'a str)>,
+    namespaces: std::collections::HashSet<&'a str>,
+}
+
+impl Holdings<'_> {
+    /// Whether the schema holds the object `of` names (a table or view, type, sequence,
+    /// routine, schema, or an object kept as a [`Definition`]). `public` is always
+    /// held: it is never created.
+    pub fn holds(&self, of: &ObjectRef) -> bool {
+        use crate::object::ObjectKind;
+        match of.kind {
+            ObjectKind::Table | ObjectKind::View => {
+                self.names.contains(&(ObjectKind::Table, &of.name))
+            }
+            ObjectKind::Routine => self
+                .routines
+                .contains(&(&of.name, of.arguments.as_deref().unwrap_or_default())),
+            ObjectKind::Namespace => {
+                of.name.name == "public" || self.namespaces.contains(of.name.name.as_str())
+            }
+            kind => self.names.contains(&(kind, &of.name)),
+        }
+    }
+}
+
 /// An object of a kind the IR keeps as the statement that creates it, as the server
 /// prints it (PostgreSQL `pg_get_ruledef`, `pg_get_statisticsobjdef`, or the statement
 /// built from the catalog as `pg_dump` builds it): rules, row-level security policies
 /// and a table's `ENABLE` / `FORCE ROW LEVEL SECURITY`, extended statistics,
-/// collations. Its dialect renders it; others report it as not portable.
+/// collations, owners, privileges and default privileges (named by the object they
+/// are of: `name` is its description, `table "public"."t"`). Its dialect renders it;
+/// others report it as not portable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Definition {
     /// What kind of object ([`crate::ObjectKind::Rule`], ...).
@@ -327,6 +406,10 @@ pub struct Definition {
     /// The table it belongs to, for the kinds that live on a table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table: Option<QualifiedName>,
+    /// For an owner or privileges, the object they are of (a table's sequence's: the
+    /// table), so that they go with it when a selection leaves it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub of: Option<ObjectRef>,
     /// The phase it is created in: `pre` for what tables may use (collations), `seal`
     /// for what would disturb the load (rules, policies) or only matters after it.
     pub phase: crate::object::Phase,
@@ -348,6 +431,9 @@ impl Definition {
     /// How messages name it, as [`crate::ObjectId`] does (`rule "r" on table "public"."t"`).
     pub fn describe(&self) -> String {
         let label = self.kind.label();
+        if self.kind.names_its_object() {
+            return format!("{label} {}", self.name.name);
+        }
         match &self.table {
             Some(table) if self.kind == crate::object::ObjectKind::RowSecurity => {
                 format!("{label} of table {table}")
@@ -359,7 +445,7 @@ impl Definition {
 }
 
 /// Names another free-standing object of the schema (a type, a sequence, a routine by
-/// its signature) that an object depends on.
+/// its signature, a table or view, a schema) that an object depends on or is of.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ObjectRef {
     /// What kind of object ([`crate::ObjectKind::Type`], [`crate::ObjectKind::Sequence`],

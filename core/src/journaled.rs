@@ -454,8 +454,10 @@ pub fn run<D: JournaledApply>(
         outcome
     };
     let mut run = schedule::schedule(&mut conns, statements, &done, &weight, options, exec);
-    let applied = present + resumed + run.applied;
-    if let Some(error) = run.error(D::WORDING.kept(applied, total)) {
+    // What the target held before the run is not counted as applied: the message
+    // speaks of the statements the phase had to run.
+    let applied = resumed + run.applied;
+    if let Some(error) = run.error(D::WORDING.kept(applied, total - present)) {
         let unjournaled = !dialect.journals_atomically()
             && (interrupted || unrecorded.load(std::sync::atomic::Ordering::SeqCst));
         if resumed + run.applied == 0 && !unjournaled {

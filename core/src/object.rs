@@ -104,6 +104,13 @@ pub enum ObjectKind {
     Statistics,
     /// A collation (PostgreSQL `CREATE COLLATION`).
     Collation,
+    /// An object's owner (PostgreSQL `ALTER ... OWNER TO`), named by its object.
+    Owner,
+    /// An object's privileges (PostgreSQL `GRANT` / `REVOKE` against the object's
+    /// default), named by its object.
+    Privileges,
+    /// A role's default privileges (PostgreSQL `ALTER DEFAULT PRIVILEGES`).
+    DefaultPrivileges,
     /// A plain SQL statement handed to the applier, numbered.
     Statement,
     /// A column (its NOT NULL, in a preflight check).
@@ -116,6 +123,15 @@ impl ObjectKind {
     /// runs, and the target is never said to lack or hold it.
     pub fn is_data(self) -> bool {
         matches!(self, ObjectKind::Counter | ObjectKind::Rebuild)
+    }
+
+    /// Whether an object of this kind is named by what it is of (`owner of table "t"`):
+    /// its name is that object's description.
+    pub fn names_its_object(self) -> bool {
+        matches!(
+            self,
+            ObjectKind::Owner | ObjectKind::Privileges | ObjectKind::DefaultPrivileges
+        )
     }
 
     /// How messages name the kind (`foreign key`).
@@ -145,6 +161,9 @@ impl ObjectKind {
             ObjectKind::RowSecurity => "row-level security",
             ObjectKind::Statistics => "statistics object",
             ObjectKind::Collation => "collation",
+            ObjectKind::Owner => "owner of",
+            ObjectKind::Privileges => "privileges on",
+            ObjectKind::DefaultPrivileges => "default privileges",
             ObjectKind::Statement => "statement",
             ObjectKind::Column => "column",
         }
@@ -250,6 +269,7 @@ impl ObjectId {
     pub fn definition(definition: &crate::ir::Definition, ordinal: usize) -> Self {
         ObjectId {
             table: definition.table.clone(),
+            unnamed: definition.kind.names_its_object(),
             ..Self::listed(definition.kind, &definition.name, ordinal)
         }
     }

@@ -477,7 +477,9 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
     }
     // Rules, policies, row-level security and extended statistics after the views (a
     // rule may be on a view, a policy may read one), each after the one before it.
-    for (i, definition) in definitions().filter(|(_, d)| d.phase == Phase::Seal) {
+    let seal_definitions =
+        || definitions().filter(|(_, d)| d.phase == Phase::Seal && !d.kind.names_its_object());
+    for (i, definition) in seal_definitions() {
         let id = ObjectId::definition(definition, i);
         let mut deps: Vec<ObjectId> = last.take().into_iter().collect();
         if let Some(&t) = definition.table.as_ref().and_then(|t| position.get(t)) {
@@ -493,6 +495,31 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
             &ObjectId::grant(grant, i),
             last.clone().into_iter().collect(),
         );
+    }
+    // Owners, then privileges, then default privileges, after everything else of the
+    // seal (the first waits for all of it, each of the others for the one before): the
+    // role that loads the data created the tables and keeps every right on them until
+    // the load is over and the seal is done.
+    let access = [
+        ObjectKind::Owner,
+        ObjectKind::Privileges,
+        ObjectKind::DefaultPrivileges,
+    ];
+    let mut previous_access: Option<ObjectId> = None;
+    for kind in access {
+        for (i, definition) in definitions().filter(|(_, d)| d.kind == kind) {
+            let id = ObjectId::definition(definition, i);
+            let deps = match previous_access.take() {
+                Some(before) => vec![before],
+                None => plan.phase(Phase::Seal).map(|s| s.object.clone()).collect(),
+            };
+            plan.steps.push(Step {
+                phase: Phase::Seal,
+                object: id.clone(),
+                depends_on: deps,
+            });
+            previous_access = Some(id);
+        }
     }
     // Events last, after everything their bodies may use, so that none can fire before
     // the schema is whole.

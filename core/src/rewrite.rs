@@ -13,6 +13,17 @@ pub(crate) fn rewrite(schema: &mut Schema, policy: &Policy) {
     }
     if policy.no_privileges {
         schema.grants.clear();
+        schema.definitions.retain(|d| {
+            !matches!(
+                d.kind,
+                crate::ObjectKind::Privileges | crate::ObjectKind::DefaultPrivileges
+            )
+        });
+    }
+    if policy.no_owner {
+        schema
+            .definitions
+            .retain(|d| d.kind != crate::ObjectKind::Owner);
     }
     if policy.no_comments {
         clear_comments(schema);

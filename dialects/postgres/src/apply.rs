@@ -223,3 +223,33 @@ pub(crate) fn explain(
         },
     }
 }
+
+/// One role name a catalog query returns.
+#[derive(QueryableByName)]
+struct Role {
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+/// The roles of `roles` the server at `url` does not have (roles are the cluster's).
+pub(crate) fn missing_roles(url: &DbUrl, roles: &[String]) -> Result<Vec<String>> {
+    let mut conn = connect(url)?;
+    let present: std::collections::HashSet<String> = diesel::sql_query(
+        "SELECT rolname::text AS name FROM pg_catalog.pg_roles WHERE rolname = ANY ($1)",
+    )
+    .bind::<Array<Text>, _>(roles)
+    .load::<Role>(&mut conn)
+    .map_err(|e| Error::Apply {
+        object: "the roles".into(),
+        reason: message(url, &e),
+        outcome: "nothing was applied".into(),
+    })?
+    .into_iter()
+    .map(|r| r.name)
+    .collect();
+    Ok(roles
+        .iter()
+        .filter(|r| !present.contains(*r))
+        .cloned()
+        .collect())
+}

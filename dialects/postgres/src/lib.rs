@@ -161,6 +161,10 @@ impl Dialect for PostgresDialect {
         Ok(Some(self.reflect(url, &ReflectOptions::default())?.schema))
     }
 
+    fn missing_roles(&self, url: &DbUrl, roles: &[String]) -> Result<Vec<String>> {
+        apply::missing_roles(url, roles)
+    }
+
     fn journal(&self, url: &DbUrl, statements: &[Statement]) -> Result<Option<usize>> {
         let sealing: Vec<Statement> = statements
             .iter()

@@ -46,6 +46,7 @@ const QUERIES: &[(&str, &str)] = &[
     ("extensions", include_str!("sql/extensions.sql")),
     ("alterations", include_str!("sql/alterations.sql")),
     ("definitions", include_str!("sql/definitions.sql")),
+    ("access", include_str!("sql/access.sql")),
 ];
 
 /// Runs one catalog query with the namespace filter bound; each row is a JSON document.
@@ -158,6 +159,19 @@ struct TypeRow {
     uses: Vec<i64>,
     objects: Vec<i64>,
     relations: Vec<i64>,
+}
+
+#[derive(Deserialize)]
+struct AccessRow {
+    kind: String,
+    schema: Option<String>,
+    label: String,
+    definition: String,
+    roles: Vec<String>,
+    of_kind: Option<String>,
+    of_schema: Option<String>,
+    of_name: Option<String>,
+    of_arguments: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -378,6 +392,7 @@ pub(crate) fn reflect(conns: &mut [PgConnection], options: &ReflectOptions) -> R
     let mut identity_sequences = add_sequences(&mut schema, &mut docs, &mut links)?;
     add_routines(&mut schema, &mut docs, &mut links)?;
     add_definitions(&mut schema, &mut docs, &mut links)?;
+    add_access(&mut schema, &mut docs)?;
     links.apply(&mut schema);
 
     let rows = parse_relation_rows(&mut docs)?;
@@ -859,11 +874,66 @@ fn add_definitions(
             kind,
             name,
             table,
+            of: None,
             phase,
             definition: raw(row.definition),
             requires: Vec::new(),
             roles: row.roles,
             comment: row.comment,
+        });
+    }
+    Ok(())
+}
+
+/// Adds owners, privileges and default privileges, each named by the object it is of,
+/// in the order of their kinds and then of those names.
+fn add_access(schema: &mut Schema, docs: &mut HashMap<&'static str, Vec<String>>) -> Result<()> {
+    let mut rows: Vec<AccessRow> = parse(docs, "access")?;
+    rows.sort_by(|a, b| (&a.kind, &a.schema, &a.label).cmp(&(&b.kind, &b.schema, &b.label)));
+    for row in rows {
+        let kind = match row.kind.as_str() {
+            "owner" => ObjectKind::Owner,
+            "privileges" => ObjectKind::Privileges,
+            "default_privileges" => ObjectKind::DefaultPrivileges,
+            other => {
+                return Err(Error::Reflect {
+                    object: row.label,
+                    reason: format!("unexpected kind of access `{other}`"),
+                })
+            }
+        };
+        let of_kind = match row.of_kind.as_deref() {
+            Some("namespace") => Some(ObjectKind::Namespace),
+            Some("type") => Some(ObjectKind::Type),
+            Some("routine") => Some(ObjectKind::Routine),
+            Some("table") => Some(ObjectKind::Table),
+            Some("view") => Some(ObjectKind::View),
+            Some("sequence") => Some(ObjectKind::Sequence),
+            Some("collation") => Some(ObjectKind::Collation),
+            Some("statistics") => Some(ObjectKind::Statistics),
+            _ => None,
+        };
+        let of = of_kind.zip(row.of_name).map(|(kind, name)| ObjectRef {
+            kind,
+            name: QualifiedName {
+                schema: row.of_schema,
+                name,
+            },
+            arguments: row.of_arguments,
+        });
+        schema.definitions.push(Definition {
+            kind,
+            name: QualifiedName {
+                schema: row.schema,
+                name: row.label,
+            },
+            table: None,
+            of,
+            phase: Phase::Seal,
+            definition: raw(row.definition),
+            requires: Vec::new(),
+            roles: row.roles,
+            comment: None,
         });
     }
     Ok(())

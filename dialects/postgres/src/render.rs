@@ -185,7 +185,10 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                 | ObjectKind::Policy
                 | ObjectKind::RowSecurity
                 | ObjectKind::Statistics
-                | ObjectKind::Collation,
+                | ObjectKind::Collation
+                | ObjectKind::Owner
+                | ObjectKind::Privileges
+                | ObjectKind::DefaultPrivileges,
                 _,
             ) => render_definition(listed(&schema.definitions, object)?, out)?,
             _ => return Err(missing(object)),

@@ -44,3 +44,7 @@ JOIN ns ON ns.oid = p.pronamespace
 LEFT JOIN pg_catalog.pg_aggregate a ON a.aggfnoid = p.oid
 WHERE NOT EXISTS (SELECT 1 FROM extension_members m
                   WHERE m.classid = 'pg_catalog.pg_proc'::regclass AND m.objid = p.oid)
+  -- What a type made by itself (a range type's constructors) comes with the type.
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
+                    AND d.deptype = 'i')

@@ -369,18 +369,44 @@ fn objects_that_are_not_replicated_are_listed_as_warnings() {
          CREATE TRIGGER quiet BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();
          ALTER TABLE t DISABLE TRIGGER quiet;
          CREATE TYPE float_range AS RANGE (subtype = float8);
-         CREATE CAST (float_range AS text) WITH INOUT;",
+         CREATE CAST (float_range AS text) WITH INOUT;
+         CREATE TYPE small_box;
+         CREATE FUNCTION small_box_in(cstring) RETURNS small_box LANGUAGE internal
+             IMMUTABLE STRICT AS 'int4in';
+         CREATE FUNCTION small_box_out(small_box) RETURNS cstring LANGUAGE internal
+             IMMUTABLE STRICT AS 'int4out';
+         CREATE TYPE small_box (INPUT = small_box_in, OUTPUT = small_box_out, LIKE = integer);
+         CREATE OPERATOR CLASS rev_ops FOR TYPE integer USING btree AS
+             OPERATOR 1 >, OPERATOR 2 >=, OPERATOR 3 =, OPERATOR 4 <=, OPERATOR 5 <,
+             FUNCTION 1 btint4cmp(integer, integer);
+         CREATE TEXT SEARCH PARSER my_parser (START = prsd_start, GETTOKEN = prsd_nexttoken,
+             END = prsd_end, LEXTYPES = prsd_lextype);
+         CREATE TEXT SEARCH TEMPLATE my_template (LEXIZE = dsimple_lexize, INIT = dsimple_init);
+         CREATE FOREIGN DATA WRAPPER sr_wrapper;
+         CREATE SERVER sr_server FOREIGN DATA WRAPPER sr_wrapper;
+         CREATE CONVERSION my_conversion FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;
+         CREATE ACCESS METHOD my_btree TYPE INDEX HANDLER bthandler;
+         COMMENT ON SCHEMA public IS 'ours';",
     );
-    // The privileges, policy, row-level security and rule are replicated (no warning).
+    // The privileges, policy, row-level security, rule, range type and cast are
+    // replicated (no warning); what is not is named, each with its reason.
     let mut warnings = extract(&source).warnings();
     warnings.sort();
     assert_eq!(
         warnings,
         vec![
-            // A user's cast is listed; the one the range type made itself (to its
-            // multirange) is not, as pg_dump does not dump it.
-            "cast \"public.float_range AS text\": user-defined casts are not replicated",
-            "type \"public.float_range\": range types are not replicated",
+            "access method \"my_btree\": access methods outside extensions are not replicated",
+            "conversion \"public.my_conversion\": conversions are not replicated",
+            "foreign server \"sr_server\": foreign servers and user mappings are not replicated",
+            "foreign-data wrapper \"sr_wrapper\": foreign-data wrappers are not replicated",
+            "operator class \"public.rev_ops\": operator classes and families are not replicated",
+            "schema \"public\": a comment on the public schema other than its default is not \
+             replicated",
+            "text search parser \"public.my_parser\": text search parsers and templates are not \
+             replicated",
+            "text search template \"public.my_template\": text search parsers and templates are \
+             not replicated",
+            "type \"public.small_box\": base types are not replicated",
         ]
     );
 }
@@ -1192,12 +1218,10 @@ fn pg_dump_switches_leave_out_owners_privileges_publications_and_comments() {
          CREATE PUBLICATION sr_switch_pub FOR TABLE t;
          COMMENT ON TABLE t IS 'kept unless --no-comments';",
     );
-    // Owners and privileges are replicated: only the publication is warned about.
-    assert_eq!(
-        extract(&source).warnings(),
-        ["publication \"sr_switch_pub\": publications are not replicated"]
-    );
+    // Owners, privileges and publications are replicated: nothing is warned about.
+    assert_eq!(extract(&source).warnings(), Vec::<String>::new());
     let seal = extract(&source).phase_ddl(Phase::Seal).join("\n");
+    assert!(seal.contains("CREATE PUBLICATION sr_switch_pub"), "{seal}");
     assert!(
         seal.contains("ALTER TABLE public.u OWNER TO sr_switch_owner"),
         "{seal}"
@@ -1217,7 +1241,7 @@ fn pg_dump_switches_leave_out_owners_privileges_publications_and_comments() {
     assert!(!base.contains("COMMENT ON"), "{base}");
     let seal = quiet.phase_ddl(Phase::Seal).join("\n");
     assert!(
-        !seal.contains("OWNER TO") && !seal.contains("GRANT"),
+        !seal.contains("OWNER TO") && !seal.contains("GRANT") && !seal.contains("PUBLICATION"),
         "{seal}"
     );
     assert!(extract(&source)
@@ -1657,4 +1681,125 @@ fn owners_and_privileges_come_back_and_roles_the_target_lacks_are_refused_first(
         ),
         ["postgres", "postgres"]
     );
+}
+
+const TYPES_OPERATORS_AND_SEARCH: &str = r#"
+CREATE SCHEMA "Kinds Ünïcode";
+CREATE FUNCTION "Kinds Ünïcode".float_diff(a float8, b float8) RETURNS float8
+    LANGUAGE sql IMMUTABLE STRICT RETURN a - b;
+CREATE TYPE "Kinds Ünïcode"."float range" AS RANGE (
+    subtype = float8, subtype_diff = "Kinds Ünïcode".float_diff,
+    multirange_type_name = "Kinds Ünïcode"."float ranges");
+COMMENT ON TYPE "Kinds Ünïcode"."float range" IS 'a range over a function';
+CREATE DOMAIN "Kinds Ünïcode".short_range AS "Kinds Ünïcode"."float range"
+    CHECK (upper(VALUE) - lower(VALUE) < 100);
+CREATE FUNCTION "Kinds Ünïcode".width(r "Kinds Ünïcode"."float range") RETURNS float8
+    LANGUAGE sql IMMUTABLE RETURN upper(r) - lower(r);
+CREATE FUNCTION public.approx_eq(a integer, b integer) RETURNS boolean
+    LANGUAGE sql IMMUTABLE RETURN abs(a - b) <= 1;
+CREATE OPERATOR public.=~= (FUNCTION = public.approx_eq, LEFTARG = integer, RIGHTARG = integer,
+    COMMUTATOR = OPERATOR(public.=~=));
+CREATE FUNCTION public.not_approx_eq(a integer, b integer) RETURNS boolean
+    LANGUAGE sql IMMUTABLE RETURN abs(a - b) > 1;
+CREATE OPERATOR public.!~= (FUNCTION = public.not_approx_eq, LEFTARG = integer, RIGHTARG = integer,
+    NEGATOR = OPERATOR(public.=~=));
+CREATE OPERATOR "Kinds Ünïcode".=~= (FUNCTION = public.approx_eq, LEFTARG = integer,
+    RIGHTARG = integer);
+COMMENT ON OPERATOR public.=~= (integer, integer) IS 'close enough';
+CREATE TYPE public.money_pair AS (amount numeric, currency text);
+CREATE FUNCTION public.pair_to_text(p public.money_pair) RETURNS text
+    LANGUAGE sql IMMUTABLE RETURN p.amount || ' ' || p.currency;
+CREATE CAST (public.money_pair AS text) WITH FUNCTION public.pair_to_text(public.money_pair)
+    AS ASSIGNMENT;
+COMMENT ON CAST (public.money_pair AS text) IS 'a cast over a function';
+CREATE TEXT SEARCH DICTIONARY "Kinds Ünïcode"."simple stop" (
+    TEMPLATE = pg_catalog.simple, stopwords = 'english');
+CREATE TEXT SEARCH CONFIGURATION "Kinds Ünïcode"."my english" (PARSER = pg_catalog."default");
+ALTER TEXT SEARCH CONFIGURATION "Kinds Ünïcode"."my english"
+    ADD MAPPING FOR asciiword, word WITH "Kinds Ünïcode"."simple stop", pg_catalog.english_stem;
+ALTER TEXT SEARCH CONFIGURATION "Kinds Ünïcode"."my english"
+    ADD MAPPING FOR int WITH pg_catalog.simple;
+COMMENT ON TEXT SEARCH CONFIGURATION "Kinds Ünïcode"."my english" IS 'search';
+CREATE TABLE public.bookings (
+    id integer PRIMARY KEY,
+    slot "Kinds Ünïcode".short_range,
+    slots "Kinds Ünïcode"."float ranges",
+    body text);
+CREATE INDEX bookings_search ON public.bookings
+    USING gin (to_tsvector('"Kinds Ünïcode"."my english"'::regconfig, body));
+CREATE TABLE public.audit_log (id serial PRIMARY KEY, tag text);
+CREATE FUNCTION public.log_ddl() RETURNS event_trigger LANGUAGE plpgsql
+    AS $$ BEGIN INSERT INTO public.audit_log (tag) VALUES (tg_tag); END $$;
+CREATE EVENT TRIGGER "log DDL" ON ddl_command_end WHEN TAG IN ('CREATE TABLE', 'DROP TABLE')
+    EXECUTE FUNCTION public.log_ddl();
+CREATE EVENT TRIGGER log_off ON ddl_command_start EXECUTE FUNCTION public.log_ddl();
+ALTER EVENT TRIGGER log_off DISABLE;
+COMMENT ON EVENT TRIGGER "log DDL" IS 'logs table DDL';
+CREATE PUBLICATION "all of it" FOR ALL TABLES WITH (publish = 'insert, update');
+CREATE PUBLICATION some_rows FOR TABLE public.bookings (id, body) WHERE (id > 10),
+    TABLE public.audit_log;
+CREATE PUBLICATION by_schema FOR TABLES IN SCHEMA "Kinds Ünïcode"
+    WITH (publish_via_partition_root = true);
+COMMENT ON PUBLICATION some_rows IS 'a row filter and a column list';
+INSERT INTO public.bookings VALUES (1, '[1, 5)', '{[1, 2), [3, 4)}', 'the quick brown foxes');
+"#;
+
+#[test]
+fn ranges_operators_casts_text_search_event_triggers_and_publications_come_back() {
+    if !server_available() {
+        return;
+    }
+    let source = TestDb::with_script("kinds", TYPES_OPERATORS_AND_SEARCH);
+    let extractor = extract(&source);
+    assert!(
+        extractor.warnings().is_empty(),
+        "{:?}",
+        extractor.warnings()
+    );
+    // The range before the domain over it and the function over it; the operator
+    // after its function; event triggers last of all.
+    let pre = extractor.phase_ddl(Phase::Pre);
+    let at = |text: &str| {
+        pre.iter()
+            .position(|s| s.contains(text))
+            .unwrap_or_else(|| panic!("{text} not in pre: {pre:#?}"))
+    };
+    assert!(at("float_diff(a double precision") < at("AS RANGE"));
+    assert!(at("AS RANGE") < at("CREATE DOMAIN"));
+    assert!(at("AS RANGE") < at("width(r "));
+    assert!(at("approx_eq(a integer") < at("CREATE OPERATOR public.=~="));
+    assert!(at("pair_to_text(p ") < at("CREATE CAST"));
+    assert!(at("CREATE TEXT SEARCH DICTIONARY") < at("CREATE TEXT SEARCH CONFIGURATION"));
+    let seal = extractor.phase_ddl(Phase::Seal);
+    assert!(seal.last().unwrap().contains("EVENT TRIGGER"), "{seal:#?}");
+    let target = replicate(&source, &Policy::default());
+    assert_identical(&source, &target);
+    // Behaviour: the range, the operator, the cast and the search configuration work;
+    // the enabled event trigger logs a CREATE TABLE, the disabled one does not fire.
+    assert_eq!(
+        target.query_i64(
+            r#"SELECT count(*) AS value FROM public.bookings
+               WHERE "Kinds Ünïcode".width(slot) = 4 AND 3 =~= 4 AND NOT 3 !~= 4
+                 AND CAST(ROW(2, 'EUR')::public.money_pair AS text) = '2 EUR'
+                 AND to_tsvector('"Kinds Ünïcode"."my english"', body)
+                     @@ plainto_tsquery('"Kinds Ünïcode"."my english"', 'the FOXES')"#
+        ),
+        1
+    );
+    assert_eq!(
+        target.query_i64("SELECT count(*) AS value FROM public.audit_log"),
+        0,
+        "no event trigger fired during the copy"
+    );
+    target.exec("CREATE TABLE public.later (id int)").unwrap();
+    assert_eq!(
+        target.lines("SELECT tag AS line FROM public.audit_log"),
+        ["CREATE TABLE"]
+    );
+    // A re-run has nothing to do.
+    let applier = DdlApplier::new(&target.url()).unwrap();
+    for phase in [Phase::Pre, Phase::Base, Phase::Seal] {
+        let report = applier.apply_phase(&extractor, phase).unwrap();
+        assert!(report.nothing_to_do(), "{phase}: {report:?}");
+    }
 }

@@ -165,18 +165,18 @@ fn warnings_fail_the_kit_unless_expected() {
     let Some((registry, source)) = fixture(
         "kit_warnings",
         "CREATE TABLE t (id int PRIMARY KEY, v int);
-         CREATE TYPE float_range AS RANGE (subtype = float8);",
+         CREATE CONVERSION my_conversion FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;",
     ) else {
         return;
     };
-    let warning = "type \"public.float_range\": range types are not replicated";
+    let warning = "conversion \"public.my_conversion\": conversions are not replicated";
     let target = TestDb::new("kit_warnings_refused");
     let message = kit::refusal("an unexpected warning", || {
         kit::round_trip(&registry, &source.url(), &target.url(), || {});
     });
     assert!(
         message.starts_with("assertion `left == right` failed: warnings of")
-            && message.contains("range types are not replicated"),
+            && message.contains("conversions are not replicated"),
         "{message}"
     );
     let expect = Expect::default().with_warnings([warning]);
@@ -186,11 +186,11 @@ fn warnings_fail_the_kit_unless_expected() {
         kit::table_names(checked.source.schema()),
         ["\"public\".\"t\""]
     );
-    // The type itself is not copied: that is what the warning says.
+    // The conversion itself is not copied: that is what the warning says.
     assert_eq!(
-        checked
-            .clone
-            .query_i64("SELECT count(*) AS value FROM pg_type WHERE typname = 'float_range'"),
+        checked.clone.query_i64(
+            "SELECT count(*) AS value FROM pg_conversion WHERE conname = 'my_conversion'"
+        ),
         0
     );
     let missing = Expect::default().with_warnings([warning, "rule \"public.t.other\": x"]);

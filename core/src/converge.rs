@@ -336,25 +336,21 @@ impl<'a> Lookup<'a> {
                 let theirs = ours.and_then(|v| self.virtual_tables.get(&v.name).copied());
                 listed(ours, theirs, |s, v| s.virtual_tables.push(v))
             }
-            ObjectKind::Rule
-            | ObjectKind::Policy
-            | ObjectKind::RowSecurity
-            | ObjectKind::Statistics
-            | ObjectKind::Collation => {
-                let ours = object.find_in(&source.definitions);
-                let theirs = ours.and_then(|d| self.definitions.get(&definition_key(d)).copied());
-                listed(ours, theirs, |s, d| s.definitions.push(d))
-            }
             // An owner or privileges the target holds otherwise are set again: the
             // statements converge whatever the target had (an object the applying role
             // created is its own until the seal hands it over).
-            ObjectKind::Owner | ObjectKind::Privileges | ObjectKind::DefaultPrivileges => {
+            kind if kind.names_its_object() => {
                 let ours = object.find_in(&source.definitions);
                 let theirs = ours.and_then(|d| self.definitions.get(&definition_key(d)).copied());
                 match listed(ours, theirs, |s, d| s.definitions.push(d)) {
                     State::Present => State::Present,
                     _ => State::Missing,
                 }
+            }
+            kind if kind.is_definition() => {
+                let ours = object.find_in(&source.definitions);
+                let theirs = ours.and_then(|d| self.definitions.get(&definition_key(d)).copied());
+                listed(ours, theirs, |s, d| s.definitions.push(d))
             }
             ObjectKind::Event => {
                 let ours = object.find_in(&source.events);
@@ -396,6 +392,8 @@ impl<'a> Lookup<'a> {
             | ObjectKind::Rebuild
             | ObjectKind::Statement
             | ObjectKind::Column => State::Missing,
+            // Every other kind is a definition (matched above).
+            _ => State::Missing,
         }
     }
 

@@ -104,6 +104,20 @@ pub enum ObjectKind {
     Statistics,
     /// A collation (PostgreSQL `CREATE COLLATION`).
     Collation,
+    /// A range type and its multirange (PostgreSQL `CREATE TYPE ... AS RANGE`).
+    RangeType,
+    /// An operator (PostgreSQL `CREATE OPERATOR`), named with its argument types.
+    Operator,
+    /// A cast (PostgreSQL `CREATE CAST`), named `(source AS target)`.
+    Cast,
+    /// A text search dictionary.
+    TextSearchDictionary,
+    /// A text search configuration with its mappings.
+    TextSearchConfiguration,
+    /// An event trigger (PostgreSQL), created last.
+    EventTrigger,
+    /// A publication with its tables and schemas (PostgreSQL logical replication).
+    Publication,
     /// An object's owner (PostgreSQL `ALTER ... OWNER TO`), named by its object.
     Owner,
     /// An object's privileges (PostgreSQL `GRANT` / `REVOKE` against the object's
@@ -123,6 +137,29 @@ impl ObjectKind {
     /// runs, and the target is never said to lack or hold it.
     pub fn is_data(self) -> bool {
         matches!(self, ObjectKind::Counter | ObjectKind::Rebuild)
+    }
+
+    /// Whether objects of this kind are kept as their statement, in
+    /// [`crate::ir::Schema::definitions`].
+    pub fn is_definition(self) -> bool {
+        matches!(
+            self,
+            ObjectKind::Rule
+                | ObjectKind::Policy
+                | ObjectKind::RowSecurity
+                | ObjectKind::Statistics
+                | ObjectKind::Collation
+                | ObjectKind::RangeType
+                | ObjectKind::Operator
+                | ObjectKind::Cast
+                | ObjectKind::TextSearchDictionary
+                | ObjectKind::TextSearchConfiguration
+                | ObjectKind::EventTrigger
+                | ObjectKind::Publication
+                | ObjectKind::Owner
+                | ObjectKind::Privileges
+                | ObjectKind::DefaultPrivileges
+        )
     }
 
     /// Whether an object of this kind is named by what it is of (`owner of table "t"`):
@@ -161,6 +198,13 @@ impl ObjectKind {
             ObjectKind::RowSecurity => "row-level security",
             ObjectKind::Statistics => "statistics object",
             ObjectKind::Collation => "collation",
+            ObjectKind::RangeType => "range type",
+            ObjectKind::Operator => "operator",
+            ObjectKind::Cast => "cast",
+            ObjectKind::TextSearchDictionary => "text search dictionary",
+            ObjectKind::TextSearchConfiguration => "text search configuration",
+            ObjectKind::EventTrigger => "event trigger",
+            ObjectKind::Publication => "publication",
             ObjectKind::Owner => "owner of",
             ObjectKind::Privileges => "privileges on",
             ObjectKind::DefaultPrivileges => "default privileges",

@@ -475,10 +475,16 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
         let before = previous_on.insert(&trigger.table, id.clone());
         push(Phase::Seal, &id, on.into_iter().chain(before).collect());
     }
-    // Rules, policies, row-level security and extended statistics after the views (a
-    // rule may be on a view, a policy may read one), each after the one before it.
-    let seal_definitions =
-        || definitions().filter(|(_, d)| d.phase == Phase::Seal && !d.kind.names_its_object());
+    // Rules, policies, row-level security, extended statistics and publications after
+    // the views (a rule may be on a view, a policy may read one), each after the one
+    // before it.
+    let seal_definitions = || {
+        definitions().filter(|(_, d)| {
+            d.phase == Phase::Seal
+                && !d.kind.names_its_object()
+                && d.kind != ObjectKind::EventTrigger
+        })
+    };
     for (i, definition) in seal_definitions() {
         let id = ObjectId::definition(definition, i);
         let mut deps: Vec<ObjectId> = last.take().into_iter().collect();
@@ -496,14 +502,17 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
             last.clone().into_iter().collect(),
         );
     }
-    // Owners, then privileges, then default privileges, after everything else of the
-    // seal (the first waits for all of it, each of the others for the one before): the
+    // Owners, then privileges, then default privileges, then event triggers, after
+    // everything else of the seal (the first waits for all of it, each of the others for the one before): the
     // role that loads the data created the tables and keeps every right on them until
     // the load is over and the seal is done.
+    // Event triggers come after all of them, so that none fires on the seal's own
+    // statements.
     let access = [
         ObjectKind::Owner,
         ObjectKind::Privileges,
         ObjectKind::DefaultPrivileges,
+        ObjectKind::EventTrigger,
     ];
     let mut previous_access: Option<ObjectId> = None;
     for kind in access {

@@ -24,6 +24,16 @@ pub(crate) fn rewrite(schema: &mut Schema, policy: &Policy) {
         schema
             .definitions
             .retain(|d| d.kind != crate::ObjectKind::Owner);
+        for d in &mut schema.definitions {
+            if d.kind == crate::ObjectKind::EventTrigger {
+                leave_out_owner(d);
+            }
+        }
+    }
+    if policy.no_publications {
+        schema
+            .definitions
+            .retain(|d| d.kind != crate::ObjectKind::Publication);
     }
     if policy.no_comments {
         clear_comments(schema);
@@ -47,6 +57,20 @@ pub(crate) fn rewrite(schema: &mut Schema, policy: &Policy) {
             }
         }
     }
+}
+
+/// Leaves out the `ALTER ... OWNER TO` statement a definition carries of its own (an
+/// event trigger sets its owner itself, as it is created after the owners), and the role
+/// it names.
+fn leave_out_owner(definition: &mut crate::ir::Definition) {
+    if let crate::ir::Expr::Raw { sql, .. } = &mut definition.definition {
+        let kept: Vec<&str> = sql
+            .split(";\n")
+            .filter(|s| !(s.starts_with("ALTER ") && s.contains(" OWNER TO ")))
+            .collect();
+        *sql = kept.join(";\n");
+    }
+    definition.roles.clear();
 }
 
 /// Leaves out every comment of the schema (`--no-comments`).

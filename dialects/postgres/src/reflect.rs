@@ -55,7 +55,15 @@ fn fetch(
     what: &str,
     body: &str,
     schemas: &[String],
+    major: u32,
 ) -> Result<Vec<String>> {
+    // Catalogs that only some versions have.
+    let publication_schemas = if major >= 15 {
+        "SELECT pn.pnnspid FROM pg_catalog.pg_publication_namespace pn WHERE pn.pnpubid = p.oid"
+    } else {
+        "SELECT NULL::oid WHERE false"
+    };
+    let body = body.replace("/*publication schemas*/", publication_schemas);
     let sql = format!("{NAMESPACES_CTE}SELECT row_to_json(x)::text AS doc FROM (\n{body}\n) x");
     schema_replicator_core::trace::query(what, &sql);
     let docs: Vec<Doc> = diesel::sql_query(sql)
@@ -73,9 +81,11 @@ fn fetch(
 pub(crate) fn fetch_all(
     conns: &mut [PgConnection],
     schemas: &[String],
+    major: u32,
 ) -> Result<HashMap<&'static str, Vec<String>>> {
-    let run =
-        |conn: &mut PgConnection, (what, body): &(&str, &str)| fetch(conn, what, body, schemas);
+    let run = |conn: &mut PgConnection, (what, body): &(&str, &str)| {
+        fetch(conn, what, body, schemas, major)
+    };
     let rows = run_parallel(conns, QUERIES, &run)?;
     Ok(QUERIES.iter().map(|(what, _)| *what).zip(rows).collect())
 }
@@ -177,8 +187,9 @@ struct AccessRow {
 #[derive(Deserialize)]
 struct DefinitionRow {
     oid: i64,
+    aliases: Vec<i64>,
     kind: String,
-    schema: String,
+    schema: Option<String>,
     name: String,
     table_schema: Option<String>,
     table_name: Option<String>,
@@ -383,7 +394,15 @@ pub(crate) fn reflect(conns: &mut [PgConnection], options: &ReflectOptions) -> R
     let server_version = server_version(&mut conns[0])?;
     let mut schema = Schema::new(DIALECT);
     schema.server_version = server_version;
-    let mut docs = fetch_all(conns, schemas)?;
+    // `PostgreSQL 15.14 (Debian ...) on ...`: the major version.
+    let major = schema
+        .server_version
+        .as_deref()
+        .and_then(|v| v.split_whitespace().nth(1))
+        .and_then(|v| v.split(['.', 'b', 'r']).next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut docs = fetch_all(conns, schemas, major)?;
 
     add_namespaces(&mut schema, &mut docs, schemas)?;
     add_extensions(&mut schema, &mut docs)?;
@@ -848,13 +867,23 @@ fn add_definitions(
             ))
     });
     for row in rows {
-        let name = qualified(&row.schema, &row.name);
+        let name = QualifiedName {
+            schema: row.schema.clone(),
+            name: row.name.clone(),
+        };
         let (kind, phase) = match (row.kind.as_str(), row.phase.as_str()) {
             ("rule", _) => (ObjectKind::Rule, Phase::Seal),
             ("policy", _) => (ObjectKind::Policy, Phase::Seal),
             ("row_security", _) => (ObjectKind::RowSecurity, Phase::Seal),
             ("statistics", _) => (ObjectKind::Statistics, Phase::Seal),
             ("collation", _) => (ObjectKind::Collation, Phase::Pre),
+            ("range_type", _) => (ObjectKind::RangeType, Phase::Pre),
+            ("operator", _) => (ObjectKind::Operator, Phase::Pre),
+            ("cast", _) => (ObjectKind::Cast, Phase::Pre),
+            ("text_search_dictionary", _) => (ObjectKind::TextSearchDictionary, Phase::Pre),
+            ("text_search_configuration", _) => (ObjectKind::TextSearchConfiguration, Phase::Pre),
+            ("event_trigger", _) => (ObjectKind::EventTrigger, Phase::Seal),
+            ("publication", _) => (ObjectKind::Publication, Phase::Seal),
             (other, _) => {
                 return Err(Error::Reflect {
                     object: format!("{other} {name}"),
@@ -866,8 +895,10 @@ fn add_definitions(
             (Some(schema), Some(table)) => Some(qualified(schema, table)),
             _ => None,
         };
-        if kind == ObjectKind::Collation {
-            links.refer(row.oid, kind, &name, None);
+        // What other objects may name: the definition's own id and its aliases (a
+        // range type's multirange).
+        for oid in std::iter::once(row.oid).chain(row.aliases) {
+            links.refer(oid, kind, &name, None);
         }
         links.definitions.push(row.requires);
         schema.definitions.push(Definition {
@@ -911,6 +942,10 @@ fn add_access(schema: &mut Schema, docs: &mut HashMap<&'static str, Vec<String>>
             Some("sequence") => Some(ObjectKind::Sequence),
             Some("collation") => Some(ObjectKind::Collation),
             Some("statistics") => Some(ObjectKind::Statistics),
+            Some("operator") => Some(ObjectKind::Operator),
+            Some("text_search_dictionary") => Some(ObjectKind::TextSearchDictionary),
+            Some("text_search_configuration") => Some(ObjectKind::TextSearchConfiguration),
+            Some("publication") => Some(ObjectKind::Publication),
             _ => None,
         };
         let of = of_kind.zip(row.of_name).map(|(kind, name)| ObjectRef {

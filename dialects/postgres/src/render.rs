@@ -180,17 +180,9 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             }
             (ObjectKind::View, _) => render_view(listed(&schema.views, object)?, out)?,
             (ObjectKind::Trigger, _) => render_trigger(listed(&schema.triggers, object)?, out)?,
-            (
-                ObjectKind::Rule
-                | ObjectKind::Policy
-                | ObjectKind::RowSecurity
-                | ObjectKind::Statistics
-                | ObjectKind::Collation
-                | ObjectKind::Owner
-                | ObjectKind::Privileges
-                | ObjectKind::DefaultPrivileges,
-                _,
-            ) => render_definition(listed(&schema.definitions, object)?, out)?,
+            (kind, _) if kind.is_definition() => {
+                render_definition(listed(&schema.definitions, object)?, out)?
+            }
             _ => return Err(missing(object)),
         }
     }
@@ -544,11 +536,26 @@ fn render_definition(definition: &Definition, out: &mut Out<'_>) -> Result<()> {
             qname(table)
         )
     };
+    let name = &definition.name;
     let target = match definition.kind {
         ObjectKind::Rule => on_table("RULE"),
         ObjectKind::Policy => on_table("POLICY"),
-        ObjectKind::Statistics => format!("STATISTICS {}", qname(&definition.name)),
-        ObjectKind::Collation => format!("COLLATION {}", qname(&definition.name)),
+        ObjectKind::Statistics => format!("STATISTICS {}", qname(name)),
+        ObjectKind::Collation => format!("COLLATION {}", qname(name)),
+        ObjectKind::RangeType => format!("TYPE {}", qname(name)),
+        // `===(integer, integer)`: a symbol, never quoted, with its argument types.
+        ObjectKind::Operator => format!(
+            "OPERATOR {}.{}",
+            quote_ident(name.schema.as_deref().unwrap_or("public")),
+            name.name
+        ),
+        ObjectKind::Cast => format!("CAST {}", name.name),
+        ObjectKind::TextSearchDictionary => format!("TEXT SEARCH DICTIONARY {}", qname(name)),
+        ObjectKind::TextSearchConfiguration => {
+            format!("TEXT SEARCH CONFIGURATION {}", qname(name))
+        }
+        ObjectKind::EventTrigger => format!("EVENT TRIGGER {}", quote_ident(&name.name)),
+        ObjectKind::Publication => format!("PUBLICATION {}", quote_ident(&name.name)),
         _ => return Ok(()),
     };
     out.comment(&target, &definition.comment);

@@ -111,6 +111,15 @@ fn record_sql(
     )
 }
 
+/// Run at the start of the transactions that create and drop the journal: the user's
+/// event triggers (the seal creates them last) do not fire on the journal's own DDL.
+/// A superuser's session takes the replica role, in which only event triggers enabled
+/// `ALWAYS` (or `REPLICA`, so the role is kept when there are such) fire.
+const QUIET_EVENT_TRIGGERS: &str = "DO $quiet$ BEGIN \
+    IF (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user) \
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger e WHERE e.evtenabled = 'R') \
+    THEN SET LOCAL session_replication_role = replica; END IF; END $quiet$;";
+
 impl JournaledApply for Seal<'_> {
     type Conn = PgConnection;
     type Error = DieselError;
@@ -159,17 +168,20 @@ impl JournaledApply for Seal<'_> {
 
     fn create_journal(&self, conn: &mut PgConnection) -> QueryResult<()> {
         conn.batch_execute(&format!(
-            "CREATE SCHEMA IF NOT EXISTS {schema}; \
+            "BEGIN; {QUIET_EVENT_TRIGGERS} CREATE SCHEMA IF NOT EXISTS {schema}; \
              CREATE TABLE IF NOT EXISTS {journal} (\
                batch text NOT NULL, ordinal integer NOT NULL, object text NOT NULL, \
                outcome text, applied_at timestamptz NOT NULL DEFAULT clock_timestamp(), \
                PRIMARY KEY (batch, ordinal)); \
              COMMENT ON SCHEMA {schema} IS 'Schema Replicator: the journal of a seal under \
              way; a re-run of the same command resumes after what it lists. Dropped when \
-             the seal completes.'",
+             the seal completes.'; COMMIT",
             schema = quote_ident(JOURNAL_SCHEMA),
             journal = journal(),
         ))
+        .inspect_err(|_| {
+            let _ = conn.batch_execute("ROLLBACK");
+        })
     }
 
     fn journaled(&self, conn: &mut PgConnection, batch: &Batch) -> QueryResult<Vec<Entry>> {
@@ -211,7 +223,7 @@ impl JournaledApply for Seal<'_> {
         // Under an exclusive lock, so that another seal's statement cannot record itself
         // between the check and the drop.
         conn.batch_execute(&format!(
-            "BEGIN; LOCK TABLE {journal} IN ACCESS EXCLUSIVE MODE; \
+            "BEGIN; LOCK TABLE {journal} IN ACCESS EXCLUSIVE MODE; {QUIET_EVENT_TRIGGERS} \
              DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM {journal}) THEN \
                DROP TABLE {journal}; DROP SCHEMA {schema}; END IF; END $$; COMMIT",
             journal = journal(),

@@ -20,7 +20,7 @@ WITH objects AS (
            NULL::text AS of_arguments
     FROM pg_catalog.pg_namespace n JOIN ns ON ns.oid = n.oid
     UNION ALL
-    -- The types that are replicated: enums, domains, composite types.
+    -- The types that are replicated: enums, domains, composite and range types.
     SELECT t.oid, ns.nspname,
            'type "' || pg_catalog.replace(ns.nspname, '"', '""') || '"."'
                || pg_catalog.replace(t.typname, '"', '""') || '"',
@@ -38,7 +38,7 @@ WITH objects AS (
     FROM pg_catalog.pg_type t
     JOIN ns ON ns.oid = t.typnamespace
     LEFT JOIN pg_catalog.pg_class tc ON tc.oid = t.typrelid
-    WHERE t.typtype IN ('e', 'd') OR (t.typtype = 'c' AND tc.relkind = 'c')
+    WHERE t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND tc.relkind = 'c')
     UNION ALL
     -- Routines, but for the aggregates that are not replicated.
     SELECT p.oid, ns.nspname,
@@ -117,6 +117,58 @@ WITH objects AS (
     FROM pg_catalog.pg_collation co
     JOIN ns ON ns.oid = co.collnamespace
     WHERE co.collprovider IN ('c', 'i')
+    UNION ALL
+    -- Operators, text search dictionaries and configurations, publications (no
+    -- privileges). Event triggers set their owner themselves: they come after these.
+    SELECT o.oid, ns.nspname,
+           'operator ' || ns.nspname || '.' || o.oprname || '('
+               || CASE WHEN o.oprleft = 0 THEN 'NONE' ELSE pg_catalog.format_type(o.oprleft, NULL) END
+               || ', ' || CASE WHEN o.oprright = 0 THEN 'NONE'
+                               ELSE pg_catalog.format_type(o.oprright, NULL) END || ')',
+           'OPERATOR',
+           pg_catalog.format('%I.%s(%s, %s)', ns.nspname, o.oprname,
+               CASE WHEN o.oprleft = 0 THEN 'NONE' ELSE pg_catalog.format_type(o.oprleft, NULL) END,
+               CASE WHEN o.oprright = 0 THEN 'NONE' ELSE pg_catalog.format_type(o.oprright, NULL) END),
+           NULL, o.oprowner, NULL, NULL,
+           EXISTS (SELECT 1 FROM extension_members m
+                   WHERE m.classid = 'pg_catalog.pg_operator'::regclass AND m.objid = o.oid),
+           false, false, 'operator', ns.nspname::text,
+           o.oprname || '(' || CASE WHEN o.oprleft = 0 THEN 'NONE'
+                                    ELSE pg_catalog.format_type(o.oprleft, NULL) END
+                     || ', ' || CASE WHEN o.oprright = 0 THEN 'NONE'
+                                     ELSE pg_catalog.format_type(o.oprright, NULL) END || ')',
+           NULL
+    FROM pg_catalog.pg_operator o
+    JOIN ns ON ns.oid = o.oprnamespace
+    WHERE o.oprcode::oid <> 0
+    UNION ALL
+    SELECT d.oid, ns.nspname,
+           'text search dictionary "' || pg_catalog.replace(ns.nspname, '"', '""') || '"."'
+               || pg_catalog.replace(d.dictname, '"', '""') || '"',
+           'TEXT SEARCH DICTIONARY', pg_catalog.format('%I.%I', ns.nspname, d.dictname), NULL,
+           d.dictowner, NULL, NULL,
+           EXISTS (SELECT 1 FROM extension_members m
+                   WHERE m.classid = 'pg_catalog.pg_ts_dict'::regclass AND m.objid = d.oid),
+           false, false, 'text_search_dictionary', ns.nspname::text, d.dictname::text, NULL
+    FROM pg_catalog.pg_ts_dict d
+    JOIN ns ON ns.oid = d.dictnamespace
+    UNION ALL
+    SELECT c.oid, ns.nspname,
+           'text search configuration "' || pg_catalog.replace(ns.nspname, '"', '""') || '"."'
+               || pg_catalog.replace(c.cfgname, '"', '""') || '"',
+           'TEXT SEARCH CONFIGURATION', pg_catalog.format('%I.%I', ns.nspname, c.cfgname), NULL,
+           c.cfgowner, NULL, NULL,
+           EXISTS (SELECT 1 FROM extension_members m
+                   WHERE m.classid = 'pg_catalog.pg_ts_config'::regclass AND m.objid = c.oid),
+           false, false, 'text_search_configuration', ns.nspname::text, c.cfgname::text, NULL
+    FROM pg_catalog.pg_ts_config c
+    JOIN ns ON ns.oid = c.cfgnamespace
+    UNION ALL
+    SELECT p.oid, NULL,
+           'publication "' || pg_catalog.replace(p.pubname, '"', '""') || '"',
+           'PUBLICATION', pg_catalog.quote_ident(p.pubname), NULL,
+           p.pubowner, NULL, NULL, false, false, false, 'publication', NULL, p.pubname::text, NULL
+    FROM pg_catalog.pg_publication p
     UNION ALL
     SELECT s.oid, ns.nspname,
            'statistics object "' || pg_catalog.replace(ns.nspname, '"', '""') || '"."'

@@ -16,7 +16,8 @@ SELECT r.oid::int8 AS oid, 'rule' AS kind, ns.nspname AS schema, r.rulename AS n
                   ELSE '' END AS definition,
        pg_catalog.obj_description(r.oid, 'pg_rewrite') AS comment,
        ARRAY[]::text[] AS roles,
-       ARRAY[]::int8[] AS requires
+       ARRAY[]::int8[] AS requires,
+       ARRAY[]::int8[] AS aliases
 FROM pg_catalog.pg_rewrite r
 JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
 JOIN ns ON ns.oid = c.relnamespace
@@ -39,7 +40,7 @@ SELECT p.oid::int8, 'policy', ns.nspname, p.polname, ns.nspname, c.relname, 'sea
        pg_catalog.obj_description(p.oid, 'pg_policy'),
        ARRAY(SELECT a.rolname::text FROM pg_catalog.pg_roles a
              WHERE a.oid = ANY (p.polroles) ORDER BY a.rolname),
-       ARRAY[]::int8[]
+       ARRAY[]::int8[], ARRAY[]::int8[]
 FROM pg_catalog.pg_policy p
 JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
 JOIN ns ON ns.oid = c.relnamespace
@@ -54,7 +55,7 @@ SELECT c.oid::int8, 'row_security', ns.nspname, c.relname, ns.nspname, c.relname
            CASE WHEN c.relforcerowsecurity
                 THEN pg_catalog.format('ALTER TABLE %I.%I FORCE ROW LEVEL SECURITY',
                                        ns.nspname, c.relname) END),
-       NULL, ARRAY[]::text[], ARRAY[]::int8[]
+       NULL, ARRAY[]::text[], ARRAY[]::int8[], ARRAY[]::int8[]
 FROM pg_catalog.pg_class c
 JOIN ns ON ns.oid = c.relnamespace
 WHERE (c.relrowsecurity OR c.relforcerowsecurity)
@@ -68,7 +69,7 @@ SELECT s.oid::int8, 'statistics', ns.nspname, s.stxname, tn.nspname, c.relname, 
                                           ns.nspname, s.stxname, s.stxstattarget)
                    ELSE '' END,
        pg_catalog.obj_description(s.oid, 'pg_statistic_ext'),
-       ARRAY[]::text[], ARRAY[]::int8[]
+       ARRAY[]::text[], ARRAY[]::int8[], ARRAY[]::int8[]
 FROM pg_catalog.pg_statistic_ext s
 JOIN ns ON ns.oid = s.stxnamespace
 JOIN pg_catalog.pg_class c ON c.oid = s.stxrelid
@@ -94,9 +95,216 @@ SELECT co.oid::int8, 'collation', ns.nspname, co.collname, NULL, NULL, 'pre',
                   pg_catalog.to_jsonb(co) ->> 'collicurules'), '')
            || ')',
        pg_catalog.obj_description(co.oid, 'pg_collation'),
-       ARRAY[]::text[], ARRAY[]::int8[]
+       ARRAY[]::text[], ARRAY[]::int8[], ARRAY[]::int8[]
 FROM pg_catalog.pg_collation co
 JOIN ns ON ns.oid = co.collnamespace
 WHERE co.collprovider IN ('c', 'i')
   AND NOT EXISTS (SELECT 1 FROM extension_members m
                   WHERE m.classid = 'pg_catalog.pg_collation'::regclass AND m.objid = co.oid)
+UNION ALL
+-- Range types, with their multirange (PostgreSQL 14 on; read through the row's JSON).
+SELECT t.oid::int8, 'range_type', ns.nspname, t.typname, NULL, NULL, 'pre',
+       pg_catalog.format('CREATE TYPE %I.%I AS RANGE (subtype = %s', ns.nspname, t.typname,
+                         pg_catalog.format_type(r.rngsubtype, NULL))
+           || CASE WHEN opc.opcdefault THEN ''
+                   ELSE pg_catalog.format(', subtype_opclass = %I.%I', opn.nspname, opc.opcname) END
+           || CASE WHEN r.rngcollation <> 0 AND r.rngcollation <> st.typcollation
+                   THEN (SELECT pg_catalog.format(', collation = %I.%I', cn.nspname, co.collname)
+                         FROM pg_catalog.pg_collation co
+                         JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+                         WHERE co.oid = r.rngcollation)
+                   ELSE '' END
+           || CASE WHEN r.rngcanonical::oid <> 0 THEN ', canonical = ' || r.rngcanonical::text ELSE '' END
+           || CASE WHEN r.rngsubdiff::oid <> 0 THEN ', subtype_diff = ' || r.rngsubdiff::text ELSE '' END
+           || COALESCE((SELECT pg_catalog.format(', multirange_type_name = %I.%I', mn.nspname, mt.typname)
+                        FROM pg_catalog.pg_type mt
+                        JOIN pg_catalog.pg_namespace mn ON mn.oid = mt.typnamespace
+                        WHERE mt.oid = (pg_catalog.to_jsonb(r) ->> 'rngmultitypid')::oid), '')
+           || ')',
+       pg_catalog.obj_description(t.oid, 'pg_type'),
+       ARRAY[]::text[],
+       ARRAY[r.rngsubtype::int8, r.rngcanonical::oid::int8, r.rngsubdiff::oid::int8,
+             r.rngcollation::int8],
+       ARRAY(SELECT x::int8 FROM (VALUES ((pg_catalog.to_jsonb(r) ->> 'rngmultitypid')::oid)) v(x)
+             WHERE x IS NOT NULL)
+FROM pg_catalog.pg_range r
+JOIN pg_catalog.pg_type t ON t.oid = r.rngtypid
+JOIN ns ON ns.oid = t.typnamespace
+JOIN pg_catalog.pg_type st ON st.oid = r.rngsubtype
+JOIN pg_catalog.pg_opclass opc ON opc.oid = r.rngsubopc
+JOIN pg_catalog.pg_namespace opn ON opn.oid = opc.opcnamespace
+WHERE NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_type'::regclass AND m.objid = t.oid)
+UNION ALL
+-- Operators; a commutator or negator not created yet is made a shell by the server.
+SELECT o.oid::int8, 'operator', ns.nspname,
+       o.oprname || '(' || CASE WHEN o.oprleft = 0 THEN 'NONE'
+                                ELSE pg_catalog.format_type(o.oprleft, NULL) END
+                 || ', ' || CASE WHEN o.oprright = 0 THEN 'NONE'
+                                 ELSE pg_catalog.format_type(o.oprright, NULL) END || ')',
+       NULL, NULL, 'pre',
+       pg_catalog.format('CREATE OPERATOR %I.%s (FUNCTION = %s', ns.nspname, o.oprname,
+                         o.oprcode::text)
+           || CASE WHEN o.oprleft <> 0 THEN ', LEFTARG = ' || pg_catalog.format_type(o.oprleft, NULL) ELSE '' END
+           || CASE WHEN o.oprright <> 0 THEN ', RIGHTARG = ' || pg_catalog.format_type(o.oprright, NULL) ELSE '' END
+           || COALESCE((SELECT pg_catalog.format(', COMMUTATOR = OPERATOR(%I.%s)', cn.nspname, c.oprname)
+                        FROM pg_catalog.pg_operator c
+                        JOIN pg_catalog.pg_namespace cn ON cn.oid = c.oprnamespace
+                        WHERE c.oid = o.oprcom), '')
+           || COALESCE((SELECT pg_catalog.format(', NEGATOR = OPERATOR(%I.%s)', nn.nspname, n.oprname)
+                        FROM pg_catalog.pg_operator n
+                        JOIN pg_catalog.pg_namespace nn ON nn.oid = n.oprnamespace
+                        WHERE n.oid = o.oprnegate), '')
+           || CASE WHEN o.oprrest::oid <> 0 THEN ', RESTRICT = ' || o.oprrest::text ELSE '' END
+           || CASE WHEN o.oprjoin::oid <> 0 THEN ', JOIN = ' || o.oprjoin::text ELSE '' END
+           || CASE WHEN o.oprcanhash THEN ', HASHES' ELSE '' END
+           || CASE WHEN o.oprcanmerge THEN ', MERGES' ELSE '' END
+           || ')',
+       pg_catalog.obj_description(o.oid, 'pg_operator'),
+       ARRAY[]::text[],
+       ARRAY[o.oprcode::oid::int8, o.oprrest::oid::int8, o.oprjoin::oid::int8,
+             o.oprleft::int8, o.oprright::int8],
+       ARRAY[]::int8[]
+FROM pg_catalog.pg_operator o
+JOIN ns ON ns.oid = o.oprnamespace
+WHERE o.oprcode::oid <> 0
+  AND NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_operator'::regclass AND m.objid = o.oid)
+UNION ALL
+-- Casts the user made (not those a type made itself, pg_depend deptype 'i').
+SELECT c.oid::int8, 'cast', NULL,
+       '(' || pg_catalog.format_type(c.castsource, NULL) || ' AS '
+           || pg_catalog.format_type(c.casttarget, NULL) || ')',
+       NULL, NULL, 'pre',
+       pg_catalog.format('CREATE CAST (%s AS %s) ', pg_catalog.format_type(c.castsource, NULL),
+                         pg_catalog.format_type(c.casttarget, NULL))
+           || CASE c.castmethod WHEN 'f' THEN 'WITH FUNCTION ' || c.castfunc::regprocedure::text
+                                WHEN 'i' THEN 'WITH INOUT' ELSE 'WITHOUT FUNCTION' END
+           || CASE c.castcontext WHEN 'a' THEN ' AS ASSIGNMENT' WHEN 'i' THEN ' AS IMPLICIT'
+                                 ELSE '' END,
+       pg_catalog.obj_description(c.oid, 'pg_cast'),
+       ARRAY[]::text[],
+       ARRAY[c.castfunc::int8, c.castsource::int8, c.casttarget::int8],
+       ARRAY[]::int8[]
+FROM pg_catalog.pg_cast c
+WHERE c.oid >= 16384
+  AND NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_cast'::regclass AND m.objid = c.oid)
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_cast'::regclass AND d.objid = c.oid
+                    AND d.deptype = 'i')
+UNION ALL
+-- Text search dictionaries (over a template) and configurations (over a parser), with
+-- each token type's dictionaries.
+SELECT d.oid::int8, 'text_search_dictionary', ns.nspname, d.dictname, NULL, NULL, 'pre',
+       pg_catalog.format('CREATE TEXT SEARCH DICTIONARY %I.%I (TEMPLATE = %I.%I', ns.nspname,
+                         d.dictname, tn.nspname, t.tmplname)
+           || COALESCE(', ' || d.dictinitoption, '') || ')',
+       pg_catalog.obj_description(d.oid, 'pg_ts_dict'),
+       ARRAY[]::text[], ARRAY[]::int8[], ARRAY[]::int8[]
+FROM pg_catalog.pg_ts_dict d
+JOIN ns ON ns.oid = d.dictnamespace
+JOIN pg_catalog.pg_ts_template t ON t.oid = d.dicttemplate
+JOIN pg_catalog.pg_namespace tn ON tn.oid = t.tmplnamespace
+WHERE NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_ts_dict'::regclass AND m.objid = d.oid)
+UNION ALL
+SELECT c.oid::int8, 'text_search_configuration', ns.nspname, c.cfgname, NULL, NULL, 'pre',
+       pg_catalog.format('CREATE TEXT SEARCH CONFIGURATION %I.%I (PARSER = %I.%I)', ns.nspname,
+                         c.cfgname, pn.nspname, p.prsname)
+           || COALESCE((
+               SELECT pg_catalog.string_agg(
+                          pg_catalog.format(E';\nALTER TEXT SEARCH CONFIGURATION %I.%I ADD MAPPING FOR %s WITH %s',
+                                            ns.nspname, c.cfgname, m.alias, m.dicts),
+                          '' ORDER BY m.tokid)
+               FROM (SELECT tt.tokid, tt.alias,
+                            pg_catalog.string_agg(pg_catalog.format('%I.%I', dn.nspname, dd.dictname),
+                                                  ', ' ORDER BY cm.mapseqno) AS dicts
+                     FROM pg_catalog.pg_ts_config_map cm
+                     JOIN pg_catalog.ts_token_type(c.cfgparser) tt ON tt.tokid = cm.maptokentype
+                     JOIN pg_catalog.pg_ts_dict dd ON dd.oid = cm.mapdict
+                     JOIN pg_catalog.pg_namespace dn ON dn.oid = dd.dictnamespace
+                     WHERE cm.mapcfg = c.oid
+                     GROUP BY tt.tokid, tt.alias) m), ''),
+       pg_catalog.obj_description(c.oid, 'pg_ts_config'),
+       ARRAY[]::text[],
+       ARRAY(SELECT DISTINCT cm.mapdict::int8 FROM pg_catalog.pg_ts_config_map cm
+             WHERE cm.mapcfg = c.oid),
+       ARRAY[]::int8[]
+FROM pg_catalog.pg_ts_config c
+JOIN ns ON ns.oid = c.cfgnamespace
+JOIN pg_catalog.pg_ts_parser p ON p.oid = c.cfgparser
+JOIN pg_catalog.pg_namespace pn ON pn.oid = p.prsnamespace
+WHERE NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_ts_config'::regclass AND m.objid = c.oid)
+UNION ALL
+-- Event triggers (the database's), last of the seal, with their state and owner.
+SELECT e.oid::int8, 'event_trigger', NULL, e.evtname, NULL, NULL, 'seal',
+       pg_catalog.format('CREATE EVENT TRIGGER %I ON %s', e.evtname, e.evtevent)
+           || CASE WHEN e.evttags IS NOT NULL
+                   THEN ' WHEN TAG IN (' || (SELECT pg_catalog.string_agg(pg_catalog.quote_literal(tag), ', ')
+                                             FROM pg_catalog.unnest(e.evttags) tag) || ')'
+                   ELSE '' END
+           || ' EXECUTE FUNCTION ' || e.evtfoid::regproc::text || '()'
+           || CASE e.evtenabled
+                  WHEN 'D' THEN pg_catalog.format(E';\nALTER EVENT TRIGGER %I DISABLE', e.evtname)
+                  WHEN 'R' THEN pg_catalog.format(E';\nALTER EVENT TRIGGER %I ENABLE REPLICA', e.evtname)
+                  WHEN 'A' THEN pg_catalog.format(E';\nALTER EVENT TRIGGER %I ENABLE ALWAYS', e.evtname)
+                  ELSE '' END
+           || pg_catalog.format(E';\nALTER EVENT TRIGGER %I OWNER TO %I', e.evtname,
+                                pg_catalog.pg_get_userbyid(e.evtowner)),
+       pg_catalog.obj_description(e.oid, 'pg_event_trigger'),
+       ARRAY[pg_catalog.pg_get_userbyid(e.evtowner)::text], ARRAY[e.evtfoid::int8], ARRAY[]::int8[]
+FROM pg_catalog.pg_event_trigger e
+WHERE NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_event_trigger'::regclass AND m.objid = e.oid)
+UNION ALL
+-- Publications (the database's) with their tables, row filters and column lists
+-- (PostgreSQL 15 on, read through JSON) and schemas.
+SELECT p.oid::int8, 'publication', NULL, p.pubname, NULL, NULL, 'seal',
+       pg_catalog.format('CREATE PUBLICATION %I', p.pubname)
+           || CASE WHEN p.puballtables THEN ' FOR ALL TABLES' ELSE '' END
+           || pg_catalog.format(' WITH (publish = %L',
+                  pg_catalog.concat_ws(', ',
+                      CASE WHEN p.pubinsert THEN 'insert' END,
+                      CASE WHEN p.pubupdate THEN 'update' END,
+                      CASE WHEN p.pubdelete THEN 'delete' END,
+                      CASE WHEN p.pubtruncate THEN 'truncate' END))
+           || CASE WHEN p.pubviaroot THEN ', publish_via_partition_root = true' ELSE '' END
+           || ')'
+           || COALESCE((
+               SELECT pg_catalog.string_agg(
+                          pg_catalog.format(E';\nALTER PUBLICATION %I ADD TABLE ONLY %I.%I', p.pubname,
+                                            rn.nspname, rc.relname)
+                          || COALESCE(' (' || (
+                                 SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', '
+                                                              ORDER BY k.n)
+                                 -- `1 3` or `[1, 3]`, whichever way JSON renders it.
+                                 FROM pg_catalog.regexp_split_to_table(
+                                          pg_catalog.btrim(pg_catalog.translate(
+                                              pg_catalog.to_jsonb(pr) ->> 'prattrs', '[],', '   ')),
+                                          '\s+') WITH ORDINALITY AS k(attnum, n)
+                                 JOIN pg_catalog.pg_attribute a
+                                   ON a.attrelid = rc.oid AND k.attnum <> ''
+                                  AND a.attnum = k.attnum::int2) || ')', '')
+                          || COALESCE(' WHERE ' || (
+                                 SELECT pt.j ->> 'rowfilter'
+                                 FROM (SELECT pg_catalog.to_jsonb(v) AS j
+                                       FROM pg_catalog.pg_publication_tables v
+                                       WHERE v.pubname = p.pubname AND v.schemaname = rn.nspname
+                                         AND v.tablename = rc.relname) pt), ''),
+                          '' ORDER BY rn.nspname, rc.relname)
+               FROM pg_catalog.pg_publication_rel pr
+               JOIN pg_catalog.pg_class rc ON rc.oid = pr.prrelid
+               JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
+               WHERE pr.prpubid = p.oid), '')
+           || COALESCE((
+               SELECT pg_catalog.string_agg(
+                          pg_catalog.format(E';\nALTER PUBLICATION %I ADD TABLES IN SCHEMA %I',
+                                            p.pubname, n.nspname), '' ORDER BY n.nspname)
+               FROM pg_catalog.pg_namespace n
+               -- pg_publication_namespace from PostgreSQL 15 on; nothing before.
+               WHERE n.oid IN (/*publication schemas*/)), ''),
+       pg_catalog.obj_description(p.oid, 'pg_publication'),
+       ARRAY[]::text[], ARRAY[]::int8[], ARRAY[]::int8[]
+FROM pg_catalog.pg_publication p

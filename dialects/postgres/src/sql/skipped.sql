@@ -11,47 +11,81 @@ SELECT 'foreign table', ns.nspname || '.' || c.relname,
 FROM pg_catalog.pg_class c JOIN ns ON ns.oid = c.relnamespace
 WHERE c.relkind = 'f'
 UNION ALL
-SELECT 'type', ns.nspname || '.' || t.typname,
-       CASE t.typtype WHEN 'r' THEN 'range types' WHEN 'm' THEN 'multirange types'
-                      ELSE 'base types' END || ' are not replicated'
+SELECT 'type', ns.nspname || '.' || t.typname, 'base types are not replicated'
 FROM pg_catalog.pg_type t JOIN ns ON ns.oid = t.typnamespace
-WHERE t.typtype IN ('b', 'r')
+WHERE t.typtype = 'b'
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type el WHERE el.typarray = t.oid)
   AND NOT EXISTS (SELECT 1 FROM extension_members m
                   WHERE m.classid = 'pg_catalog.pg_type'::regclass AND m.objid = t.oid)
-UNION ALL
-SELECT 'operator', ns.nspname || '.' || o.oprname, 'user-defined operators are not replicated'
-FROM pg_catalog.pg_operator o JOIN ns ON ns.oid = o.oprnamespace
-WHERE NOT EXISTS (SELECT 1 FROM extension_members m
-                  WHERE m.classid = 'pg_catalog.pg_operator'::regclass AND m.objid = o.oid)
-UNION ALL
-SELECT 'text search configuration', ns.nspname || '.' || c.cfgname,
-       'text search configurations are not replicated'
-FROM pg_catalog.pg_ts_config c JOIN ns ON ns.oid = c.cfgnamespace
-WHERE NOT EXISTS (SELECT 1 FROM extension_members m
-                  WHERE m.classid = 'pg_catalog.pg_ts_config'::regclass AND m.objid = c.oid)
-UNION ALL
-SELECT 'publication', p.pubname, 'publications are not replicated'
-FROM pg_catalog.pg_publication p
 UNION ALL
 SELECT 'security label', l.objtype || ' ' || l.objname || ' (' || l.provider || ')',
        'security labels are not replicated'
 FROM pg_catalog.pg_seclabels l
 WHERE l.objnamespace IS NULL OR l.objnamespace IN (SELECT oid FROM ns)
 UNION ALL
-SELECT 'event trigger', e.evtname, 'event triggers are not replicated'
-FROM pg_catalog.pg_event_trigger e
+SELECT 'operator class', ns.nspname || '.' || o.opcname,
+       'operator classes and families are not replicated'
+FROM pg_catalog.pg_opclass o JOIN ns ON ns.oid = o.opcnamespace
 WHERE NOT EXISTS (SELECT 1 FROM extension_members m
-                  WHERE m.classid = 'pg_catalog.pg_event_trigger'::regclass AND m.objid = e.oid)
+                  WHERE m.classid = 'pg_catalog.pg_opclass'::regclass AND m.objid = o.oid)
 UNION ALL
-SELECT 'cast', pg_catalog.format_type(c.castsource, NULL) || ' AS ' || pg_catalog.format_type(c.casttarget, NULL),
-       'user-defined casts are not replicated'
-FROM pg_catalog.pg_cast c
-WHERE c.oid >= 16384
+SELECT 'operator family', ns.nspname || '.' || o.opfname,
+       'operator classes and families are not replicated'
+FROM pg_catalog.pg_opfamily o JOIN ns ON ns.oid = o.opfnamespace
+WHERE NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_opfamily'::regclass AND m.objid = o.oid)
+  -- An operator class makes its family of the same name when none is named: the
+  -- class is listed.
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_opclass c
+                  WHERE c.opcfamily = o.oid AND c.opcname = o.opfname
+                    AND c.opcnamespace = o.opfnamespace)
+UNION ALL
+SELECT 'text search parser', ns.nspname || '.' || p.prsname,
+       'text search parsers and templates are not replicated'
+FROM pg_catalog.pg_ts_parser p JOIN ns ON ns.oid = p.prsnamespace
+WHERE NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_ts_parser'::regclass AND m.objid = p.oid)
+UNION ALL
+SELECT 'text search template', ns.nspname || '.' || t.tmplname,
+       'text search parsers and templates are not replicated'
+FROM pg_catalog.pg_ts_template t JOIN ns ON ns.oid = t.tmplnamespace
+WHERE NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_ts_template'::regclass AND m.objid = t.oid)
+UNION ALL
+SELECT 'foreign-data wrapper', w.fdwname, 'foreign-data wrappers are not replicated'
+FROM pg_catalog.pg_foreign_data_wrapper w
+WHERE NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_foreign_data_wrapper'::regclass AND m.objid = w.oid)
+UNION ALL
+SELECT 'foreign server', s.srvname, 'foreign servers and user mappings are not replicated'
+FROM pg_catalog.pg_foreign_server s
+WHERE NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_foreign_server'::regclass AND m.objid = s.oid)
+UNION ALL
+SELECT 'conversion', ns.nspname || '.' || c.conname, 'conversions are not replicated'
+FROM pg_catalog.pg_conversion c JOIN ns ON ns.oid = c.connamespace
+WHERE NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_conversion'::regclass AND m.objid = c.oid)
+UNION ALL
+SELECT 'procedural language', l.lanname, 'procedural languages outside extensions are not replicated'
+FROM pg_catalog.pg_language l
+WHERE l.oid >= 16384
   AND NOT EXISTS (SELECT 1 FROM extension_members m
-                  WHERE m.classid = 'pg_catalog.pg_cast'::regclass AND m.objid = c.oid)
-  -- A cast its type made by itself (a range type's cast to its multirange: pg_depend
-  -- deptype 'i'), which pg_dump does not dump either.
-  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
-                  WHERE d.classid = 'pg_catalog.pg_cast'::regclass AND d.objid = c.oid
-                    AND d.deptype = 'i')
+                  WHERE m.classid = 'pg_catalog.pg_language'::regclass AND m.objid = l.oid)
+UNION ALL
+SELECT 'access method', a.amname, 'access methods outside extensions are not replicated'
+FROM pg_catalog.pg_am a
+WHERE a.oid >= 16384
+  AND NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_am'::regclass AND m.objid = a.oid)
+UNION ALL
+SELECT 'transform', pg_catalog.format_type(t.trftype, NULL) || ' for language ' || l.lanname,
+       'transforms are not replicated'
+FROM pg_catalog.pg_transform t JOIN pg_catalog.pg_language l ON l.oid = t.trflang
+WHERE NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_transform'::regclass AND m.objid = t.oid)
+UNION ALL
+SELECT 'schema', 'public', 'a comment on the public schema other than its default is not replicated'
+FROM pg_catalog.pg_namespace n JOIN ns ON ns.oid = n.oid
+WHERE n.nspname = 'public'
+  AND pg_catalog.obj_description(n.oid, 'pg_namespace') IS DISTINCT FROM 'standard public schema'

@@ -1218,8 +1218,25 @@ fn pg_dump_switches_leave_out_owners_privileges_publications_and_comments() {
          CREATE PUBLICATION sr_switch_pub FOR TABLE t;
          COMMENT ON TABLE t IS 'kept unless --no-comments';",
     );
-    // Owners, privileges and publications are replicated: nothing is warned about.
-    assert_eq!(extract(&source).warnings(), Vec::<String>::new());
+    // A subscription (not connected, so that the test needs no publisher).
+    source
+        .exec(&format!(
+            "CREATE SUBSCRIPTION sr_switch_sub_{} CONNECTION 'host=127.0.0.1 dbname=nowhere' \
+             PUBLICATION p WITH (connect = false, slot_name = NONE, enabled = false)",
+            source.name
+        ))
+        .unwrap();
+    // Owners, privileges and publications are replicated: only the subscription is
+    // warned about.
+    assert_eq!(
+        extract(&source).warnings(),
+        [format!(
+            "subscription \"sr_switch_sub_{}\": subscriptions are not replicated (a copy must \
+             not subscribe to the source's publisher, and their connection strings are \
+             readable by superusers only)",
+            source.name
+        )]
+    );
     let seal = extract(&source).phase_ddl(Phase::Seal).join("\n");
     assert!(seal.contains("CREATE PUBLICATION sr_switch_pub"), "{seal}");
     assert!(
@@ -1234,6 +1251,7 @@ fn pg_dump_switches_leave_out_owners_privileges_publications_and_comments() {
         .with_no_owner(true)
         .with_no_privileges(true)
         .with_no_publications(true)
+        .with_no_subscriptions(true)
         .with_no_comments(true);
     let quiet = DdlExtractor::open(&source.url(), &Registry::builtin().unwrap(), &policy).unwrap();
     assert_eq!(quiet.warnings(), Vec::<String>::new());
@@ -1249,7 +1267,11 @@ fn pg_dump_switches_leave_out_owners_privileges_publications_and_comments() {
         .join("\n")
         .contains("COMMENT ON TABLE"));
     source
-        .exec("DROP PUBLICATION sr_switch_pub; DROP TABLE u; DROP ROLE sr_switch_owner")
+        .exec(&format!(
+            "DROP SUBSCRIPTION sr_switch_sub_{}; DROP PUBLICATION sr_switch_pub; DROP TABLE u; \
+             DROP ROLE sr_switch_owner",
+            source.name
+        ))
         .unwrap();
 }
 

@@ -109,8 +109,8 @@ struct PolicyArgs {
     /// pg_dump's -x does (also --no-acl).
     #[arg(short = 'x', long, visible_alias = "no-acl")]
     no_privileges: bool,
-    /// Say nothing of the source's owners (the applying role owns the copy), as
-    /// pg_dump's -O does.
+    /// Leave out the source's owners (the applying role owns the copy), as pg_dump's
+    /// -O does.
     #[arg(short = 'O', long)]
     no_owner: bool,
     /// Leave out comments.
@@ -119,12 +119,16 @@ struct PolicyArgs {
     /// Say nothing of tablespaces (the copy uses the target's default).
     #[arg(long)]
     no_tablespaces: bool,
-    /// Say nothing of publications.
+    /// Leave out publications.
     #[arg(long)]
     no_publications: bool,
     /// Say nothing of security labels.
     #[arg(long)]
     no_security_labels: bool,
+    /// Say nothing of subscriptions (PostgreSQL does not let a copy take them: their
+    /// connection strings are the superuser's to read).
+    #[arg(long)]
+    no_subscriptions: bool,
 }
 
 impl PolicyArgs {
@@ -139,6 +143,7 @@ impl PolicyArgs {
             .with_no_tablespaces(self.no_tablespaces)
             .with_no_publications(self.no_publications)
             .with_no_security_labels(self.no_security_labels)
+            .with_no_subscriptions(self.no_subscriptions)
     }
 }
 

@@ -75,6 +75,8 @@ pub struct Policy {
     pub no_publications: bool,
     /// Say nothing of security labels (`pg_dump --no-security-labels`).
     pub no_security_labels: bool,
+    /// Say nothing of subscriptions (`pg_dump --no-subscriptions`).
+    pub no_subscriptions: bool,
 }
 
 impl Policy {
@@ -117,6 +119,12 @@ impl Policy {
     /// The same policy with `no_publications` set as given.
     pub fn with_no_publications(mut self, skip: bool) -> Self {
         self.no_publications = skip;
+        self
+    }
+
+    /// The same policy with `no_subscriptions` set as given.
+    pub fn with_no_subscriptions(mut self, skip: bool) -> Self {
+        self.no_subscriptions = skip;
         self
     }
 

@@ -48,7 +48,8 @@ pub(crate) fn rewrite(schema: &mut Schema, policy: &Policy) {
             || (policy.no_owner && s.reason.starts_with("its owner "))
             || (policy.no_tablespaces && s.reason.starts_with("its tablespace "))
             || (policy.no_publications && s.kind == "publication")
-            || (policy.no_security_labels && s.kind == "security label"))
+            || (policy.no_security_labels && s.kind == "security label")
+            || (policy.no_subscriptions && s.kind == "subscription"))
     });
     if policy.disable_events {
         for event in &mut schema.events {

@@ -89,3 +89,11 @@ SELECT 'schema', 'public', 'a comment on the public schema other than its defaul
 FROM pg_catalog.pg_namespace n JOIN ns ON ns.oid = n.oid
 WHERE n.nspname = 'public'
   AND pg_catalog.obj_description(n.oid, 'pg_namespace') IS DISTINCT FROM 'standard public schema'
+UNION ALL
+-- The names are the database's to read; the connection strings the superuser's.
+SELECT 'subscription', s.subname,
+       'subscriptions are not replicated (a copy must not subscribe to the source''s '
+           || 'publisher, and their connection strings are readable by superusers only)'
+FROM pg_catalog.pg_subscription s
+WHERE s.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d
+                   WHERE d.datname = pg_catalog.current_database())

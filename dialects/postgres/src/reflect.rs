@@ -245,7 +245,14 @@ struct RoutineRow {
     deserialfunc: Option<String>,
     initcond: Option<String>,
     sortop: Option<String>,
-    moving: Option<bool>,
+    msfunc: Option<String>,
+    minvfunc: Option<String>,
+    mstype: Option<String>,
+    msspace: Option<i64>,
+    mfinalfunc: Option<String>,
+    mfinalfunc_extra: Option<bool>,
+    mfinalfunc_modify: Option<String>,
+    minitcond: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -1143,24 +1150,7 @@ fn routine(r: RoutineRow) -> std::result::Result<Routine, Skipped> {
             RoutineKind::Procedure,
             r.definition.clone().unwrap_or_default(),
         ),
-        "a" => {
-            if r.agg_kind.as_deref() != Some("n") {
-                return Err(Skipped {
-                    kind: "aggregate".into(),
-                    name: label,
-                    reason: "ordered-set and hypothetical-set aggregates are not replicated".into(),
-                });
-            }
-            if r.moving == Some(true) {
-                return Err(Skipped {
-                    kind: "aggregate".into(),
-                    name: label,
-                    reason: "aggregates with a moving-aggregate mode (MSFUNC) are not replicated"
-                        .into(),
-                });
-            }
-            (RoutineKind::Aggregate, aggregate_definition(&r))
-        }
+        "a" => (RoutineKind::Aggregate, aggregate_definition(&r)),
         other => {
             return Err(Skipped {
                 kind: "routine".into(),
@@ -1216,6 +1206,34 @@ fn aggregate_definition(r: &RoutineRow) -> String {
     }
     if let Some(op) = &r.sortop {
         parts.push(format!("SORTOP = OPERATOR({op})"));
+    }
+    // The moving-aggregate mode.
+    if let (Some(msfunc), Some(minvfunc), Some(mstype)) = (&r.msfunc, &r.minvfunc, &r.mstype) {
+        parts.push(format!("MSFUNC = {msfunc}"));
+        parts.push(format!("MINVFUNC = {minvfunc}"));
+        parts.push(format!("MSTYPE = {mstype}"));
+        if let Some(space) = r.msspace.filter(|s| *s != 0) {
+            parts.push(format!("MSSPACE = {space}"));
+        }
+        if let Some(f) = &r.mfinalfunc {
+            parts.push(format!("MFINALFUNC = {f}"));
+            if r.mfinalfunc_extra == Some(true) {
+                parts.push("MFINALFUNC_EXTRA".into());
+            }
+            match r.mfinalfunc_modify.as_deref() {
+                Some("s") => parts.push("MFINALFUNC_MODIFY = SHAREABLE".into()),
+                Some("w") => parts.push("MFINALFUNC_MODIFY = READ_WRITE".into()),
+                _ => {}
+            }
+        }
+        if let Some(init) = &r.minitcond {
+            parts.push(format!("MINITCOND = {}", crate::quote_literal(init)));
+        }
+    }
+    // An ordered-set aggregate's arguments read `direct ORDER BY aggregated`; a
+    // hypothetical-set one says so.
+    if r.agg_kind.as_deref() == Some("h") {
+        parts.push("HYPOTHETICAL".into());
     }
     match r.parallel.as_str() {
         "s" => parts.push("PARALLEL = SAFE".into()),

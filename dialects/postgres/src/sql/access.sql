@@ -40,7 +40,7 @@ WITH objects AS (
     LEFT JOIN pg_catalog.pg_class tc ON tc.oid = t.typrelid
     WHERE t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND tc.relkind = 'c')
     UNION ALL
-    -- Routines, but for the aggregates that are not replicated.
+    -- Routines (not those a type made itself: a range type's constructors).
     SELECT p.oid, ns.nspname,
            'routine "' || pg_catalog.replace(ns.nspname, '"', '""') || '"."'
                || pg_catalog.replace(p.proname, '"', '""') || '"('
@@ -60,9 +60,7 @@ WITH objects AS (
            pg_catalog.pg_get_function_identity_arguments(p.oid)
     FROM pg_catalog.pg_proc p
     JOIN ns ON ns.oid = p.pronamespace
-    WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_aggregate a
-                      WHERE a.aggfnoid = p.oid AND (a.aggkind <> 'n' OR a.aggmtransfn::oid <> 0))
-      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+    WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                       WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
                         AND d.deptype = 'i')
     UNION ALL

@@ -38,7 +38,14 @@ SELECT p.oid::int8 AS oid, ns.nspname AS schema, p.proname AS name, p.prokind::t
        NULLIF(a.aggdeserialfn::oid, 0)::regproc::text AS deserialfunc,
        a.agginitval AS initcond,
        NULLIF(a.aggsortop, 0)::regoper::text AS sortop,
-       a.aggmtransfn::oid <> 0 AS moving
+       NULLIF(a.aggmtransfn::oid, 0)::regproc::text AS msfunc,
+       NULLIF(a.aggminvtransfn::oid, 0)::regproc::text AS minvfunc,
+       CASE WHEN a.aggmtranstype <> 0 THEN pg_catalog.format_type(a.aggmtranstype, NULL) END AS mstype,
+       a.aggmtransspace AS msspace,
+       NULLIF(a.aggmfinalfn::oid, 0)::regproc::text AS mfinalfunc,
+       a.aggmfinalextra AS mfinalfunc_extra,
+       a.aggmfinalmodify::text AS mfinalfunc_modify,
+       a.aggminitval AS minitcond
 FROM pg_catalog.pg_proc p
 JOIN ns ON ns.oid = p.pronamespace
 LEFT JOIN pg_catalog.pg_aggregate a ON a.aggfnoid = p.oid

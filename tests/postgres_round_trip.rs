@@ -380,14 +380,8 @@ fn objects_that_are_not_replicated_are_listed_as_warnings() {
          CREATE OPERATOR CLASS rev_ops FOR TYPE integer USING btree AS
              OPERATOR 1 >, OPERATOR 2 >=, OPERATOR 3 =, OPERATOR 4 <=, OPERATOR 5 <,
              FUNCTION 1 btint4cmp(integer, integer);
-         CREATE TEXT SEARCH PARSER my_parser (START = prsd_start, GETTOKEN = prsd_nexttoken,
-             END = prsd_end, LEXTYPES = prsd_lextype);
-         CREATE TEXT SEARCH TEMPLATE my_template (LEXIZE = dsimple_lexize, INIT = dsimple_init);
-         CREATE FOREIGN DATA WRAPPER sr_wrapper;
-         CREATE SERVER sr_server FOREIGN DATA WRAPPER sr_wrapper;
          CREATE CONVERSION my_conversion FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;
-         CREATE ACCESS METHOD my_btree TYPE INDEX HANDLER bthandler;
-         COMMENT ON SCHEMA public IS 'ours';",
+         CREATE ACCESS METHOD my_btree TYPE INDEX HANDLER bthandler;",
     );
     // The privileges, policy, row-level security, rule, range type and cast are
     // replicated (no warning); what is not is named, each with its reason.
@@ -398,15 +392,7 @@ fn objects_that_are_not_replicated_are_listed_as_warnings() {
         vec![
             "access method \"my_btree\": access methods outside extensions are not replicated",
             "conversion \"public.my_conversion\": conversions are not replicated",
-            "foreign server \"sr_server\": foreign servers and user mappings are not replicated",
-            "foreign-data wrapper \"sr_wrapper\": foreign-data wrappers are not replicated",
             "operator class \"public.rev_ops\": operator classes and families are not replicated",
-            "schema \"public\": a comment on the public schema other than its default is not \
-             replicated",
-            "text search parser \"public.my_parser\": text search parsers and templates are not \
-             replicated",
-            "text search template \"public.my_template\": text search parsers and templates are \
-             not replicated",
             "type \"public.small_box\": base types are not replicated",
         ]
     );
@@ -1883,4 +1869,77 @@ fn moving_ordered_set_and_hypothetical_set_aggregates_come_back_and_compute() {
         ),
         4
     );
+}
+
+#[test]
+fn foreign_data_wrappers_servers_mappings_foreign_tables_and_text_search_parsers_come_back() {
+    if !server_available() {
+        return;
+    }
+    let setup = TestDb::new("fdw_roles");
+    ensure_roles(&setup, &["sr_fdw_user"]);
+    let source = TestDb::with_script(
+        "fdw",
+        r#"CREATE FOREIGN DATA WRAPPER "Remote Wrapper" OPTIONS (debug 'true');
+           COMMENT ON FOREIGN DATA WRAPPER "Remote Wrapper" IS 'no handler: tables only';
+           CREATE SERVER "far away" TYPE 'pg' VERSION '15' FOREIGN DATA WRAPPER "Remote Wrapper"
+               OPTIONS (host 'remote.example', "port" '5433');
+           CREATE USER MAPPING FOR sr_fdw_user SERVER "far away" OPTIONS (user 'r', password 'it''s');
+           CREATE USER MAPPING FOR PUBLIC SERVER "far away";
+           GRANT USAGE ON FOREIGN SERVER "far away" TO sr_fdw_user;
+           CREATE TYPE public.mood AS ENUM ('ok', 'fine');
+           CREATE FOREIGN TABLE public."remote rows" (
+               id integer OPTIONS (column_name 'ID') NOT NULL,
+               label text COLLATE "C" DEFAULT 'x',
+               feeling public.mood,
+               CONSTRAINT positive CHECK (id > 0)
+           ) SERVER "far away" OPTIONS (schema_name 'public', table_name 'rows');
+           COMMENT ON FOREIGN TABLE public."remote rows" IS 'rows elsewhere';
+           COMMENT ON COLUMN public."remote rows".label IS 'a label';
+           GRANT SELECT ON public."remote rows" TO sr_fdw_user;
+           CREATE VIEW public.remote_ids AS SELECT id FROM public."remote rows";
+           CREATE TEXT SEARCH PARSER public.my_parser (START = prsd_start,
+               GETTOKEN = prsd_nexttoken, END = prsd_end, LEXTYPES = prsd_lextype,
+               HEADLINE = prsd_headline);
+           CREATE TEXT SEARCH TEMPLATE public.my_template (LEXIZE = dsimple_lexize,
+               INIT = dsimple_init);
+           CREATE TEXT SEARCH DICTIONARY public.my_dict (TEMPLATE = public.my_template);
+           CREATE TEXT SEARCH CONFIGURATION public.my_config (PARSER = public.my_parser);
+           ALTER TEXT SEARCH CONFIGURATION public.my_config ADD MAPPING FOR word WITH public.my_dict;
+           COMMENT ON SCHEMA public IS 'the application''s';"#,
+    );
+    let extractor = extract(&source);
+    assert!(
+        extractor.warnings().is_empty(),
+        "{:?}",
+        extractor.warnings()
+    );
+    let base = extractor.phase_ddl(Phase::Base).join("\n");
+    assert!(base.contains("CREATE FOREIGN TABLE"), "{base}");
+    let target = replicate(&source, &Policy::default());
+    // pg_dump prints the wrapper, server, mappings (with their options), the foreign
+    // table with its column options, and the public schema's comment alike.
+    assert_identical(&source, &target);
+    assert_eq!(
+        target.lines(
+            "SELECT array_to_string(umoptions, ',') AS line FROM pg_user_mappings \
+             WHERE usename = 'sr_fdw_user'"
+        ),
+        ["user=r,password=it's"]
+    );
+    assert_eq!(
+        target.query_i64("SELECT count(*) AS value FROM ts_parse('public.my_parser', 'two words')"),
+        3
+    );
+    // --no-comments leaves the public schema's comment out too.
+    let quiet = DdlExtractor::open(
+        &source.url(),
+        &Registry::builtin().unwrap(),
+        &Policy::default().with_no_comments(true),
+    )
+    .unwrap();
+    assert!(!quiet
+        .phase_ddl(Phase::Pre)
+        .join("\n")
+        .contains("COMMENT ON SCHEMA public"));
 }

@@ -114,6 +114,22 @@ pub enum ObjectKind {
     TextSearchDictionary,
     /// A text search configuration with its mappings.
     TextSearchConfiguration,
+    /// A text search parser.
+    TextSearchParser,
+    /// A text search template.
+    TextSearchTemplate,
+    /// A foreign-data wrapper.
+    ForeignDataWrapper,
+    /// A foreign server.
+    ForeignServer,
+    /// A user mapping of a role (or PUBLIC) for a foreign server, named
+    /// `for role server name`.
+    UserMapping,
+    /// A foreign table (created in base).
+    ForeignTable,
+    /// A comment on an object the copy does not create (PostgreSQL's `public` schema),
+    /// named by that object.
+    Comment,
     /// An event trigger (PostgreSQL), created last.
     EventTrigger,
     /// A publication with its tables and schemas (PostgreSQL logical replication).
@@ -154,6 +170,13 @@ impl ObjectKind {
                 | ObjectKind::Cast
                 | ObjectKind::TextSearchDictionary
                 | ObjectKind::TextSearchConfiguration
+                | ObjectKind::TextSearchParser
+                | ObjectKind::TextSearchTemplate
+                | ObjectKind::ForeignDataWrapper
+                | ObjectKind::ForeignServer
+                | ObjectKind::UserMapping
+                | ObjectKind::ForeignTable
+                | ObjectKind::Comment
                 | ObjectKind::EventTrigger
                 | ObjectKind::Publication
                 | ObjectKind::Owner
@@ -167,7 +190,10 @@ impl ObjectKind {
     pub fn names_its_object(self) -> bool {
         matches!(
             self,
-            ObjectKind::Owner | ObjectKind::Privileges | ObjectKind::DefaultPrivileges
+            ObjectKind::Owner
+                | ObjectKind::Privileges
+                | ObjectKind::DefaultPrivileges
+                | ObjectKind::Comment
         )
     }
 
@@ -203,6 +229,13 @@ impl ObjectKind {
             ObjectKind::Cast => "cast",
             ObjectKind::TextSearchDictionary => "text search dictionary",
             ObjectKind::TextSearchConfiguration => "text search configuration",
+            ObjectKind::TextSearchParser => "text search parser",
+            ObjectKind::TextSearchTemplate => "text search template",
+            ObjectKind::ForeignDataWrapper => "foreign-data wrapper",
+            ObjectKind::ForeignServer => "foreign server",
+            ObjectKind::UserMapping => "user mapping",
+            ObjectKind::ForeignTable => "foreign table",
+            ObjectKind::Comment => "comment on",
             ObjectKind::EventTrigger => "event trigger",
             ObjectKind::Publication => "publication",
             ObjectKind::Owner => "owner of",

@@ -76,6 +76,9 @@ fn leave_out_owner(definition: &mut crate::ir::Definition) {
 
 /// Leaves out every comment of the schema (`--no-comments`).
 fn clear_comments(schema: &mut Schema) {
+    schema
+        .definitions
+        .retain(|d| d.kind != crate::ObjectKind::Comment);
     for d in &mut schema.definitions {
         d.comment = None;
     }

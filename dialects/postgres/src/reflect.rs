@@ -889,6 +889,13 @@ fn add_definitions(
             ("cast", _) => (ObjectKind::Cast, Phase::Pre),
             ("text_search_dictionary", _) => (ObjectKind::TextSearchDictionary, Phase::Pre),
             ("text_search_configuration", _) => (ObjectKind::TextSearchConfiguration, Phase::Pre),
+            ("text_search_parser", _) => (ObjectKind::TextSearchParser, Phase::Pre),
+            ("text_search_template", _) => (ObjectKind::TextSearchTemplate, Phase::Pre),
+            ("comment", _) => (ObjectKind::Comment, Phase::Pre),
+            ("foreign_data_wrapper", _) => (ObjectKind::ForeignDataWrapper, Phase::Pre),
+            ("foreign_server", _) => (ObjectKind::ForeignServer, Phase::Pre),
+            ("user_mapping", _) => (ObjectKind::UserMapping, Phase::Pre),
+            ("foreign_table", _) => (ObjectKind::ForeignTable, Phase::Base),
             ("event_trigger", _) => (ObjectKind::EventTrigger, Phase::Seal),
             ("publication", _) => (ObjectKind::Publication, Phase::Seal),
             (other, _) => {
@@ -953,6 +960,9 @@ fn add_access(schema: &mut Schema, docs: &mut HashMap<&'static str, Vec<String>>
             Some("text_search_dictionary") => Some(ObjectKind::TextSearchDictionary),
             Some("text_search_configuration") => Some(ObjectKind::TextSearchConfiguration),
             Some("publication") => Some(ObjectKind::Publication),
+            Some("foreign_table") => Some(ObjectKind::ForeignTable),
+            Some("foreign_data_wrapper") => Some(ObjectKind::ForeignDataWrapper),
+            Some("foreign_server") => Some(ObjectKind::ForeignServer),
             _ => None,
         };
         let of = of_kind.zip(row.of_name).map(|(kind, name)| ObjectRef {

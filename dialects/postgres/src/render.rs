@@ -554,7 +554,14 @@ fn render_definition(definition: &Definition, out: &mut Out<'_>) -> Result<()> {
         ObjectKind::TextSearchConfiguration => {
             format!("TEXT SEARCH CONFIGURATION {}", qname(name))
         }
+        ObjectKind::TextSearchParser => format!("TEXT SEARCH PARSER {}", qname(name)),
+        ObjectKind::TextSearchTemplate => format!("TEXT SEARCH TEMPLATE {}", qname(name)),
         ObjectKind::EventTrigger => format!("EVENT TRIGGER {}", quote_ident(&name.name)),
+        ObjectKind::ForeignDataWrapper => {
+            format!("FOREIGN DATA WRAPPER {}", quote_ident(&name.name))
+        }
+        ObjectKind::ForeignServer => format!("SERVER {}", quote_ident(&name.name)),
+        ObjectKind::ForeignTable => format!("FOREIGN TABLE {}", qname(name)),
         ObjectKind::Publication => format!("PUBLICATION {}", quote_ident(&name.name)),
         _ => return Ok(()),
     };

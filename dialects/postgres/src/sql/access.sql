@@ -68,11 +68,11 @@ WITH objects AS (
     -- column (serial, identity) follows its table's owner.
     SELECT c.oid, ns.nspname,
            CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
-                          WHEN 'S' THEN 'sequence' ELSE 'table' END
+                          WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE 'table' END
                || ' "' || pg_catalog.replace(ns.nspname, '"', '""') || '"."'
                || pg_catalog.replace(c.relname, '"', '""') || '"',
            CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
-                          WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END,
+                          WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
            pg_catalog.format('%I.%I', ns.nspname, c.relname),
            CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END,
            c.relowner, c.relacl,
@@ -87,6 +87,7 @@ WITH objects AS (
            c.relkind <> 'S',
            CASE WHEN c.relkind IN ('v', 'm') THEN 'view'
                 WHEN c.relkind = 'S' AND lt.relname IS NULL THEN 'sequence'
+                WHEN c.relkind = 'f' THEN 'foreign_table'
                 ELSE 'table' END,
            COALESCE(lt.nspname, ns.nspname)::text, COALESCE(lt.relname, c.relname)::text, NULL
     FROM pg_catalog.pg_class c
@@ -101,7 +102,27 @@ WITH objects AS (
           AND d.objid = c.oid AND d.refclassid = 'pg_catalog.pg_class'::regclass
           AND d.deptype IN ('a', 'i')
         LIMIT 1) lt ON true
-    WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S')
+    WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') OR (c.relkind = 'f' AND NOT c.relispartition)
+    UNION ALL
+    -- Foreign-data wrappers and servers (the database's).
+    SELECT w.oid, NULL,
+           'foreign-data wrapper "' || pg_catalog.replace(w.fdwname, '"', '""') || '"',
+           'FOREIGN DATA WRAPPER', pg_catalog.quote_ident(w.fdwname), 'FOREIGN DATA WRAPPER',
+           w.fdwowner, w.fdwacl, pg_catalog.acldefault('F', w.fdwowner),
+           EXISTS (SELECT 1 FROM extension_members m
+                   WHERE m.classid = 'pg_catalog.pg_foreign_data_wrapper'::regclass
+                     AND m.objid = w.oid),
+           false, false, 'foreign_data_wrapper', NULL, w.fdwname::text, NULL
+    FROM pg_catalog.pg_foreign_data_wrapper w
+    UNION ALL
+    SELECT s.oid, NULL,
+           'foreign server "' || pg_catalog.replace(s.srvname, '"', '""') || '"',
+           'SERVER', pg_catalog.quote_ident(s.srvname), 'FOREIGN SERVER',
+           s.srvowner, s.srvacl, pg_catalog.acldefault('S', s.srvowner),
+           EXISTS (SELECT 1 FROM extension_members m
+                   WHERE m.classid = 'pg_catalog.pg_foreign_server'::regclass AND m.objid = s.oid),
+           false, false, 'foreign_server', NULL, s.srvname::text, NULL
+    FROM pg_catalog.pg_foreign_server s
     UNION ALL
     -- Collations and statistics objects (no privileges).
     SELECT co.oid, ns.nspname,

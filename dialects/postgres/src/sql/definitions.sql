@@ -201,7 +201,7 @@ SELECT d.oid::int8, 'text_search_dictionary', ns.nspname, d.dictname, NULL, NULL
                          d.dictname, tn.nspname, t.tmplname)
            || COALESCE(', ' || d.dictinitoption, '') || ')',
        pg_catalog.obj_description(d.oid, 'pg_ts_dict'),
-       ARRAY[]::text[], ARRAY[]::int8[], ARRAY[]::int8[]
+       ARRAY[]::text[], ARRAY[d.dicttemplate::int8], ARRAY[]::int8[]
 FROM pg_catalog.pg_ts_dict d
 JOIN ns ON ns.oid = d.dictnamespace
 JOIN pg_catalog.pg_ts_template t ON t.oid = d.dicttemplate
@@ -229,7 +229,7 @@ SELECT c.oid::int8, 'text_search_configuration', ns.nspname, c.cfgname, NULL, NU
        pg_catalog.obj_description(c.oid, 'pg_ts_config'),
        ARRAY[]::text[],
        ARRAY(SELECT DISTINCT cm.mapdict::int8 FROM pg_catalog.pg_ts_config_map cm
-             WHERE cm.mapcfg = c.oid),
+             WHERE cm.mapcfg = c.oid) || c.cfgparser::int8,
        ARRAY[]::int8[]
 FROM pg_catalog.pg_ts_config c
 JOIN ns ON ns.oid = c.cfgnamespace
@@ -308,3 +308,139 @@ SELECT p.oid::int8, 'publication', NULL, p.pubname, NULL, NULL, 'seal',
        pg_catalog.obj_description(p.oid, 'pg_publication'),
        ARRAY[]::text[], ARRAY[]::int8[], ARRAY[]::int8[]
 FROM pg_catalog.pg_publication p
+UNION ALL
+-- Text search parsers and templates (over functions, usually the server's own).
+SELECT p.oid::int8, 'text_search_parser', ns.nspname, p.prsname, NULL, NULL, 'pre',
+       pg_catalog.format('CREATE TEXT SEARCH PARSER %I.%I (START = %s, GETTOKEN = %s, END = %s, LEXTYPES = %s',
+                         ns.nspname, p.prsname, p.prsstart::text, p.prstoken::text,
+                         p.prsend::text, p.prslextype::text)
+           || CASE WHEN p.prsheadline::oid <> 0 THEN ', HEADLINE = ' || p.prsheadline::text ELSE '' END
+           || ')',
+       pg_catalog.obj_description(p.oid, 'pg_ts_parser'),
+       ARRAY[]::text[],
+       ARRAY[p.prsstart::oid::int8, p.prstoken::oid::int8, p.prsend::oid::int8,
+             p.prslextype::oid::int8, p.prsheadline::oid::int8],
+       ARRAY[]::int8[]
+FROM pg_catalog.pg_ts_parser p
+JOIN ns ON ns.oid = p.prsnamespace
+WHERE NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_ts_parser'::regclass AND m.objid = p.oid)
+UNION ALL
+SELECT t.oid::int8, 'text_search_template', ns.nspname, t.tmplname, NULL, NULL, 'pre',
+       pg_catalog.format('CREATE TEXT SEARCH TEMPLATE %I.%I (', ns.nspname, t.tmplname)
+           || CASE WHEN t.tmplinit::oid <> 0 THEN 'INIT = ' || t.tmplinit::text || ', ' ELSE '' END
+           || 'LEXIZE = ' || t.tmpllexize::text || ')',
+       pg_catalog.obj_description(t.oid, 'pg_ts_template'),
+       ARRAY[]::text[], ARRAY[t.tmplinit::oid::int8, t.tmpllexize::oid::int8], ARRAY[]::int8[]
+FROM pg_catalog.pg_ts_template t
+JOIN ns ON ns.oid = t.tmplnamespace
+WHERE NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_ts_template'::regclass AND m.objid = t.oid)
+UNION ALL
+-- The public schema's comment, when it is not the one a new database has.
+SELECT n.oid::int8, 'comment', 'public', 'schema "public"', NULL, NULL, 'pre',
+       'COMMENT ON SCHEMA public IS '
+           || COALESCE(pg_catalog.quote_literal(pg_catalog.obj_description(n.oid, 'pg_namespace')), 'NULL'),
+       NULL, ARRAY[]::text[], ARRAY[]::int8[], ARRAY[]::int8[]
+FROM pg_catalog.pg_namespace n
+JOIN ns ON ns.oid = n.oid
+WHERE n.nspname = 'public'
+  AND pg_catalog.obj_description(n.oid, 'pg_namespace') IS DISTINCT FROM 'standard public schema'
+UNION ALL
+-- Foreign-data wrappers, servers and user mappings (pre), foreign tables (base). A
+-- user mapping's options are those the reading role may see (pg_user_mappings).
+SELECT w.oid::int8, 'foreign_data_wrapper', NULL, w.fdwname, NULL, NULL, 'pre',
+       pg_catalog.format('CREATE FOREIGN DATA WRAPPER %I', w.fdwname)
+           || CASE WHEN w.fdwhandler <> 0 THEN ' HANDLER ' || w.fdwhandler::regproc::text ELSE '' END
+           || CASE WHEN w.fdwvalidator <> 0 THEN ' VALIDATOR ' || w.fdwvalidator::regproc::text ELSE '' END
+           || COALESCE(' OPTIONS (' || (SELECT pg_catalog.string_agg(
+                      pg_catalog.quote_ident(pg_catalog.split_part(o, '=', 1)) || ' '
+                      || pg_catalog.quote_literal(pg_catalog.substr(o, pg_catalog.strpos(o, '=') + 1)),
+                      ', ' ORDER BY k) FROM pg_catalog.unnest(w.fdwoptions) WITH ORDINALITY AS x(o, k)) || ')', ''),
+       pg_catalog.obj_description(w.oid, 'pg_foreign_data_wrapper'),
+       ARRAY[]::text[], ARRAY[w.fdwhandler::int8, w.fdwvalidator::int8], ARRAY[]::int8[]
+FROM pg_catalog.pg_foreign_data_wrapper w
+WHERE NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_foreign_data_wrapper'::regclass AND m.objid = w.oid)
+UNION ALL
+SELECT s.oid::int8, 'foreign_server', NULL, s.srvname, NULL, NULL, 'pre',
+       pg_catalog.format('CREATE SERVER %I', s.srvname)
+           || COALESCE(' TYPE ' || pg_catalog.quote_literal(s.srvtype), '')
+           || COALESCE(' VERSION ' || pg_catalog.quote_literal(s.srvversion), '')
+           || pg_catalog.format(' FOREIGN DATA WRAPPER %I', w.fdwname)
+           || COALESCE(' OPTIONS (' || (SELECT pg_catalog.string_agg(
+                      pg_catalog.quote_ident(pg_catalog.split_part(o, '=', 1)) || ' '
+                      || pg_catalog.quote_literal(pg_catalog.substr(o, pg_catalog.strpos(o, '=') + 1)),
+                      ', ' ORDER BY k) FROM pg_catalog.unnest(s.srvoptions) WITH ORDINALITY AS x(o, k)) || ')', ''),
+       pg_catalog.obj_description(s.oid, 'pg_foreign_server'),
+       ARRAY[]::text[], ARRAY[s.srvfdw::int8], ARRAY[]::int8[]
+FROM pg_catalog.pg_foreign_server s
+JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+WHERE NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_foreign_server'::regclass AND m.objid = s.oid)
+UNION ALL
+SELECT u.umid::int8, 'user_mapping', NULL,
+       'for ' || CASE WHEN u.umuser = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(u.usename) END
+           || ' server ' || pg_catalog.quote_ident(u.srvname),
+       NULL, NULL, 'pre',
+       pg_catalog.format('CREATE USER MAPPING FOR %s SERVER %I',
+                         CASE WHEN u.umuser = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(u.usename) END,
+                         u.srvname)
+           || COALESCE(' OPTIONS (' || (SELECT pg_catalog.string_agg(
+                      pg_catalog.quote_ident(pg_catalog.split_part(o, '=', 1)) || ' '
+                      || pg_catalog.quote_literal(pg_catalog.substr(o, pg_catalog.strpos(o, '=') + 1)),
+                      ', ' ORDER BY k) FROM pg_catalog.unnest(u.umoptions) WITH ORDINALITY AS x(o, k)) || ')', ''),
+       NULL,
+       CASE WHEN u.umuser = 0 THEN ARRAY[]::text[] ELSE ARRAY[u.usename::text] END,
+       ARRAY[u.srvid::int8], ARRAY[]::int8[]
+FROM pg_catalog.pg_user_mappings u
+UNION ALL
+SELECT c.oid::int8, 'foreign_table', ns.nspname, c.relname, NULL, NULL, 'base',
+       pg_catalog.format(E'CREATE FOREIGN TABLE %I.%I (\n', ns.nspname, c.relname)
+           || COALESCE((SELECT pg_catalog.string_agg(
+                  '    ' || pg_catalog.quote_ident(a.attname) || ' '
+                  || pg_catalog.format_type(a.atttypid, a.atttypmod)
+                  || COALESCE(' OPTIONS (' || (SELECT pg_catalog.string_agg(
+                      pg_catalog.quote_ident(pg_catalog.split_part(o, '=', 1)) || ' '
+                      || pg_catalog.quote_literal(pg_catalog.substr(o, pg_catalog.strpos(o, '=') + 1)),
+                      ', ' ORDER BY k) FROM pg_catalog.unnest(a.attfdwoptions) WITH ORDINALITY AS x(o, k)) || ')', '')
+                  || CASE WHEN a.attcollation <> t.typcollation THEN (
+                         SELECT pg_catalog.format(' COLLATE %I.%I', cn.nspname, co.collname)
+                         FROM pg_catalog.pg_collation co
+                         JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+                         WHERE co.oid = a.attcollation) ELSE '' END
+                  || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END
+                  || COALESCE(' DEFAULT ' || pg_catalog.pg_get_expr(d.adbin, d.adrelid), ''),
+                  E',\n' ORDER BY a.attnum)
+               FROM pg_catalog.pg_attribute a
+               JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+               LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+               WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '')
+           || COALESCE((SELECT pg_catalog.string_agg(
+                  E',\n    CONSTRAINT ' || pg_catalog.quote_ident(k.conname) || ' '
+                  || pg_catalog.pg_get_constraintdef(k.oid), '' ORDER BY k.conname)
+               FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'c'), '')
+           || pg_catalog.format(E'\n) SERVER %I', s.srvname)
+           || COALESCE(' OPTIONS (' || (SELECT pg_catalog.string_agg(
+                      pg_catalog.quote_ident(pg_catalog.split_part(o, '=', 1)) || ' '
+                      || pg_catalog.quote_literal(pg_catalog.substr(o, pg_catalog.strpos(o, '=') + 1)),
+                      ', ' ORDER BY k) FROM pg_catalog.unnest(f.ftoptions) WITH ORDINALITY AS x(o, k)) || ')', '')
+           || COALESCE((SELECT pg_catalog.string_agg(
+                  pg_catalog.format(E';\nCOMMENT ON COLUMN %I.%I.%I IS %L', ns.nspname, c.relname,
+                                    a.attname, pg_catalog.col_description(c.oid, a.attnum)),
+                  '' ORDER BY a.attnum)
+               FROM pg_catalog.pg_attribute a
+               WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                 AND pg_catalog.col_description(c.oid, a.attnum) IS NOT NULL), ''),
+       pg_catalog.obj_description(c.oid, 'pg_class'),
+       ARRAY[]::text[],
+       ARRAY(SELECT DISTINCT a.atttypid::int8 FROM pg_catalog.pg_attribute a
+             WHERE a.attrelid = c.oid AND a.attnum > 0) || f.ftserver::int8,
+       ARRAY[]::int8[]
+FROM pg_catalog.pg_class c
+JOIN ns ON ns.oid = c.relnamespace
+JOIN pg_catalog.pg_foreign_table f ON f.ftrelid = c.oid
+JOIN pg_catalog.pg_foreign_server s ON s.oid = f.ftserver
+WHERE c.relkind = 'f' AND NOT c.relispartition
+  AND NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_class'::regclass AND m.objid = c.oid)

@@ -6,11 +6,6 @@ FROM pg_catalog.pg_class c JOIN ns ON ns.oid = c.relnamespace
 JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace
 WHERE c.relkind IN ('r', 'p', 'm', 'i')
 UNION ALL
-SELECT 'foreign table', ns.nspname || '.' || c.relname,
-       'foreign tables, servers and user mappings are not replicated'
-FROM pg_catalog.pg_class c JOIN ns ON ns.oid = c.relnamespace
-WHERE c.relkind = 'f'
-UNION ALL
 SELECT 'type', ns.nspname || '.' || t.typname, 'base types are not replicated'
 FROM pg_catalog.pg_type t JOIN ns ON ns.oid = t.typnamespace
 WHERE t.typtype = 'b'
@@ -40,28 +35,6 @@ WHERE NOT EXISTS (SELECT 1 FROM extension_members m
                   WHERE c.opcfamily = o.oid AND c.opcname = o.opfname
                     AND c.opcnamespace = o.opfnamespace)
 UNION ALL
-SELECT 'text search parser', ns.nspname || '.' || p.prsname,
-       'text search parsers and templates are not replicated'
-FROM pg_catalog.pg_ts_parser p JOIN ns ON ns.oid = p.prsnamespace
-WHERE NOT EXISTS (SELECT 1 FROM extension_members m
-                  WHERE m.classid = 'pg_catalog.pg_ts_parser'::regclass AND m.objid = p.oid)
-UNION ALL
-SELECT 'text search template', ns.nspname || '.' || t.tmplname,
-       'text search parsers and templates are not replicated'
-FROM pg_catalog.pg_ts_template t JOIN ns ON ns.oid = t.tmplnamespace
-WHERE NOT EXISTS (SELECT 1 FROM extension_members m
-                  WHERE m.classid = 'pg_catalog.pg_ts_template'::regclass AND m.objid = t.oid)
-UNION ALL
-SELECT 'foreign-data wrapper', w.fdwname, 'foreign-data wrappers are not replicated'
-FROM pg_catalog.pg_foreign_data_wrapper w
-WHERE NOT EXISTS (SELECT 1 FROM extension_members m
-                  WHERE m.classid = 'pg_catalog.pg_foreign_data_wrapper'::regclass AND m.objid = w.oid)
-UNION ALL
-SELECT 'foreign server', s.srvname, 'foreign servers and user mappings are not replicated'
-FROM pg_catalog.pg_foreign_server s
-WHERE NOT EXISTS (SELECT 1 FROM extension_members m
-                  WHERE m.classid = 'pg_catalog.pg_foreign_server'::regclass AND m.objid = s.oid)
-UNION ALL
 SELECT 'conversion', ns.nspname || '.' || c.conname, 'conversions are not replicated'
 FROM pg_catalog.pg_conversion c JOIN ns ON ns.oid = c.connamespace
 WHERE NOT EXISTS (SELECT 1 FROM extension_members m
@@ -85,11 +58,6 @@ FROM pg_catalog.pg_transform t JOIN pg_catalog.pg_language l ON l.oid = t.trflan
 WHERE NOT EXISTS (SELECT 1 FROM extension_members m
                   WHERE m.classid = 'pg_catalog.pg_transform'::regclass AND m.objid = t.oid)
 UNION ALL
-SELECT 'schema', 'public', 'a comment on the public schema other than its default is not replicated'
-FROM pg_catalog.pg_namespace n JOIN ns ON ns.oid = n.oid
-WHERE n.nspname = 'public'
-  AND pg_catalog.obj_description(n.oid, 'pg_namespace') IS DISTINCT FROM 'standard public schema'
-UNION ALL
 -- The names are the database's to read; the connection strings the superuser's.
 SELECT 'subscription', s.subname,
        'subscriptions are not replicated (a copy must not subscribe to the source''s '
@@ -97,3 +65,8 @@ SELECT 'subscription', s.subname,
 FROM pg_catalog.pg_subscription s
 WHERE s.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d
                    WHERE d.datname = pg_catalog.current_database())
+UNION ALL
+SELECT 'foreign table', ns.nspname || '.' || c.relname,
+       'foreign tables that are partitions are not replicated'
+FROM pg_catalog.pg_class c JOIN ns ON ns.oid = c.relnamespace
+WHERE c.relkind = 'f' AND c.relispartition

@@ -384,10 +384,11 @@ impl Holdings<'_> {
             ObjectKind::Namespace => {
                 of.name.name == "public" || self.namespaces.contains(of.name.name.as_str())
             }
-            // A range type is kept as its statement.
+            // Range and base types are kept as their statements.
             ObjectKind::Type => {
                 self.names.contains(&(ObjectKind::Type, &of.name))
                     || self.names.contains(&(ObjectKind::RangeType, &of.name))
+                    || self.names.contains(&(ObjectKind::BaseType, &of.name))
             }
             kind => self.names.contains(&(kind, &of.name)),
         }

@@ -106,6 +106,11 @@ pub enum ObjectKind {
     Collation,
     /// A range type and its multirange (PostgreSQL `CREATE TYPE ... AS RANGE`).
     RangeType,
+    /// A base type's shell (`CREATE TYPE name`), which its input and output functions
+    /// need before the type itself exists.
+    ShellType,
+    /// A base type over its functions (`CREATE TYPE name (INPUT = ..., ...)`).
+    BaseType,
     /// An operator (PostgreSQL `CREATE OPERATOR`), named with its argument types.
     Operator,
     /// A cast (PostgreSQL `CREATE CAST`), named `(source AS target)`.
@@ -166,6 +171,8 @@ impl ObjectKind {
                 | ObjectKind::Statistics
                 | ObjectKind::Collation
                 | ObjectKind::RangeType
+                | ObjectKind::ShellType
+                | ObjectKind::BaseType
                 | ObjectKind::Operator
                 | ObjectKind::Cast
                 | ObjectKind::TextSearchDictionary
@@ -225,6 +232,8 @@ impl ObjectKind {
             ObjectKind::Statistics => "statistics object",
             ObjectKind::Collation => "collation",
             ObjectKind::RangeType => "range type",
+            ObjectKind::ShellType => "shell type",
+            ObjectKind::BaseType => "base type",
             ObjectKind::Operator => "operator",
             ObjectKind::Cast => "cast",
             ObjectKind::TextSearchDictionary => "text search dictionary",

@@ -885,6 +885,8 @@ fn add_definitions(
             ("statistics", _) => (ObjectKind::Statistics, Phase::Seal),
             ("collation", _) => (ObjectKind::Collation, Phase::Pre),
             ("range_type", _) => (ObjectKind::RangeType, Phase::Pre),
+            ("shell_type", _) => (ObjectKind::ShellType, Phase::Pre),
+            ("base_type", _) => (ObjectKind::BaseType, Phase::Pre),
             ("operator", _) => (ObjectKind::Operator, Phase::Pre),
             ("cast", _) => (ObjectKind::Cast, Phase::Pre),
             ("text_search_dictionary", _) => (ObjectKind::TextSearchDictionary, Phase::Pre),
@@ -910,9 +912,12 @@ fn add_definitions(
             _ => None,
         };
         // What other objects may name: the definition's own id and its aliases (a
-        // range type's multirange).
-        for oid in std::iter::once(row.oid).chain(row.aliases) {
-            links.refer(oid, kind, &name, None);
+        // range type's multirange). A base type's id names the type (its shell has the
+        // same id: routines are pointed at the shell when links are applied).
+        if kind != ObjectKind::ShellType {
+            for oid in std::iter::once(row.oid).chain(row.aliases) {
+                links.refer(oid, kind, &name, None);
+            }
         }
         links.definitions.push(row.requires);
         schema.definitions.push(Definition {
@@ -1056,6 +1061,12 @@ impl Links {
                 arguments: Some(routine.arguments.clone()),
             };
             routine.requires = self.resolve(&own, oids);
+            // A base type's functions come between its shell and the type itself.
+            for r in &mut routine.requires {
+                if r.kind == ObjectKind::BaseType {
+                    r.kind = ObjectKind::ShellType;
+                }
+            }
         }
         for (definition, oids) in schema.definitions.iter_mut().zip(&self.definitions) {
             let own = ObjectRef {

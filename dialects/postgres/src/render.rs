@@ -542,7 +542,7 @@ fn render_definition(definition: &Definition, out: &mut Out<'_>) -> Result<()> {
         ObjectKind::Policy => on_table("POLICY"),
         ObjectKind::Statistics => format!("STATISTICS {}", qname(name)),
         ObjectKind::Collation => format!("COLLATION {}", qname(name)),
-        ObjectKind::RangeType => format!("TYPE {}", qname(name)),
+        ObjectKind::RangeType | ObjectKind::BaseType => format!("TYPE {}", qname(name)),
         // `===(integer, integer)`: a symbol, never quoted, with its argument types.
         ObjectKind::Operator => format!(
             "OPERATOR {}.{}",

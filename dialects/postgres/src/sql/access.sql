@@ -39,6 +39,8 @@ WITH objects AS (
     JOIN ns ON ns.oid = t.typnamespace
     LEFT JOIN pg_catalog.pg_class tc ON tc.oid = t.typrelid
     WHERE t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND tc.relkind = 'c')
+       OR (t.typtype = 'b'
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type el WHERE el.typarray = t.oid))
     UNION ALL
     -- Routines (not those a type made itself: a range type's constructors).
     SELECT p.oid, ns.nspname,

@@ -444,3 +444,50 @@ JOIN pg_catalog.pg_foreign_server s ON s.oid = f.ftserver
 WHERE c.relkind = 'f' AND NOT c.relispartition
   AND NOT EXISTS (SELECT 1 FROM extension_members m
                   WHERE m.classid = 'pg_catalog.pg_class'::regclass AND m.objid = c.oid)
+UNION ALL
+-- Base types: a shell first (their functions name the type), then the type over its
+-- functions, as pg_dump breaks the cycle.
+SELECT t.oid::int8, 'shell_type', ns.nspname, t.typname, NULL, NULL, 'pre',
+       pg_catalog.format('CREATE TYPE %I.%I', ns.nspname, t.typname),
+       NULL, ARRAY[]::text[], ARRAY[]::int8[], ARRAY[]::int8[]
+FROM pg_catalog.pg_type t
+JOIN ns ON ns.oid = t.typnamespace
+WHERE t.typtype = 'b'
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type el WHERE el.typarray = t.oid)
+  AND NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_type'::regclass AND m.objid = t.oid)
+UNION ALL
+SELECT t.oid::int8, 'base_type', ns.nspname, t.typname, NULL, NULL, 'pre',
+       pg_catalog.format('CREATE TYPE %I.%I (INPUT = %s, OUTPUT = %s', ns.nspname, t.typname,
+                         t.typinput::text, t.typoutput::text)
+           || CASE WHEN t.typreceive::oid <> 0 THEN ', RECEIVE = ' || t.typreceive::text ELSE '' END
+           || CASE WHEN t.typsend::oid <> 0 THEN ', SEND = ' || t.typsend::text ELSE '' END
+           || CASE WHEN t.typmodin::oid <> 0 THEN ', TYPMOD_IN = ' || t.typmodin::text ELSE '' END
+           || CASE WHEN t.typmodout::oid <> 0 THEN ', TYPMOD_OUT = ' || t.typmodout::text ELSE '' END
+           || CASE WHEN t.typanalyze::oid <> 0 THEN ', ANALYZE = ' || t.typanalyze::text ELSE '' END
+           || COALESCE(', SUBSCRIPT = ' || NULLIF(pg_catalog.to_jsonb(t) ->> 'typsubscript', '-'), '')
+           || ', INTERNALLENGTH = ' || CASE WHEN t.typlen = -1 THEN 'VARIABLE' ELSE t.typlen::text END
+           || CASE WHEN t.typbyval THEN ', PASSEDBYVALUE' ELSE '' END
+           || ', ALIGNMENT = ' || CASE t.typalign WHEN 'c' THEN 'char' WHEN 's' THEN 'int2'
+                                                  WHEN 'i' THEN 'int4' ELSE 'double' END
+           || ', STORAGE = ' || CASE t.typstorage WHEN 'p' THEN 'plain' WHEN 'e' THEN 'external'
+                                                  WHEN 'm' THEN 'main' ELSE 'extended' END
+           || CASE WHEN t.typcategory <> 'U' THEN ', CATEGORY = ' || pg_catalog.quote_literal(t.typcategory::text) ELSE '' END
+           || CASE WHEN t.typispreferred THEN ', PREFERRED = true' ELSE '' END
+           || COALESCE(', DEFAULT = ' || pg_catalog.quote_literal(t.typdefault), '')
+           || CASE WHEN t.typelem <> 0 THEN ', ELEMENT = ' || pg_catalog.format_type(t.typelem, NULL) ELSE '' END
+           || CASE WHEN t.typdelim <> ',' THEN ', DELIMITER = ' || pg_catalog.quote_literal(t.typdelim::text) ELSE '' END
+           || CASE WHEN t.typcollation <> 0 THEN ', COLLATABLE = true' ELSE '' END
+           || ')',
+       pg_catalog.obj_description(t.oid, 'pg_type'),
+       ARRAY[]::text[],
+       ARRAY[t.typinput::oid::int8, t.typoutput::oid::int8, t.typreceive::oid::int8,
+             t.typsend::oid::int8, t.typmodin::oid::int8, t.typmodout::oid::int8,
+             t.typanalyze::oid::int8, t.typelem::int8],
+       ARRAY[]::int8[]
+FROM pg_catalog.pg_type t
+JOIN ns ON ns.oid = t.typnamespace
+WHERE t.typtype = 'b'
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type el WHERE el.typarray = t.oid)
+  AND NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_type'::regclass AND m.objid = t.oid)

@@ -6,13 +6,6 @@ FROM pg_catalog.pg_class c JOIN ns ON ns.oid = c.relnamespace
 JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace
 WHERE c.relkind IN ('r', 'p', 'm', 'i')
 UNION ALL
-SELECT 'type', ns.nspname || '.' || t.typname, 'base types are not replicated'
-FROM pg_catalog.pg_type t JOIN ns ON ns.oid = t.typnamespace
-WHERE t.typtype = 'b'
-  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type el WHERE el.typarray = t.oid)
-  AND NOT EXISTS (SELECT 1 FROM extension_members m
-                  WHERE m.classid = 'pg_catalog.pg_type'::regclass AND m.objid = t.oid)
-UNION ALL
 SELECT 'security label', l.objtype || ' ' || l.objname || ' (' || l.provider || ')',
        'security labels are not replicated'
 FROM pg_catalog.pg_seclabels l

@@ -371,9 +371,6 @@ fn objects_that_are_not_replicated_are_listed_as_warnings() {
          ALTER TABLE t DISABLE TRIGGER quiet;
          CREATE TYPE float_range AS RANGE (subtype = float8);
          CREATE CAST (float_range AS text) WITH INOUT;
-         CREATE OPERATOR CLASS rev_ops FOR TYPE integer USING btree AS
-             OPERATOR 1 >, OPERATOR 2 >=, OPERATOR 3 =, OPERATOR 4 <=, OPERATOR 5 <,
-             FUNCTION 1 btint4cmp(integer, integer);
          CREATE CONVERSION my_conversion FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;
          CREATE ACCESS METHOD my_btree TYPE INDEX HANDLER bthandler;",
     );
@@ -386,7 +383,6 @@ fn objects_that_are_not_replicated_are_listed_as_warnings() {
         vec![
             "access method \"my_btree\": access methods outside extensions are not replicated",
             "conversion \"public.my_conversion\": conversions are not replicated",
-            "operator class \"public.rev_ops\": operator classes and families are not replicated",
         ]
     );
 }
@@ -1994,5 +1990,64 @@ fn a_base_type_comes_after_its_shell_and_functions_and_before_what_uses_it() {
         target
             .lines("SELECT public.unbox(content) || ' ' || stack::text AS line FROM public.crates"),
         ["42 {1,2}"]
+    );
+}
+
+#[test]
+fn operator_classes_and_families_come_back_with_their_members_and_serve_indexes() {
+    if !server_available() {
+        return;
+    }
+    let source = TestDb::with_script(
+        "opclasses",
+        r#"CREATE FUNCTION public.rev_cmp(a integer, b integer) RETURNS integer
+               LANGUAGE sql IMMUTABLE STRICT RETURN btint4cmp(b, a);
+           -- A class that makes its own family.
+           CREATE OPERATOR CLASS public."reversed ops" FOR TYPE integer USING btree AS
+               OPERATOR 1 >, OPERATOR 2 >=, OPERATOR 3 =, OPERATOR 4 <=, OPERATOR 5 <,
+               FUNCTION 1 public.rev_cmp(integer, integer);
+           COMMENT ON OPERATOR CLASS public."reversed ops" USING btree IS 'biggest first';
+           -- A family of its own, with a class in it and a loose cross-type member.
+           CREATE OPERATOR FAMILY public.int_family USING btree;
+           CREATE OPERATOR CLASS public.int4_in_family FOR TYPE integer USING btree
+               FAMILY public.int_family AS
+               OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >,
+               FUNCTION 1 btint4cmp(integer, integer);
+           CREATE OPERATOR CLASS public.int8_in_family FOR TYPE bigint USING btree
+               FAMILY public.int_family AS
+               OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >,
+               FUNCTION 1 btint8cmp(bigint, bigint);
+           ALTER OPERATOR FAMILY public.int_family USING btree ADD
+               OPERATOR 1 < (integer, bigint), OPERATOR 3 = (integer, bigint),
+               FUNCTION 1 (integer, bigint) btint48cmp(integer, bigint);
+           COMMENT ON OPERATOR FAMILY public.int_family USING btree IS 'cross-type';
+           CREATE TABLE public.scores (n integer, m bigint);
+           CREATE INDEX scores_desc ON public.scores (n public."reversed ops");
+           CREATE INDEX scores_family ON public.scores (n public.int4_in_family);
+           INSERT INTO public.scores SELECT g, g FROM generate_series(1, 5) g;"#,
+    );
+    let extractor = extract(&source);
+    assert!(
+        extractor.warnings().is_empty(),
+        "{:?}",
+        extractor.warnings()
+    );
+    let target = replicate(&source, &Policy::default());
+    assert_identical(&source, &target);
+    // The indexes use the copy's classes, and the family holds its cross-type member.
+    assert_eq!(
+        target.lines(
+            "SELECT c.relname || ' ' || o.opcname AS line FROM pg_index i \
+             JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_opclass o ON o.oid = i.indclass[0] \
+             WHERE c.relname LIKE 'scores_%' ORDER BY 1"
+        ),
+        ["scores_desc reversed ops", "scores_family int4_in_family"]
+    );
+    assert_eq!(
+        target.query_i64(
+            "SELECT count(*) AS value FROM pg_amop a JOIN pg_opfamily f ON f.oid = a.amopfamily \
+             WHERE f.opfname = 'int_family' AND a.amoplefttype <> a.amoprighttype"
+        ),
+        2
     );
 }

@@ -115,6 +115,10 @@ pub enum ObjectKind {
     Operator,
     /// A cast (PostgreSQL `CREATE CAST`), named `(source AS target)`.
     Cast,
+    /// An operator family with its loose members, named `name USING method`.
+    OperatorFamily,
+    /// An operator class with its operators and functions, named `name USING method`.
+    OperatorClass,
     /// A text search dictionary.
     TextSearchDictionary,
     /// A text search configuration with its mappings.
@@ -175,6 +179,8 @@ impl ObjectKind {
                 | ObjectKind::BaseType
                 | ObjectKind::Operator
                 | ObjectKind::Cast
+                | ObjectKind::OperatorFamily
+                | ObjectKind::OperatorClass
                 | ObjectKind::TextSearchDictionary
                 | ObjectKind::TextSearchConfiguration
                 | ObjectKind::TextSearchParser
@@ -236,6 +242,8 @@ impl ObjectKind {
             ObjectKind::BaseType => "base type",
             ObjectKind::Operator => "operator",
             ObjectKind::Cast => "cast",
+            ObjectKind::OperatorFamily => "operator family",
+            ObjectKind::OperatorClass => "operator class",
             ObjectKind::TextSearchDictionary => "text search dictionary",
             ObjectKind::TextSearchConfiguration => "text search configuration",
             ObjectKind::TextSearchParser => "text search parser",

@@ -550,6 +550,17 @@ fn render_definition(definition: &Definition, out: &mut Out<'_>) -> Result<()> {
             name.name
         ),
         ObjectKind::Cast => format!("CAST {}", name.name),
+        // `name USING method`: the name quoted, the method a keyword.
+        ObjectKind::OperatorFamily | ObjectKind::OperatorClass => {
+            let (object, method) = name.name.rsplit_once(" USING ").unwrap_or((&name.name, ""));
+            let what = if definition.kind == ObjectKind::OperatorFamily {
+                "OPERATOR FAMILY"
+            } else {
+                "OPERATOR CLASS"
+            };
+            let schema = quote_ident(name.schema.as_deref().unwrap_or("public"));
+            format!("{what} {schema}.{} USING {method}", quote_ident(object))
+        }
         ObjectKind::TextSearchDictionary => format!("TEXT SEARCH DICTIONARY {}", qname(name)),
         ObjectKind::TextSearchConfiguration => {
             format!("TEXT SEARCH CONFIGURATION {}", qname(name))

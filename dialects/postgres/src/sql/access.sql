@@ -163,6 +163,30 @@ WITH objects AS (
     JOIN ns ON ns.oid = o.oprnamespace
     WHERE o.oprcode::oid <> 0
     UNION ALL
+    SELECT f.oid, ns.nspname,
+           'operator family ' || f.opfname || ' USING ' || am.amname,
+           'OPERATOR FAMILY', pg_catalog.format('%I.%I USING %I', ns.nspname, f.opfname, am.amname),
+           NULL, f.opfowner, NULL, NULL,
+           EXISTS (SELECT 1 FROM extension_members m
+                   WHERE m.classid = 'pg_catalog.pg_opfamily'::regclass AND m.objid = f.oid),
+           false, false, 'operator_family', ns.nspname::text, f.opfname || ' USING ' || am.amname,
+           NULL
+    FROM pg_catalog.pg_opfamily f
+    JOIN ns ON ns.oid = f.opfnamespace
+    JOIN pg_catalog.pg_am am ON am.oid = f.opfmethod
+    UNION ALL
+    SELECT c.oid, ns.nspname,
+           'operator class ' || c.opcname || ' USING ' || am.amname,
+           'OPERATOR CLASS', pg_catalog.format('%I.%I USING %I', ns.nspname, c.opcname, am.amname),
+           NULL, c.opcowner, NULL, NULL,
+           EXISTS (SELECT 1 FROM extension_members m
+                   WHERE m.classid = 'pg_catalog.pg_opclass'::regclass AND m.objid = c.oid),
+           false, false, 'operator_class', ns.nspname::text, c.opcname || ' USING ' || am.amname,
+           NULL
+    FROM pg_catalog.pg_opclass c
+    JOIN ns ON ns.oid = c.opcnamespace
+    JOIN pg_catalog.pg_am am ON am.oid = c.opcmethod
+    UNION ALL
     SELECT d.oid, ns.nspname,
            'text search dictionary "' || pg_catalog.replace(ns.nspname, '"', '""') || '"."'
                || pg_catalog.replace(d.dictname, '"', '""') || '"',

@@ -491,3 +491,99 @@ WHERE t.typtype = 'b'
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type el WHERE el.typarray = t.oid)
   AND NOT EXISTS (SELECT 1 FROM extension_members m
                   WHERE m.classid = 'pg_catalog.pg_type'::regclass AND m.objid = t.oid)
+UNION ALL
+-- Operator families: created when not made by a class of the same name alone, with
+-- their loose members (pg_depend deptype 'a' on the family); then operator classes
+-- with their own members (deptype 'i' on the class).
+SELECT f.oid::int8, 'operator_family', ns.nspname, f.opfname || ' USING ' || am.amname,
+       NULL, NULL, 'pre',
+       pg_catalog.format('CREATE OPERATOR FAMILY %I.%I USING %I', ns.nspname, f.opfname, am.amname)
+           || COALESCE(pg_catalog.format(E';\nALTER OPERATOR FAMILY %I.%I USING %I ADD ',
+                                         ns.nspname, f.opfname, am.amname)
+                       || NULLIF(pg_catalog.concat_ws(', ',
+                              (SELECT pg_catalog.string_agg(pg_catalog.format('OPERATOR %s %s', o.amopstrategy, o.amopopr::regoperator::text)
+                  || CASE WHEN o.amoppurpose = 'o'
+                          THEN (SELECT pg_catalog.format(' FOR ORDER BY %I.%I', sn.nspname, sf.opfname)
+                                FROM pg_catalog.pg_opfamily sf
+                                JOIN pg_catalog.pg_namespace sn ON sn.oid = sf.opfnamespace
+                                WHERE sf.oid = o.amopsortfamily)
+                          ELSE '' END, ', '
+                                                            ORDER BY o.amopstrategy, o.amoplefttype, o.amoprighttype)
+                               FROM pg_catalog.pg_amop o
+                               JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_amop'::regclass
+                                AND d.objid = o.oid AND d.refclassid = 'pg_catalog.pg_opfamily'::regclass
+                                AND d.deptype = 'a'
+                               WHERE o.amopfamily = f.oid),
+                              (SELECT pg_catalog.string_agg(pg_catalog.format('FUNCTION %s (%s, %s) %s', p.amprocnum,
+                      pg_catalog.format_type(p.amproclefttype, NULL),
+                      pg_catalog.format_type(p.amprocrighttype, NULL),
+                      p.amproc::regprocedure::text), ', '
+                                                            ORDER BY p.amprocnum, p.amproclefttype, p.amprocrighttype)
+                               FROM pg_catalog.pg_amproc p
+                               JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_amproc'::regclass
+                                AND d.objid = p.oid AND d.refclassid = 'pg_catalog.pg_opfamily'::regclass
+                                AND d.deptype = 'a'
+                               WHERE p.amprocfamily = f.oid)), ''), ''),
+       pg_catalog.obj_description(f.oid, 'pg_opfamily'),
+       ARRAY[]::text[],
+       ARRAY(SELECT o.amopopr::int8 FROM pg_catalog.pg_amop o WHERE o.amopfamily = f.oid
+             UNION SELECT p.amproc::oid::int8 FROM pg_catalog.pg_amproc p WHERE p.amprocfamily = f.oid),
+       ARRAY[]::int8[]
+FROM pg_catalog.pg_opfamily f
+JOIN ns ON ns.oid = f.opfnamespace
+JOIN pg_catalog.pg_am am ON am.oid = f.opfmethod
+WHERE NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_opfamily'::regclass AND m.objid = f.oid)
+  AND NOT (EXISTS (SELECT 1 FROM pg_catalog.pg_opclass c
+                   WHERE c.opcfamily = f.oid AND c.opcname = f.opfname
+                     AND c.opcnamespace = f.opfnamespace)
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                           WHERE d.refclassid = 'pg_catalog.pg_opfamily'::regclass
+                             AND d.refobjid = f.oid AND d.deptype = 'a'
+                             AND d.classid IN ('pg_catalog.pg_amop'::regclass,
+                                               'pg_catalog.pg_amproc'::regclass)))
+UNION ALL
+SELECT c.oid::int8, 'operator_class', ns.nspname, c.opcname || ' USING ' || am.amname,
+       NULL, NULL, 'pre',
+       pg_catalog.format('CREATE OPERATOR CLASS %I.%I%s FOR TYPE %s USING %I', ns.nspname,
+                         c.opcname, CASE WHEN c.opcdefault THEN ' DEFAULT' ELSE '' END,
+                         pg_catalog.format_type(c.opcintype, NULL), am.amname)
+           || CASE WHEN f.opfname <> c.opcname OR f.opfnamespace <> c.opcnamespace
+                   THEN pg_catalog.format(' FAMILY %I.%I', fn.nspname, f.opfname) ELSE '' END
+           || ' AS ' || pg_catalog.concat_ws(', ',
+                  CASE WHEN c.opckeytype <> 0
+                       THEN 'STORAGE ' || pg_catalog.format_type(c.opckeytype, NULL) END,
+                  (SELECT pg_catalog.string_agg(pg_catalog.format('OPERATOR %s %s', o.amopstrategy, o.amopopr::regoperator::text)
+                  || CASE WHEN o.amoppurpose = 'o'
+                          THEN (SELECT pg_catalog.format(' FOR ORDER BY %I.%I', sn.nspname, sf.opfname)
+                                FROM pg_catalog.pg_opfamily sf
+                                JOIN pg_catalog.pg_namespace sn ON sn.oid = sf.opfnamespace
+                                WHERE sf.oid = o.amopsortfamily)
+                          ELSE '' END, ', '
+                                                ORDER BY o.amopstrategy, o.amoplefttype, o.amoprighttype)
+                   FROM pg_catalog.pg_amop o
+                   JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_amop'::regclass
+                    AND d.objid = o.oid AND d.refclassid = 'pg_catalog.pg_opclass'::regclass
+                    AND d.refobjid = c.oid AND d.deptype = 'i'),
+                  (SELECT pg_catalog.string_agg(pg_catalog.format('FUNCTION %s (%s, %s) %s', p.amprocnum,
+                      pg_catalog.format_type(p.amproclefttype, NULL),
+                      pg_catalog.format_type(p.amprocrighttype, NULL),
+                      p.amproc::regprocedure::text), ', '
+                                                ORDER BY p.amprocnum, p.amproclefttype, p.amprocrighttype)
+                   FROM pg_catalog.pg_amproc p
+                   JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_amproc'::regclass
+                    AND d.objid = p.oid AND d.refclassid = 'pg_catalog.pg_opclass'::regclass
+                    AND d.refobjid = c.oid AND d.deptype = 'i')),
+       pg_catalog.obj_description(c.oid, 'pg_opclass'),
+       ARRAY[]::text[],
+       ARRAY(SELECT o.amopopr::int8 FROM pg_catalog.pg_amop o WHERE o.amopfamily = c.opcfamily
+             UNION SELECT p.amproc::oid::int8 FROM pg_catalog.pg_amproc p WHERE p.amprocfamily = c.opcfamily
+             UNION SELECT c.opcfamily::int8 UNION SELECT c.opcintype::int8),
+       ARRAY[]::int8[]
+FROM pg_catalog.pg_opclass c
+JOIN ns ON ns.oid = c.opcnamespace
+JOIN pg_catalog.pg_am am ON am.oid = c.opcmethod
+JOIN pg_catalog.pg_opfamily f ON f.oid = c.opcfamily
+JOIN pg_catalog.pg_namespace fn ON fn.oid = f.opfnamespace
+WHERE NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_opclass'::regclass AND m.objid = c.oid)

@@ -11,23 +11,6 @@ SELECT 'security label', l.objtype || ' ' || l.objname || ' (' || l.provider || 
 FROM pg_catalog.pg_seclabels l
 WHERE l.objnamespace IS NULL OR l.objnamespace IN (SELECT oid FROM ns)
 UNION ALL
-SELECT 'operator class', ns.nspname || '.' || o.opcname,
-       'operator classes and families are not replicated'
-FROM pg_catalog.pg_opclass o JOIN ns ON ns.oid = o.opcnamespace
-WHERE NOT EXISTS (SELECT 1 FROM extension_members m
-                  WHERE m.classid = 'pg_catalog.pg_opclass'::regclass AND m.objid = o.oid)
-UNION ALL
-SELECT 'operator family', ns.nspname || '.' || o.opfname,
-       'operator classes and families are not replicated'
-FROM pg_catalog.pg_opfamily o JOIN ns ON ns.oid = o.opfnamespace
-WHERE NOT EXISTS (SELECT 1 FROM extension_members m
-                  WHERE m.classid = 'pg_catalog.pg_opfamily'::regclass AND m.objid = o.oid)
-  -- An operator class makes its family of the same name when none is named: the
-  -- class is listed.
-  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_opclass c
-                  WHERE c.opcfamily = o.oid AND c.opcname = o.opfname
-                    AND c.opcnamespace = o.opfnamespace)
-UNION ALL
 SELECT 'conversion', ns.nspname || '.' || c.conname, 'conversions are not replicated'
 FROM pg_catalog.pg_conversion c JOIN ns ON ns.oid = c.connamespace
 WHERE NOT EXISTS (SELECT 1 FROM extension_members m

@@ -115,6 +115,9 @@ pub enum ObjectKind {
     Operator,
     /// A cast (PostgreSQL `CREATE CAST`), named `(source AS target)`.
     Cast,
+    /// A domain's check added once the routine it calls exists, because that routine's
+    /// signature uses the domain; named `domain.constraint`.
+    DomainConstraint,
     /// An operator family with its loose members, named `name USING method`.
     OperatorFamily,
     /// An operator class with its operators and functions, named `name USING method`.
@@ -179,6 +182,7 @@ impl ObjectKind {
                 | ObjectKind::BaseType
                 | ObjectKind::Operator
                 | ObjectKind::Cast
+                | ObjectKind::DomainConstraint
                 | ObjectKind::OperatorFamily
                 | ObjectKind::OperatorClass
                 | ObjectKind::TextSearchDictionary
@@ -242,6 +246,7 @@ impl ObjectKind {
             ObjectKind::BaseType => "base type",
             ObjectKind::Operator => "operator",
             ObjectKind::Cast => "cast",
+            ObjectKind::DomainConstraint => "domain constraint",
             ObjectKind::OperatorFamily => "operator family",
             ObjectKind::OperatorClass => "operator class",
             ObjectKind::TextSearchDictionary => "text search dictionary",

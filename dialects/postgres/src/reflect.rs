@@ -142,6 +142,8 @@ struct CheckRow {
     definition: String,
     expr: Option<String>,
     comment: Option<String>,
+    #[serde(default)]
+    routines: Vec<i64>,
 }
 
 #[derive(Deserialize)]
@@ -1010,6 +1012,15 @@ fn add_skipped(schema: &mut Schema, skipped: Vec<SkippedRow>) {
     }));
 }
 
+/// How other objects name a type.
+fn type_ref(name: &QualifiedName) -> ObjectRef {
+    ObjectRef {
+        kind: ObjectKind::Type,
+        name: name.clone(),
+        arguments: None,
+    }
+}
+
 /// What the types and routines of a schema depend on, by object id (`pg_depend`),
 /// gathered while they are read and turned into [`ObjectRef`]s once all are known.
 #[derive(Default)]
@@ -1022,6 +1033,8 @@ struct Links {
     routines: Vec<Vec<i64>>,
     /// The object ids each of `Schema::definitions` depends on, in the same order.
     definitions: Vec<Vec<i64>>,
+    /// For each type of `Schema::types`, the routines each of its checks calls.
+    checks: Vec<Vec<Vec<i64>>>,
 }
 
 impl Links {
@@ -1045,6 +1058,101 @@ impl Links {
         refs.sort();
         refs.dedup();
         refs
+    }
+
+    /// A domain whose check calls a routine that needs the domain (its signature uses
+    /// it) cannot be created whole before or after the routine: such checks are added
+    /// to the domain once the routine exists (`ALTER DOMAIN ... ADD CONSTRAINT`), as
+    /// `pg_dump` breaks the cycle.
+    fn split_domain_cycles(&self, schema: &mut Schema) {
+        let mut needs: HashMap<ObjectRef, Vec<ObjectRef>> = HashMap::new();
+        for ty in &schema.types {
+            needs.insert(type_ref(&ty.name), ty.requires.clone());
+        }
+        for r in &schema.routines {
+            let own = ObjectRef {
+                kind: ObjectKind::Routine,
+                name: r.name.clone(),
+                arguments: Some(r.arguments.clone()),
+            };
+            needs.insert(own, r.requires.clone());
+        }
+        // Whether `from` needs `target`, directly or through what it needs.
+        let reaches = |from: &ObjectRef, target: &ObjectRef| {
+            let mut seen: std::collections::HashSet<&ObjectRef> = Default::default();
+            let mut stack = vec![from];
+            while let Some(at) = stack.pop() {
+                if at == target {
+                    return true;
+                }
+                if seen.insert(at) {
+                    stack.extend(needs.get(at).into_iter().flatten());
+                }
+            }
+            false
+        };
+        let mut split = Vec::new();
+        for (ty, checks) in schema.types.iter_mut().zip(&self.checks) {
+            let own = type_ref(&ty.name);
+            let cyclic: Vec<ObjectRef> = ty
+                .requires
+                .iter()
+                .filter(|r| r.kind == ObjectKind::Routine && reaches(r, &own))
+                .cloned()
+                .collect();
+            if cyclic.is_empty() {
+                continue;
+            }
+            let UserTypeKind::Domain {
+                checks: domain_checks,
+                ..
+            } = &mut ty.kind
+            else {
+                continue;
+            };
+            let mut kept = Vec::new();
+            for (check, oids) in std::mem::take(domain_checks).into_iter().zip(checks) {
+                let calls: Vec<ObjectRef> = oids
+                    .iter()
+                    .filter_map(|oid| self.refs.get(oid))
+                    .filter(|r| cyclic.contains(r))
+                    .cloned()
+                    .collect();
+                if calls.is_empty() {
+                    kept.push(check);
+                    continue;
+                }
+                let constraint = check.name.clone().unwrap_or_default();
+                let text = match &check.definition {
+                    Some(Expr::Raw { sql, .. }) => sql.clone(),
+                    _ => String::new(),
+                };
+                let mut requires = calls;
+                requires.push(own.clone());
+                split.push(Definition {
+                    kind: ObjectKind::DomainConstraint,
+                    name: QualifiedName {
+                        schema: ty.name.schema.clone(),
+                        name: format!("{}.{constraint}", ty.name.name),
+                    },
+                    table: None,
+                    of: Some(own.clone()),
+                    phase: Phase::Pre,
+                    definition: raw(format!(
+                        "ALTER DOMAIN {}.{} ADD CONSTRAINT {} {text}",
+                        crate::quote_ident(ty.name.schema.as_deref().unwrap_or("public")),
+                        crate::quote_ident(&ty.name.name),
+                        crate::quote_ident(&constraint)
+                    )),
+                    requires,
+                    roles: Vec::new(),
+                    comment: check.comment.clone(),
+                });
+            }
+            *domain_checks = kept;
+            ty.requires.retain(|r| !cyclic.contains(r));
+        }
+        schema.definitions.extend(split);
     }
 
     /// Sets each type's and routine's [`requires`](UserType::requires), and moves into
@@ -1080,6 +1188,7 @@ impl Links {
             };
             definition.requires = self.resolve(&own, oids);
         }
+        self.split_domain_cycles(schema);
         // Routines are in dependency order, so one pass carries `after_tables` along
         // every chain of calls.
         let mut late: std::collections::HashSet<ObjectRef> = Default::default();
@@ -1110,28 +1219,37 @@ fn order_types(rows: Vec<TypeRow>, links: &mut Links) -> Result<Vec<UserType>> {
             continue;
         };
         let name = qualified(&t.schema, &t.name);
+        let mut check_routines: Vec<Vec<i64>> = Vec::new();
         let kind = match t.kind.as_str() {
             "e" => UserTypeKind::Enum {
                 labels: t.labels.unwrap_or_default(),
             },
-            "d" => UserTypeKind::Domain {
-                base: DataType::from_raw(t.base.unwrap_or_default()),
-                nullable: !t.not_null,
-                default: t.default.map(raw),
-                collation: t.collation,
-                checks: t
+            "d" => {
+                check_routines = t
                     .checks
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|c| CheckConstraint {
-                        column: None,
-                        name: Some(c.name),
-                        expr: raw(c.expr.unwrap_or_default()),
-                        definition: Some(raw(c.definition)),
-                        comment: c.comment,
-                    })
-                    .collect(),
-            },
+                    .iter()
+                    .flatten()
+                    .map(|c| c.routines.clone())
+                    .collect();
+                UserTypeKind::Domain {
+                    base: DataType::from_raw(t.base.unwrap_or_default()),
+                    nullable: !t.not_null,
+                    default: t.default.map(raw),
+                    collation: t.collation,
+                    checks: t
+                        .checks
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|c| CheckConstraint {
+                            column: None,
+                            name: Some(c.name),
+                            expr: raw(c.expr.unwrap_or_default()),
+                            definition: Some(raw(c.definition)),
+                            comment: c.comment,
+                        })
+                        .collect(),
+                }
+            }
             "c" => UserTypeKind::Composite {
                 attributes: t
                     .attributes
@@ -1153,6 +1271,7 @@ fn order_types(rows: Vec<TypeRow>, links: &mut Links) -> Result<Vec<UserType>> {
         };
         links.refer(t.oid, ObjectKind::Type, &name, None);
         links.types.push([t.uses, t.objects, t.relations].concat());
+        links.checks.push(check_routines);
         out.push(UserType {
             name,
             kind,

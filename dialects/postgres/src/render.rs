@@ -550,6 +550,15 @@ fn render_definition(definition: &Definition, out: &mut Out<'_>) -> Result<()> {
             name.name
         ),
         ObjectKind::Cast => format!("CAST {}", name.name),
+        ObjectKind::DomainConstraint => {
+            let (domain, constraint) = name.name.split_once('.').unwrap_or((&name.name, ""));
+            let schema = quote_ident(name.schema.as_deref().unwrap_or("public"));
+            format!(
+                "CONSTRAINT {} ON DOMAIN {schema}.{}",
+                quote_ident(constraint),
+                quote_ident(domain)
+            )
+        }
         // `name USING method`: the name quoted, the method a keyword.
         ObjectKind::OperatorFamily | ObjectKind::OperatorClass => {
             let (object, method) = name.name.rsplit_once(" USING ").unwrap_or((&name.name, ""));

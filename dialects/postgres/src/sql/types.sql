@@ -16,7 +16,11 @@ SELECT t.oid::int8 AS oid, ns.nspname AS schema, t.typname AS name, t.typtype::t
                'name', co.conname,
                'definition', pg_catalog.pg_get_constraintdef(co.oid),
                'expr', pg_catalog.pg_get_expr(co.conbin, 0),
-               'comment', pg_catalog.obj_description(co.oid, 'pg_constraint'))
+               'comment', pg_catalog.obj_description(co.oid, 'pg_constraint'),
+               'routines', ARRAY(
+                   SELECT d.refobjid::int8 FROM pg_catalog.pg_depend d
+                   WHERE d.classid = 'pg_catalog.pg_constraint'::regclass AND d.objid = co.oid
+                     AND d.refclassid = 'pg_catalog.pg_proc'::regclass))
            FROM pg_catalog.pg_constraint co
            WHERE co.contypid = t.oid AND co.contype = 'c'
            ORDER BY co.conname) END AS checks,

@@ -213,6 +213,14 @@ ALTER INDEX public.measurement_2024_value_idx RENAME TO swap_tmp;
 ALTER INDEX public.measurement_2025_value_idx RENAME TO measurement_2024_value_idx;
 ALTER INDEX public.swap_tmp RENAME TO measurement_2025_value_idx;
 ALTER INDEX public.measurement_other_value_idx RENAME TO "Other Value ✓";
+-- The same for the partitions' primary keys (renaming the index renames the
+-- constraint) and a unique constraint of a partitioned table.
+ALTER INDEX public.measurement_2024_pkey RENAME TO swap_tmp;
+ALTER INDEX public.measurement_2025_pkey RENAME TO measurement_2024_pkey;
+ALTER INDEX public.swap_tmp RENAME TO measurement_2025_pkey;
+ALTER INDEX public.measurement_other_pkey RENAME TO "Other Key ✓";
+ALTER TABLE public.hashed ADD CONSTRAINT hashed_id_key UNIQUE (id);
+ALTER INDEX public.hashed_1_id_key RENAME TO "hashed one's key";
 
 -- Data
 INSERT INTO public.customer ("Full Name", email, feeling, home, tags, balance)

@@ -160,7 +160,8 @@ const VIOLATIONS: &[(&str, &str, bool)] = &[
     ("pair_full", "INSERT INTO public.pair VALUES (1, NULL)", false),
     ("booking_no_overlap", "INSERT INTO public.booking (id, room, during) VALUES (1001, 1, '[2024-01-01 11:00, 2024-01-01 11:30)')", false),
     ("scratch_pkey", "INSERT INTO public.scratch VALUES ('x', 'again')", true),
-    ("measurement_2024_pkey", "INSERT INTO public.measurement (id, taken) SELECT id, taken FROM public.measurement ORDER BY taken LIMIT 1", true),
+    // The 2024 partition's key is named measurement_2025_pkey: the kitchen sink swaps them.
+    ("measurement_2025_pkey", "INSERT INTO public.measurement (id, taken) SELECT id, taken FROM public.measurement ORDER BY taken LIMIT 1", true),
     ("animal_name_check", "INSERT INTO public.dog (id, name) VALUES (3, '')", false),
     ("happy_customers", "INSERT INTO public.happy_customers (\"Full Name\", email, feeling) VALUES ('Grumpy', 'g@y', 'sad')", false),
 ];
@@ -191,12 +192,21 @@ fn the_sealed_target_rejects_a_violating_row_for_every_constraint() {
         );
         let before_seal = base_only.exec(sql);
         if *in_base {
-            // Same constraint, same message, in a database that only has pre and base.
-            assert_eq!(
-                before_seal,
-                Err(err.clone()),
-                "{constraint}: base should already reject it"
-            );
+            // Same constraint, same message, in a database that only has pre and base;
+            // a partition's key has the name the server gave it until the seal names it.
+            let without_name = |m: &str| m.rsplit_once(" \"").map(|(m, _)| m.to_owned());
+            let base_err = before_seal
+                .as_ref()
+                .err()
+                .unwrap_or_else(|| panic!("{constraint}: base should already reject it"));
+            if constraint.starts_with("measurement_") {
+                assert_eq!(without_name(base_err), without_name(&err), "{constraint}");
+            } else {
+                assert_eq!(
+                    base_err, &err,
+                    "{constraint}: base should already reject it"
+                );
+            }
         } else if *constraint == "happy_customers" {
             // The view with its CHECK OPTION does not exist before the seal.
             assert_eq!(
@@ -303,9 +313,13 @@ fn base_holds_no_foreign_key_trigger_or_secondary_unique_index() {
              ORDER BY 1",
         )
     };
+    // A partition's key is named once the seal has run (the server names it after the
+    // partition in base): partitions are listed with the key they have, not its name.
     let primary_keys = |db: &TestDb| {
         db.lines(
-            "SELECT co.conrelid::regclass::text || ' ' || co.conname AS line FROM pg_constraint co \
+            "SELECT co.conrelid::regclass::text || ' ' \
+                    || CASE WHEN c.relispartition THEN 'a key' ELSE co.conname END AS line \
+             FROM pg_constraint co \
              JOIN pg_class c ON c.oid = co.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
              WHERE co.contype = 'p' AND n.nspname <> 'pg_catalog' ORDER BY 1",
         )

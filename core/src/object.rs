@@ -146,6 +146,9 @@ pub enum ObjectKind {
     EventTrigger,
     /// A publication with its tables and schemas (PostgreSQL logical replication).
     Publication,
+    /// The names of the constraints a partitioned table's key makes on its partitions
+    /// (renamed to the source's in the seal), named by the key.
+    PartitionKeyNames,
     /// An object's owner (PostgreSQL `ALTER ... OWNER TO`), named by its object.
     Owner,
     /// An object's privileges (PostgreSQL `GRANT` / `REVOKE` against the object's
@@ -196,6 +199,7 @@ impl ObjectKind {
                 | ObjectKind::Comment
                 | ObjectKind::EventTrigger
                 | ObjectKind::Publication
+                | ObjectKind::PartitionKeyNames
                 | ObjectKind::Owner
                 | ObjectKind::Privileges
                 | ObjectKind::DefaultPrivileges
@@ -211,6 +215,7 @@ impl ObjectKind {
                 | ObjectKind::Privileges
                 | ObjectKind::DefaultPrivileges
                 | ObjectKind::Comment
+                | ObjectKind::PartitionKeyNames
         )
     }
 
@@ -260,6 +265,7 @@ impl ObjectKind {
             ObjectKind::Comment => "comment on",
             ObjectKind::EventTrigger => "event trigger",
             ObjectKind::Publication => "publication",
+            ObjectKind::PartitionKeyNames => "partition names of",
             ObjectKind::Owner => "owner of",
             ObjectKind::Privileges => "privileges on",
             ObjectKind::DefaultPrivileges => "default privileges",

@@ -486,13 +486,8 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
     // Rules, policies, row-level security, extended statistics and publications after
     // the views (a rule may be on a view, a policy may read one), each after the one
     // before it.
-    let seal_definitions = || {
-        definitions().filter(|(_, d)| {
-            d.phase == Phase::Seal
-                && !d.kind.names_its_object()
-                && d.kind != ObjectKind::EventTrigger
-        })
-    };
+    let seal_definitions =
+        || definitions().filter(|(_, d)| d.phase == Phase::Seal && !LAST.contains(&d.kind));
     for (i, definition) in seal_definitions() {
         let id = ObjectId::definition(definition, i);
         let mut deps: Vec<ObjectId> = last.take().into_iter().collect();
@@ -510,20 +505,12 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
             last.clone().into_iter().collect(),
         );
     }
-    // Owners, then privileges, then default privileges, then event triggers, after
-    // everything else of the seal (the first waits for all of it, each of the others for the one before): the
-    // role that loads the data created the tables and keeps every right on them until
-    // the load is over and the seal is done.
-    // Event triggers come after all of them, so that none fires on the seal's own
-    // statements.
-    let access = [
-        ObjectKind::Owner,
-        ObjectKind::Privileges,
-        ObjectKind::DefaultPrivileges,
-        ObjectKind::EventTrigger,
-    ];
+    // The `LAST` kinds after everything else of the seal (the first waits for all of
+    // it, each of the others for the one before): the role that loads the data created
+    // the tables and keeps every right on them until the load is over and the seal is
+    // done.
     let mut previous_access: Option<ObjectId> = None;
-    for kind in access {
+    for kind in LAST {
         for (i, definition) in definitions().filter(|(_, d)| d.kind == kind) {
             let id = ObjectId::definition(definition, i);
             let deps = match previous_access.take() {
@@ -550,6 +537,18 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
     }
     plan
 }
+
+/// The kinds of definitions the seal creates after everything else, in this order: the
+/// names of partitions' keys (once every key exists), owners, privileges, default
+/// privileges, and event triggers after all of them, so that none fires on the seal's
+/// own statements.
+const LAST: [ObjectKind; 5] = [
+    ObjectKind::PartitionKeyNames,
+    ObjectKind::Owner,
+    ObjectKind::Privileges,
+    ObjectKind::DefaultPrivileges,
+    ObjectKind::EventTrigger,
+];
 
 /// The seal-phase key (deferred primary key or unique constraint) a foreign key relies on.
 fn referenced_key(

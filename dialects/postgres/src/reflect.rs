@@ -903,6 +903,7 @@ fn add_definitions(
             ("user_mapping", _) => (ObjectKind::UserMapping, Phase::Pre),
             ("foreign_table", _) => (ObjectKind::ForeignTable, Phase::Base),
             ("event_trigger", _) => (ObjectKind::EventTrigger, Phase::Seal),
+            ("partition_key_names", _) => (ObjectKind::PartitionKeyNames, Phase::Seal),
             ("publication", _) => (ObjectKind::Publication, Phase::Seal),
             (other, _) => {
                 return Err(Error::Reflect {
@@ -924,13 +925,18 @@ fn add_definitions(
             }
         }
         links.definitions.push(row.requires);
+        let (name, of, definition) = if kind == ObjectKind::PartitionKeyNames {
+            partition_key_names(&name, table.as_ref(), &row.definition)?
+        } else {
+            (name, None, row.definition)
+        };
         schema.definitions.push(Definition {
             kind,
             name,
             table,
-            of: None,
+            of,
             phase,
-            definition: raw(row.definition),
+            definition: raw(definition),
             requires: Vec::new(),
             roles: row.roles,
             comment: row.comment,
@@ -1000,6 +1006,51 @@ fn add_access(schema: &mut Schema, docs: &mut HashMap<&'static str, Vec<String>>
         });
     }
     Ok(())
+}
+
+/// The renames that give the constraints a partitioned table's key `constraint` makes
+/// on its partitions the source's names; `pairs` is the JSON list of `[schema,
+/// partition, name]`. Named by the key, of the partitioned table.
+fn partition_key_names(
+    constraint: &QualifiedName,
+    table: Option<&QualifiedName>,
+    pairs: &str,
+) -> Result<(QualifiedName, Option<ObjectRef>, String)> {
+    let table = table.cloned().unwrap_or_else(|| constraint.clone());
+    let rows: Vec<(String, String, String)> =
+        serde_json::from_str(pairs).map_err(|e| Error::Reflect {
+            object: format!(
+                "constraint {} on table {table}",
+                schema_replicator_core::quoted(&constraint.name)
+            ),
+            reason: format!("the names of its partitions' constraints: {e}"),
+        })?;
+    let wanted: Vec<(QualifiedName, String)> = rows
+        .into_iter()
+        .map(|(schema, partition, name)| (qualified(&schema, &partition), name))
+        .collect();
+    let parent_index = QualifiedName {
+        schema: table.schema.clone(),
+        name: constraint.name.clone(),
+    };
+    let label = format!(
+        "constraint {} on table {table}",
+        schema_replicator_core::quoted(&constraint.name)
+    );
+    let of = ObjectRef {
+        kind: ObjectKind::Table,
+        name: table.clone(),
+        arguments: None,
+    };
+    let sql = crate::render::partition_index_renames(&parent_index, &wanted);
+    Ok((
+        QualifiedName {
+            schema: table.schema.clone(),
+            name: label,
+        },
+        Some(of),
+        sql,
+    ))
 }
 
 fn add_skipped(schema: &mut Schema, skipped: Vec<SkippedRow>) {

@@ -402,8 +402,18 @@ fn rename_partition_indexes(table: &Table, index: &Index) -> String {
         schema: table.name.schema.clone(),
         name: index.name.clone(),
     };
-    let wanted: Vec<String> = index
-        .partition_indexes
+    partition_index_renames(&parent, &index.partition_indexes)
+}
+
+/// A `DO` block that gives the index the server made on each partition (at every level)
+/// for the partitioned index `parent` the name `wanted` lists for that partition, in
+/// two renames each (the server's names may be other partitions' names in the source).
+/// A constraint's index renamed renames the constraint.
+pub(crate) fn partition_index_renames(
+    parent: &QualifiedName,
+    wanted: &[(QualifiedName, String)],
+) -> String {
+    let wanted: Vec<String> = wanted
         .iter()
         .map(|(partition, name)| {
             format!(
@@ -421,7 +431,7 @@ fn rename_partition_indexes(table: &Table, index: &Index) -> String {
          SELECT part.oid AS idx, w.name FROM part \
          JOIN pg_catalog.pg_index x ON x.indexrelid = part.oid \
          JOIN (VALUES {}) AS w(tbl, name) ON w.tbl = x.indrelid",
-        quote_literal(&qname(&parent)),
+        quote_literal(&qname(parent)),
         wanted.join(", ")
     );
     format!(

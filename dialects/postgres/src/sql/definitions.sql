@@ -587,3 +587,25 @@ JOIN pg_catalog.pg_opfamily f ON f.oid = c.opcfamily
 JOIN pg_catalog.pg_namespace fn ON fn.oid = f.opfnamespace
 WHERE NOT EXISTS (SELECT 1 FROM extension_members m
                   WHERE m.classid = 'pg_catalog.pg_opclass'::regclass AND m.objid = c.oid)
+UNION ALL
+-- The names of the constraints (and their indexes) a partitioned table's key makes on
+-- its partitions, at every level, as JSON [partition, name] pairs (the reflection
+-- writes the renames).
+SELECT pc.oid::int8, 'partition_key_names', ns.nspname, pc.conname, ns.nspname, t.relname, 'seal',
+       (WITH RECURSIVE below(oid) AS (
+            SELECT c.oid FROM pg_catalog.pg_constraint c WHERE c.conparentid = pc.oid
+            UNION ALL
+            SELECT c.oid FROM pg_catalog.pg_constraint c JOIN below ON c.conparentid = below.oid)
+        SELECT pg_catalog.json_agg(pg_catalog.json_build_array(cn.nspname, cc.relname, ci.relname)
+                                   ORDER BY cn.nspname, cc.relname)::text
+        FROM below
+        JOIN pg_catalog.pg_constraint c ON c.oid = below.oid
+        JOIN pg_catalog.pg_class cc ON cc.oid = c.conrelid
+        JOIN pg_catalog.pg_namespace cn ON cn.oid = cc.relnamespace
+        JOIN pg_catalog.pg_class ci ON ci.oid = c.conindid),
+       NULL, ARRAY[]::text[], ARRAY[]::int8[], ARRAY[]::int8[]
+FROM pg_catalog.pg_constraint pc
+JOIN pg_catalog.pg_class t ON t.oid = pc.conrelid
+JOIN ns ON ns.oid = t.relnamespace
+WHERE t.relkind = 'p' AND pc.contype IN ('p', 'u', 'x') AND pc.conparentid = 0
+  AND EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c WHERE c.conparentid = pc.oid)

@@ -385,8 +385,11 @@ fn objects_that_are_not_replicated_are_listed_as_warnings() {
          ALTER TABLE t DISABLE TRIGGER quiet;
          CREATE TYPE float_range AS RANGE (subtype = float8);
          CREATE CAST (float_range AS text) WITH INOUT;
-         CREATE CONVERSION my_conversion FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;
-         CREATE ACCESS METHOD my_btree TYPE INDEX HANDLER bthandler;",
+         CREATE FOREIGN DATA WRAPPER sr_wrapper;
+         CREATE SERVER sr_server FOREIGN DATA WRAPPER sr_wrapper;
+         CREATE TABLE parted (id int) PARTITION BY RANGE (id);
+         CREATE FOREIGN TABLE remote_part PARTITION OF parted FOR VALUES FROM (0) TO (10)
+             SERVER sr_server;",
     );
     // The privileges, policy, row-level security, rule, range type and cast are
     // replicated (no warning); what is not is named, each with its reason.
@@ -395,8 +398,8 @@ fn objects_that_are_not_replicated_are_listed_as_warnings() {
     assert_eq!(
         warnings,
         vec![
-            "access method \"my_btree\": access methods outside extensions are not replicated",
-            "conversion \"public.my_conversion\": conversions are not replicated",
+            "foreign table \"public.remote_part\": foreign tables that are partitions are not \
+             replicated",
         ]
     );
 }
@@ -1893,7 +1896,7 @@ fn moving_ordered_set_and_hypothetical_set_aggregates_come_back_and_compute() {
 }
 
 #[test]
-fn foreign_data_wrappers_servers_mappings_foreign_tables_and_text_search_parsers_come_back() {
+fn foreign_data_wrappers_servers_mappings_foreign_tables_languages_and_the_rest_come_back() {
     if !server_available() {
         return;
     }
@@ -1927,7 +1930,21 @@ fn foreign_data_wrappers_servers_mappings_foreign_tables_and_text_search_parsers
            CREATE TEXT SEARCH DICTIONARY public.my_dict (TEMPLATE = public.my_template);
            CREATE TEXT SEARCH CONFIGURATION public.my_config (PARSER = public.my_parser);
            ALTER TEXT SEARCH CONFIGURATION public.my_config ADD MAPPING FOR word WITH public.my_dict;
-           COMMENT ON SCHEMA public IS 'the application''s';"#,
+           COMMENT ON SCHEMA public IS 'the application''s';
+           CREATE CONVERSION public."my conversion" FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;
+           CREATE ACCESS METHOD "my btree" TYPE INDEX HANDLER bthandler;
+           COMMENT ON ACCESS METHOD "my btree" IS 'a second b-tree';
+           CREATE TRUSTED LANGUAGE "my plpgsql" HANDLER plpgsql_call_handler
+               INLINE plpgsql_inline_handler VALIDATOR plpgsql_validator;
+           CREATE FUNCTION public.tf_from(internal) RETURNS internal LANGUAGE internal
+               IMMUTABLE STRICT AS 'int4recv';
+           CREATE FUNCTION public.tf_to(internal) RETURNS integer LANGUAGE internal
+               IMMUTABLE STRICT AS 'int4recv';
+           CREATE TRANSFORM FOR integer LANGUAGE "my plpgsql" (
+               FROM SQL WITH FUNCTION public.tf_from(internal),
+               TO SQL WITH FUNCTION public.tf_to(internal));
+           CREATE FUNCTION public.in_my_language() RETURNS integer LANGUAGE "my plpgsql"
+               AS $$ BEGIN RETURN 7; END $$;"#,
     );
     let extractor = extract(&source);
     assert!(
@@ -1951,6 +1968,11 @@ fn foreign_data_wrappers_servers_mappings_foreign_tables_and_text_search_parsers
     assert_eq!(
         target.query_i64("SELECT count(*) AS value FROM ts_parse('public.my_parser', 'two words')"),
         3
+    );
+    // A function in the copy's own language runs.
+    assert_eq!(
+        target.query_i64("SELECT public.in_my_language()::int8 AS value"),
+        7
     );
     // --no-comments leaves the public schema's comment out too.
     let quiet = DdlExtractor::open(

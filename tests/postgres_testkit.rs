@@ -165,18 +165,23 @@ fn warnings_fail_the_kit_unless_expected() {
     let Some((registry, source)) = fixture(
         "kit_warnings",
         "CREATE TABLE t (id int PRIMARY KEY, v int);
-         CREATE CONVERSION my_conversion FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;",
+         CREATE FOREIGN DATA WRAPPER kit_wrapper;
+         CREATE SERVER kit_server FOREIGN DATA WRAPPER kit_wrapper;
+         CREATE TABLE parted (id int) PARTITION BY RANGE (id);
+         CREATE FOREIGN TABLE remote_part PARTITION OF parted FOR VALUES FROM (0) TO (10)
+             SERVER kit_server;",
     ) else {
         return;
     };
-    let warning = "conversion \"public.my_conversion\": conversions are not replicated";
+    let warning =
+        "foreign table \"public.remote_part\": foreign tables that are partitions are not replicated";
     let target = TestDb::new("kit_warnings_refused");
     let message = kit::refusal("an unexpected warning", || {
         kit::round_trip(&registry, &source.url(), &target.url(), || {});
     });
     assert!(
         message.starts_with("assertion `left == right` failed: warnings of")
-            && message.contains("conversions are not replicated"),
+            && message.contains("foreign tables that are partitions are not replicated"),
         "{message}"
     );
     let expect = Expect::default().with_warnings([warning]);
@@ -184,13 +189,13 @@ fn warnings_fail_the_kit_unless_expected() {
     assert_eq!(checked.clone_report.warnings, [warning]);
     assert_eq!(
         kit::table_names(checked.source.schema()),
-        ["\"public\".\"t\""]
+        ["\"public\".\"parted\"", "\"public\".\"t\""]
     );
-    // The conversion itself is not copied: that is what the warning says.
+    // The foreign partition itself is not copied: that is what the warning says.
     assert_eq!(
-        checked.clone.query_i64(
-            "SELECT count(*) AS value FROM pg_conversion WHERE conname = 'my_conversion'"
-        ),
+        checked
+            .clone
+            .query_i64("SELECT count(*) AS value FROM pg_class WHERE relname = 'remote_part'"),
         0
     );
     let missing = Expect::default().with_warnings([warning, "rule \"public.t.other\": x"]);

@@ -130,6 +130,14 @@ pub enum ObjectKind {
     TextSearchParser,
     /// A text search template.
     TextSearchTemplate,
+    /// An encoding conversion.
+    Conversion,
+    /// An access method (index or table).
+    AccessMethod,
+    /// A procedural language outside extensions.
+    Language,
+    /// A transform of a type for a language, named `type LANGUAGE language`.
+    Transform,
     /// A foreign-data wrapper.
     ForeignDataWrapper,
     /// A foreign server.
@@ -192,6 +200,10 @@ impl ObjectKind {
                 | ObjectKind::TextSearchConfiguration
                 | ObjectKind::TextSearchParser
                 | ObjectKind::TextSearchTemplate
+                | ObjectKind::Conversion
+                | ObjectKind::AccessMethod
+                | ObjectKind::Language
+                | ObjectKind::Transform
                 | ObjectKind::ForeignDataWrapper
                 | ObjectKind::ForeignServer
                 | ObjectKind::UserMapping
@@ -258,6 +270,10 @@ impl ObjectKind {
             ObjectKind::TextSearchConfiguration => "text search configuration",
             ObjectKind::TextSearchParser => "text search parser",
             ObjectKind::TextSearchTemplate => "text search template",
+            ObjectKind::Conversion => "conversion",
+            ObjectKind::AccessMethod => "access method",
+            ObjectKind::Language => "language",
+            ObjectKind::Transform => "transform for",
             ObjectKind::ForeignDataWrapper => "foreign-data wrapper",
             ObjectKind::ForeignServer => "foreign server",
             ObjectKind::UserMapping => "user mapping",

@@ -591,6 +591,10 @@ fn render_definition(definition: &Definition, out: &mut Out<'_>) -> Result<()> {
             format!("FOREIGN DATA WRAPPER {}", quote_ident(&name.name))
         }
         ObjectKind::ForeignServer => format!("SERVER {}", quote_ident(&name.name)),
+        ObjectKind::Conversion => format!("CONVERSION {}", qname(name)),
+        ObjectKind::AccessMethod => format!("ACCESS METHOD {}", quote_ident(&name.name)),
+        ObjectKind::Language => format!("LANGUAGE {}", quote_ident(&name.name)),
+        ObjectKind::Transform => format!("TRANSFORM FOR {}", name.name),
         ObjectKind::ForeignTable => format!("FOREIGN TABLE {}", qname(name)),
         ObjectKind::Publication => format!("PUBLICATION {}", quote_ident(&name.name)),
         _ => return Ok(()),

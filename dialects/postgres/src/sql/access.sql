@@ -106,6 +106,27 @@ WITH objects AS (
         LIMIT 1) lt ON true
     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') OR (c.relkind = 'f' AND NOT c.relispartition)
     UNION ALL
+    -- Conversions and languages (an access method has no owner).
+    SELECT c.oid, ns.nspname,
+           'conversion "' || pg_catalog.replace(ns.nspname, '"', '""') || '"."'
+               || pg_catalog.replace(c.conname, '"', '""') || '"',
+           'CONVERSION', pg_catalog.format('%I.%I', ns.nspname, c.conname), NULL,
+           c.conowner, NULL, NULL,
+           EXISTS (SELECT 1 FROM extension_members m
+                   WHERE m.classid = 'pg_catalog.pg_conversion'::regclass AND m.objid = c.oid),
+           false, false, 'conversion', ns.nspname::text, c.conname::text, NULL
+    FROM pg_catalog.pg_conversion c
+    JOIN ns ON ns.oid = c.connamespace
+    UNION ALL
+    SELECT l.oid, NULL, 'language "' || pg_catalog.replace(l.lanname, '"', '""') || '"',
+           'LANGUAGE', pg_catalog.quote_ident(l.lanname), 'LANGUAGE',
+           l.lanowner, l.lanacl, pg_catalog.acldefault('l', l.lanowner),
+           EXISTS (SELECT 1 FROM extension_members m
+                   WHERE m.classid = 'pg_catalog.pg_language'::regclass AND m.objid = l.oid),
+           false, false, 'language', NULL, l.lanname::text, NULL
+    FROM pg_catalog.pg_language l
+    WHERE l.oid >= 16384
+    UNION ALL
     -- Foreign-data wrappers and servers (the database's).
     SELECT w.oid, NULL,
            'foreign-data wrapper "' || pg_catalog.replace(w.fdwname, '"', '""') || '"',

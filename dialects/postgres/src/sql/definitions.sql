@@ -609,3 +609,60 @@ JOIN pg_catalog.pg_class t ON t.oid = pc.conrelid
 JOIN ns ON ns.oid = t.relnamespace
 WHERE t.relkind = 'p' AND pc.contype IN ('p', 'u', 'x') AND pc.conparentid = 0
   AND EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c WHERE c.conparentid = pc.oid)
+UNION ALL
+-- Conversions, access methods and procedural languages the user made (not an
+-- extension's): each over its functions.
+SELECT c.oid::int8, 'conversion', ns.nspname, c.conname, NULL, NULL, 'pre',
+       pg_catalog.format('CREATE %sCONVERSION %I.%I FOR %L TO %L FROM %s',
+                         CASE WHEN c.condefault THEN 'DEFAULT ' ELSE '' END, ns.nspname, c.conname,
+                         pg_catalog.pg_encoding_to_char(c.conforencoding),
+                         pg_catalog.pg_encoding_to_char(c.contoencoding), c.conproc::text),
+       pg_catalog.obj_description(c.oid, 'pg_conversion'),
+       ARRAY[]::text[], ARRAY[c.conproc::oid::int8], ARRAY[]::int8[]
+FROM pg_catalog.pg_conversion c
+JOIN ns ON ns.oid = c.connamespace
+WHERE NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_conversion'::regclass AND m.objid = c.oid)
+UNION ALL
+SELECT a.oid::int8, 'access_method', NULL, a.amname, NULL, NULL, 'pre',
+       pg_catalog.format('CREATE ACCESS METHOD %I TYPE %s HANDLER %s', a.amname,
+                         CASE a.amtype WHEN 'i' THEN 'INDEX' ELSE 'TABLE' END, a.amhandler::text),
+       pg_catalog.obj_description(a.oid, 'pg_am'),
+       ARRAY[]::text[], ARRAY[a.amhandler::oid::int8], ARRAY[]::int8[]
+FROM pg_catalog.pg_am a
+WHERE a.oid >= 16384
+  AND NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_am'::regclass AND m.objid = a.oid)
+UNION ALL
+SELECT l.oid::int8, 'language', NULL, l.lanname, NULL, NULL, 'pre',
+       pg_catalog.format('CREATE %sLANGUAGE %I HANDLER %s',
+                         CASE WHEN l.lanpltrusted THEN 'TRUSTED ' ELSE '' END, l.lanname,
+                         l.lanplcallfoid::regproc::text)
+           || CASE WHEN l.laninline <> 0 THEN ' INLINE ' || l.laninline::regproc::text ELSE '' END
+           || CASE WHEN l.lanvalidator <> 0 THEN ' VALIDATOR ' || l.lanvalidator::regproc::text ELSE '' END,
+       pg_catalog.obj_description(l.oid, 'pg_language'),
+       ARRAY[]::text[], ARRAY[l.lanplcallfoid::int8, l.laninline::int8, l.lanvalidator::int8],
+       ARRAY[]::int8[]
+FROM pg_catalog.pg_language l
+WHERE l.oid >= 16384
+  AND NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_language'::regclass AND m.objid = l.oid)
+UNION ALL
+SELECT t.oid::int8, 'transform', NULL,
+       pg_catalog.format_type(t.trftype, NULL) || ' LANGUAGE ' || pg_catalog.quote_ident(l.lanname),
+       NULL, NULL, 'pre',
+       pg_catalog.format('CREATE TRANSFORM FOR %s LANGUAGE %I (', pg_catalog.format_type(t.trftype, NULL),
+                         l.lanname)
+           || pg_catalog.concat_ws(', ',
+                  CASE WHEN t.trffromsql <> 0
+                       THEN 'FROM SQL WITH FUNCTION ' || t.trffromsql::regprocedure::text END,
+                  CASE WHEN t.trftosql <> 0
+                       THEN 'TO SQL WITH FUNCTION ' || t.trftosql::regprocedure::text END)
+           || ')',
+       pg_catalog.obj_description(t.oid, 'pg_transform'),
+       ARRAY[]::text[], ARRAY[t.trffromsql::int8, t.trftosql::int8, t.trftype::int8, t.trflang::int8],
+       ARRAY[]::int8[]
+FROM pg_catalog.pg_transform t
+JOIN pg_catalog.pg_language l ON l.oid = t.trflang
+WHERE NOT EXISTS (SELECT 1 FROM extension_members m
+                  WHERE m.classid = 'pg_catalog.pg_transform'::regclass AND m.objid = t.oid)

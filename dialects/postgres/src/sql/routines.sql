@@ -8,7 +8,9 @@ SELECT p.oid::int8 AS oid, ns.nspname AS schema, p.proname AS name, p.prokind::t
              FROM pg_catalog.pg_depend d
              JOIN pg_catalog.pg_type rt ON rt.oid = d.refobjid
              WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
-               AND d.refclassid = 'pg_catalog.pg_type'::regclass) AS types,
+               AND d.refclassid = 'pg_catalog.pg_type'::regclass)
+           -- and the language it is written in, when the user made it
+           || ARRAY(SELECT p.prolang::int8 WHERE p.prolang >= 16384) AS types,
        pg_catalog.pg_get_function_identity_arguments(p.oid) AS arguments,
        CASE WHEN p.prokind IN ('f', 'p', 'w') THEN pg_catalog.pg_get_functiondef(p.oid) END AS definition,
        pg_catalog.obj_description(p.oid, 'pg_proc') AS comment,

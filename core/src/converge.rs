@@ -500,6 +500,12 @@ fn base_shape(table: &Table, keep_key: bool) -> Schema {
         .filter(|a| a.index.is_none())
         .cloned()
         .collect();
+    shape.tablespaces = table
+        .tablespaces
+        .iter()
+        .filter(|p| p.index.is_none())
+        .cloned()
+        .collect();
     let mut schema = Schema::new("");
     schema.tables.push(shape);
     schema

@@ -260,6 +260,7 @@ fn diff_table(a: &Table, b: &Table, out: &mut Vec<Difference>) {
     field(&object, "checks", &a.checks, &b.checks, out);
     field(&object, "exclusions", &a.exclusions, &b.exclusions, out);
     field(&object, "settings", &a.alterations, &b.alterations, out);
+    field(&object, "tablespaces", &a.tablespaces, &b.tablespaces, out);
     field(
         &object,
         "foreign keys",
@@ -418,6 +419,7 @@ mod tests {
         let mut s = Schema::new("sqlite");
         s.tables.push(Table {
             alterations: Default::default(),
+            tablespaces: Default::default(),
             exclusions: Vec::new(),
             name: QualifiedName::bare("t"),
             columns: vec![column("id", "INTEGER"), column("name", "TEXT")],

@@ -304,6 +304,17 @@ impl Sequence {
 }
 
 /// A setting pg_dump writes as an `ALTER` after a table or one of its indexes exists
+/// The tablespace a table (`index` empty) or one of its indexes (a key's included) is
+/// stored in (PostgreSQL).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Placement {
+    /// The index, by name; `None` for the table itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<String>,
+    /// The tablespace.
+    pub tablespace: String,
+}
+
 /// (PostgreSQL): a column's statistics target, storage, compression or options, the
 /// replica identity, `CLUSTER ON`, an index column's statistics target.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -663,6 +674,10 @@ pub struct Table {
     /// Settings made with `ALTER` once the table or an index exists (PostgreSQL).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alterations: Vec<Alteration>,
+    /// Where the table and its indexes are stored when not in the database's default
+    /// tablespace (PostgreSQL).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tablespaces: Vec<Placement>,
     /// The table's comment, where the dialect has comments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
@@ -673,6 +688,7 @@ impl Table {
     pub fn new(name: QualifiedName) -> Self {
         Table {
             alterations: Default::default(),
+            tablespaces: Default::default(),
             name,
             columns: Vec::new(),
             primary_key: None,

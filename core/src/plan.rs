@@ -658,6 +658,7 @@ mod tests {
                 }
                 schema.tables.push(Table {
                     alterations: Default::default(),
+                    tablespaces: Default::default(),
                     exclusions: Vec::new(),
                     name: QualifiedName::bare(format!("t{i}")),
                     columns: vec![id, column("k")],

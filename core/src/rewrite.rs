@@ -30,6 +30,11 @@ pub(crate) fn rewrite(schema: &mut Schema, policy: &Policy) {
             }
         }
     }
+    if policy.no_tablespaces {
+        for table in &mut schema.tables {
+            table.tablespaces.clear();
+        }
+    }
     if policy.no_publications {
         schema
             .definitions

@@ -29,7 +29,7 @@ schema_replicator_core::inventory::submit! {
 /// What one statement creates: the memory dialect's SQL.
 #[derive(Serialize, Deserialize)]
 enum Create {
-    Table(Table),
+    Table(Box<Table>),
     Unique(QualifiedName, UniqueConstraint),
     Check(QualifiedName, CheckConstraint),
     ForeignKey(QualifiedName, ForeignKey),
@@ -51,7 +51,7 @@ impl MemoryDialect {
             bare.checks.clear();
             bare.foreign_keys.clear();
             bare.indexes.clear();
-            pieces.insert(ids.table, Create::Table(bare));
+            pieces.insert(ids.table, Create::Table(Box::new(bare)));
             for (id, u) in ids.uniques.into_iter().zip(&table.unique_constraints) {
                 pieces.insert(id, Create::Unique(name.clone(), u.clone()));
             }
@@ -97,7 +97,7 @@ fn run(schema: &mut Schema, sql: &str) -> std::result::Result<(), String> {
             if schema.table(&table.name).is_some() {
                 return Err(format!("table {} already exists", table.name));
             }
-            schema.tables.push(table);
+            schema.tables.push(*table);
         }
         Create::Unique(t, u) => table_mut(schema, &t)?.unique_constraints.push(u),
         Create::Check(t, c) => table_mut(schema, &t)?.checks.push(c),

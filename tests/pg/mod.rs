@@ -111,6 +111,62 @@ impl TestDb {
         String::from_utf8(out.stdout).expect("utf-8 dump")
     }
 
+    /// PostgreSQL's own round trip of this database's schema: `pg_dump -Fc
+    /// --schema-only` restored with `pg_restore` into a new database, the oracle a copy
+    /// is compared with.
+    pub fn restored(&self) -> TestDb {
+        let restored = TestDb::new("restored");
+        let dump = Command::new("pg_dump")
+            .args([
+                "-h",
+                HOST,
+                "-p",
+                PORT,
+                "-U",
+                USER,
+                "-Fc",
+                "--schema-only",
+                &self.name,
+            ])
+            .output()
+            .expect("run pg_dump");
+        assert!(
+            dump.status.success(),
+            "pg_dump: {}",
+            String::from_utf8_lossy(&dump.stderr)
+        );
+        let mut restore = Command::new("pg_restore")
+            .args([
+                "-h",
+                HOST,
+                "-p",
+                PORT,
+                "-U",
+                USER,
+                "--exit-on-error",
+                "-d",
+                &restored.name,
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run pg_restore");
+        restore
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(&dump.stdout)
+            .expect("feed pg_restore");
+        let out = restore.wait_with_output().expect("pg_restore");
+        assert!(
+            out.status.success(),
+            "pg_restore: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        restored
+    }
+
     /// `pg_dump --schema-only`, split into its statements (the `-- Name:` blocks) and
     /// sorted, so that only the order of statements is normalised. The random
     /// `\restrict` keys of recent pg_dump versions are dropped.

@@ -11,7 +11,7 @@ use schema_replicator_core::order::dependency_order;
 use schema_replicator_core::{
     Alteration, CheckConstraint, Column, ColumnRef, DataType, Deferrable, Definition, Error,
     Exclusion, Expr, Extension, ForeignKey, Generated, Identity, Index, IndexKey, IndexTarget,
-    MatchType, Namespace, ObjectKind, ObjectRef, Phase, PrimaryKey, QualifiedName,
+    MatchType, Namespace, ObjectKind, ObjectRef, Phase, Placement, PrimaryKey, QualifiedName,
     ReferentialAction, ReflectOptions, Result, Routine, RoutineKind, Schema, Sequence, Skipped,
     Table, TableOption, Trigger, UniqueConstraint, UserType, UserTypeKind, View,
 };
@@ -113,6 +113,7 @@ struct AlterationRow {
     index: Option<String>,
     clause: String,
     on_index: bool,
+    tablespace: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -745,7 +746,15 @@ fn add_indexes(
 /// options, replica identity, `CLUSTER ON`, index column statistics), sorted.
 fn add_alterations(tables: &mut BTreeMap<i64, Table>, rows: Vec<AlterationRow>) {
     for row in rows {
-        if let Some(table) = tables.get_mut(&row.rel) {
+        let Some(table) = tables.get_mut(&row.rel) else {
+            continue;
+        };
+        if let Some(tablespace) = row.tablespace {
+            table.tablespaces.push(Placement {
+                index: row.index,
+                tablespace,
+            });
+        } else {
             table.alterations.push(Alteration {
                 index: row.index,
                 on_index: row.on_index,
@@ -755,6 +764,7 @@ fn add_alterations(tables: &mut BTreeMap<i64, Table>, rows: Vec<AlterationRow>) 
     }
     for table in tables.values_mut() {
         table.alterations.sort();
+        table.tablespaces.sort();
     }
 }
 

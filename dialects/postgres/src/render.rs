@@ -143,6 +143,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             .table
             .as_ref()
             .and_then(|name| lookup.tables.get(name).copied());
+        let first = out.statements.len();
         let out = &mut out;
         match (object.kind, table) {
             (ObjectKind::Namespace, _) => {
@@ -185,8 +186,68 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             }
             _ => return Err(missing(object)),
         }
+        if let (
+            ObjectKind::Index | ObjectKind::Unique | ObjectKind::PrimaryKey | ObjectKind::Exclusion,
+            Some(table),
+        ) = (object.kind, table)
+        {
+            place_index(table, object, &mut out.statements[first..]);
+        }
     }
     Ok(statements)
+}
+
+/// The tablespace of `table`'s index `index` (a key's included), when not the default.
+fn index_tablespace<'t>(table: &'t Table, index: &str) -> Option<&'t str> {
+    table
+        .tablespaces
+        .iter()
+        .find(|p| p.index.as_deref() == Some(index))
+        .map(|p| p.tablespace.as_str())
+}
+
+/// Puts the index that `object`'s statements build in its tablespace: `TABLESPACE` in
+/// its `CREATE INDEX` (before a partial index's `WHERE`), `USING INDEX TABLESPACE` in a
+/// constraint added whole (before an exclusion's `WHERE` or `DEFERRABLE`).
+fn place_index(table: &Table, object: &ObjectId, statements: &mut [Statement]) {
+    let Some(tablespace) = index_tablespace(table, &object.name) else {
+        return;
+    };
+    let predicate = match object.kind {
+        ObjectKind::Index => nth(&table.indexes, object)
+            .ok()
+            .and_then(|i| i.predicate.as_ref())
+            .and_then(|p| expr_sql(p, object).ok()),
+        _ => None,
+    };
+    for statement in statements {
+        // The statement's first command builds the index; what follows (renames,
+        // CLUSTER ON) needs it built.
+        let end = statement.sql.find(";\n").unwrap_or(statement.sql.len());
+        let head = &statement.sql[..end];
+        let at = if head.starts_with("CREATE ") && head.contains("INDEX ") {
+            let clause = format!(" TABLESPACE {}", quote_ident(tablespace));
+            let at = predicate
+                .as_ref()
+                .and_then(|p| head.rfind(&format!(" WHERE {p}")))
+                .or_else(|| head.rfind(" WHERE ").filter(|_| predicate.is_some()))
+                .unwrap_or(end);
+            Some((at, clause))
+        } else if head.starts_with("ALTER TABLE ") && !head.contains(" USING INDEX ") {
+            let clause = format!(" USING INDEX TABLESPACE {}", quote_ident(tablespace));
+            let at = head
+                .rfind(" WHERE (")
+                .filter(|_| head.contains(" EXCLUDE "))
+                .or_else(|| head.find(" DEFERRABLE"))
+                .unwrap_or(end);
+            Some((at, clause))
+        } else {
+            None
+        };
+        if let Some((at, clause)) = at {
+            statement.sql.insert_str(at, &clause);
+        }
+    }
 }
 
 /// The `ALTER` statements of `table`'s settings that need the index `index` (`None`:
@@ -868,11 +929,13 @@ fn render_table(table: &Table, lookup: &Lookup<'_>, out: &mut Out<'_>) -> Result
     }
     if let (true, Some(pk)) = (pk_in_base, &table.primary_key) {
         let name = pk.name.as_deref().ok_or_else(|| missing(out.object))?;
-        items.push(format!(
-            "CONSTRAINT {} {}",
-            quote_ident(name),
-            definition(&pk.definition, out.object)?
-        ));
+        let mut key = definition(&pk.definition, out.object)?;
+        if let Some(tablespace) = index_tablespace(table, name) {
+            let clause = format!(" USING INDEX TABLESPACE {}", quote_ident(tablespace));
+            let at = key.find(" DEFERRABLE").unwrap_or(key.len());
+            key.insert_str(at, &clause);
+        }
+        items.push(format!("CONSTRAINT {} {key}", quote_ident(name)));
     }
     out.push(create_table(table, &items));
     for sql in alterations(table, None) {
@@ -980,6 +1043,9 @@ fn create_table(table: &Table, items: &[String]) -> String {
             }
             _ => {}
         }
+    }
+    if let Some(place) = table.tablespaces.iter().find(|p| p.index.is_none()) {
+        sql.push_str(&format!(" TABLESPACE {}", quote_ident(&place.tablespace)));
     }
     sql
 }

@@ -2,7 +2,7 @@
 -- row each: `index` names the index a statement needs (NULL: only the table).
 SELECT a.attrelid::int8 AS rel, NULL::text AS "index",
        'ALTER COLUMN ' || pg_catalog.quote_ident(a.attname) || ' ' || s.clause AS clause,
-       false AS on_index
+       false AS on_index, NULL::text AS tablespace
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN ns ON ns.oid = c.relnamespace
@@ -25,14 +25,14 @@ WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p') AND a.atti
                   WHERE m.classid = 'pg_catalog.pg_class'::regclass AND m.objid = c.oid)
 UNION ALL
 SELECT c.oid::int8, NULL, 'REPLICA IDENTITY ' || CASE c.relreplident
-           WHEN 'f' THEN 'FULL' ELSE 'NOTHING' END, false
+           WHEN 'f' THEN 'FULL' ELSE 'NOTHING' END, false, NULL
 FROM pg_catalog.pg_class c
 JOIN ns ON ns.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p') AND c.relreplident IN ('f', 'n')
   AND NOT EXISTS (SELECT 1 FROM extension_members m
                   WHERE m.classid = 'pg_catalog.pg_class'::regclass AND m.objid = c.oid)
 UNION ALL
-SELECT i.indrelid::int8, ic.relname, s.clause, false
+SELECT i.indrelid::int8, ic.relname, s.clause, false, NULL
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
@@ -47,7 +47,7 @@ WHERE c.relkind IN ('r', 'p') AND s.clause IS NOT NULL
                   WHERE m.classid = 'pg_catalog.pg_class'::regclass AND m.objid = c.oid)
 UNION ALL
 SELECT i.indrelid::int8, ic.relname,
-       'ALTER COLUMN ' || a.attnum || ' SET STATISTICS ' || a.attstattarget, true
+       'ALTER COLUMN ' || a.attnum || ' SET STATISTICS ' || a.attstattarget, true, NULL
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
@@ -56,3 +56,19 @@ JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indexrelid
 WHERE c.relkind IN ('r', 'p') AND a.attstattarget >= 0
   AND NOT EXISTS (SELECT 1 FROM extension_members m
                   WHERE m.classid = 'pg_catalog.pg_class'::regclass AND m.objid = c.oid)
+UNION ALL
+-- Tablespaces other than the database's default: of tables and partitions, and of the
+-- indexes of tables that are not partitions (a partition's come from its parent's).
+SELECT c.oid::int8, NULL, '', false, ts.spcname::text
+FROM pg_catalog.pg_class c
+JOIN ns ON ns.oid = c.relnamespace
+JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace
+WHERE c.relkind IN ('r', 'p')
+UNION ALL
+SELECT i.indrelid::int8, ic.relname::text, '', true, ts.spcname::text
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_catalog.pg_class tc ON tc.oid = i.indrelid
+JOIN ns ON ns.oid = tc.relnamespace
+JOIN pg_catalog.pg_tablespace ts ON ts.oid = ic.reltablespace
+WHERE tc.relkind IN ('r', 'p') AND NOT tc.relispartition

@@ -336,6 +336,25 @@ impl<'a> Lookup<'a> {
                 let theirs = ours.and_then(|v| self.virtual_tables.get(&v.name).copied());
                 listed(ours, theirs, |s, v| s.virtual_tables.push(v))
             }
+            ObjectKind::IndexSettings => {
+                let settings = |table: &Table| -> Vec<crate::ir::Alteration> {
+                    table
+                        .alterations
+                        .iter()
+                        .filter(|a| a.index.as_deref() == Some(object.name.as_str()))
+                        .cloned()
+                        .collect()
+                };
+                let Some(name) = &object.table else {
+                    return State::Missing;
+                };
+                match (self.sources.get(name), self.tables.get(name)) {
+                    (Some(ours), Some(theirs)) if settings(ours) == settings(theirs) => {
+                        State::Present
+                    }
+                    _ => State::Missing,
+                }
+            }
             // An owner or privileges the target holds otherwise are set again: the
             // statements converge whatever the target had (an object the applying role
             // created is its own until the seal hands it over).

@@ -79,6 +79,10 @@ pub enum ObjectKind {
     ForeignKey,
     /// A secondary index.
     Index,
+    /// The settings a table's primary key's index takes once the table is loaded
+    /// (`CLUSTER ON`, `REPLICA IDENTITY USING INDEX`, a column's statistics target),
+    /// named by the index.
+    IndexSettings,
     /// An auto-increment counter to synchronise after the load.
     Counter,
     /// A view.
@@ -228,6 +232,7 @@ impl ObjectKind {
                 | ObjectKind::DefaultPrivileges
                 | ObjectKind::Comment
                 | ObjectKind::PartitionKeyNames
+                | ObjectKind::IndexSettings
         )
     }
 
@@ -246,6 +251,7 @@ impl ObjectKind {
             ObjectKind::Exclusion => "exclusion constraint",
             ObjectKind::ForeignKey => "foreign key",
             ObjectKind::Index => "index",
+            ObjectKind::IndexSettings => "settings of index",
             ObjectKind::Counter => "counter",
             ObjectKind::View => "view",
             ObjectKind::Trigger => "trigger",

@@ -437,6 +437,24 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
             push(Phase::Seal, id, deps);
         }
     }
+    // The settings of a primary key built in base that need its index (`CLUSTER ON`,
+    // `REPLICA IDENTITY USING INDEX`), once the table is loaded, as pg_dump's
+    // post-data has them.
+    if !defer_pk {
+        for (table, ids) in schema.tables.iter().zip(&objects) {
+            let Some(key) = table.primary_key.as_ref().and_then(|pk| pk.name.as_ref()) else {
+                continue;
+            };
+            if table
+                .alterations
+                .iter()
+                .any(|a| a.index.as_ref() == Some(key))
+            {
+                let id = ObjectId::owned(ObjectKind::IndexSettings, &table.name, key.clone(), 0);
+                push(Phase::Seal, &id, vec![ids.table.clone()]);
+            }
+        }
+    }
     for ids in &objects {
         for counter in &ids.counters {
             push(Phase::Seal, counter, vec![ids.table.clone()]);

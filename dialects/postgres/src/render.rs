@@ -175,6 +175,11 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                 append_alterations(table, &object.name, out);
             }
             (ObjectKind::Counter, Some(table)) => render_identity_counter(table, out)?,
+            (ObjectKind::IndexSettings, Some(table)) => {
+                for sql in alterations(table, Some(&object.name)) {
+                    out.push(sql);
+                }
+            }
             (ObjectKind::Counter, None) => {
                 let seq = listed(&schema.sequences, object)?;
                 render_sequence_counter(schema, seq, out)
@@ -940,11 +945,6 @@ fn render_table(table: &Table, lookup: &Lookup<'_>, out: &mut Out<'_>) -> Result
     out.push(create_table(table, &items));
     for sql in alterations(table, None) {
         out.push(sql);
-    }
-    if let (true, Some(pk)) = (pk_in_base, &table.primary_key) {
-        for sql in alterations(table, pk.name.as_deref()) {
-            out.push(sql);
-        }
     }
     out.comment(&format!("TABLE {}", qname(&table.name)), &table.comment);
     for column in &table.columns {

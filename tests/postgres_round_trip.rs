@@ -18,6 +18,17 @@ fn extract(db: &TestDb) -> DdlExtractor {
     DdlExtractor::new(&db.url()).unwrap_or_else(|e| panic!("reflect {}: {e}", db.name))
 }
 
+/// [`extract`], for a source of which everything is replicated: no warning.
+fn extract_quietly(db: &TestDb) -> DdlExtractor {
+    let extractor = extract(db);
+    assert!(
+        extractor.warnings().is_empty(),
+        "{:?}",
+        extractor.warnings()
+    );
+    extractor
+}
+
 /// pre and base, load, seal: the way a user runs a copy.
 fn replicate(source: &TestDb, policy: &Policy) -> TestDb {
     replicate_with(source, policy, 1)
@@ -1340,12 +1351,7 @@ fn objects_that_use_each_other_across_kinds_are_created_in_dependency_order() {
          CREATE TABLE public.codes (code public.c_code PRIMARY KEY);
          INSERT INTO public.codes VALUES ('abc');",
     );
-    let extractor = extract(&source);
-    assert!(
-        extractor.warnings().is_empty(),
-        "{:?}",
-        extractor.warnings()
-    );
+    let extractor = extract_quietly(&source);
     // The order itself: each object after what it uses, whatever its name.
     let pre: Vec<String> = extractor
         .phase_statements(Phase::Pre)
@@ -1485,12 +1491,7 @@ fn rules_policies_row_security_statistics_and_collations_come_back_and_behave() 
     let setup = TestDb::new("roles");
     ensure_roles(&setup, &["sr_policy_reader", "sr_policy_writer"]);
     let source = TestDb::with_script("rules_policies", RULES_AND_POLICIES);
-    let extractor = extract(&source);
-    assert!(
-        extractor.warnings().is_empty(),
-        "{:?}",
-        extractor.warnings()
-    );
+    let extractor = extract_quietly(&source);
     // Collations before the domain and tables that use them; the rest in the seal.
     let pre = extractor.phase_statements(Phase::Pre);
     let first = |prefix: &str| pre.iter().position(|s| s.sql.starts_with(prefix)).unwrap();
@@ -1632,12 +1633,7 @@ fn owners_and_privileges_come_back_and_roles_the_target_lacks_are_refused_first(
     ];
     ensure_roles(&setup, &roles);
     let source = TestDb::with_script("acl", OWNERS_AND_PRIVILEGES);
-    let extractor = extract(&source);
-    assert!(
-        extractor.warnings().is_empty(),
-        "{:?}",
-        extractor.warnings()
-    );
+    let extractor = extract_quietly(&source);
     // Owners and privileges are the seal's last statements: the role that loads the
     // data owns every table until then.
     let seal = extractor.phase_statements(Phase::Seal);
@@ -1810,12 +1806,7 @@ fn ranges_operators_casts_text_search_event_triggers_and_publications_come_back(
         return;
     }
     let source = TestDb::with_script("kinds", TYPES_OPERATORS_AND_SEARCH);
-    let extractor = extract(&source);
-    assert!(
-        extractor.warnings().is_empty(),
-        "{:?}",
-        extractor.warnings()
-    );
+    let extractor = extract_quietly(&source);
     // The range before the domain over it and the function over it; the operator
     // after its function; event triggers last of all.
     let pre = extractor.phase_ddl(Phase::Pre);
@@ -1889,12 +1880,7 @@ fn moving_ordered_set_and_hypothetical_set_aggregates_come_back_and_compute() {
            CREATE TABLE public.readings (n integer);
            INSERT INTO public.readings SELECT generate_series(1, 10);"#,
     );
-    let extractor = extract(&source);
-    assert!(
-        extractor.warnings().is_empty(),
-        "{:?}",
-        extractor.warnings()
-    );
+    extract_quietly(&source);
     let target = replicate(&source, &Policy::default());
     assert_identical(&source, &target);
     // Each computes in the copy: a moving window sum, a percentile, a rank.
@@ -1973,12 +1959,7 @@ fn foreign_data_wrappers_servers_mappings_foreign_tables_languages_and_the_rest_
            CREATE FUNCTION public.in_my_language() RETURNS integer LANGUAGE "my plpgsql"
                AS $$ BEGIN RETURN 7; END $$;"#,
     );
-    let extractor = extract(&source);
-    assert!(
-        extractor.warnings().is_empty(),
-        "{:?}",
-        extractor.warnings()
-    );
+    let extractor = extract_quietly(&source);
     let base = extractor.phase_ddl(Phase::Base).join("\n");
     assert!(base.contains("CREATE FOREIGN TABLE"), "{base}");
     let target = replicate(&source, &Policy::default());
@@ -2046,12 +2027,7 @@ fn a_base_type_comes_after_its_shell_and_functions_and_before_what_uses_it() {
                stack public.boxes);
            INSERT INTO public.crates VALUES (1, '42', '{1,2}');"#,
     );
-    let extractor = extract(&source);
-    assert!(
-        extractor.warnings().is_empty(),
-        "{:?}",
-        extractor.warnings()
-    );
+    let extractor = extract_quietly(&source);
     let pre = extractor.phase_ddl(Phase::Pre);
     let at = |text: &str| {
         pre.iter()
@@ -2110,12 +2086,7 @@ fn operator_classes_and_families_come_back_with_their_members_and_serve_indexes(
            CREATE INDEX scores_family ON public.scores (n public.int4_in_family);
            INSERT INTO public.scores SELECT g, g FROM generate_series(1, 5) g;"#,
     );
-    let extractor = extract(&source);
-    assert!(
-        extractor.warnings().is_empty(),
-        "{:?}",
-        extractor.warnings()
-    );
+    extract_quietly(&source);
     let target = replicate(&source, &Policy::default());
     assert_identical(&source, &target);
     // The indexes use the copy's classes, and the family holds its cross-type member.

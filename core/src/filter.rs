@@ -1065,19 +1065,19 @@ impl Glob {
 /// Leaves out the definitions whose table, or the object they are of (an owner,
 /// privileges), the selection left out.
 fn keep_definitions_of_what_stays(schema: &mut Schema) {
-    let relations: HashSet<&QualifiedName> = schema
-        .tables
-        .iter()
-        .map(|t| &t.name)
-        .chain(schema.views.iter().map(|v| &v.name))
-        .chain(schema.virtual_tables.iter().map(|v| &v.name))
-        .collect();
     let holdings = schema.holdings();
+    let relation = |name: &QualifiedName| crate::ir::ObjectRef {
+        kind: crate::object::ObjectKind::Table,
+        name: name.clone(),
+        arguments: None,
+    };
     let keep: Vec<bool> = schema
         .definitions
         .iter()
         .map(|d| {
-            d.table.as_ref().is_none_or(|t| relations.contains(t))
+            d.table
+                .as_ref()
+                .is_none_or(|t| holdings.holds(&relation(t)))
                 && d.of.as_ref().is_none_or(|of| holdings.holds(of))
         })
         .collect();

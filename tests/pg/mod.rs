@@ -135,34 +135,10 @@ impl TestDb {
             "pg_dump: {}",
             String::from_utf8_lossy(&dump.stderr)
         );
-        let mut restore = Command::new("pg_restore")
-            .args([
-                "-h",
-                HOST,
-                "-p",
-                PORT,
-                "-U",
-                USER,
-                "--exit-on-error",
-                "-d",
-                &restored.name,
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run pg_restore");
-        restore
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(&dump.stdout)
-            .expect("feed pg_restore");
-        let out = restore.wait_with_output().expect("pg_restore");
-        assert!(
-            out.status.success(),
-            "pg_restore: {}",
-            String::from_utf8_lossy(&out.stderr)
+        feed(
+            "pg_restore",
+            &["--exit-on-error", "-d", &restored.name],
+            &dump.stdout,
         );
         restored
     }
@@ -214,35 +190,10 @@ impl TestDb {
             .filter(|l| !l.starts_with("SELECT pg_catalog.setval("))
             .map(|l| format!("{l}\n"))
             .collect();
-        let mut psql = Command::new("psql")
-            .args([
-                "-h",
-                HOST,
-                "-p",
-                PORT,
-                "-U",
-                USER,
-                "-q",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-d",
-                &target.name,
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run psql");
-        psql.stdin
-            .take()
-            .expect("stdin")
-            .write_all(data.as_bytes())
-            .expect("pipe data");
-        let out = psql.wait_with_output().expect("psql");
-        assert!(
-            out.status.success(),
-            "psql load: {}",
-            String::from_utf8_lossy(&out.stderr)
+        feed(
+            "psql",
+            &["-q", "-v", "ON_ERROR_STOP=1", "-d", &target.name],
+            data.as_bytes(),
         );
     }
 }
@@ -254,6 +205,31 @@ impl Drop for TestDb {
             self.name
         ));
     }
+}
+
+/// Runs one of the server's client programs against the local server with `input` on
+/// its standard input; panics with its error output when it fails.
+fn feed(program: &str, args: &[&str], input: &[u8]) {
+    let mut child = Command::new(program)
+        .args(["-h", HOST, "-p", PORT, "-U", USER])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("run {program}: {e}"));
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .unwrap_or_else(|e| panic!("feed {program}: {e}"));
+    let out = child.wait_with_output().expect(program);
+    assert!(
+        out.status.success(),
+        "{program}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn admin(sql: &str) {

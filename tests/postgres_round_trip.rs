@@ -1257,17 +1257,30 @@ fn pg_dump_switches_leave_out_owners_privileges_publications_and_comments() {
             source.name
         ))
         .unwrap();
-    // Owners, privileges and publications are replicated: only the subscription is
-    // warned about.
+    // Owners, privileges, publications and (read by a superuser) subscriptions are
+    // replicated: nothing is warned about.
+    assert_eq!(extract(&source).warnings(), Vec::<String>::new());
+    // A role that is not a superuser cannot read a subscription's connection string:
+    // it is told so, by name.
+    let setup = TestDb::new("switch_roles");
+    ensure_roles(&setup, &["sr_switch_reader"]);
+    let reader_url = source.url().replacen("postgres@", "sr_switch_reader@", 1);
+    let as_reader = DdlExtractor::new(&reader_url).unwrap();
     assert_eq!(
-        extract(&source).warnings(),
+        as_reader.warnings(),
         [format!(
-            "subscription \"sr_switch_sub_{}\": subscriptions are not replicated (a copy must \
-             not subscribe to the source's publisher, and their connection strings are \
-             readable by superusers only)",
+            "subscription \"sr_switch_sub_{}\": subscriptions are replicated only by a \
+             superuser (their connection strings are readable by superusers only)",
             source.name
         )]
     );
+    // The copy's subscription is created not connected, as pg_dump writes it.
+    let target = replicate(&source, &Policy::default());
+    assert_like_source(&source, &target);
+    target
+        .exec(&format!("DROP SUBSCRIPTION sr_switch_sub_{}", source.name))
+        .unwrap();
+    drop(target);
     let seal = extract(&source).phase_ddl(Phase::Seal).join("\n");
     assert!(seal.contains("CREATE PUBLICATION sr_switch_pub"), "{seal}");
     assert!(
@@ -1290,7 +1303,10 @@ fn pg_dump_switches_leave_out_owners_privileges_publications_and_comments() {
     assert!(!base.contains("COMMENT ON"), "{base}");
     let seal = quiet.phase_ddl(Phase::Seal).join("\n");
     assert!(
-        !seal.contains("OWNER TO") && !seal.contains("GRANT") && !seal.contains("PUBLICATION"),
+        !seal.contains("OWNER TO")
+            && !seal.contains("GRANT")
+            && !seal.contains("PUBLICATION")
+            && !seal.contains("SUBSCRIPTION"),
         "{seal}"
     );
     assert!(extract(&source)

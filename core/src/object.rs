@@ -158,6 +158,8 @@ pub enum ObjectKind {
     EventTrigger,
     /// A publication with its tables and schemas (PostgreSQL logical replication).
     Publication,
+    /// A subscription, created not connected (it subscribes to nothing until enabled).
+    Subscription,
     /// The names of the constraints a partitioned table's key makes on its partitions
     /// (renamed to the source's in the seal), named by the key.
     PartitionKeyNames,
@@ -215,6 +217,7 @@ impl ObjectKind {
                 | ObjectKind::Comment
                 | ObjectKind::EventTrigger
                 | ObjectKind::Publication
+                | ObjectKind::Subscription
                 | ObjectKind::PartitionKeyNames
                 | ObjectKind::Owner
                 | ObjectKind::Privileges
@@ -287,6 +290,7 @@ impl ObjectKind {
             ObjectKind::Comment => "comment on",
             ObjectKind::EventTrigger => "event trigger",
             ObjectKind::Publication => "publication",
+            ObjectKind::Subscription => "subscription",
             ObjectKind::PartitionKeyNames => "partition names of",
             ObjectKind::Owner => "owner of",
             ObjectKind::Privileges => "privileges on",

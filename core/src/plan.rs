@@ -558,13 +558,14 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
 
 /// The kinds of definitions the seal creates after everything else, in this order: the
 /// names of partitions' keys (once every key exists), owners, privileges, default
-/// privileges, and event triggers after all of them, so that none fires on the seal's
-/// own statements.
-const LAST: [ObjectKind; 5] = [
+/// privileges, subscriptions (not connected), and event triggers after all of them, so
+/// that none fires on the seal's own statements.
+const LAST: [ObjectKind; 6] = [
     ObjectKind::PartitionKeyNames,
     ObjectKind::Owner,
     ObjectKind::Privileges,
     ObjectKind::DefaultPrivileges,
+    ObjectKind::Subscription,
     ObjectKind::EventTrigger,
 ];
 

@@ -25,7 +25,10 @@ pub(crate) fn rewrite(schema: &mut Schema, policy: &Policy) {
             .definitions
             .retain(|d| d.kind != crate::ObjectKind::Owner);
         for d in &mut schema.definitions {
-            if d.kind == crate::ObjectKind::EventTrigger {
+            if matches!(
+                d.kind,
+                crate::ObjectKind::EventTrigger | crate::ObjectKind::Subscription
+            ) {
                 leave_out_owner(d);
             }
         }
@@ -34,6 +37,11 @@ pub(crate) fn rewrite(schema: &mut Schema, policy: &Policy) {
         for table in &mut schema.tables {
             table.tablespaces.clear();
         }
+    }
+    if policy.no_subscriptions {
+        schema
+            .definitions
+            .retain(|d| d.kind != crate::ObjectKind::Subscription);
     }
     if policy.no_publications {
         schema

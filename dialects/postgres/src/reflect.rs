@@ -49,6 +49,28 @@ const QUERIES: &[(&str, &str)] = &[
     ("access", include_str!("sql/access.sql")),
 ];
 
+/// A subscription's statement, as pg_dump writes it: not connected, its slot named,
+/// its options (read through the row's JSON, as they differ between versions), then its
+/// owner.
+const SUBSCRIPTION: &str = "pg_catalog.format(\
+    'CREATE SUBSCRIPTION %I CONNECTION %L PUBLICATION %s WITH (connect = false, slot_name = %s', \
+    s.subname, s.subconninfo, \
+    (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(p), ', ') \
+     FROM pg_catalog.unnest(s.subpublications) p), \
+    COALESCE(pg_catalog.quote_literal(s.subslotname), 'NONE')) \
+    || CASE WHEN s.subbinary THEN ', binary = true' ELSE '' END \
+    || CASE pg_catalog.to_jsonb(s) ->> 'substream' WHEN 'true' THEN ', streaming = on' \
+            WHEN 't' THEN ', streaming = on' WHEN 'p' THEN ', streaming = parallel' ELSE '' END \
+    || CASE WHEN COALESCE(pg_catalog.to_jsonb(s) ->> 'subtwophasestate', 'd') <> 'd' \
+            THEN ', two_phase = on' ELSE '' END \
+    || CASE WHEN pg_catalog.to_jsonb(s) ->> 'subdisableonerr' = 'true' \
+            THEN ', disable_on_error = true' ELSE '' END \
+    || CASE WHEN s.subsynccommit <> 'off' \
+            THEN ', synchronous_commit = ' || pg_catalog.quote_literal(s.subsynccommit) ELSE '' END \
+    || ')' \
+    || pg_catalog.format(E';\\nALTER SUBSCRIPTION %I OWNER TO %I', s.subname, \
+                         pg_catalog.pg_get_userbyid(s.subowner))";
+
 /// Runs one catalog query with the namespace filter bound; each row is a JSON document.
 fn fetch(
     conn: &mut PgConnection,
@@ -56,6 +78,7 @@ fn fetch(
     body: &str,
     schemas: &[String],
     major: u32,
+    superuser: bool,
 ) -> Result<Vec<String>> {
     // Catalogs that only some versions have.
     let publication_schemas = if major >= 15 {
@@ -63,7 +86,16 @@ fn fetch(
     } else {
         "SELECT NULL::oid WHERE false"
     };
-    let body = body.replace("/*publication schemas*/", publication_schemas);
+    // What superusers alone may read: a subscription's connection string.
+    let subscription = if superuser {
+        SUBSCRIPTION
+    } else {
+        "NULL::text"
+    };
+    let body = body
+        .replace("/*publication schemas*/", publication_schemas)
+        .replace("/*subscription*/", subscription)
+        .replace("/*superuser*/", if superuser { "true" } else { "false" });
     let sql = format!("{NAMESPACES_CTE}SELECT row_to_json(x)::text AS doc FROM (\n{body}\n) x");
     schema_replicator_core::trace::query(what, &sql);
     let docs: Vec<Doc> = diesel::sql_query(sql)
@@ -82,9 +114,10 @@ pub(crate) fn fetch_all(
     conns: &mut [PgConnection],
     schemas: &[String],
     major: u32,
+    superuser: bool,
 ) -> Result<HashMap<&'static str, Vec<String>>> {
     let run = |conn: &mut PgConnection, (what, body): &(&str, &str)| {
-        fetch(conn, what, body, schemas, major)
+        fetch(conn, what, body, schemas, major, superuser)
     };
     let rows = run_parallel(conns, QUERIES, &run)?;
     Ok(QUERIES.iter().map(|(what, _)| *what).zip(rows).collect())
@@ -401,7 +434,7 @@ struct RelationRows {
 /// share one snapshot).
 pub(crate) fn reflect(conns: &mut [PgConnection], options: &ReflectOptions) -> Result<Schema> {
     let schemas = &options.schemas;
-    let server_version = server_version(&mut conns[0])?;
+    let (server_version, superuser) = server_version(&mut conns[0])?;
     let mut schema = Schema::new(DIALECT);
     schema.server_version = server_version;
     // `PostgreSQL 15.14 (Debian ...) on ...`: the major version.
@@ -412,7 +445,7 @@ pub(crate) fn reflect(conns: &mut [PgConnection], options: &ReflectOptions) -> R
         .and_then(|v| v.split(['.', 'b', 'r']).next())
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    let mut docs = fetch_all(conns, schemas, major)?;
+    let mut docs = fetch_all(conns, schemas, major, superuser)?;
 
     add_namespaces(&mut schema, &mut docs, schemas)?;
     add_extensions(&mut schema, &mut docs)?;
@@ -437,15 +470,31 @@ pub(crate) fn reflect(conns: &mut [PgConnection], options: &ReflectOptions) -> R
     Ok(schema)
 }
 
-/// Reads the server's version string (one query, on `conn`).
-fn server_version(conn: &mut PgConnection) -> Result<Option<String>> {
-    let version: Vec<Doc> = diesel::sql_query("SELECT pg_catalog.version() AS doc")
-        .load(conn)
-        .map_err(|e| Error::Reflect {
-            object: "the server version".into(),
-            reason: e.to_string(),
-        })?;
-    Ok(version.into_iter().next().map(|v| v.doc))
+/// The server's version string and whether the reflecting role is a superuser.
+#[derive(QueryableByName)]
+struct Server {
+    #[diesel(sql_type = Text)]
+    doc: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    superuser: bool,
+}
+
+/// Reads the server's version string, and whether the role may read what only
+/// superusers may (one query, on `conn`).
+fn server_version(conn: &mut PgConnection) -> Result<(Option<String>, bool)> {
+    let server: Vec<Server> = diesel::sql_query(
+        "SELECT pg_catalog.version() AS doc, r.rolsuper AS superuser \
+         FROM pg_catalog.pg_roles r WHERE r.rolname = current_user",
+    )
+    .load(conn)
+    .map_err(|e| Error::Reflect {
+        object: "the server version".into(),
+        reason: e.to_string(),
+    })?;
+    Ok(server
+        .into_iter()
+        .next()
+        .map_or((None, false), |s| (Some(s.doc), s.superuser)))
 }
 
 /// Adds the schemas (namespaces) but `public`, by name; fails on a requested schema the
@@ -918,6 +967,7 @@ fn add_definitions(
             ("foreign_table", _) => (ObjectKind::ForeignTable, Phase::Base),
             ("event_trigger", _) => (ObjectKind::EventTrigger, Phase::Seal),
             ("partition_key_names", _) => (ObjectKind::PartitionKeyNames, Phase::Seal),
+            ("subscription", _) => (ObjectKind::Subscription, Phase::Seal),
             ("publication", _) => (ObjectKind::Publication, Phase::Seal),
             (other, _) => {
                 return Err(Error::Reflect {

@@ -663,6 +663,7 @@ fn render_definition(definition: &Definition, out: &mut Out<'_>) -> Result<()> {
         ObjectKind::Transform => format!("TRANSFORM FOR {}", name.name),
         ObjectKind::ForeignTable => format!("FOREIGN TABLE {}", qname(name)),
         ObjectKind::Publication => format!("PUBLICATION {}", quote_ident(&name.name)),
+        ObjectKind::Subscription => format!("SUBSCRIPTION {}", quote_ident(&name.name)),
         _ => return Ok(()),
     };
     out.comment(&target, &definition.comment);

@@ -666,3 +666,15 @@ FROM pg_catalog.pg_transform t
 JOIN pg_catalog.pg_language l ON l.oid = t.trflang
 WHERE NOT EXISTS (SELECT 1 FROM extension_members m
                   WHERE m.classid = 'pg_catalog.pg_transform'::regclass AND m.objid = t.oid)
+UNION ALL
+-- Subscriptions (the database's; read by a superuser only), as pg_dump writes them:
+-- not connected, so that the copy does not subscribe to the source's publisher, with
+-- their owner.
+SELECT s.oid::int8, 'subscription', NULL, s.subname, NULL, NULL, 'seal',
+       /*subscription*/,
+       pg_catalog.obj_description(s.oid, 'pg_subscription'),
+       ARRAY[pg_catalog.pg_get_userbyid(s.subowner)::text], ARRAY[]::int8[], ARRAY[]::int8[]
+FROM pg_catalog.pg_subscription s
+WHERE s.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d
+                   WHERE d.datname = pg_catalog.current_database())
+  AND /*superuser*/

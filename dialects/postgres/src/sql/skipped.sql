@@ -12,13 +12,15 @@ SELECT 'security label', l.objtype || ' ' || l.objname || ' (' || l.provider || 
 FROM pg_catalog.pg_seclabels l
 WHERE l.objnamespace IS NULL OR l.objnamespace IN (SELECT oid FROM ns)
 UNION ALL
--- The names are the database's to read; the connection strings the superuser's.
+-- The names are the database's to read; the connection strings the superuser's: a
+-- role that is not one cannot replicate them.
 SELECT 'subscription', s.subname,
-       'subscriptions are not replicated (a copy must not subscribe to the source''s '
-           || 'publisher, and their connection strings are readable by superusers only)'
+       'subscriptions are replicated only by a superuser (their connection strings are '
+           || 'readable by superusers only)'
 FROM pg_catalog.pg_subscription s
 WHERE s.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d
                    WHERE d.datname = pg_catalog.current_database())
+  AND NOT /*superuser*/
 UNION ALL
 SELECT 'foreign table', ns.nspname || '.' || c.relname,
        'foreign tables that are partitions are not replicated'

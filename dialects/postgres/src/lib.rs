@@ -87,9 +87,15 @@ fn snapshot_connections(
         reason: url.one_line(&e.to_string()),
     };
     let begin = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+    // The catalog queries are many short scans whose estimated cost crosses the JIT
+    // threshold: compiling them took 3.2 s of a 3.3 s query on 2,000 tables, for
+    // nothing.
+    let no_jit = "SET LOCAL jit = off";
     let mut first = connect(url)?;
     count_queries(&mut first, counter);
-    first.batch_execute(begin).map_err(fail)?;
+    first
+        .batch_execute(&format!("{begin}; {no_jit}"))
+        .map_err(fail)?;
     let snapshot: Vec<reflect::Doc> =
         diesel::sql_query("SELECT pg_catalog.pg_export_snapshot() AS doc")
             .load(&mut first)
@@ -104,7 +110,7 @@ fn snapshot_connections(
         let mut conn = connect(url)?;
         count_queries(&mut conn, counter);
         conn.batch_execute(&format!(
-            "{begin}; SET TRANSACTION SNAPSHOT {}",
+            "{begin}; SET TRANSACTION SNAPSHOT {}; {no_jit}",
             quote_literal(&id)
         ))
         .map_err(fail)?;

@@ -2145,7 +2145,7 @@ fn tablespace(db: &TestDb, name: &str) -> Option<std::path::PathBuf> {
 }
 
 #[test]
-fn tables_and_indexes_come_back_in_their_tablespaces_and_no_tablespaces_leaves_them_out() {
+fn tables_views_and_indexes_come_back_in_their_tablespaces_and_no_tablespaces_leaves_them_out() {
     if !server_available() {
         return;
     }
@@ -2175,6 +2175,10 @@ fn tables_and_indexes_come_back_in_their_tablespaces_and_no_tablespaces_leaves_t
                      PARTITION BY RANGE (id) TABLESPACE {a};
                  CREATE TABLE public.parts_1 PARTITION OF public.parts FOR VALUES FROM (0) TO (10);
                  CREATE TABLE public.cold (id integer PRIMARY KEY);
+                 CREATE MATERIALIZED VIEW public.hot_summary TABLESPACE {a} AS
+                     SELECT v, count(*) AS n FROM public.hot GROUP BY v;
+                 CREATE INDEX hot_summary_n ON public.hot_summary (n) TABLESPACE {b}
+                     WHERE n > 0;
                  INSERT INTO public.hot VALUES (1, 1, 1), (2, 2, 2);
                  INSERT INTO public.parts VALUES (1);"
             ),

@@ -120,6 +120,7 @@ pub fn diff(a: &Schema, b: &Schema) -> Vec<Difference> {
                 out,
             );
             field(&object, "options", &x.options, &y.options, out);
+            field(&object, "tablespaces", &x.tablespaces, &y.tablespaces, out);
             field(&object, "definer", &x.definer, &y.definer, out);
             field(&object, "indexes", &x.indexes, &y.indexes, out);
             field(

@@ -1141,6 +1141,10 @@ pub struct View {
     /// Indexes of a materialized view.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub indexes: Vec<Index>,
+    /// Where a materialized view (`index` empty) and its indexes are stored when not in
+    /// the database's default tablespace (PostgreSQL).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tablespaces: Vec<Placement>,
     /// Column comments, by column name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub column_comments: Vec<(String, String)>,
@@ -1162,6 +1166,7 @@ impl View {
             materialized: false,
             options: Vec::new(),
             indexes: Vec::new(),
+            tablespaces: Vec::new(),
             column_comments: Vec::new(),
             definer: None,
             comment: None,

@@ -37,6 +37,9 @@ pub(crate) fn rewrite(schema: &mut Schema, policy: &Policy) {
         for table in &mut schema.tables {
             table.tablespaces.clear();
         }
+        for view in &mut schema.views {
+            view.tablespaces.clear();
+        }
     }
     if policy.no_subscriptions {
         schema

@@ -383,6 +383,7 @@ struct ViewRow {
     materialized: bool,
     query: String,
     options: Option<Vec<String>>,
+    tablespaces: Vec<Placement>,
     comment: Option<String>,
     uses: Vec<i64>,
 }
@@ -870,7 +871,10 @@ fn add_views(
         let mut indexes = view_indexes.remove(&oid).unwrap_or_default();
         indexes.sort_by(|a, b| a.name.cmp(&b.name));
         let query = v.query.trim_end().trim_end_matches(';').to_owned();
+        let mut tablespaces = v.tablespaces;
+        tablespaces.sort();
         schema.views.push(View {
+            tablespaces,
             definer: None,
             name: qualified(&v.schema, &v.name),
             columns: Vec::new(),

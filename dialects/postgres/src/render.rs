@@ -232,12 +232,10 @@ fn place_index(table: &Table, object: &ObjectId, statements: &mut [Statement]) {
         let head = &statement.sql[..end];
         let at = if head.starts_with("CREATE ") && head.contains("INDEX ") {
             let clause = format!(" TABLESPACE {}", quote_ident(tablespace));
-            let at = predicate
-                .as_ref()
-                .and_then(|p| head.rfind(&format!(" WHERE {p}")))
-                .or_else(|| head.rfind(" WHERE ").filter(|_| predicate.is_some()))
-                .unwrap_or(end);
-            Some((at, clause))
+            Some((
+                index_tablespace_at(&statement.sql, predicate.as_deref()),
+                clause,
+            ))
         } else if head.starts_with("ALTER TABLE ") && !head.contains(" USING INDEX ") {
             let clause = format!(" USING INDEX TABLESPACE {}", quote_ident(tablespace));
             let at = head
@@ -547,6 +545,9 @@ fn render_view(view: &View, out: &mut Out<'_>) -> Result<()> {
     if !view.options.is_empty() {
         sql.push_str(&format!(" WITH ({})", view.options.join(", ")));
     }
+    if let Some(place) = view.tablespaces.iter().find(|p| p.index.is_none()) {
+        sql.push_str(&format!(" TABLESPACE {}", quote_ident(&place.tablespace)));
+    }
     sql.push_str(" AS\n");
     sql.push_str(&expr_sql(&view.query, out.object)?);
     if view.materialized {
@@ -561,9 +562,34 @@ fn render_view(view: &View, out: &mut Out<'_>) -> Result<()> {
         );
     }
     for index in &view.indexes {
+        let created = out.statements.len();
         render_index(&view.name, index, out.object, None, out)?;
+        let tablespace = view
+            .tablespaces
+            .iter()
+            .find(|p| p.index.as_deref() == Some(index.name.as_str()));
+        if let (Some(place), Some(statement)) = (tablespace, out.statements.get_mut(created)) {
+            let predicate = match &index.predicate {
+                Some(p) => Some(expr_sql(p, out.object)?),
+                None => None,
+            };
+            let at = index_tablespace_at(&statement.sql, predicate.as_deref());
+            let clause = format!(" TABLESPACE {}", quote_ident(&place.tablespace));
+            statement.sql.insert_str(at, &clause);
+        }
     }
     Ok(())
+}
+
+/// Where `TABLESPACE` goes in a `CREATE INDEX` statement's first command: before a
+/// partial index's `WHERE predicate`, else at its end.
+fn index_tablespace_at(sql: &str, predicate: Option<&str>) -> usize {
+    let end = sql.find(";\n").unwrap_or(sql.len());
+    let head = &sql[..end];
+    predicate
+        .and_then(|p| head.rfind(&format!(" WHERE {p}")))
+        .or_else(|| head.rfind(" WHERE ").filter(|_| predicate.is_some()))
+        .unwrap_or(end)
 }
 
 /// A trigger as the server's definition has it, and its comment.

@@ -1,14 +1,8 @@
 -- Objects of kinds this dialect does not replicate, each with the reason. What an
 -- extension created is its own (CREATE EXTENSION makes it again), so it is left out.
-SELECT 'materialized view' AS kind, ns.nspname || '.' || c.relname AS name,
-       'its tablespace ' || pg_catalog.quote_ident(ts.spcname) || ' is not replicated' AS reason
-FROM pg_catalog.pg_class c JOIN ns ON ns.oid = c.relnamespace
-JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace
--- Materialized views' (tables' and their indexes' are replicated).
-WHERE c.relkind = 'm'
-UNION ALL
-SELECT 'security label', l.objtype || ' ' || l.objname || ' (' || l.provider || ')',
-       'security labels are not replicated'
+SELECT 'security label' AS kind,
+       l.objtype || ' ' || l.objname || ' (' || l.provider || ')' AS name,
+       'security labels are not replicated' AS reason
 FROM pg_catalog.pg_seclabels l
 WHERE l.objnamespace IS NULL OR l.objnamespace IN (SELECT oid FROM ns)
 UNION ALL

@@ -2,6 +2,14 @@ SELECT c.oid::int8 AS oid, ns.nspname AS schema, c.relname AS name,
        c.relkind = 'm' AS materialized,
        pg_catalog.pg_get_viewdef(c.oid) AS query,
        c.reloptions AS options,
+       ARRAY(SELECT pg_catalog.json_build_object('index', NULL, 'tablespace', ts.spcname)
+             FROM pg_catalog.pg_tablespace ts WHERE ts.oid = c.reltablespace
+             UNION ALL
+             SELECT pg_catalog.json_build_object('index', ic.relname, 'tablespace', ts.spcname)
+             FROM pg_catalog.pg_index i
+             JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+             JOIN pg_catalog.pg_tablespace ts ON ts.oid = ic.reltablespace
+             WHERE i.indrelid = c.oid) AS tablespaces,
        pg_catalog.obj_description(c.oid, 'pg_class') AS comment,
        ARRAY(SELECT DISTINCT d.refobjid::int8
              FROM pg_catalog.pg_rewrite r

@@ -1437,6 +1437,29 @@ fn routine(r: RoutineRow) -> std::result::Result<Routine, Skipped> {
     })
 }
 
+/// An aggregate's final function (`prefix` `M` for the moving-aggregate mode's), with
+/// its EXTRA and MODIFY settings.
+fn final_function(
+    prefix: &str,
+    function: Option<&str>,
+    extra: Option<bool>,
+    modify: Option<&str>,
+    parts: &mut Vec<String>,
+) {
+    let Some(f) = function else {
+        return;
+    };
+    parts.push(format!("{prefix}FINALFUNC = {f}"));
+    if extra == Some(true) {
+        parts.push(format!("{prefix}FINALFUNC_EXTRA"));
+    }
+    match modify {
+        Some("s") => parts.push(format!("{prefix}FINALFUNC_MODIFY = SHAREABLE")),
+        Some("w") => parts.push(format!("{prefix}FINALFUNC_MODIFY = READ_WRITE")),
+        _ => {}
+    }
+}
+
 /// `CREATE AGGREGATE` from `pg_aggregate` (the server has no `pg_get_aggregatedef`).
 fn aggregate_definition(r: &RoutineRow) -> String {
     let mut parts = vec![
@@ -1446,17 +1469,13 @@ fn aggregate_definition(r: &RoutineRow) -> String {
     if let Some(space) = r.sspace.filter(|s| *s != 0) {
         parts.push(format!("SSPACE = {space}"));
     }
-    if let Some(f) = &r.finalfunc {
-        parts.push(format!("FINALFUNC = {f}"));
-        if r.finalfunc_extra == Some(true) {
-            parts.push("FINALFUNC_EXTRA".into());
-        }
-        match r.finalfunc_modify.as_deref() {
-            Some("s") => parts.push("FINALFUNC_MODIFY = SHAREABLE".into()),
-            Some("w") => parts.push("FINALFUNC_MODIFY = READ_WRITE".into()),
-            _ => {}
-        }
-    }
+    final_function(
+        "",
+        r.finalfunc.as_deref(),
+        r.finalfunc_extra,
+        r.finalfunc_modify.as_deref(),
+        &mut parts,
+    );
     for (key, value) in [
         ("COMBINEFUNC", &r.combinefunc),
         ("SERIALFUNC", &r.serialfunc),
@@ -1480,17 +1499,13 @@ fn aggregate_definition(r: &RoutineRow) -> String {
         if let Some(space) = r.msspace.filter(|s| *s != 0) {
             parts.push(format!("MSSPACE = {space}"));
         }
-        if let Some(f) = &r.mfinalfunc {
-            parts.push(format!("MFINALFUNC = {f}"));
-            if r.mfinalfunc_extra == Some(true) {
-                parts.push("MFINALFUNC_EXTRA".into());
-            }
-            match r.mfinalfunc_modify.as_deref() {
-                Some("s") => parts.push("MFINALFUNC_MODIFY = SHAREABLE".into()),
-                Some("w") => parts.push("MFINALFUNC_MODIFY = READ_WRITE".into()),
-                _ => {}
-            }
-        }
+        final_function(
+            "M",
+            r.mfinalfunc.as_deref(),
+            r.mfinalfunc_extra,
+            r.mfinalfunc_modify.as_deref(),
+            &mut parts,
+        );
         if let Some(init) = &r.minitcond {
             parts.push(format!("MINITCOND = {}", crate::quote_literal(init)));
         }

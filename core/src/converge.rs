@@ -355,21 +355,17 @@ impl<'a> Lookup<'a> {
                     _ => State::Missing,
                 }
             }
-            // An owner or privileges the target holds otherwise are set again: the
-            // statements converge whatever the target had (an object the applying role
-            // created is its own until the seal hands it over).
-            kind if kind.names_its_object() => {
-                let ours = object.find_in(&source.definitions);
-                let theirs = ours.and_then(|d| self.definitions.get(&definition_key(d)).copied());
-                match listed(ours, theirs, |s, d| s.definitions.push(d)) {
-                    State::Present => State::Present,
-                    _ => State::Missing,
-                }
-            }
+            // Objects kept as their statement. A setting of another object (an owner,
+            // privileges) the target holds otherwise is set again: its statements
+            // converge whatever the target had (an object the applying role created is
+            // its own until the seal hands it over).
             kind if kind.is_definition() => {
                 let ours = object.find_in(&source.definitions);
                 let theirs = ours.and_then(|d| self.definitions.get(&definition_key(d)).copied());
-                listed(ours, theirs, |s, d| s.definitions.push(d))
+                match listed(ours, theirs, |s, d| s.definitions.push(d)) {
+                    State::Different { .. } if kind.names_its_object() => State::Missing,
+                    state => state,
+                }
             }
             ObjectKind::Event => {
                 let ours = object.find_in(&source.events);

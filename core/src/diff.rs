@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::ir::{quoted, Column, QualifiedName, Schema, Table};
+use crate::ir::{quoted, Column, Holdings, QualifiedName, Schema, Table};
 
 /// One difference between schema A (left) and schema B (right).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -185,8 +185,8 @@ pub fn diff(a: &Schema, b: &Schema) -> Vec<Difference> {
     );
     // An owner or privileges of an object one side holds and the other lacks is not a
     // difference of its own: the object's absence is.
-    let definitions = |x: &Schema, y: &Schema| -> Vec<crate::ir::Definition> {
-        let (ours, theirs) = (x.holdings(), y.holdings());
+    let (held_a, held_b) = (a.holdings(), b.holdings());
+    let definitions = |x: &Schema, ours: &Holdings, theirs: &Holdings| {
         x.definitions
             .iter()
             .filter(|d| {
@@ -194,12 +194,12 @@ pub fn diff(a: &Schema, b: &Schema) -> Vec<Difference> {
                     .is_none_or(|of| theirs.holds(of) || !ours.holds(of))
             })
             .cloned()
-            .collect()
+            .collect::<Vec<_>>()
     };
     keyed(
         |k| k.to_owned(),
-        &definitions(a, b),
-        &definitions(b, a),
+        &definitions(a, &held_a, &held_b),
+        &definitions(b, &held_b, &held_a),
         |d| d.describe(),
         &mut out,
         |x, y, out| {

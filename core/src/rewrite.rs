@@ -3,7 +3,13 @@
 //! [`crate::Policy::disable_events`], [`crate::Policy::no_privileges`]).
 
 use crate::ir::{Schema, Skipped};
+use crate::object::ObjectKind;
 use crate::plan::Policy;
+
+/// Leaves out the definitions of `kinds`.
+fn leave_out(schema: &mut Schema, kinds: &[ObjectKind]) {
+    schema.definitions.retain(|d| !kinds.contains(&d.kind));
+}
 
 /// Rewrites `schema` as `policy` asks, noting in `schema.skipped` what a user must know
 /// about the result.
@@ -13,22 +19,15 @@ pub(crate) fn rewrite(schema: &mut Schema, policy: &Policy) {
     }
     if policy.no_privileges {
         schema.grants.clear();
-        schema.definitions.retain(|d| {
-            !matches!(
-                d.kind,
-                crate::ObjectKind::Privileges | crate::ObjectKind::DefaultPrivileges
-            )
-        });
+        leave_out(
+            schema,
+            &[ObjectKind::Privileges, ObjectKind::DefaultPrivileges],
+        );
     }
     if policy.no_owner {
-        schema
-            .definitions
-            .retain(|d| d.kind != crate::ObjectKind::Owner);
+        leave_out(schema, &[ObjectKind::Owner]);
         for d in &mut schema.definitions {
-            if matches!(
-                d.kind,
-                crate::ObjectKind::EventTrigger | crate::ObjectKind::Subscription
-            ) {
+            if matches!(d.kind, ObjectKind::EventTrigger | ObjectKind::Subscription) {
                 leave_out_owner(d);
             }
         }
@@ -42,14 +41,10 @@ pub(crate) fn rewrite(schema: &mut Schema, policy: &Policy) {
         }
     }
     if policy.no_subscriptions {
-        schema
-            .definitions
-            .retain(|d| d.kind != crate::ObjectKind::Subscription);
+        leave_out(schema, &[ObjectKind::Subscription]);
     }
     if policy.no_publications {
-        schema
-            .definitions
-            .retain(|d| d.kind != crate::ObjectKind::Publication);
+        leave_out(schema, &[ObjectKind::Publication]);
     }
     if policy.no_comments {
         clear_comments(schema);
@@ -92,9 +87,7 @@ fn leave_out_owner(definition: &mut crate::ir::Definition) {
 
 /// Leaves out every comment of the schema (`--no-comments`).
 fn clear_comments(schema: &mut Schema) {
-    schema
-        .definitions
-        .retain(|d| d.kind != crate::ObjectKind::Comment);
+    leave_out(schema, &[ObjectKind::Comment]);
     for d in &mut schema.definitions {
         d.comment = None;
     }

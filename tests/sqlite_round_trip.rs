@@ -426,3 +426,89 @@ fn a_virtual_table_whose_module_the_build_lacks_is_refused_naming_it() {
         0
     );
 }
+
+/// A clone into an empty file loads no rows: each table is created complete, its
+/// constraints in its `CREATE TABLE` and its indexes in base, so the seal rebuilds no
+/// table. The copy has the source's PRAGMAs and counters, and the very schema text the
+/// phased copy (base, load, seal with its rebuilds) ends with.
+#[test]
+fn a_clone_creates_each_table_complete_and_rebuilds_none() {
+    let registry = Registry::builtin().expect("registry");
+    let schema_text = |path: &Path| {
+        lines(
+            &mut open(path),
+            "SELECT type || ' ' || name || ' ' || tbl_name || ': ' || ifnull(sql, '-') AS line \
+             FROM sqlite_schema ORDER BY type, name",
+        )
+    };
+    for (name, script) in [
+        ("chinook", "tests/fixtures/chinook-sqlite.sql"),
+        ("kitchen", "examples/kitchen-sink.sql"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join(format!("{name}.db"));
+        create_db(
+            &source,
+            &std::fs::read_to_string(root().join(script)).unwrap(),
+        );
+        let extractor = DdlExtractor::new(&url(&source)).unwrap();
+        let complete = extractor
+            .complete_tables()
+            .unwrap()
+            .expect("SQLite creates tables complete");
+        // No statement of the seal creates a constraint, which SQLite could add only by
+        // rebuilding the table; the tables have some.
+        let constraint = |kind: ObjectKind| {
+            matches!(
+                kind,
+                ObjectKind::PrimaryKey
+                    | ObjectKind::Unique
+                    | ObjectKind::Check
+                    | ObjectKind::ForeignKey
+                    | ObjectKind::Index
+            )
+        };
+        let seal = complete.phase_statements(Phase::Seal);
+        assert!(
+            seal.iter()
+                .all(|s| s.objects.iter().all(|o| !constraint(o.kind))),
+            "{name}: a complete clone adds constraints in its seal: {seal:#?}"
+        );
+        assert!(complete
+            .phase_statements(Phase::Base)
+            .iter()
+            .any(|s| s.objects.iter().any(|o| constraint(o.kind))));
+        let clone = dir.path().join("clone.db");
+        let report = schema_replicator::clone_schema(
+            &url(&source),
+            &url(&clone),
+            &registry,
+            &Policy::default(),
+        )
+        .unwrap();
+        let counts: Vec<usize> = report.phases.iter().map(|(_, r)| r.statements).collect();
+        let expected: Vec<usize> = Phase::ALL
+            .iter()
+            .map(|p| complete.phase_statements(*p).len())
+            .collect();
+        assert_eq!(
+            counts, expected,
+            "statements per phase of the clone of {name}"
+        );
+        assert_eq!(
+            pragma_fingerprint(&source),
+            pragma_fingerprint(&clone),
+            "{name}"
+        );
+        assert_eq!(exec(&clone, "PRAGMA integrity_check"), Ok(()));
+        let differences = diff(
+            extractor.schema(),
+            DdlExtractor::new(&url(&clone)).unwrap().schema(),
+        );
+        assert!(differences.is_empty(), "{name}: {differences:#?}");
+        // The phased copy, rebuilt in its seal, ends with the same text.
+        let phased = dir.path().join("phased.db");
+        kit::round_trip(&registry, &url(&source), &url(&phased), || {});
+        assert_eq!(schema_text(&clone), schema_text(&phased), "{name}");
+    }
+}

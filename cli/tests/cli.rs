@@ -53,7 +53,7 @@ fn clone_then_diff_shows_no_difference() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         stderr(&out),
-        format!("cloned schema into {copy}: pre 0, base 6, seal 28 statements\n")
+        format!("cloned schema into {copy}: pre 0, base 10, seal 8 statements\n")
     );
     let out = run(&["diff", &example(), &copy]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -682,7 +682,7 @@ fn table_filters_select_with_wildcards_and_leave_out_what_needs_excluded_tables(
              references table \"artist\", which the selection excludes\n\
              warning: trigger \"album_title_audit\": left out of table \"album\": it names \
              table or view \"ledger\", which the selection excludes\n\
-             cloned schema into {}: pre 0, base 2, seal 7 statements\n",
+             cloned schema into {}: pre 0, base 5, seal 0 statements\n",
             url(&copy)
         )
     );
@@ -716,7 +716,7 @@ fn table_filters_select_with_wildcards_and_leave_out_what_needs_excluded_tables(
              \"album_summary\", which the selection excludes\n\
              warning: trigger \"album_title_audit\": left out of table \"album\": it names \
              table or view \"ledger\", which the selection excludes\n\
-             cloned schema into {}: pre 0, base 4, seal 13 statements\n",
+             cloned schema into {}: pre 0, base 7, seal 0 statements\n",
             url(&rest)
         )
     );
@@ -800,7 +800,7 @@ fn json_output_of_diff_apply_clone_and_dialects() {
     assert!(out.status.success(), "{}", stderr(&out));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["target"], copy.as_str());
-    assert_eq!(doc["statements"], 34);
+    assert_eq!(doc["statements"], 18);
     let phases: Vec<(String, u64)> = doc["phases"]
         .as_array()
         .unwrap()
@@ -814,7 +814,7 @@ fn json_output_of_diff_apply_clone_and_dialects() {
         .collect();
     assert_eq!(
         phases,
-        [("pre".into(), 0), ("base".into(), 6), ("seal".into(), 28)]
+        [("pre".into(), 0), ("base".into(), 10), ("seal".into(), 8)]
     );
     assert_eq!(doc["warnings"], serde_json::json!([]));
 
@@ -933,7 +933,7 @@ fn urls_come_from_the_environment_and_help_never_shows_them() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         stderr(&out),
-        format!("cloned schema into {copy}: pre 0, base 6, seal 28 statements\n")
+        format!("cloned schema into {copy}: pre 0, base 10, seal 8 statements\n")
     );
     let out = bin()
         .arg("diff")
@@ -1016,8 +1016,8 @@ fn on_a_terminal_every_phase_draws_a_progress_bar_and_elsewhere_none() {
     let copy = url(&dir.path().join("copy.db"));
     let (ok, screen) = on_a_terminal(&["clone", &example(), &copy]);
     assert!(ok, "{screen}");
-    assert!(screen.contains("] 6/6 statements, 00:00:0"), "{screen:?}");
-    assert!(screen.contains("] 28/28 statements, 00:00:0"), "{screen:?}");
+    assert!(screen.contains("] 10/10 statements, 00:00:0"), "{screen:?}");
+    assert!(screen.contains("] 8/8 statements, 00:00:0"), "{screen:?}");
     assert!(
         screen.contains("left\r\x1b[2Kcloned schema into"),
         "the bar is cleared before the summary: {screen:?}"

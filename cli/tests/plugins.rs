@@ -157,7 +157,7 @@ fn the_bare_cli_lists_the_sqlite_plugin_and_clones_through_it() {
         stdout(&out),
         format!(
             "name       url schemes            {:<width$} capabilities\n\
-             sqlite     sqlite:                {origin} transactional DDL, adds constraints by table rebuild\n",
+             sqlite     sqlite:                {origin} transactional DDL, adds constraints by table rebuild, creates tables complete for an empty copy\n",
             "origin"
         )
     );
@@ -169,7 +169,7 @@ fn the_bare_cli_lists_the_sqlite_plugin_and_clones_through_it() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         stderr(&out),
-        format!("cloned schema into {copy}: pre 0, base 6, seal 28 statements\n")
+        format!("cloned schema into {copy}: pre 0, base 10, seal 8 statements\n")
     );
     // ... or after it.
     let out = run(bare(), &["diff", &example(), &copy, "--plugin", &plugin]);

@@ -78,7 +78,9 @@ impl OpenOptions {
 pub struct DdlExtractor {
     dialect: Arc<dyn Dialect>,
     source_name: String,
-    schema: Schema,
+    /// Shared with [`DdlExtractor::complete_tables`]'s extractor.
+    schema: Arc<Schema>,
+    policy: Policy,
     plan: Plan,
     statements: Vec<Statement>,
     queries: u64,
@@ -140,6 +142,11 @@ impl DdlExtractor {
             });
         }
         crate::rewrite::rewrite(&mut schema, policy);
+        Self::planned(Arc::new(schema), dialect, policy)
+    }
+
+    /// Plans and renders `schema`, already rewritten for `policy`.
+    fn planned(schema: Arc<Schema>, dialect: Arc<dyn Dialect>, policy: &Policy) -> Result<Self> {
         let plan = plan(&schema, &dialect.capabilities(), policy);
         let mut statements = dialect.render(&schema, &plan)?;
         crate::plan::attach_requirements(&plan, &mut statements);
@@ -147,10 +154,31 @@ impl DdlExtractor {
             dialect,
             source_name: "the schema".into(),
             schema,
+            policy: policy.clone(),
             plan,
             statements,
             queries: 0,
         })
+    }
+
+    /// The same schema planned with every table complete in `base`
+    /// ([`Policy::complete_tables`]), for a target that will load no rows; `None` when
+    /// the dialect cannot create tables so (or the schema has routines that need its
+    /// tables) and the phases keep their shape, or when this plan already is so.
+    pub fn complete_tables(&self) -> Result<Option<DdlExtractor>> {
+        if self.plan.complete_tables {
+            return Ok(None);
+        }
+        let policy = self.policy.clone().with_complete_tables(true);
+        let complete = Self::planned(self.schema.clone(), self.dialect.clone(), &policy)?;
+        if !complete.plan.complete_tables {
+            return Ok(None);
+        }
+        Ok(Some(DdlExtractor {
+            source_name: self.source_name.clone(),
+            queries: self.queries,
+            ..complete
+        }))
     }
 
     /// The reflected schema.
@@ -511,6 +539,21 @@ impl DdlApplier {
         Ok(Status { phases })
     }
 
+    /// Whether this target's journal lists statements of any phase of `extractor`: an
+    /// interrupted run of that very plan.
+    fn journal_lists(&self, extractor: &DdlExtractor) -> Result<bool> {
+        for phase in Phase::ALL {
+            let statements = extractor.phase_statements(phase);
+            if statements.is_empty() {
+                continue;
+            }
+            if self.dialect.journal(&self.url, &statements)?.unwrap_or(0) > 0 {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// Fails unless the extractor's schema can be applied to this target.
     pub fn check_dialect(&self, extractor: &DdlExtractor) -> Result<()> {
         if extractor.schema.dialect != self.dialect.name() {
@@ -616,6 +659,17 @@ fn foreign_object(source: &Schema, target: &Schema) -> Option<String> {
         })
 }
 
+/// Whether a target that held `held` has no table, virtual table, view or trigger yet
+/// (it may hold what an interrupted `pre` created).
+fn no_tables(held: Option<&Schema>) -> bool {
+    held.is_none_or(|held| {
+        held.tables.is_empty()
+            && held.virtual_tables.is_empty()
+            && held.views.is_empty()
+            && held.triggers.is_empty()
+    })
+}
+
 /// What a clone did, phase by phase.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
@@ -685,6 +739,12 @@ pub fn clone_with_options(
 /// schema (then each phase applies only what it lacks, see [`crate::converge`]); an
 /// object the source does not have refuses the clone ([`Error::TargetNotEmpty`]). For
 /// callers that show the extractor's warnings before anything is applied.
+///
+/// A clone loads no rows, so where the dialect can, an empty target gets its tables
+/// complete in `base` ([`DdlExtractor::complete_tables`]): no seal rebuilds them to
+/// add their keys. A re-run after an interrupted clone goes on the same way when the
+/// target's journal lists statements of that form; otherwise the target, holding
+/// tables already, gets what each phase still lacks.
 pub fn clone_extracted(
     extractor: &DdlExtractor,
     target: &str,
@@ -708,6 +768,13 @@ pub fn clone_extracted(
         warnings: extractor.warnings(),
         ..CloneReport::default()
     };
+    let complete = match extractor.complete_tables()? {
+        Some(complete) if no_tables(held.as_ref()) || applier.journal_lists(&complete)? => {
+            Some(complete)
+        }
+        _ => None,
+    };
+    let extractor = complete.as_ref().unwrap_or(extractor);
     for phase in Phase::ALL {
         let applied = applier.converge(extractor, phase, held.as_ref(), apply)?;
         report.phases.push((phase, applied));

@@ -18,6 +18,13 @@ pub struct Capabilities {
     /// ([`crate::Selection`]) compare the same way.
     #[serde(default)]
     pub identifier_case: IdentifierCase,
+    /// A table can be created complete, its keys, checks, indexes and foreign keys inside
+    /// its `CREATE TABLE`, before the tables its foreign keys reference exist (MySQL with
+    /// `foreign_key_checks = 0`, SQLite): a copy that loads no rows (a clone of the
+    /// schema into an empty database) is then built without the seal's table
+    /// rebuilds ([`crate::Policy::complete_tables`]).
+    #[serde(default)]
+    pub complete_tables: bool,
 }
 
 impl Capabilities {
@@ -32,7 +39,14 @@ impl Capabilities {
             alter_add_constraint,
             deferred_primary_key,
             identifier_case: IdentifierCase::default(),
+            complete_tables: false,
         }
+    }
+
+    /// The same capabilities with [`Capabilities::complete_tables`] set as given.
+    pub fn with_complete_tables(mut self, complete: bool) -> Self {
+        self.complete_tables = complete;
+        self
     }
 
     /// The same capabilities with names compared as `case` says.
@@ -57,6 +71,9 @@ impl std::fmt::Display for Capabilities {
         });
         if self.deferred_primary_key {
             parts.push("can defer primary keys");
+        }
+        if self.complete_tables {
+            parts.push("creates tables complete for an empty copy");
         }
         f.write_str(&parts.join(", "))
     }

@@ -29,6 +29,10 @@ pub struct Plan {
     pub steps: Vec<Step>,
     /// What the plan could not honour of the policy.
     pub warnings: Vec<String>,
+    /// Each table's keys, checks, indexes and foreign keys are in `base`, created with
+    /// the table ([`Policy::complete_tables`] on a dialect that can).
+    #[serde(default)]
+    pub complete_tables: bool,
 }
 
 impl Plan {
@@ -77,6 +81,13 @@ pub struct Policy {
     pub no_security_labels: bool,
     /// Say nothing of subscriptions (`pg_dump --no-subscriptions`).
     pub no_subscriptions: bool,
+    /// Create each table complete in `base`, its keys, checks, indexes and foreign keys
+    /// inside its `CREATE TABLE`, where the dialect can
+    /// ([`Capabilities::complete_tables`]; elsewhere the phases keep their shape): for a
+    /// copy that loads no rows, which then needs none of the seal's table rebuilds.
+    /// [`crate::clone_extracted`] sets it for an empty target. `seal` keeps counters,
+    /// views, triggers and the rest.
+    pub complete_tables: bool,
 }
 
 impl Policy {
@@ -131,6 +142,12 @@ impl Policy {
     /// The same policy with `no_security_labels` set as given.
     pub fn with_no_security_labels(mut self, skip: bool) -> Self {
         self.no_security_labels = skip;
+        self
+    }
+
+    /// The same policy with `complete_tables` set as given.
+    pub fn with_complete_tables(mut self, complete: bool) -> Self {
+        self.complete_tables = complete;
         self
     }
 
@@ -258,8 +275,20 @@ pub struct TableObjects {
 /// foreign key, unique or check constraint, index, view or trigger; no step depends on
 /// an object created in a later phase or later in the same phase.
 pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
-    let mut plan = Plan::default();
-    let defer_pk = policy.defer_primary_keys && caps.deferred_primary_key;
+    // Not with routines that need the tables: a check or an index may call them.
+    let complete = policy.complete_tables
+        && caps.complete_tables
+        && !schema.routines.iter().any(|r| r.after_tables);
+    let mut plan = Plan {
+        complete_tables: complete,
+        ..Plan::default()
+    };
+    // A complete table holds its primary key.
+    let defer_pk = policy.defer_primary_keys && caps.deferred_primary_key && !complete;
+    // Where a table's keys, checks, indexes and foreign keys are created: with the table
+    // when it is created complete (needing nothing but it: the dialect creates a foreign
+    // key before the table it references), else in the seal.
+    let constraints = if complete { Phase::Base } else { Phase::Seal };
     if policy.defer_primary_keys && !caps.deferred_primary_key {
         plan.warnings.push(format!(
             "defer_primary_keys ignored: {} cannot add a primary key to an existing table, \
@@ -403,23 +432,27 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
             push(Phase::Seal, pk, vec![ids.table.clone()]);
         }
         for unique in &ids.uniques {
-            push(Phase::Seal, unique, vec![ids.table.clone()]);
+            push(constraints, unique, vec![ids.table.clone()]);
         }
     }
     for ids in &objects {
         for check in &ids.checks {
-            push(Phase::Seal, check, on_table(&ids.table));
+            push(constraints, check, on_table(&ids.table));
         }
         for exclusion in &ids.exclusions {
-            push(Phase::Seal, exclusion, on_table(&ids.table));
+            push(constraints, exclusion, on_table(&ids.table));
         }
         for index in &ids.indexes {
-            push(Phase::Seal, index, on_table(&ids.table));
+            push(constraints, index, on_table(&ids.table));
         }
     }
     for (table, ids) in schema.tables.iter().zip(&objects) {
         for (fk, id) in table.foreign_keys.iter().zip(&ids.foreign_keys) {
             let mut deps = vec![ids.table.clone()];
+            if complete {
+                push(constraints, id, deps);
+                continue;
+            }
             if let Some((parent, parent_ids)) = position
                 .get(&fk.referenced_table)
                 .map(|&i| (&schema.tables[i], &objects[i]))
@@ -908,6 +941,51 @@ mod tests {
                 }
             }
         }
+
+        #[test]
+        fn complete_tables_hold_their_constraints_in_base_needing_only_their_table(
+            schema in schema_strategy(),
+            can in any::<bool>(),
+        ) {
+            let caps = Capabilities::new(true, false, false).with_complete_tables(can);
+            let policy = Policy::default().with_complete_tables(true);
+            let complete = plan(&schema, &caps, &policy);
+            let phased = plan(&schema, &caps, &Policy::default());
+            // Not when a routine needs the tables (a check may call it).
+            let can = can && !schema.routines.iter().any(|r| r.after_tables);
+            prop_assert_eq!(complete.complete_tables, can);
+            // The same objects, whichever the shape.
+            let objects = |p: &Plan| {
+                p.steps.iter().map(|s| s.object.clone()).collect::<std::collections::BTreeSet<_>>()
+            };
+            prop_assert_eq!(objects(&complete), objects(&phased));
+            if !can {
+                prop_assert_eq!(&complete, &phased);
+            }
+            let constraint = |kind: ObjectKind| matches!(
+                kind,
+                ObjectKind::Unique | ObjectKind::Check | ObjectKind::Exclusion
+                    | ObjectKind::Index | ObjectKind::ForeignKey
+            );
+            for step in complete.steps.iter().filter(|s| constraint(s.object.kind)) {
+                let expected = if can { Phase::Base } else { Phase::Seal };
+                prop_assert_eq!(step.phase, expected, "{}", step.object);
+                if can {
+                    // Only its own table: a foreign key comes before the table it
+                    // references, so cycles of keys cannot deadlock the scheduler.
+                    prop_assert_eq!(
+                        &step.depends_on,
+                        &vec![ObjectId::table(step.object.table.as_ref().unwrap())]
+                    );
+                }
+            }
+            for (i, step) in complete.steps.iter().enumerate() {
+                for dep in &step.depends_on {
+                    let at = complete.steps.iter().position(|s| &s.object == dep);
+                    prop_assert!(at.is_some_and(|at| at < i), "{} before {}", dep, step.object);
+                }
+            }
+        }
     }
 
     #[test]
@@ -928,7 +1006,7 @@ mod tests {
                     depends_on: vec![ObjectId::table(&table("b")), a_k.clone()],
                 },
             ],
-            warnings: vec![],
+            ..Plan::default()
         };
         let mut statements = vec![Statement::new(Some(Phase::Seal), vec![b_fk], "ADD FK")];
         attach_requirements(&plan, &mut statements);

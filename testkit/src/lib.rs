@@ -439,6 +439,21 @@ pub fn check_dialect<D: TestDatabases>(
 
     let clone = databases.empty("clone");
     let clone_url = databases.url(&clone);
+    // A clone into an empty database creates its tables complete where the dialect can:
+    // then its seal adds no key, check, index or foreign key to a table.
+    let complete = extractor
+        .complete_tables()
+        .unwrap_or_else(|e| panic!("complete tables of {url}: {e}"));
+    assert_eq!(
+        complete.is_some(),
+        extractor.dialect().capabilities().complete_tables
+            && !extractor.schema().routines.iter().any(|r| r.after_tables),
+        "whether {url} is cloned with complete tables"
+    );
+    if let Some(complete) = &complete {
+        assert_complete_tables(complete);
+    }
+    let cloned = complete.as_ref().unwrap_or(&extractor);
     // What an empty database lacks: every statement, but for what a new database
     // holds already (PostgreSQL's `public` schema, owned as the source's is).
     let empty =
@@ -447,9 +462,9 @@ pub fn check_dialect<D: TestDatabases>(
         .iter()
         .map(|phase| {
             let pending = empty
-                .pending_statements(&extractor, *phase)
+                .pending_statements(cloned, *phase)
                 .unwrap_or_else(|e| panic!("what {clone_url} lacks of {phase}: {e}"));
-            let all = extractor.phase_statements(*phase);
+            let all = cloned.phase_statements(*phase);
             let held = all.len() - pending.len();
             assert!(
                 all.iter()
@@ -478,6 +493,58 @@ pub fn check_dialect<D: TestDatabases>(
         clone,
         clone_report,
     }
+}
+
+/// Asserts that `complete` ([`DdlExtractor::complete_tables`]) creates every key, check
+/// and foreign key of a table in the table's own `base` statement, its indexes in
+/// `base` too (with the table, or right after it), and that its seal adds none.
+pub fn assert_complete_tables(complete: &DdlExtractor) {
+    let constraint = |kind: ObjectKind| {
+        matches!(
+            kind,
+            ObjectKind::Unique | ObjectKind::Check | ObjectKind::Index | ObjectKind::ForeignKey
+        )
+    };
+    for statement in complete.statements() {
+        let constraints: Vec<&schema_replicator_core::ObjectId> = statement
+            .objects
+            .iter()
+            .filter(|o| constraint(o.kind))
+            .collect();
+        if constraints.is_empty() {
+            continue;
+        }
+        assert_eq!(
+            statement.phase,
+            Some(Phase::Base),
+            "{} is not created with its table",
+            statement.describe()
+        );
+        for object in constraints.iter().filter(|o| o.kind != ObjectKind::Index) {
+            assert!(
+                statement
+                    .objects
+                    .iter()
+                    .any(|o| o.kind == ObjectKind::Table && o.table == object.table),
+                "{object} is created apart from its table"
+            );
+        }
+    }
+    let planned = complete
+        .plan()
+        .steps
+        .iter()
+        .filter(|s| constraint(s.object.kind))
+        .count();
+    let created: usize = complete
+        .phase_statements(Phase::Base)
+        .iter()
+        .map(|s| s.objects.iter().filter(|o| constraint(o.kind)).count())
+        .sum();
+    assert_eq!(
+        created, planned,
+        "keys, checks, indexes and foreign keys created with their tables"
+    );
 }
 
 /// Asserts that `target`, which holds the whole schema `extractor` read, converges: a

@@ -502,6 +502,13 @@ impl JournaledApply for Apply<'_> {
     ) -> std::result::Result<Executed, Failure<DieselError>> {
         if adds_foreign_keys(statement) {
             add_foreign_keys(conn, self.url, statement)?;
+        } else if creates_foreign_keys(statement) {
+            // A table created complete: the tables its keys reference may come later.
+            conn.batch_execute("SET SESSION foreign_key_checks = 0")
+                .map_err(Failure::Refused)?;
+            let created = conn.batch_execute(&statement.sql);
+            let restored = conn.batch_execute("SET SESSION foreign_key_checks = 1");
+            created.and(restored).map_err(Failure::Refused)?;
         } else {
             conn.batch_execute(&statement.sql)
                 .map_err(Failure::Refused)?;
@@ -697,6 +704,17 @@ fn adds_foreign_keys(statement: &Statement) -> bool {
             .objects
             .iter()
             .all(|o| o.kind == ObjectKind::ForeignKey && o.table.is_some())
+}
+
+/// Whether `statement` creates a table with its foreign keys (a table created complete,
+/// see [`schema_replicator_core::Policy::complete_tables`]): it holds no rows to check,
+/// and runs with the foreign key checks off, before the tables it references.
+fn creates_foreign_keys(statement: &Statement) -> bool {
+    statement.phase == Some(Phase::Base)
+        && statement
+            .objects
+            .iter()
+            .any(|o| o.kind == ObjectKind::ForeignKey)
 }
 
 /// Adds the foreign keys of `statement` in place (checks off), then counts their orphan

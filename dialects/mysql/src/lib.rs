@@ -109,7 +109,7 @@ impl Dialect for MysqlDialect {
     /// the primary key stays in base, because InnoDB clusters rows by it (adding it
     /// after the load rebuilds the whole table) and an AUTO_INCREMENT column needs it.
     fn capabilities(&self) -> Capabilities {
-        Capabilities::new(false, true, false)
+        Capabilities::new(false, true, false).with_complete_tables(true)
     }
 
     fn quote_ident(&self, ident: &str) -> String {

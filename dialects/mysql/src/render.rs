@@ -157,18 +157,52 @@ fn system_time(column: &Column) -> Option<&'static str> {
 }
 
 /// The base `CREATE TABLE`: columns and the primary key, with the table's options.
-fn create_table(table: &Table) -> Result<String> {
+/// The `CREATE TABLE` of `table`: bare for `base` (columns and primary key, an
+/// AUTO_INCREMENT only where the primary key lets it stay), or, when `complete`, with
+/// its indexes, checks and foreign keys too, as `SHOW CREATE TABLE` shows a table (the
+/// applier creates it with the foreign key checks off, so the tables it references
+/// need not exist yet).
+fn create_table(table: &Table, complete: bool) -> Result<String> {
+    let object = format!("table {}", table.name);
+    let mut column_checks: HashMap<&str, Vec<String>> = HashMap::new();
+    let mut table_checks = Vec::new();
+    if complete {
+        for check in &table.checks {
+            let text = expr_sql(&check.expr, &format!("check of {object}"))?;
+            match &check.column {
+                Some(column) => column_checks.entry(column).or_default().push(text),
+                None => table_checks.push((check, text)),
+            }
+        }
+    }
     let mut lines = Vec::new();
     for column in &table.columns {
-        let keep = auto_increment_in_base(table, column);
-        lines.push(format!("  {}", column_sql(table, column, keep, &[])?));
+        let keep = complete || auto_increment_in_base(table, column);
+        let checks = column_checks
+            .remove(column.name.as_str())
+            .unwrap_or_default();
+        lines.push(format!("  {}", column_sql(table, column, keep, &checks)?));
+    }
+    if let Some(column) = column_checks.keys().next() {
+        return Err(render_error(
+            format!("check of {object}"),
+            format!(
+                "it belongs to a column {} the table does not have",
+                quoted(column)
+            ),
+        ));
     }
     if let Some(pk) = &table.primary_key {
         let definition = match &pk.definition {
-            Some(d) => expr_sql(d, &format!("primary key of table {}", table.name))?,
+            Some(d) => expr_sql(d, &format!("primary key of {object}"))?,
             None => format!("PRIMARY KEY ({})", columns_sql(&pk.columns)),
         };
         lines.push(format!("  {definition}"));
+    }
+    if complete {
+        for index in &table.indexes {
+            lines.push(format!("  {}", index_sql(index, &object)?));
+        }
     }
     let start = table
         .columns
@@ -181,6 +215,14 @@ fn create_table(table: &Table) -> Result<String> {
             quote_ident(&start.name),
             quote_ident(&end.name)
         ));
+    }
+    if complete {
+        for fk in &table.foreign_keys {
+            lines.push(format!("  {}", foreign_key_sql(fk, table)?));
+        }
+        for (check, text) in table_checks {
+            lines.push(format!("  {}", check_sql(check, &text)));
+        }
     }
     let mut out = format!(
         "CREATE TABLE {} (\n{}\n)",
@@ -217,6 +259,34 @@ fn create_table(table: &Table) -> Result<String> {
         out.push_str(clause);
     }
     Ok(out)
+}
+
+/// An index's definition (`KEY ...`, `UNIQUE KEY ...`, `FULLTEXT KEY ...`), as the
+/// source's server wrote it.
+fn index_sql(index: &schema_replicator_core::Index, table: &str) -> Result<String> {
+    match &index.definition {
+        Some(d) => expr_sql(d, &format!("index {} of {table}", quoted(&index.name))),
+        None => Err(render_error(
+            format!("index {} of {table}", quoted(&index.name)),
+            "it has no MySQL definition (it comes from another dialect)",
+        )),
+    }
+}
+
+/// A table check as a table element (`CONSTRAINT name CHECK (...)`), or the
+/// application-time period that stands behind it (MariaDB).
+fn check_sql(check: &schema_replicator_core::CheckConstraint, text: &str) -> String {
+    if let Some(Expr::Raw { sql, .. }) = &check.definition {
+        if sql.starts_with("PERIOD FOR ") {
+            return sql.clone();
+        }
+    }
+    let name = check
+        .name
+        .as_ref()
+        .map(|n| format!("CONSTRAINT {} ", quote_ident(n)))
+        .unwrap_or_default();
+    format!("{name}CHECK ({text})")
 }
 
 fn action_sql(fk: &ForeignKey) -> String {
@@ -370,6 +440,8 @@ struct TableSeal {
     foreign_keys: Vec<usize>,
     /// The AUTO_INCREMENT counter's object, when the plan syncs it.
     counter: Option<ObjectId>,
+    /// The table was created complete, its AUTO_INCREMENT with it.
+    complete: bool,
 }
 
 /// Renders every step of the plan.
@@ -461,11 +533,25 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             }
             (Phase::Base, ObjectKind::Table) => {
                 let table = lookup(&tables, object)?;
+                let complete = plan.complete_tables;
+                let mut objects = vec![object.clone()];
+                if complete {
+                    let table_ids = &ids[&table.name];
+                    objects.extend(table_ids.indexes.iter().cloned());
+                    objects.extend(table_ids.checks.iter().cloned());
+                    objects.extend(table_ids.foreign_keys.iter().cloned());
+                }
                 out.push(Statement::new(
                     Some(Phase::Base),
-                    vec![object.clone()],
-                    create_table(table)?,
+                    objects,
+                    create_table(table, complete)?,
                 ));
+            }
+            (Phase::Base, ObjectKind::Index | ObjectKind::Check | ObjectKind::ForeignKey)
+                if plan.complete_tables =>
+            {
+                // Created with its table (above).
+                lookup(&tables, object)?;
             }
             (
                 Phase::Seal,
@@ -478,6 +564,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
                 let table = lookup(&tables, object)?;
                 let table_ids = &ids[&table.name];
                 let seal = seals.of(&table.name);
+                seal.complete = plan.complete_tables;
                 let position = |list: &[ObjectId]| list.iter().position(|o| o == object);
                 match object.kind {
                     ObjectKind::Index => seal.indexes.extend(position(&table_ids.indexes)),
@@ -881,15 +968,7 @@ fn table_statements(
     let mut fks = Alter::default();
     for &i in &seal.indexes {
         let index = &table.indexes[i];
-        let definition = match &index.definition {
-            Some(d) => expr_sql(d, &format!("index {} of {object}", quoted(&index.name)))?,
-            None => {
-                return Err(render_error(
-                    format!("index {} of {object}", quoted(&index.name)),
-                    "it has no MySQL definition (it comes from another dialect)",
-                ))
-            }
-        };
+        let definition = index_sql(index, &object)?;
         let preflight = index
             .unique
             .then(|| unique_preflight(table, index, keys.objects.len()))
@@ -913,6 +992,7 @@ fn table_statements(
     }
     for column in &table.columns {
         let restore_ai = seal.counter.is_some()
+            && !seal.complete
             && matches!(column.identity, Some(Identity::AutoIncrement { .. }))
             && !auto_increment_in_base(table, column);
         let column_checks = column_checks.remove(column.name.as_str());
@@ -942,18 +1022,8 @@ fn table_statements(
         ));
     }
     for (i, text) in table_checks {
-        let check = &table.checks[i];
-        let name = check
-            .name
-            .as_ref()
-            .map(|n| format!("CONSTRAINT {} ", quote_ident(n)))
-            .unwrap_or_default();
         let preflight = check_preflight(table, &text, checks.objects.len());
-        // An application-time period (MariaDB) stands behind its check.
-        let clause = match &check.definition {
-            Some(Expr::Raw { sql, .. }) if sql.starts_with("PERIOD FOR ") => format!("ADD {sql}"),
-            _ => format!("ADD {name}CHECK ({text})"),
-        };
+        let clause = format!("ADD {}", check_sql(&table.checks[i], &text));
         checks.add(&ids.checks[i], clause, Some(preflight));
     }
     for &i in &seal.foreign_keys {

@@ -117,7 +117,9 @@ impl Dialect for SqliteDialect {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::new(true, false, false).with_identifier_case(IdentifierCase::Insensitive)
+        Capabilities::new(true, false, false)
+            .with_identifier_case(IdentifierCase::Insensitive)
+            .with_complete_tables(true)
     }
 
     fn quote_ident(&self, ident: &str) -> String {

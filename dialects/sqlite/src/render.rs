@@ -47,13 +47,29 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             .and_then(|name| positions.get(name).copied());
         match (object.kind, table_index) {
             (ObjectKind::Table, Some(i)) => {
+                // Created complete, the table holds its constraints: no rebuild follows.
                 let table = &schema.tables[i];
+                let complete = plan.complete_tables;
+                let mut objects = vec![object.clone()];
+                if complete {
+                    let ids = table_objects(table);
+                    objects.extend(ids.uniques);
+                    objects.extend(ids.checks);
+                    objects.extend(ids.foreign_keys);
+                }
                 out.push(Statement::new(
                     Some(step.phase),
-                    vec![object.clone()],
-                    create_table(table, &table.name.name, false)?,
+                    objects,
+                    create_table(table, &table.name.name, complete)?,
                 ));
             }
+            (
+                ObjectKind::PrimaryKey
+                | ObjectKind::Unique
+                | ObjectKind::Check
+                | ObjectKind::ForeignKey,
+                Some(_),
+            ) if step.phase == Phase::Base => {}
             (
                 ObjectKind::PrimaryKey
                 | ObjectKind::Unique
@@ -69,11 +85,15 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             }
             (ObjectKind::Index, Some(i)) => {
                 let table = &schema.tables[i];
-                rest.push(Statement::new(
-                    Some(Phase::Seal),
+                let statement = Statement::new(
+                    Some(step.phase),
                     vec![object.clone()],
                     create_index(table, &table.indexes[object.ordinal])?,
-                ));
+                );
+                match step.phase {
+                    Phase::Base => out.push(statement),
+                    _ => rest.push(statement),
+                }
             }
             (ObjectKind::Counter, Some(i)) => {
                 rest.extend(counter_sync(&schema.tables[i], object)?);

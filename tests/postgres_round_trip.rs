@@ -66,7 +66,13 @@ fn object_statements(extractor: &DdlExtractor, phase: Phase) -> usize {
 /// Our diff, pg_dump of the source and of its pg_dump | pg_restore round trip, and the
 /// row counts agree.
 fn assert_identical(source: &TestDb, target: &TestDb) {
-    assert_like_source(source, target);
+    assert_same_schema(source, target);
+    assert_eq!(source.row_counts(), target.row_counts());
+}
+
+/// Our diff, pg_dump of the source and of its pg_dump | pg_restore round trip agree.
+fn assert_same_schema(source: &TestDb, target: &TestDb) {
+    assert_schema_like_source(source, target);
     // PostgreSQL's own round trip, pg_dump | pg_restore, comes out the same: the copy
     // re-parses its statements as a restore does.
     let copy = target.dump_schema();
@@ -82,6 +88,12 @@ fn assert_identical(source: &TestDb, target: &TestDb) {
 /// Our diff, pg_dump and the row counts agree (for schemas that pg_restore itself
 /// cannot restore).
 fn assert_like_source(source: &TestDb, target: &TestDb) {
+    assert_schema_like_source(source, target);
+    assert_eq!(source.row_counts(), target.row_counts());
+}
+
+/// Our diff and pg_dump agree.
+fn assert_schema_like_source(source: &TestDb, target: &TestDb) {
     let a = extract(source);
     let b = extract(target);
     let differences = diff(a.schema(), b.schema());
@@ -94,7 +106,6 @@ fn assert_like_source(source: &TestDb, target: &TestDb) {
         "pg_dump differs:\nsource only: {only_a:#?}\ntarget only: {only_b:#?}"
     );
     assert_eq!(dump_a, dump_b);
-    assert_eq!(source.row_counts(), target.row_counts());
 }
 
 #[test]
@@ -2217,4 +2228,76 @@ fn tables_views_and_indexes_come_back_in_their_tablespaces_and_no_tablespaces_le
         std::fs::remove_dir_all(dir_a),
         std::fs::remove_dir_all(dir_b),
     );
+}
+
+/// A clone into an empty database puts no rows in its tables, so its seal runs in
+/// groups of statements, each group one transaction, without a journal row per
+/// statement; the copy is the same as pg_dump and pg_restore make it, and the copy's
+/// event triggers fired on none of the seal's statements.
+#[test]
+fn a_clone_into_an_empty_database_seals_in_groups_and_matches_pg_dump() {
+    if !server_available() {
+        return;
+    }
+    let setup = TestDb::new("grouped_roles");
+    ensure_roles(
+        &setup,
+        &[
+            "sr_policy_reader",
+            "sr_policy_writer",
+            "sr_acl_owner",
+            "sr_acl_reader",
+            "sr_acl_writer",
+            "sr_acl_grantor",
+        ],
+    );
+    let registry = Registry::builtin().unwrap();
+    for (tag, script) in [
+        ("grouped_sink", KITCHEN_SINK),
+        ("grouped_kinds", TYPES_OPERATORS_AND_SEARCH),
+        ("grouped_rules", RULES_AND_POLICIES),
+    ] {
+        let source = TestDb::with_script(tag, script);
+        let extractor = extract_quietly(&source);
+        let target = TestDb::new(&format!("{tag}_copy"));
+        // What the empty database lacks of the seal (it holds the public schema's owner).
+        let seal = DdlApplier::new(&target.url())
+            .unwrap()
+            .pending_statements(&extractor, Phase::Seal)
+            .unwrap()
+            .len();
+        let totals = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let heard = totals.clone();
+        let options = ApplyOptions::default()
+            .with_jobs(2)
+            .with_progress(std::sync::Arc::new(
+                move |p: &schema_replicator::Progress| heard.lock().unwrap().push(p.total),
+            ));
+        let report =
+            schema_replicator::clone_extracted(&extractor, &target.url(), &registry, &options)
+                .unwrap_or_else(|e| panic!("clone {tag}: {e}"));
+        let (phase, sealed) = &report.phases[2];
+        assert_eq!(*phase, Phase::Seal);
+        assert_eq!(sealed.statements, seal, "{tag}: statements of the seal");
+        // The last phase's progress counts groups: fewer than its statements.
+        let last_total = *totals.lock().unwrap().last().unwrap();
+        assert!(
+            last_total < seal,
+            "{tag}: {last_total} units for {seal} statements"
+        );
+        assert_same_schema(&source, &target);
+        if tag == "grouped_kinds" {
+            assert_eq!(
+                target.query_i64("SELECT count(*) AS value FROM public.audit_log"),
+                0,
+                "no event trigger fired during the clone"
+            );
+        }
+        // A re-run has nothing to do.
+        let applier = DdlApplier::new(&target.url()).unwrap();
+        for phase in Phase::ALL {
+            let report = applier.apply_phase(&extractor, phase).unwrap();
+            assert!(report.nothing_to_do(), "{tag} {phase}: {report:?}");
+        }
+    }
 }

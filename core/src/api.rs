@@ -768,10 +768,11 @@ pub fn clone_extracted(
         warnings: extractor.warnings(),
         ..CloneReport::default()
     };
+    // A clone that starts on a target without tables puts no rows in them.
+    let fresh = no_tables(held.as_ref());
+    let apply = &apply.clone().with_no_rows(fresh);
     let complete = match extractor.complete_tables()? {
-        Some(complete) if no_tables(held.as_ref()) || applier.journal_lists(&complete)? => {
-            Some(complete)
-        }
+        Some(complete) if fresh || applier.journal_lists(&complete)? => Some(complete),
         _ => None,
     };
     let extractor = complete.as_ref().unwrap_or(extractor);

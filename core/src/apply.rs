@@ -81,6 +81,12 @@ pub struct ApplyOptions {
     /// as a convergent apply found them ([`crate::converge`]): they are skipped and
     /// counted in [`ApplyReport::present`].
     pub present: BTreeSet<usize>,
+    /// The target's tables hold no rows (a clone of the schema into an empty
+    /// database): nothing the batch adds can be violated, so a dialect may apply even
+    /// the seal in groups of statements, each group in one transaction with the
+    /// catalog as its journal, instead of one journaled transaction per statement
+    /// (PostgreSQL). Set by [`crate::clone_extracted`].
+    pub no_rows: bool,
 }
 
 impl Default for ApplyOptions {
@@ -92,6 +98,7 @@ impl Default for ApplyOptions {
             lock_timeout: Duration::from_secs(5),
             lock_retries: 5,
             present: BTreeSet::new(),
+            no_rows: false,
         }
     }
 }
@@ -105,6 +112,7 @@ impl std::fmt::Debug for ApplyOptions {
             .field("lock_timeout", &self.lock_timeout)
             .field("lock_retries", &self.lock_retries)
             .field("present", &self.present.len())
+            .field("no_rows", &self.no_rows)
             .finish()
     }
 }
@@ -113,6 +121,13 @@ impl ApplyOptions {
     /// Options running on `jobs` connections (at least 1).
     pub fn with_jobs(mut self, jobs: usize) -> Self {
         self.jobs = jobs.max(1);
+        self
+    }
+
+    /// Options saying whether the target's tables hold no rows
+    /// ([`ApplyOptions::no_rows`]).
+    pub fn with_no_rows(mut self, no_rows: bool) -> Self {
+        self.no_rows = no_rows;
         self
     }
 

@@ -11,6 +11,11 @@
 //! connections with the core's scheduler: groups of tables that do not depend on each
 //! other run side by side.
 //!
+//! A clone into an empty database applies its seal the same way
+//! ([`schema_replicator_core::ApplyOptions::no_rows`]): its tables hold no rows, so
+//! nothing the seal adds can be violated, and a group of statements per transaction
+//! does without the seal's journal row and transaction per statement.
+//!
 //! No journal is kept: the catalog is the journal. Each group commits as a whole, so
 //! after a failure or a kill the target holds whole groups, and the convergent apply of
 //! a re-run skips every object they created and applies the rest.

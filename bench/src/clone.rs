@@ -323,3 +323,54 @@ fn one_size(
     }
     Ok((median(ours), median(reference), our_peak, reference_peak))
 }
+
+/// `reflect-sqlite`: our `snapshot` of the SQLite source of N tables (reflection and
+/// the JSON snapshot; `ddl` adds only planning and rendering) against `sqlite3 SRC
+/// .schema`, `--runs` times each, alternating, with peak memory: one Markdown row per N.
+pub fn reflect_sqlite(args: &[String]) -> Result<(), String> {
+    let sizes = crate::sizes(args, "1000,5000")?;
+    let runs: usize = option(args, "--runs", "3")
+        .parse()
+        .map_err(|_| "--runs: not a number".to_owned())?;
+    let cli = crate::cli_binary(args)?;
+    let dir = std::env::temp_dir().join(format!("sr_bench_reflect_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    println!("SQLite: snapshot against sqlite3 .schema, {runs} runs, medians");
+    println!();
+    println!(
+        "| tables | ours (s) | sqlite3 .schema (s) | ours / sqlite3 | our peak RSS (MiB) | sqlite3 peak RSS (MiB) |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|");
+    for n in sizes {
+        let path = dir.join(format!("sr_bench_{n}.db"));
+        sqlite_create(&path, n)?;
+        let url = format!("sqlite://{}", path.display());
+        let (mut ours, mut reference) = (Vec::new(), Vec::new());
+        let (mut our_peak, mut reference_peak) = (0.0f64, 0.0f64);
+        for run in 0..runs {
+            for side in [run % 2, 1 - run % 2] {
+                let (wall, peak) = if side == 0 {
+                    timed(Command::new(&cli).args(["snapshot", &url]), "our snapshot")?
+                } else {
+                    timed(
+                        Command::new("sqlite3").arg(&path).arg(".schema"),
+                        "sqlite3 .schema",
+                    )?
+                };
+                let (walls, peaks) = match side {
+                    0 => (&mut ours, &mut our_peak),
+                    _ => (&mut reference, &mut reference_peak),
+                };
+                walls.push(wall);
+                *peaks = peaks.max(peak);
+            }
+        }
+        let (ours, reference) = (median(ours), median(reference));
+        println!(
+            "| {n} | {ours:.2} | {reference:.2} | {:.2} | {our_peak:.0} | {reference_peak:.0} |",
+            ours / reference
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}

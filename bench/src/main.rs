@@ -7,9 +7,11 @@
 //! cargo run --release -p schema-replicator-bench -- seal-postgres [--tables 50] [--rows 3000000] [--runs 3] [--keep] [--cli PATH]
 //! cargo run --release -p schema-replicator-bench -- seal-mysql    [--tables 50] [--rows 3000000] [--runs 3] [--keep] [--cli PATH]
 //! cargo run --release -p schema-replicator-bench -- clone-postgres|clone-mysql|clone-sqlite [--tables 1000,5000] [--runs 3] [--jobs 1] [--cli PATH]
+//! cargo run --release -p schema-replicator-bench -- reflect-sqlite [--tables 1000,5000] [--runs 3] [--cli PATH]
 //! ```
 //!
-//! The clone modes are described in [`clone`].
+//! The clone modes are described in [`clone`]; `reflect-sqlite` times our `snapshot` of
+//! the clone benchmark's SQLite source against `sqlite3 .schema`.
 //!
 //! For each N it (re)creates the database `sr_bench_<N>` on the local server, fills it
 //! with N tables (8 to 15 columns of varied types, 0 to 3 foreign keys, 1 to 3 indexes
@@ -65,7 +67,7 @@ const MYSQL_SERVER: &str = "mysql://root@127.0.0.1:3306";
 const USAGE: &str = "usage: schema-replicator-bench postgres|mysql [--tables 100,1000,5000] \
      [--runs 5] | seal-postgres|seal-mysql [--tables 50] [--rows 3000000] [--runs 3] [--keep] \
      [--cli PATH] | clone-postgres|clone-mysql|clone-sqlite [--tables 1000,5000] [--runs 3] \
-     [--jobs 1] [--cli PATH]";
+     [--jobs 1] [--cli PATH] | reflect-sqlite [--tables 1000,5000] [--runs 3] [--cli PATH]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -74,6 +76,7 @@ fn main() -> ExitCode {
         Some("mysql") => compare(&args[1..], &MYSQL),
         Some("seal-postgres") => seal::postgres(&args[1..]),
         Some("seal-mysql") => seal::mysql(&args[1..]),
+        Some("reflect-sqlite") => clone::reflect_sqlite(&args[1..]),
         Some(which @ ("clone-postgres" | "clone-mysql" | "clone-sqlite")) => {
             clone::run(which, &args[1..])
         }

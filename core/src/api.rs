@@ -166,7 +166,10 @@ impl DdlExtractor {
     /// the dialect cannot create tables so (or the schema has routines that need its
     /// tables) and the phases keep their shape, or when this plan already is so.
     pub fn complete_tables(&self) -> Result<Option<DdlExtractor>> {
-        if self.plan.complete_tables {
+        if self.plan.complete_tables
+            || !self.dialect.capabilities().complete_tables
+            || self.schema.routines.iter().any(|r| r.after_tables)
+        {
             return Ok(None);
         }
         let policy = self.policy.clone().with_complete_tables(true);

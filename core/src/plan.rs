@@ -659,9 +659,14 @@ pub fn attach_requirements(plan: &Plan, statements: &mut [Statement]) {
         .collect();
     for statement in statements.iter_mut() {
         let mut requires: Vec<ObjectId> = std::mem::take(&mut statement.requires);
+        // Sets, not list scans: one step may need every object of the seal (the first
+        // owner statement waits for all of it), tens of thousands at scale.
+        let mut seen: std::collections::HashSet<&ObjectId> = statement.objects.iter().collect();
+        let given: Vec<ObjectId> = requires.clone();
+        seen.extend(&given);
         for object in &statement.objects {
             for dep in steps.get(object).copied().into_iter().flatten() {
-                if !statement.objects.contains(dep) && !requires.contains(dep) {
+                if seen.insert(dep) {
                     requires.push(dep.clone());
                 }
             }
@@ -986,6 +991,28 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn requirements_are_listed_once_after_those_the_dialect_gave() {
+        let id = |name: &str| ObjectId::table(&QualifiedName::bare(name));
+        let step = |object: ObjectId, depends_on: Vec<ObjectId>| Step {
+            phase: Phase::Seal,
+            object,
+            depends_on,
+        };
+        let plan = Plan {
+            steps: vec![
+                step(id("own"), vec![id("x"), id("y"), id("other")]),
+                step(id("other"), vec![id("y"), id("z"), id("x")]),
+            ],
+            ..Plan::default()
+        };
+        let mut statement = Statement::new(Some(Phase::Seal), vec![id("own"), id("other")], "S");
+        statement.requires = vec![id("x")];
+        let mut statements = vec![statement];
+        attach_requirements(&plan, &mut statements);
+        assert_eq!(statements[0].requires, vec![id("x"), id("y"), id("z")]);
     }
 
     #[test]

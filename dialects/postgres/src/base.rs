@@ -103,15 +103,18 @@ fn groups(statements: &[Statement]) -> (Vec<Statement>, HashMap<String, Vec<Stat
     let groups = groups
         .into_iter()
         .map(|members| {
+            // Sets, not list scans: a statement may require every object before it
+            // (the first owner statement of a seal), tens of thousands at scale.
+            let mut seen: std::collections::HashSet<&ObjectId> = Default::default();
             let mut objects: Vec<ObjectId> = Vec::new();
             for o in members.iter().flat_map(|s| &s.objects) {
-                if !objects.contains(o) {
+                if seen.insert(o) {
                     objects.push(o.clone());
                 }
             }
             let mut requires: Vec<ObjectId> = Vec::new();
             for r in members.iter().flat_map(|s| &s.requires) {
-                if !objects.contains(r) && !requires.contains(r) {
+                if seen.insert(r) {
                     requires.push(r.clone());
                 }
             }

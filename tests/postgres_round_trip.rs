@@ -2301,3 +2301,49 @@ fn a_clone_into_an_empty_database_seals_in_groups_and_matches_pg_dump() {
         }
     }
 }
+
+/// Reading a sequence's state locks it until the transaction ends: a schema with more
+/// sequences than the server's lock table holds (`max_locks_per_transaction` ×
+/// connections) failed to reflect with `out of shared memory`. Each sequence comes back
+/// with its state.
+#[test]
+fn more_sequences_than_the_lock_table_holds_are_reflected_with_their_states() {
+    if !server_available() {
+        return;
+    }
+    let source = TestDb::new("many_sequences");
+    let locks = source.query_i64(
+        "SELECT (current_setting('max_locks_per_transaction')::int \
+           * (current_setting('max_connections')::int \
+              + current_setting('max_prepared_transactions')::int))::int8 AS value",
+    );
+    // Twice the nominal size: the server's shared memory has some slack beyond it, and
+    // each session's first sixteen locks take no slot (1.1 times did not fail).
+    let n = 2 * usize::try_from(locks).unwrap();
+    // Created 1,000 to a transaction: creating takes a lock on each too.
+    for start in (0..n).step_by(1000) {
+        let script: String = (start..n.min(start + 1000))
+            .map(|i| format!("CREATE SEQUENCE s{i};"))
+            .collect();
+        source.exec(&script).unwrap();
+    }
+    let last = n - 1;
+    source
+        .exec(&format!(
+            "SELECT setval('s0', 7); SELECT setval('s{last}', 42)"
+        ))
+        .unwrap();
+    let extractor = extract(&source);
+    let sequences = &extractor.schema().sequences;
+    assert_eq!(sequences.len(), n);
+    let state = |name: &str| {
+        sequences
+            .iter()
+            .find(|s| s.name.name == name)
+            .unwrap_or_else(|| panic!("{name} not reflected"))
+            .last_value
+    };
+    assert_eq!(state("s0"), Some(7));
+    assert_eq!(state(&format!("s{last}")), Some(42));
+    assert_eq!(state("s1"), None, "never used");
+}

@@ -15,7 +15,7 @@
 //! Each side runs under `/usr/bin/time`, which gives its wall time and the peak
 //! resident memory of its biggest process. After our first run, `schema-replicator diff
 //! SRC DST` must be empty. It prints one Markdown table row per N: the medians, their
-//! ratio and the peak memories.
+//! ratio and the peak memories; each side's time is also printed to stderr as it ends.
 
 use std::path::Path;
 use std::process::Command;
@@ -297,6 +297,10 @@ fn one_size(
                     command.args(["-j", jobs]);
                 }
                 let (wall, peak) = timed(&mut command, "our clone")?;
+                eprintln!(
+                    "{n} tables, run {}: ours {wall:.1} s, {peak:.0} MiB",
+                    run + 1
+                );
                 ours.push(wall);
                 our_peak = our_peak.max(peak);
                 if run == 0 {
@@ -316,6 +320,10 @@ fn one_size(
                 let mut command = Command::new("sh");
                 command.args(["-c", &(dialect.pipeline)(&source, &target)]);
                 let (wall, peak) = timed(&mut command, dialect.reference)?;
+                eprintln!(
+                    "{n} tables, run {}: reference {wall:.1} s, {peak:.0} MiB",
+                    run + 1
+                );
                 reference.push(wall);
                 reference_peak = reference_peak.max(peak);
             }

@@ -218,6 +218,24 @@ impl DdlExtractor {
             .collect()
     }
 
+    /// The statements of one phase, borrowed when they are contiguous (as renderers
+    /// write them), else copied: the convergent apply of a large phase does not copy it.
+    fn phase_slice(&self, phase: Phase) -> std::borrow::Cow<'_, [Statement]> {
+        let of_phase = |s: &Statement| s.phase == Some(phase);
+        let Some(first) = self.statements.iter().position(of_phase) else {
+            return std::borrow::Cow::Borrowed(&[]);
+        };
+        let end = first
+            + self.statements[first..]
+                .iter()
+                .take_while(|s| of_phase(s))
+                .count();
+        if self.statements[end..].iter().any(of_phase) {
+            return self.phase_statements(phase).into();
+        }
+        std::borrow::Cow::Borrowed(&self.statements[first..end])
+    }
+
     /// The SQL of one phase, in order.
     pub fn phase_ddl(&self, phase: Phase) -> Vec<String> {
         self.phase_statements(phase)
@@ -427,7 +445,7 @@ impl DdlApplier {
         target: Option<&Schema>,
         options: &ApplyOptions,
     ) -> Result<ApplyReport> {
-        let statements = extractor.phase_statements(phase);
+        let statements = extractor.phase_slice(phase);
         let run = pending_in(extractor, phase, &statements, target)?;
         if run.iter().any(|r| *r) {
             self.refuse_missing_roles(extractor)?;

@@ -53,6 +53,28 @@ pub(crate) fn apply_with(
     statements: &[Statement],
     options: &ApplyOptions,
 ) -> Result<ApplyReport> {
+    let seals = statements.iter().any(|s| s.phase == Some(Phase::Seal));
+    if options.no_rows && seals && crate::base::grouped(statements, options.jobs) {
+        // Tables without rows: nothing the seal adds can be violated, and groups of its
+        // statements, each one transaction, do without a journal row per statement.
+        let pending: std::borrow::Cow<[Statement]> = match options.present.is_empty() {
+            true => statements.into(),
+            false => statements
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !options.present.contains(i))
+                .map(|(_, s)| s.clone())
+                .collect::<Vec<_>>()
+                .into(),
+        };
+        let mut report = crate::base::apply(
+            url,
+            &pending,
+            &options.clone().with_present(Default::default()),
+        )?;
+        report.present = options.present.len();
+        return Ok(report);
+    }
     // The seal's statements (with those the target holds, which the journaled driver
     // counts) and the others still to run.
     let mut sealing = Vec::new();
@@ -68,23 +90,6 @@ pub(crate) fn apply_with(
         } else if !present {
             others.push(statement.clone());
         }
-    }
-    if options.no_rows && !sealing.is_empty() && crate::base::grouped(statements, options.jobs) {
-        // Tables without rows: nothing the seal adds can be violated, and groups of its
-        // statements, each one transaction, do without a journal row per statement.
-        let pending: Vec<Statement> = statements
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !options.present.contains(i))
-            .map(|(_, s)| s.clone())
-            .collect();
-        let mut report = crate::base::apply(
-            url,
-            &pending,
-            &options.clone().with_present(Default::default()),
-        )?;
-        report.present = options.present.len();
-        return Ok(report);
     }
     let mut report = ApplyReport::default();
     if !others.is_empty() && crate::base::grouped(&others, options.jobs) {

@@ -73,8 +73,8 @@ pub(crate) fn apply(
 /// the group of its first, at most [`GROUP`] objects a group. A group creates the
 /// union of its statements' objects, locks the union of their tables and requires
 /// what they require outside the group.
-/// Also returns each group's statements, by the group's SQL.
-fn groups(statements: &[Statement]) -> (Vec<Statement>, HashMap<String, Vec<Statement>>) {
+/// Also returns each group's statements, by the group's first object.
+fn groups(statements: &[Statement]) -> (Vec<Statement>, Members<'_>) {
     let mut groups: Vec<Vec<&Statement>> = Vec::new();
     let mut group_of: HashMap<&ObjectId, usize> = HashMap::new();
     let mut objects_in_last = 0;
@@ -99,7 +99,7 @@ fn groups(statements: &[Statement]) -> (Vec<Statement>, HashMap<String, Vec<Stat
             group_of.insert(o, g);
         }
     }
-    let mut by_sql = HashMap::new();
+    let mut by_first: Members = HashMap::new();
     let groups = groups
         .into_iter()
         .map(|members| {
@@ -128,21 +128,24 @@ fn groups(statements: &[Statement]) -> (Vec<Statement>, HashMap<String, Vec<Stat
             let mut group = Statement::new(members[0].phase, objects, sql.join(";\n"));
             group.requires = requires;
             group.locks = locks;
-            by_sql.insert(
-                group.sql.clone(),
-                members.into_iter().cloned().collect::<Vec<_>>(),
-            );
+            if let Some(first) = group.objects.first() {
+                by_first.insert(first.clone(), members);
+            }
             group
         })
         .collect();
-    (groups, by_sql)
+    (groups, by_first)
 }
+
+/// Each group's statements, by the group's first object (borrowed: a phase of tens of
+/// thousands of statements is not copied again).
+type Members<'a> = HashMap<ObjectId, Vec<&'a Statement>>;
 
 /// The groups' steps for the core's driver, on the target `url`: no journal.
 struct Groups<'a> {
     url: &'a DbUrl,
-    /// Each group's statements, by the group's SQL.
-    members: HashMap<String, Vec<Statement>>,
+    /// Each group's statements, by the group's first object.
+    members: Members<'a>,
 }
 
 impl JournaledApply for Groups<'_> {
@@ -242,7 +245,8 @@ impl JournaledApply for Groups<'_> {
     /// Names the statement of the group that failed: the group runs again, one
     /// statement at a time, in a transaction rolled back at the first failure.
     fn explain(&self, conn: &mut PgConnection, group: &Statement, reason: String) -> Error {
-        let failed = self.members.get(&group.sql).and_then(|members| {
+        let first = group.objects.first();
+        let failed = first.and_then(|o| self.members.get(o)).and_then(|members| {
             conn.batch_execute("BEGIN").ok()?;
             let found = members
                 .iter()

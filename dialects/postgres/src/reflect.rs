@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use diesel::connection::SimpleConnection;
 use diesel::sql_types::{Array, Text};
 use diesel::{PgConnection, QueryableByName, RunQueryDsl};
 use schema_replicator_core::check::run_parallel;
@@ -248,7 +249,6 @@ struct SequenceRow {
     max_value: i64,
     cache: i64,
     cycle: bool,
-    last_value: Option<i64>,
     comment: Option<String>,
     owner_schema: Option<String>,
     owner_table: Option<String>,
@@ -447,12 +447,13 @@ pub(crate) fn reflect(conns: &mut [PgConnection], options: &ReflectOptions) -> R
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
     let mut docs = fetch_all(conns, schemas, major, superuser)?;
+    let states = sequence_states(&mut conns[0], &docs)?;
 
     add_namespaces(&mut schema, &mut docs, schemas)?;
     add_extensions(&mut schema, &mut docs)?;
     let mut links = Links::default();
     schema.types = order_types(parse(&mut docs, "types")?, &mut links)?;
-    let mut identity_sequences = add_sequences(&mut schema, &mut docs, &mut links)?;
+    let mut identity_sequences = add_sequences(&mut schema, &mut docs, &states, &mut links)?;
     add_routines(&mut schema, &mut docs, &mut links)?;
     add_definitions(&mut schema, &mut docs, &mut links)?;
     add_access(&mut schema, &mut docs)?;
@@ -545,11 +546,75 @@ fn add_extensions(
     Ok(())
 }
 
+/// Sequences whose last value one statement reads: reading a sequence's state locks it
+/// until the transaction ends, and the server's lock table (`max_locks_per_transaction`
+/// × connections: 6,400 by default) cannot hold the locks of every sequence of a large
+/// schema (20,000 tables with a serial column each: `out of shared memory`).
+const STATES_PER_QUERY: usize = 1000;
+
+#[derive(QueryableByName)]
+struct SequenceState {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    oid: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    last_value: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct SequenceOid {
+    oid: i64,
+}
+
+/// The last value each sequence of the `sequences` rows handed out (none for one that
+/// never did), by oid. A sequence's state is not transactional, so it is read after the
+/// snapshot's transaction on `conn` ends, [`STATES_PER_QUERY`] sequences a statement,
+/// each statement its own transaction that releases its locks: one query for schemas
+/// of up to that many sequences.
+fn sequence_states(
+    conn: &mut PgConnection,
+    docs: &HashMap<&'static str, Vec<String>>,
+) -> Result<HashMap<i64, i64>> {
+    let oids: Vec<i64> = docs
+        .get("sequences")
+        .into_iter()
+        .flatten()
+        .map(|d| serde_json::from_str::<SequenceOid>(d).map(|s| s.oid))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| Error::Reflect {
+            object: "the catalog (sequences)".into(),
+            reason: e.to_string(),
+        })?;
+    if oids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let failed = |e: diesel::result::Error| Error::Reflect {
+        object: "the catalog (sequence states)".into(),
+        reason: e.to_string(),
+    };
+    conn.batch_execute("COMMIT").map_err(failed)?;
+    let sql = "SELECT c.oid::int8 AS oid, pg_catalog.pg_sequence_last_value(c.oid) AS last_value \
+               FROM pg_catalog.pg_class c WHERE c.oid::int8 = ANY($1)";
+    let mut states = HashMap::new();
+    for chunk in oids.chunks(STATES_PER_QUERY) {
+        schema_replicator_core::trace::query("sequence states", sql);
+        let rows: Vec<SequenceState> = diesel::sql_query(sql)
+            .bind::<Array<diesel::sql_types::BigInt>, _>(chunk)
+            .load(conn)
+            .map_err(failed)?;
+        states.extend(
+            rows.into_iter()
+                .filter_map(|r| Some((r.oid, r.last_value?))),
+        );
+    }
+    Ok(states)
+}
+
 /// Adds the sequences, by name, but for those of identity columns, which are returned
 /// for their columns instead.
 fn add_sequences(
     schema: &mut Schema,
     docs: &mut HashMap<&'static str, Vec<String>>,
+    states: &HashMap<i64, i64>,
     links: &mut Links,
 ) -> Result<IdentitySequences> {
     let sequences: Vec<SequenceRow> = parse(docs, "sequences")?;
@@ -573,7 +638,7 @@ fn add_sequences(
             max_value: s.max_value,
             cache: s.cache,
             cycle: s.cycle,
-            last_value: s.last_value,
+            last_value: states.get(&s.oid).copied(),
             owned_by: if identity { None } else { owner.clone() },
             comment: s.comment,
         };

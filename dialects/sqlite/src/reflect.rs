@@ -149,6 +149,9 @@ pub(crate) fn reflect(conn: &mut SqliteConnection) -> Result<Schema> {
     let counters: HashMap<&str, Option<i64>> =
         sequences.iter().map(|s| (s.name.as_str(), s.seq)).collect();
 
+    // Where each table is in `schema.tables`, for its indexes (a scan per index was
+    // quadratic in the number of tables).
+    let mut position: HashMap<String, usize> = HashMap::new();
     for object in &objects {
         if object.name.starts_with("sqlite_") {
             continue;
@@ -181,6 +184,7 @@ pub(crate) fn reflect(conn: &mut SqliteConnection) -> Result<Schema> {
                     counters.get(object.name.as_str()).copied().flatten(),
                     &mut schema.skipped,
                 )?;
+                position.insert(object.name.clone(), schema.tables.len());
                 schema.tables.push(table);
             }
             "index" => {
@@ -190,10 +194,9 @@ pub(crate) fn reflect(conn: &mut SqliteConnection) -> Result<Schema> {
                     .remove(object.name.as_str())
                     .unwrap_or_default();
                 let index = build_index(object, parsed, &pragma)?;
-                let Some(table) = schema
-                    .tables
-                    .iter_mut()
-                    .find(|t| t.name.name == object.table_name)
+                let Some(table) = position
+                    .get(&object.table_name)
+                    .map(|&i| &mut schema.tables[i])
                 else {
                     // An index of a skipped (virtual) table goes with it.
                     continue;

@@ -2,7 +2,6 @@ SELECT c.oid::int8 AS oid, ns.nspname AS schema, c.relname AS name,
        pg_catalog.format_type(s.seqtypid, NULL) AS data_type,
        s.seqstart AS start, s.seqincrement AS increment, s.seqmin AS min_value,
        s.seqmax AS max_value, s.seqcache AS cache, s.seqcycle AS cycle,
-       pg_catalog.pg_sequence_last_value(c.oid) AS last_value,
        pg_catalog.obj_description(c.oid, 'pg_class') AS comment,
        o.owner_schema, o.owner_table, o.owner_column, o.deptype
 FROM pg_catalog.pg_class c

@@ -495,6 +495,21 @@ pub fn check_dialect<D: TestDatabases>(
     }
 }
 
+/// Asserts that a clone into an empty target, which reported `report`, ran every
+/// statement of each phase of `cloned`, the extractor it applied (the source's, or its
+/// [`DdlExtractor::complete_tables`]).
+pub fn assert_clone_ran(report: &CloneReport, cloned: &DdlExtractor, what: &str) {
+    let counts: Vec<usize> = report.phases.iter().map(|(_, r)| r.statements).collect();
+    let expected: Vec<usize> = Phase::ALL
+        .iter()
+        .map(|p| cloned.phase_statements(*p).len())
+        .collect();
+    assert_eq!(
+        counts, expected,
+        "statements per phase of the clone of {what}"
+    );
+}
+
 /// Asserts that `complete` ([`DdlExtractor::complete_tables`]) creates every key, check
 /// and foreign key of a table in the table's own `base` statement, its indexes in
 /// `base` too (with the table, or right after it), and that its seal adds none.

@@ -184,13 +184,7 @@ fn create_table(table: &Table, complete: bool) -> Result<String> {
         lines.push(format!("  {}", column_sql(table, column, keep, &checks)?));
     }
     if let Some(column) = column_checks.keys().next() {
-        return Err(render_error(
-            format!("check of {object}"),
-            format!(
-                "it belongs to a column {} the table does not have",
-                quoted(column)
-            ),
-        ));
+        return Err(check_of_missing_column(&object, column));
     }
     if let Some(pk) = &table.primary_key {
         let definition = match &pk.definition {
@@ -259,6 +253,17 @@ fn create_table(table: &Table, complete: bool) -> Result<String> {
         out.push_str(clause);
     }
     Ok(out)
+}
+
+/// The refusal of a column check whose column the table does not have.
+fn check_of_missing_column(table: &str, column: &str) -> Error {
+    render_error(
+        format!("check of {table}"),
+        format!(
+            "it belongs to a column {} the table does not have",
+            quoted(column)
+        ),
+    )
 }
 
 /// An index's definition (`KEY ...`, `UNIQUE KEY ...`, `FULLTEXT KEY ...`), as the
@@ -1013,13 +1018,7 @@ fn table_statements(
         }
     }
     if let Some(column) = column_checks.keys().next() {
-        return Err(render_error(
-            format!("check of {object}"),
-            format!(
-                "it belongs to a column {} the table does not have",
-                quoted(column)
-            ),
-        ));
+        return Err(check_of_missing_column(&object, column));
     }
     for (i, text) in table_checks {
         let preflight = check_preflight(table, &text, checks.objects.len());
@@ -1137,6 +1136,35 @@ mod tests {
         render(schema, &plan(schema, &caps, &Policy::default()))
             .unwrap_err()
             .to_string()
+    }
+
+    #[test]
+    fn a_column_check_of_a_missing_column_is_refused_in_either_shape() {
+        let mut schema = table_with_default(Expr::raw(DIALECT, "0"));
+        schema.tables[0]
+            .checks
+            .push(schema_replicator_core::CheckConstraint {
+                name: None,
+                column: Some("gone".into()),
+                expr: Expr::raw(DIALECT, "gone > 0"),
+                definition: None,
+                comment: None,
+            });
+        let expected =
+            "cannot render check of table \"t\" for mysql: it belongs to a column \"gone\" the \
+                        table does not have";
+        assert_eq!(render_error(&schema), expected);
+        let caps = Capabilities::new(false, true, false).with_complete_tables(true);
+        let complete = plan(
+            &schema,
+            &caps,
+            &Policy::default().with_complete_tables(true),
+        );
+        assert!(complete.complete_tables);
+        assert_eq!(
+            render(&schema, &complete).unwrap_err().to_string(),
+            expected
+        );
     }
 
     /// A table `name` with the primary key `a` and an int column `column`, and an index

@@ -2347,3 +2347,25 @@ fn more_sequences_than_the_lock_table_holds_are_reflected_with_their_states() {
     assert_eq!(state(&format!("s{last}")), Some(42));
     assert_eq!(state("s1"), None, "never used");
 }
+
+/// A role that may not read a sequence's state cannot reflect it: one line naming the
+/// query and the sequence, not a half-read schema.
+#[test]
+fn a_sequence_the_reader_may_not_read_is_refused_naming_it() {
+    if !server_available() {
+        return;
+    }
+    let source = TestDb::with_script(
+        "sequence_denied",
+        "CREATE SEQUENCE public.hidden_seq; CREATE TABLE public.t (id int PRIMARY KEY);",
+    );
+    ensure_roles(&source, &["sr_seq_outsider"]);
+    let url = source
+        .url()
+        .replacen("postgres://postgres@", "postgres://sr_seq_outsider@", 1);
+    let error = DdlExtractor::new(&url).err().expect("refused").to_string();
+    assert_eq!(
+        error,
+        "reflecting the catalog (sequence states): permission denied for sequence hidden_seq"
+    );
+}

@@ -163,13 +163,10 @@ impl DdlExtractor {
 
     /// The same schema planned with every table complete in `base`
     /// ([`Policy::complete_tables`]), for a target that will load no rows; `None` when
-    /// the dialect cannot create tables so (or the schema has routines that need its
-    /// tables) and the phases keep their shape, or when this plan already is so.
+    /// the dialect cannot create tables so (or the planner keeps the phases' shape: the
+    /// schema has routines that need its tables), or when this plan already is so.
     pub fn complete_tables(&self) -> Result<Option<DdlExtractor>> {
-        if self.plan.complete_tables
-            || !self.dialect.capabilities().complete_tables
-            || self.schema.routines.iter().any(|r| r.after_tables)
-        {
+        if self.plan.complete_tables || !self.dialect.capabilities().complete_tables {
             return Ok(None);
         }
         let policy = self.policy.clone().with_complete_tables(true);
@@ -792,7 +789,13 @@ pub fn clone_extracted(
     // A clone that starts on a target without tables puts no rows in them.
     let fresh = no_tables(held.as_ref());
     let apply = &apply.clone().with_no_rows(fresh);
-    let complete = match extractor.complete_tables()? {
+    // Planned again only where it may serve: a target without tables, or one that holds
+    // a journal (of that plan, or not).
+    let complete = match fresh || applier.dialect.journal(&applier.url, &[])?.is_some() {
+        true => extractor.complete_tables()?,
+        false => None,
+    };
+    let complete = match complete {
         Some(complete) if fresh || applier.journal_lists(&complete)? => Some(complete),
         _ => None,
     };

@@ -504,10 +504,8 @@ impl JournaledApply for Apply<'_> {
             add_foreign_keys(conn, self.url, statement)?;
         } else if creates_foreign_keys(statement) {
             // A table created complete: the tables its keys reference may come later.
-            conn.batch_execute("SET SESSION foreign_key_checks = 0")
-                .map_err(Failure::Refused)?;
-            let created = conn.batch_execute(&statement.sql);
-            let restored = conn.batch_execute("SET SESSION foreign_key_checks = 1");
+            let (created, restored) =
+                without_foreign_key_checks(conn, &statement.sql).map_err(Failure::Refused)?;
             created.and(restored).map_err(Failure::Refused)?;
         } else {
             conn.batch_execute(&statement.sql)
@@ -717,6 +715,21 @@ fn creates_foreign_keys(statement: &Statement) -> bool {
             .any(|o| o.kind == ObjectKind::ForeignKey)
 }
 
+/// Runs `sql` with the session's foreign key checks off (an error turning them off
+/// runs nothing), then turns them back on: what running it and turning them back on
+/// each gave.
+fn without_foreign_key_checks(
+    conn: &mut MysqlConnection,
+    sql: &str,
+) -> QueryResult<(QueryResult<()>, QueryResult<()>)> {
+    conn.batch_execute("SET SESSION foreign_key_checks = 0")?;
+    let ran = conn.batch_execute(sql);
+    Ok((
+        ran,
+        conn.batch_execute("SET SESSION foreign_key_checks = 1"),
+    ))
+}
+
 /// Adds the foreign keys of `statement` in place (checks off), then counts their orphan
 /// rows; with any, drops the keys again and returns the refusal with the counts. When
 /// something fails once the keys exist, they are dropped again too, and the message
@@ -733,10 +746,8 @@ fn add_foreign_keys(
             outcome: String::new(),
         })
     };
-    conn.batch_execute("SET SESSION foreign_key_checks = 0")
+    let (added, restored) = without_foreign_key_checks(conn, &statement.sql)
         .map_err(|e| failed("turning the session's foreign key checks off", &e, ""))?;
-    let added = conn.batch_execute(&statement.sql);
-    let restored = conn.batch_execute("SET SESSION foreign_key_checks = 1");
     if let Err(e) = added {
         // Not added: the driver explains it, or tries again after a lock timeout.
         return match restored {

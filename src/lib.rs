@@ -40,13 +40,13 @@ pub use schema_replicator_core::snapshot;
 /// What the library logs through `tracing`, and under which targets.
 pub use schema_replicator_core::trace;
 pub use schema_replicator_core::{
-    clone_extracted, clone_schema, clone_with_options, diff, plan, redact, ApplyOptions,
-    ApplyReport, Capabilities, CheckOptions, CloneOptions, CloneReport, DataType, DbUrl,
-    DdlApplier, DdlExtractor, Dialect, DialectRegistration, Difference, Error, Finding,
-    IdentifierCase, LockMode, ObjectId, ObjectKind, OnViolation, OpenOptions, Origin, Phase,
-    PhaseReport, Plan, Policy, Problem, Progress, ProgressFn, ReflectOptions, Reflection,
-    Registered, Registry, Result, Selection, Source, Statement, Status, Step, TableLock, TypeKind,
-    Violation,
+    clone_extracted, clone_extracted_owned, clone_schema, clone_with_options, diff, plan,
+    read_source, redact, ApplyOptions, ApplyReport, Capabilities, CheckOptions, CloneOptions,
+    CloneReport, DataType, DbUrl, DdlApplier, DdlExtractor, Dialect, DialectRegistration,
+    Difference, Error, Finding, IdentifierCase, LockMode, ObjectId, ObjectKind, OnViolation,
+    OpenOptions, Origin, Phase, PhaseReport, Plan, Policy, Problem, Progress, ProgressFn,
+    ReflectOptions, Reflection, Registered, Registry, Result, Selection, Source, SourceSchema,
+    Statement, Status, Step, TableLock, TypeKind, Violation,
 };
 
 /// The SQLite dialect (feature `sqlite`).

@@ -14,8 +14,10 @@
 //!
 //! Each side runs under `/usr/bin/time`, which gives its wall time and the peak
 //! resident memory of its biggest process. After our first run, `schema-replicator diff
-//! SRC DST` must be empty. It prints one Markdown table row per N: the medians, their
-//! ratio and the peak memories; each side's time is also printed to stderr as it ends.
+//! SRC DST` must be empty. Then our `snapshot SRC` and `ddl --phase seal SRC` run once
+//! each, for their peak memory. It prints one Markdown table row per N: the medians,
+//! their ratio and the peak memories; each side's time is also printed to stderr as it
+//! ends.
 
 use std::path::Path;
 use std::process::Command;
@@ -259,23 +261,46 @@ pub fn run(which: &str, args: &[String]) -> Result<(), String> {
     );
     println!();
     println!(
-        "| tables | ours (s) | reference (s) | ours / reference | our peak RSS (MiB) | reference peak RSS (MiB) |"
+        "| tables | ours (s) | reference (s) | ours / reference | our peak RSS (MiB) | reference peak RSS (MiB) | our snapshot, ddl --phase seal peak RSS (MiB) |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
     for n in sizes {
         let result = one_size(dialect, n, runs, &jobs, &cli, &dir);
         (dialect.cleanup)(n, &dir);
-        let (ours, reference, our_peak, reference_peak) = result?;
+        let m = result?;
         println!(
-            "| {n} | {ours:.1} | {reference:.1} | {:.2} | {our_peak:.0} | {reference_peak:.0} |",
-            ours / reference
+            "| {n} | {:.1} | {:.1} | {:.2} | {:.0} | {:.0} | {:.0}, {:.0} |",
+            m.ours,
+            m.reference,
+            m.ours / m.reference,
+            m.our_peak,
+            m.reference_peak,
+            m.snapshot_peak,
+            m.ddl_peak
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
 
-/// Medians of both sides' wall times at `n` tables, and the peak memories.
+/// What [`one_size`] measured: seconds and MiB.
+struct Measured {
+    /// Median wall time of our clone.
+    ours: f64,
+    /// Median wall time of the reference.
+    reference: f64,
+    /// Peak resident memory of our clone.
+    our_peak: f64,
+    /// Peak resident memory of the reference's biggest process.
+    reference_peak: f64,
+    /// Peak resident memory of our `snapshot` of the source.
+    snapshot_peak: f64,
+    /// Peak resident memory of our `ddl --phase seal` of the source.
+    ddl_peak: f64,
+}
+
+/// Medians of both sides' wall times at `n` tables, the peak memories, and the peak
+/// memories of our `snapshot` and `ddl --phase seal` of the source (one run each).
 fn one_size(
     dialect: &Dialect,
     n: usize,
@@ -283,7 +308,7 @@ fn one_size(
     jobs: &str,
     cli: &Path,
     dir: &Path,
-) -> Result<(f64, f64, f64, f64), String> {
+) -> Result<Measured, String> {
     let source = (dialect.source)(n, dir)?;
     let (mut ours, mut reference) = (Vec::new(), Vec::new());
     let (mut our_peak, mut reference_peak) = (0.0f64, 0.0f64);
@@ -329,7 +354,23 @@ fn one_size(
             }
         }
     }
-    Ok((median(ours), median(reference), our_peak, reference_peak))
+    let (_, snapshot) = timed(
+        Command::new(cli).args(["snapshot", &source]),
+        "our snapshot",
+    )?;
+    let (_, ddl) = timed(
+        Command::new(cli).args(["ddl", "--phase", "seal", &source]),
+        "our ddl",
+    )?;
+    eprintln!("{n} tables: snapshot {snapshot:.0} MiB, ddl --phase seal {ddl:.0} MiB");
+    Ok(Measured {
+        ours: median(ours),
+        reference: median(reference),
+        our_peak,
+        reference_peak,
+        snapshot_peak: snapshot,
+        ddl_peak: ddl,
+    })
 }
 
 /// `reflect-sqlite`: our `snapshot` of the SQLite source of N tables (reflection and

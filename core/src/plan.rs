@@ -650,13 +650,24 @@ fn same_set(a: &[String], b: &[String]) -> bool {
 }
 
 /// Adds to each statement's [`Statement::requires`] (which the dialect may have
-/// started) the plan's dependencies of its objects.
+/// started) the plan's dependencies of its objects, except those the plan creates in
+/// another phase: phases run one after the other, so within a phase only its own
+/// objects can be waited for (an index's table is made by `base`). At scale this keeps
+/// a copy of most objects' table off every statement of the seal.
 pub fn attach_requirements(plan: &Plan, statements: &mut [Statement]) {
     let steps: HashMap<&ObjectId, &Vec<ObjectId>> = plan
         .steps
         .iter()
         .map(|s| (&s.object, &s.depends_on))
         .collect();
+    let phase_of: HashMap<&ObjectId, Phase> =
+        plan.steps.iter().map(|s| (&s.object, s.phase)).collect();
+    let elsewhere = |statement: &Statement, dep: &ObjectId| {
+        statement
+            .phase
+            .zip(phase_of.get(dep))
+            .is_some_and(|(own, theirs)| own != *theirs)
+    };
     for statement in statements.iter_mut() {
         let mut requires: Vec<ObjectId> = std::mem::take(&mut statement.requires);
         // Sets, not list scans: one step may need every object of the seal (the first
@@ -666,7 +677,7 @@ pub fn attach_requirements(plan: &Plan, statements: &mut [Statement]) {
         seen.extend(&given);
         for object in &statement.objects {
             for dep in steps.get(object).copied().into_iter().flatten() {
-                if seen.insert(dep) {
+                if !elsewhere(statement, dep) && seen.insert(dep) {
                     requires.push(dep.clone());
                 }
             }
@@ -1013,6 +1024,48 @@ mod tests {
         let mut statements = vec![statement];
         attach_requirements(&plan, &mut statements);
         assert_eq!(statements[0].requires, vec![id("x"), id("y"), id("z")]);
+    }
+
+    #[test]
+    fn requirements_made_by_another_phase_are_not_listed() {
+        let table = ObjectId::table(&QualifiedName::bare("t"));
+        let index = ObjectId::owned(ObjectKind::Index, &QualifiedName::bare("t"), "i".into(), 0);
+        let view = ObjectId::listed(ObjectKind::View, &QualifiedName::bare("v"), 0);
+        let plan = Plan {
+            steps: vec![
+                Step {
+                    phase: Phase::Base,
+                    object: table.clone(),
+                    depends_on: vec![],
+                },
+                Step {
+                    phase: Phase::Seal,
+                    object: index.clone(),
+                    depends_on: vec![table.clone()],
+                },
+                Step {
+                    phase: Phase::Seal,
+                    object: view.clone(),
+                    depends_on: vec![table.clone(), index.clone()],
+                },
+            ],
+            ..Plan::default()
+        };
+        let mut statements = vec![
+            Statement::new(Some(Phase::Seal), vec![index.clone()], "CREATE INDEX"),
+            Statement::new(Some(Phase::Seal), vec![view], "CREATE VIEW"),
+        ];
+        attach_requirements(&plan, &mut statements);
+        assert_eq!(statements[0].requires, Vec::<ObjectId>::new());
+        assert_eq!(statements[1].requires, vec![index]);
+        // A statement outside the phases keeps every requirement.
+        let mut loose = vec![Statement::new(
+            None,
+            vec![statements[1].objects[0].clone()],
+            "V",
+        )];
+        attach_requirements(&plan, &mut loose);
+        assert_eq!(loose[0].requires.len(), 2);
     }
 
     #[test]

@@ -12,6 +12,14 @@ pub fn to_json(schema: &Schema) -> String {
     text
 }
 
+/// Writes the JSON of [`to_json`] to `out` as it is produced, without holding the text
+/// (a snapshot of thousands of tables is tens of megabytes). `out` should be buffered.
+pub fn write_json(schema: &Schema, mut out: impl std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut out, schema)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
 /// Parses a snapshot, checking `format_version` before anything else: versions from
 /// [`OLDEST_FORMAT_VERSION`] to [`FORMAT_VERSION`] load (as the current version, what
 /// an older one lacks taking its default), others are refused. `origin` names the
@@ -21,13 +29,19 @@ pub fn from_json(text: &str, origin: &str) -> Result<Schema> {
         path: origin.to_owned(),
         reason,
     };
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+    // The version first, skipping the rest without building it: the schema itself is
+    // then read straight into the IR, not through a `serde_json::Value` tree.
+    #[derive(serde::Deserialize)]
+    struct Version {
+        format_version: Option<serde_json::Value>,
+    }
+    let version: Version = serde_json::from_str(text).map_err(|e| {
         err(format!(
             "not a JSON snapshot ({e}); a database is given as a URL, e.g. sqlite://{origin}"
         ))
     })?;
     let readable = u64::from(OLDEST_FORMAT_VERSION)..=u64::from(FORMAT_VERSION);
-    match value.get("format_version").and_then(|v| v.as_u64()) {
+    match version.format_version.as_ref().and_then(|v| v.as_u64()) {
         Some(v) if readable.contains(&v) => {}
         Some(v) => {
             return Err(err(format!(
@@ -38,7 +52,7 @@ pub fn from_json(text: &str, origin: &str) -> Result<Schema> {
         None => return Err(err("no format_version field: not a schema snapshot".into())),
     }
     let mut schema: Schema =
-        serde_json::from_value(value).map_err(|e| err(format!("invalid snapshot: {e}")))?;
+        serde_json::from_str(text).map_err(|e| err(format!("invalid snapshot: {e}")))?;
     schema.format_version = FORMAT_VERSION;
     Ok(schema)
 }
@@ -61,10 +75,12 @@ pub fn read(path: &Path) -> Result<Schema> {
 
 /// Writes a snapshot file.
 pub fn write(schema: &Schema, path: &Path) -> Result<()> {
-    std::fs::write(path, to_json(schema)).map_err(|source| Error::Io {
+    let io = |source| Error::Io {
         path: path.to_owned(),
         source,
-    })
+    };
+    let file = std::fs::File::create(path).map_err(io)?;
+    write_json(schema, std::io::BufWriter::new(file)).map_err(io)
 }
 
 #[cfg(test)]

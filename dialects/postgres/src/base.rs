@@ -51,19 +51,24 @@ pub(crate) fn grouped(statements: &[Statement], jobs: usize) -> bool {
     objects.len() > GROUP
 }
 
-/// Applies `statements` in groups of at most [`GROUP`] objects, each in one
-/// transaction, over up to `options.jobs` connections.
+/// Applies `statements` but those `options.present` lists in groups of at most
+/// [`GROUP`] objects, each in one transaction, over up to `options.jobs` connections.
 pub(crate) fn apply(
     url: &DbUrl,
     statements: &[Statement],
     options: &ApplyOptions,
 ) -> Result<ApplyReport> {
-    let (groups, members) = groups(statements);
+    let pending = statements
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !options.present.contains(i))
+        .map(|(_, s)| s);
+    let (groups, members) = groups(pending);
     let present = options.present.len();
     let options = options.clone().with_present(BTreeSet::new());
     let mut report = journaled::run(&Groups { url, members }, &groups, &options)?;
     // Counted in statements, as the caller gave them, not in groups.
-    report.statements = statements.len();
+    report.statements = statements.len() - present;
     report.present = present;
     report.transactional = false;
     Ok(report)
@@ -74,7 +79,9 @@ pub(crate) fn apply(
 /// union of its statements' objects, locks the union of their tables and requires
 /// what they require outside the group.
 /// Also returns each group's statements, by the group's first object.
-fn groups(statements: &[Statement]) -> (Vec<Statement>, Members<'_>) {
+fn groups<'a>(
+    statements: impl IntoIterator<Item = &'a Statement>,
+) -> (Vec<Statement>, Members<'a>) {
     let mut groups: Vec<Vec<&Statement>> = Vec::new();
     let mut group_of: HashMap<&ObjectId, usize> = HashMap::new();
     let mut objects_in_last = 0;

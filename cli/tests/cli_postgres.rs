@@ -1173,3 +1173,62 @@ fn a_base_larger_than_the_lock_table_applies_in_groups_and_a_killed_one_resumes(
     let diff = run(&["diff", &source.url(), &target]);
     assert!(diff.status.success(), "{}", stderr(&diff));
 }
+
+#[test]
+fn a_server_restarted_during_a_clones_grouped_seal_stops_it_and_a_re_run_finishes_it() {
+    if !available() {
+        return;
+    }
+    // A clone into an empty database seals in groups, each one transaction: a restart
+    // lands among them, the groups committed stay, and the same command finishes.
+    const TABLES: usize = 600;
+    let cluster = PgCluster::start();
+    let port = cluster.port;
+    let source = Db::new("restart_clone_src");
+    psql(&source.0, &["-c", &many_tables(TABLES)]).unwrap();
+    psql_at(port, "postgres", "CREATE DATABASE target");
+    let target = cluster.url("target");
+    let clone = ["clone", &source.url(), &target, "-j", "2"];
+    let sealed = || {
+        value_at(
+            port,
+            "target",
+            "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public' AND indexname LIKE 'm%\\_v'",
+        )
+        .unwrap_or(0)
+    };
+    let out = fault_when_journaled(&clone, 64, sealed, || cluster.restart_fast());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let message = stderr(&out);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(
+        message.starts_with("error: ")
+            && (message.contains("terminating connection due to administrator command")
+                || message.contains(": lost the connection to the server (")),
+        "{message}"
+    );
+    let created = sealed();
+    assert!(
+        created >= 64 && created < TABLES as i64,
+        "stopped after {created} of {TABLES} indexes"
+    );
+    let rerun = run(&clone);
+    assert!(rerun.status.success(), "{}", stderr(&rerun));
+    assert!(
+        stderr(&rerun).contains(" already there)"),
+        "the re-run skips what the stopped one created: {}",
+        stderr(&rerun)
+    );
+    assert_eq!(sealed(), TABLES as i64);
+    assert_eq!(
+        value_at(
+            port,
+            "target",
+            "SELECT count(*) FROM pg_constraint \
+             WHERE contype = 'u' AND connamespace = 'public'::regnamespace"
+        ),
+        Some(TABLES as i64)
+    );
+    let diff = run(&["diff", &source.url(), &target]);
+    assert!(diff.status.success(), "{}", stderr(&diff));
+}

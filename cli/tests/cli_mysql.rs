@@ -936,3 +936,38 @@ fn a_server_restarted_among_a_clones_complete_tables_stops_it_and_a_re_run_finis
     );
     complete_clone_finished(&source.url(), &target, TABLES);
 }
+
+#[test]
+fn a_clone_over_a_killed_phased_seal_goes_on_in_the_phased_shape() {
+    if !server_available() {
+        return;
+    }
+    // The target holds tables with rows and the journal of a seal killed part-way: a
+    // clone does not plan complete tables for it (its journal lists the phased seal's
+    // statements) and finishes that seal.
+    const TABLES: usize = 12;
+    let source = Db::new("phased_clone_src");
+    source.exec(&chained_tables(TABLES));
+    let target = Db::new("phased_clone_dst");
+    let base = run(&["apply", &source.url(), &target.url(), "--phase", "base"]);
+    assert!(base.status.success(), "{}", stderr(&base));
+    target.exec(&load(TABLES, 60_000));
+    let seal = ["apply", &source.url(), &target.url(), "--phase", "seal"];
+    let done = kill_when_journaled(&seal, 3, || target.journal_rows());
+    assert!(done >= 3, "killed after {done} statements");
+    let clone = run(&["clone", &source.url(), &target.url()]);
+    assert!(clone.status.success(), "{}", stderr(&clone));
+    // The phased seal's statements (keys, foreign keys, counters), not the few of a
+    // seal after complete tables.
+    let ddl = run(&["ddl", &source.url(), "--phase", "seal"]);
+    let phased = String::from_utf8_lossy(&ddl.stdout)
+        .matches(";\n\n")
+        .count();
+    assert!(phased > TABLES, "{phased}");
+    assert!(
+        stderr(&clone).ends_with(&format!(", seal {phased} statements\n")),
+        "{}",
+        stderr(&clone)
+    );
+    finished(&source.url(), &target.url());
+}

@@ -176,7 +176,17 @@ impl DdlExtractor {
 
     /// Plans and renders `schema`, already rewritten for `policy`.
     fn planned(schema: Arc<Schema>, dialect: Arc<dyn Dialect>, policy: &Policy) -> Result<Self> {
-        let mut plan = plan(&schema, &dialect.capabilities(), policy);
+        let plan = plan(&schema, &dialect.capabilities(), policy);
+        Self::rendered(schema, dialect, policy, plan)
+    }
+
+    /// Renders `schema` as `plan` (made for `policy`) says.
+    fn rendered(
+        schema: Arc<Schema>,
+        dialect: Arc<dyn Dialect>,
+        policy: &Policy,
+        mut plan: Plan,
+    ) -> Result<Self> {
         plan.steps.shrink_to_fit();
         let mut statements = dialect.render(&schema, &plan)?;
         // Held for the extractor's life: no spare capacity (a vector grown by doubling
@@ -212,6 +222,44 @@ impl DdlExtractor {
             queries: self.queries,
             ..complete
         }))
+    }
+
+    /// [`DdlExtractor::complete_tables`], taking the extractor: its own plan and
+    /// statements are dropped before the complete ones are rendered, so the two are
+    /// never held together. `Err` gives the extractor back, untouched, when there is no
+    /// complete plan.
+    fn into_complete_tables(mut self) -> Result<std::result::Result<DdlExtractor, DdlExtractor>> {
+        if self.plan.complete_tables || !self.dialect.capabilities().complete_tables {
+            return Ok(Err(self));
+        }
+        let policy = self.policy.clone().with_complete_tables(true);
+        let plan = plan(&self.schema, &self.dialect.capabilities(), &policy);
+        if !plan.complete_tables {
+            return Ok(Err(self));
+        }
+        self.statements = Vec::new();
+        self.plan = Plan::default();
+        let complete = Self::rendered(self.schema.clone(), self.dialect.clone(), &policy, plan)?;
+        Ok(Ok(DdlExtractor {
+            source_name: self.source_name,
+            queries: self.queries,
+            ..complete
+        }))
+    }
+
+    /// The phased plan again, for an extractor [`DdlExtractor::into_complete_tables`]
+    /// made complete.
+    fn into_phased(self) -> Result<DdlExtractor> {
+        let policy = self.policy.clone().with_complete_tables(false);
+        let (source_name, queries) = (self.source_name.clone(), self.queries);
+        let schema = self.schema.clone();
+        let dialect = self.dialect.clone();
+        drop(self);
+        Ok(DdlExtractor {
+            source_name,
+            queries,
+            ..Self::planned(schema, dialect, &policy)?
+        })
     }
 
     /// The reflected schema.
@@ -803,8 +851,17 @@ pub fn clone_extracted(
     registry: &Registry,
     apply: &ApplyOptions,
 ) -> Result<CloneReport> {
-    let mut clone = CloneStart::new(extractor, target, registry, apply)?;
-    let complete = clone.complete.take();
+    let clone = CloneStart::new(extractor, target, registry, apply)?;
+    // Planned again only where it may serve: a target without tables, or one that
+    // holds a journal (of that plan, or not).
+    let complete = match clone.may_complete {
+        true => extractor.complete_tables()?,
+        false => None,
+    };
+    let complete = match complete {
+        Some(complete) if clone.takes(&complete)? => Some(complete),
+        _ => None,
+    };
     clone.run(complete.as_ref().unwrap_or(extractor))
 }
 
@@ -817,14 +874,17 @@ pub fn clone_extracted_owned(
     registry: &Registry,
     apply: &ApplyOptions,
 ) -> Result<CloneReport> {
-    let mut clone = CloneStart::new(&extractor, target, registry, apply)?;
-    match clone.complete.take() {
-        Some(complete) => {
-            drop(extractor);
-            clone.run(&complete)
-        }
-        None => clone.run(&extractor),
-    }
+    let clone = CloneStart::new(&extractor, target, registry, apply)?;
+    let extractor = match clone.may_complete {
+        true => match extractor.into_complete_tables()? {
+            Ok(complete) if clone.takes(&complete)? => complete,
+            // A journal of the phased shape: that plan again.
+            Ok(complete) => complete.into_phased()?,
+            Err(phased) => phased,
+        },
+        false => extractor,
+    };
+    clone.run(&extractor)
 }
 
 /// A clone checked and planned, before any phase runs.
@@ -833,8 +893,11 @@ struct CloneStart {
     held: Option<Schema>,
     report: CloneReport,
     apply: ApplyOptions,
-    /// The schema planned with complete tables, when the clone applies that plan.
-    complete: Option<DdlExtractor>,
+    /// The target holds no table.
+    fresh: bool,
+    /// The schema planned with complete tables may serve: the target holds no table,
+    /// or it holds a journal (of that plan, or not).
+    may_complete: bool,
 }
 
 impl CloneStart {
@@ -864,23 +927,21 @@ impl CloneStart {
         // A clone that starts on a target without tables puts no rows in them.
         let fresh = no_tables(held.as_ref());
         let apply = apply.clone().with_no_rows(fresh);
-        // Planned again only where it may serve: a target without tables, or one that
-        // holds a journal (of that plan, or not).
-        let complete = match fresh || applier.dialect.journal(&applier.url, &[])?.is_some() {
-            true => extractor.complete_tables()?,
-            false => None,
-        };
-        let complete = match complete {
-            Some(complete) if fresh || applier.journal_lists(&complete)? => Some(complete),
-            _ => None,
-        };
+        let may_complete = fresh || applier.dialect.journal(&applier.url, &[])?.is_some();
         Ok(CloneStart {
             applier,
             held,
             report,
             apply,
-            complete,
+            fresh,
+            may_complete,
         })
+    }
+
+    /// Whether the clone applies `complete`, the schema planned with complete tables:
+    /// into a target without tables, or one whose journal lists its statements.
+    fn takes(&self, complete: &DdlExtractor) -> Result<bool> {
+        Ok(self.fresh || self.applier.journal_lists(complete)?)
     }
 
     /// Applies every phase of `extractor`.

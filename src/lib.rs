@@ -43,10 +43,10 @@ pub use schema_replicator_core::{
     clone_extracted, clone_extracted_owned, clone_schema, clone_with_options, diff, plan,
     read_source, redact, ApplyOptions, ApplyReport, Capabilities, CheckOptions, CloneOptions,
     CloneReport, DataType, DbUrl, DdlApplier, DdlExtractor, Dialect, DialectRegistration,
-    Difference, Error, Finding, IdentifierCase, LockMode, ObjectId, ObjectKind, OnViolation,
-    OpenOptions, Origin, Phase, PhaseReport, Plan, Policy, Problem, Progress, ProgressFn,
-    ReflectOptions, Reflection, Registered, Registry, Result, Selection, Source, SourceSchema,
-    Statement, Status, Step, TableLock, TypeKind, Violation,
+    Difference, Error, Finding, IdentifierCase, LockMode, ObjectId, ObjectIdFields, ObjectKind,
+    OnViolation, OpenOptions, Origin, Phase, PhaseReport, Plan, Policy, Problem, Progress,
+    ProgressFn, ReflectOptions, Reflection, Registered, Registry, Result, Selection, Source,
+    SourceSchema, Statement, Status, Step, TableLock, TypeKind, Violation,
 };
 
 /// The SQLite dialect (feature `sqlite`).

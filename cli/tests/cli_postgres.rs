@@ -1207,17 +1207,28 @@ fn a_server_restarted_during_a_clones_grouped_seal_stops_it_and_a_re_run_finishe
                 || message.contains(": lost the connection to the server (")),
         "{message}"
     );
+    // Where in the seal the restart lands depends on the machine's speed (after the
+    // last index, among the owners, on a busy one): at least the first group stays.
     let created = sealed();
-    assert!(
-        created >= 64 && created < TABLES as i64,
-        "stopped after {created} of {TABLES} indexes"
-    );
+    assert!(created >= 64, "stopped after {created} of {TABLES} indexes");
     let rerun = run(&clone);
     assert!(rerun.status.success(), "{}", stderr(&rerun));
+    // `..., seal N (M already there) statements`: the re-run applies what the stopped
+    // run left (N > 0) and skips what its committed groups created (M > 0).
+    let report = stderr(&rerun);
+    let seal: Vec<i64> = report
+        .rsplit_once(", seal ")
+        .map(|(_, tail)| {
+            tail.split(|c: char| !c.is_ascii_digit())
+                .filter(|n| !n.is_empty())
+                .take(2)
+                .map(|n| n.parse().unwrap())
+                .collect()
+        })
+        .unwrap_or_default();
     assert!(
-        stderr(&rerun).contains(" already there)"),
-        "the re-run skips what the stopped one created: {}",
-        stderr(&rerun)
+        seal.len() == 2 && seal[0] > 0 && seal[1] > 0,
+        "the re-run applies the rest and skips what the stopped one created: {report}"
     );
     assert_eq!(sealed(), TABLES as i64);
     assert_eq!(

@@ -451,13 +451,14 @@ impl DdlApplier {
             .enumerate()
             .map(|(i, sql)| Statement {
                 phase: None,
-                objects: vec![ObjectId {
-                    unnamed: true,
-                    ordinal: i,
-                    ..ObjectId::standalone(
+                objects: vec![{
+                    let mut id = ObjectId::standalone(
                         ObjectKind::Statement,
                         &QualifiedName::bare(format!("#{}", i + 1)),
-                    )
+                    );
+                    id.unnamed = true;
+                    id.ordinal = i;
+                    id
                 }],
                 sql: sql.clone(),
                 ..Statement::default()

@@ -67,7 +67,7 @@ pub use diff::{diff, Difference};
 pub use error::{Error, Result};
 pub use filter::{IdentifierCase, Selection};
 pub use ir::*;
-pub use object::{ObjectId, ObjectKind, Phase};
+pub use object::{ObjectId, ObjectIdFields, ObjectKind, Phase};
 pub use plan::{plan, Plan, Policy, Step};
 pub use registry::{DialectRegistration, Origin, Registered, Registry};
 pub use statement::{LockMode, Statement, TableLock};

@@ -382,7 +382,7 @@ pub struct ObjectIdFields {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
     /// Its own name, unquoted; for a constraint the source left unnamed, a description
-    /// of it (`CHECK (qty > 0)`, `("a") -> "p"`), and then [`ObjectId::unnamed`] is set.
+    /// of it (`CHECK (qty > 0)`, `("a") -> "p"`), and then [`ObjectIdFields::unnamed`] is set.
     pub name: String,
     /// `name` describes an unnamed constraint rather than naming it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -493,14 +493,14 @@ impl ObjectId {
     }
 
     /// The element of `list` (one of the schema's lists, or one of a table's) that this
-    /// object is, by its [`ordinal`](ObjectId::ordinal).
+    /// object is, by its [`ordinal`](ObjectIdFields::ordinal).
     pub fn in_list<'a, T>(&self, list: &'a [T]) -> Option<&'a T> {
         list.get(self.ordinal)
     }
 
     /// The free-standing object of `list` (views, triggers, types, sequences, routines,
     /// namespaces, extensions) that this id is: the one at its
-    /// [`ordinal`](ObjectId::ordinal), provided it has this id's name, so that a plan
+    /// [`ordinal`](ObjectIdFields::ordinal), provided it has this id's name, so that a plan
     /// made for another schema fails instead of rendering the wrong object.
     pub fn find_in<'a, T: Listed>(&self, list: &'a [T]) -> Option<&'a T> {
         self.in_list(list)

@@ -587,9 +587,18 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             let phases: Vec<String> = report
                 .phases
                 .iter()
-                .map(|(phase, r)| match r.present {
-                    0 => format!("{phase} {}", r.statements),
-                    n => format!("{phase} {} ({n} already there)", r.statements),
+                .map(|(phase, r)| {
+                    let mut notes = Vec::new();
+                    if r.present > 0 {
+                        notes.push(format!("{} already there", r.present));
+                    }
+                    if r.resumed > 0 {
+                        notes.push(format!("{} applied by an earlier run", r.resumed));
+                    }
+                    match notes.is_empty() {
+                        true => format!("{phase} {}", r.statements),
+                        false => format!("{phase} {} ({})", r.statements, notes.join(", ")),
+                    }
                 })
                 .collect();
             eprintln!(
@@ -606,6 +615,7 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
                             "phase": phase,
                             "statements": r.statements,
                             "present": r.present,
+                            "resumed": r.resumed,
                             "transactional": r.transactional,
                             "connections": r.connections,
                         })

@@ -1181,7 +1181,7 @@ fn a_server_restarted_during_a_clones_grouped_seal_stops_it_and_a_re_run_finishe
     }
     // A clone into an empty database seals in groups, each one transaction: a restart
     // lands among them, the groups committed stay, and the same command finishes.
-    const TABLES: usize = 600;
+    const TABLES: usize = 1000;
     let cluster = PgCluster::start();
     let port = cluster.port;
     let source = Db::new("restart_clone_src");
@@ -1213,8 +1213,10 @@ fn a_server_restarted_during_a_clones_grouped_seal_stops_it_and_a_re_run_finishe
     assert!(created >= 64, "stopped after {created} of {TABLES} indexes");
     let rerun = run(&clone);
     assert!(rerun.status.success(), "{}", stderr(&rerun));
-    // `..., seal N (M already there) statements`: the re-run applies what the stopped
-    // run left (N > 0) and skips what its committed groups created (M > 0).
+    // `..., seal N (M already there) statements`: the re-run skips what the stopped
+    // run's committed groups created (M > 0) and applies what it left (N, which is 0
+    // when the restart cut the connection after the last group committed, as a busy
+    // machine showed).
     let report = stderr(&rerun);
     let seal: Vec<i64> = report
         .rsplit_once(", seal ")
@@ -1227,8 +1229,8 @@ fn a_server_restarted_during_a_clones_grouped_seal_stops_it_and_a_re_run_finishe
         })
         .unwrap_or_default();
     assert!(
-        seal.len() == 2 && seal[0] > 0 && seal[1] > 0,
-        "the re-run applies the rest and skips what the stopped one created: {report}"
+        seal.len() == 2 && seal[1] > 0,
+        "the re-run skips what the stopped one created: {report}"
     );
     assert_eq!(sealed(), TABLES as i64);
     assert_eq!(

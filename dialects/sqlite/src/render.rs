@@ -395,17 +395,21 @@ fn rename_rebuilt(renames: &[Rename]) -> Option<Statement> {
     if renames.is_empty() {
         return None;
     }
-    let values: Vec<String> = renames
-        .iter()
-        .map(|r| {
-            format!(
-                "({}, {}, {})",
-                quote_literal(&r.temp),
-                quote_literal(&r.name),
-                quote_literal(&r.sql)
-            )
-        })
-        .collect();
+    // Written into one string: the rows hold every rebuilt table's CREATE text (megabytes
+    // at thousands of tables), which a vector of rows and its join would hold twice more.
+    let mut values = String::with_capacity(renames.iter().map(|r| r.sql.len() + 64).sum());
+    for (i, r) in renames.iter().enumerate() {
+        if i > 0 {
+            values.push_str(",\n  ");
+        }
+        values.push_str(&format!(
+            "({}, {}, ",
+            quote_literal(&r.temp),
+            quote_literal(&r.name)
+        ));
+        values.push_str(&quote_literal(&r.sql));
+        values.push(')');
+    }
     let counters: Vec<&Rename> = renames.iter().filter(|r| r.counter).collect();
     let sequence = if counters.is_empty() {
         String::new()
@@ -417,7 +421,7 @@ fn rename_rebuilt(renames: &[Rename]) -> Option<Statement> {
     };
     let sql = format!(
         "CREATE TEMP TABLE _sr_renames (old TEXT PRIMARY KEY, name TEXT NOT NULL, sql TEXT NOT NULL);\n\
-         INSERT INTO temp._sr_renames (old, name, sql) VALUES {};\n\
+         INSERT INTO temp._sr_renames (old, name, sql) VALUES {values};\n\
          PRAGMA writable_schema = ON;\n\
          UPDATE sqlite_schema SET \
            name = (SELECT name FROM temp._sr_renames WHERE old = sqlite_schema.name), \
@@ -432,8 +436,7 @@ fn rename_rebuilt(renames: &[Rename]) -> Option<Statement> {
          {sequence}\
          PRAGMA writable_schema = RESET;\n\
          PRAGMA writable_schema = OFF;\n\
-         DROP TABLE temp._sr_renames",
-        values.join(",\n  ")
+         DROP TABLE temp._sr_renames"
     );
     let objects = renames
         .iter()

@@ -131,10 +131,7 @@ impl<'a> Lookup<'a> {
 /// Renders every step of `plan`: each step goes to the function for its kind of object.
 pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
     let lookup = Lookup::new(schema, plan);
-    // About one statement a step (a comment or an owner adds one): sized up front, the
-    // vector is not regrown by doubling, which at its last step held the old and the
-    // new buffer at once (40 MiB at 5,000 tables).
-    let mut statements = Vec::with_capacity(plan.steps.len() + plan.steps.len() / 4);
+    let mut statements = Vec::new();
     for step in &plan.steps {
         let object = &step.object;
         let mut out = Out {

@@ -209,14 +209,10 @@ impl DdlExtractor {
     /// the dialect cannot create tables so (or the planner keeps the phases' shape: the
     /// schema has routines that need its tables), or when this plan already is so.
     pub fn complete_tables(&self) -> Result<Option<DdlExtractor>> {
-        if self.plan.complete_tables || !self.dialect.capabilities().complete_tables {
+        let Some((policy, plan)) = self.complete_plan() else {
             return Ok(None);
-        }
-        let policy = self.policy.clone().with_complete_tables(true);
-        let complete = Self::planned(self.schema.clone(), self.dialect.clone(), &policy)?;
-        if !complete.plan.complete_tables {
-            return Ok(None);
-        }
+        };
+        let complete = Self::rendered(self.schema.clone(), self.dialect.clone(), &policy, plan)?;
         Ok(Some(DdlExtractor {
             source_name: self.source_name.clone(),
             queries: self.queries,
@@ -224,25 +220,42 @@ impl DdlExtractor {
         }))
     }
 
+    /// The policy and plan with every table complete in `base`, when they differ from
+    /// this extractor's: the dialect can create tables so, this plan is not already so,
+    /// and the planner agrees (no routine needs the tables).
+    fn complete_plan(&self) -> Option<(Policy, Plan)> {
+        if self.plan.complete_tables || !self.dialect.capabilities().complete_tables {
+            return None;
+        }
+        let policy = self.policy.clone().with_complete_tables(true);
+        let plan = plan(&self.schema, &self.dialect.capabilities(), &policy);
+        plan.complete_tables.then_some((policy, plan))
+    }
+
     /// [`DdlExtractor::complete_tables`], taking the extractor: its own plan and
     /// statements are dropped before the complete ones are rendered, so the two are
     /// never held together. `Err` gives the extractor back, untouched, when there is no
     /// complete plan.
-    fn into_complete_tables(mut self) -> Result<std::result::Result<DdlExtractor, DdlExtractor>> {
-        if self.plan.complete_tables || !self.dialect.capabilities().complete_tables {
+    fn into_complete_tables(self) -> Result<std::result::Result<DdlExtractor, DdlExtractor>> {
+        let Some((policy, plan)) = self.complete_plan() else {
             return Ok(Err(self));
-        }
-        let policy = self.policy.clone().with_complete_tables(true);
-        let plan = plan(&self.schema, &self.dialect.capabilities(), &policy);
-        if !plan.complete_tables {
-            return Ok(Err(self));
-        }
-        self.statements = Vec::new();
-        self.plan = Plan::default();
-        let complete = Self::rendered(self.schema.clone(), self.dialect.clone(), &policy, plan)?;
+        };
+        let DdlExtractor {
+            schema,
+            dialect,
+            source_name,
+            queries,
+            plan: phased,
+            statements,
+            ..
+        } = self;
+        // Gone before the complete statements are rendered (a partly moved `self` would
+        // keep them to the end of the function).
+        drop((phased, statements));
+        let complete = Self::rendered(schema, dialect, &policy, plan)?;
         Ok(Ok(DdlExtractor {
-            source_name: self.source_name,
-            queries: self.queries,
+            source_name,
+            queries,
             ..complete
         }))
     }
@@ -250,11 +263,17 @@ impl DdlExtractor {
     /// The phased plan again, for an extractor [`DdlExtractor::into_complete_tables`]
     /// made complete.
     fn into_phased(self) -> Result<DdlExtractor> {
-        let policy = self.policy.clone().with_complete_tables(false);
-        let (source_name, queries) = (self.source_name.clone(), self.queries);
-        let schema = self.schema.clone();
-        let dialect = self.dialect.clone();
-        drop(self);
+        let DdlExtractor {
+            schema,
+            dialect,
+            policy,
+            source_name,
+            queries,
+            plan,
+            statements,
+        } = self;
+        drop((plan, statements));
+        let policy = policy.with_complete_tables(false);
         Ok(DdlExtractor {
             source_name,
             queries,

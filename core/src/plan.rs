@@ -655,18 +655,12 @@ fn same_set(a: &[String], b: &[String]) -> bool {
 /// objects can be waited for (an index's table is made by `base`). At scale this keeps
 /// a copy of most objects' table off every statement of the seal.
 pub fn attach_requirements(plan: &Plan, statements: &mut [Statement]) {
-    let steps: HashMap<&ObjectId, &Vec<ObjectId>> = plan
-        .steps
-        .iter()
-        .map(|s| (&s.object, &s.depends_on))
-        .collect();
-    let phase_of: HashMap<&ObjectId, Phase> =
-        plan.steps.iter().map(|s| (&s.object, s.phase)).collect();
+    let steps: HashMap<&ObjectId, &Step> = plan.steps.iter().map(|s| (&s.object, s)).collect();
     let elsewhere = |statement: &Statement, dep: &ObjectId| {
         statement
             .phase
-            .zip(phase_of.get(dep))
-            .is_some_and(|(own, theirs)| own != *theirs)
+            .zip(steps.get(dep))
+            .is_some_and(|(own, step)| own != step.phase)
     };
     for statement in statements.iter_mut() {
         let mut requires: Vec<ObjectId> = std::mem::take(&mut statement.requires);
@@ -676,7 +670,7 @@ pub fn attach_requirements(plan: &Plan, statements: &mut [Statement]) {
         let given: Vec<ObjectId> = requires.clone();
         seen.extend(&given);
         for object in &statement.objects {
-            for dep in steps.get(object).copied().into_iter().flatten() {
+            for dep in steps.get(object).into_iter().flat_map(|s| &s.depends_on) {
                 if !elsewhere(statement, dep) && seen.insert(dep) {
                     requires.push(dep.clone());
                 }

@@ -1077,3 +1077,35 @@ fn with_logs_on_a_terminal_no_bar_is_drawn() {
         "no bar between the log lines: {screen:?}"
     );
 }
+
+#[test]
+fn a_snapshot_on_standard_output_is_the_file_and_a_full_output_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("schema.json");
+    let out = run(&["snapshot", &example(), "-o", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Streamed to standard output, byte for byte the file.
+    let streamed = run(&["snapshot", &example()]);
+    assert!(streamed.status.success(), "{}", stderr(&streamed));
+    assert_eq!(streamed.stdout, std::fs::read(&file).unwrap());
+    // A write that fails (a full device) is one line naming the output, exit 2.
+    let full = bin()
+        .args(["snapshot", &example()])
+        .stdout(std::fs::File::create("/dev/full").unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(full.status.code(), Some(2), "{}", stderr(&full));
+    assert_eq!(
+        stderr(&full),
+        "error: standard output: No space left on device (os error 28)\n"
+    );
+    let full = bin()
+        .args(["snapshot", &example(), "-o", "/dev/full"])
+        .output()
+        .unwrap();
+    assert_eq!(full.status.code(), Some(2), "{}", stderr(&full));
+    assert_eq!(
+        stderr(&full),
+        "error: /dev/full: No space left on device (os error 28)\n"
+    );
+}

@@ -39,6 +39,10 @@ pub use schema_replicator_core::ir::*;
 pub use schema_replicator_core::snapshot;
 /// What the library logs through `tracing`, and under which targets.
 pub use schema_replicator_core::trace;
+/// Cross-dialect translation: the type mapping, its options and the loss report.
+pub use schema_replicator_core::translate::{
+    self, translate, Fidelity, Loss, LossReport, Translated, Translation, TypeMap,
+};
 pub use schema_replicator_core::{
     clone_extracted, clone_extracted_owned, clone_schema, clone_with_options, diff, plan,
     read_source, redact, ApplyOptions, ApplyReport, Capabilities, CheckOptions, CloneOptions,

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use schema_replicator::{
-    clone_extracted_owned, diff, snapshot, ApplyOptions, ApplyReport, CheckOptions, DdlApplier,
-    DdlExtractor, Dialect, ObjectKind, OnViolation, OpenOptions, Phase, Policy, ReflectOptions,
-    Registry, Selection, Statement,
+    clone_extracted_owned, diff, snapshot, ApplyOptions, ApplyReport, CheckOptions, DbUrl,
+    DdlApplier, DdlExtractor, Dialect, LossReport, ObjectKind, OnViolation, OpenOptions, Phase,
+    Policy, ReflectOptions, Registry, Selection, Statement, Translation, TypeMap,
 };
 use serde_json::json;
 
@@ -147,6 +147,67 @@ impl PolicyArgs {
     }
 }
 
+/// How a schema of another dialect is translated for the target (the target's
+/// dialect is DST's, or `ddl --to`'s).
+#[derive(Args)]
+struct TranslateArgs {
+    /// Type overrides, a TOML file: `[types]` by source type pattern, `[columns]` by
+    /// `table.column` (docs/type-mapping.md).
+    #[arg(long, value_name = "FILE")]
+    type_map: Option<PathBuf>,
+    /// Write every source object's translation (exact, mapped, lossy, skipped) as JSON.
+    #[arg(long, value_name = "FILE")]
+    loss_report: Option<PathBuf>,
+    /// Refuse a translation that would lose or skip any object, before anything is
+    /// applied.
+    #[arg(long)]
+    strict: bool,
+    /// MySQL tinyint(1) as boolean (values other than 0 and 1 are then refused).
+    #[arg(long = "tinyint1-boolean")]
+    tinyint1_boolean: bool,
+    /// MySQL ENUM as text with a check of its labels, not a PostgreSQL enum type.
+    #[arg(long)]
+    enum_as_check: bool,
+    /// A check `col >= 0` on each unsigned column widened for the target.
+    #[arg(long)]
+    unsigned_checks: bool,
+}
+
+impl TranslateArgs {
+    fn translation(&self) -> schema_replicator::Result<Translation> {
+        let type_map = match &self.type_map {
+            Some(path) => TypeMap::load(path)?,
+            None => TypeMap::default(),
+        };
+        Ok(Translation::default()
+            .with_type_map(type_map)
+            .with_tinyint1_boolean(self.tinyint1_boolean)
+            .with_enum_as_check(self.enum_as_check)
+            .with_unsigned_checks(self.unsigned_checks)
+            .with_strict(self.strict))
+    }
+
+    /// Writes the loss report of `source`, when asked and when it was translated.
+    fn write_report(&self, source: &DdlExtractor) -> schema_replicator::Result<()> {
+        let Some(path) = &self.loss_report else {
+            return Ok(());
+        };
+        let empty;
+        let report = match source.loss_report() {
+            Some(report) => report,
+            None => {
+                empty = LossReport::new(source.schema().dialect.as_str(), &source.schema().dialect);
+                &empty
+            }
+        };
+        let text = serde_json::to_string_pretty(report).unwrap_or_default() + "\n";
+        std::fs::write(path, text).map_err(|source| schema_replicator::Error::Io {
+            path: path.clone(),
+            source,
+        })
+    }
+}
+
 /// How a command prints its result on standard output.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
@@ -178,10 +239,16 @@ enum Command {
         /// pre, base or seal.
         #[arg(long)]
         phase: Phase,
+        /// Render for this dialect (postgres, mysql, sqlite), translating SRC's schema
+        /// when it is another's.
+        #[arg(long, value_name = "DIALECT")]
+        to: Option<String>,
         #[command(flatten)]
         filter: FilterArgs,
         #[command(flatten)]
         policy: PolicyArgs,
+        #[command(flatten)]
+        translate: TranslateArgs,
     },
     /// Apply one phase of SRC's schema to DST.
     Apply {
@@ -202,6 +269,8 @@ enum Command {
         filter: FilterArgs,
         #[command(flatten)]
         policy: PolicyArgs,
+        #[command(flatten)]
+        translate: TranslateArgs,
         /// Connections the phase runs on, in parallel, in dependency order: the seal, a
         /// MySQL phase, and a PostgreSQL `pre` or `base` (which then runs in groups of
         /// tables, each in its own transaction); SQLite has one writer.
@@ -230,6 +299,8 @@ enum Command {
         filter: FilterArgs,
         #[command(flatten)]
         policy: PolicyArgs,
+        #[command(flatten)]
+        translate: TranslateArgs,
         /// Connections each phase runs on, in parallel, in dependency order (PostgreSQL
         /// and MySQL; SQLite has one writer).
         #[arg(short = 'j', long = "jobs", default_value_t = 1, value_parser = jobs)]
@@ -254,6 +325,8 @@ enum Command {
         filter: FilterArgs,
         #[command(flatten)]
         policy: PolicyArgs,
+        #[command(flatten)]
+        translate: TranslateArgs,
         /// `text` for people, `json` for pipelines.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -284,6 +357,8 @@ enum Command {
         dst: String,
         #[command(flatten)]
         filter: FilterArgs,
+        #[command(flatten)]
+        translate: TranslateArgs,
         /// Connections the queries run on, in parallel.
         #[arg(short = 'j', long = "jobs", default_value_t = 4, value_parser = jobs)]
         jobs: usize,
@@ -434,6 +509,21 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             .with_selection(filter.selection());
         DdlExtractor::open_with(src, &registry, &options)
     };
+    // For a target: translated for its dialect when the source is another's.
+    let open_for =
+        |src: &str, to: &str, policy: &Policy, filter: &FilterArgs, translate: &TranslateArgs| {
+            let mut options = OpenOptions::default()
+                .with_policy(policy.clone())
+                .with_selection(filter.selection())
+                .with_translation(translate.translation()?);
+            options = match DbUrl::looks_like_url(to) {
+                true => options.with_target(registry.resolve(&DbUrl::parse(to)?)?.name()),
+                false => options.with_target(registry.by_name(to)?.name()),
+            };
+            let source = DdlExtractor::open_with(src, &registry, &options)?;
+            translate.write_report(&source)?;
+            Ok::<_, schema_replicator::Error>(source)
+        };
     match cli.command {
         Command::Snapshot {
             src,
@@ -470,10 +560,19 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
         Command::Ddl {
             src,
             phase,
+            to,
             filter,
             policy,
+            translate,
         } => {
-            let source = open(&src, &policy.policy(), &filter)?;
+            let source = match &to {
+                Some(to) => open_for(&src, to, &policy.policy(), &filter, &translate)?,
+                None => {
+                    let source = open(&src, &policy.policy(), &filter)?;
+                    translate.write_report(&source)?;
+                    source
+                }
+            };
             warn(&source.warnings());
             print_statements(source.dialect().as_ref(), &source.phase_ddl(phase));
         }
@@ -484,12 +583,13 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             dry_run,
             filter,
             policy,
+            translate,
             jobs,
             on_violation,
             lock,
             format,
         } => {
-            let source = open(&src, &policy.policy(), &filter)?;
+            let source = open_for(&src, &dst, &policy.policy(), &filter, &translate)?;
             let target = DdlApplier::open(&dst, &registry)?;
             target.check_dialect(&source)?;
             let warnings = source.warnings();
@@ -567,6 +667,7 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             dst,
             filter,
             policy,
+            translate,
             jobs,
             lock,
             format,
@@ -577,7 +678,7 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
                 .with_lock_timeout(lock.lock_timeout, lock.lock_retries)
                 .with_progress(progress::callback(bar.as_ref()));
             // Warnings first: they explain a clone that fails.
-            let source = open(&src, &policy.policy(), &filter)?;
+            let source = open_for(&src, &dst, &policy.policy(), &filter, &translate)?;
             warn(&source.warnings());
             let result = clone_extracted_owned(source, &dst, &registry, &apply);
             if let Some(bar) = &bar {
@@ -635,9 +736,10 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             dst,
             filter,
             policy,
+            translate,
             format,
         } => {
-            let source = open(&src, &policy.policy(), &filter)?;
+            let source = open_for(&src, &dst, &policy.policy(), &filter, &translate)?;
             let target = DdlApplier::open(&dst, &registry)?;
             warn(&source.warnings());
             let status = target.status(&source)?;
@@ -663,16 +765,26 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             filter,
             format,
         } => {
-            // The patterns must match in A; B may lack what A has.
-            let left = open(&a, &Policy::default(), &filter)?;
+            // The patterns must match in A; B may lack what A has. A of another dialect
+            // than B is compared as its translation for B's dialect.
             let lenient =
                 OpenOptions::default().with_selection(filter.selection().with_lenient(true));
             let right = DdlExtractor::open_with(&b, &registry, &lenient)?;
+            let options = OpenOptions::default()
+                .with_selection(filter.selection())
+                .with_target(right.schema().dialect.clone());
+            let left = DdlExtractor::open_with(&a, &registry, &options)?;
             // What neither side can replicate is invisible to the diff: say so.
             let mut warnings = left.warnings();
             warnings.extend(right.warnings());
             warn(&warnings);
-            let differences = diff(left.schema(), right.schema());
+            let differences = match left.loss_report() {
+                Some(_) => {
+                    let right = schema_replicator::translate::comparable(right.schema().clone());
+                    diff(left.schema(), &right)
+                }
+                None => diff(left.schema(), right.schema()),
+            };
             if format == Format::Json {
                 print_json(&json!({
                     "a": schema_replicator::redact(&a),
@@ -696,10 +808,11 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             src,
             dst,
             filter,
+            translate,
             jobs,
             format,
         } => {
-            let source = open(&src, &Policy::default(), &filter)?;
+            let source = open_for(&src, &dst, &Policy::default(), &filter, &translate)?;
             let target = DdlApplier::open(&dst, &registry)?;
             warn(&source.warnings());
             let mut options = CheckOptions::default().with_jobs(jobs);

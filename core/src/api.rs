@@ -13,6 +13,7 @@ use crate::plan::{plan, Plan, Policy};
 use crate::registry::Registry;
 use crate::snapshot;
 use crate::statement::Statement;
+use crate::translate::{LossReport, Translation};
 use crate::url::DbUrl;
 
 /// Where a schema comes from: a live database or a snapshot file.
@@ -52,6 +53,12 @@ pub struct OpenOptions {
     pub policy: Policy,
     /// What to reflect, and the selection of objects to keep.
     pub reflect: ReflectOptions,
+    /// The dialect to render for (`postgres`, `mysql`, `sqlite`), when it is not the
+    /// source's: the schema is then translated ([`crate::translate()`]) as `translation`
+    /// says.
+    pub target: Option<String>,
+    /// How a schema is translated for another dialect.
+    pub translation: Translation,
 }
 
 impl OpenOptions {
@@ -64,6 +71,19 @@ impl OpenOptions {
     /// The same options with `reflect`.
     pub fn with_reflect(mut self, reflect: ReflectOptions) -> Self {
         self.reflect = reflect;
+        self
+    }
+
+    /// The same options rendering for the dialect named `target` (translating the
+    /// schema when it is another dialect's).
+    pub fn with_target(mut self, target: impl Into<String>) -> Self {
+        self.target = Some(target.into());
+        self
+    }
+
+    /// The same options translating as `translation` says.
+    pub fn with_translation(mut self, translation: Translation) -> Self {
+        self.translation = translation;
         self
     }
 
@@ -129,6 +149,8 @@ pub struct DdlExtractor {
     plan: Plan,
     statements: Vec<Statement>,
     queries: u64,
+    /// What became of each source object, when the schema was translated.
+    loss: Option<Arc<LossReport>>,
 }
 
 impl DdlExtractor {
@@ -151,27 +173,51 @@ impl DdlExtractor {
     /// options whose [`selection`](ReflectOptions::selection) filters the schema.
     pub fn open_with(source: &str, registry: &Registry, options: &OpenOptions) -> Result<Self> {
         let read = read_source(source, registry, &options.reflect)?;
-        let mut extractor = Self::from_schema(read.schema, read.dialect, &options.policy)?;
+        let mut extractor = match &options.target {
+            Some(target) if target != read.dialect.name() => {
+                let dialect = registry.by_name(target)?;
+                let translated = crate::translate::translate(
+                    read.schema,
+                    dialect.as_ref(),
+                    &options.translation,
+                )?;
+                let mut extractor = Self::from_schema(translated.schema, dialect, &options.policy)?;
+                extractor.loss = Some(Arc::new(translated.report));
+                extractor
+            }
+            _ => Self::from_schema(read.schema, read.dialect, &options.policy)?,
+        };
         extractor.source_name = read.source_name;
         extractor.queries = read.queries;
         Ok(extractor)
     }
 
-    /// Plans and renders an already reflected schema with `dialect`.
-    /// The policy's rewrites (definers, events) are made to `schema` first.
+    /// Plans and renders an already reflected schema with `dialect`; a schema of
+    /// another dialect is translated first with the default [`Translation`] (its report
+    /// is [`DdlExtractor::loss_report`]). The policy's rewrites (definers, events) are
+    /// made to `schema` first.
     pub fn from_schema(
         mut schema: Schema,
         dialect: Arc<dyn Dialect>,
         policy: &Policy,
     ) -> Result<Self> {
+        let mut loss = None;
         if schema.dialect != dialect.name() {
-            return Err(Error::CrossDialect {
-                source_dialect: schema.dialect.clone(),
-                target_dialect: dialect.name().to_owned(),
-            });
+            let translated =
+                crate::translate::translate(schema, dialect.as_ref(), &Translation::default())?;
+            schema = translated.schema;
+            loss = Some(Arc::new(translated.report));
         }
         crate::rewrite::rewrite(&mut schema, policy);
-        Self::planned(Arc::new(schema), dialect, policy)
+        let mut extractor = Self::planned(Arc::new(schema), dialect, policy)?;
+        extractor.loss = loss;
+        Ok(extractor)
+    }
+
+    /// What became of each source object, when the schema was translated from another
+    /// dialect.
+    pub fn loss_report(&self) -> Option<&LossReport> {
+        self.loss.as_deref()
     }
 
     /// Plans and renders `schema`, already rewritten for `policy`.
@@ -201,6 +247,7 @@ impl DdlExtractor {
             plan,
             statements,
             queries: 0,
+            loss: None,
         })
     }
 
@@ -216,6 +263,7 @@ impl DdlExtractor {
         Ok(Some(DdlExtractor {
             source_name: self.source_name.clone(),
             queries: self.queries,
+            loss: self.loss.clone(),
             ..complete
         }))
     }
@@ -247,6 +295,7 @@ impl DdlExtractor {
             queries,
             plan: phased,
             statements,
+            loss,
             ..
         } = self;
         // Gone before the complete statements are rendered (a partly moved `self` would
@@ -256,6 +305,7 @@ impl DdlExtractor {
         Ok(Ok(DdlExtractor {
             source_name,
             queries,
+            loss,
             ..complete
         }))
     }
@@ -271,12 +321,14 @@ impl DdlExtractor {
             queries,
             plan,
             statements,
+            loss,
         } = self;
         drop((plan, statements));
         let policy = policy.with_complete_tables(false);
         Ok(DdlExtractor {
             source_name,
             queries,
+            loss,
             ..Self::planned(schema, dialect, &policy)?
         })
     }
@@ -344,11 +396,13 @@ impl DdlExtractor {
 
     /// Everything the user must hear about: objects not replicated, policy not honoured.
     pub fn warnings(&self) -> Vec<String> {
+        let translation = self.loss.iter().flat_map(|l| l.warnings());
         self.schema
             .skipped
             .iter()
             .map(|s| s.to_string())
             .chain(self.plan.warnings.iter().cloned())
+            .chain(translation)
             .collect()
     }
 
@@ -526,7 +580,7 @@ impl DdlApplier {
         options: &ApplyOptions,
     ) -> Result<ApplyReport> {
         self.check_dialect(extractor)?;
-        let target = self.dialect.reflect_target(&self.url)?;
+        let target = self.held(extractor)?;
         self.converge(extractor, phase, target.as_ref(), options)
     }
 
@@ -623,7 +677,7 @@ impl DdlApplier {
         phase: Phase,
     ) -> Result<Vec<Statement>> {
         self.check_dialect(extractor)?;
-        let target = self.dialect.reflect_target(&self.url)?;
+        let target = self.held(extractor)?;
         let statements = extractor.phase_statements(phase);
         let run = pending_in(extractor, phase, &statements, target.as_ref())?;
         Ok(statements
@@ -639,7 +693,7 @@ impl DdlApplier {
     /// target, and per journaled phase one journal query).
     pub fn status(&self, extractor: &DdlExtractor) -> Result<Status> {
         self.check_dialect(extractor)?;
-        let target = self.dialect.reflect_target(&self.url)?;
+        let target = self.held(extractor)?;
         let mut phases = Vec::new();
         for phase in Phase::ALL {
             let status = crate::converge::phase_status(
@@ -674,10 +728,21 @@ impl DdlApplier {
         Ok(false)
     }
 
+    /// What the target holds (`None` when it is empty), as `extractor`'s schema can
+    /// describe it: for a translated schema, without what no translation carries
+    /// ([`crate::translate::comparable`]).
+    fn held(&self, extractor: &DdlExtractor) -> Result<Option<Schema>> {
+        let held = self.dialect.reflect_target(&self.url)?;
+        Ok(match extractor.loss {
+            Some(_) => held.map(crate::translate::comparable),
+            None => held,
+        })
+    }
+
     /// Fails unless the extractor's schema can be applied to this target.
     pub fn check_dialect(&self, extractor: &DdlExtractor) -> Result<()> {
         if extractor.schema.dialect != self.dialect.name() {
-            return Err(Error::CrossDialect {
+            return Err(Error::NotTranslated {
                 source_dialect: extractor.schema.dialect.clone(),
                 target_dialect: self.dialect.name().to_owned(),
             });
@@ -850,7 +915,11 @@ pub fn clone_with_options(
     registry: &Registry,
     options: &CloneOptions,
 ) -> Result<CloneReport> {
-    let extractor = DdlExtractor::open_with(source, registry, &options.open)?;
+    let mut open = options.open.clone();
+    if open.target.is_none() {
+        open.target = Some(registry.resolve(&DbUrl::parse(target)?)?.name().to_owned());
+    }
+    let extractor = DdlExtractor::open_with(source, registry, &open)?;
     clone_extracted_owned(extractor, target, registry, &options.apply)
 }
 
@@ -930,7 +999,7 @@ impl CloneStart {
         let applier = DdlApplier::open(target, registry)?;
         applier.check_dialect(extractor)?;
         // One reflection serves every phase: a phase only adds its own objects.
-        let held = applier.dialect.reflect_target(&applier.url)?;
+        let held = applier.held(extractor)?;
         if let Some(object) = held
             .as_ref()
             .and_then(|held| foreign_object(&extractor.schema, held))

@@ -172,13 +172,38 @@ pub enum Error {
         /// One line per object: what differs, the source's value first.
         lines: Vec<String>,
     },
-    /// Source and target speak different dialects.
-    #[error("cannot apply a {source_dialect} schema to {target_dialect}: cross-dialect replication is not supported yet")]
+    /// No translation exists between the two dialects (a plugin's dialect, or the same
+    /// dialect asked to translate to itself).
+    #[error("cannot translate a {source_dialect} schema to {target_dialect}: translations exist between postgres, mysql and sqlite only")]
     CrossDialect {
         /// The schema's dialect.
         source_dialect: String,
         /// The target's dialect.
         target_dialect: String,
+    },
+    /// A schema read for one dialect offered to a target of another.
+    #[error("the schema was read as {source_dialect} and the target is {target_dialect}: open the source for the target's dialect (OpenOptions::with_target) to translate it")]
+    NotTranslated {
+        /// The schema's dialect.
+        source_dialect: String,
+        /// The target's dialect.
+        target_dialect: String,
+    },
+    /// `--strict` translation that would lose or skip objects: nothing was applied.
+    #[error("{}", lossy(target, lines))]
+    Lossy {
+        /// The target dialect.
+        target: String,
+        /// One line per lossy or skipped object.
+        lines: Vec<String>,
+    },
+    /// A `--type-map` file that cannot be read as one.
+    #[error("type map {path}: {reason}")]
+    TypeMap {
+        /// The file.
+        path: String,
+        /// What is wrong, naming the rule.
+        reason: String,
     },
     /// The dialect cannot do what was asked.
     #[error("the {dialect} dialect cannot {what}")]
@@ -201,6 +226,18 @@ pub enum Error {
 fn describe_violations(v: &[Violation]) -> String {
     let parts: Vec<String> = v.iter().map(|v| v.to_string()).collect();
     parts.join("; ")
+}
+
+fn lossy(target: &str, lines: &[String]) -> String {
+    let objects = match lines.len() {
+        1 => "1 object".to_owned(),
+        n => format!("{n} objects"),
+    };
+    format!(
+        "the translation to {target} would lose or skip {objects}, which --strict refuses; \
+         nothing was applied:\n  {}",
+        lines.join("\n  ")
+    )
 }
 
 fn diverged(phase: &str, lines: &[String]) -> String {

@@ -97,13 +97,15 @@ impl TypeKind {
     /// `NUMERIC(10,2)`, `DATETIME`, ...). Unknown or empty spellings give [`TypeKind::Other`].
     pub fn from_sql_name(raw: &str) -> TypeKind {
         let upper = raw.trim().to_ascii_uppercase();
+        // `TIMESTAMP(3) WITHOUT TIME ZONE`: the words around the arguments name the type.
         let (name, args) = match upper.find('(') {
             Some(open) => {
                 let close = upper.rfind(')').unwrap_or(upper.len());
                 let inner = &upper[open + 1..close.max(open + 1)];
                 let args: Vec<Option<u32>> =
                     inner.split(',').map(|a| a.trim().parse().ok()).collect();
-                (upper[..open].trim().to_owned(), args)
+                let after = upper.get(close + 1..).unwrap_or_default();
+                (format!("{} {}", upper[..open].trim(), after.trim()), args)
             }
             None => (upper.clone(), Vec::new()),
         };
@@ -142,11 +144,15 @@ impl TypeKind {
             }
             "BINARY" | "VARBINARY" => TypeKind::Binary { length: arg(0) },
             "DATE" => TypeKind::Date,
-            "TIME" => TypeKind::Time {
+            "TIME" | "TIME WITHOUT TIME ZONE" => TypeKind::Time {
                 precision: arg(0),
                 with_time_zone: false,
             },
-            "DATETIME" | "TIMESTAMP" => TypeKind::Timestamp {
+            "TIMETZ" | "TIME WITH TIME ZONE" => TypeKind::Time {
+                precision: arg(0),
+                with_time_zone: true,
+            },
+            "DATETIME" | "TIMESTAMP" | "TIMESTAMP WITHOUT TIME ZONE" => TypeKind::Timestamp {
                 precision: arg(0),
                 with_time_zone: false,
             },
@@ -191,6 +197,17 @@ mod tests {
                 bytes: 0,
                 unsigned: false
             }
+        );
+        assert_eq!(
+            TypeKind::from_sql_name("timestamp(3) without time zone"),
+            TypeKind::Timestamp {
+                precision: Some(3),
+                with_time_zone: false
+            }
+        );
+        assert_eq!(
+            TypeKind::from_sql_name("character varying(20)"),
+            TypeKind::Varchar { length: Some(20) }
         );
         assert_eq!(TypeKind::from_sql_name(""), TypeKind::Other);
         assert_eq!(TypeKind::from_sql_name("geometry"), TypeKind::Other);

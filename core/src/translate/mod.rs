@@ -1,0 +1,1664 @@
+//! Cross-dialect translation: a schema reflected from one dialect rewritten as the IR
+//! another dialect's reflection would give for its faithful copy, with a
+//! [`LossReport`] that classifies every source object.
+//!
+//! The target dialect then plans, renders, applies, diffs and checks the translated
+//! schema exactly as one of its own: translation is IR to IR, before the planner.
+//! Columns take the default mapping of their direction (`docs/type-mapping.md`) or
+//! the user's [`TypeMap`]; check, default, index and view expressions are re-printed
+//! for the target when they use only portable constructs ([`expr`]) and reported
+//! otherwise; trigger, routine and event bodies are procedural code of their dialect
+//! and are reported, never guessed. Names are fitted to the target's limits and
+//! namespaces deterministically (a hash suffix), and each rename is reported.
+
+mod expr;
+pub mod report;
+mod typemap;
+mod types;
+
+use std::collections::{HashMap, HashSet};
+
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+use crate::ir::{
+    CheckConstraint, Column, Expr, ForeignKey, Identity, Index, IndexKey, IndexTarget, Literal,
+    MatchType, PrimaryKey, QualifiedName, ReferentialAction, Routine, RoutineKind, Schema,
+    Sequence, SortOrder, Table, TableOption, Trigger, UniqueConstraint, UserType, UserTypeKind,
+    View,
+};
+use crate::types::{DataType, TypeKind};
+
+pub use report::{Fidelity, Loss, LossReport, Summary};
+pub use typemap::{TypeMap, TypeRule};
+
+use types::Rule;
+
+/// The dialects a schema can be translated between.
+pub const DIALECTS: [&str; 3] = ["postgres", "mysql", "sqlite"];
+
+/// How a schema is translated to another dialect: the user's choices where the
+/// default mapping has more than one faithful answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Translation {
+    /// The user's type overrides (`--type-map FILE`).
+    pub type_map: TypeMap,
+    /// MySQL `tinyint(1)` as a boolean (it can hold other values, so not by default).
+    pub tinyint1_boolean: bool,
+    /// MySQL `ENUM` as text with a check of its labels rather than a PostgreSQL enum.
+    pub enum_as_check: bool,
+    /// A check `col >= 0` on each widened unsigned column.
+    pub unsigned_checks: bool,
+    /// Refuse, before anything is applied, a translation with a lossy or skipped object.
+    pub strict: bool,
+}
+
+impl Translation {
+    /// The same options with `type_map`.
+    pub fn with_type_map(mut self, type_map: TypeMap) -> Self {
+        self.type_map = type_map;
+        self
+    }
+
+    /// The same options with `tinyint1_boolean`.
+    pub fn with_tinyint1_boolean(mut self, on: bool) -> Self {
+        self.tinyint1_boolean = on;
+        self
+    }
+
+    /// The same options with `enum_as_check`.
+    pub fn with_enum_as_check(mut self, on: bool) -> Self {
+        self.enum_as_check = on;
+        self
+    }
+
+    /// The same options with `unsigned_checks`.
+    pub fn with_unsigned_checks(mut self, on: bool) -> Self {
+        self.unsigned_checks = on;
+        self
+    }
+
+    /// The same options with `strict`.
+    pub fn with_strict(mut self, on: bool) -> Self {
+        self.strict = on;
+        self
+    }
+}
+
+/// A schema translated for another dialect, and what became of each source object.
+#[derive(Debug, Clone)]
+pub struct Translated {
+    /// The schema as the target dialect holds it.
+    pub schema: Schema,
+    /// Every source object, classified.
+    pub report: LossReport,
+}
+
+/// Translates `source` for `target`. Fails when the pair is not one of [`DIALECTS`],
+/// and, with [`Translation::strict`], when any object would be lossy or skipped
+/// ([`Error::Lossy`], listing them).
+pub fn translate(
+    source: Schema,
+    target: &dyn Dialect,
+    options: &Translation,
+) -> Result<Translated> {
+    let (from, to) = (source.dialect.clone(), target.name().to_owned());
+    let known = |d: &str| DIALECTS.contains(&d);
+    if from == to || !known(&from) || !known(&to) {
+        return Err(Error::CrossDialect {
+            source_dialect: from,
+            target_dialect: to,
+        });
+    }
+    let mut tx = Tx {
+        src: leak(&from),
+        dst: leak(&to),
+        target,
+        options,
+        report: LossReport::new(&from, &to),
+        relations: HashSet::new(),
+        tables: HashMap::new(),
+        columns: HashMap::new(),
+        out: Schema::new(to.clone()),
+    };
+    tx.out.server_version = None;
+    tx.schema(source);
+    let Tx { out, report, .. } = tx;
+    if options.strict {
+        let lines: Vec<String> = report.losses().map(|l| l.to_string()).collect();
+        if !lines.is_empty() {
+            return Err(Error::Lossy { target: to, lines });
+        }
+    }
+    Ok(Translated {
+        schema: out,
+        report,
+    })
+}
+
+/// `target`, a schema of the target's dialect, as a translation can describe it: the
+/// owners and privileges of the target's roles, which no translation carries (the
+/// applying role owns the copy), are left out. `diff` compares a translated source
+/// with this.
+pub fn comparable(mut target: Schema) -> Schema {
+    use crate::object::ObjectKind;
+    // A MySQL table's engine and collation are the server's defaults: the translation
+    // names none.
+    if target.dialect == "mysql" {
+        for table in &mut target.tables {
+            table
+                .options
+                .retain(|o| !matches!(o, TableOption::Engine(_) | TableOption::Collation(_)));
+        }
+    }
+    target.definitions.retain(|d| {
+        !matches!(
+            d.kind,
+            ObjectKind::Owner | ObjectKind::Privileges | ObjectKind::DefaultPrivileges
+        )
+    });
+    target
+}
+
+/// One of the three dialect names, as a `'static` string.
+fn leak(name: &str) -> &'static str {
+    DIALECTS
+        .iter()
+        .find(|d| **d == name)
+        .copied()
+        .unwrap_or("postgres")
+}
+
+/// A stable 32-bit FNV-1a hash of `text`, as 8 hex digits: the suffix that keeps a
+/// shortened or de-duplicated name unique. Written out rather than taken from `std`,
+/// whose hasher may change between releases and so rename objects between runs.
+fn hash8(text: &str) -> String {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in text.bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    format!("{hash:08x}")
+}
+
+struct Tx<'a> {
+    src: &'static str,
+    dst: &'static str,
+    target: &'a dyn Dialect,
+    options: &'a Translation,
+    report: LossReport,
+    /// Names taken in the target's schema-wide namespace of relations and indexes
+    /// (folded to lower case where the target folds them).
+    relations: HashSet<String>,
+    /// Source table name to target table name.
+    tables: HashMap<QualifiedName, QualifiedName>,
+    /// (source table, source column) to target column.
+    columns: HashMap<(QualifiedName, String), String>,
+    out: Schema,
+}
+
+impl Tx<'_> {
+    fn q(&self, ident: &str) -> String {
+        self.target.quote_ident(ident)
+    }
+
+    /// A name in a key or index definition: as PostgreSQL's deparser writes it, or
+    /// quoted by the target dialect.
+    fn key_ident(&self, name: &str) -> String {
+        match self.pg() {
+            true => deparse_ident(name),
+            false => self.q(name),
+        }
+    }
+
+    /// `CREATE UNIQUE INDEX` of a PostgreSQL key, as the server reflects it.
+    fn key_index(&self, name: &str, table: &QualifiedName, list: &str) -> Expr {
+        self.raw(format!(
+            "CREATE UNIQUE INDEX {} ON {} USING btree ({list})",
+            deparse_ident(name),
+            deparse_table(table)
+        ))
+    }
+
+    fn pg(&self) -> bool {
+        self.dst == "postgres"
+    }
+
+    /// The target's identifier limit: PostgreSQL 63 bytes, MySQL 64 characters.
+    fn fits(&self, name: &str) -> bool {
+        match self.dst {
+            "postgres" => name.len() <= 63,
+            "mysql" => name.chars().count() <= 64,
+            _ => true,
+        }
+    }
+
+    /// `name` within the target's limit: unchanged when it fits, else cut and suffixed
+    /// with the hash of the whole name.
+    fn fit(&self, name: &str) -> String {
+        if self.fits(name) {
+            return name.to_owned();
+        }
+        let suffix = format!("_{}", hash8(name));
+        let mut cut = String::new();
+        for c in name.chars() {
+            let mut next = cut.clone();
+            next.push(c);
+            next.push_str(&suffix);
+            if !self.fits(&next) {
+                break;
+            }
+            cut.push(c);
+        }
+        cut + &suffix
+    }
+
+    /// Whether the target folds the case of names when it compares them (MySQL's table
+    /// names on case-insensitive file systems, SQLite's names always).
+    fn folds(&self) -> bool {
+        self.dst != "postgres"
+    }
+
+    fn key(&self, name: &str) -> String {
+        if self.folds() {
+            name.to_lowercase()
+        } else {
+            name.to_owned()
+        }
+    }
+
+    /// `wanted`, fitted and made unique among `taken` (then suffixed with the hash of
+    /// `scope` and `wanted`); taken. Reports a rename of `object`.
+    fn unique(&mut self, taken: Taken, wanted: &str, scope: &str, object: &str) -> String {
+        let mut name = self.fit(wanted);
+        let mut attempt = 0;
+        loop {
+            let key = self.key(&name);
+            let free = match taken {
+                Taken::Relations => !self.relations.contains(&key),
+            };
+            if free {
+                match taken {
+                    Taken::Relations => self.relations.insert(key),
+                };
+                break;
+            }
+            attempt += 1;
+            let seed = format!("{scope}.{wanted}.{attempt}");
+            let suffix = format!("_{}", hash8(&seed));
+            let mut base = wanted.to_owned();
+            while !self.fits(&(base.clone() + &suffix)) {
+                base.pop();
+            }
+            name = base + &suffix;
+        }
+        if name != wanted {
+            let reason = if self.fits(wanted) {
+                "its name is taken in the target's namespace".to_owned()
+            } else {
+                format!("its name exceeds {}'s identifier limit", self.dst)
+            };
+            self.report
+                .mapped(object, wanted, name.clone(), Some(reason));
+        }
+        name
+    }
+
+    /// A table's name in the target: PostgreSQL's in `public`.
+    fn table_name(&self, source: &QualifiedName) -> QualifiedName {
+        self.tables
+            .get(source)
+            .cloned()
+            .unwrap_or_else(|| self.place(&source.name))
+    }
+
+    fn place(&self, name: &str) -> QualifiedName {
+        match self.pg() {
+            true => QualifiedName::bare(name).in_schema("public"),
+            false => QualifiedName::bare(name),
+        }
+    }
+
+    fn column_name(&self, table: &QualifiedName, column: &str) -> String {
+        self.columns
+            .get(&(table.clone(), column.to_owned()))
+            .cloned()
+            .unwrap_or_else(|| column.to_owned())
+    }
+
+    fn raw(&self, sql: impl Into<String>) -> Expr {
+        Expr::raw(self.dst, sql)
+    }
+
+    fn literal(&self, text: &str) -> String {
+        let mut s = text.replace('\'', "''");
+        if self.dst == "mysql" {
+            s = s.replace('\\', "\\\\");
+        }
+        format!("'{s}'")
+    }
+
+    fn schema(&mut self, source: Schema) {
+        let Schema {
+            tables,
+            views,
+            triggers,
+            namespaces,
+            extensions,
+            types,
+            sequences,
+            routines,
+            events,
+            grants,
+            virtual_tables,
+            definitions,
+            skipped,
+            ..
+        } = source;
+        for n in namespaces {
+            self.report.skipped(
+                format!("schema {}", crate::ir::quoted(&n.name)),
+                format!(
+                    "its tables are created in the {} database's own namespace",
+                    self.dst
+                ),
+            );
+        }
+        for e in extensions {
+            self.report.skipped(
+                format!("extension {}", crate::ir::quoted(&e.name)),
+                format!("{} extensions have no {} equivalent", self.src, self.dst),
+            );
+        }
+        // Enumerations and domains a column uses become the column's own type.
+        let user_types: HashMap<QualifiedName, UserType> =
+            types.into_iter().map(|t| (t.name.clone(), t)).collect();
+        for t in user_types.values() {
+            let object = format!("type {}", t.name);
+            match &t.kind {
+                UserTypeKind::Enum { .. } | UserTypeKind::Domain { .. } => self.report.mapped(
+                    object,
+                    "a type",
+                    "the type of each column that uses it",
+                    None,
+                ),
+                _ => self
+                    .report
+                    .skipped(object, format!("{} has no composite types", self.dst)),
+            }
+        }
+        // Names first: a foreign key may reference a table listed after it.
+        for table in &tables {
+            let wanted = match (&table.name.schema, self.src) {
+                (Some(s), "postgres") if s != "public" => format!("{s}_{}", table.name.name),
+                _ => table.name.name.clone(),
+            };
+            let object = format!("table {}", table.name);
+            let name = self.unique(Taken::Relations, &wanted, "", &object);
+            self.tables.insert(table.name.clone(), self.place(&name));
+            let mut seen: HashSet<String> = HashSet::new();
+            for column in &table.columns {
+                let mut name = self.fit(&column.name);
+                let mut attempt = 0;
+                while !seen.insert(self.key(&name)) {
+                    attempt += 1;
+                    name = self.fit(&format!(
+                        "{}_{}",
+                        column.name,
+                        hash8(&format!("{}.{attempt}", column.name))
+                    ));
+                }
+                if name != column.name {
+                    self.report.mapped(
+                        format!("column {}.{}", table.name, crate::ir::quoted(&column.name)),
+                        column.name.clone(),
+                        name.clone(),
+                        Some("its name exceeds the limit or collides in the target".into()),
+                    );
+                }
+                self.columns
+                    .insert((table.name.clone(), column.name.clone()), name);
+            }
+        }
+        for sequence in sequences {
+            self.sequence(sequence);
+        }
+        for table in tables {
+            self.table(table, &user_types);
+        }
+        for view in views {
+            self.view(view);
+        }
+        for trigger in triggers {
+            self.report.skipped(
+                format!("trigger {} on table {}", trigger.name, trigger.table),
+                format!(
+                    "its body is {} procedural code, which is not translated: write it for {}",
+                    self.src, self.dst
+                ),
+            );
+        }
+        for routine in routines {
+            self.report.skipped(
+                format!("{} {}", routine.kind.sql().to_lowercase(), routine.name),
+                format!(
+                    "its body is {} procedural code, which is not translated: write it for {}",
+                    self.src, self.dst
+                ),
+            );
+        }
+        for event in events {
+            self.report.skipped(
+                format!("event {}", event.name),
+                format!("{} has no scheduled events", self.dst),
+            );
+        }
+        for grant in grants {
+            self.report.skipped(
+                format!("grant {}", grant.describe()),
+                format!(
+                    "privileges of {} accounts are not translated to {} roles",
+                    self.src, self.dst
+                ),
+            );
+        }
+        for v in virtual_tables {
+            self.report.skipped(
+                format!("virtual table {}", v.name),
+                format!(
+                    "the {} module {} has no {} equivalent",
+                    self.src, v.module, self.dst
+                ),
+            );
+        }
+        for d in definitions {
+            use crate::object::ObjectKind;
+            let reason = match d.kind {
+                ObjectKind::Owner => "the account that applies the copy owns it".to_owned(),
+                ObjectKind::Privileges | ObjectKind::DefaultPrivileges => {
+                    format!("privileges of {} roles are not translated", self.src)
+                }
+                kind => format!("{} has no {}", self.dst, kind.label()),
+            };
+            self.report.skipped(d.describe(), reason);
+        }
+        for s in skipped {
+            self.report.skipped(
+                format!("{} {}", s.kind, crate::ir::quoted(&s.name)),
+                format!("the {} source cannot replicate it: {}", self.src, s.reason),
+            );
+            self.out.skipped.push(s);
+        }
+    }
+
+    fn sequence(&mut self, sequence: Sequence) {
+        let object = format!("sequence {}", sequence.name);
+        if self.dst != "postgres" {
+            self.report.skipped(
+                object,
+                format!("{} has no free-standing sequences", self.dst),
+            );
+            return;
+        }
+        let name = self.unique(Taken::Relations, &sequence.name.name, "", &object);
+        self.report.exact(object);
+        self.out.sequences.push(Sequence {
+            name: self.place(&name),
+            data_type: "bigint".into(),
+            owned_by: None,
+            options: Vec::new(),
+            ..sequence
+        });
+    }
+
+    fn table(&mut self, source: Table, user_types: &HashMap<QualifiedName, UserType>) {
+        let object = format!("table {}", source.name);
+        let name = self.table_name(&source.name);
+        let mut table = Table::new(name.clone());
+        table.comment = source.comment.clone();
+        // Notes of the table itself.
+        let mut notes: Vec<(Fidelity, String)> = Vec::new();
+        for option in &source.options {
+            match option {
+                TableOption::Engine(e) if e.eq_ignore_ascii_case("InnoDB") => {}
+                TableOption::Engine(e) => notes.push((
+                    Fidelity::Mapped,
+                    format!("the {e} engine: the target's tables are transactional"),
+                )),
+                TableOption::Collation(c) if c.ends_with("_ci") => notes.push((
+                    Fidelity::Mapped,
+                    format!("collation {c}: comparisons and unique keys become case-sensitive"),
+                )),
+                TableOption::Collation(_) | TableOption::CreateOptions(_) => {}
+                TableOption::WithoutRowid => notes.push((
+                    Fidelity::Mapped,
+                    "WITHOUT ROWID: the primary key is an index of an ordinary table".into(),
+                )),
+                TableOption::Strict => notes.push((
+                    Fidelity::Mapped,
+                    "STRICT: the target enforces column types itself".into(),
+                )),
+                TableOption::Unlogged if self.pg() => {
+                    table.options.push(TableOption::Unlogged);
+                }
+                other => notes.push((Fidelity::Lossy, format!("{other:?} is not translated"))),
+            }
+        }
+        // Columns, and the columns keys and indexes use (MySQL cannot index long text).
+        let indexed: HashSet<&str> = source
+            .primary_key
+            .iter()
+            .flat_map(|k| k.columns.iter())
+            .chain(
+                source
+                    .unique_constraints
+                    .iter()
+                    .flat_map(|u| u.columns.iter()),
+            )
+            .chain(source.foreign_keys.iter().flat_map(|f| f.columns.iter()))
+            .chain(source.indexes.iter().flat_map(|i| {
+                i.keys.iter().filter_map(|k| match &k.target {
+                    IndexTarget::Column(c) => Some(c),
+                    _ => None,
+                })
+            }))
+            .map(String::as_str)
+            .collect();
+        let single_integer_key = match &source.primary_key {
+            Some(pk) if pk.columns.len() == 1 => source
+                .column(&pk.columns[0])
+                .filter(|c| c.data_type.raw.eq_ignore_ascii_case("INTEGER"))
+                .map(|c| c.name.clone()),
+            _ => None,
+        };
+        let mut rule_checks: Vec<(String, Rule)> = Vec::new();
+        let mut checks = source.checks.clone();
+        for column in &source.columns {
+            let (rule, domain_checks) = self.column(
+                &source,
+                column,
+                &mut table,
+                indexed.contains(column.name.as_str()),
+                single_integer_key.as_deref() == Some(column.name.as_str()),
+                user_types,
+            );
+            if let Some(rule) = rule {
+                rule_checks.push((self.column_name(&source.name, &column.name), rule));
+            }
+            checks.extend(domain_checks);
+        }
+        let status = notes
+            .iter()
+            .map(|(s, _)| *s)
+            .max()
+            .unwrap_or(Fidelity::Exact);
+        let reason: Vec<String> = notes.into_iter().map(|(_, n)| n).collect();
+        match status {
+            Fidelity::Exact => self.report.exact(&object),
+            Fidelity::Mapped => {
+                self.report
+                    .mapped(&object, "table", "table", Some(reason.join("; ")))
+            }
+            _ => self.report.lossy(&object, None, None, reason.join("; ")),
+        }
+        self.primary_key(&source, &mut table);
+        for (n, unique) in source.unique_constraints.iter().enumerate() {
+            self.unique_constraint(&source, unique, n, &mut table);
+        }
+        let mut check_names: HashSet<String> = HashSet::new();
+        for check in &checks {
+            self.check(&source, check, &mut table, &mut check_names);
+        }
+        for (column, rule) in rule_checks {
+            self.rule_check(&source, &column, rule, &mut table, &mut check_names);
+        }
+        for fk in &source.foreign_keys {
+            self.foreign_key(&source, fk, &mut table);
+        }
+        for index in &source.indexes {
+            self.index(&source, index, &mut table);
+        }
+        self.out.tables.push(table);
+    }
+
+    /// Translates one column into `table`; returns a rule of its type the seal checks,
+    /// and the checks of its domain (PostgreSQL), as checks of the source's dialect.
+    fn column(
+        &mut self,
+        source: &Table,
+        column: &Column,
+        table: &mut Table,
+        indexed: bool,
+        rowid_alias: bool,
+        user_types: &HashMap<QualifiedName, UserType>,
+    ) -> (Option<Rule>, Vec<CheckConstraint>) {
+        let object = format!("column {}.{}", source.name, crate::ir::quoted(&column.name));
+        let name = self.column_name(&source.name, &column.name);
+        // A user type of the source: its enumeration or its domain's base type.
+        let mut data_type = column.data_type.clone();
+        let mut domain_checks = Vec::new();
+        if self.src == "postgres" {
+            let key = parse_type_name(&column.data_type.raw);
+            if let Some(t) = key.and_then(|k| user_types.get(&k)) {
+                match &t.kind {
+                    UserTypeKind::Enum { labels } => {
+                        let quoted: Vec<String> = labels
+                            .iter()
+                            .map(|l| format!("'{}'", l.replace('\'', "''")))
+                            .collect();
+                        data_type = DataType {
+                            kind: TypeKind::Other,
+                            raw: format!("enum({})", quoted.join(",")),
+                        };
+                    }
+                    UserTypeKind::Domain { base, checks, .. } => {
+                        data_type = base.clone();
+                        domain_checks = checks.clone();
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let user = self
+            .options
+            .type_map
+            .lookup(&source.name.name, &column.name, &data_type.raw)
+            .cloned();
+        let mut mapped = match &user {
+            Some(rule) => types::Mapped {
+                raw: rule.to.clone(),
+                status: Fidelity::Mapped,
+                note: Some(format!("by the type map's rule \"{}\"", rule.pattern)),
+                rule: None,
+                enum_type: None,
+            },
+            None => {
+                // A PostgreSQL enum becomes MySQL's inline ENUM or a checked text.
+                let (src, raw) = (self.src, data_type.raw.clone());
+                if src == "postgres" && raw.starts_with("enum(") {
+                    let labels = types::labels(&raw);
+                    if self.dst == "mysql" {
+                        types::Mapped {
+                            raw,
+                            status: Fidelity::Mapped,
+                            note: Some("the enumeration inline".into()),
+                            rule: None,
+                            enum_type: None,
+                        }
+                    } else {
+                        types::Mapped {
+                            raw: "TEXT".into(),
+                            status: Fidelity::Mapped,
+                            note: Some("text with a check of its labels".into()),
+                            rule: Some(Rule::OneOf(labels)),
+                            enum_type: None,
+                        }
+                    }
+                } else {
+                    types::map(src, self.dst, &raw, &data_type.kind, indexed, self.options)
+                }
+            }
+        };
+        if let Some(labels) = mapped.enum_type.take() {
+            let type_name = self.unique(
+                Taken::Relations,
+                &format!("{}_{}", table.name.name, name),
+                &table.name.name,
+                &format!("enumeration of {object}"),
+            );
+            let qualified = self.place(&type_name);
+            mapped.raw = qualified.to_string();
+            self.out.types.push(UserType {
+                name: qualified,
+                kind: UserTypeKind::Enum { labels },
+                requires: Vec::new(),
+                comment: None,
+            });
+        }
+        let mut out = Column::new(
+            name,
+            DataType {
+                kind: TypeKind::from_sql_name(&mapped.raw),
+                raw: mapped.raw.clone(),
+            },
+        );
+        out.nullable = column.nullable;
+        out.comment = column.comment.clone();
+        let mut losses: Vec<String> = Vec::new();
+        if let Some(note) = &mapped.note {
+            losses.push(note.clone());
+        }
+        let mut status = mapped.status;
+        let lose = |why: String, status: &mut Fidelity, losses: &mut Vec<String>| {
+            *status = Fidelity::Lossy;
+            losses.push(why);
+        };
+        if column.invisible {
+            lose(
+                format!("{} has no invisible columns", self.dst),
+                &mut status,
+                &mut losses,
+            );
+        }
+        if let Some(collation) = &column.collation {
+            if collation.ends_with("_ci") {
+                status = status.max(Fidelity::Mapped);
+                losses.push(format!(
+                    "collation {collation}: comparisons become case-sensitive"
+                ));
+            }
+        }
+        // Identity: AUTO_INCREMENT, SQLite's AUTOINCREMENT and rowid alias, serial.
+        let serial =
+            matches!(&column.default, Some(Expr::Raw { sql, .. }) if sql.starts_with("nextval("));
+        let counted = match &column.identity {
+            Some(Identity::AutoIncrement { last_value }) => Some(*last_value),
+            Some(Identity::Generated { sequence, .. }) => Some(sequence.last_value),
+            None if rowid_alias && self.src == "sqlite" => Some(None),
+            None if serial && self.src == "postgres" => Some(None),
+            None => None,
+        };
+        if let Some(last_value) = counted {
+            out.identity = Some(self.identity(table, &out, last_value));
+            if matches!(
+                column.identity,
+                Some(Identity::Generated { always: true, .. })
+            ) {
+                lose(
+                    "GENERATED ALWAYS: the target accepts explicit values".into(),
+                    &mut status,
+                    &mut losses,
+                );
+            }
+            if rowid_alias && column.identity.is_none() {
+                status = status.max(Fidelity::Mapped);
+                losses.push("a rowid alias: an identity that numbers new rows".into());
+            }
+        }
+        if let Some(generated) = &column.generated {
+            match expr::expression(&expr_text(&generated.expr), self.src, self.dst) {
+                Ok(sql) => {
+                    out.generated = Some(crate::ir::Generated {
+                        expr: self.raw(sql),
+                        stored: generated.stored || self.pg(),
+                    });
+                    if !generated.stored && self.pg() {
+                        status = status.max(Fidelity::Mapped);
+                        losses.push("a virtual generated column: stored".into());
+                    }
+                }
+                Err(why) => lose(
+                    format!("its generation is dropped: {why}"),
+                    &mut status,
+                    &mut losses,
+                ),
+            }
+        } else if let Some(default) = &column.default {
+            if !(serial && out.identity.is_some()) {
+                match self.default(default, &mapped.raw) {
+                    Ok(d) => out.default = d,
+                    Err(why) => lose(
+                        format!("its default is dropped: {why}"),
+                        &mut status,
+                        &mut losses,
+                    ),
+                }
+            }
+        }
+        // MySQL reflects a nullable column without a default as DEFAULT NULL.
+        if self.dst == "mysql"
+            && out.nullable
+            && out.default.is_none()
+            && out.generated.is_none()
+            && !matches!(
+                TypeKind::from_sql_name(&out.data_type.raw),
+                TypeKind::Text | TypeKind::Binary { length: None } | TypeKind::Json
+            )
+        {
+            out.default = Some(self.raw("NULL"));
+        }
+        let on_update = match &column.on_update {
+            Some(on_update) => self.on_update(table, &out, on_update, &mut status, &mut losses),
+            None => None,
+        };
+        // A domain's checks become checks of each column of the domain.
+        let domain_checks = domain_checks
+            .into_iter()
+            .map(|mut check| {
+                let text = expr_text(&check.expr).replace("VALUE", &quote_pg(&column.name));
+                check.expr = Expr::raw(self.src, text);
+                check.definition = None;
+                check.column = Some(column.name.clone());
+                check.name = check.name.map(|n| format!("{}_{n}", column.name));
+                check
+            })
+            .collect();
+        let from = column.data_type.raw.clone();
+        match status {
+            Fidelity::Exact => self.report.exact(object),
+            Fidelity::Mapped => self.report.mapped(
+                object,
+                from,
+                mapped.raw.clone(),
+                Some(losses.join("; ")).filter(|s| !s.is_empty()),
+            ),
+            _ => self.report.lossy(
+                object,
+                Some(from),
+                Some(mapped.raw.clone()),
+                losses.join("; "),
+            ),
+        }
+        if let Some(on_update) = on_update {
+            out.on_update = Some(on_update);
+        }
+        table.columns.push(out);
+        (mapped.rule, domain_checks)
+    }
+
+    /// The identity of `column` in the target: PostgreSQL's BY DEFAULT identity with
+    /// its sequence (the seal sets it past the loaded rows), MySQL's and SQLite's
+    /// auto-increment with the source's counter.
+    fn identity(&mut self, table: &Table, column: &Column, last_value: Option<i64>) -> Identity {
+        if !self.pg() {
+            return Identity::AutoIncrement { last_value };
+        }
+        let name = self.unique(
+            Taken::Relations,
+            &format!("{}_{}_seq", table.name.name, column.name),
+            &table.name.name,
+            &format!("sequence of column {}", crate::ir::quoted(&column.name)),
+        );
+        let (data_type, max) = match column.data_type.raw.as_str() {
+            "smallint" => ("smallint", i64::from(i16::MAX)),
+            "integer" => ("integer", i64::from(i32::MAX)),
+            _ => ("bigint", i64::MAX),
+        };
+        let mut sequence = Sequence::new(self.place(&name));
+        sequence.data_type = data_type.into();
+        sequence.max_value = max;
+        sequence.last_value = last_value;
+        Identity::Generated {
+            always: false,
+            sequence: Box::new(sequence),
+        }
+    }
+
+    /// A default in the target, `None` for a NULL default, `Err` with the reason when
+    /// it cannot be translated faithfully.
+    fn default(&self, default: &Expr, to_type: &str) -> std::result::Result<Option<Expr>, String> {
+        let boolean = to_type.eq_ignore_ascii_case("boolean");
+        let text = match default {
+            Expr::Literal { value } => match value {
+                Literal::Null => return Ok(None),
+                Literal::Number(n) => n.clone(),
+                Literal::String(s) => self.literal(s),
+            },
+            Expr::Raw { sql, .. } => {
+                let sql = sql.trim();
+                if sql.eq_ignore_ascii_case("NULL") {
+                    return Ok(None);
+                }
+                if let Some(value) = unquote(sql, self.src) {
+                    if value.starts_with("0000-00-00") {
+                        return Err(format!("the zero date {sql} has no {} value", self.dst));
+                    }
+                    self.literal(&value)
+                } else if sql.parse::<f64>().is_ok() {
+                    sql.to_owned()
+                } else {
+                    expr::expression(sql, self.src, self.dst)?
+                }
+            }
+        };
+        let text = match (boolean, text.trim_matches('\'')) {
+            (true, "0") => "false".to_owned(),
+            (true, "1") => "true".to_owned(),
+            _ => text,
+        };
+        Ok(Some(self.raw(text)))
+    }
+
+    /// MySQL's `ON UPDATE CURRENT_TIMESTAMP`: in PostgreSQL a trigger that sets the
+    /// column when a row changes and the statement does not set it.
+    fn on_update(
+        &mut self,
+        table: &Table,
+        column: &Column,
+        on_update: &Expr,
+        status: &mut Fidelity,
+        losses: &mut Vec<String>,
+    ) -> Option<Expr> {
+        let text = expr_text(on_update);
+        let value = match expr::expression(&text, self.src, self.dst) {
+            Ok(v) => v,
+            Err(why) => {
+                *status = Fidelity::Lossy;
+                losses.push(format!("its ON UPDATE is dropped: {why}"));
+                return None;
+            }
+        };
+        if self.dst == "mysql" {
+            return Some(self.raw(value));
+        }
+        if !self.pg() {
+            *status = Fidelity::Lossy;
+            losses.push("its ON UPDATE is dropped: SQLite has no such clause".into());
+            return None;
+        }
+        let function = self.unique(
+            Taken::Relations,
+            &format!("{}_{}_on_update", table.name.name, column.name),
+            &table.name.name,
+            &format!(
+                "trigger function of ON UPDATE of column {}",
+                crate::ir::quoted(&column.name)
+            ),
+        );
+        let function = self.place(&function);
+        let c = self.q(&column.name);
+        let definition = format!(
+            "CREATE FUNCTION {function}() RETURNS trigger\n    LANGUAGE plpgsql\n    AS $$\
+             \nBEGIN\n    IF NEW.{c} IS NOT DISTINCT FROM OLD.{c} AND NEW IS DISTINCT FROM OLD THEN\
+             \n        NEW.{c} := {value};\n    END IF;\n    RETURN NEW;\nEND\n$$"
+        );
+        self.out.routines.push(Routine {
+            name: function.clone(),
+            arguments: String::new(),
+            kind: RoutineKind::Function,
+            definition: self.raw(definition),
+            after_tables: false,
+            requires: Vec::new(),
+            settings: Vec::new(),
+            definer: None,
+            comment: None,
+        });
+        let trigger = QualifiedName::bare(function.name.clone());
+        self.out.triggers.push(Trigger {
+            definition: self.raw(format!(
+                "CREATE TRIGGER {} BEFORE UPDATE ON {} FOR EACH ROW EXECUTE FUNCTION {function}()",
+                self.q(&trigger.name),
+                table.name
+            )),
+            name: trigger,
+            table: table.name.clone(),
+            settings: Vec::new(),
+            definer: None,
+            comment: None,
+        });
+        *status = (*status).max(Fidelity::Mapped);
+        losses.push("ON UPDATE as a trigger".into());
+        None
+    }
+
+    fn column_list(&self, table: &QualifiedName, columns: &[String]) -> String {
+        columns
+            .iter()
+            .map(|c| self.key_ident(&self.column_name(table, c)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn primary_key(&mut self, source: &Table, table: &mut Table) {
+        let Some(pk) = &source.primary_key else {
+            return;
+        };
+        let object = format!("primary key of table {}", source.name);
+        let columns: Vec<String> = pk
+            .columns
+            .iter()
+            .map(|c| self.column_name(&source.name, c))
+            .collect();
+        let list = self.column_list(&source.name, &pk.columns);
+        let (name, definition) = match self.dst {
+            "postgres" => {
+                let wanted = pk
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| format!("{}_pkey", table.name.name));
+                let name = self.unique(Taken::Relations, &wanted, &table.name.name, &object);
+                (Some(name), Some(self.raw(format!("PRIMARY KEY ({list})"))))
+            }
+            "mysql" => (
+                None,
+                Some(self.raw(format!("PRIMARY KEY ({})", list.replace(", ", ",")))),
+            ),
+            _ => (pk.name.clone(), None),
+        };
+        self.report.exact(object);
+        let index = match (self.pg(), &name) {
+            (true, Some(name)) => Some(self.key_index(name, &table.name, &list)),
+            _ => None,
+        };
+        table.primary_key = Some(PrimaryKey {
+            name,
+            columns,
+            definition,
+            index,
+            comment: pk.comment.clone(),
+        });
+    }
+
+    fn unique_constraint(
+        &mut self,
+        source: &Table,
+        u: &UniqueConstraint,
+        n: usize,
+        table: &mut Table,
+    ) {
+        let object = format!(
+            "unique constraint {} of table {}",
+            u.name
+                .as_deref()
+                .map(crate::ir::quoted)
+                .unwrap_or_else(|| format!("#{}", n + 1)),
+            source.name
+        );
+        let columns: Vec<String> = u
+            .columns
+            .iter()
+            .map(|c| self.column_name(&source.name, c))
+            .collect();
+        let list = self.column_list(&source.name, &u.columns);
+        let wanted = u
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("{}_{}_key", table.name.name, columns.join("_")));
+        self.report.exact(&object);
+        match self.dst {
+            "mysql" => {
+                let name = self.fit(&wanted);
+                table.indexes.push(Index {
+                    definition: Some(self.raw(format!(
+                        "UNIQUE KEY {} ({})",
+                        self.q(&name),
+                        list.replace(", ", ",")
+                    ))),
+                    name,
+                    unique: true,
+                    keys: columns.iter().map(|c| column_key(c)).collect(),
+                    predicate: None,
+                    partition_indexes: Vec::new(),
+                    comment: u.comment.clone(),
+                });
+            }
+            "postgres" => {
+                let name = self.unique(Taken::Relations, &wanted, &table.name.name, &object);
+                let index = Some(self.key_index(&name, &table.name, &list));
+                table.unique_constraints.push(UniqueConstraint {
+                    name: Some(name),
+                    columns,
+                    definition: Some(self.raw(format!("UNIQUE ({list})"))),
+                    index,
+                    comment: u.comment.clone(),
+                });
+            }
+            _ => table.unique_constraints.push(UniqueConstraint {
+                name: u.name.clone(),
+                columns,
+                definition: None,
+                index: None,
+                comment: u.comment.clone(),
+            }),
+        }
+    }
+
+    /// A name for a check, unique in its table (MySQL 8 wants it unique in the database).
+    fn check_name(&mut self, table: &Table, wanted: &str, names: &mut HashSet<String>) -> String {
+        let mut name = self.fit(wanted);
+        let mut attempt = 0;
+        while !names.insert(self.key(&name)) {
+            attempt += 1;
+            name = self.fit(&format!("{wanted}{attempt}"));
+        }
+        let _ = table;
+        name
+    }
+
+    fn check(
+        &mut self,
+        source: &Table,
+        check: &CheckConstraint,
+        table: &mut Table,
+        names: &mut HashSet<String>,
+    ) {
+        let object = format!(
+            "check {}of table {}",
+            check
+                .name
+                .as_deref()
+                .map(|n| format!("{} ", crate::ir::quoted(n)))
+                .unwrap_or_default(),
+            source.name
+        );
+        let text = expr_text(&check.expr);
+        let sql = match expr::expression(&text, self.src, self.dst) {
+            Ok(sql) => sql,
+            Err(why) => {
+                self.report.skipped(object, why);
+                return;
+            }
+        };
+        let wanted = check.name.clone().unwrap_or_else(|| match &check.column {
+            Some(c) => format!("{}_{}_check", table.name.name, c),
+            None => format!("{}_check", table.name.name),
+        });
+        let name = self.check_name(table, &wanted, names);
+        if sql == text {
+            self.report.exact(object);
+        } else {
+            self.report.mapped(object, text, sql.clone(), None);
+        }
+        self.push_check(table, name, sql);
+    }
+
+    fn push_check(&self, table: &mut Table, name: String, sql: String) {
+        let definition = self.pg().then(|| self.raw(format!("CHECK ({sql})")));
+        table.checks.push(CheckConstraint {
+            name: Some(name),
+            column: None,
+            expr: self.raw(sql),
+            definition,
+            comment: None,
+        });
+    }
+
+    fn rule_check(
+        &mut self,
+        source: &Table,
+        column: &str,
+        rule: Rule,
+        table: &mut Table,
+        names: &mut HashSet<String>,
+    ) {
+        let c = self.q(column);
+        let list = |labels: &[String]| {
+            labels
+                .iter()
+                .map(|l| self.literal(l))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let sql = match &rule {
+            Rule::NonNegative => format!("{c} >= 0"),
+            Rule::OneOf(labels) => format!("{c} IN ({})", list(labels)),
+            Rule::Members(labels) if self.pg() => format!(
+                "string_to_array({c}, ',') <@ ARRAY[{}]::text[]",
+                list(labels)
+            ),
+            Rule::Members(labels) => {
+                // SQLite: every member, and so the whole, is among the labels: with the
+                // labels and the value both wrapped in commas, removing each label
+                // leaves only commas.
+                let mut stripped = format!("',' || {c} || ','");
+                for l in labels {
+                    stripped = format!(
+                        "replace({stripped}, {}, ',')",
+                        self.literal(&format!(",{l},"))
+                    );
+                }
+                format!("trim(replace({stripped}, ',,', ','), ',') = ''")
+            }
+        };
+        let name = self.check_name(table, &format!("{}_{column}_check", table.name.name), names);
+        let _ = source;
+        self.push_check(table, name, sql);
+    }
+
+    fn foreign_key(&mut self, source: &Table, fk: &ForeignKey, table: &mut Table) {
+        let object = format!(
+            "foreign key {}of table {}",
+            fk.name
+                .as_deref()
+                .map(|n| format!("{} ", crate::ir::quoted(n)))
+                .unwrap_or_default(),
+            source.name
+        );
+        if !self.tables.contains_key(&fk.referenced_table) {
+            self.report.skipped(
+                object,
+                format!(
+                    "it references {}, which is not translated",
+                    fk.referenced_table
+                ),
+            );
+            return;
+        }
+        if fk.match_type == MatchType::Partial {
+            self.report
+                .skipped(object, "MATCH PARTIAL is implemented by no dialect");
+            return;
+        }
+        let referenced = self.table_name(&fk.referenced_table);
+        let columns: Vec<String> = fk
+            .columns
+            .iter()
+            .map(|c| self.column_name(&source.name, c))
+            .collect();
+        let referenced_columns: Vec<String> = fk
+            .referenced_columns
+            .iter()
+            .map(|c| self.column_name(&fk.referenced_table, c))
+            .collect();
+        let wanted = fk
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("{}_{}_fkey", table.name.name, columns.join("_")));
+        let name = self.fit(&wanted);
+        let definition = self.pg().then(|| {
+            let mut sql = format!(
+                "FOREIGN KEY ({}) REFERENCES {}({})",
+                self.column_list(&source.name, &fk.columns),
+                deparse_table(&referenced),
+                self.column_list(&fk.referenced_table, &fk.referenced_columns)
+            );
+            if fk.match_type == MatchType::Full {
+                sql.push_str(" MATCH FULL");
+            }
+            for (verb, action) in [("UPDATE", fk.on_update), ("DELETE", fk.on_delete)] {
+                if action != ReferentialAction::NoAction {
+                    sql.push_str(&format!(" ON {verb} {}", action.sql()));
+                }
+            }
+            match fk.deferrable {
+                crate::ir::Deferrable::InitiallyDeferred => {
+                    sql.push_str(" DEFERRABLE INITIALLY DEFERRED")
+                }
+                crate::ir::Deferrable::InitiallyImmediate => sql.push_str(" DEFERRABLE"),
+                _ => {}
+            }
+            self.raw(sql)
+        });
+        let mut deferrable = fk.deferrable;
+        if self.dst == "mysql" && deferrable != crate::ir::Deferrable::NotDeferrable {
+            deferrable = crate::ir::Deferrable::NotDeferrable;
+            self.report.lossy(
+                &object,
+                None,
+                None,
+                "MySQL checks every foreign key at once: DEFERRABLE is dropped",
+            );
+        } else {
+            self.report.exact(&object);
+        }
+        table.foreign_keys.push(ForeignKey {
+            name: Some(name),
+            columns,
+            referenced_table: referenced,
+            referenced_columns,
+            on_delete: fk.on_delete,
+            on_update: fk.on_update,
+            match_type: fk.match_type,
+            deferrable,
+            definition,
+            comment: fk.comment.clone(),
+        });
+    }
+
+    fn index(&mut self, source: &Table, index: &Index, table: &mut Table) {
+        let object = format!(
+            "index {} on table {}",
+            crate::ir::quoted(&index.name),
+            source.name
+        );
+        let source_definition = index
+            .definition
+            .as_ref()
+            .and_then(|d| d.raw_sql(self.src).ok().flatten())
+            .unwrap_or_default()
+            .to_owned();
+        let fulltext = source_definition.starts_with("FULLTEXT");
+        if source_definition.starts_with("SPATIAL") {
+            self.report
+                .skipped(object, "a spatial index needs a spatial type");
+            return;
+        }
+        let prefixes = prefix_lengths(&source_definition);
+        let mut notes: Vec<String> = Vec::new();
+        let mut keys: Vec<IndexKey> = Vec::new();
+        let mut parts: Vec<String> = Vec::new();
+        for (i, key) in index.keys.iter().enumerate() {
+            let (part, target) = match &key.target {
+                IndexTarget::Column(c) => {
+                    let name = self.column_name(&source.name, c);
+                    let quoted = self.key_ident(&name);
+                    match prefixes.get(i).copied().flatten() {
+                        Some(n) if self.pg() => {
+                            notes.push(format!("the prefix of {n} characters as an expression"));
+                            let e = format!("\"left\"({quoted}, {n})");
+                            (format!("({e})"), IndexTarget::Expression(self.raw(e)))
+                        }
+                        Some(n) if self.dst == "sqlite" => {
+                            notes.push(format!("the whole column rather than its prefix of {n}"));
+                            (quoted, IndexTarget::Column(name))
+                        }
+                        _ => (quoted, IndexTarget::Column(name)),
+                    }
+                }
+                IndexTarget::Expression(e) => {
+                    match expr::expression(&expr_text(e), self.src, self.dst) {
+                        Ok(sql) if self.dst != "mysql" => {
+                            (format!("({sql})"), IndexTarget::Expression(self.raw(sql)))
+                        }
+                        Ok(_) => {
+                            self.report.skipped(
+                                object,
+                                "an expression index: MariaDB indexes columns only",
+                            );
+                            return;
+                        }
+                        Err(why) => {
+                            self.report.skipped(object, why);
+                            return;
+                        }
+                    }
+                }
+            };
+            let desc = key.order == Some(SortOrder::Desc);
+            parts.push(if desc { format!("{part} DESC") } else { part });
+            keys.push(IndexKey {
+                target,
+                collation: None,
+                order: key.order,
+            });
+        }
+        let predicate = match &index.predicate {
+            Some(p) => match expr::expression(&expr_text(p), self.src, self.dst) {
+                Ok(sql) if self.dst != "mysql" => Some(sql),
+                Ok(_) => {
+                    self.report
+                        .skipped(object, "a partial index: MySQL indexes whole tables");
+                    return;
+                }
+                Err(why) => {
+                    self.report.skipped(object, why);
+                    return;
+                }
+            },
+            None => None,
+        };
+        let (name, definition) = match self.dst {
+            "mysql" => {
+                let name = self.fit(&index.name);
+                let kind = if index.unique { "UNIQUE KEY" } else { "KEY" };
+                (
+                    name.clone(),
+                    Some(format!("{kind} {} ({})", self.q(&name), parts.join(","))),
+                )
+            }
+            _ => {
+                let name = self.unique(Taken::Relations, &index.name, &table.name.name, &object);
+                let definition = self.pg().then(|| {
+                    if fulltext {
+                        let columns: Vec<String> = keys
+                            .iter()
+                            .filter_map(|k| match &k.target {
+                                IndexTarget::Column(c) => {
+                                    Some(format!("COALESCE({}, '')", self.q(c)))
+                                }
+                                _ => None,
+                            })
+                            .collect();
+                        format!(
+                            "USING gin (to_tsvector('simple'::regconfig, {}))",
+                            columns.join(" || ' ' || ")
+                        )
+                    } else {
+                        let mut d = format!("USING btree ({})", parts.join(", "));
+                        if let Some(p) = &predicate {
+                            d.push_str(&format!(" WHERE ({p})"));
+                        }
+                        d
+                    }
+                });
+                (name, definition)
+            }
+        };
+        if fulltext {
+            if self.pg() {
+                notes.push(
+                    "FULLTEXT as a GIN index over to_tsvector('simple', ...): query it with @@"
+                        .into(),
+                );
+            } else {
+                self.report
+                    .skipped(object, format!("{} has no FULLTEXT index", self.dst));
+                return;
+            }
+        }
+        match notes.is_empty() {
+            true => self.report.exact(&object),
+            false => self.report.mapped(
+                &object,
+                source_definition.clone(),
+                definition.clone().unwrap_or_default(),
+                Some(notes.join("; ")),
+            ),
+        }
+        table.indexes.push(Index {
+            name,
+            unique: index.unique && !fulltext,
+            keys,
+            predicate: predicate.map(|p| self.raw(p)),
+            definition: definition.map(|d| self.raw(d)),
+            partition_indexes: Vec::new(),
+            comment: index.comment.clone(),
+        });
+    }
+
+    fn view(&mut self, view: View) {
+        let object = format!("view {}", view.name);
+        if view.materialized && !self.pg() {
+            self.report
+                .skipped(object, format!("{} has no materialized views", self.dst));
+            return;
+        }
+        let text = expr_text(&view.query);
+        let query = match expr::query(&text, self.src, self.dst) {
+            Ok(q) => q,
+            Err(why) => {
+                self.report.skipped(object, why);
+                return;
+            }
+        };
+        let name = self.unique(Taken::Relations, &view.name.name, "", &object);
+        let mut out = View::new(self.place(&name), self.raw(query));
+        if self.dst == "sqlite" {
+            out.columns = view.columns.clone();
+        }
+        out.materialized = view.materialized;
+        out.comment = view.comment.clone();
+        self.report
+            .mapped(object, "query", "query re-printed", None);
+        self.out.views.push(out);
+    }
+}
+
+/// A namespace of names in the target.
+#[derive(Clone, Copy)]
+enum Taken {
+    /// Tables, views, sequences, indexes and types (PostgreSQL's `pg_class` and the
+    /// like); in SQLite, tables, views and indexes.
+    Relations,
+}
+
+/// PostgreSQL's keywords that its deparser quotes (all but the unreserved ones).
+const PG_KEYWORDS: &str = "all analyse analyze and any array as asc asymmetric authorization \
+    between bigint binary bit boolean both case cast char character check coalesce collate \
+    collation column concurrently constraint create cross current_catalog current_date \
+    current_role current_schema current_time current_timestamp current_user dec decimal \
+    default deferrable desc distinct do else end except exists extract false fetch float for \
+    foreign freeze from full grant greatest group grouping having ilike in initially inner \
+    inout int integer intersect interval into is isnull join lateral leading least left like \
+    limit localtime localtimestamp national natural nchar none normalize not notnull null \
+    nullif numeric offset on only or order out outer overlaps overlay placing position \
+    precision primary real references returning right row select session_user setof similar \
+    smallint some substring symmetric table tablesample then time timestamp to trailing treat \
+    trim true union unique user using values varchar variadic verbose when where window with \
+    xmlattributes xmlconcat xmlelement xmlexists xmlforest xmlnamespaces xmlparse xmlpi \
+    xmlroot xmlserialize xmltable";
+
+/// A name as PostgreSQL's deparser writes it (`pg_get_constraintdef`,
+/// `pg_get_indexdef`): bare when it is a lower-case identifier and no keyword, quoted
+/// otherwise. The definitions a translation writes for PostgreSQL are those the server
+/// reflects back, so that a translated clone diffs empty and a re-run finds it applied.
+fn deparse_ident(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
+    if plain && !PG_KEYWORDS.split_whitespace().any(|k| k == name) {
+        name.to_owned()
+    } else {
+        crate::ir::quoted(name)
+    }
+}
+
+/// A table name as PostgreSQL's deparser writes it, schema first.
+fn deparse_table(name: &QualifiedName) -> String {
+    match &name.schema {
+        Some(schema) => format!("{}.{}", deparse_ident(schema), deparse_ident(&name.name)),
+        None => deparse_ident(&name.name),
+    }
+}
+
+/// A name quoted as PostgreSQL quotes it (a domain check's text names `VALUE`, which
+/// becomes the column, in the source's own SQL).
+fn quote_pg(name: &str) -> String {
+    crate::ir::quoted(name)
+}
+
+fn column_key(column: &str) -> IndexKey {
+    IndexKey {
+        target: IndexTarget::Column(column.to_owned()),
+        collation: None,
+        order: None,
+    }
+}
+
+/// The SQL text of an expression of any dialect (a literal as plain SQL).
+fn expr_text(expr: &Expr) -> String {
+    match expr {
+        Expr::Raw { sql, .. } => sql.clone(),
+        Expr::Literal { value } => match value {
+            Literal::Null => "NULL".into(),
+            Literal::Number(n) => n.clone(),
+            Literal::String(s) => format!("'{}'", s.replace('\'', "''")),
+        },
+    }
+}
+
+/// The value of a quoted string literal of `dialect` (`'it''s'`), or `None` when `sql`
+/// is not one (PostgreSQL's `'x'::text` casts count as one).
+fn unquote(sql: &str, dialect: &str) -> Option<String> {
+    let body = if dialect == "postgres" {
+        match sql.rfind("'::") {
+            Some(at) if sql.starts_with('\'') => &sql[..=at],
+            _ => sql,
+        }
+    } else {
+        sql
+    };
+    let inner = body.strip_prefix('\'')?.strip_suffix('\'')?;
+    let mut out = String::new();
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                if chars.next() != Some('\'') {
+                    return None;
+                }
+                out.push('\'');
+            }
+            '\\' if dialect == "mysql" => match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some('r') => out.push('\r'),
+                Some('0') => out.push('\0'),
+                Some(other) => out.push(other),
+                None => return None,
+            },
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
+/// The prefix length of each key part of a MySQL index definition (`` `c`(10) ``).
+fn prefix_lengths(definition: &str) -> Vec<Option<u32>> {
+    let Some(open) = definition.find(" (") else {
+        return Vec::new();
+    };
+    let mut parts = Vec::new();
+    let mut depth = 0;
+    let mut current = String::new();
+    for c in definition[open + 2..].chars() {
+        match c {
+            '(' => {
+                depth += 1;
+                current.push(c);
+            }
+            ')' if depth == 0 => {
+                parts.push(std::mem::take(&mut current));
+                break;
+            }
+            ')' => {
+                depth -= 1;
+                current.push(c);
+            }
+            ',' if depth == 0 => parts.push(std::mem::take(&mut current)),
+            c => current.push(c),
+        }
+    }
+    parts
+        .iter()
+        .map(|p| {
+            let p = p.trim();
+            let p = p.strip_suffix(" DESC").unwrap_or(p);
+            if !p.starts_with('`') {
+                return None;
+            }
+            let open = p.rfind("`(")?;
+            p[open + 2..].strip_suffix(')')?.parse().ok()
+        })
+        .collect()
+}
+
+/// The user type a PostgreSQL column type names (`public.mood`, `"Mood"`), if it is a
+/// plain name.
+fn parse_type_name(raw: &str) -> Option<QualifiedName> {
+    let raw = raw.trim();
+    if raw.ends_with(']') || raw.contains('(') {
+        return None;
+    }
+    let unquote = |s: &str| s.trim_matches('"').replace("\"\"", "\"");
+    match raw.split_once('.') {
+        Some((schema, name)) => {
+            Some(QualifiedName::bare(unquote(name)).in_schema(&unquote(schema)))
+        }
+        None => Some(QualifiedName::bare(unquote(raw)).in_schema("public")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_names_are_cut_with_a_stable_hash_suffix() {
+        assert_eq!(hash8("abc"), "1a47e90b");
+        let long = "a".repeat(70);
+        assert_eq!(prefix_lengths("KEY `i` (`a`(10),`b`)"), [Some(10), None]);
+        assert_eq!(unquote("'it''s'", "mysql").as_deref(), Some("it's"));
+        assert_eq!(unquote("'a\\'b'", "mysql").as_deref(), Some("a'b"));
+        assert_eq!(
+            unquote("'x'::character varying", "postgres").as_deref(),
+            Some("x")
+        );
+        assert_eq!(unquote("now()", "postgres"), None);
+        let _ = long;
+    }
+}

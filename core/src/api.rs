@@ -176,11 +176,11 @@ impl DdlExtractor {
         let mut extractor = match &options.target {
             Some(target) if target != read.dialect.name() => {
                 let dialect = registry.by_name(target)?;
-                let translated = crate::translate::translate(
-                    read.schema,
-                    dialect.as_ref(),
-                    &options.translation,
-                )?;
+                // The policy first: what it leaves out (owners with `-O`) is not reported.
+                let mut schema = read.schema;
+                crate::rewrite::rewrite(&mut schema, &options.policy);
+                let translated =
+                    crate::translate::translate(schema, dialect.as_ref(), &options.translation)?;
                 let mut extractor = Self::from_schema(translated.schema, dialect, &options.policy)?;
                 extractor.loss = Some(Arc::new(translated.report));
                 extractor

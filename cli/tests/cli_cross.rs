@@ -526,3 +526,272 @@ fn chinook_from_mysql_to_sqlite() {
 fn chinook_from_sqlite_to_mysql() {
     translate_chinook("sqlite", "mysql");
 }
+
+/// A MySQL table with one column per mapping rule, and a second table that reuses an
+/// index name (MySQL's index names are per table, PostgreSQL's per schema).
+const RULES: &str = "SET SESSION sql_mode = '';
+CREATE TABLE `parent` (`id` int NOT NULL, PRIMARY KEY (`id`));
+CREATE TABLE `rules` (
+  `id` int unsigned NOT NULL AUTO_INCREMENT,
+  `big` bigint unsigned NOT NULL DEFAULT 0,
+  `flag` tinyint(1) NOT NULL DEFAULT 1,
+  `mood` enum('happy','sad','it''s') NOT NULL DEFAULT 'happy',
+  `tags` set('a','b','c') NOT NULL DEFAULT '',
+  `born` year DEFAULT NULL,
+  `created` datetime NOT NULL DEFAULT '0000-00-00 00:00:00',
+  `updated` timestamp NOT NULL DEFAULT current_timestamp() ON UPDATE current_timestamp(),
+  `body` text,
+  `title` varchar(200) NOT NULL,
+  `parent_id` int DEFAULT NULL,
+  `a_column_name_that_is_exactly_sixty_four_characters_long_abcdefg` int DEFAULT NULL,
+  PRIMARY KEY (`id`),
+  KEY `idx_title` (`title`(10)),
+  FULLTEXT KEY `ft_body` (`body`),
+  CONSTRAINT `fk_parent` FOREIGN KEY (`parent_id`) REFERENCES `parent` (`id`),
+  CONSTRAINT `small_big` CHECK (`big` < 100000000000000000000)
+);
+CREATE TABLE `other` (`id` int NOT NULL, `title` varchar(20), PRIMARY KEY (`id`), KEY `idx_title` (`title`));";
+
+#[test]
+fn mysql_to_postgres_maps_each_rule_with_a_row_that_exercises_it() {
+    if !servers_available() {
+        return;
+    }
+    let source = Db::new("mysql", "rules_src");
+    source.exec(RULES);
+    let target = Db::new("postgres", "rules_dst");
+    assert_eq!(target.dialect(), "postgres");
+    let report = std::env::temp_dir().join(format!("sr_rules_{}.json", std::process::id()));
+    let (src, dst) = (source.url(), target.url());
+    let loss = report.to_str().unwrap();
+    for phase in ["pre", "base"] {
+        ok(&[
+            "apply",
+            &src,
+            &dst,
+            "--phase",
+            phase,
+            "--unsigned-checks",
+            "--loss-report",
+            loss,
+        ]);
+    }
+    // Rows as a MySQL export has them load into the base tables: the unsigned
+    // maxima, an enum label with a quote, a SET of several members, a year.
+    // Cut to 54 bytes, then `_` and 8 hex digits of the whole name's hash: 63 bytes.
+    let long = &"a_column_name_that_is_exactly_sixty_four_characters_long_abcdefg"[..54];
+    let pg_long: String = {
+        let loss: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        let entry = loss["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| {
+                o["object"]
+                    == "column \"rules\".\"a_column_name_that_is_exactly_sixty_four_characters_long_abcdefg\""
+                    && o["status"] == "mapped"
+                    && o["reason"] == "its name exceeds the limit or collides in the target"
+            })
+            .unwrap_or_else(|| panic!("no rename of the 64-character column: {loss:#}"));
+        entry["to"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(pg_long.len(), 63, "{pg_long}");
+    assert!(pg_long.starts_with(&format!("{long}_")), "{pg_long}");
+    target.exec(&format!(
+        "INSERT INTO parent (id) VALUES (1);
+         INSERT INTO rules (id, big, flag, mood, tags, born, created, updated, body, title,
+                            parent_id, \"{pg_long}\")
+         VALUES (4294967295, 18446744073709551615, 1, 'it''s', 'a,c', 2155,
+                 '2024-01-02 03:04:05', '2000-01-01 00:00:00+00', 'the quick brown fox',
+                 'a title longer than ten characters', 1, 7);
+         INSERT INTO other (id, title) VALUES (1, 'x');"
+    ));
+    // `check` on the translated target counts what the seal would refuse.
+    target.exec("INSERT INTO rules (id, created, title, parent_id, tags) VALUES (5, '2024-01-01', 't', 42, 'a,d')");
+    let out = run(&["check", &src, &dst]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let table = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        table.contains("FAIL") && table.contains("fk_parent"),
+        "{table}"
+    );
+    assert!(table.contains("rules_tags_check"), "{table}");
+    target.exec("DELETE FROM rules WHERE id = 5");
+    ok(&["apply", &src, &dst, "--phase", "seal", "--unsigned-checks"]);
+
+    // Each rule holds in the sealed target.
+    let refused = |sql: &str, what: &str| {
+        let error = target.try_exec(sql).unwrap_err();
+        assert!(error.contains(what), "{sql}: {error}");
+    };
+    refused(
+        "INSERT INTO rules (id, created, title, mood) VALUES (10, '2024-01-01', 't', 'angry')",
+        "invalid input value for enum rules_mood: \"angry\"",
+    );
+    refused(
+        "INSERT INTO rules (id, created, title, tags) VALUES (10, '2024-01-01', 't', 'a,d')",
+        "rules_tags_check",
+    );
+    refused(
+        "INSERT INTO rules (id, created, title, big) VALUES (10, '2024-01-01', 't', -1)",
+        "rules_big_check",
+    );
+    refused(
+        "INSERT INTO rules (id, created, title, parent_id) VALUES (10, '2024-01-01', 't', 42)",
+        "fk_parent",
+    );
+    // AUTO_INCREMENT is an identity whose counter the seal set past the loaded rows.
+    target.exec("INSERT INTO other (id, title) VALUES (2, 'y')");
+    assert_eq!(
+        target.count("INSERT INTO rules (created, title) VALUES ('2024-01-01', 'next') RETURNING id - 4294967295"),
+        1
+    );
+    // ON UPDATE CURRENT_TIMESTAMP is a trigger: a changed row gets the time.
+    target.exec("UPDATE rules SET title = 'changed' WHERE id = 4294967295");
+    assert_eq!(
+        target.count("SELECT COUNT(*) FROM rules WHERE id = 4294967295 AND updated > '2020-01-01'"),
+        1
+    );
+    // FULLTEXT is a GIN index over to_tsvector; the prefix index an expression index.
+    assert_eq!(
+        target.count(
+            "SELECT COUNT(*) FROM rules WHERE to_tsvector('simple'::regconfig, COALESCE(body, '')) \
+             @@ to_tsquery('simple', 'fox')"
+        ),
+        1
+    );
+    let indexes = client(
+        "psql",
+        &["-h", "127.0.0.1", "-U", "postgres", "-Atq", &dst_name(&target)],
+        "SELECT indexname || ': ' || indexdef FROM pg_indexes WHERE tablename IN ('rules', 'other') \
+         AND indexname NOT LIKE '%pkey' ORDER BY 1",
+    )
+    .unwrap();
+    // The second table's `idx_title` (tables in name order: `other` first) takes a
+    // hash suffix in PostgreSQL's schema-wide namespace of indexes.
+    assert_eq!(
+        indexes,
+        "fk_parent: CREATE INDEX fk_parent ON public.rules USING btree (parent_id)\n\
+         ft_body: CREATE INDEX ft_body ON public.rules USING gin \
+         (to_tsvector('simple'::regconfig, COALESCE(body, ''::text)))\n\
+         idx_title: CREATE INDEX idx_title ON public.other USING btree (title)\n\
+         idx_title_8668c701: CREATE INDEX idx_title_8668c701 ON public.rules USING btree \
+         (\"left\"((title)::text, 10))\n"
+    );
+
+    // The report: the zero date default is lossy and says so; everything else is
+    // exact or mapped.
+    let loss: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let lossy: Vec<&serde_json::Value> = loss["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["status"] == "lossy" || o["status"] == "skipped")
+        .collect();
+    assert_eq!(lossy.len(), 1, "{loss:#}");
+    assert_eq!(lossy[0]["object"], "column \"rules\".\"created\"");
+    assert_eq!(
+        lossy[0]["reason"],
+        "its default is dropped: the zero date '0000-00-00 00:00:00' has no postgres value"
+    );
+    assert_eq!(loss["summary"]["lossy"], 1);
+    // --strict refuses before anything is applied, listing what would be lost.
+    let empty = Db::new("postgres", "rules_strict");
+    let out = run(&["clone", &src, &empty.url(), "--strict"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(
+            "error: the translation to postgres would lose or skip 1 object, which --strict \
+             refuses; nothing was applied:\n  lossy column \"rules\".\"created\": datetime -> \
+             timestamp without time zone (its default is dropped: the zero date \
+             '0000-00-00 00:00:00' has no postgres value)\n"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        empty.count("SELECT COUNT(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"),
+        0
+    );
+}
+
+fn dst_name(db: &Db) -> String {
+    match db {
+        Db::Pg(name) | Db::My(name) => name.clone(),
+        Db::Lite(_) => unreachable!(),
+    }
+}
+
+#[test]
+fn options_and_the_type_map_choose_other_faithful_types() {
+    if !servers_available() {
+        return;
+    }
+    let source = Db::new("mysql", "options_src");
+    source.exec(RULES);
+    let src = source.url();
+    let ddl = |extra: &[&str]| {
+        let mut args = vec!["ddl", &src, "--phase", "base", "--to", "postgres"];
+        args.extend_from_slice(extra);
+        String::from_utf8_lossy(&ok(&args).stdout).into_owned()
+    };
+    let plain = ddl(&[]);
+    assert!(
+        plain.contains("\"flag\" smallint DEFAULT 1 NOT NULL"),
+        "{plain}"
+    );
+    assert!(
+        plain.contains("\"mood\" \"public\".\"rules_mood\" DEFAULT 'happy' NOT NULL"),
+        "{plain}"
+    );
+    let boolean = ddl(&["--tinyint1-boolean"]);
+    assert!(
+        boolean.contains("\"flag\" boolean DEFAULT true NOT NULL"),
+        "{boolean}"
+    );
+    let checked = ddl(&["--enum-as-check"]);
+    assert!(
+        checked.contains("\"mood\" character varying(5) DEFAULT 'happy' NOT NULL"),
+        "{checked}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let map = dir.path().join("map.toml");
+    std::fs::write(
+        &map,
+        "[types]\n\"varchar(*)\" = \"text\"\n[columns]\n\"rules.body\" = { to = \"character varying(5000)\" }\n",
+    )
+    .unwrap();
+    let mapped = ddl(&["--type-map", map.to_str().unwrap()]);
+    assert!(mapped.contains("\"title\" text NOT NULL"), "{mapped}");
+    assert!(
+        mapped.contains("\"body\" character varying(5000)"),
+        "{mapped}"
+    );
+
+    std::fs::write(&map, "[types]\n\"int\" = 3\n").unwrap();
+    let out = run(&[
+        "ddl",
+        &src,
+        "--phase",
+        "base",
+        "--to",
+        "postgres",
+        "--type-map",
+        map.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: type map {}: [types] \"int\": expected a type or {{ to = \"type\" }}, found a integer\n",
+            map.display()
+        )
+    );
+    let out = run(&["ddl", &src, "--phase", "base", "--to", "oracle"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).starts_with("error: "), "{}", stderr(&out));
+    assert!(stderr(&out).contains("oracle"), "{}", stderr(&out));
+}

@@ -44,8 +44,8 @@ pub use schema_replicator_core::translate::{
     self, translate, Fidelity, Loss, LossReport, Translated, Translation, TypeMap,
 };
 pub use schema_replicator_core::{
-    clone_extracted, clone_extracted_owned, clone_schema, clone_with_options, diff, plan,
-    read_source, redact, ApplyOptions, ApplyReport, Capabilities, CheckOptions, CloneOptions,
+    check_source, clone_extracted, clone_extracted_owned, clone_schema, clone_with_options, diff,
+    plan, read_source, redact, ApplyOptions, ApplyReport, Capabilities, CheckOptions, CloneOptions,
     CloneReport, DataType, DbUrl, DdlApplier, DdlExtractor, Dialect, DialectRegistration,
     Difference, Error, Finding, IdentifierCase, LockMode, ObjectId, ObjectIdFields, ObjectKind,
     OnViolation, OpenOptions, Origin, Phase, PhaseReport, Plan, Policy, Problem, Progress,

@@ -824,7 +824,12 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             if let Some(bar) = &bar {
                 bar.clear();
             }
-            let findings = result?;
+            let mut findings = result?;
+            // A translated schema: what the source's rows hold that the target cannot.
+            let reflect = ReflectOptions::default().with_selection(filter.selection());
+            findings.extend(schema_replicator::check_source(
+                &src, &registry, &source, &reflect, &options,
+            )?);
             let failing = findings.iter().filter(|f| f.fails()).count();
             if format == Format::Json {
                 print_json(&json!({

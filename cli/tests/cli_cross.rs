@@ -609,6 +609,11 @@ fn mysql_to_postgres_maps_each_rule_with_a_row_that_exercises_it() {
     ));
     // `check` on the translated target counts what the seal would refuse.
     target.exec("INSERT INTO rules (id, created, title, parent_id, tags) VALUES (5, '2024-01-01', 't', 42, 'a,d')");
+    // ... and, in the source's rows, the zero dates PostgreSQL cannot hold.
+    source.exec(
+        "SET SESSION sql_mode = ''; INSERT INTO rules (id, title, created) \
+         VALUES (7, 'zero', '0000-00-00 00:00:00'), (8, 'zero day', '2024-05-00 10:00:00')",
+    );
     let out = run(&["check", &src, &dst]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let table = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -617,6 +622,22 @@ fn mysql_to_postgres_maps_each_rule_with_a_row_that_exercises_it() {
         "{table}"
     );
     assert!(table.contains("rules_tags_check"), "{table}");
+    let zero = table
+        .lines()
+        .find(|l| l.contains("column \"created\" on table \"rules\""))
+        .unwrap_or_else(|| panic!("no zero-date finding: {table}"));
+    assert!(
+        zero.starts_with("FAIL   2 ")
+            && zero
+                .trim_end()
+                .ends_with("zero dates the target cannot hold (e.g. 7, 8)"),
+        "{zero}"
+    );
+    let updated = table
+        .lines()
+        .find(|l| l.contains("column \"updated\" on table \"rules\""))
+        .unwrap_or_else(|| panic!("no finding for the other dated column: {table}"));
+    assert!(updated.starts_with("ok "), "{updated}");
     target.exec("DELETE FROM rules WHERE id = 5");
     ok(&["apply", &src, &dst, "--phase", "seal", "--unsigned-checks"]);
 

@@ -139,6 +139,30 @@ pub fn read_source(
     })
 }
 
+/// Counts, in the rows of `source` (a database URL), the values the target dialect of
+/// `extractor` cannot hold when its schema was translated from `source`'s dialect
+/// (MySQL's zero dates for PostgreSQL and SQLite, [`Dialect::check_source`]): one
+/// finding per column that could hold them. Nothing for a schema of the target's own
+/// dialect or a snapshot source (its rows are not at hand). `reflect` selects the
+/// tables as the extractor was opened with.
+pub fn check_source(
+    source: &str,
+    registry: &Registry,
+    extractor: &DdlExtractor,
+    reflect: &ReflectOptions,
+    options: &crate::check::CheckOptions,
+) -> Result<Vec<crate::Finding>> {
+    if extractor.loss.is_none() {
+        return Ok(Vec::new());
+    }
+    let Source::Url(url) = Source::parse(source)? else {
+        return Ok(Vec::new());
+    };
+    let read = read_source(source, registry, reflect)?;
+    read.dialect
+        .check_source(&url, &read.schema, extractor.dialect.name(), options)
+}
+
 /// Reflects a source once and answers every DDL question from that one reflection.
 pub struct DdlExtractor {
     dialect: Arc<dyn Dialect>,

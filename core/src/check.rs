@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::apply::{Progress, ProgressFn};
 use crate::error::Result;
-use crate::ir::{quoted, CheckConstraint, ForeignKey, Index, Schema, Table, UniqueConstraint};
+use crate::ir::{CheckConstraint, ForeignKey, Index, Schema, Table, UniqueConstraint};
 use crate::object::{ObjectId, ObjectKind};
 use crate::plan::table_objects;
 pub use crate::violation::Problem;
@@ -79,7 +79,7 @@ pub fn not_null_columns(table: &Table) -> Vec<NotNullColumn> {
         .enumerate()
         .filter(|(_, c)| !c.nullable && c.generated.is_none() && !c.inherited)
         .map(|(i, c)| NotNullColumn {
-            object: ObjectId::owned(ObjectKind::Column, &table.name, quoted(&c.name), i),
+            object: ObjectId::owned(ObjectKind::Column, &table.name, c.name.clone(), i),
             name: c.name.clone(),
         })
         .collect()

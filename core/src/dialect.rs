@@ -129,6 +129,21 @@ pub trait Dialect: Send + Sync {
         })
     }
 
+    /// Counts, in the rows of the source database at `url` (whose schema is `schema`),
+    /// the values a target of dialect `target` cannot hold (MySQL's zero dates for
+    /// PostgreSQL and SQLite), one [`crate::Finding`] per column that could hold them.
+    /// The default finds nothing.
+    fn check_source(
+        &self,
+        url: &DbUrl,
+        schema: &Schema,
+        target: &str,
+        options: &crate::check::CheckOptions,
+    ) -> Result<Vec<crate::Finding>> {
+        let _ = (url, schema, target, options);
+        Ok(Vec::new())
+    }
+
     /// What an interrupted apply of `statements` (one phase, as rendered) left in the
     /// target at `url`: `None` when it holds no journal of this dialect, else how many
     /// of these statements the journal lists. Dialects that resume with a journal

@@ -56,9 +56,9 @@ pub mod url;
 pub mod violation;
 
 pub use api::{
-    clone_extracted, clone_extracted_owned, clone_schema, clone_with_options, read_source,
-    CloneOptions, CloneReport, DdlApplier, DdlExtractor, OpenOptions, PhaseReport, Source,
-    SourceSchema, Status,
+    check_source, clone_extracted, clone_extracted_owned, clone_schema, clone_with_options,
+    read_source, CloneOptions, CloneReport, DdlApplier, DdlExtractor, OpenOptions, PhaseReport,
+    Source, SourceSchema, Status,
 };
 pub use apply::{ApplyOptions, ApplyReport, OnViolation, Progress, ProgressFn};
 pub use capabilities::Capabilities;

@@ -19,6 +19,9 @@ pub enum Problem {
     FailingRows,
     /// NULLs in a column declared NOT NULL.
     Nulls,
+    /// Zero dates (`'0000-00-00'`, or a zero month or day) in a source's column, which
+    /// a target of another dialect cannot hold (MySQL to PostgreSQL or SQLite).
+    ZeroDates,
 }
 
 impl Problem {
@@ -33,6 +36,8 @@ impl Problem {
             (Problem::FailingRows, false) => "rows failing the check",
             (Problem::Nulls, true) => "NULL",
             (Problem::Nulls, false) => "NULLs",
+            (Problem::ZeroDates, true) => "zero date the target cannot hold",
+            (Problem::ZeroDates, false) => "zero dates the target cannot hold",
         }
     }
 }

@@ -6,7 +6,7 @@
 //! schema exactly as one of its own: translation is IR to IR, before the planner.
 //! Columns take the default mapping of their direction (`docs/type-mapping.md`) or
 //! the user's [`TypeMap`]; check, default, index and view expressions are re-printed
-//! for the target when they use only portable constructs ([`expr`]) and reported
+//! for the target when they use only portable constructs (`translate::expr`) and reported
 //! otherwise; trigger, routine and event bodies are procedural code of their dialect
 //! and are reported, never guessed. Names are fitted to the target's limits and
 //! namespaces deterministically (a hash suffix), and each rename is reported.

@@ -7,8 +7,8 @@ use std::collections::HashSet;
 use diesel::MysqlConnection;
 use schema_replicator_core::check::{probes, run_probes, CheckOptions, Preflight, Probe};
 use schema_replicator_core::{
-    CheckConstraint, DbUrl, Finding, ForeignKey, Index, ObjectId, QualifiedName, Result, Schema,
-    Table, UniqueConstraint,
+    CheckConstraint, DbUrl, Finding, ForeignKey, Index, ObjectId, ObjectKind, Problem,
+    QualifiedName, Result, Schema, Table, UniqueConstraint,
 };
 
 use crate::quote_ident;
@@ -63,6 +63,50 @@ pub(crate) fn check(url: &DbUrl, schema: &Schema, options: &CheckOptions) -> Res
         tables: schema.tables.iter().map(|t| &t.name).collect(),
     };
     let probes = probes(schema, &preflight)?;
+    let run = |conn: &mut MysqlConnection, probe: &Probe| {
+        schema_replicator_diesel::run_json_probe(conn, url, probe)
+    };
+    run_probes(&probes, options, || crate::connect(url), &run)
+}
+
+/// Counts, per date, datetime and timestamp column of the source at `url`, the zero
+/// dates (a zero year, month or day) that another dialect cannot hold: one query per
+/// column, over several connections, with up to five sample keys.
+pub(crate) fn zero_dates(
+    url: &DbUrl,
+    schema: &Schema,
+    options: &CheckOptions,
+) -> Result<Vec<Finding>> {
+    let mut probes = Vec::new();
+    for table in &schema.tables {
+        for (i, column) in table.columns.iter().enumerate() {
+            let raw = column.data_type.raw.to_ascii_lowercase();
+            let dated = raw.starts_with("date") || raw.starts_with("timestamp");
+            if !dated || column.generated.is_some() {
+                continue;
+            }
+            let c = quote_ident(&column.name);
+            let zero = format!("(YEAR({c}) = 0 OR MONTH({c}) = 0 OR DAYOFMONTH({c}) = 0)");
+            let sample = match &table.primary_key {
+                Some(pk) if !pk.columns.is_empty() => {
+                    let parts: Vec<String> = pk.columns.iter().map(|k| quote_ident(k)).collect();
+                    format!("CONCAT_WS(',', {})", parts.join(", "))
+                }
+                _ => format!("CAST({c} AS CHAR)"),
+            };
+            let from = table_name(&table.name);
+            probes.push(Probe::One {
+                object: ObjectId::owned(ObjectKind::Column, &table.name, column.name.clone(), i),
+                problem: Problem::ZeroDates,
+                sql: format!(
+                    "SELECT CAST(COUNT(*) AS SIGNED) AS n, CAST(NULL AS SIGNED) AS `groups`, \
+                     CASE WHEN COUNT(*) > 0 THEN (SELECT JSON_ARRAYAGG(s.k) FROM (SELECT \
+                     {sample} AS k FROM {from} WHERE {zero} ORDER BY k LIMIT 5) s) END AS samples \
+                     FROM {from} WHERE {zero}"
+                ),
+            });
+        }
+    }
     let run = |conn: &mut MysqlConnection, probe: &Probe| {
         schema_replicator_diesel::run_json_probe(conn, url, probe)
     };

@@ -171,6 +171,19 @@ impl Dialect for MysqlDialect {
     ) -> Result<Vec<schema_replicator_core::Finding>> {
         check::check(url, schema, options)
     }
+
+    fn check_source(
+        &self,
+        url: &DbUrl,
+        schema: &Schema,
+        target: &str,
+        options: &CheckOptions,
+    ) -> Result<Vec<schema_replicator_core::Finding>> {
+        match target == DIALECT {
+            true => Ok(Vec::new()),
+            false => check::zero_dates(url, schema, options),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -20,6 +20,12 @@ command -v script >/dev/null 2>&1 || need_apt+=(bsdutils)
 # The postgres-bundled feature (built by .ci/run) compiles libpq against the system's
 # OpenSSL.
 [ -e /usr/include/openssl/ssl.h ] || need_apt+=(libssl-dev)
+# PostGIS for the local PostgreSQL server: the cross-dialect tests translate MySQL's
+# spatial columns and indexes into it (`--postgis`).
+pg_major=$(ls /etc/postgresql 2>/dev/null | head -n1)
+if [ -n "${pg_major}" ] && [ ! -e "/usr/share/postgresql/${pg_major}/extension/postgis.control" ]; then
+  need_apt+=("postgresql-${pg_major}-postgis-3")
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== installing ${need_apt[*]}"
   if [ "$(id -u)" -eq 0 ]; then

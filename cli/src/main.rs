@@ -171,6 +171,10 @@ struct TranslateArgs {
     /// A check `col >= 0` on each unsigned column widened for the target.
     #[arg(long)]
     unsigned_checks: bool,
+    /// The PostgreSQL target has PostGIS: spatial columns become geometry, spatial
+    /// indexes GiST (pre creates the extension if it is not there).
+    #[arg(long)]
+    postgis: bool,
 }
 
 impl TranslateArgs {
@@ -184,6 +188,7 @@ impl TranslateArgs {
             .with_tinyint1_boolean(self.tinyint1_boolean)
             .with_enum_as_check(self.enum_as_check)
             .with_unsigned_checks(self.unsigned_checks)
+            .with_postgis(self.postgis)
             .with_strict(self.strict))
     }
 
@@ -341,6 +346,8 @@ enum Command {
         b: String,
         #[command(flatten)]
         filter: FilterArgs,
+        #[command(flatten)]
+        translate: TranslateArgs,
         /// `text` for people, `json` for pipelines.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -763,6 +770,7 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             a,
             b,
             filter,
+            translate,
             format,
         } => {
             // The patterns must match in A; B may lack what A has. A of another dialect
@@ -772,16 +780,23 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             let right = DdlExtractor::open_with(&b, &registry, &lenient)?;
             let options = OpenOptions::default()
                 .with_selection(filter.selection())
+                .with_translation(translate.translation()?)
                 .with_target(right.schema().dialect.clone());
             let left = DdlExtractor::open_with(&a, &registry, &options)?;
+            translate.write_report(&left)?;
             // What neither side can replicate is invisible to the diff: say so.
             let mut warnings = left.warnings();
             warnings.extend(right.warnings());
             warn(&warnings);
             let differences = match left.loss_report() {
                 Some(_) => {
-                    let right = schema_replicator::translate::comparable(right.schema().clone());
-                    diff(left.schema(), &right)
+                    let right = schema_replicator::translate::comparable(
+                        right.schema().clone(),
+                        left.schema(),
+                    );
+                    let mut left = left.schema().clone();
+                    schema_replicator::translate::forget_counters(&mut left);
+                    diff(&left, &right)
                 }
                 None => diff(left.schema(), right.schema()),
             };

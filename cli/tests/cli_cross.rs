@@ -816,3 +816,372 @@ fn options_and_the_type_map_choose_other_faithful_types() {
     assert!(stderr(&out).starts_with("error: "), "{}", stderr(&out));
     assert!(stderr(&out).contains("oracle"), "{}", stderr(&out));
 }
+
+/// SQLite's own shapes: AUTOINCREMENT, a rowid alias, WITHOUT ROWID, STRICT, a column
+/// without a type, unnamed constraints, an expression index with a predicate, a view
+/// and a trigger.
+const SQLITE_SHAPES: &str = "
+CREATE TABLE counter (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  label TEXT NOT NULL DEFAULT 'x',
+  created DATETIME DEFAULT CURRENT_TIMESTAMP,
+  anything,
+  price NUMERIC(8,2) CHECK (price >= 0),
+  UNIQUE (label)
+);
+CREATE TABLE kv (k TEXT PRIMARY KEY, v BLOB) WITHOUT ROWID;
+CREATE TABLE strict_t (a INTEGER NOT NULL, b TEXT) STRICT;
+CREATE TABLE child (
+  id INTEGER PRIMARY KEY,
+  counter_id INTEGER REFERENCES counter(id) ON DELETE CASCADE,
+  note TEXT
+);
+CREATE INDEX child_note ON child (lower(note)) WHERE note IS NOT NULL;
+CREATE VIEW priced AS SELECT label, price FROM counter WHERE price > 0;
+CREATE TRIGGER touch AFTER UPDATE ON counter BEGIN
+  UPDATE counter SET created = CURRENT_TIMESTAMP WHERE id = NEW.id;
+END;
+INSERT INTO counter (label, price) VALUES ('a', 1.5), ('b', 2);
+";
+
+fn report_objects(path: &std::path::Path) -> BTreeMap<String, serde_json::Value> {
+    let loss: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    loss["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["object"].as_str().unwrap().to_owned(), o.clone()))
+        .collect()
+}
+
+#[test]
+fn sqlite_to_postgres_maps_sqlites_own_shapes_and_reports_its_trigger() {
+    if !servers_available() {
+        return;
+    }
+    let source = Db::new("sqlite", "shapes_src");
+    source.exec(SQLITE_SHAPES);
+    let target = Db::new("postgres", "shapes_dst");
+    let report = std::env::temp_dir().join(format!("sr_shapes_{}.json", std::process::id()));
+    let out = ok(&[
+        "clone",
+        &source.url(),
+        &target.url(),
+        "--loss-report",
+        report.to_str().unwrap(),
+    ]);
+    assert!(
+        stderr(&out).contains(
+            "warning: skipped trigger \"touch\" on table \"counter\" (its body is sqlite \
+             procedural code, which is not translated: write it for postgres)\n"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let objects = report_objects(&report);
+    let status = |object: &str| {
+        objects
+            .get(object)
+            .unwrap_or_else(|| panic!("{object} is not in the report: {objects:#?}"))["status"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(status("column \"counter\".\"id\""), "mapped");
+    assert_eq!(status("column \"counter\".\"anything\""), "mapped");
+    assert_eq!(
+        objects["column \"counter\".\"anything\""]["reason"],
+        "no declared type: values of any kind, kept as text"
+    );
+    assert_eq!(
+        objects["table \"kv\""]["reason"],
+        "WITHOUT ROWID: the primary key is an index of an ordinary table"
+    );
+    assert_eq!(
+        objects["table \"strict_t\""]["reason"],
+        "STRICT: the target enforces column types itself"
+    );
+    assert_eq!(status("view \"priced\""), "mapped");
+    assert_eq!(status("index \"child_note\" on table \"child\""), "exact");
+    assert_eq!(status("trigger \"touch\" on table \"counter\""), "skipped");
+    let out = ok(&["diff", &source.url(), &target.url()]);
+    assert_eq!(stderr(&out).lines().last(), Some("no differences"));
+
+    // The translated objects behave: AUTOINCREMENT numbers new rows (past the source's
+    // counter), the unnamed check refuses, the view reads, the cascade deletes.
+    assert_eq!(
+        target.count(
+            "SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'counter' \
+             AND column_name = 'id' AND is_identity = 'YES'"
+        ),
+        1
+    );
+    assert_eq!(
+        target.count("INSERT INTO counter (label, price) VALUES ('c', 3) RETURNING id"),
+        3
+    );
+    let error = target
+        .try_exec("INSERT INTO counter (label, price) VALUES ('d', -1)")
+        .unwrap_err();
+    assert!(error.contains("violates check constraint"), "{error}");
+    target.exec(
+        "INSERT INTO child (id, counter_id, note) VALUES (1, 3, 'Note'); \
+         DELETE FROM counter WHERE id = 3;",
+    );
+    assert_eq!(target.count("SELECT COUNT(*) FROM child"), 0);
+    assert_eq!(target.count("SELECT COUNT(*) FROM priced"), 0);
+    let definition = client(
+        "psql",
+        &[
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-Atq",
+            &dst_name(&target),
+        ],
+        "SELECT indexdef FROM pg_indexes WHERE indexname = 'child_note'",
+    )
+    .unwrap();
+    assert_eq!(
+        definition.trim(),
+        "CREATE INDEX child_note ON public.child USING btree (lower(note)) WHERE (note IS NOT NULL)"
+    );
+}
+
+/// PostgreSQL's own shapes: an enum type, a domain with a check, an array, a time
+/// zone, a deferrable foreign key, a partial index, two tables whose names differ
+/// only in case, a view.
+const POSTGRES_SHAPES: &str = "
+CREATE TYPE mood AS ENUM ('happy', 'sad');
+CREATE DOMAIN positive AS integer CHECK (VALUE > 0);
+CREATE TABLE \"Users\" (
+  id serial PRIMARY KEY,
+  name text NOT NULL,
+  m mood DEFAULT 'happy',
+  score positive,
+  tags text[],
+  created timestamptz DEFAULT now()
+);
+CREATE TABLE users (
+  id integer PRIMARY KEY,
+  \"Users_id\" integer REFERENCES \"Users\"(id) DEFERRABLE INITIALLY DEFERRED
+);
+CREATE UNIQUE INDEX users_name ON \"Users\" (name);
+CREATE INDEX users_partial ON users (id) WHERE id > 10;
+CREATE VIEW good AS SELECT name FROM \"Users\" WHERE score > 5;
+";
+
+#[test]
+fn postgres_to_mysql_and_sqlite_fold_names_and_report_what_they_cannot_hold() {
+    if !servers_available() {
+        return;
+    }
+    let source = Db::new("postgres", "pgshapes_src");
+    source.exec(POSTGRES_SHAPES);
+    let src = source.url();
+    for to in ["mysql", "sqlite"] {
+        let target = Db::new(to, &format!("pgshapes_{to}"));
+        let report =
+            std::env::temp_dir().join(format!("sr_pgshapes_{to}_{}.json", std::process::id()));
+        ok(&[
+            "clone",
+            &src,
+            &target.url(),
+            "-O",
+            "--loss-report",
+            report.to_str().unwrap(),
+        ]);
+        let objects = report_objects(&report);
+        // `users` and `Users` fold onto one name in MySQL's and SQLite's namespace: the
+        // one met second is renamed with a hash suffix.
+        let mut names: BTreeMap<&str, String> = BTreeMap::new();
+        let mut renamed = 0;
+        for name in ["Users", "users"] {
+            let entry = &objects[&format!("table \"public\".\"{name}\"")];
+            if entry["status"] == "mapped" {
+                renamed += 1;
+                assert_eq!(
+                    entry["reason"],
+                    "its name is taken in the target's namespace"
+                );
+                let to = entry["to"].as_str().unwrap().to_owned();
+                assert!(
+                    to.starts_with(&format!("{name}_")) && to.len() == 14,
+                    "{to}"
+                );
+                names.insert(name, to);
+            } else {
+                assert_eq!(entry["status"], "exact", "{entry:#}");
+                names.insert(name, name.to_owned());
+            }
+        }
+        assert_eq!(renamed, 1, "{objects:#?}");
+        let users = names["users"].clone();
+        let big_users = names["Users"].clone();
+        assert_eq!(
+            objects["column \"public\".\"Users\".\"tags\""]["status"],
+            "lossy"
+        );
+        assert_eq!(objects["type \"public\".\"mood\""]["status"], "mapped");
+        assert_eq!(
+            objects["index \"users_partial\" on table \"public\".\"users\""]["status"],
+            if to == "mysql" { "skipped" } else { "exact" }
+        );
+        let out = ok(&["diff", &src, &target.url()]);
+        assert_eq!(stderr(&out).lines().last(), Some("no differences"), "{to}");
+
+        // The enum, the domain's check and the foreign key hold in the target.
+        let q = |name: &str| target.quote(name);
+        target.exec(&format!(
+            "INSERT INTO {} ({}, {}, {}, {}) VALUES (1, 'ann', 'sad', 7)",
+            q(&big_users),
+            q("id"),
+            q("name"),
+            q("m"),
+            q("score")
+        ));
+        for (bad, what) in [
+            ("(2, 'bob', 'angry', 7)", "enum"),
+            ("(2, 'bob', 'sad', 0)", "domain check"),
+        ] {
+            let sql = format!(
+                "INSERT INTO {} ({}, {}, {}, {}) VALUES {bad}",
+                q(&big_users),
+                q("id"),
+                q("name"),
+                q("m"),
+                q("score")
+            );
+            let sql = match to {
+                "mysql" => format!("SET SESSION sql_mode = 'STRICT_ALL_TABLES'; {sql}"),
+                _ => sql,
+            };
+            assert!(
+                target.try_exec(&sql).is_err(),
+                "{to}: the {what} accepted {bad}"
+            );
+        }
+        let orphan = format!(
+            "INSERT INTO {} ({}, {}) VALUES (1, 99)",
+            q(&users),
+            q("id"),
+            q("Users_id")
+        );
+        let orphan = match to {
+            "sqlite" => format!("PRAGMA foreign_keys = ON; {orphan}"),
+            _ => orphan,
+        };
+        assert!(
+            target.try_exec(&orphan).is_err(),
+            "{to}: an orphan was accepted"
+        );
+        assert_eq!(
+            target.count(&format!("SELECT COUNT(*) AS n FROM {}", q("good"))),
+            1
+        );
+    }
+    // --strict lists every loss of the translation to MySQL.
+    let empty = Db::new("mysql", "pgshapes_strict");
+    let out = run(&["clone", &src, &empty.url(), "-O", "--strict"]);
+    assert_eq!(out.status.code(), Some(2));
+    let message = stderr(&out);
+    assert!(
+        message.starts_with("error: the translation to mysql would lose or skip "),
+        "{message}"
+    );
+    for line in [
+        "\n  lossy column \"public\".\"Users\".\"tags\": text[] -> longtext (no MySQL type is known for it: kept as its text)",
+        "\n  skipped index \"users_partial\" on table \"public\".\"users\" (a partial index: MySQL indexes whole tables)",
+        "\n  lossy foreign key \"users_Users_id_fkey\" of table \"public\".\"users\" (MySQL checks every foreign key at once: DEFERRABLE is dropped)",
+    ] {
+        assert!(message.contains(line), "{line} not in {message}");
+    }
+    assert_eq!(
+        empty.count(&format!(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '{}'",
+            dst_name(&empty)
+        )),
+        0
+    );
+}
+
+#[test]
+fn mysql_spatial_columns_and_indexes_become_postgis_geometry_and_gist() {
+    if !servers_available() {
+        return;
+    }
+    let available = client(
+        "psql",
+        &["-h", "127.0.0.1", "-U", "postgres", "-Atq", "postgres"],
+        "SELECT COUNT(*) FROM pg_available_extensions WHERE name = 'postgis'",
+    )
+    .unwrap();
+    if available.trim() != "1" {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "PostGIS is required in CI (scripts/setup.sh installs it)"
+        );
+        eprintln!("skipped: PostGIS is not installed for the local PostgreSQL");
+        return;
+    }
+    let source = Db::new("mysql", "geo_src");
+    source.exec(
+        "CREATE TABLE `places` (`id` int NOT NULL, `pt` point NOT NULL, `area` polygon, \
+         PRIMARY KEY (`id`), SPATIAL KEY `sp_pt` (`pt`))",
+    );
+    let src = source.url();
+    // Without PostGIS: the binary value, the spatial index reported.
+    let plain = Db::new("postgres", "geo_plain");
+    let out = ok(&["clone", &src, &plain.url()]);
+    assert!(
+        stderr(&out).contains(
+            "warning: skipped index \"sp_pt\" on table \"places\" (a spatial index: PostGIS \
+             was not asked for (--postgis))\n"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("warning: lossy column \"places\".\"pt\": point -> bytea"),
+        "{}",
+        stderr(&out)
+    );
+    // With PostGIS: geometry columns and a GiST index that serves a spatial query.
+    let target = Db::new("postgres", "geo_dst");
+    let dst = target.url();
+    ok(&["clone", &src, &dst, "--postgis"]);
+    let out = ok(&["diff", &src, &dst, "--postgis"]);
+    assert_eq!(stderr(&out).lines().last(), Some("no differences"));
+    let definition = client(
+        "psql",
+        &[
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-Atq",
+            &dst_name(&target),
+        ],
+        "SELECT format_type(atttypid, atttypmod) FROM pg_attribute \
+         WHERE attrelid = 'places'::regclass AND attname IN ('pt', 'area') ORDER BY attnum; \
+         SELECT indexdef FROM pg_indexes WHERE indexname = 'sp_pt'",
+    )
+    .unwrap();
+    assert_eq!(
+        definition,
+        "geometry(Point)\ngeometry(Polygon)\n\
+         CREATE INDEX sp_pt ON public.places USING gist (pt)\n"
+    );
+    target.exec(
+        "INSERT INTO places (id, pt) VALUES (1, ST_GeomFromText('POINT(1 2)')), \
+         (2, ST_GeomFromText('POINT(10 20)'))",
+    );
+    assert_eq!(
+        target.count(
+            "SELECT COUNT(*) FROM places WHERE ST_DWithin(pt, ST_GeomFromText('POINT(1 2.5)'), 1)"
+        ),
+        1
+    );
+}

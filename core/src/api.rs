@@ -758,7 +758,7 @@ impl DdlApplier {
     fn held(&self, extractor: &DdlExtractor) -> Result<Option<Schema>> {
         let held = self.dialect.reflect_target(&self.url)?;
         Ok(match extractor.loss {
-            Some(_) => held.map(crate::translate::comparable),
+            Some(_) => held.map(|h| crate::translate::comparable(h, &extractor.schema)),
             None => held,
         })
     }

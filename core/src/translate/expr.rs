@@ -63,6 +63,14 @@ fn function(name: &str, source: &str, target: &str) -> Option<&'static str> {
     })
 }
 
+/// `expr` without its enclosing parentheses.
+fn unnest(mut expr: &Expr) -> &Expr {
+    while let Expr::Nested(inner) = expr {
+        expr = inner;
+    }
+    expr
+}
+
 /// Functions the target writes without parentheses.
 fn bare(name: &str) -> bool {
     matches!(name, "CURRENT_TIMESTAMP" | "CURRENT_DATE" | "CURRENT_TIME")
@@ -72,7 +80,25 @@ struct Rewrite<'a> {
     source: &'a str,
     target: &'a str,
     quote: char,
+    /// Names of the common table expressions of a query, lower case.
+    ctes: std::collections::HashSet<String>,
     refusal: Option<String>,
+}
+
+/// Collects the names of a query's common table expressions.
+struct Ctes(std::collections::HashSet<String>);
+
+impl sqlparser::ast::Visitor for Ctes {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, query: &sqlparser::ast::Query) -> ControlFlow<()> {
+        if let Some(with) = &query.with {
+            for cte in &with.cte_tables {
+                self.0.insert(cte.alias.name.value.to_lowercase());
+            }
+        }
+        ControlFlow::Continue(())
+    }
 }
 
 impl Rewrite<'_> {
@@ -91,9 +117,27 @@ impl VisitorMut for Rewrite<'_> {
     }
 
     fn pre_visit_relation(&mut self, relation: &mut ObjectName) -> ControlFlow<()> {
-        // A MySQL view names its tables `db`.`t`: the copy's own tables are meant.
-        if self.source == "mysql" && relation.0.len() == 2 {
+        // A MySQL view names its tables `db`.`t`, a PostgreSQL one `public.t`: the
+        // copy's own tables are meant.
+        let first = match relation.0.first() {
+            Some(ObjectNamePart::Identifier(ident)) => ident.value.clone(),
+            _ => String::new(),
+        };
+        if relation.0.len() == 2
+            && (self.source == "mysql" || (self.source == "postgres" && first == "public"))
+        {
             relation.0.remove(0);
+        }
+        // PostgreSQL's copy runs with an empty search path: its tables are `public.t`
+        // (a common table expression is no table).
+        let name = match relation.0.first() {
+            Some(ObjectNamePart::Identifier(ident)) => ident.value.to_lowercase(),
+            _ => String::new(),
+        };
+        if self.target == "postgres" && relation.0.len() == 1 && !self.ctes.contains(&name) {
+            let mut public = Ident::new("public");
+            public.quote_style = Some(self.quote);
+            relation.0.insert(0, ObjectNamePart::Identifier(public));
         }
         ControlFlow::Continue(())
     }
@@ -135,6 +179,24 @@ impl VisitorMut for Rewrite<'_> {
                 expr: inner,
                 ..
             } if self.source == "postgres" && matches!(**inner, Expr::Value(_)) => {
+                *expr = (**inner).clone();
+            }
+            // PostgreSQL's deparser casts a domain's column to its base type.
+            Expr::Cast {
+                kind: CastKind::DoubleColon,
+                expr: inner,
+                data_type,
+                ..
+            } if self.source == "postgres"
+                && matches!(
+                    unnest(inner),
+                    Expr::Identifier(_) | Expr::CompoundIdentifier(_)
+                )
+                && matches!(
+                    data_type.to_string().to_lowercase().as_str(),
+                    "integer" | "int" | "bigint" | "smallint" | "numeric" | "text"
+                ) =>
+            {
                 *expr = (**inner).clone();
             }
             Expr::UnaryOp { op, .. } => {
@@ -214,6 +276,7 @@ pub(crate) fn expression(sql: &str, source: &str, target: &str) -> Result<String
         source,
         target,
         quote: quote_char(target),
+        ctes: Default::default(),
         refusal: None,
     };
     let _ = expr.visit(&mut rewrite);
@@ -232,10 +295,13 @@ pub(crate) fn query(sql: &str, source: &str, target: &str) -> Result<String, Str
     if statements.len() != 1 || !matches!(statements[0], Statement::Query(_)) {
         return Err("its definition is not one query".into());
     }
+    let mut ctes = Ctes(Default::default());
+    let _ = sqlparser::ast::Visit::visit(&statements[0], &mut ctes);
     let mut rewrite = Rewrite {
         source,
         target,
         quote: quote_char(target),
+        ctes: ctes.0,
         refusal: None,
     };
     let _ = statements[0].visit(&mut rewrite);
@@ -294,7 +360,135 @@ mod tests {
                 "postgres"
             )
             .unwrap(),
-            "SELECT \"t\".\"a\" AS \"a\" FROM \"t\" WHERE \"t\".\"b\" > 0"
+            "SELECT \"t\".\"a\" AS \"a\" FROM \"public\".\"t\" WHERE \"t\".\"b\" > 0"
+        );
+    }
+}
+
+/// Rewrites a parsed text into a form two servers' spellings of one expression share:
+/// names bare, lower case and unqualified, casts and parentheses gone, a select item's
+/// alias gone where it repeats the column's name.
+struct Canonical;
+
+impl VisitorMut for Canonical {
+    type Break = ();
+
+    fn pre_visit_ident(&mut self, ident: &mut Ident) -> ControlFlow<()> {
+        ident.quote_style = None;
+        ident.value = ident.value.to_lowercase();
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_relation(&mut self, relation: &mut ObjectName) -> ControlFlow<()> {
+        if relation.0.len() > 1 {
+            relation.0.drain(..relation.0.len() - 1);
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_select(&mut self, select: &mut sqlparser::ast::Select) -> ControlFlow<()> {
+        use sqlparser::ast::SelectItem;
+        for item in &mut select.projection {
+            if let SelectItem::ExprWithAlias { expr, alias } = item {
+                let name = match expr {
+                    Expr::Identifier(i) => Some(&i.value),
+                    Expr::CompoundIdentifier(parts) => parts.last().map(|i| &i.value),
+                    _ => None,
+                };
+                if name.is_some_and(|n| n.eq_ignore_ascii_case(&alias.value)) {
+                    *item = SelectItem::UnnamedExpr(expr.clone());
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        // `current_timestamp()` and `CURRENT_TIMESTAMP` are one call.
+        if let Expr::Function(f) = expr {
+            if matches!(&f.args, FunctionArguments::List(l) if l.args.is_empty()) {
+                f.args = FunctionArguments::None;
+            }
+        }
+        loop {
+            let inner = match expr {
+                Expr::Nested(inner) => (**inner).clone(),
+                Expr::Cast {
+                    kind: CastKind::DoubleColon,
+                    expr: inner,
+                    ..
+                } => (**inner).clone(),
+                Expr::CompoundIdentifier(parts) if !parts.is_empty() => {
+                    Expr::Identifier(parts[parts.len() - 1].clone())
+                }
+                _ => break,
+            };
+            *expr = inner;
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// `sql` (an expression, or a query when `query`) of `dialect` in the form
+/// [`Canonical`] gives, lower case; `None` when it does not parse.
+pub(crate) fn canonical(sql: &str, dialect: &str, query: bool) -> Option<String> {
+    let grammar = grammar(dialect);
+    let text = if query {
+        let mut statements = Parser::parse_sql(grammar.as_ref(), sql).ok()?;
+        let _ = statements.visit(&mut Canonical);
+        statements
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .join(";")
+    } else {
+        let mut expr = Parser::new(grammar.as_ref())
+            .try_with_sql(sql)
+            .and_then(|mut p| p.parse_expr())
+            .ok()?;
+        let _ = expr.visit(&mut Canonical);
+        expr.to_string()
+    };
+    Some(text.to_lowercase())
+}
+
+#[cfg(test)]
+mod canonical_tests {
+    use super::*;
+
+    #[test]
+    fn two_servers_spellings_of_one_rule_are_one_canonical_text() {
+        assert_eq!(
+            canonical("\"price\" >= 0", "postgres", false),
+            canonical("(price >= (0)::numeric)", "postgres", false)
+        );
+        assert_eq!(
+            canonical(
+                "SELECT \"label\", \"price\" FROM \"public\".\"counter\" WHERE \"price\" > 0",
+                "postgres",
+                true
+            ),
+            canonical(
+                " SELECT counter.label,\n    counter.price\n   FROM counter\n  WHERE (counter.price > (0)::numeric)",
+                "postgres",
+                true
+            )
+        );
+        assert_eq!(
+            canonical(
+                "select `Users`.`name` AS `name` from `Users` where `Users`.`score` > 5",
+                "mysql",
+                true
+            ),
+            canonical(
+                "SELECT `name` FROM `Users` WHERE `score` > 5",
+                "mysql",
+                true
+            )
+        );
+        assert_ne!(
+            canonical("\"price\" >= 0", "postgres", false),
+            canonical("\"price\" > 0", "postgres", false)
         );
     }
 }

@@ -51,6 +51,9 @@ pub struct Translation {
     pub unsigned_checks: bool,
     /// Refuse, before anything is applied, a translation with a lossy or skipped object.
     pub strict: bool,
+    /// The PostgreSQL target has PostGIS: spatial columns become `geometry` and spatial
+    /// indexes GiST indexes, and `pre` creates the extension (`IF NOT EXISTS`).
+    pub postgis: bool,
 }
 
 impl Translation {
@@ -75,6 +78,12 @@ impl Translation {
     /// The same options with `unsigned_checks`.
     pub fn with_unsigned_checks(mut self, on: bool) -> Self {
         self.unsigned_checks = on;
+        self
+    }
+
+    /// The same options with `postgis`.
+    pub fn with_postgis(mut self, on: bool) -> Self {
+        self.postgis = on;
         self
     }
 
@@ -138,22 +147,23 @@ pub fn translate(
 
 /// `target`, a schema of the target's dialect, as a translation can describe it: the
 /// owners and privileges of the target's roles, which no translation carries (the
-/// applying role owns the copy), MySQL's default engine and collation, and the state
-/// of counters are left out. `diff` compares a translated source with this, and a
+/// applying role owns the copy), MySQL's default engine and collation, extensions'
+/// versions and comments, and the state of counters are left out; and an expression
+/// (a default, a check, an index key or predicate, a view's query) the target's server
+/// spells otherwise than the translation (`'x'::text` for `'x'`, `(a >= (0)::numeric)`
+/// for `"a" >= 0`) counts as the translation's when the two are one canonical text. `diff` compares a translated source with this, and a
 /// re-run of a translated phase finds what it applied through it.
-pub fn comparable(mut target: Schema) -> Schema {
+pub fn comparable(mut target: Schema, translated: &Schema) -> Schema {
     use crate::object::ObjectKind;
     // A counter's state follows the loaded rows (the seal sets it past them), which a
     // source of another dialect does not describe.
-    for table in &mut target.tables {
-        for column in &mut table.columns {
-            match &mut column.identity {
-                Some(Identity::AutoIncrement { last_value }) => *last_value = None,
-                Some(Identity::Generated { sequence, .. }) => sequence.last_value = None,
-                None => {}
-            }
-        }
+    forget_counters(&mut target);
+    // An extension's version and comment are the target's own installation's.
+    for extension in &mut target.extensions {
+        extension.version.clear();
+        extension.comment = None;
     }
+    adopt_spellings(&mut target, translated);
     // A MySQL table's engine and collation are the server's defaults: the translation
     // names none.
     if target.dialect == "mysql" {
@@ -161,6 +171,12 @@ pub fn comparable(mut target: Schema) -> Schema {
             table
                 .options
                 .retain(|o| !matches!(o, TableOption::Engine(_) | TableOption::Collation(_)));
+        }
+        // A view's algorithm, security and client character set are the server's
+        // defaults, its definer the account that applied it.
+        for view in &mut target.views {
+            view.options.clear();
+            view.definer = None;
         }
     }
     target.definitions.retain(|d| {
@@ -170,6 +186,104 @@ pub fn comparable(mut target: Schema) -> Schema {
         )
     });
     target
+}
+
+/// Leaves out the state of `schema`'s counters: what a comparison across dialects
+/// does not compare (the seal sets each counter past the loaded rows).
+pub fn forget_counters(schema: &mut Schema) {
+    for table in &mut schema.tables {
+        for column in &mut table.columns {
+            match &mut column.identity {
+                Some(Identity::AutoIncrement { last_value }) => *last_value = None,
+                Some(Identity::Generated { sequence, .. }) => sequence.last_value = None,
+                None => {}
+            }
+        }
+    }
+}
+
+/// Gives `target` the translation's spelling of each expression the two hold as one
+/// canonical text ([`expr::canonical`]).
+fn adopt_spellings(target: &mut Schema, translated: &Schema) {
+    let dialect = target.dialect.clone();
+    let same = |ours: &Expr, theirs: &Expr, query: bool| match (ours, theirs) {
+        (Expr::Raw { sql: a, .. }, Expr::Raw { sql: b, .. }) => {
+            a == b
+                || matches!(
+                    (
+                        expr::canonical(a, &dialect, query),
+                        expr::canonical(b, &dialect, query)
+                    ),
+                    (Some(x), Some(y)) if x == y
+                )
+        }
+        _ => ours == theirs,
+    };
+    let keys_same = |ours: &Index, theirs: &Index| {
+        ours.unique == theirs.unique
+            && ours.keys.len() == theirs.keys.len()
+            && ours.keys.iter().zip(&theirs.keys).all(|(a, b)| {
+                a.order == b.order
+                    && match (&a.target, &b.target) {
+                        (IndexTarget::Column(x), IndexTarget::Column(y)) => x == y,
+                        (IndexTarget::Expression(x), IndexTarget::Expression(y)) => {
+                            same(x, y, false)
+                        }
+                        _ => false,
+                    }
+            })
+            && match (&ours.predicate, &theirs.predicate) {
+                (Some(x), Some(y)) => same(x, y, false),
+                (None, None) => true,
+                _ => false,
+            }
+    };
+    let tables: HashMap<&QualifiedName, &Table> =
+        translated.tables.iter().map(|t| (&t.name, t)).collect();
+    for table in &mut target.tables {
+        let Some(ours) = tables.get(&table.name) else {
+            continue;
+        };
+        for column in &mut table.columns {
+            let Some(c) = ours.column(&column.name) else {
+                continue;
+            };
+            if let (Some(o), Some(t)) = (&c.default, &column.default) {
+                if same(o, t, false) {
+                    column.default = c.default.clone();
+                }
+            }
+            if let (Some(o), Some(t)) = (&c.generated, &column.generated) {
+                if same(&o.expr, &t.expr, false) {
+                    column.generated = c.generated.clone();
+                }
+            }
+        }
+        for check in &mut table.checks {
+            if let Some(o) = ours.checks.iter().find(|c| c.name == check.name) {
+                if same(&o.expr, &check.expr, false) {
+                    check.expr = o.expr.clone();
+                    check.definition = o.definition.clone();
+                }
+            }
+        }
+        for index in &mut table.indexes {
+            if let Some(o) = ours.indexes.iter().find(|i| i.name == index.name) {
+                if keys_same(o, index) {
+                    index.keys = o.keys.clone();
+                    index.predicate = o.predicate.clone();
+                    index.definition = o.definition.clone();
+                }
+            }
+        }
+    }
+    for view in &mut target.views {
+        if let Some(o) = translated.views.iter().find(|v| v.name == view.name) {
+            if same(&o.query, &view.query, true) {
+                view.query = o.query.clone();
+            }
+        }
+    }
 }
 
 /// One of the three dialect names, as a `'static` string.
@@ -376,6 +490,14 @@ impl Tx<'_> {
                 ),
             );
         }
+        if self.pg() && self.options.postgis {
+            self.out.extensions.push(crate::ir::Extension {
+                name: "postgis".into(),
+                schema: "public".into(),
+                version: String::new(),
+                comment: None,
+            });
+        }
         for e in extensions {
             self.report.skipped(
                 format!("extension {}", crate::ir::quoted(&e.name)),
@@ -505,6 +627,18 @@ impl Tx<'_> {
 
     fn sequence(&mut self, sequence: Sequence) {
         let object = format!("sequence {}", sequence.name);
+        if let (Some(owner), false) = (&sequence.owned_by, self.pg()) {
+            self.report.mapped(
+                object,
+                "the sequence of a serial column",
+                format!(
+                    "the AUTO_INCREMENT of column {}",
+                    crate::ir::quoted(&owner.column)
+                ),
+                None,
+            );
+            return;
+        }
         if self.dst != "postgres" {
             self.report.skipped(
                 object,
@@ -577,7 +711,7 @@ impl Tx<'_> {
             .map(String::as_str)
             .collect();
         let single_integer_key = match &source.primary_key {
-            Some(pk) if pk.columns.len() == 1 => source
+            Some(pk) if pk.columns.len() == 1 && self.src == "sqlite" => source
                 .column(&pk.columns[0])
                 .filter(|c| c.data_type.raw.eq_ignore_ascii_case("INTEGER"))
                 .map(|c| c.name.clone()),
@@ -613,6 +747,20 @@ impl Tx<'_> {
             }
             _ => self.report.lossy(&object, None, None, reason.join("; ")),
         }
+        // Every dialect but SQLite holds a primary key's columns NOT NULL (SQLite numbers
+        // a rowid alias's NULL).
+        if let Some(pk) = &source.primary_key {
+            let keyed: Vec<String> = pk
+                .columns
+                .iter()
+                .map(|c| self.column_name(&source.name, c))
+                .collect();
+            for column in &mut table.columns {
+                if keyed.contains(&column.name) {
+                    column.nullable = false;
+                }
+            }
+        }
         self.primary_key(&source, &mut table);
         for (n, unique) in source.unique_constraints.iter().enumerate() {
             self.unique_constraint(&source, unique, n, &mut table);
@@ -629,6 +777,9 @@ impl Tx<'_> {
         }
         for index in &source.indexes {
             self.index(&source, index, &mut table);
+        }
+        if self.dst == "mysql" {
+            foreign_key_indexes(&mut table, |n| self.q(n));
         }
         self.out.tables.push(table);
     }
@@ -782,9 +933,12 @@ impl Tx<'_> {
                     &mut losses,
                 );
             }
-            if rowid_alias && column.identity.is_none() {
+            if column.identity.is_none() {
                 status = status.max(Fidelity::Mapped);
-                losses.push("a rowid alias: an identity that numbers new rows".into());
+                losses.push(match rowid_alias {
+                    true => "a rowid alias: an identity that numbers new rows".into(),
+                    false => "a serial column: the target numbers new rows".into(),
+                });
             }
         }
         if let Some(generated) = &column.generated {
@@ -818,15 +972,7 @@ impl Tx<'_> {
             }
         }
         // MySQL reflects a nullable column without a default as DEFAULT NULL.
-        if self.dst == "mysql"
-            && out.nullable
-            && out.default.is_none()
-            && out.generated.is_none()
-            && !matches!(
-                TypeKind::from_sql_name(&out.data_type.raw),
-                TypeKind::Text | TypeKind::Binary { length: None } | TypeKind::Json
-            )
-        {
+        if self.dst == "mysql" && out.nullable && out.default.is_none() && out.generated.is_none() {
             out.default = Some(self.raw("NULL"));
         }
         let on_update = match &column.on_update {
@@ -899,12 +1045,16 @@ impl Tx<'_> {
     /// A default in the target, `None` for a NULL default, `Err` with the reason when
     /// it cannot be translated faithfully.
     fn default(&self, default: &Expr, to_type: &str) -> std::result::Result<Option<Expr>, String> {
-        let boolean = to_type.eq_ignore_ascii_case("boolean");
-        let text = match default {
+        enum Value {
+            Text(String),
+            Number(String),
+            Sql(String),
+        }
+        let value = match default {
             Expr::Literal { value } => match value {
                 Literal::Null => return Ok(None),
-                Literal::Number(n) => n.clone(),
-                Literal::String(s) => self.literal(s),
+                Literal::Number(n) => Value::Number(n.clone()),
+                Literal::String(s) => Value::Text(s.clone()),
             },
             Expr::Raw { sql, .. } => {
                 let sql = sql.trim();
@@ -915,20 +1065,35 @@ impl Tx<'_> {
                     if value.starts_with("0000-00-00") {
                         return Err(format!("the zero date {sql} has no {} value", self.dst));
                     }
-                    self.literal(&value)
+                    Value::Text(value)
                 } else if sql.parse::<f64>().is_ok() {
-                    sql.to_owned()
+                    Value::Number(sql.to_owned())
                 } else {
-                    expr::expression(sql, self.src, self.dst)?
+                    Value::Sql(expr::expression(sql, self.src, self.dst)?)
                 }
             }
         };
-        let text = match (boolean, text.trim_matches('\'')) {
-            (true, "0") => "false".to_owned(),
-            (true, "1") => "true".to_owned(),
-            _ => text,
-        };
-        Ok(Some(self.raw(text)))
+        // A boolean of MySQL's 0 and 1.
+        if to_type.eq_ignore_ascii_case("boolean") {
+            if let Value::Text(v) | Value::Number(v) = &value {
+                match v.as_str() {
+                    "0" => return Ok(Some(self.raw("false"))),
+                    "1" => return Ok(Some(self.raw("true"))),
+                    _ => {}
+                }
+            }
+        }
+        Ok(Some(match (value, self.dst) {
+            // SQLite's reflection keeps literal defaults as literals.
+            (Value::Text(v), "sqlite") => Expr::Literal {
+                value: Literal::String(v),
+            },
+            (Value::Number(n), "sqlite") => Expr::Literal {
+                value: Literal::Number(n),
+            },
+            (Value::Text(v), _) => self.raw(self.literal(&v)),
+            (Value::Number(n) | Value::Sql(n), _) => self.raw(n),
+        }))
     }
 
     /// MySQL's `ON UPDATE CURRENT_TIMESTAMP`: in PostgreSQL a trigger that sets the
@@ -1320,9 +1485,13 @@ impl Tx<'_> {
             .unwrap_or_default()
             .to_owned();
         let fulltext = source_definition.starts_with("FULLTEXT");
-        if source_definition.starts_with("SPATIAL") {
-            self.report
-                .skipped(object, "a spatial index needs a spatial type");
+        let spatial = source_definition.starts_with("SPATIAL");
+        if spatial && !(self.pg() && self.options.postgis) {
+            let reason = match self.pg() {
+                true => "a spatial index: PostGIS was not asked for (--postgis)",
+                false => "a spatial index needs a spatial type",
+            };
+            self.report.skipped(object, reason);
             return;
         }
         let prefixes = prefix_lengths(&source_definition);
@@ -1401,7 +1570,9 @@ impl Tx<'_> {
             _ => {
                 let name = self.unique(Taken::Relations, &index.name, &table.name.name, &object);
                 let definition = self.pg().then(|| {
-                    if fulltext {
+                    if spatial {
+                        format!("USING gist ({})", parts.join(", "))
+                    } else if fulltext {
                         let columns: Vec<String> = keys
                             .iter()
                             .filter_map(|k| match &k.target {
@@ -1426,6 +1597,9 @@ impl Tx<'_> {
                 (name, definition)
             }
         };
+        if spatial {
+            notes.push("SPATIAL as a GiST index (PostGIS)".into());
+        }
         if fulltext {
             if self.pg() {
                 notes.push(
@@ -1484,6 +1658,49 @@ impl Tx<'_> {
             .mapped(object, "query", "query re-printed", None);
         self.out.views.push(out);
     }
+}
+
+/// MySQL's own index for each foreign key no index begins with (InnoDB makes one,
+/// named after the key): made explicit, so the copy is what the server reflects.
+fn foreign_key_indexes(table: &mut Table, q: impl Fn(&str) -> String) {
+    let mut added = Vec::new();
+    for fk in &table.foreign_keys {
+        let by_key = table
+            .primary_key
+            .as_ref()
+            .is_some_and(|pk| pk.columns.starts_with(&fk.columns));
+        let by_index = table.indexes.iter().any(|i| {
+            let columns: Vec<&String> = i
+                .keys
+                .iter()
+                .map_while(|k| match &k.target {
+                    IndexTarget::Column(c) => Some(c),
+                    _ => None,
+                })
+                .collect();
+            columns.len() >= fk.columns.len()
+                && columns.iter().zip(&fk.columns).all(|(a, b)| *a == b)
+        });
+        let covered = by_key || by_index;
+        if covered {
+            continue;
+        }
+        let name = fk.name.clone().unwrap_or_default();
+        let list: Vec<String> = fk.columns.iter().map(|c| q(c)).collect();
+        added.push(Index {
+            definition: Some(Expr::raw(
+                "mysql",
+                format!("KEY {} ({})", q(&name), list.join(",")),
+            )),
+            name,
+            unique: false,
+            keys: fk.columns.iter().map(|c| column_key(c)).collect(),
+            predicate: None,
+            partition_indexes: Vec::new(),
+            comment: None,
+        });
+    }
+    table.indexes.extend(added);
 }
 
 /// A namespace of names in the target.

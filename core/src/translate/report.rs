@@ -74,6 +74,10 @@ pub struct LossReport {
     pub summary: Summary,
     /// Every source object, in the order the translation met them.
     pub objects: Vec<Loss>,
+    /// Where each object is in `objects`: an object met twice (renamed, then
+    /// translated) is one entry.
+    #[serde(skip)]
+    index: std::collections::HashMap<String, usize>,
 }
 
 /// The counts of a [`LossReport`] by [`Fidelity`].
@@ -99,14 +103,39 @@ impl LossReport {
         }
     }
 
-    /// Records one object.
+    fn count(&mut self, status: Fidelity, by: isize) {
+        let n = match status {
+            Fidelity::Exact => &mut self.summary.exact,
+            Fidelity::Mapped => &mut self.summary.mapped,
+            Fidelity::Lossy => &mut self.summary.lossy,
+            Fidelity::Skipped => &mut self.summary.skipped,
+        };
+        *n = n.saturating_add_signed(by);
+    }
+
+    /// Records one object. An object recorded before (a table renamed, then
+    /// translated) stays one entry: the worse status, the first `from` and `to`, both
+    /// reasons.
     pub fn push(&mut self, loss: Loss) {
-        match loss.status {
-            Fidelity::Exact => self.summary.exact += 1,
-            Fidelity::Mapped => self.summary.mapped += 1,
-            Fidelity::Lossy => self.summary.lossy += 1,
-            Fidelity::Skipped => self.summary.skipped += 1,
+        if let Some(&at) = self.index.get(&loss.object) {
+            let old = self.objects[at].status;
+            let entry = &mut self.objects[at];
+            entry.status = entry.status.max(loss.status);
+            if entry.from.is_none() {
+                entry.from = loss.from;
+                entry.to = loss.to;
+            }
+            entry.reason = match (entry.reason.take(), loss.reason) {
+                (Some(a), Some(b)) if a != b => Some(format!("{a}; {b}")),
+                (a, b) => a.or(b),
+            };
+            let new = entry.status;
+            self.count(old, -1);
+            self.count(new, 1);
+            return;
         }
+        self.count(loss.status, 1);
+        self.index.insert(loss.object.clone(), self.objects.len());
         self.objects.push(loss);
     }
 

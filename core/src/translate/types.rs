@@ -217,6 +217,24 @@ pub(crate) fn map(
             }
             "geometry" | "point" | "linestring" | "polygon" | "multipoint" | "multilinestring"
             | "multipolygon" | "geometrycollection" => {
+                if target == "postgres" && options.postgis {
+                    let subtype = match head.as_str() {
+                        "geometry" => "",
+                        "point" => "(Point)",
+                        "linestring" => "(LineString)",
+                        "polygon" => "(Polygon)",
+                        "multipoint" => "(MultiPoint)",
+                        "multilinestring" => "(MultiLineString)",
+                        "multipolygon" => "(MultiPolygon)",
+                        _ => "(GeometryCollection)",
+                    };
+                    // PostGIS's type as the server names it under an empty search path.
+                    return Mapped::new(format!("public.geometry{subtype}"), Fidelity::Mapped)
+                        .note(
+                            "a PostGIS geometry: load its values as WKB or WKT \
+                         (ST_AsBinary or ST_AsText in MySQL)",
+                        );
+                }
                 let to = if target == "postgres" {
                     "bytea"
                 } else {

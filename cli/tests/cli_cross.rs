@@ -1185,3 +1185,101 @@ fn mysql_spatial_columns_and_indexes_become_postgis_geometry_and_gist() {
         1
     );
 }
+
+#[test]
+fn a_type_maps_cast_loads_rows_as_they_are_and_the_seal_converts_them() {
+    if !servers_available() {
+        return;
+    }
+    let source = Db::new("mysql", "cast_src");
+    source.exec(
+        "CREATE TABLE `flags` (`id` int NOT NULL, `active` tinyint(1) NOT NULL DEFAULT 1, \
+         `amount` varchar(20), PRIMARY KEY (`id`), KEY `by_active` (`active`))",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let map = dir.path().join("map.toml");
+    std::fs::write(
+        &map,
+        "[columns]\n\
+         \"flags.active\" = { to = \"boolean\", cast = \"active <> 0\" }\n\
+         \"flags.amount\" = { to = \"numeric(12,2)\", cast = \"nullif(amount, '')::numeric(12,2)\" }\n",
+    )
+    .unwrap();
+    let map = map.to_str().unwrap();
+    let target = Db::new("postgres", "cast_dst");
+    let (src, dst) = (source.url(), target.url());
+    let report = dir.path().join("loss.json");
+    for phase in ["pre", "base"] {
+        ok(&[
+            "apply",
+            &src,
+            &dst,
+            "--phase",
+            phase,
+            "--type-map",
+            map,
+            "--loss-report",
+            report.to_str().unwrap(),
+        ]);
+    }
+    let objects = report_objects(&report);
+    assert_eq!(
+        objects["column \"flags\".\"active\""]["reason"],
+        "loaded as smallint, converted by the seal USING (active <> 0)"
+    );
+    assert_eq!(objects["column \"flags\".\"active\""]["to"], "boolean");
+    // The rows as MySQL exports them: a flag of 2, an empty amount.
+    target.exec("INSERT INTO flags (id, active, amount) VALUES (1, 2, '12.50'), (2, 0, '')");
+    let out = ok(&["apply", &src, &dst, "--phase", "seal", "--type-map", map]);
+    assert!(stderr(&out).contains("seal"), "{}", stderr(&out));
+    assert_eq!(
+        target.count("SELECT COUNT(*) FROM flags WHERE active AND amount = 12.50"),
+        1
+    );
+    assert_eq!(
+        target.count("SELECT COUNT(*) FROM flags WHERE NOT active AND amount IS NULL"),
+        1
+    );
+    // The default follows the new type; the index is built on the converted column.
+    target.exec("INSERT INTO flags (id) VALUES (3)");
+    assert_eq!(
+        target.count("SELECT COUNT(*) FROM flags WHERE id = 3 AND active"),
+        1
+    );
+    let types = client(
+        "psql",
+        &[
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-Atq",
+            &dst_name(&target),
+        ],
+        "SELECT format_type(atttypid, atttypmod) FROM pg_attribute \
+         WHERE attrelid = 'flags'::regclass AND attnum > 0 ORDER BY attnum",
+    )
+    .unwrap();
+    assert_eq!(types, "integer\nboolean\nnumeric(12,2)\n");
+    // A re-run finds the conversion made; diff through the same map sees no difference.
+    let out = ok(&["apply", &src, &dst, "--phase", "seal", "--type-map", map]);
+    assert!(stderr(&out).starts_with("warning: translated mysql to postgres"));
+    assert!(
+        stderr(&out).contains("nothing to do: seal is already applied"),
+        "{}",
+        stderr(&out)
+    );
+    let out = ok(&["diff", &src, &dst, "--type-map", map]);
+    assert_eq!(stderr(&out).lines().last(), Some("no differences"));
+    // A cast for a target that cannot convert is one error naming the file and rule.
+    let sqlite = Db::new("sqlite", "cast_sqlite");
+    let out = run(&["clone", &src, &sqlite.url(), "--type-map", map]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: type map {map}: \"flags.active\": a cast converts the loaded rows in the \
+             seal, which only a postgres target can do (the target is sqlite)\n"
+        )
+    );
+}

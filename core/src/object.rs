@@ -160,6 +160,9 @@ pub enum ObjectKind {
     Publication,
     /// A subscription, created not connected (it subscribes to nothing until enabled).
     Subscription,
+    /// A column loaded as one type and converted to another by the seal (a type map's
+    /// cast, PostgreSQL's `ALTER COLUMN ... TYPE ... USING`), named by the column.
+    ColumnConversion,
     /// The names of the constraints a partitioned table's key makes on its partitions
     /// (renamed to the source's in the seal), named by the key.
     PartitionKeyNames,
@@ -217,6 +220,7 @@ impl ObjectKind {
                 | ObjectKind::Comment
                 | ObjectKind::EventTrigger
                 | ObjectKind::Publication
+                | ObjectKind::ColumnConversion
                 | ObjectKind::Subscription
                 | ObjectKind::PartitionKeyNames
                 | ObjectKind::Owner
@@ -291,6 +295,7 @@ impl ObjectKind {
             ObjectKind::EventTrigger => "event trigger",
             ObjectKind::Publication => "publication",
             ObjectKind::Subscription => "subscription",
+            ObjectKind::ColumnConversion => "conversion of column",
             ObjectKind::PartitionKeyNames => "partition names of",
             ObjectKind::Owner => "owner of",
             ObjectKind::Privileges => "privileges on",

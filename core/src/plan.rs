@@ -421,6 +421,20 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
         push(Phase::Seal, &id, late_routine.take().into_iter().collect());
         late_routine = Some(id);
     }
+    // Columns the seal converts to their final type (a type map's cast) come next,
+    // each after the one before it: every key, check, index and foreign key waits for
+    // them, so none is built on a column's loading type.
+    for (i, definition) in definitions()
+        .filter(|(_, d)| d.phase == Phase::Seal && d.kind == ObjectKind::ColumnConversion)
+    {
+        let id = ObjectId::definition(definition, i);
+        let mut deps: Vec<ObjectId> = late_routine.take().into_iter().collect();
+        if let Some(&t) = definition.table.as_ref().and_then(|t| position.get(t)) {
+            deps.push(objects[t].table.clone());
+        }
+        push(Phase::Seal, &id, deps);
+        late_routine = Some(id);
+    }
     let on_table = |table: &ObjectId| {
         let mut deps = vec![table.clone()];
         deps.extend(late_routine.clone());
@@ -429,10 +443,10 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
     // Keys first: foreign keys depend on the referenced table's keys.
     for ids in &objects {
         if let (true, Some(pk)) = (defer_pk, &ids.primary_key) {
-            push(Phase::Seal, pk, vec![ids.table.clone()]);
+            push(Phase::Seal, pk, on_table(&ids.table));
         }
         for unique in &ids.uniques {
-            push(constraints, unique, vec![ids.table.clone()]);
+            push(constraints, unique, on_table(&ids.table));
         }
     }
     for ids in &objects {
@@ -448,7 +462,7 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
     }
     for (table, ids) in schema.tables.iter().zip(&objects) {
         for (fk, id) in table.foreign_keys.iter().zip(&ids.foreign_keys) {
-            let mut deps = vec![ids.table.clone()];
+            let mut deps = on_table(&ids.table);
             if complete {
                 push(constraints, id, deps);
                 continue;
@@ -537,8 +551,13 @@ pub fn plan(schema: &Schema, caps: &Capabilities, policy: &Policy) -> Plan {
     // Rules, policies, row-level security, extended statistics and publications after
     // the views (a rule may be on a view, a policy may read one), each after the one
     // before it.
-    let seal_definitions =
-        || definitions().filter(|(_, d)| d.phase == Phase::Seal && !LAST.contains(&d.kind));
+    let seal_definitions = || {
+        definitions().filter(|(_, d)| {
+            d.phase == Phase::Seal
+                && !LAST.contains(&d.kind)
+                && d.kind != ObjectKind::ColumnConversion
+        })
+    };
     for (i, definition) in seal_definitions() {
         let id = ObjectId::definition(definition, i);
         let mut deps: Vec<ObjectId> = last.take().into_iter().collect();

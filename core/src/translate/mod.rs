@@ -129,10 +129,16 @@ pub fn translate(
         tables: HashMap::new(),
         columns: HashMap::new(),
         out: Schema::new(to.clone()),
+        error: None,
     };
     tx.out.server_version = None;
     tx.schema(source);
-    let Tx { out, report, .. } = tx;
+    let Tx {
+        out, report, error, ..
+    } = tx;
+    if let Some(error) = error {
+        return Err(error);
+    }
     if options.strict {
         let lines: Vec<String> = report.losses().map(|l| l.to_string()).collect();
         if !lines.is_empty() {
@@ -164,6 +170,7 @@ pub fn comparable(mut target: Schema, translated: &Schema) -> Schema {
         extension.comment = None;
     }
     adopt_spellings(&mut target, translated);
+    adopt_conversions(&mut target, translated);
     // A MySQL table's engine and collation are the server's defaults: the translation
     // names none.
     if target.dialect == "mysql" {
@@ -198,6 +205,55 @@ pub fn forget_counters(schema: &mut Schema) {
                 Some(Identity::Generated { sequence, .. }) => sequence.last_value = None,
                 None => {}
             }
+        }
+    }
+}
+
+/// A column the seal converted (a type map's cast) holds its final type in the target:
+/// the comparison sees it as `base` created it, and the conversion as made.
+fn adopt_conversions(target: &mut Schema, translated: &Schema) {
+    use crate::object::ObjectKind;
+    for conversion in translated
+        .definitions
+        .iter()
+        .filter(|d| d.kind == ObjectKind::ColumnConversion)
+    {
+        let Some(table) = &conversion.table else {
+            continue;
+        };
+        let Some(ours) = translated
+            .table(table)
+            .and_then(|t| t.column(&conversion.name.name))
+        else {
+            continue;
+        };
+        let sql = expr_text(&conversion.definition);
+        let marker = format!("ALTER COLUMN {} TYPE ", crate::ir::quoted(&ours.name));
+        let Some(to) = sql
+            .find(&marker)
+            .map(|at| &sql[at + marker.len()..])
+            .and_then(|rest| rest.find(" USING (").map(|end| &rest[..end]))
+        else {
+            continue;
+        };
+        let Some(theirs) = target
+            .tables
+            .iter_mut()
+            .find(|t| &t.name == table)
+            .and_then(|t| t.columns.iter_mut().find(|c| c.name == ours.name))
+        else {
+            continue;
+        };
+        let (kind_to, kind_theirs) = (
+            TypeKind::from_sql_name(to),
+            TypeKind::from_sql_name(&theirs.data_type.raw),
+        );
+        let converted = theirs.data_type.raw.eq_ignore_ascii_case(to.trim())
+            || (kind_to != TypeKind::Other && kind_to == kind_theirs);
+        if converted {
+            theirs.data_type = ours.data_type.clone();
+            theirs.default = ours.default.clone();
+            target.definitions.push(conversion.clone());
         }
     }
 }
@@ -321,6 +377,9 @@ struct Tx<'a> {
     /// (source table, source column) to target column.
     columns: HashMap<(QualifiedName, String), String>,
     out: Schema,
+    /// The first rule that cannot be followed (a type map's cast for a target that
+    /// cannot convert).
+    error: Option<Error>,
 }
 
 impl Tx<'_> {
@@ -827,6 +886,10 @@ impl Tx<'_> {
             .type_map
             .lookup(&source.name.name, &column.name, &data_type.raw)
             .cloned();
+        // A rule with a cast: the column is created as the default mapping has it (the
+        // source's rows load as they are) and converted by the seal.
+        let conversion = user.clone().filter(|r| r.cast.is_some());
+        let user = user.filter(|r| r.cast.is_none());
         let mut mapped = match &user {
             Some(rule) => types::Mapped {
                 raw: rule.to.clone(),
@@ -991,6 +1054,18 @@ impl Tx<'_> {
                 check
             })
             .collect();
+        if let Some(rule) = conversion {
+            match self.conversion(table, &out, column, &rule) {
+                Ok(note) => {
+                    status = status.max(Fidelity::Mapped);
+                    losses.push(note);
+                    mapped.raw = rule.to.clone();
+                }
+                Err(e) => {
+                    self.error.get_or_insert(e);
+                }
+            }
+        }
         let from = column.data_type.raw.clone();
         match status {
             Fidelity::Exact => self.report.exact(object),
@@ -1012,6 +1087,70 @@ impl Tx<'_> {
         }
         table.columns.push(out);
         (mapped.rule, domain_checks)
+    }
+
+    /// The seal's conversion of `column` (created as `out`) to the type map's `rule`:
+    /// `ALTER COLUMN ... TYPE ... USING (cast)`, its default dropped before and set
+    /// again for the new type after. Returns the report's note.
+    fn conversion(
+        &mut self,
+        table: &Table,
+        out: &Column,
+        column: &Column,
+        rule: &TypeRule,
+    ) -> Result<String> {
+        let refuse = |reason: &str| Error::TypeMap {
+            path: self.options.type_map.origin.clone(),
+            reason: format!("\"{}\": {reason}", rule.pattern),
+        };
+        if !self.pg() {
+            return Err(refuse(&format!(
+                "a cast converts the loaded rows in the seal, which only a postgres target \
+                 can do (the target is {})",
+                self.dst
+            )));
+        }
+        if out.identity.is_some() || out.generated.is_some() {
+            return Err(refuse(
+                "an identity or generated column cannot be converted by a cast",
+            ));
+        }
+        let cast = rule.cast.clone().unwrap_or_default();
+        let c = self.q(&out.name);
+        let t = table.name.to_string();
+        let mut sql = format!("ALTER TABLE {t} ");
+        if out.default.is_some() {
+            sql.push_str(&format!("ALTER COLUMN {c} DROP DEFAULT, "));
+        }
+        sql.push_str(&format!("ALTER COLUMN {c} TYPE {} USING ({cast})", rule.to));
+        let mut note = format!(
+            "loaded as {}, converted by the seal USING ({cast})",
+            out.data_type.raw
+        );
+        if let Some(default) = &column.default {
+            match self.default(default, &rule.to) {
+                Ok(Some(d)) => {
+                    sql.push_str(&format!(", ALTER COLUMN {c} SET DEFAULT {}", expr_text(&d)));
+                }
+                Ok(None) => {}
+                Err(why) => note.push_str(&format!("; its default is dropped: {why}")),
+            }
+        }
+        self.out.definitions.push(crate::ir::Definition {
+            kind: crate::object::ObjectKind::ColumnConversion,
+            name: QualifiedName {
+                schema: table.name.schema.clone(),
+                name: out.name.clone(),
+            },
+            table: Some(table.name.clone()),
+            of: None,
+            phase: crate::object::Phase::Seal,
+            definition: self.raw(sql),
+            requires: Vec::new(),
+            roles: Vec::new(),
+            comment: None,
+        });
+        Ok(note)
     }
 
     /// The identity of `column` in the target: PostgreSQL's BY DEFAULT identity with

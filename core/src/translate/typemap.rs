@@ -6,9 +6,12 @@
 //! "tinyint(1)" = "boolean"
 //! "varchar(*)" = { to = "text" }
 //!
-//! # By table and column, before any pattern.
+//! # By table and column, before any pattern. With a cast (PostgreSQL targets), the
+//! # column is created as the default mapping has it, so the rows load as they are,
+//! # and the seal converts it: ALTER COLUMN ... TYPE boolean USING (active <> 0).
 //! [columns]
 //! "orders.flags" = { to = "integer" }
+//! "users.active" = { to = "boolean", cast = "active <> 0" }
 //! ```
 
 use serde::Deserialize;
@@ -22,6 +25,10 @@ pub struct TypeRule {
     pub pattern: String,
     /// The target type, as the target spells it.
     pub to: String,
+    /// How the seal converts the loaded values to `to` (PostgreSQL's `USING`
+    /// expression over the column): the column is then created with the default
+    /// mapping, which takes the source's rows as they are, and converted by the seal.
+    pub cast: Option<String>,
 }
 
 /// The overrides of a `--type-map` file: column rules first, then type patterns in the
@@ -32,6 +39,8 @@ pub struct TypeMap {
     pub types: Vec<TypeRule>,
     /// Rules by `table.column`.
     pub columns: Vec<TypeRule>,
+    /// The file the rules come from, for messages.
+    pub origin: String,
 }
 
 #[derive(Deserialize)]
@@ -47,6 +56,7 @@ struct File {
 #[serde(deny_unknown_fields)]
 struct Rule {
     to: String,
+    cast: Option<String>,
 }
 
 impl TypeMap {
@@ -69,13 +79,13 @@ impl TypeMap {
         let rules = |table: toml::Table, section: &str| -> Result<Vec<TypeRule>> {
             let mut rules = Vec::new();
             for (pattern, value) in table {
-                let to = match value {
-                    toml::Value::String(to) => to,
+                let (to, cast) = match value {
+                    toml::Value::String(to) => (to, None),
                     toml::Value::Table(t) => {
                         let rule: Rule = t.try_into().map_err(|e: toml::de::Error| {
                             bad(format!("[{section}] \"{pattern}\": {}", e.message()))
                         })?;
-                        rule.to
+                        (rule.to, rule.cast)
                     }
                     other => {
                         return Err(bad(format!(
@@ -93,13 +103,17 @@ impl TypeMap {
                         "[columns] \"{pattern}\": expected \"table.column\""
                     )));
                 }
-                rules.push(TypeRule { pattern, to });
+                if cast.as_deref().is_some_and(|c| c.trim().is_empty()) {
+                    return Err(bad(format!("[{section}] \"{pattern}\": the cast is empty")));
+                }
+                rules.push(TypeRule { pattern, to, cast });
             }
             Ok(rules)
         };
         Ok(TypeMap {
             types: rules(file.types, "types")?,
             columns: rules(file.columns, "columns")?,
+            origin: origin.to_owned(),
         })
     }
 
@@ -163,6 +177,25 @@ mod tests {
         )
         .unwrap();
         assert_eq!(map.lookup("t", "c", "int(11)").unwrap().to, "text");
+        assert_eq!(map.lookup("t", "c", "int(11)").unwrap().cast, None);
+        let cast = TypeMap::parse(
+            "[columns]\n\"t.b\" = { to = \"boolean\", cast = \"b <> 0\" }\n",
+            "map.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            cast.lookup("t", "b", "tinyint(1)").unwrap().cast.as_deref(),
+            Some("b <> 0")
+        );
+        let error = TypeMap::parse(
+            "[columns]\n\"t.b\" = { to = \"boolean\", cast = \" \" }\n",
+            "m",
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "type map m: [columns] \"t.b\": the cast is empty"
+        );
         assert_eq!(map.lookup("t", "d", "int(11)").unwrap().to, "bigint");
         assert!(map.lookup("t", "d", "varchar(3)").is_none());
     }

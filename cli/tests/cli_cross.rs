@@ -837,6 +837,8 @@ CREATE TABLE child (
   note TEXT
 );
 CREATE INDEX child_note ON child (lower(note)) WHERE note IS NOT NULL;
+CREATE TABLE tag (name TEXT COLLATE NOCASE);
+CREATE TABLE tagged (id INTEGER PRIMARY KEY, tag TEXT REFERENCES tag(name), counter_id INTEGER REFERENCES counter);
 CREATE VIEW priced AS SELECT label, price FROM counter WHERE price > 0;
 CREATE TRIGGER touch AFTER UPDATE ON counter BEGIN
   UPDATE counter SET created = CURRENT_TIMESTAMP WHERE id = NEW.id;
@@ -905,6 +907,25 @@ fn sqlite_to_postgres_maps_sqlites_own_shapes_and_reports_its_trigger() {
     assert_eq!(status("view \"priced\""), "mapped");
     assert_eq!(status("index \"child_note\" on table \"child\""), "exact");
     assert_eq!(status("trigger \"touch\" on table \"counter\""), "skipped");
+    // SQLite lets a foreign key reference columns no key covers (it fails only when a
+    // row is written); PostgreSQL refuses such a key: reported, not created.
+    let loose = objects
+        .iter()
+        .find(|(k, v)| {
+            k.starts_with("foreign key ")
+                && k.ends_with("of table \"tagged\"")
+                && v["status"] == "skipped"
+        })
+        .unwrap_or_else(|| panic!("the loose foreign key is not skipped: {objects:#?}"));
+    assert_eq!(
+        loose.1["reason"],
+        "it references (\"name\") of table \"tag\", which no primary or unique key covers: \
+         postgres requires one"
+    );
+    assert_eq!(
+        objects["column \"tag\".\"name\""]["reason"],
+        "collation NOCASE: comparisons become case-sensitive"
+    );
     let out = ok(&["diff", &source.url(), &target.url()]);
     assert_eq!(stderr(&out).lines().last(), Some("no differences"));
 
@@ -930,6 +951,11 @@ fn sqlite_to_postgres_maps_sqlites_own_shapes_and_reports_its_trigger() {
          DELETE FROM counter WHERE id = 3;",
     );
     assert_eq!(target.count("SELECT COUNT(*) FROM child"), 0);
+    // `REFERENCES counter` names no column: the primary key is meant.
+    let error = target
+        .try_exec("INSERT INTO tagged (id, counter_id) VALUES (1, 42)")
+        .unwrap_err();
+    assert!(error.contains("tagged_counter_id_fkey"), "{error}");
     assert_eq!(target.count("SELECT COUNT(*) FROM priced"), 0);
     let definition = client(
         "psql",

@@ -130,6 +130,8 @@ pub fn translate(
         columns: HashMap::new(),
         out: Schema::new(to.clone()),
         error: None,
+        unique_keys: HashMap::new(),
+        primary_keys: HashMap::new(),
     };
     tx.out.server_version = None;
     tx.schema(source);
@@ -380,6 +382,12 @@ struct Tx<'a> {
     /// The first rule that cannot be followed (a type map's cast for a target that
     /// cannot convert).
     error: Option<Error>,
+    /// The column sets each source table's primary and unique keys cover (sorted): what
+    /// a foreign key may reference in PostgreSQL and SQLite.
+    unique_keys: HashMap<QualifiedName, Vec<Vec<String>>>,
+    /// Each source table's primary key columns: what a foreign key without referenced
+    /// columns (SQLite's `REFERENCES parent`) references.
+    primary_keys: HashMap<QualifiedName, Vec<String>>,
 }
 
 impl Tx<'_> {
@@ -582,6 +590,39 @@ impl Tx<'_> {
         }
         // Names first: a foreign key may reference a table listed after it.
         for table in &tables {
+            let sorted = |columns: &[String]| {
+                let mut columns = columns.to_vec();
+                columns.sort();
+                columns
+            };
+            let keys = table
+                .primary_key
+                .iter()
+                .map(|k| sorted(&k.columns))
+                .chain(table.unique_constraints.iter().map(|u| sorted(&u.columns)))
+                .chain(
+                    table
+                        .indexes
+                        .iter()
+                        .filter(|i| i.unique && i.predicate.is_none())
+                        .filter_map(|i| {
+                            let columns: Option<Vec<String>> = i
+                                .keys
+                                .iter()
+                                .map(|k| match &k.target {
+                                    IndexTarget::Column(c) => Some(c.clone()),
+                                    _ => None,
+                                })
+                                .collect();
+                            columns.map(|c| sorted(&c))
+                        }),
+                )
+                .collect();
+            self.unique_keys.insert(table.name.clone(), keys);
+            if let Some(pk) = &table.primary_key {
+                self.primary_keys
+                    .insert(table.name.clone(), pk.columns.clone());
+            }
             let wanted = match (&table.name.schema, self.src) {
                 (Some(s), "postgres") if s != "public" => format!("{s}_{}", table.name.name),
                 _ => table.name.name.clone(),
@@ -746,6 +787,29 @@ impl Tx<'_> {
                 TableOption::Unlogged if self.pg() => {
                     table.options.push(TableOption::Unlogged);
                 }
+                TableOption::Partitioning(p) | TableOption::PartitionBy(p) => notes.push((
+                    Fidelity::Lossy,
+                    format!("partitioned ({p}): the target's table is not partitioned"),
+                )),
+                TableOption::PartitionOf { parent, .. } => notes.push((
+                    Fidelity::Lossy,
+                    format!("a partition of {parent}: the target's table stands alone"),
+                )),
+                TableOption::Inherits(parents) => notes.push((
+                    Fidelity::Lossy,
+                    format!(
+                        "inherits from {}: the target's table stands alone",
+                        parents
+                            .iter()
+                            .map(|p| p.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )),
+                TableOption::Unlogged => notes.push((
+                    Fidelity::Mapped,
+                    "UNLOGGED: the target's table is logged".into(),
+                )),
                 other => notes.push((Fidelity::Lossy, format!("{other:?} is not translated"))),
             }
         }
@@ -967,11 +1031,31 @@ impl Tx<'_> {
             );
         }
         if let Some(collation) = &column.collation {
-            if collation.ends_with("_ci") {
-                status = status.max(Fidelity::Mapped);
-                losses.push(format!(
+            let mut notes = Vec::new();
+            if self.src == "mysql" && !collation.starts_with("utf8") {
+                let charset = collation.split('_').next().unwrap_or(collation);
+                notes.push(format!(
+                    "character set {charset}: the target holds the text in its own encoding"
+                ));
+            }
+            let binary = match self.src {
+                "sqlite" => collation.eq_ignore_ascii_case("BINARY"),
+                "mysql" => collation.ends_with("_bin"),
+                _ => false,
+            };
+            if collation.ends_with("_ci") || collation.eq_ignore_ascii_case("NOCASE") {
+                notes.push(format!(
                     "collation {collation}: comparisons become case-sensitive"
                 ));
+            } else if !binary {
+                notes.push(format!(
+                    "collation {collation}: the target's default collation compares and \
+                     orders the text"
+                ));
+            }
+            if !notes.is_empty() {
+                status = status.max(Fidelity::Mapped);
+                losses.extend(notes);
             }
         }
         // Identity: AUTO_INCREMENT, SQLite's AUTOINCREMENT and rowid alias, serial.
@@ -1536,6 +1620,39 @@ impl Tx<'_> {
                 format!(
                     "it references {}, which is not translated",
                     fk.referenced_table
+                ),
+            );
+            return;
+        }
+        // SQLite's `REFERENCES parent` names no columns: the parent's primary key.
+        let mut fk = fk.clone();
+        if fk.referenced_columns.is_empty() {
+            fk.referenced_columns = self
+                .primary_keys
+                .get(&fk.referenced_table)
+                .cloned()
+                .unwrap_or_default();
+        }
+        let fk = &fk;
+        let mut wanted = fk.referenced_columns.clone();
+        wanted.sort();
+        let unique = self
+            .unique_keys
+            .get(&fk.referenced_table)
+            .is_some_and(|keys| keys.contains(&wanted));
+        if !unique && self.dst != "mysql" {
+            self.report.skipped(
+                object,
+                format!(
+                    "it references ({}) of table {}, which no primary or unique key covers: \
+                     {} requires one",
+                    fk.referenced_columns
+                        .iter()
+                        .map(|c| crate::ir::quoted(c))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    fk.referenced_table,
+                    self.dst
                 ),
             );
             return;

@@ -843,6 +843,9 @@ CREATE VIEW priced AS SELECT label, price FROM counter WHERE price > 0;
 CREATE TRIGGER touch AFTER UPDATE ON counter BEGIN
   UPDATE counter SET created = CURRENT_TIMESTAMP WHERE id = NEW.id;
 END;
+CREATE TRIGGER keep BEFORE DELETE ON counter BEGIN
+  SELECT RAISE(ABORT, 'counters are kept');
+END;
 INSERT INTO counter (label, price) VALUES ('a', 1.5), ('b', 2);
 ";
 
@@ -858,7 +861,7 @@ fn report_objects(path: &std::path::Path) -> BTreeMap<String, serde_json::Value>
 }
 
 #[test]
-fn sqlite_to_postgres_maps_sqlites_own_shapes_and_reports_its_trigger() {
+fn sqlite_to_postgres_maps_sqlites_own_shapes_translates_a_faithful_trigger_and_reports_another() {
     if !servers_available() {
         return;
     }
@@ -875,8 +878,9 @@ fn sqlite_to_postgres_maps_sqlites_own_shapes_and_reports_its_trigger() {
     ]);
     assert!(
         stderr(&out).contains(
-            "warning: skipped trigger \"touch\" on table \"counter\" (its body is sqlite \
-             procedural code, which is not translated: write it for postgres)\n"
+            "warning: skipped trigger \"keep\" on table \"counter\" (its body is sqlite \
+             procedural code, which is not translated: write it for postgres: its body uses \
+             SELECT, which is not translated (SET, INSERT, UPDATE and DELETE are))\n"
         ),
         "{}",
         stderr(&out)
@@ -906,7 +910,8 @@ fn sqlite_to_postgres_maps_sqlites_own_shapes_and_reports_its_trigger() {
     );
     assert_eq!(status("view \"priced\""), "mapped");
     assert_eq!(status("index \"child_note\" on table \"child\""), "exact");
-    assert_eq!(status("trigger \"touch\" on table \"counter\""), "skipped");
+    assert_eq!(status("trigger \"touch\" on table \"counter\""), "mapped");
+    assert_eq!(status("trigger \"keep\" on table \"counter\""), "skipped");
     // SQLite lets a foreign key reference columns no key covers (it fails only when a
     // row is written); PostgreSQL refuses such a key: reported, not created.
     let loose = objects
@@ -941,6 +946,13 @@ fn sqlite_to_postgres_maps_sqlites_own_shapes_and_reports_its_trigger() {
     assert_eq!(
         target.count("INSERT INTO counter (label, price) VALUES ('c', 3) RETURNING id"),
         3
+    );
+    // The translated trigger stamps an updated row once, as SQLite does (it does not
+    // fire itself again for its own UPDATE).
+    target.exec("UPDATE counter SET label = 'cc', created = '2000-01-01' WHERE id = 3");
+    assert_eq!(
+        target.count("SELECT COUNT(*) FROM counter WHERE id = 3 AND created > '2020-01-01'"),
+        1
     );
     let error = target
         .try_exec("INSERT INTO counter (label, price) VALUES ('d', -1)")
@@ -1307,5 +1319,62 @@ fn a_type_maps_cast_loads_rows_as_they_are_and_the_seal_converts_them() {
             "error: type map {map}: \"flags.active\": a cast converts the loaded rows in the \
              seal, which only a postgres target can do (the target is sqlite)\n"
         )
+    );
+}
+
+#[test]
+fn mysql_triggers_with_portable_bodies_become_plpgsql_and_others_are_reported() {
+    if !servers_available() {
+        return;
+    }
+    let source = Db::new("mysql", "trg_src");
+    source.exec(
+        "CREATE TABLE `t` (`id` int NOT NULL, `b` varchar(10), `n` int, PRIMARY KEY (`id`));
+         CREATE TABLE `audit` (`tid` int, `what` varchar(10));
+         CREATE TRIGGER `t_bi` BEFORE INSERT ON `t` FOR EACH ROW SET NEW.b = upper(NEW.b), NEW.n = coalesce(NEW.n, 0) + 1;
+         DELIMITER //
+         CREATE TRIGGER `t_ai` AFTER INSERT ON `t` FOR EACH ROW BEGIN
+           INSERT INTO `audit` (`tid`, `what`) VALUES (NEW.id, 'insert');
+         END//
+         CREATE TRIGGER `t_bu` BEFORE UPDATE ON `t` FOR EACH ROW BEGIN
+           IF NEW.n < 0 THEN SET NEW.n = 0; END IF;
+         END//
+         DELIMITER ;",
+    );
+    let target = Db::new("postgres", "trg_dst");
+    let (src, dst) = (source.url(), target.url());
+    let out = ok(&["clone", &src, &dst]);
+    assert!(
+        stderr(&out).contains(
+            "warning: skipped trigger \"t_bu\" on table \"t\" (its body is mysql procedural \
+             code, which is not translated: write it for postgres: its body uses IF, which is \
+             not translated (SET, INSERT, UPDATE and DELETE are))\n"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("0 lossy, 1 skipped"),
+        "{}",
+        stderr(&out)
+    );
+    target.exec("INSERT INTO t (id, b) VALUES (1, 'abc')");
+    assert_eq!(
+        target.count("SELECT COUNT(*) FROM t WHERE b = 'ABC' AND n = 1"),
+        1
+    );
+    assert_eq!(
+        target.count("SELECT COUNT(*) FROM audit WHERE tid = 1 AND what = 'insert'"),
+        1
+    );
+    let out = ok(&["diff", &src, &dst]);
+    assert_eq!(stderr(&out).lines().last(), Some("no differences"));
+    let out = ok(&["clone", &src, &dst]);
+    assert!(
+        stderr(&out).contains(
+            "pre 0 (2 already there), base 0 (2 already there), seal 0 (2 already there)"
+        ),
+        "{}",
+        stderr(&out)
     );
 }

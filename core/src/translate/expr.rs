@@ -15,7 +15,7 @@ use sqlparser::dialect::{Dialect as Grammar, MySqlDialect, PostgreSqlDialect, SQ
 use sqlparser::parser::Parser;
 
 /// The grammar `sqlparser` reads a dialect's SQL with.
-fn grammar(dialect: &str) -> Box<dyn Grammar> {
+pub(crate) fn grammar(dialect: &str) -> Box<dyn Grammar> {
     match dialect {
         "mysql" => Box::new(MySqlDialect {}),
         "sqlite" => Box::new(SQLiteDialect {}),
@@ -76,13 +76,45 @@ fn bare(name: &str) -> bool {
     matches!(name, "CURRENT_TIMESTAMP" | "CURRENT_DATE" | "CURRENT_TIME")
 }
 
-struct Rewrite<'a> {
+pub(crate) struct Rewrite<'a> {
     source: &'a str,
     target: &'a str,
     quote: char,
     /// Names of the common table expressions of a query, lower case.
     ctes: std::collections::HashSet<String>,
-    refusal: Option<String>,
+    /// In a trigger's body: `NEW.c` and `OLD.c` are PL/pgSQL's row variables.
+    trigger: bool,
+    /// Why the text cannot be translated, once something refused it.
+    pub(crate) refusal: Option<String>,
+}
+
+impl<'a> Rewrite<'a> {
+    /// The rewrite of a trigger's statements and expressions for PostgreSQL.
+    pub(crate) fn for_trigger(source: &'a str) -> Self {
+        Rewrite {
+            source,
+            target: "postgres",
+            quote: '"',
+            ctes: Default::default(),
+            trigger: true,
+            refusal: None,
+        }
+    }
+}
+
+/// `sql`, an expression of a `source` trigger, for a PostgreSQL trigger.
+pub(crate) fn trigger_expression(sql: &str, source: &str) -> Result<String, String> {
+    let grammar = grammar(source);
+    let mut expr = Parser::new(grammar.as_ref())
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_expr())
+        .map_err(|e| format!("its expression `{}` does not parse ({e})", sql.trim()))?;
+    let mut rewrite = Rewrite::for_trigger(source);
+    let _ = expr.visit(&mut rewrite);
+    match rewrite.refusal {
+        Some(reason) => Err(reason),
+        None => Ok(expr.to_string()),
+    }
 }
 
 /// Collects the names of a query's common table expressions.
@@ -170,6 +202,13 @@ impl VisitorMut for Rewrite<'_> {
                 // `db`.`t`.`c` (MySQL's views): the copy's own table is meant.
                 if self.source == "mysql" && parts.len() == 3 {
                     parts.remove(0);
+                }
+                // A trigger's row: PL/pgSQL's NEW and OLD, unquoted.
+                if self.trigger && parts.len() == 2 {
+                    let row = parts[0].value.to_uppercase();
+                    if row == "NEW" || row == "OLD" {
+                        parts[0] = Ident::new(row);
+                    }
                 }
             }
             Expr::Like { any: false, .. } => {}
@@ -277,6 +316,7 @@ pub(crate) fn expression(sql: &str, source: &str, target: &str) -> Result<String
         target,
         quote: quote_char(target),
         ctes: Default::default(),
+        trigger: false,
         refusal: None,
     };
     let _ = expr.visit(&mut rewrite);
@@ -302,6 +342,7 @@ pub(crate) fn query(sql: &str, source: &str, target: &str) -> Result<String, Str
         target,
         quote: quote_char(target),
         ctes: ctes.0,
+        trigger: false,
         refusal: None,
     };
     let _ = statements[0].visit(&mut rewrite);

@@ -13,6 +13,7 @@
 
 mod expr;
 pub mod report;
+mod trigger;
 mod typemap;
 mod types;
 
@@ -664,13 +665,7 @@ impl Tx<'_> {
             self.view(view);
         }
         for trigger in triggers {
-            self.report.skipped(
-                format!("trigger {} on table {}", trigger.name, trigger.table),
-                format!(
-                    "its body is {} procedural code, which is not translated: write it for {}",
-                    self.src, self.dst
-                ),
-            );
+            self.trigger(trigger);
         }
         for routine in routines {
             self.report.skipped(
@@ -722,6 +717,76 @@ impl Tx<'_> {
                 format!("the {} source cannot replicate it: {}", self.src, s.reason),
             );
             self.out.skipped.push(s);
+        }
+    }
+
+    /// A MySQL or SQLite row trigger for PostgreSQL where its body is faithful
+    /// ([`trigger::to_postgres`]): a PL/pgSQL function and the trigger that runs it.
+    /// Every other trigger is reported, never guessed.
+    fn trigger(&mut self, source: Trigger) {
+        let object = format!("trigger {} on table {}", source.name, source.table);
+        let (src, dst) = (self.src, self.dst);
+        let procedural = move || {
+            format!(
+                "its body is {src} procedural code, which is not translated: write it for {dst}"
+            )
+        };
+        if !self.pg() || self.src == "postgres" || !self.tables.contains_key(&source.table) {
+            let reason = procedural();
+            self.report.skipped(object, reason);
+            return;
+        }
+        let table = self.table_name(&source.table);
+        let name = self.fit(&source.name.name);
+        let wanted = format!("{}_{}", table.name, source.name.name);
+        let function = self.unique(
+            Taken::Relations,
+            &wanted,
+            "",
+            &format!("function of {object}"),
+        );
+        let function = self.place(&function);
+        let guard = format!("schema_replicator.trigger_{}", hash8(&wanted));
+        let sql = expr_text(&source.definition);
+        match trigger::to_postgres(
+            &sql,
+            self.src,
+            &deparse_ident(&name),
+            &deparse_table(&table),
+            &deparse_table(&function),
+            &guard,
+        ) {
+            Ok(translated) => {
+                self.out.routines.push(Routine {
+                    name: function.clone(),
+                    arguments: String::new(),
+                    kind: RoutineKind::Function,
+                    definition: self.raw(translated.function),
+                    after_tables: false,
+                    requires: Vec::new(),
+                    settings: Vec::new(),
+                    definer: None,
+                    comment: None,
+                });
+                self.out.triggers.push(Trigger {
+                    name: self.place(&name),
+                    table,
+                    definition: self.raw(translated.trigger),
+                    settings: Vec::new(),
+                    definer: None,
+                    comment: source.comment.clone(),
+                });
+                self.report.mapped(
+                    object,
+                    "trigger",
+                    format!("trigger running the PL/pgSQL function {function}"),
+                    None,
+                );
+            }
+            Err(why) => {
+                let reason = format!("{}: {why}", procedural());
+                self.report.skipped(object, reason);
+            }
         }
     }
 
@@ -1357,10 +1422,12 @@ impl Tx<'_> {
         );
         let function = self.place(&function);
         let c = self.q(&column.name);
-        let definition = format!(
-            "CREATE FUNCTION {function}() RETURNS trigger\n    LANGUAGE plpgsql\n    AS $$\
-             \nBEGIN\n    IF NEW.{c} IS NOT DISTINCT FROM OLD.{c} AND NEW IS DISTINCT FROM OLD THEN\
-             \n        NEW.{c} := {value};\n    END IF;\n    RETURN NEW;\nEND\n$$"
+        let definition = pg_trigger_function(
+            &deparse_table(&function),
+            &format!(
+                "BEGIN\n    IF NEW.{c} IS NOT DISTINCT FROM OLD.{c} AND NEW IS DISTINCT FROM OLD THEN\
+                 \n        NEW.{c} := {value};\n    END IF;\n    RETURN NEW;\nEND"
+            ),
         );
         self.out.routines.push(Routine {
             name: function.clone(),
@@ -1373,14 +1440,14 @@ impl Tx<'_> {
             definer: None,
             comment: None,
         });
-        let trigger = QualifiedName::bare(function.name.clone());
         self.out.triggers.push(Trigger {
             definition: self.raw(format!(
-                "CREATE TRIGGER {} BEFORE UPDATE ON {} FOR EACH ROW EXECUTE FUNCTION {function}()",
-                self.q(&trigger.name),
-                table.name
+                "CREATE TRIGGER {} BEFORE UPDATE ON {} FOR EACH ROW EXECUTE FUNCTION {}()",
+                deparse_ident(&function.name),
+                deparse_table(&table.name),
+                deparse_table(&function)
             )),
-            name: trigger,
+            name: function.clone(),
             table: table.name.clone(),
             settings: Vec::new(),
             definer: None,
@@ -2000,6 +2067,16 @@ fn deparse_ident(name: &str) -> String {
     } else {
         crate::ir::quoted(name)
     }
+}
+
+/// A PL/pgSQL trigger function as `pg_get_functiondef` prints it (so that it reads
+/// back as written): `function` as the deparser writes its name, `body` from `BEGIN`
+/// to `END`.
+fn pg_trigger_function(function: &str, body: &str) -> String {
+    format!(
+        "CREATE OR REPLACE FUNCTION {function}()\n RETURNS trigger\n LANGUAGE plpgsql\n\
+         AS $function$\n{body}\n$function$"
+    )
 }
 
 /// A table name as PostgreSQL's deparser writes it, schema first.

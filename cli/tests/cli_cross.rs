@@ -90,6 +90,16 @@ struct Count {
     n: i64,
 }
 
+/// `sql` run where the dialect enforces what the seal added: SQLite's foreign keys are
+/// on per connection, MySQL's strict mode refuses a value it would otherwise truncate.
+fn enforcing(dialect: &str, sql: &str) -> String {
+    match dialect {
+        "sqlite" => format!("PRAGMA foreign_keys = ON; {sql}"),
+        "mysql" => format!("SET SESSION sql_mode = 'STRICT_ALL_TABLES'; {sql}"),
+        _ => sql.to_owned(),
+    }
+}
+
 /// A database of one dialect for one test, dropped at the end.
 enum Db {
     Pg(String),
@@ -489,11 +499,7 @@ fn translate_chinook(from: &str, to: &str) {
         target.quote(&columns["unitprice"]),
         target.quote(&columns["quantity"]),
     );
-    let sql = match to {
-        "sqlite" => format!("PRAGMA foreign_keys = ON; {orphan}"),
-        _ => orphan,
-    };
-    let refusal = target.try_exec(&sql).unwrap_err();
+    let refusal = target.try_exec(&enforcing(to, &orphan)).unwrap_err();
     assert!(refusal.to_lowercase().contains("foreign key"), "{refusal}");
 }
 
@@ -1092,12 +1098,8 @@ fn postgres_to_mysql_and_sqlite_fold_names_and_report_what_they_cannot_hold() {
                 q("m"),
                 q("score")
             );
-            let sql = match to {
-                "mysql" => format!("SET SESSION sql_mode = 'STRICT_ALL_TABLES'; {sql}"),
-                _ => sql,
-            };
             assert!(
-                target.try_exec(&sql).is_err(),
+                target.try_exec(&enforcing(to, &sql)).is_err(),
                 "{to}: the {what} accepted {bad}"
             );
         }
@@ -1107,12 +1109,8 @@ fn postgres_to_mysql_and_sqlite_fold_names_and_report_what_they_cannot_hold() {
             q("id"),
             q("Users_id")
         );
-        let orphan = match to {
-            "sqlite" => format!("PRAGMA foreign_keys = ON; {orphan}"),
-            _ => orphan,
-        };
         assert!(
-            target.try_exec(&orphan).is_err(),
+            target.try_exec(&enforcing(to, &orphan)).is_err(),
             "{to}: an orphan was accepted"
         );
         assert_eq!(

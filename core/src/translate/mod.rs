@@ -668,12 +668,10 @@ impl Tx<'_> {
             self.trigger(trigger);
         }
         for routine in routines {
+            let reason = self.procedural();
             self.report.skipped(
                 format!("{} {}", routine.kind.sql().to_lowercase(), routine.name),
-                format!(
-                    "its body is {} procedural code, which is not translated: write it for {}",
-                    self.src, self.dst
-                ),
+                reason,
             );
         }
         for event in events {
@@ -720,19 +718,21 @@ impl Tx<'_> {
         }
     }
 
+    /// Why a procedural body is not translated.
+    fn procedural(&self) -> String {
+        format!(
+            "its body is {} procedural code, which is not translated: write it for {}",
+            self.src, self.dst
+        )
+    }
+
     /// A MySQL or SQLite row trigger for PostgreSQL where its body is faithful
     /// ([`trigger::to_postgres`]): a PL/pgSQL function and the trigger that runs it.
     /// Every other trigger is reported, never guessed.
     fn trigger(&mut self, source: Trigger) {
         let object = format!("trigger {} on table {}", source.name, source.table);
-        let (src, dst) = (self.src, self.dst);
-        let procedural = move || {
-            format!(
-                "its body is {src} procedural code, which is not translated: write it for {dst}"
-            )
-        };
         if !self.pg() || self.src == "postgres" || !self.tables.contains_key(&source.table) {
-            let reason = procedural();
+            let reason = self.procedural();
             self.report.skipped(object, reason);
             return;
         }
@@ -784,7 +784,7 @@ impl Tx<'_> {
                 );
             }
             Err(why) => {
-                let reason = format!("{}: {why}", procedural());
+                let reason = format!("{}: {why}", self.procedural());
                 self.report.skipped(object, reason);
             }
         }

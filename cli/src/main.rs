@@ -171,8 +171,9 @@ struct TranslateArgs {
     /// A check `col >= 0` on each unsigned column widened for the target.
     #[arg(long)]
     unsigned_checks: bool,
-    /// The PostgreSQL target has PostGIS: spatial columns become geometry, spatial
-    /// indexes GiST (pre creates the extension if it is not there).
+    /// Translate spatial columns to PostGIS geometry and spatial indexes to GiST (pre
+    /// creates the extension if it is not there); automatic for a PostgreSQL target
+    /// database that has PostGIS.
     #[arg(long)]
     postgis: bool,
 }
@@ -519,14 +520,24 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
     // For a target: translated for its dialect when the source is another's.
     let open_for =
         |src: &str, to: &str, policy: &Policy, filter: &FilterArgs, translate: &TranslateArgs| {
-            let mut options = OpenOptions::default()
+            let mut translation = translate.translation()?;
+            let options = OpenOptions::default()
                 .with_policy(policy.clone())
-                .with_selection(filter.selection())
-                .with_translation(translate.translation()?);
-            options = match DbUrl::looks_like_url(to) {
-                true => options.with_target(registry.resolve(&DbUrl::parse(to)?)?.name()),
+                .with_selection(filter.selection());
+            let options = match DbUrl::looks_like_url(to) {
+                true => {
+                    let url = DbUrl::parse(to)?;
+                    let dialect = registry.resolve(&url)?;
+                    // A target with PostGIS takes spatial columns as its geometry.
+                    if !translation.postgis {
+                        let postgis = dialect.has_extension(&url, "postgis")?;
+                        translation = translation.with_postgis(postgis);
+                    }
+                    options.with_target(dialect.name())
+                }
                 false => options.with_target(registry.by_name(to)?.name()),
             };
+            let options = options.with_translation(translation);
             let source = DdlExtractor::open_with(src, &registry, &options)?;
             translate.write_report(&source)?;
             Ok::<_, schema_replicator::Error>(source)
@@ -778,9 +789,14 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             let lenient =
                 OpenOptions::default().with_selection(filter.selection().with_lenient(true));
             let right = DdlExtractor::open_with(&b, &registry, &lenient)?;
+            let mut translation = translate.translation()?;
+            if let (false, Ok(url)) = (translation.postgis, DbUrl::parse(&b)) {
+                let postgis = registry.resolve(&url)?.has_extension(&url, "postgis")?;
+                translation = translation.with_postgis(postgis);
+            }
             let options = OpenOptions::default()
                 .with_selection(filter.selection())
-                .with_translation(translate.translation()?)
+                .with_translation(translation)
                 .with_target(right.schema().dialect.clone());
             let left = DdlExtractor::open_with(&a, &registry, &options)?;
             translate.write_report(&left)?;

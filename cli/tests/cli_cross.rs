@@ -1210,6 +1210,19 @@ fn mysql_spatial_columns_and_indexes_become_postgis_geometry_and_gist() {
         "geometry(Point)\ngeometry(Polygon)\n\
          CREATE INDEX sp_pt ON public.places USING gist (pt)\n"
     );
+    // A target that has PostGIS is seen to have it: no option needed.
+    let detected = Db::new("postgres", "geo_detected");
+    detected.exec("CREATE EXTENSION postgis");
+    let out = ok(&["clone", &src, &detected.url()]);
+    assert!(!stderr(&out).contains("bytea"), "{}", stderr(&out));
+    let out = ok(&["diff", &src, &detected.url()]);
+    assert_eq!(stderr(&out).lines().last(), Some("no differences"));
+    assert_eq!(
+        detected.count(
+            "SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'sp_pt' AND indexdef LIKE '%USING gist%'"
+        ),
+        1
+    );
     target.exec(
         "INSERT INTO places (id, pt) VALUES (1, ST_GeomFromText('POINT(1 2)')), \
          (2, ST_GeomFromText('POINT(10 20)'))",

@@ -129,6 +129,14 @@ pub trait Dialect: Send + Sync {
         })
     }
 
+    /// Whether the database at `url` has the extension `name` installed (PostgreSQL's
+    /// `pg_extension`); a translation for it uses what the extension provides
+    /// (PostGIS's types). The default: no extensions.
+    fn has_extension(&self, url: &DbUrl, name: &str) -> Result<bool> {
+        let _ = (url, name);
+        Ok(false)
+    }
+
     /// Counts, in the rows of the source database at `url` (whose schema is `schema`),
     /// the values a target of dialect `target` cannot hold (MySQL's zero dates for
     /// PostgreSQL and SQLite), one [`crate::Finding`] per column that could hold them.

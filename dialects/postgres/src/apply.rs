@@ -260,3 +260,18 @@ pub(crate) fn missing_roles(url: &DbUrl, roles: &[String]) -> Result<Vec<String>
         .cloned()
         .collect())
 }
+
+/// Whether the database at `url` has the extension `name` installed.
+pub(crate) fn has_extension(url: &DbUrl, name: &str) -> Result<bool> {
+    let mut conn = connect(url)?;
+    let found = diesel::sql_query(
+        "SELECT extname::text AS name FROM pg_catalog.pg_extension WHERE extname = $1",
+    )
+    .bind::<Text, _>(name)
+    .load::<Role>(&mut conn)
+    .map_err(|e| Error::Reflect {
+        object: format!("extension {}", schema_replicator_core::quoted(name)),
+        reason: message(url, &e),
+    })?;
+    Ok(!found.is_empty())
+}

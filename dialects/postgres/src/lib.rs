@@ -171,6 +171,10 @@ impl Dialect for PostgresDialect {
         apply::missing_roles(url, roles)
     }
 
+    fn has_extension(&self, url: &DbUrl, name: &str) -> Result<bool> {
+        apply::has_extension(url, name)
+    }
+
     fn journal(&self, url: &DbUrl, statements: &[Statement]) -> Result<Option<usize>> {
         let sealing: Vec<Statement> = statements
             .iter()

@@ -1389,3 +1389,57 @@ fn mysql_triggers_with_portable_bodies_become_plpgsql_and_others_are_reported() 
         stderr(&out)
     );
 }
+
+#[test]
+fn mysql_on_update_current_timestamp_is_a_trigger_in_sqlite() {
+    if !servers_available() {
+        return;
+    }
+    let source = Db::new("mysql", "stamp_src");
+    source.exec(
+        "CREATE TABLE `stamped` (`id` int NOT NULL, `name` varchar(20), \
+         `updated` timestamp NOT NULL DEFAULT current_timestamp() ON UPDATE current_timestamp(), \
+         PRIMARY KEY (`id`))",
+    );
+    let target = Db::new("sqlite", "stamp_dst");
+    let (src, dst) = (source.url(), target.url());
+    let report = target_dir_file(&target, "loss.json");
+    ok(&["clone", &src, &dst, "--loss-report", &report]);
+    let loss: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let updated = loss["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["object"] == "column \"stamped\".\"updated\"")
+        .unwrap();
+    assert_eq!(updated["status"], "mapped");
+    assert_eq!(updated["reason"], "ON UPDATE as a trigger");
+    target.exec("INSERT INTO stamped (id, name, updated) VALUES (1, 'a', '2000-01-01 00:00:00')");
+    // A change that leaves the column alone stamps the row ...
+    target.exec("UPDATE stamped SET name = 'b' WHERE id = 1");
+    assert_eq!(
+        target.count("SELECT COUNT(*) AS n FROM stamped WHERE updated > '2020-01-01'"),
+        1
+    );
+    // ... one that sets it keeps its value, and one that changes nothing stamps nothing.
+    target.exec("UPDATE stamped SET name = 'c', updated = '2001-01-01 00:00:00' WHERE id = 1");
+    target.exec("UPDATE stamped SET name = 'c' WHERE id = 1");
+    assert_eq!(
+        target.count("SELECT COUNT(*) AS n FROM stamped WHERE updated = '2001-01-01 00:00:00'"),
+        1
+    );
+    let out = ok(&["diff", &src, &dst]);
+    assert_eq!(stderr(&out).lines().last(), Some("no differences"));
+}
+
+/// A path in a SQLite test database's own directory.
+fn target_dir_file(db: &Db, name: &str) -> String {
+    match db {
+        Db::Lite(dir) => dir.path().join(name).display().to_string(),
+        _ => std::env::temp_dir()
+            .join(format!("{}_{name}", std::process::id()))
+            .display()
+            .to_string(),
+    }
+}

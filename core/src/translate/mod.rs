@@ -133,6 +133,7 @@ pub fn translate(
         error: None,
         unique_keys: HashMap::new(),
         primary_keys: HashMap::new(),
+        on_updates: Vec::new(),
     };
     tx.out.server_version = None;
     tx.schema(source);
@@ -389,6 +390,9 @@ struct Tx<'a> {
     /// Each source table's primary key columns: what a foreign key without referenced
     /// columns (SQLite's `REFERENCES parent`) references.
     primary_keys: HashMap<QualifiedName, Vec<String>>,
+    /// The `ON UPDATE` columns of the table being translated for SQLite, with the
+    /// value each takes: triggers made once the table is complete.
+    on_updates: Vec<(String, String)>,
 }
 
 impl Tx<'_> {
@@ -969,6 +973,9 @@ impl Tx<'_> {
         if self.dst == "mysql" {
             foreign_key_indexes(&mut table, |n| self.q(n));
         }
+        for (column, value) in std::mem::take(&mut self.on_updates) {
+            self.sqlite_on_update(&table, &column, &value);
+        }
         self.out.tables.push(table);
     }
 
@@ -1407,8 +1414,10 @@ impl Tx<'_> {
             return Some(self.raw(value));
         }
         if !self.pg() {
-            *status = Fidelity::Lossy;
-            losses.push("its ON UPDATE is dropped: SQLite has no such clause".into());
+            // SQLite: a trigger, made once the table has all its columns.
+            self.on_updates.push((column.name.clone(), value));
+            *status = (*status).max(Fidelity::Mapped);
+            losses.push("ON UPDATE as a trigger".into());
             return None;
         }
         let function = self.unique(
@@ -1456,6 +1465,61 @@ impl Tx<'_> {
         *status = (*status).max(Fidelity::Mapped);
         losses.push("ON UPDATE as a trigger".into());
         None
+    }
+
+    /// MySQL's `ON UPDATE` for SQLite: a trigger that sets the column when a row
+    /// changes and the statement leaves the column as it was (SQLite does not fire it
+    /// again for its own UPDATE).
+    fn sqlite_on_update(&mut self, table: &Table, column: &str, value: &str) {
+        let name = self.unique(
+            Taken::Relations,
+            &format!("{}_{column}_on_update", table.name.name),
+            &table.name.name,
+            &format!(
+                "trigger of ON UPDATE of column {}",
+                crate::ir::quoted(column)
+            ),
+        );
+        let c = self.q(column);
+        let others: Vec<String> = table
+            .columns
+            .iter()
+            .filter(|o| o.name != column && o.generated.is_none())
+            .map(|o| {
+                let q = self.q(&o.name);
+                format!("NEW.{q} IS NOT OLD.{q}")
+            })
+            .collect();
+        let mut when = format!("NEW.{c} IS OLD.{c}");
+        if !others.is_empty() {
+            when.push_str(&format!(" AND ({})", others.join(" OR ")));
+        }
+        let row = match &table.primary_key {
+            Some(pk) if !pk.columns.is_empty() => pk
+                .columns
+                .iter()
+                .map(|k| {
+                    let q = self.q(k);
+                    format!("{q} = NEW.{q}")
+                })
+                .collect::<Vec<_>>()
+                .join(" AND "),
+            _ => "rowid = NEW.rowid".to_owned(),
+        };
+        let t = self.q(&table.name.name);
+        let sql = format!(
+            "CREATE TRIGGER {} AFTER UPDATE ON {t} FOR EACH ROW WHEN {when} BEGIN \
+             UPDATE {t} SET {c} = {value} WHERE {row}; END",
+            self.q(&name)
+        );
+        self.out.triggers.push(Trigger {
+            name: QualifiedName::bare(name),
+            table: table.name.clone(),
+            definition: self.raw(sql),
+            settings: Vec::new(),
+            definer: None,
+            comment: None,
+        });
     }
 
     fn column_list(&self, table: &QualifiedName, columns: &[String]) -> String {

@@ -134,6 +134,7 @@ pub fn translate(
         unique_keys: HashMap::new(),
         primary_keys: HashMap::new(),
         on_updates: Vec::new(),
+        identity_bigints: HashSet::new(),
     };
     tx.out.server_version = None;
     tx.schema(source);
@@ -393,6 +394,9 @@ struct Tx<'a> {
     /// The `ON UPDATE` columns of the table being translated for SQLite, with the
     /// value each takes: triggers made once the table is complete.
     on_updates: Vec<(String, String)>,
+    /// The source's `bigint unsigned` AUTO_INCREMENT columns: a bigint identity in
+    /// PostgreSQL, and so are the foreign key columns that reference them.
+    identity_bigints: HashSet<(QualifiedName, String)>,
 }
 
 impl Tx<'_> {
@@ -465,20 +469,14 @@ impl Tx<'_> {
         }
     }
 
-    /// `wanted`, fitted and made unique among `taken` (then suffixed with the hash of
-    /// `scope` and `wanted`); taken. Reports a rename of `object`.
-    fn unique(&mut self, taken: Taken, wanted: &str, scope: &str, object: &str) -> String {
+    /// `wanted`, fitted and made unique among the target's schema-wide names (then
+    /// suffixed with the hash of `scope` and `wanted`); taken. Reports a rename of
+    /// `object`.
+    fn unique(&mut self, wanted: &str, scope: &str, object: &str) -> String {
         let mut name = self.fit(wanted);
         let mut attempt = 0;
         loop {
-            let key = self.key(&name);
-            let free = match taken {
-                Taken::Relations => !self.relations.contains(&key),
-            };
-            if free {
-                match taken {
-                    Taken::Relations => self.relations.insert(key),
-                };
+            if self.relations.insert(self.key(&name)) {
                 break;
             }
             attempt += 1;
@@ -624,6 +622,19 @@ impl Tx<'_> {
                 )
                 .collect();
             self.unique_keys.insert(table.name.clone(), keys);
+            for column in &table.columns {
+                let unsigned_big = matches!(
+                    column.data_type.kind,
+                    TypeKind::Integer {
+                        bytes: 8,
+                        unsigned: true
+                    }
+                );
+                if unsigned_big && matches!(column.identity, Some(Identity::AutoIncrement { .. })) {
+                    self.identity_bigints
+                        .insert((table.name.clone(), column.name.clone()));
+                }
+            }
             if let Some(pk) = &table.primary_key {
                 self.primary_keys
                     .insert(table.name.clone(), pk.columns.clone());
@@ -633,7 +644,7 @@ impl Tx<'_> {
                 _ => table.name.name.clone(),
             };
             let object = format!("table {}", table.name);
-            let name = self.unique(Taken::Relations, &wanted, "", &object);
+            let name = self.unique(&wanted, "", &object);
             self.tables.insert(table.name.clone(), self.place(&name));
             let mut seen: HashSet<String> = HashSet::new();
             for column in &table.columns {
@@ -743,12 +754,7 @@ impl Tx<'_> {
         let table = self.table_name(&source.table);
         let name = self.fit(&source.name.name);
         let wanted = format!("{}_{}", table.name, source.name.name);
-        let function = self.unique(
-            Taken::Relations,
-            &wanted,
-            "",
-            &format!("function of {object}"),
-        );
+        let function = self.unique(&wanted, "", &format!("function of {object}"));
         let function = self.place(&function);
         let guard = format!("schema_replicator.trigger_{}", hash8(&wanted));
         let sql = expr_text(&source.definition);
@@ -815,7 +821,7 @@ impl Tx<'_> {
             );
             return;
         }
-        let name = self.unique(Taken::Relations, &sequence.name.name, "", &object);
+        let name = self.unique(&sequence.name.name, "", &object);
         self.report.exact(object);
         self.out.sequences.push(Sequence {
             name: self.place(&name),
@@ -962,7 +968,7 @@ impl Tx<'_> {
             self.check(&source, check, &mut table, &mut check_names);
         }
         for (column, rule) in rule_checks {
-            self.rule_check(&source, &column, rule, &mut table, &mut check_names);
+            self.rule_check(&column, rule, &mut table, &mut check_names);
         }
         for fk in &source.foreign_keys {
             self.foreign_key(&source, fk, &mut table);
@@ -1063,7 +1069,6 @@ impl Tx<'_> {
         };
         if let Some(labels) = mapped.enum_type.take() {
             let type_name = self.unique(
-                Taken::Relations,
                 &format!("{}_{}", table.name.name, name),
                 &table.name.name,
                 &format!("enumeration of {object}"),
@@ -1076,6 +1081,28 @@ impl Tx<'_> {
                 requires: Vec::new(),
                 comment: None,
             });
+        }
+        // A `bigint unsigned` AUTO_INCREMENT, and a foreign key's column that holds
+        // its values: PostgreSQL's identity is at most a bigint.
+        if self.pg() && mapped.raw == "numeric(20,0)" && user.is_none() {
+            let key = (source.name.clone(), column.name.clone());
+            let references = source.foreign_keys.iter().any(|fk| {
+                fk.columns.iter().zip(&fk.referenced_columns).any(|(c, r)| {
+                    c == &column.name
+                        && self
+                            .identity_bigints
+                            .contains(&(fk.referenced_table.clone(), r.clone()))
+                })
+            });
+            if self.identity_bigints.contains(&key) || references {
+                mapped.raw = "bigint".into();
+                mapped.note = Some(
+                    "an AUTO_INCREMENT's bigint unsigned, or a key holding its values: \
+                     bigint, PostgreSQL's widest identity (values above \
+                     9223372036854775807 are refused)"
+                        .into(),
+                );
+            }
         }
         let mut out = Column::new(
             name,
@@ -1139,6 +1166,28 @@ impl Tx<'_> {
             None if rowid_alias && self.src == "sqlite" => Some(None),
             None if serial && self.src == "postgres" => Some(None),
             None => None,
+        };
+        let sole_key = source
+            .primary_key
+            .as_ref()
+            .is_some_and(|pk| pk.columns == [column.name.clone()]);
+        let counted = match counted {
+            // SQLite numbers only its rowid: an INTEGER PRIMARY KEY of one column.
+            Some(_) if self.dst == "sqlite" && !sole_key => {
+                lose(
+                    "SQLite numbers only a one-column INTEGER PRIMARY KEY: AUTO_INCREMENT dropped"
+                        .into(),
+                    &mut status,
+                    &mut losses,
+                );
+                None
+            }
+            Some(last) if self.dst == "sqlite" => {
+                out.data_type = DataType::from_raw("INTEGER");
+                mapped.raw = "INTEGER".into();
+                Some(last)
+            }
+            other => other,
         };
         if let Some(last_value) = counted {
             out.identity = Some(self.identity(table, &out, last_value));
@@ -1317,7 +1366,6 @@ impl Tx<'_> {
             return Identity::AutoIncrement { last_value };
         }
         let name = self.unique(
-            Taken::Relations,
             &format!("{}_{}_seq", table.name.name, column.name),
             &table.name.name,
             &format!("sequence of column {}", crate::ir::quoted(&column.name)),
@@ -1357,7 +1405,7 @@ impl Tx<'_> {
                     return Ok(None);
                 }
                 if let Some(value) = unquote(sql, self.src) {
-                    if value.starts_with("0000-00-00") {
+                    if value.starts_with("0000-00-00") && self.pg() {
                         return Err(format!("the zero date {sql} has no {} value", self.dst));
                     }
                     Value::Text(value)
@@ -1421,7 +1469,6 @@ impl Tx<'_> {
             return None;
         }
         let function = self.unique(
-            Taken::Relations,
             &format!("{}_{}_on_update", table.name.name, column.name),
             &table.name.name,
             &format!(
@@ -1472,7 +1519,6 @@ impl Tx<'_> {
     /// again for its own UPDATE).
     fn sqlite_on_update(&mut self, table: &Table, column: &str, value: &str) {
         let name = self.unique(
-            Taken::Relations,
             &format!("{}_{column}_on_update", table.name.name),
             &table.name.name,
             &format!(
@@ -1547,7 +1593,7 @@ impl Tx<'_> {
                     .name
                     .clone()
                     .unwrap_or_else(|| format!("{}_pkey", table.name.name));
-                let name = self.unique(Taken::Relations, &wanted, &table.name.name, &object);
+                let name = self.unique(&wanted, &table.name.name, &object);
                 (Some(name), Some(self.raw(format!("PRIMARY KEY ({list})"))))
             }
             "mysql" => (
@@ -1614,7 +1660,7 @@ impl Tx<'_> {
                 });
             }
             "postgres" => {
-                let name = self.unique(Taken::Relations, &wanted, &table.name.name, &object);
+                let name = self.unique(&wanted, &table.name.name, &object);
                 let index = Some(self.key_index(&name, &table.name, &list));
                 table.unique_constraints.push(UniqueConstraint {
                     name: Some(name),
@@ -1634,15 +1680,14 @@ impl Tx<'_> {
         }
     }
 
-    /// A name for a check, unique in its table (MySQL 8 wants it unique in the database).
-    fn check_name(&mut self, table: &Table, wanted: &str, names: &mut HashSet<String>) -> String {
+    /// A name for a check, unique in its table.
+    fn check_name(&self, wanted: &str, names: &mut HashSet<String>) -> String {
         let mut name = self.fit(wanted);
         let mut attempt = 0;
         while !names.insert(self.key(&name)) {
             attempt += 1;
             name = self.fit(&format!("{wanted}{attempt}"));
         }
-        let _ = table;
         name
     }
 
@@ -1674,7 +1719,7 @@ impl Tx<'_> {
             Some(c) => format!("{}_{}_check", table.name.name, c),
             None => format!("{}_check", table.name.name),
         });
-        let name = self.check_name(table, &wanted, names);
+        let name = self.check_name(&wanted, names);
         if sql == text {
             self.report.exact(object);
         } else {
@@ -1696,7 +1741,6 @@ impl Tx<'_> {
 
     fn rule_check(
         &mut self,
-        source: &Table,
         column: &str,
         rule: Rule,
         table: &mut Table,
@@ -1731,8 +1775,7 @@ impl Tx<'_> {
                 format!("trim(replace({stripped}, ',,', ','), ',') = ''")
             }
         };
-        let name = self.check_name(table, &format!("{}_{column}_check", table.name.name), names);
-        let _ = source;
+        let name = self.check_name(&format!("{}_{column}_check", table.name.name), names);
         self.push_check(table, name, sql);
     }
 
@@ -1904,6 +1947,21 @@ impl Tx<'_> {
                     }
                 }
                 IndexTarget::Expression(e) => {
+                    // PostgreSQL's `left(c, n)` (a MySQL prefix, translated): MySQL's prefix.
+                    if let (true, Some((c, n))) = (self.dst == "mysql", left_prefix(&expr_text(e)))
+                    {
+                        let name = self.column_name(&source.name, &c);
+                        let part = format!("{}({n})", self.q(&name));
+                        let desc = key.order == Some(SortOrder::Desc);
+                        parts.push(if desc { format!("{part} DESC") } else { part });
+                        keys.push(IndexKey {
+                            target: IndexTarget::Column(name),
+                            collation: None,
+                            order: key.order,
+                        });
+                        notes.push(format!("left({c}, {n}) as MySQL's prefix of {n}"));
+                        continue;
+                    }
                     match expr::expression(&expr_text(e), self.src, self.dst) {
                         Ok(sql) if self.dst != "mysql" => {
                             (format!("({sql})"), IndexTarget::Expression(self.raw(sql)))
@@ -1955,7 +2013,7 @@ impl Tx<'_> {
                 )
             }
             _ => {
-                let name = self.unique(Taken::Relations, &index.name, &table.name.name, &object);
+                let name = self.unique(&index.name, &table.name.name, &object);
                 let definition = self.pg().then(|| {
                     if spatial {
                         format!("USING gist ({})", parts.join(", "))
@@ -2034,7 +2092,7 @@ impl Tx<'_> {
                 return;
             }
         };
-        let name = self.unique(Taken::Relations, &view.name.name, "", &object);
+        let name = self.unique(&view.name.name, "", &object);
         let mut out = View::new(self.place(&name), self.raw(query));
         if self.dst == "sqlite" {
             out.columns = view.columns.clone();
@@ -2088,14 +2146,6 @@ fn foreign_key_indexes(table: &mut Table, q: impl Fn(&str) -> String) {
         });
     }
     table.indexes.extend(added);
-}
-
-/// A namespace of names in the target.
-#[derive(Clone, Copy)]
-enum Taken {
-    /// Tables, views, sequences, indexes and types (PostgreSQL's `pg_class` and the
-    /// like); in SQLite, tables, views and indexes.
-    Relations,
 }
 
 /// PostgreSQL's keywords that its deparser quotes (all but the unreserved ones).
@@ -2213,6 +2263,25 @@ fn unquote(sql: &str, dialect: &str) -> Option<String> {
     Some(out)
 }
 
+/// The column and length of an index key `left(c, n)` (`"left"((c)::text, 10)` as
+/// PostgreSQL prints it), if it is one.
+fn left_prefix(sql: &str) -> Option<(String, u32)> {
+    let inner = sql
+        .trim()
+        .trim_start_matches('"')
+        .strip_prefix("left")?
+        .trim_start_matches('"')
+        .trim()
+        .strip_prefix('(')?
+        .strip_suffix(')')?;
+    let (column, length) = inner.rsplit_once(',')?;
+    let column = column.trim();
+    let column = column.strip_suffix("::text").unwrap_or(column);
+    let column = column.trim_start_matches('(').trim_end_matches(')');
+    let column = column.trim_matches('"').replace("\"\"", "\"");
+    Some((column, length.trim().parse().ok()?))
+}
+
 /// The prefix length of each key part of a MySQL index definition (`` `c`(10) ``).
 fn prefix_lengths(definition: &str) -> Vec<Option<u32>> {
     let Some(open) = definition.find(" (") else {
@@ -2274,9 +2343,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn long_names_are_cut_with_a_stable_hash_suffix() {
+    fn hashes_prefixes_and_quoted_defaults_are_read_as_their_dialect_writes_them() {
         assert_eq!(hash8("abc"), "1a47e90b");
-        let long = "a".repeat(70);
         assert_eq!(prefix_lengths("KEY `i` (`a`(10),`b`)"), [Some(10), None]);
         assert_eq!(unquote("'it''s'", "mysql").as_deref(), Some("it's"));
         assert_eq!(unquote("'a\\'b'", "mysql").as_deref(), Some("a'b"));
@@ -2285,6 +2353,5 @@ mod tests {
             Some("x")
         );
         assert_eq!(unquote("now()", "postgres"), None);
-        let _ = long;
     }
 }

@@ -179,9 +179,10 @@ impl Dialect for MysqlDialect {
         target: &str,
         options: &CheckOptions,
     ) -> Result<Vec<schema_replicator_core::Finding>> {
-        match target == DIALECT {
-            true => Ok(Vec::new()),
-            false => check::zero_dates(url, schema, options),
+        // SQLite keeps a zero date as the text it is; PostgreSQL has no such date.
+        match target {
+            "postgres" => check::zero_dates(url, schema, options),
+            _ => Ok(Vec::new()),
         }
     }
 }

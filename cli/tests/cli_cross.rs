@@ -1013,6 +1013,9 @@ CREATE TABLE users (
   \"Users_id\" integer REFERENCES \"Users\"(id) DEFERRABLE INITIALLY DEFERRED
 );
 CREATE UNIQUE INDEX users_name ON \"Users\" (name);
+CREATE INDEX users_name_like ON \"Users\" (name text_pattern_ops);
+ALTER TABLE \"Users\" ADD COLUMN doc jsonb;
+CREATE INDEX users_doc ON \"Users\" USING gin (doc);
 CREATE INDEX users_partial ON users (id) WHERE id > 10;
 CREATE VIEW good AS SELECT name FROM \"Users\" WHERE score > 5;
 ";
@@ -1069,6 +1072,14 @@ fn postgres_to_mysql_and_sqlite_fold_names_and_report_what_they_cannot_hold() {
             "lossy"
         );
         assert_eq!(objects["type \"public\".\"mood\""]["status"], "mapped");
+        assert_eq!(
+            objects["index \"users_doc\" on table \"public\".\"Users\""]["reason"],
+            format!("a gin index has no {to} equivalent")
+        );
+        assert_eq!(
+            objects["index \"users_name_like\" on table \"public\".\"Users\""]["reason"],
+            "its operator class is PostgreSQL's own: a plain index"
+        );
         assert_eq!(
             objects["index \"users_partial\" on table \"public\".\"users\""]["status"],
             if to == "mysql" { "skipped" } else { "exact" }

@@ -1916,6 +1916,29 @@ impl Tx<'_> {
             .to_owned();
         let fulltext = source_definition.starts_with("FULLTEXT");
         let spatial = source_definition.starts_with("SPATIAL");
+        let mut notes: Vec<String> = Vec::new();
+        // PostgreSQL's access methods and operator classes (`USING gin (doc)`,
+        // `(name varchar_pattern_ops)`).
+        if self.src == "postgres" {
+            let method = source_definition
+                .strip_prefix("USING ")
+                .and_then(|rest| rest.split_whitespace().next())
+                .unwrap_or("btree");
+            match method {
+                "btree" => {}
+                "hash" => notes.push("a hash index as the target's own index".into()),
+                other => {
+                    self.report.skipped(
+                        object,
+                        format!("a {other} index has no {} equivalent", self.dst),
+                    );
+                    return;
+                }
+            }
+            if source_definition.contains("_ops") {
+                notes.push("its operator class is PostgreSQL's own: a plain index".into());
+            }
+        }
         if spatial && !(self.pg() && self.options.postgis) {
             let reason = match self.pg() {
                 true => "a spatial index: PostGIS was not asked for (--postgis)",
@@ -1925,7 +1948,6 @@ impl Tx<'_> {
             return;
         }
         let prefixes = prefix_lengths(&source_definition);
-        let mut notes: Vec<String> = Vec::new();
         let mut keys: Vec<IndexKey> = Vec::new();
         let mut parts: Vec<String> = Vec::new();
         for (i, key) in index.keys.iter().enumerate() {

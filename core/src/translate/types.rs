@@ -389,6 +389,10 @@ pub(crate) fn map(
                     }
                     to
                 }
+                TypeKind::Json if indexed => {
+                    return Mapped::new("varchar(768)", Fidelity::Lossy)
+                        .note("a JSON document in a key: MySQL indexes 768 characters at most")
+                }
                 TypeKind::Json => "longtext".to_owned(),
                 TypeKind::Uuid => "char(36)".to_owned(),
                 _ => {

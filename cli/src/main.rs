@@ -162,7 +162,8 @@ struct TranslateArgs {
     /// applied.
     #[arg(long)]
     strict: bool,
-    /// MySQL tinyint(1) as boolean (values other than 0 and 1 are then refused).
+    /// MySQL tinyint(1) and SQLite BOOLEAN as PostgreSQL's boolean (values other than 0
+    /// and 1 are then refused, and expressions comparing them with numbers fail).
     #[arg(long = "tinyint1-boolean")]
     tinyint1_boolean: bool,
     /// MySQL ENUM as text with a check of its labels, not a PostgreSQL enum type.

@@ -1581,3 +1581,58 @@ fn a_php_applications_mysql_schema_moves_to_postgres_and_sqlite_with_its_rows() 
         );
     }
 }
+
+#[test]
+fn sqlite_text_keys_and_indexes_fit_mysqls_key_limits() {
+    if !servers_available() {
+        return;
+    }
+    let source = Db::new("sqlite", "keys_src");
+    source.exec(
+        "CREATE TABLE settings (key TEXT PRIMARY KEY, value, updated DATETIME DEFAULT CURRENT_TIMESTAMP);
+         CREATE TABLE items (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL COLLATE NOCASE,
+           done BOOLEAN NOT NULL DEFAULT 0, body TEXT, UNIQUE (name, done));
+         CREATE INDEX items_done ON items (done, body);
+         CREATE INDEX items_body ON items (body);
+         CREATE VIEW open_items AS SELECT id, name FROM items WHERE done = 0;",
+    );
+    let target = Db::new("mysql", "keys_dst");
+    let (src, dst) = (source.url(), target.url());
+    let report = std::env::temp_dir().join(format!("sr_keys_{}.json", std::process::id()));
+    ok(&[
+        "clone",
+        &src,
+        &dst,
+        "--loss-report",
+        report.to_str().unwrap(),
+    ]);
+    let objects = report_objects(&report);
+    assert_eq!(
+        objects["column \"settings\".\"key\""]["reason"],
+        "unlimited text in a key: MySQL keys hold 768 characters of it at most"
+    );
+    assert_eq!(objects["column \"settings\".\"key\""]["to"], "varchar(768)");
+    assert_eq!(
+        objects["column \"items\".\"name\""]["to"], "varchar(191)",
+        "a two-column unique key shares 3072 bytes"
+    );
+    assert_eq!(objects["column \"items\".\"body\""]["to"], "longtext");
+    assert_eq!(
+        objects["index \"items_done\" on table \"items\""]["reason"],
+        "body indexed by its first 191 characters"
+    );
+    // Long values load: the plain indexes hold a prefix, the text is whole.
+    let long = "x".repeat(5000);
+    target.exec(&format!(
+        "INSERT INTO `settings` (`key`, `value`) VALUES ('{}', 'v');
+         INSERT INTO `items` (`name`, `body`) VALUES ('a', '{long}');",
+        "k".repeat(768)
+    ));
+    assert_eq!(
+        target.count("SELECT COUNT(*) FROM `items` WHERE CHAR_LENGTH(`body`) = 5000"),
+        1
+    );
+    assert_eq!(target.count("SELECT COUNT(*) FROM `open_items`"), 1);
+    let out = ok(&["diff", &src, &dst]);
+    assert_eq!(stderr(&out).lines().last(), Some("no differences"));
+}

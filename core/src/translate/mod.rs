@@ -888,26 +888,41 @@ impl Tx<'_> {
                 other => notes.push((Fidelity::Lossy, format!("{other:?} is not translated"))),
             }
         }
-        // Columns, and the columns keys and indexes use (MySQL cannot index long text).
-        let indexed: HashSet<&str> = source
+        // Columns, and for each the widest key it is part of (primary, unique or foreign:
+        // MySQL cannot make such a key of unlimited text; a plain index takes a prefix).
+        let mut key_width: HashMap<&str, usize> = HashMap::new();
+        let unique_indexes = source.indexes.iter().filter(|i| i.unique).map(|i| {
+            i.keys
+                .iter()
+                .filter_map(|k| match &k.target {
+                    IndexTarget::Column(c) => Some(c),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        });
+        let keys = source
             .primary_key
             .iter()
-            .flat_map(|k| k.columns.iter())
+            .map(|k| k.columns.iter().collect::<Vec<_>>())
             .chain(
                 source
                     .unique_constraints
                     .iter()
-                    .flat_map(|u| u.columns.iter()),
+                    .map(|u| u.columns.iter().collect()),
             )
-            .chain(source.foreign_keys.iter().flat_map(|f| f.columns.iter()))
-            .chain(source.indexes.iter().flat_map(|i| {
-                i.keys.iter().filter_map(|k| match &k.target {
-                    IndexTarget::Column(c) => Some(c),
-                    _ => None,
-                })
-            }))
-            .map(String::as_str)
-            .collect();
+            .chain(
+                source
+                    .foreign_keys
+                    .iter()
+                    .map(|f| f.columns.iter().collect()),
+            )
+            .chain(unique_indexes);
+        for key in keys {
+            for column in &key {
+                let width = key_width.entry(column.as_str()).or_default();
+                *width = (*width).max(key.len());
+            }
+        }
         let single_integer_key = match &source.primary_key {
             Some(pk) if pk.columns.len() == 1 && self.src == "sqlite" => source
                 .column(&pk.columns[0])
@@ -922,7 +937,7 @@ impl Tx<'_> {
                 &source,
                 column,
                 &mut table,
-                indexed.contains(column.name.as_str()),
+                key_width.get(column.name.as_str()).copied(),
                 single_integer_key.as_deref() == Some(column.name.as_str()),
                 user_types,
             );
@@ -956,6 +971,10 @@ impl Tx<'_> {
             for column in &mut table.columns {
                 if keyed.contains(&column.name) {
                     column.nullable = false;
+                    // MySQL's DEFAULT NULL of a nullable column: not for a key's.
+                    if matches!(&column.default, Some(Expr::Raw { sql, .. }) if sql == "NULL") {
+                        column.default = None;
+                    }
                 }
             }
         }
@@ -992,7 +1011,7 @@ impl Tx<'_> {
         source: &Table,
         column: &Column,
         table: &mut Table,
-        indexed: bool,
+        key_width: Option<usize>,
         rowid_alias: bool,
         user_types: &HashMap<QualifiedName, UserType>,
     ) -> (Option<Rule>, Vec<CheckConstraint>) {
@@ -1063,7 +1082,14 @@ impl Tx<'_> {
                         }
                     }
                 } else {
-                    types::map(src, self.dst, &raw, &data_type.kind, indexed, self.options)
+                    types::map(
+                        src,
+                        self.dst,
+                        &raw,
+                        &data_type.kind,
+                        key_width,
+                        self.options,
+                    )
                 }
             }
         };
@@ -1964,6 +1990,31 @@ impl Tx<'_> {
                         Some(n) if self.dst == "sqlite" => {
                             notes.push(format!("the whole column rather than its prefix of {n}"));
                             (quoted, IndexTarget::Column(name))
+                        }
+                        _ if self.dst == "mysql" => {
+                            // Unlimited text (or text sized for a key) in a plain index:
+                            // MySQL indexes a prefix of it.
+                            let raw = table
+                                .column(&name)
+                                .map(|c| c.data_type.raw.to_ascii_lowercase())
+                                .unwrap_or_default();
+                            let unlimited = raw == "longtext" || raw == "longblob";
+                            let sized = raw == "varchar(768)" || raw == "varbinary(3072)";
+                            let single = index.keys.len() == 1;
+                            let prefix = match (unlimited, sized && !single && !index.unique) {
+                                (true, _) if single => Some(768),
+                                (true, _) | (false, true) => Some(191),
+                                _ => None,
+                            };
+                            match prefix {
+                                Some(n) => {
+                                    notes.push(format!(
+                                        "{name} indexed by its first {n} characters"
+                                    ));
+                                    (format!("{quoted}({n})"), IndexTarget::Column(name))
+                                }
+                                None => (quoted, IndexTarget::Column(name)),
+                            }
                         }
                         _ => (quoted, IndexTarget::Column(name)),
                     }

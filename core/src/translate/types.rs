@@ -91,13 +91,14 @@ fn precision(p: Option<u32>) -> String {
 }
 
 /// The type a column of `source` type `raw` (classified as `kind`) has in `target`.
-/// `indexed` says a key or index uses it (MySQL cannot index unlimited text).
+/// `key_width` is the number of columns of the widest primary, unique or foreign key
+/// the column is part of (MySQL cannot make such a key of unlimited text).
 pub(crate) fn map(
     source: &str,
     target: &str,
     raw: &str,
     kind: &TypeKind,
-    indexed: bool,
+    key_width: Option<usize>,
     options: &Translation,
 ) -> Mapped {
     let lower = raw.trim().to_ascii_lowercase();
@@ -273,6 +274,14 @@ pub(crate) fn map(
     match target {
         "postgres" => {
             let to = match &kind {
+                // SQLite's BOOLEAN holds integers, which its expressions compare with 0
+                // and 1: PostgreSQL's boolean only by option.
+                TypeKind::Boolean if source == "sqlite" && !options.tinyint1_boolean => {
+                    return Mapped::new("smallint", Fidelity::Mapped).note(
+                        "SQLite's BOOLEAN holds the integers 0 and 1, which its expressions \
+                         compare as numbers (--tinyint1-boolean makes it boolean)",
+                    )
+                }
                 TypeKind::Boolean => "boolean".to_owned(),
                 TypeKind::Integer { bytes, unsigned } => {
                     let to = match (bytes, unsigned) {
@@ -365,15 +374,22 @@ pub(crate) fn map(
                 TypeKind::Float { .. } => "double".to_owned(),
                 TypeKind::Char { length } => format!("char({})", length.unwrap_or(1)),
                 TypeKind::Varchar { length: Some(n) } => format!("varchar({n})"),
-                TypeKind::Varchar { length: None } | TypeKind::Text if indexed => {
-                    return Mapped::new("varchar(768)", Fidelity::Lossy)
-                        .note("unlimited text in a key: MySQL indexes 768 characters at most")
+                TypeKind::Varchar { length: None } | TypeKind::Text | TypeKind::Json
+                    if key_width.is_some() =>
+                {
+                    // InnoDB keys hold 3072 bytes: 768 four-byte characters, shared.
+                    let n = key_chars(key_width);
+                    return Mapped::new(format!("varchar({n})"), Fidelity::Lossy).note(format!(
+                        "unlimited text in a key: MySQL keys hold {n} characters of it at most"
+                    ));
                 }
                 TypeKind::Varchar { length: None } | TypeKind::Text => "longtext".to_owned(),
                 TypeKind::Binary { length: Some(n) } => format!("varbinary({n})"),
-                TypeKind::Binary { length: None } if indexed => {
-                    return Mapped::new("varbinary(3072)", Fidelity::Lossy)
-                        .note("unlimited bytes in a key: MySQL indexes 3072 bytes at most")
+                TypeKind::Binary { length: None } if key_width.is_some() => {
+                    let n = key_chars(key_width) * 4;
+                    return Mapped::new(format!("varbinary({n})"), Fidelity::Lossy).note(format!(
+                        "unlimited bytes in a key: MySQL keys hold {n} bytes of it at most"
+                    ));
                 }
                 TypeKind::Binary { length: None } => "longblob".to_owned(),
                 TypeKind::Date => "date".to_owned(),
@@ -388,10 +404,6 @@ pub(crate) fn map(
                             .note("the time zone of each value is not kept");
                     }
                     to
-                }
-                TypeKind::Json if indexed => {
-                    return Mapped::new("varchar(768)", Fidelity::Lossy)
-                        .note("a JSON document in a key: MySQL indexes 768 characters at most")
                 }
                 TypeKind::Json => "longtext".to_owned(),
                 TypeKind::Uuid => "char(36)".to_owned(),
@@ -440,6 +452,15 @@ pub(crate) fn map(
     }
 }
 
+/// The characters of unlimited text a MySQL key of `width` columns can hold per
+/// column: 768 for one (3072 bytes of utf8mb4), 191 for more.
+fn key_chars(width: Option<usize>) -> usize {
+    match width {
+        Some(1) | None => 768,
+        Some(_) => 191,
+    }
+}
+
 /// The first number in parentheses of a type spelling.
 fn first_arg(lower: &str) -> Option<u32> {
     let open = lower.find('(')?;
@@ -463,7 +484,7 @@ mod tests {
             "postgres",
             raw,
             &kind,
-            false,
+            None,
             &Translation::default(),
         )
     }
@@ -499,7 +520,7 @@ mod tests {
                 "postgres",
                 raw,
                 &TypeKind::from_sql_name(raw),
-                false,
+                None,
                 &Translation::default(),
             )
             .raw

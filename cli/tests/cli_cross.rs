@@ -992,6 +992,32 @@ fn sqlite_to_postgres_maps_sqlites_own_shapes_translates_a_faithful_trigger_and_
         definition.trim(),
         "CREATE INDEX child_note ON public.child USING btree (lower(note)) WHERE (note IS NOT NULL)"
     );
+    // SQLite keeps any value in any column; `check` names, in the source's rows, those
+    // the translated columns refuse: text in a number, a number in a date, a long name.
+    source.exec(
+        "INSERT INTO counter (id, label, price, created) VALUES (7, 'bad', 'abc', 1700000000);
+         INSERT INTO strict_t (a, b) VALUES (1, 'ok');",
+    );
+    let out = run(&["check", &source.url(), &target.url()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let table = String::from_utf8_lossy(&out.stdout).into_owned();
+    for (column, text) in [("price", "FAIL   1 "), ("created", "FAIL   1 ")] {
+        let line = table
+            .lines()
+            .find(|l| l.contains(&format!("column \"{column}\" on table \"counter\"")))
+            .unwrap_or_else(|| panic!("{column}: {table}"));
+        assert!(line.starts_with(text), "{line}");
+        assert!(
+            line.trim_end()
+                .ends_with("value the target's type refuses (e.g. (\"id\")=(7))"),
+            "{line}"
+        );
+    }
+    let fine = table
+        .lines()
+        .find(|l| l.contains("column \"a\" on table \"strict_t\""))
+        .unwrap_or_else(|| panic!("{table}"));
+    assert!(fine.starts_with("ok "), "{fine}");
 }
 
 /// PostgreSQL's own shapes: an enum type, a domain with a check, an array, a time

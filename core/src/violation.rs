@@ -20,8 +20,11 @@ pub enum Problem {
     /// NULLs in a column declared NOT NULL.
     Nulls,
     /// Zero dates (`'0000-00-00'`, or a zero month or day) in a source's column, which
-    /// a target of another dialect cannot hold (MySQL to PostgreSQL or SQLite).
+    /// a target of another dialect cannot hold (MySQL to PostgreSQL).
     ZeroDates,
+    /// Values in a SQLite source's column that the translated column's type refuses
+    /// (text in an integer column, a date that is not one, text past a declared length).
+    UnfitValues,
 }
 
 impl Problem {
@@ -38,6 +41,8 @@ impl Problem {
             (Problem::Nulls, false) => "NULLs",
             (Problem::ZeroDates, true) => "zero date the target cannot hold",
             (Problem::ZeroDates, false) => "zero dates the target cannot hold",
+            (Problem::UnfitValues, true) => "value the target's type refuses",
+            (Problem::UnfitValues, false) => "values the target's type refuses",
         }
     }
 }

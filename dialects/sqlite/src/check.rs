@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use diesel::SqliteConnection;
 use schema_replicator_core::check::{probes, run_probes, CheckOptions, Preflight, Probe};
 use schema_replicator_core::{
-    CheckConstraint, DbUrl, Finding, ForeignKey, Index, IndexTarget, ObjectId, QualifiedName,
-    Result, Schema, Table, UniqueConstraint,
+    CheckConstraint, Column, DbUrl, Finding, ForeignKey, Index, IndexTarget, ObjectId, ObjectKind,
+    Problem, QualifiedName, Result, Schema, Table, TypeKind, UniqueConstraint,
 };
 
 use crate::render::expr_sql;
@@ -181,6 +181,66 @@ pub(crate) fn check(url: &DbUrl, schema: &Schema, options: &CheckOptions) -> Res
         tables: schema.tables.iter().map(|t| (&t.name, t)).collect(),
     };
     let probes = probes(schema, &preflight)?;
+    let run = |conn: &mut SqliteConnection, probe: &Probe| {
+        schema_replicator_diesel::run_json_probe(conn, url, probe)
+    };
+    run_probes(&probes, options, || crate::connect(url, true), &run)
+}
+
+/// The condition under which a value of `column` is one a server's column of the type
+/// its declared type translates to refuses (docs/type-mapping.md): text or a blob in an
+/// integer or numeric column (SQLite keeps any value in any column), a date that is not
+/// a date, text longer than a declared length. `None` for a column whose translation
+/// takes any value (text).
+fn unfit(column: &Column) -> Option<String> {
+    let c = quote_ident(&column.name);
+    let upper = column.data_type.raw.to_ascii_uppercase();
+    let integer = format!("typeof({c}) NOT IN ('integer', 'null')");
+    let number = format!("typeof({c}) NOT IN ('integer', 'real', 'null')");
+    match TypeKind::from_sql_name(&column.data_type.raw) {
+        TypeKind::Integer { .. } | TypeKind::Boolean => Some(integer),
+        TypeKind::Decimal { .. } | TypeKind::Float { .. } => Some(number),
+        TypeKind::Date | TypeKind::Timestamp { .. } => Some(format!(
+            "typeof({c}) <> 'null' AND (typeof({c}) <> 'text' OR datetime({c}) IS NULL)"
+        )),
+        TypeKind::Char { length: Some(n) } | TypeKind::Varchar { length: Some(n) } => {
+            Some(format!("length({c}) > {n}"))
+        }
+        TypeKind::Other if upper.contains("INT") => Some(integer),
+        TypeKind::Other if ["REAL", "FLOA", "DOUB"].iter().any(|a| upper.contains(a)) => {
+            Some(number)
+        }
+        _ => None,
+    }
+}
+
+/// Counts, per column of the source at `url`, the values a server's translated column
+/// would refuse (see [`unfit`]): one query per column, with up to five sample keys.
+pub(crate) fn unfit_values(
+    url: &DbUrl,
+    schema: &Schema,
+    options: &CheckOptions,
+) -> Result<Vec<Finding>> {
+    let mut probes = Vec::new();
+    for table in &schema.tables {
+        let sample = match &table.primary_key {
+            Some(pk) => sample_expr(&column_parts(&pk.columns, "")),
+            None => "'(rowid)=(' || rowid || ')'".to_owned(),
+        };
+        for (i, column) in table.columns.iter().enumerate() {
+            if column.generated.is_some() {
+                continue;
+            }
+            let Some(filter) = unfit(column) else {
+                continue;
+            };
+            probes.push(Probe::One {
+                object: ObjectId::owned(ObjectKind::Column, &table.name, column.name.clone(), i),
+                problem: Problem::UnfitValues,
+                sql: counted(&quote_ident(&table.name.name), &filter, &sample),
+            });
+        }
+    }
     let run = |conn: &mut SqliteConnection, probe: &Probe| {
         schema_replicator_diesel::run_json_probe(conn, url, probe)
     };

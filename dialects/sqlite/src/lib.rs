@@ -182,6 +182,20 @@ impl Dialect for SqliteDialect {
         check::check(url, schema, options)
     }
 
+    fn check_source(
+        &self,
+        url: &DbUrl,
+        schema: &Schema,
+        target: &str,
+        options: &schema_replicator_core::CheckOptions,
+    ) -> Result<Vec<schema_replicator_core::Finding>> {
+        // A server's column takes only values of its type; SQLite's took any.
+        match target == DIALECT {
+            true => Ok(Vec::new()),
+            false => check::unfit_values(url, schema, options),
+        }
+    }
+
     fn reflect_target(&self, url: &DbUrl) -> Result<Option<Schema>> {
         if let Location::File(path) = location(url)? {
             if !path.exists() {

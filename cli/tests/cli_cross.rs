@@ -318,11 +318,18 @@ fn shape(snapshot: &serde_json::Value) -> BTreeMap<String, Vec<String>> {
                 "char" | "varchar" | "text" => "string",
                 other => other,
             };
+            // A timestamp's fractional digits are the translation's choice: PostgreSQL's
+            // timestamp keeps microseconds, so its MySQL translation is datetime(6)
+            // where the native MySQL Chinook chose whole seconds.
+            let precision = match family {
+                "timestamp" | "time" => serde_json::Value::Null,
+                _ => kind["precision"].clone(),
+            };
             facts.push(format!(
                 "column {} {family} length={} precision={} scale={} nullable={}",
                 key(c["name"].as_str().unwrap()),
                 kind["length"],
-                kind["precision"],
+                precision,
                 kind["scale"],
                 c["nullable"]
             ));

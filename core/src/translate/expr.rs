@@ -8,7 +8,7 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    BinaryOperator, CastKind, Expr, FunctionArguments, Ident, ObjectName, ObjectNamePart,
+    BinaryOperator, CastKind, Expr, FunctionArguments, Ident, ObjectName, ObjectNamePart, SetExpr,
     Statement, UnaryOperator, Value, ValueWithSpan, VisitMut, VisitorMut,
 };
 use sqlparser::dialect::{Dialect as Grammar, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
@@ -37,8 +37,9 @@ fn quote_char(dialect: &str) -> char {
 fn function(name: &str, source: &str, target: &str) -> Option<&'static str> {
     let name = name.to_ascii_lowercase();
     let portable = [
-        "lower", "upper", "abs", "coalesce", "nullif", "round", "trim", "replace", "max", "min",
-        "sum", "avg", "count",
+        // Not `round`: PostgreSQL has no round(double precision, integer).
+        "lower", "upper", "abs", "coalesce", "nullif", "trim", "replace", "max", "min", "sum",
+        "avg", "count",
     ];
     if let Some(same) = portable.iter().find(|p| **p == name) {
         return Some(same);
@@ -84,6 +85,12 @@ pub(crate) struct Rewrite<'a> {
     ctes: std::collections::HashSet<String>,
     /// In a trigger's body: `NEW.c` and `OLD.c` are PL/pgSQL's row variables.
     trigger: bool,
+    /// Tables the translation renamed: the source's name (`schema.table` for
+    /// PostgreSQL, `table` otherwise) to the target's.
+    renames: Option<&'a std::collections::HashMap<String, String>>,
+    /// Columns of a PostgreSQL domain type, by name, with the domain's base type (lower
+    /// case): PostgreSQL's deparser casts them to it, which changes no value.
+    domains: Option<&'a std::collections::HashMap<String, String>>,
     /// Why the text cannot be translated, once something refused it.
     pub(crate) refusal: Option<String>,
 }
@@ -97,6 +104,8 @@ impl<'a> Rewrite<'a> {
             quote: '"',
             ctes: Default::default(),
             trigger: true,
+            renames: None,
+            domains: None,
             refusal: None,
         }
     }
@@ -151,14 +160,42 @@ impl VisitorMut for Rewrite<'_> {
     fn pre_visit_relation(&mut self, relation: &mut ObjectName) -> ControlFlow<()> {
         // A MySQL view names its tables `db`.`t`, a PostgreSQL one `public.t`: the
         // copy's own tables are meant.
-        let first = match relation.0.first() {
-            Some(ObjectNamePart::Identifier(ident)) => ident.value.clone(),
-            _ => String::new(),
+        let parts: Vec<String> = relation
+            .0
+            .iter()
+            .map(|p| match p {
+                ObjectNamePart::Identifier(ident) => ident.value.clone(),
+                _ => String::new(),
+            })
+            .collect();
+        let name = parts.last().cloned().unwrap_or_default();
+        // The source's reflection leaves out its own database's qualifier: a MySQL
+        // table with one names another database, which the copy does not have.
+        if self.source == "mysql" && parts.len() > 1 {
+            return self.refuse(format!(
+                "it reads table {} of another database",
+                parts.join(".")
+            ));
+        }
+        let key = match (self.source, parts.len()) {
+            ("postgres", 1) => format!("public.{name}"),
+            ("postgres", _) => parts[parts.len().saturating_sub(2)..].join("."),
+            _ => name.clone(),
         };
-        if relation.0.len() == 2
-            && (self.source == "mysql" || (self.source == "postgres" && first == "public"))
-        {
-            relation.0.remove(0);
+        let renamed = self.renames.and_then(|r| r.get(&key)).cloned();
+        let own = self.source == "postgres" && parts.first().is_some_and(|p| p == "public");
+        if parts.len() > 1 && !own && renamed.is_none() {
+            return self.refuse(format!(
+                "it reads table {}, which is not translated",
+                parts.join(".")
+            ));
+        }
+        if let Some(to) = renamed.filter(|to| *to != name || parts.len() > 1) {
+            let mut ident = Ident::new(to);
+            ident.quote_style = Some(self.quote);
+            relation.0 = vec![ObjectNamePart::Identifier(ident)];
+        } else if parts.len() > 1 {
+            relation.0.drain(..relation.0.len() - 1);
         }
         // PostgreSQL's copy runs with an empty search path: its tables are `public.t`
         // (a common table expression is no table).
@@ -183,10 +220,92 @@ impl VisitorMut for Rewrite<'_> {
             }
             other => return self.refuse(format!("it uses the literal {other}")),
         }
+        // MySQL reads a backslash in a string as an escape: written twice there.
+        if let (Value::SingleQuotedString(s), "mysql") = (&value.value, self.target) {
+            if s.contains('\\') {
+                value.value = Value::SingleQuotedString(s.replace('\\', "\\\\"));
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        // Before its array is visited (and refused): the IN list it stands for.
+        if self.source == "postgres" {
+            if let Some(list) = array_comparison(expr) {
+                *expr = list;
+            }
+        }
         ControlFlow::Continue(())
     }
 
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        self.rewrite_expr(expr)
+    }
+}
+
+/// PostgreSQL's spelling of `x IN ('a', 'b')`, `x = ANY (ARRAY['a', 'b'])` (and of
+/// `NOT IN`, `<> ALL (...)`), as the IN list it is.
+fn array_comparison(expr: &Expr) -> Option<Expr> {
+    let (left, right, negated) = match expr {
+        Expr::AnyOp {
+            left,
+            compare_op: BinaryOperator::Eq,
+            right,
+            ..
+        } => (left, right, false),
+        Expr::AllOp {
+            left,
+            compare_op: BinaryOperator::NotEq,
+            right,
+        } => (left, right, true),
+        _ => return None,
+    };
+    let mut right = &**right;
+    loop {
+        match right {
+            Expr::Nested(inner) => right = inner,
+            Expr::Cast { expr: inner, .. } => right = inner,
+            _ => break,
+        }
+    }
+    let Expr::Array(array) = right else {
+        return None;
+    };
+    Some(Expr::In {
+        expr: left.clone(),
+        target: sqlparser::ast::InTarget::List(array.elem.clone()),
+        negated,
+        global: false,
+    })
+}
+
+impl Rewrite<'_> {
+    /// PostgreSQL's ILIKE: MySQL's and SQLite's LIKE ignore case already.
+    fn post_visit_expr_ilike(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        if self.target == "postgres" {
+            return ControlFlow::Continue(());
+        }
+        if let Expr::ILike {
+            negated,
+            expr: e,
+            pattern,
+            escape_char,
+            ..
+        } = expr.clone()
+        {
+            *expr = Expr::Like {
+                negated,
+                any: false,
+                expr: e,
+                pattern,
+                escape_char,
+            };
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn rewrite_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         match expr {
             Expr::Identifier(_)
             | Expr::Value(_)
@@ -203,6 +322,20 @@ impl VisitorMut for Rewrite<'_> {
                 if self.source == "mysql" && parts.len() == 3 {
                     parts.remove(0);
                 }
+                // `t`.`c` of a table the translation renamed: its new name.
+                if parts.len() >= 2 {
+                    let table = parts[parts.len() - 2].value.clone();
+                    let key = match self.source {
+                        "postgres" => format!("public.{table}"),
+                        _ => table.clone(),
+                    };
+                    if let Some(to) = self.renames.and_then(|r| r.get(&key)) {
+                        if *to != table {
+                            let at = parts.len() - 2;
+                            parts[at].value = to.clone();
+                        }
+                    }
+                }
                 // A trigger's row: PL/pgSQL's NEW and OLD, unquoted.
                 if self.trigger && parts.len() == 2 {
                     let row = parts[0].value.to_uppercase();
@@ -211,14 +344,82 @@ impl VisitorMut for Rewrite<'_> {
                     }
                 }
             }
-            Expr::Like { any: false, .. } => {}
+            // PostgreSQL's `~~` and `!~~` are LIKE and NOT LIKE, `~~*` ILIKE.
+            Expr::BinaryOp {
+                left,
+                op:
+                    op @ (BinaryOperator::PGLikeMatch
+                    | BinaryOperator::PGNotLikeMatch
+                    | BinaryOperator::PGILikeMatch),
+                right,
+            } => {
+                let (left, right) = ((**left).clone(), (**right).clone());
+                let negated = matches!(op, BinaryOperator::PGNotLikeMatch);
+                let insensitive = matches!(op, BinaryOperator::PGILikeMatch);
+                *expr = Expr::Like {
+                    negated,
+                    any: false,
+                    expr: Box::new(left),
+                    pattern: Box::new(right),
+                    escape_char: None,
+                };
+                if insensitive {
+                    if let Expr::Like {
+                        negated,
+                        expr: e,
+                        pattern,
+                        ..
+                    } = expr.clone()
+                    {
+                        *expr = Expr::ILike {
+                            negated,
+                            any: false,
+                            expr: e,
+                            pattern,
+                            escape_char: None,
+                        };
+                    }
+                    return self.post_visit_expr_ilike(expr);
+                }
+                return self.rewrite_expr(expr);
+            }
+            Expr::Like { any: false, .. } => {
+                // SQLite's LIKE and MySQL's (under a case-insensitive collation) ignore
+                // case; PostgreSQL's does not: ILIKE.
+                if self.target == "postgres" && self.source != "postgres" {
+                    if let Expr::Like {
+                        negated,
+                        expr: e,
+                        pattern,
+                        escape_char,
+                        ..
+                    } = expr.clone()
+                    {
+                        *expr = Expr::ILike {
+                            negated,
+                            any: false,
+                            expr: e,
+                            pattern,
+                            escape_char,
+                        };
+                    }
+                } else if self.source == "postgres" && self.target != "postgres" {
+                    return self.refuse(format!(
+                        "its LIKE is case-sensitive in postgres and not in {}",
+                        self.target
+                    ));
+                }
+            }
+            Expr::ILike { any: false, .. } if self.source == "postgres" => {
+                return self.post_visit_expr_ilike(expr);
+            }
             // PostgreSQL's `'x'::text` on a literal: the literal.
             Expr::Cast {
                 kind: CastKind::DoubleColon,
                 expr: inner,
                 ..
-            } if self.source == "postgres" && matches!(**inner, Expr::Value(_)) => {
-                *expr = (**inner).clone();
+            } if self.source == "postgres" && matches!(unnest(inner), Expr::Value(_)) => {
+                *expr = unnest(inner).clone();
             }
             // PostgreSQL's deparser casts a domain's column to its base type.
             Expr::Cast {
@@ -231,12 +432,24 @@ impl VisitorMut for Rewrite<'_> {
                     unnest(inner),
                     Expr::Identifier(_) | Expr::CompoundIdentifier(_)
                 )
-                && matches!(
+                // Only where the cast changes no value: a varchar read as text, a
+                // domain's column read as its base type.
+                && (matches!(
                     data_type.to_string().to_lowercase().as_str(),
-                    "integer" | "int" | "bigint" | "smallint" | "numeric" | "text"
-                ) =>
+                    "text" | "character varying" | "varchar"
+                ) || {
+                    let column = match unnest(inner) {
+                        Expr::Identifier(i) => Some(i.value.clone()),
+                        Expr::CompoundIdentifier(p) => p.last().map(|i| i.value.clone()),
+                        _ => None,
+                    };
+                    let ty = data_type.to_string().to_lowercase();
+                    column
+                        .and_then(|c| self.domains.and_then(|d| d.get(&c)))
+                        .is_some_and(|base| *base == ty)
+                }) =>
             {
-                *expr = (**inner).clone();
+                *expr = unnest(inner).clone();
             }
             Expr::UnaryOp { op, .. } => {
                 if !matches!(
@@ -285,11 +498,20 @@ impl VisitorMut for Rewrite<'_> {
                 f.name = ObjectName(vec![ObjectNamePart::Identifier(ident)]);
                 if bare(to) {
                     match &f.args {
-                        FunctionArguments::None => {}
-                        FunctionArguments::List(l) if l.args.is_empty() => {}
+                        FunctionArguments::None => f.args = FunctionArguments::None,
+                        FunctionArguments::List(l) if l.args.is_empty() => {
+                            f.args = FunctionArguments::None
+                        }
+                        // CURRENT_TIMESTAMP(6): the precision, where the target has it.
+                        FunctionArguments::List(l)
+                            if to == "CURRENT_TIMESTAMP" && l.args.len() == 1 =>
+                        {
+                            if self.target == "sqlite" {
+                                f.args = FunctionArguments::None;
+                            }
+                        }
                         _ => return self.refuse(format!("it calls {name}() with arguments")),
                     }
-                    f.args = FunctionArguments::None;
                 } else if matches!(f.args, FunctionArguments::None) {
                     return self.refuse(format!("it uses {name}"));
                 }
@@ -317,6 +539,8 @@ pub(crate) fn expression(sql: &str, source: &str, target: &str) -> Result<String
         quote: quote_char(target),
         ctes: Default::default(),
         trigger: false,
+        renames: None,
+        domains: None,
         refusal: None,
     };
     let _ = expr.visit(&mut rewrite);
@@ -328,7 +552,14 @@ pub(crate) fn expression(sql: &str, source: &str, target: &str) -> Result<String
 
 /// `sql`, a view's `SELECT` in `source`, printed for `target`; `Err` says why it
 /// cannot be.
-pub(crate) fn query(sql: &str, source: &str, target: &str) -> Result<String, String> {
+pub(crate) fn query(
+    sql: &str,
+    source: &str,
+    target: &str,
+    renames: &std::collections::HashMap<String, String>,
+    domains: &std::collections::HashMap<String, String>,
+    columns: &[String],
+) -> Result<String, String> {
     let grammar = grammar(source);
     let mut statements = Parser::parse_sql(grammar.as_ref(), sql)
         .map_err(|e| format!("its query does not parse as {source} SQL ({e})"))?;
@@ -343,13 +574,59 @@ pub(crate) fn query(sql: &str, source: &str, target: &str) -> Result<String, Str
         quote: quote_char(target),
         ctes: ctes.0,
         trigger: false,
+        renames: Some(renames),
+        domains: Some(domains),
         refusal: None,
     };
     let _ = statements[0].visit(&mut rewrite);
-    match rewrite.refusal {
-        Some(reason) => Err(reason),
-        None => Ok(statements[0].to_string()),
+    if let Some(reason) = rewrite.refusal {
+        return Err(reason);
     }
+    // A view's own column names (`CREATE VIEW v(a, b) AS ...`) on its select list.
+    if !columns.is_empty() {
+        name_columns(&mut statements[0], columns, quote_char(target))?;
+    }
+    let text = statements[0].to_string();
+    // What MariaDB's SELECT does not have.
+    if target == "mysql" {
+        for clause in [
+            "FULL JOIN",
+            "FULL OUTER JOIN",
+            "DISTINCT ON",
+            "NULLS FIRST",
+            "NULLS LAST",
+        ] {
+            if text.contains(clause) {
+                return Err(format!("it uses {clause}, which MySQL does not have"));
+            }
+        }
+    }
+    Ok(text)
+}
+
+/// Names the select list of `statement` with `columns`, one alias each.
+fn name_columns(statement: &mut Statement, columns: &[String], quote: char) -> Result<(), String> {
+    use sqlparser::ast::SelectItem;
+    let refuse = || "its column list does not name its select list one to one".to_owned();
+    let Statement::Query(query) = statement else {
+        return Err(refuse());
+    };
+    let SetExpr::Select(select) = query.body.as_mut() else {
+        return Err(refuse());
+    };
+    if select.projection.len() != columns.len() {
+        return Err(refuse());
+    }
+    for (item, column) in select.projection.iter_mut().zip(columns) {
+        let expr = match item {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e.clone(),
+            _ => return Err(refuse()),
+        };
+        let mut alias = Ident::new(column);
+        alias.quote_style = Some(quote);
+        *item = SelectItem::ExprWithAlias { expr, alias };
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -393,15 +670,101 @@ mod tests {
     }
 
     #[test]
-    fn a_mysql_view_loses_its_database_qualifiers() {
+    fn a_view_reads_the_translated_tables_and_no_other_database() {
+        let same: std::collections::HashMap<String, String> =
+            [("t".to_owned(), "t".to_owned())].into_iter().collect();
         assert_eq!(
             query(
-                "select `db`.`t`.`a` AS `a` from `db`.`t` where `db`.`t`.`b` > 0",
+                "select `t`.`a` AS `a` from `t` where `t`.`b` > 0",
                 "mysql",
-                "postgres"
+                "postgres",
+                &same,
+                &Default::default(),
+                &[]
             )
             .unwrap(),
             "SELECT \"t\".\"a\" AS \"a\" FROM \"public\".\"t\" WHERE \"t\".\"b\" > 0"
+        );
+        let renamed: std::collections::HashMap<String, String> =
+            [("t".to_owned(), "t_1a2b3c4d".to_owned())]
+                .into_iter()
+                .collect();
+        assert_eq!(
+            query(
+                "select `t`.`a` AS `a` from `t`",
+                "mysql",
+                "sqlite",
+                &renamed,
+                &Default::default(),
+                &[]
+            )
+            .unwrap(),
+            "SELECT \"t_1a2b3c4d\".\"a\" AS \"a\" FROM \"t_1a2b3c4d\""
+        );
+        assert_eq!(
+            query(
+                "select `a` from `audit`.`log`",
+                "mysql",
+                "postgres",
+                &same,
+                &Default::default(),
+                &[]
+            )
+            .unwrap_err(),
+            "it reads table audit.log of another database"
+        );
+        let schemas: std::collections::HashMap<String, String> =
+            [("sales.orders".to_owned(), "sales_orders".to_owned())]
+                .into_iter()
+                .collect();
+        assert_eq!(
+            query(
+                "SELECT id FROM sales.orders",
+                "postgres",
+                "mysql",
+                &schemas,
+                &Default::default(),
+                &[]
+            )
+            .unwrap(),
+            "SELECT `id` FROM `sales_orders`"
+        );
+    }
+
+    #[test]
+    fn postgresqls_own_spellings_are_read_back_as_the_portable_ones() {
+        assert_eq!(
+            expression("(price >= (0)::numeric)", "postgres", "mysql").unwrap(),
+            "(`price` >= 0)"
+        );
+        assert_eq!(
+            expression(
+                "((status)::text = ANY ((ARRAY['a'::character varying, 'b'::character varying])::text[]))",
+                "postgres",
+                "sqlite"
+            )
+            .unwrap_or_else(|e| e),
+            "(\"status\" IN ('a', 'b'))"
+        );
+        assert_eq!(
+            expression("((qty)::integer = qty)", "postgres", "mysql").unwrap_err(),
+            "it uses `(`qty`)::INTEGER`, which is not portable"
+        );
+        assert_eq!(
+            expression("`name` like 'a%'", "mysql", "postgres").unwrap(),
+            "\"name\" ILIKE 'a%'"
+        );
+        assert_eq!(
+            expression("(name ~~ 'a%'::text)", "postgres", "mysql").unwrap_err(),
+            "its LIKE is case-sensitive in postgres and not in mysql"
+        );
+        assert_eq!(
+            expression("'C:\\new'", "postgres", "mysql").unwrap(),
+            "'C:\\\\new'"
+        );
+        assert_eq!(
+            expression("current_timestamp(6)", "mysql", "postgres").unwrap(),
+            "CURRENT_TIMESTAMP(6)"
         );
     }
 }
@@ -444,10 +807,19 @@ impl VisitorMut for Canonical {
         ControlFlow::Continue(())
     }
 
+    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        if let Some(list) = array_comparison(expr) {
+            *expr = list;
+        }
+        ControlFlow::Continue(())
+    }
+
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
-        // `current_timestamp()` and `CURRENT_TIMESTAMP` are one call.
+        // `current_timestamp()`, `CURRENT_TIMESTAMP` and MariaDB's `current_timestamp(6)`
+        // on a datetime(6) are one call.
         if let Expr::Function(f) = expr {
-            if matches!(&f.args, FunctionArguments::List(l) if l.args.is_empty()) {
+            let now = f.name.to_string().eq_ignore_ascii_case("current_timestamp");
+            if now || matches!(&f.args, FunctionArguments::List(l) if l.args.is_empty()) {
                 f.args = FunctionArguments::None;
             }
         }
@@ -532,4 +904,31 @@ mod canonical_tests {
             canonical("\"price\" > 0", "postgres", false)
         );
     }
+}
+
+/// Replaces a domain check's `VALUE` (PostgreSQL) with the column `column`, through the
+/// parsed expression (a `VALUE` inside a string or a name stays); `None` when it does
+/// not parse.
+pub(crate) fn replace_value(sql: &str, column: &str) -> Option<String> {
+    struct Value<'a>(&'a str);
+    impl VisitorMut for Value<'_> {
+        type Break = ();
+        fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+            if let Expr::Identifier(ident) = expr {
+                if ident.quote_style.is_none() && ident.value.eq_ignore_ascii_case("VALUE") {
+                    let mut column = Ident::new(self.0);
+                    column.quote_style = Some('"');
+                    *expr = Expr::Identifier(column);
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let grammar = grammar("postgres");
+    let mut expr = Parser::new(grammar.as_ref())
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_expr())
+        .ok()?;
+    let _ = expr.visit(&mut Value(column));
+    Some(expr.to_string())
 }

@@ -135,6 +135,8 @@ pub fn translate(
         primary_keys: HashMap::new(),
         on_updates: Vec::new(),
         identity_bigints: HashSet::new(),
+        constraints: HashSet::new(),
+        domain_columns: HashMap::new(),
     };
     tx.out.server_version = None;
     tx.schema(source);
@@ -397,6 +399,10 @@ struct Tx<'a> {
     /// The source's `bigint unsigned` AUTO_INCREMENT columns: a bigint identity in
     /// PostgreSQL, and so are the foreign key columns that reference them.
     identity_bigints: HashSet<(QualifiedName, String)>,
+    /// MySQL's foreign key and check names taken, database-wide.
+    constraints: HashSet<String>,
+    /// The source's columns of a PostgreSQL domain type: name to the domain's base type.
+    domain_columns: HashMap<String, String>,
 }
 
 impl Tx<'_> {
@@ -733,6 +739,21 @@ impl Tx<'_> {
         }
     }
 
+    /// The tables the translation renamed, by the source's name as a view writes it
+    /// (`schema.table` for PostgreSQL): what a view's query reads under another name.
+    fn renamed_tables(&self) -> HashMap<String, String> {
+        self.tables
+            .iter()
+            .map(|(from, to)| {
+                let key = match (&from.schema, self.src) {
+                    (Some(schema), "postgres") => format!("{schema}.{}", from.name),
+                    _ => from.name.clone(),
+                };
+                (key, to.name.clone())
+            })
+            .collect()
+    }
+
     /// Why a procedural body is not translated.
     fn procedural(&self) -> String {
         format!(
@@ -979,6 +1000,16 @@ impl Tx<'_> {
             }
         }
         self.primary_key(&source, &mut table);
+        for exclusion in &source.exclusions {
+            self.report.skipped(
+                format!(
+                    "exclusion constraint {} of table {}",
+                    crate::ir::quoted(&exclusion.name),
+                    source.name
+                ),
+                format!("{} has no exclusion constraints", self.dst),
+            );
+        }
         for (n, unique) in source.unique_constraints.iter().enumerate() {
             self.unique_constraint(&source, unique, n, &mut table);
         }
@@ -997,6 +1028,7 @@ impl Tx<'_> {
         }
         if self.dst == "mysql" {
             foreign_key_indexes(&mut table, |n| self.q(n));
+            self.one_auto_increment(&source, &mut table);
         }
         for (column, value) in std::mem::take(&mut self.on_updates) {
             self.sqlite_on_update(&table, &column, &value);
@@ -1020,6 +1052,7 @@ impl Tx<'_> {
         // A user type of the source: its enumeration or its domain's base type.
         let mut data_type = column.data_type.clone();
         let mut domain_checks = Vec::new();
+        let (mut domain_not_null, mut domain_default) = (false, None);
         if self.src == "postgres" {
             let key = parse_type_name(&column.data_type.raw);
             if let Some(t) = key.and_then(|k| user_types.get(&k)) {
@@ -1034,9 +1067,19 @@ impl Tx<'_> {
                             raw: format!("enum({})", quoted.join(",")),
                         };
                     }
-                    UserTypeKind::Domain { base, checks, .. } => {
+                    UserTypeKind::Domain {
+                        base,
+                        checks,
+                        nullable,
+                        default,
+                        ..
+                    } => {
+                        self.domain_columns
+                            .insert(column.name.clone(), base.raw.to_lowercase());
                         data_type = base.clone();
                         domain_checks = checks.clone();
+                        domain_not_null = !nullable;
+                        domain_default = default.clone();
                     }
                     _ => {}
                 }
@@ -1137,7 +1180,9 @@ impl Tx<'_> {
                 raw: mapped.raw.clone(),
             },
         );
-        out.nullable = column.nullable;
+        // A domain's NOT NULL and default hold for its column.
+        out.nullable = column.nullable && !domain_not_null;
+        let column_default = column.default.clone().or(domain_default);
         out.comment = column.comment.clone();
         let mut losses: Vec<String> = Vec::new();
         if let Some(note) = &mapped.note {
@@ -1253,7 +1298,7 @@ impl Tx<'_> {
                     &mut losses,
                 ),
             }
-        } else if let Some(default) = &column.default {
+        } else if let Some(default) = &column_default {
             if !(serial && out.identity.is_some()) {
                 match self.default(default, &mapped.raw) {
                     Ok(d) => out.default = d,
@@ -1277,7 +1322,8 @@ impl Tx<'_> {
         let domain_checks = domain_checks
             .into_iter()
             .map(|mut check| {
-                let text = expr_text(&check.expr).replace("VALUE", &quote_pg(&column.name));
+                let text = expr::replace_value(&expr_text(&check.expr), &column.name)
+                    .unwrap_or_else(|| expr_text(&check.expr));
                 check.expr = Expr::raw(self.src, text);
                 check.definition = None;
                 check.column = Some(column.name.clone());
@@ -1442,6 +1488,16 @@ impl Tx<'_> {
                 }
             }
         };
+        // SQLite's TRUE and FALSE in a column that holds numbers: 1 and 0.
+        if !to_type.eq_ignore_ascii_case("boolean") {
+            if let Value::Sql(v) = &value {
+                match v.to_ascii_lowercase().as_str() {
+                    "true" => return Ok(Some(self.number_default("1"))),
+                    "false" => return Ok(Some(self.number_default("0"))),
+                    _ => {}
+                }
+            }
+        }
         // A boolean of MySQL's 0 and 1.
         if to_type.eq_ignore_ascii_case("boolean") {
             if let Value::Text(v) | Value::Number(v) = &value {
@@ -1463,6 +1519,16 @@ impl Tx<'_> {
             (Value::Text(v), _) => self.raw(self.literal(&v)),
             (Value::Number(n) | Value::Sql(n), _) => self.raw(n),
         }))
+    }
+
+    /// A numeric default as the target's reflection holds it.
+    fn number_default(&self, n: &str) -> Expr {
+        match self.dst {
+            "sqlite" => Expr::Literal {
+                value: Literal::Number(n.to_owned()),
+            },
+            _ => self.raw(n),
+        }
     }
 
     /// MySQL's `ON UPDATE CURRENT_TIMESTAMP`: in PostgreSQL a trigger that sets the
@@ -1707,12 +1773,89 @@ impl Tx<'_> {
     }
 
     /// A name for a check, unique in its table.
-    fn check_name(&self, wanted: &str, names: &mut HashSet<String>) -> String {
+    fn check_name(&mut self, wanted: &str, names: &mut HashSet<String>) -> String {
+        if self.dst == "mysql" {
+            let name = self.constraint_name(wanted, "", &format!("check {wanted}"));
+            names.insert(self.key(&name));
+            return name;
+        }
         let mut name = self.fit(wanted);
         let mut attempt = 0;
         while !names.insert(self.key(&name)) {
             attempt += 1;
             name = self.fit(&format!("{wanted}{attempt}"));
+        }
+        name
+    }
+
+    /// MySQL's rules for AUTO_INCREMENT: one column a table, leading a key. A second
+    /// counted column loses its counter (reported); a counted column no key leads gets
+    /// an index of its own.
+    fn one_auto_increment(&mut self, source: &Table, table: &mut Table) {
+        let counted: Vec<String> = table
+            .columns
+            .iter()
+            .filter(|c| c.identity.is_some())
+            .map(|c| c.name.clone())
+            .collect();
+        for extra in counted.iter().skip(1) {
+            if let Some(c) = table.columns.iter_mut().find(|c| &c.name == extra) {
+                c.identity = None;
+            }
+            self.report.lossy(
+                format!("column {}.{}", source.name, crate::ir::quoted(extra)),
+                None,
+                None,
+                "MySQL counts one column a table: its AUTO_INCREMENT is dropped",
+            );
+        }
+        let Some(first) = counted.first() else {
+            return;
+        };
+        let leads = |columns: &[String]| columns.first() == Some(first);
+        let led = table.primary_key.as_ref().is_some_and(|pk| leads(&pk.columns))
+            || table.indexes.iter().any(|i| {
+                matches!(i.keys.first().map(|k| &k.target), Some(IndexTarget::Column(c)) if c == first)
+            });
+        if !led {
+            let name = self.fit(first);
+            table.indexes.push(Index {
+                definition: Some(self.raw(format!("KEY {} ({})", self.q(&name), self.q(first)))),
+                name,
+                unique: false,
+                keys: vec![column_key(first)],
+                predicate: None,
+                partition_indexes: Vec::new(),
+                comment: None,
+            });
+        }
+    }
+
+    /// A foreign key's or check's name in MySQL, where they are unique in the whole
+    /// database (in PostgreSQL and SQLite, in their table): fitted and, when another
+    /// table's constraint has it, suffixed with a hash and reported.
+    fn constraint_name(&mut self, wanted: &str, scope: &str, object: &str) -> String {
+        if self.dst != "mysql" {
+            return self.fit(wanted);
+        }
+        let mut name = self.fit(wanted);
+        let mut attempt = 0;
+        while !self.constraints.insert(self.key(&name)) {
+            attempt += 1;
+            let suffix = format!("_{}", hash8(&format!("{scope}.{wanted}.{attempt}")));
+            let mut base = wanted.to_owned();
+            while !self.fits(&(base.clone() + &suffix)) {
+                base.pop();
+            }
+            name = base + &suffix;
+        }
+        if name != wanted {
+            self.report.mapped(
+                object,
+                wanted,
+                name.clone(),
+                Some("MySQL's constraint names are unique in the database".into()),
+            );
         }
         name
     }
@@ -1877,7 +2020,7 @@ impl Tx<'_> {
             .name
             .clone()
             .unwrap_or_else(|| format!("{}_{}_fkey", table.name.name, columns.join("_")));
-        let name = self.fit(&wanted);
+        let name = self.constraint_name(&wanted, &table.name.name, &object);
         let definition = self.pg().then(|| {
             let mut sql = format!(
                 "FOREIGN KEY ({}) REFERENCES {}({})",
@@ -1902,6 +2045,20 @@ impl Tx<'_> {
             }
             self.raw(sql)
         });
+        let (mut on_delete, mut on_update) = (fk.on_delete, fk.on_update);
+        if self.dst == "mysql" {
+            for action in [&mut on_delete, &mut on_update] {
+                if *action == ReferentialAction::SetDefault {
+                    *action = ReferentialAction::NoAction;
+                    self.report.lossy(
+                        &object,
+                        None,
+                        None,
+                        "InnoDB has no SET DEFAULT action: NO ACTION",
+                    );
+                }
+            }
+        }
         let mut deferrable = fk.deferrable;
         if self.dst == "mysql" && deferrable != crate::ir::Deferrable::NotDeferrable {
             deferrable = crate::ir::Deferrable::NotDeferrable;
@@ -1919,8 +2076,8 @@ impl Tx<'_> {
             columns,
             referenced_table: referenced,
             referenced_columns,
-            on_delete: fk.on_delete,
-            on_update: fk.on_update,
+            on_delete,
+            on_update,
             match_type: fk.match_type,
             deferrable,
             definition,
@@ -1977,6 +2134,34 @@ impl Tx<'_> {
         let mut keys: Vec<IndexKey> = Vec::new();
         let mut parts: Vec<String> = Vec::new();
         for (i, key) in index.keys.iter().enumerate() {
+            // A key's own collation (SQLite's `email COLLATE NOCASE`): PostgreSQL keeps a
+            // case-blind key as an index on lower(); MySQL's default collation is
+            // case-blind already; anything else is reported.
+            if let (Some(collation), IndexTarget::Column(c)) = (&key.collation, &key.target) {
+                let nocase = collation.eq_ignore_ascii_case("NOCASE");
+                if nocase && self.pg() {
+                    let name = self.column_name(&source.name, c);
+                    let e = format!("lower(({})::text)", deparse_ident(&name));
+                    notes.push(format!("{name} COLLATE NOCASE as lower({name})"));
+                    let desc = key.order == Some(SortOrder::Desc);
+                    let part = format!("({e})");
+                    parts.push(if desc { format!("{part} DESC") } else { part });
+                    keys.push(IndexKey {
+                        target: IndexTarget::Expression(self.raw(e)),
+                        collation: None,
+                        order: key.order,
+                    });
+                    continue;
+                }
+                if !(nocase && self.dst == "mysql") {
+                    self.report.lossy(
+                        &object,
+                        None,
+                        None,
+                        format!("the collation {collation} of its key {c} is not kept"),
+                    );
+                }
+            }
             let (part, target) = match &key.target {
                 IndexTarget::Column(c) => {
                     let name = self.column_name(&source.name, c);
@@ -2158,7 +2343,15 @@ impl Tx<'_> {
             return;
         }
         let text = expr_text(&view.query);
-        let query = match expr::query(&text, self.src, self.dst) {
+        // SQLite keeps a view's column list; elsewhere the names go on its select list.
+        let names: &[String] = if self.dst == "sqlite" {
+            &[]
+        } else {
+            &view.columns
+        };
+        let domains = self.domain_columns.clone();
+        let renames = self.renamed_tables();
+        let query = match expr::query(&text, self.src, self.dst, &renames, &domains, names) {
             Ok(q) => q,
             Err(why) => {
                 self.report.skipped(object, why);
@@ -2171,9 +2364,27 @@ impl Tx<'_> {
             out.columns = view.columns.clone();
         }
         out.materialized = view.materialized;
+        // MySQL's WITH CHECK OPTION: PostgreSQL has it; SQLite has not.
+        let check_option = view
+            .options
+            .iter()
+            .find_map(|o| o.strip_prefix("check_option="))
+            .filter(|o| !o.eq_ignore_ascii_case("NONE"))
+            .map(str::to_lowercase);
+        let mut lost = None;
+        if let Some(option) = check_option {
+            match self.dst {
+                "postgres" => out.options.push(format!("check_option={option}")),
+                _ => lost = Some(format!("{} has no WITH CHECK OPTION", self.dst)),
+            }
+        }
         out.comment = view.comment.clone();
-        self.report
-            .mapped(object, "query", "query re-printed", None);
+        match lost {
+            Some(why) => self.report.lossy(object, None, None, why),
+            None => self
+                .report
+                .mapped(object, "query", "query re-printed", None),
+        }
         self.out.views.push(out);
     }
 }
@@ -2272,12 +2483,6 @@ fn deparse_table(name: &QualifiedName) -> String {
         Some(schema) => format!("{}.{}", deparse_ident(schema), deparse_ident(&name.name)),
         None => deparse_ident(&name.name),
     }
-}
-
-/// A name quoted as PostgreSQL quotes it (a domain check's text names `VALUE`, which
-/// becomes the column, in the source's own SQL).
-fn quote_pg(name: &str) -> String {
-    crate::ir::quoted(name)
 }
 
 fn column_key(column: &str) -> IndexKey {

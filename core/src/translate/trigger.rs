@@ -98,6 +98,7 @@ pub(crate) fn to_postgres(
 ) -> Result<PgTrigger, String> {
     let grammar = grammar(source);
     let tokens = Tokenizer::new(grammar.as_ref(), sql)
+        .with_unescape(false)
         .tokenize()
         .map_err(|e| format!("its text does not parse as {source} SQL ({e})"))?;
     let mut w = Words { tokens, at: 0 };
@@ -227,6 +228,7 @@ pub(crate) fn to_postgres(
 fn split(body: &str, source: &str) -> Result<Vec<String>, String> {
     let grammar = grammar(source);
     let tokens = Tokenizer::new(grammar.as_ref(), body)
+        .with_unescape(false)
         .tokenize()
         .map_err(|e| format!("its body does not parse as {source} SQL ({e})"))?;
     let mut statements = Vec::new();
@@ -393,6 +395,24 @@ mod tests {
             t.trigger,
             "CREATE TRIGGER t_bi BEFORE INSERT ON public.t FOR EACH ROW \
              EXECUTE FUNCTION public.t_t_bi()"
+        );
+    }
+
+    #[test]
+    fn quotes_and_backslashes_in_a_body_keep_their_meaning() {
+        let t = to_postgres(
+            "CREATE TRIGGER x BEFORE INSERT ON t FOR EACH ROW SET NEW.p = 'it''s a\\\\b\\nc'",
+            "mysql",
+            "x",
+            "public.t",
+            "public.t_x",
+            "g",
+        )
+        .unwrap();
+        assert!(
+            t.function.contains("NEW.\"p\" := 'it''s a\\b\nc';"),
+            "{}",
+            t.function
         );
     }
 

@@ -364,6 +364,11 @@ pub(crate) fn map(
                 }
                 .to_owned(),
                 TypeKind::Decimal { precision, scale } => match (precision, scale) {
+                    (Some(p), s) if *p > 65 || s.unwrap_or(0) > 30 => {
+                        let s = s.unwrap_or(0).min(30);
+                        return Mapped::new(format!("decimal(65,{s})"), Fidelity::Lossy)
+                            .note("MySQL's decimal holds 65 digits, 30 after the point, at most");
+                    }
                     (Some(p), s) => format!("decimal({p},{})", s.unwrap_or(0)),
                     _ => {
                         return Mapped::new("decimal(65,30)", Fidelity::Lossy)
@@ -372,7 +377,23 @@ pub(crate) fn map(
                 },
                 TypeKind::Float { bytes: 4 } => "float".to_owned(),
                 TypeKind::Float { .. } => "double".to_owned(),
+                TypeKind::Char { length: Some(n) } if *n > 255 => {
+                    return Mapped::new(format!("varchar({n})"), Fidelity::Mapped)
+                        .note("MySQL's char holds 255 characters at most: varchar")
+                }
                 TypeKind::Char { length } => format!("char({})", length.unwrap_or(1)),
+                TypeKind::Varchar { length: Some(n) }
+                    if key_width.is_some() && *n as usize > key_chars(key_width) =>
+                {
+                    let n = key_chars(key_width);
+                    return Mapped::new(format!("varchar({n})"), Fidelity::Lossy).note(format!(
+                        "in a key: MySQL keys hold {n} characters of it at most"
+                    ));
+                }
+                TypeKind::Varchar { length: Some(n) } if *n > 16383 => {
+                    return Mapped::new("longtext", Fidelity::Mapped)
+                        .note("longer than a MySQL varchar holds: longtext")
+                }
                 TypeKind::Varchar { length: Some(n) } => format!("varchar({n})"),
                 TypeKind::Varchar { length: None } | TypeKind::Text | TypeKind::Json
                     if key_width.is_some() =>
@@ -393,12 +414,16 @@ pub(crate) fn map(
                 }
                 TypeKind::Binary { length: None } => "longblob".to_owned(),
                 TypeKind::Date => "date".to_owned(),
-                TypeKind::Time { precision: p, .. } => format!("time{}", precision(*p)),
+                // PostgreSQL keeps microseconds where no precision is written, and
+                // SQLite keeps what it was given; MySQL's default is whole seconds.
+                TypeKind::Time { precision: p, .. } => {
+                    format!("time{}", precision(p.or(Some(6))))
+                }
                 TypeKind::Timestamp {
                     precision: p,
                     with_time_zone,
                 } => {
-                    let to = format!("datetime{}", precision(*p));
+                    let to = format!("datetime{}", precision(p.or(Some(6))));
                     if *with_time_zone {
                         return Mapped::new(to, Fidelity::Lossy)
                             .note("the time zone of each value is not kept");
@@ -444,8 +469,27 @@ pub(crate) fn map(
                         .note("no SQLite type is known for it: kept as its text")
                 }
             };
-            // SQLite keeps every value whatever the declared type: a mapping to it
-            // loses nothing but the declared spelling.
+            // SQLite keeps every value whatever the declared type, but its numbers are
+            // 8-byte integers and doubles.
+            match &kind {
+                TypeKind::Integer {
+                    bytes: 8 | 0,
+                    unsigned: true,
+                } => {
+                    return Mapped::new(to, Fidelity::Lossy).note(
+                        "SQLite's integers end at 9223372036854775807: larger values become \
+                         inexact reals",
+                    )
+                }
+                TypeKind::Decimal {
+                    precision: Some(p), ..
+                } if *p > 15 => {
+                    return Mapped::new(to, Fidelity::Lossy).note(
+                        "SQLite keeps 15 significant digits of a number that is not an integer",
+                    )
+                }
+                _ => {}
+            }
             let status = exact_or_mapped(&to);
             Mapped::new(to, status)
         }

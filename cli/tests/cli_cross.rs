@@ -853,6 +853,8 @@ CREATE INDEX child_note ON child (lower(note)) WHERE note IS NOT NULL;
 CREATE TABLE tag (name TEXT COLLATE NOCASE);
 CREATE TABLE tagged (id INTEGER PRIMARY KEY, tag TEXT REFERENCES tag(name), counter_id INTEGER REFERENCES counter);
 CREATE VIEW priced AS SELECT label, price FROM counter WHERE price > 0;
+CREATE VIEW totals(who, n) AS SELECT label, count(*) FROM counter GROUP BY label;
+CREATE UNIQUE INDEX counter_label_nocase ON counter (label COLLATE NOCASE);
 CREATE TRIGGER touch AFTER UPDATE ON counter BEGIN
   UPDATE counter SET created = CURRENT_TIMESTAMP WHERE id = NEW.id;
 END;
@@ -982,6 +984,16 @@ fn sqlite_to_postgres_maps_sqlites_own_shapes_translates_a_faithful_trigger_and_
         .unwrap_err();
     assert!(error.contains("tagged_counter_id_fkey"), "{error}");
     assert_eq!(target.count("SELECT COUNT(*) FROM priced"), 0);
+    // The view keeps its own column names; the NOCASE key stays case-blind.
+    target.exec("INSERT INTO counter (label, price) VALUES ('nocase', 1)");
+    assert_eq!(
+        target.count("SELECT COUNT(*) FROM totals WHERE who = 'nocase' AND n = 1"),
+        1
+    );
+    let error = target
+        .try_exec("INSERT INTO counter (label, price) VALUES ('NoCase', 1)")
+        .unwrap_err();
+    assert!(error.contains("counter_label_nocase"), "{error}");
     let definition = client(
         "psql",
         &[
@@ -1051,6 +1063,14 @@ ALTER TABLE \"Users\" ADD COLUMN doc jsonb;
 CREATE INDEX users_doc ON \"Users\" USING gin (doc);
 CREATE INDEX users_partial ON users (id) WHERE id > 10;
 CREATE VIEW good AS SELECT name FROM \"Users\" WHERE score > 5;
+CREATE DOMAIN code AS text NOT NULL DEFAULT 'x' CHECK (VALUE <> 'NO_VALUE');
+ALTER TABLE \"Users\" ADD COLUMN c code;
+CREATE TABLE orders (id integer PRIMARY KEY, user_id integer,
+  CONSTRAINT fk_user FOREIGN KEY (user_id) REFERENCES \"Users\"(id));
+CREATE TABLE refunds (id integer PRIMARY KEY, user_id integer,
+  CONSTRAINT fk_user FOREIGN KEY (user_id) REFERENCES \"Users\"(id));
+CREATE TABLE bookings (id integer PRIMARY KEY, during tsrange,
+  CONSTRAINT no_overlap EXCLUDE USING gist (during WITH &&));
 ";
 
 #[test]
@@ -1117,6 +1137,19 @@ fn postgres_to_mysql_and_sqlite_fold_names_and_report_what_they_cannot_hold() {
             objects["index \"users_partial\" on table \"public\".\"users\""]["status"],
             if to == "mysql" { "skipped" } else { "exact" }
         );
+        assert_eq!(
+            objects["exclusion constraint \"no_overlap\" of table \"public\".\"bookings\""]
+                ["reason"],
+            format!("{to} has no exclusion constraints")
+        );
+        if to == "mysql" {
+            // Foreign key names are one namespace in a MySQL database: the second renamed.
+            let renamed = objects
+                .values()
+                .filter(|o| o["reason"] == "MySQL's constraint names are unique in the database")
+                .count();
+            assert_eq!(renamed, 1, "{objects:#?}");
+        }
         let out = ok(&["diff", &src, &target.url()]);
         assert_eq!(stderr(&out).lines().last(), Some("no differences"), "{to}");
 
@@ -1130,6 +1163,34 @@ fn postgres_to_mysql_and_sqlite_fold_names_and_report_what_they_cannot_hold() {
             q("m"),
             q("score")
         ));
+        // The domain's default, NOT NULL and check hold on its column.
+        assert_eq!(
+            target.count(&format!(
+                "SELECT COUNT(*) AS n FROM {} WHERE {} = 'x'",
+                q(&big_users),
+                q("c")
+            )),
+            1,
+            "{to}"
+        );
+        for (bad, what) in [
+            ("(2, 'bob', 'sad', 7, NULL)", "domain NOT NULL"),
+            ("(2, 'bob', 'sad', 7, 'NO_VALUE')", "domain check on text"),
+        ] {
+            let sql = format!(
+                "INSERT INTO {} ({}, {}, {}, {}, {}) VALUES {bad}",
+                q(&big_users),
+                q("id"),
+                q("name"),
+                q("m"),
+                q("score"),
+                q("c")
+            );
+            assert!(
+                target.try_exec(&enforcing(to, &sql)).is_err(),
+                "{to}: the {what} accepted {bad}"
+            );
+        }
         for (bad, what) in [
             ("(2, 'bob', 'angry', 7)", "enum"),
             ("(2, 'bob', 'sad', 0)", "domain check"),

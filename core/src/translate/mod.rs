@@ -1029,6 +1029,8 @@ impl Tx<'_> {
         if self.dst == "mysql" {
             foreign_key_indexes(&mut table, |n| self.q(n));
             self.one_auto_increment(&source, &mut table);
+            // MySQL lists a table's checks by name.
+            table.checks.sort_by(|a, b| a.name.cmp(&b.name));
         }
         for (column, value) in std::mem::take(&mut self.on_updates) {
             self.sqlite_on_update(&table, &column, &value);

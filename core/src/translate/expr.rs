@@ -932,3 +932,26 @@ pub(crate) fn replace_value(sql: &str, column: &str) -> Option<String> {
     let _ = expr.visit(&mut Value(column));
     Some(expr.to_string())
 }
+
+/// The column names an expression of `dialect` reads (the last part of each name).
+pub(crate) fn identifiers(sql: &str, dialect: &str) -> Vec<String> {
+    let grammar = grammar(dialect);
+    let Ok(expr) = Parser::new(grammar.as_ref())
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_expr())
+    else {
+        return Vec::new();
+    };
+    let mut names = Vec::new();
+    let _ = sqlparser::ast::visit_expressions(&expr, |e| {
+        match e {
+            Expr::Identifier(i) => names.push(i.value.clone()),
+            Expr::CompoundIdentifier(parts) => {
+                names.extend(parts.last().map(|i| i.value.clone()));
+            }
+            _ => {}
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    names
+}

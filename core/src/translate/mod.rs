@@ -137,6 +137,7 @@ pub fn translate(
         identity_bigints: HashSet::new(),
         constraints: HashSet::new(),
         domain_columns: HashMap::new(),
+        booleans: HashSet::new(),
     };
     tx.out.server_version = None;
     tx.schema(source);
@@ -403,6 +404,8 @@ struct Tx<'a> {
     constraints: HashSet<String>,
     /// The source's columns of a PostgreSQL domain type: name to the domain's base type.
     domain_columns: HashMap<String, String>,
+    /// Integer columns made boolean by option (table, column lower case).
+    booleans: HashSet<(QualifiedName, String)>,
 }
 
 impl Tx<'_> {
@@ -521,11 +524,22 @@ impl Tx<'_> {
         }
     }
 
+    /// A column's name in the target. SQLite compares names without case, so a key
+    /// may spell its column otherwise than the table does.
     fn column_name(&self, table: &QualifiedName, column: &str) -> String {
-        self.columns
-            .get(&(table.clone(), column.to_owned()))
-            .cloned()
-            .unwrap_or_else(|| column.to_owned())
+        if let Some(name) = self.columns.get(&(table.clone(), column.to_owned())) {
+            return name.clone();
+        }
+        if self.src == "sqlite" {
+            let found = self
+                .columns
+                .iter()
+                .find(|((t, c), _)| t == table && c.eq_ignore_ascii_case(column));
+            if let Some((_, name)) = found {
+                return name.clone();
+            }
+        }
+        column.to_owned()
     }
 
     fn raw(&self, sql: impl Into<String>) -> Expr {
@@ -1174,6 +1188,12 @@ impl Tx<'_> {
                         .into(),
                 );
             }
+        }
+        let boolean_by_option = mapped.raw.eq_ignore_ascii_case("boolean")
+            && !matches!(data_type.kind, TypeKind::Boolean if self.src == "postgres");
+        if boolean_by_option {
+            self.booleans
+                .insert((source.name.clone(), column.name.to_lowercase()));
         }
         let mut out = Column::new(
             name,
@@ -1879,6 +1899,21 @@ impl Tx<'_> {
             source.name
         );
         let text = expr_text(&check.expr);
+        // A column that became boolean by option: the check's numbers no longer compare.
+        let booleans: Vec<String> = expr::identifiers(&text, self.src)
+            .into_iter()
+            .filter(|c| {
+                self.booleans
+                    .contains(&(source.name.clone(), c.to_lowercase()))
+            })
+            .collect();
+        if let Some(column) = booleans.first() {
+            self.report.skipped(
+                object,
+                format!("it compares {column}, a boolean in the target, with numbers"),
+            );
+            return;
+        }
         let sql = match expr::expression(&text, self.src, self.dst) {
             Ok(sql) => sql,
             Err(why) => {
@@ -1959,6 +1994,28 @@ impl Tx<'_> {
                 .unwrap_or_default(),
             source.name
         );
+        // SQLite compares names without case: `REFERENCES Users(ID)` names `users`.
+        let mut resolved = fk.clone();
+        if self.src == "sqlite" {
+            if !self.tables.contains_key(&resolved.referenced_table) {
+                let wanted = &resolved.referenced_table.name;
+                if let Some(exact) = self
+                    .tables
+                    .keys()
+                    .find(|t| t.name.eq_ignore_ascii_case(wanted))
+                {
+                    resolved.referenced_table = exact.clone();
+                }
+            }
+            for c in &mut resolved.referenced_columns {
+                if let Some((_, exact)) = self.columns.keys().find(|(t, name)| {
+                    *t == resolved.referenced_table && name.eq_ignore_ascii_case(c)
+                }) {
+                    *c = exact.clone();
+                }
+            }
+        }
+        let fk = &resolved;
         if !self.tables.contains_key(&fk.referenced_table) {
             self.report.skipped(
                 object,

@@ -1098,6 +1098,8 @@ CREATE TABLE refunds (id integer PRIMARY KEY, user_id integer,
   CONSTRAINT fk_user FOREIGN KEY (user_id) REFERENCES \"Users\"(id));
 CREATE TABLE bookings (id integer PRIMARY KEY, during tsrange,
   CONSTRAINT no_overlap EXCLUDE USING gist (during WITH &&));
+ALTER TABLE \"Users\" ADD CONSTRAINT id_positive CHECK (id > 0);
+COMMENT ON TABLE orders IS 'what was bought';
 ";
 
 #[test]
@@ -1169,6 +1171,17 @@ fn postgres_to_mysql_and_sqlite_fold_names_and_report_what_they_cannot_hold() {
                 ["reason"],
             format!("{to} has no exclusion constraints")
         );
+        if to == "mysql" {
+            assert_eq!(
+                objects["check \"id_positive\" of table \"public\".\"Users\""]["reason"],
+                "MariaDB refuses a check that reads the AUTO_INCREMENT column id"
+            );
+        } else {
+            assert_eq!(
+                objects["table \"public\".\"orders\""]["reason"],
+                "its comments are not kept: SQLite has none"
+            );
+        }
         if to == "mysql" {
             // Foreign key names are one namespace in a MySQL database: the second renamed.
             let renamed = objects

@@ -818,6 +818,17 @@ impl VisitorMut for Canonical {
         // `current_timestamp()`, `CURRENT_TIMESTAMP` and MariaDB's `current_timestamp(6)`
         // on a datetime(6) are one call.
         if let Expr::Function(f) = expr {
+            // MariaDB's `curdate()` and `now()` are CURRENT_DATE and CURRENT_TIMESTAMP.
+            let name = f.name.to_string().to_lowercase();
+            let same = match name.as_str() {
+                "curdate" => Some("current_date"),
+                "curtime" => Some("current_time"),
+                "now" | "localtimestamp" => Some("current_timestamp"),
+                _ => None,
+            };
+            if let Some(same) = same {
+                f.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new(same))]);
+            }
             let now = f.name.to_string().eq_ignore_ascii_case("current_timestamp");
             if now || matches!(&f.args, FunctionArguments::List(l) if l.args.is_empty()) {
                 f.args = FunctionArguments::None;
@@ -898,6 +909,10 @@ mod canonical_tests {
                 "mysql",
                 true
             )
+        );
+        assert_eq!(
+            canonical("curdate()", "mysql", false),
+            canonical("CURRENT_DATE", "mysql", false)
         );
         assert_ne!(
             canonical("\"price\" >= 0", "postgres", false),

@@ -981,6 +981,19 @@ impl Tx<'_> {
             }
             checks.extend(domain_checks);
         }
+        // SQLite keeps no comments.
+        let commented =
+            source.comment.is_some() || source.columns.iter().any(|c| c.comment.is_some());
+        if self.dst == "sqlite" && commented {
+            notes.push((
+                Fidelity::Lossy,
+                "its comments are not kept: SQLite has none".into(),
+            ));
+            table.comment = None;
+            for column in &mut table.columns {
+                column.comment = None;
+            }
+        }
         let status = notes
             .iter()
             .map(|(s, _)| *s)
@@ -1834,6 +1847,30 @@ impl Tx<'_> {
         let Some(first) = counted.first() else {
             return;
         };
+        // MariaDB refuses a check that reads an AUTO_INCREMENT column.
+        let mut kept = Vec::new();
+        for check in std::mem::take(&mut table.checks) {
+            let reads = expr::identifiers(&expr_text(&check.expr), self.dst)
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(first));
+            if reads {
+                self.report.skipped(
+                    format!(
+                        "check {}of table {}",
+                        check
+                            .name
+                            .as_deref()
+                            .map(|n| format!("{} ", crate::ir::quoted(n)))
+                            .unwrap_or_default(),
+                        source.name
+                    ),
+                    format!("MariaDB refuses a check that reads the AUTO_INCREMENT column {first}"),
+                );
+            } else {
+                kept.push(check);
+            }
+        }
+        table.checks = kept;
         let leads = |columns: &[String]| columns.first() == Some(first);
         let led = table.primary_key.as_ref().is_some_and(|pk| leads(&pk.columns))
             || table.indexes.iter().any(|i| {

@@ -244,6 +244,44 @@ impl VisitorMut for Rewrite<'_> {
     }
 }
 
+/// `expr`, a LIKE or an ILIKE, made the one that ignores case (`insensitive`) or the
+/// one that does not.
+fn set_case(expr: &mut Expr, insensitive: bool) {
+    let (negated, e, pattern, escape_char) = match expr.clone() {
+        Expr::Like {
+            negated,
+            expr,
+            pattern,
+            escape_char,
+            ..
+        }
+        | Expr::ILike {
+            negated,
+            expr,
+            pattern,
+            escape_char,
+            ..
+        } => (negated, expr, pattern, escape_char),
+        _ => return,
+    };
+    *expr = match insensitive {
+        true => Expr::ILike {
+            negated,
+            any: false,
+            expr: e,
+            pattern,
+            escape_char,
+        },
+        false => Expr::Like {
+            negated,
+            any: false,
+            expr: e,
+            pattern,
+            escape_char,
+        },
+    };
+}
+
 /// PostgreSQL's spelling of `x IN ('a', 'b')`, `x = ANY (ARRAY['a', 'b'])` (and of
 /// `NOT IN`, `<> ALL (...)`), as the IN list it is.
 fn array_comparison(expr: &Expr) -> Option<Expr> {
@@ -283,24 +321,8 @@ fn array_comparison(expr: &Expr) -> Option<Expr> {
 impl Rewrite<'_> {
     /// PostgreSQL's ILIKE: MySQL's and SQLite's LIKE ignore case already.
     fn post_visit_expr_ilike(&mut self, expr: &mut Expr) -> ControlFlow<()> {
-        if self.target == "postgres" {
-            return ControlFlow::Continue(());
-        }
-        if let Expr::ILike {
-            negated,
-            expr: e,
-            pattern,
-            escape_char,
-            ..
-        } = expr.clone()
-        {
-            *expr = Expr::Like {
-                negated,
-                any: false,
-                expr: e,
-                pattern,
-                escape_char,
-            };
+        if self.target != "postgres" {
+            set_case(expr, false);
         }
         ControlFlow::Continue(())
     }
@@ -364,21 +386,7 @@ impl Rewrite<'_> {
                     escape_char: None,
                 };
                 if insensitive {
-                    if let Expr::Like {
-                        negated,
-                        expr: e,
-                        pattern,
-                        ..
-                    } = expr.clone()
-                    {
-                        *expr = Expr::ILike {
-                            negated,
-                            any: false,
-                            expr: e,
-                            pattern,
-                            escape_char: None,
-                        };
-                    }
+                    set_case(expr, true);
                     return self.post_visit_expr_ilike(expr);
                 }
                 return self.rewrite_expr(expr);
@@ -387,22 +395,7 @@ impl Rewrite<'_> {
                 // SQLite's LIKE and MySQL's (under a case-insensitive collation) ignore
                 // case; PostgreSQL's does not: ILIKE.
                 if self.target == "postgres" && self.source != "postgres" {
-                    if let Expr::Like {
-                        negated,
-                        expr: e,
-                        pattern,
-                        escape_char,
-                        ..
-                    } = expr.clone()
-                    {
-                        *expr = Expr::ILike {
-                            negated,
-                            any: false,
-                            expr: e,
-                            pattern,
-                            escape_char,
-                        };
-                    }
+                    set_case(expr, true);
                 } else if self.source == "postgres" && self.target != "postgres" {
                     return self.refuse(format!(
                         "its LIKE is case-sensitive in postgres and not in {}",

@@ -768,6 +768,21 @@ impl Tx<'_> {
             .collect()
     }
 
+    /// A PL/pgSQL trigger function the translation writes (`pg_trigger_function`).
+    fn push_trigger_function(&mut self, name: &QualifiedName, definition: String) {
+        self.out.routines.push(Routine {
+            name: name.clone(),
+            arguments: String::new(),
+            kind: RoutineKind::Function,
+            definition: self.raw(definition),
+            after_tables: false,
+            requires: Vec::new(),
+            settings: Vec::new(),
+            definer: None,
+            comment: None,
+        });
+    }
+
     /// Why a procedural body is not translated.
     fn procedural(&self) -> String {
         format!(
@@ -802,17 +817,7 @@ impl Tx<'_> {
             &guard,
         ) {
             Ok(translated) => {
-                self.out.routines.push(Routine {
-                    name: function.clone(),
-                    arguments: String::new(),
-                    kind: RoutineKind::Function,
-                    definition: self.raw(translated.function),
-                    after_tables: false,
-                    requires: Vec::new(),
-                    settings: Vec::new(),
-                    definer: None,
-                    comment: None,
-                });
+                self.push_trigger_function(&function, translated.function);
                 self.out.triggers.push(Trigger {
                     name: self.place(&name),
                     table,
@@ -1612,17 +1617,7 @@ impl Tx<'_> {
                  \n        NEW.{c} := {value};\n    END IF;\n    RETURN NEW;\nEND"
             ),
         );
-        self.out.routines.push(Routine {
-            name: function.clone(),
-            arguments: String::new(),
-            kind: RoutineKind::Function,
-            definition: self.raw(definition),
-            after_tables: false,
-            requires: Vec::new(),
-            settings: Vec::new(),
-            definer: None,
-            comment: None,
-        });
+        self.push_trigger_function(&function, definition);
         self.out.triggers.push(Trigger {
             definition: self.raw(format!(
                 "CREATE TRIGGER {} BEFORE UPDATE ON {} FOR EACH ROW EXECUTE FUNCTION {}()",

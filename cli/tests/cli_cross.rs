@@ -5,6 +5,8 @@
 //! keys, indexes, and the answers of queries over the rows); then one test per mapping
 //! rule, the loss report, `--strict` and `--type-map`.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::PathBuf;
@@ -1769,4 +1771,84 @@ fn sqlite_text_keys_and_indexes_fit_mysqls_key_limits() {
     assert_eq!(target.count("SELECT COUNT(*) FROM `open_items`"), 1);
     let out = ok(&["diff", &src, &dst]);
     assert_eq!(stderr(&out).lines().last(), Some("no differences"));
+}
+
+#[test]
+fn a_translated_seal_killed_part_way_is_finished_by_a_re_run() {
+    if !servers_available() {
+        return;
+    }
+    // 300 MySQL tables as applications write them: the same index name and the same
+    // check name on every table (one schema-wide namespace of indexes in PostgreSQL), a
+    // foreign key from each to the one before, an AUTO_INCREMENT key.
+    let source = Db::new("mysql", "killed_src");
+    let mut script = String::new();
+    for i in 0..300 {
+        let parent = match i {
+            0 => String::new(),
+            _ => format!(
+                ", CONSTRAINT `fk_{i}` FOREIGN KEY (`parent_id`) REFERENCES `t{}` (`id`)",
+                i - 1
+            ),
+        };
+        script.push_str(&format!(
+            "CREATE TABLE `t{i}` (`id` int NOT NULL AUTO_INCREMENT, `parent_id` int, \
+             `name` varchar(100) NOT NULL DEFAULT 'x', PRIMARY KEY (`id`), \
+             KEY `idx_name` (`name`), CONSTRAINT `chk_name` CHECK (`name` <> ''){parent});\n"
+        ));
+    }
+    source.exec(&script);
+    let target = Db::new("postgres", "killed_dst");
+    let (src, dst) = (source.url(), target.url());
+    ok(&["apply", &src, &dst, "--phase", "pre"]);
+    ok(&["apply", &src, &dst, "--phase", "base"]);
+    let journaled = || {
+        client(
+            "psql",
+            &[
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-Atq",
+                &dst_name(&target),
+            ],
+            "SELECT count(*) FROM _schema_replicator.journal",
+        )
+        .ok()
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+    };
+    let seal = ["apply", src.as_str(), dst.as_str(), "--phase", "seal"];
+    let done = common::kill_when_journaled(&seal, 150, journaled);
+    assert!(done >= 150, "{done} statements journaled before the kill");
+    let out = ok(&seal);
+    assert!(
+        stderr(&out).contains(&format!(
+            "resuming after the {done} an interrupted run had applied"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    let out = ok(&["diff", &src, &dst]);
+    assert_eq!(stderr(&out).lines().last(), Some("no differences"));
+    // Every table kept its own index and check: the second and later `idx_name` under
+    // a hash suffix.
+    assert_eq!(
+        target.count(
+            "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = 'public' \
+             AND indexname LIKE 'idx_name%'"
+        ),
+        300
+    );
+    assert_eq!(
+        target.count("SELECT COUNT(*) FROM pg_constraint WHERE conname = 'chk_name'"),
+        300
+    );
+    let out = ok(&seal);
+    assert!(
+        stderr(&out).contains("nothing to do: seal is already applied"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -595,9 +595,7 @@ impl Tx<'_> {
             );
         }
         // Enumerations and domains a column uses become the column's own type.
-        let user_types: HashMap<QualifiedName, UserType> =
-            types.into_iter().map(|t| (t.name.clone(), t)).collect();
-        for t in user_types.values() {
+        for t in &types {
             let object = format!("type {}", t.name);
             match &t.kind {
                 UserTypeKind::Enum { .. } | UserTypeKind::Domain { .. } => self.report.mapped(
@@ -611,6 +609,8 @@ impl Tx<'_> {
                     .skipped(object, format!("{} has no composite types", self.dst)),
             }
         }
+        let user_types: HashMap<QualifiedName, UserType> =
+            types.into_iter().map(|t| (t.name.clone(), t)).collect();
         // Names first: a foreign key may reference a table listed after it.
         for table in &tables {
             let sorted = |columns: &[String]| {
@@ -696,8 +696,10 @@ impl Tx<'_> {
         for table in tables {
             self.table(table, &user_types);
         }
+        let renames = self.renamed_tables();
+        let domains = std::mem::take(&mut self.domain_columns);
         for view in views {
-            self.view(view);
+            self.view(view, &renames, &domains);
         }
         for trigger in triggers {
             self.trigger(trigger);
@@ -781,6 +783,15 @@ impl Tx<'_> {
             definer: None,
             comment: None,
         });
+    }
+
+    /// How the report names a check or foreign key (`check "c" of table "t"`; an unnamed
+    /// one by its kind alone).
+    fn constraint_object(kind: &str, name: Option<&str>, table: &QualifiedName) -> String {
+        let name = name
+            .map(|n| format!("{} ", crate::ir::quoted(n)))
+            .unwrap_or_default();
+        format!("{kind} {name}of table {table}")
     }
 
     /// Why a procedural body is not translated.
@@ -1850,15 +1861,7 @@ impl Tx<'_> {
                 .any(|c| c.eq_ignore_ascii_case(first));
             if reads {
                 self.report.skipped(
-                    format!(
-                        "check {}of table {}",
-                        check
-                            .name
-                            .as_deref()
-                            .map(|n| format!("{} ", crate::ir::quoted(n)))
-                            .unwrap_or_default(),
-                        source.name
-                    ),
+                    Self::constraint_object("check", check.name.as_deref(), &source.name),
                     format!("MariaDB refuses a check that reads the AUTO_INCREMENT column {first}"),
                 );
             } else {
@@ -1921,15 +1924,7 @@ impl Tx<'_> {
         table: &mut Table,
         names: &mut HashSet<String>,
     ) {
-        let object = format!(
-            "check {}of table {}",
-            check
-                .name
-                .as_deref()
-                .map(|n| format!("{} ", crate::ir::quoted(n)))
-                .unwrap_or_default(),
-            source.name
-        );
+        let object = Self::constraint_object("check", check.name.as_deref(), &source.name);
         let text = expr_text(&check.expr);
         // A column that became boolean by option: the check's numbers no longer compare.
         let booleans: Vec<String> = expr::identifiers(&text, self.src)
@@ -2018,14 +2013,7 @@ impl Tx<'_> {
     }
 
     fn foreign_key(&mut self, source: &Table, fk: &ForeignKey, table: &mut Table) {
-        let object = format!(
-            "foreign key {}of table {}",
-            fk.name
-                .as_deref()
-                .map(|n| format!("{} ", crate::ir::quoted(n)))
-                .unwrap_or_default(),
-            source.name
-        );
+        let object = Self::constraint_object("foreign key", fk.name.as_deref(), &source.name);
         // SQLite compares names without case: `REFERENCES Users(ID)` names `users`.
         let mut resolved = fk.clone();
         if self.src == "sqlite" {
@@ -2426,7 +2414,12 @@ impl Tx<'_> {
         });
     }
 
-    fn view(&mut self, view: View) {
+    fn view(
+        &mut self,
+        view: View,
+        renames: &HashMap<String, String>,
+        domains: &HashMap<String, String>,
+    ) {
         let object = format!("view {}", view.name);
         if view.materialized && !self.pg() {
             self.report
@@ -2440,9 +2433,7 @@ impl Tx<'_> {
         } else {
             &view.columns
         };
-        let domains = self.domain_columns.clone();
-        let renames = self.renamed_tables();
-        let query = match expr::query(&text, self.src, self.dst, &renames, &domains, names) {
+        let query = match expr::query(&text, self.src, self.dst, renames, domains, names) {
             Ok(q) => q,
             Err(why) => {
                 self.report.skipped(object, why);

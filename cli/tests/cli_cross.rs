@@ -1852,3 +1852,50 @@ fn a_translated_seal_killed_part_way_is_finished_by_a_re_run() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_schema_offered_to_another_dialect_untranslated_or_without_a_translation_is_refused() {
+    use schema_replicator::{DdlApplier, DdlExtractor, OpenOptions, Registry, Schema};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let db = Db::Lite(tempfile::tempdir().unwrap());
+    db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY)");
+    let registry = Registry::builtin().unwrap();
+    // Read for SQLite, offered to PostgreSQL: the applier refuses before connecting.
+    let read = DdlExtractor::open_with(&db.url(), &registry, &OpenOptions::default()).unwrap();
+    let applier = DdlApplier::open("postgres://postgres@127.0.0.1:1/x", &registry).unwrap();
+    assert_eq!(
+        applier.check_dialect(&read).unwrap_err().to_string(),
+        "the schema was read as sqlite and the target is postgres: open the source for the \
+         target's dialect (OpenOptions::with_target) to translate it"
+    );
+    // A schema of a dialect no translation knows.
+    let sqlite = registry.by_name("sqlite").unwrap();
+    let error =
+        schema_replicator::translate(Schema::new("oracle"), sqlite.as_ref(), &Default::default())
+            .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "cannot translate a oracle schema to sqlite: translations exist between postgres, \
+         mysql and sqlite only"
+    );
+    // A type map that is not there.
+    let missing = path.with_file_name("missing.toml");
+    let out = run(&[
+        "ddl",
+        &db.url(),
+        "--phase",
+        "base",
+        "--to",
+        "postgres",
+        "--type-map",
+        missing.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with(&format!("error: {}", missing.display())),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+}

@@ -58,6 +58,7 @@ fn replicate_with(source: &TestDb, policy: &Policy, jobs: usize) -> TestDb {
 fn object_statements(extractor: &DdlExtractor, phase: Phase) -> usize {
     extractor
         .phase_statements(phase)
+        .unwrap()
         .iter()
         .filter(|s| s.objects.iter().any(|o| !o.kind.names_its_object()))
         .count()
@@ -767,7 +768,7 @@ fn on_violation_stop_names_the_first_violation_and_what_stays_applied() {
         .to_string();
     // Eight statements and four owners' (last): the schema's and the tables' find the
     // applying role already owning them, so the target holds them; the view's runs.
-    let seal = extractor.phase_statements(Phase::Seal);
+    let seal = extractor.phase_statements(Phase::Seal).unwrap();
     let owners = seal
         .iter()
         .filter(|s| s.objects.iter().all(|o| o.kind == ObjectKind::Owner))
@@ -864,8 +865,9 @@ fn a_second_run_of_the_same_seal_is_refused_while_the_first_holds_its_lock() {
         return;
     }
     let (_source, extractor, target, applier) = violated("locked");
-    let digest =
-        schema_replicator_core::journal::batch_digest(&extractor.phase_statements(Phase::Seal));
+    let digest = schema_replicator_core::journal::batch_digest(
+        &extractor.phase_statements(Phase::Seal).unwrap(),
+    );
     let mut holder = target.conn();
     use diesel::connection::SimpleConnection;
     holder
@@ -938,7 +940,7 @@ fn same_named_triggers_on_several_tables_each_come_back_on_their_table() {
     }
     let source = TestDb::with_script("same_triggers", &script);
     let extractor = extract(&source);
-    let seal = extractor.phase_ddl(Phase::Seal);
+    let seal = extractor.phase_ddl(Phase::Seal).unwrap();
     let triggers: Vec<&String> = seal
         .iter()
         .filter(|s| s.starts_with("CREATE TRIGGER"))
@@ -1016,7 +1018,7 @@ fn a_mixed_case_sequence_used_by_a_default_goes_past_the_loaded_rows() {
          CREATE TABLE invoice (no bigint PRIMARY KEY DEFAULT nextval('\"Invoice_Seq\"'), memo text);
          INSERT INTO invoice (no, memo) SELECT n, 'loaded' FROM generate_series(1, 10) n;",
     );
-    let seal = extract(&source).phase_ddl(Phase::Seal).join(";\n");
+    let seal = extract(&source).phase_ddl(Phase::Seal).unwrap().join(";\n");
     assert!(
         seal.contains("max(\"no\")") || seal.contains("max(no)"),
         "the counter reads the column that uses it: {seal}"
@@ -1234,7 +1236,7 @@ fn what_an_extension_made_is_not_warned_about_but_privileges_changed_since_are()
         .unwrap();
     let extractor = extract(&source);
     assert_eq!(extractor.warnings(), Vec::<String>::new());
-    let seal = extractor.phase_ddl(Phase::Seal).join("\n");
+    let seal = extractor.phase_ddl(Phase::Seal).unwrap().join("\n");
     assert!(
         seal.contains("REVOKE SELECT ON TABLE public.pg_stat_statements FROM PUBLIC"),
         "{seal}"
@@ -1292,7 +1294,7 @@ fn pg_dump_switches_leave_out_owners_privileges_publications_and_comments() {
         .exec(&format!("DROP SUBSCRIPTION sr_switch_sub_{}", source.name))
         .unwrap();
     drop(target);
-    let seal = extract(&source).phase_ddl(Phase::Seal).join("\n");
+    let seal = extract(&source).phase_ddl(Phase::Seal).unwrap().join("\n");
     assert!(seal.contains("CREATE PUBLICATION sr_switch_pub"), "{seal}");
     assert!(
         seal.contains("ALTER TABLE public.u OWNER TO sr_switch_owner"),
@@ -1310,9 +1312,9 @@ fn pg_dump_switches_leave_out_owners_privileges_publications_and_comments() {
         .with_no_comments(true);
     let quiet = DdlExtractor::open(&source.url(), &Registry::builtin().unwrap(), &policy).unwrap();
     assert_eq!(quiet.warnings(), Vec::<String>::new());
-    let base = quiet.phase_ddl(Phase::Base).join("\n");
+    let base = quiet.phase_ddl(Phase::Base).unwrap().join("\n");
     assert!(!base.contains("COMMENT ON"), "{base}");
-    let seal = quiet.phase_ddl(Phase::Seal).join("\n");
+    let seal = quiet.phase_ddl(Phase::Seal).unwrap().join("\n");
     assert!(
         !seal.contains("OWNER TO")
             && !seal.contains("GRANT")
@@ -1322,6 +1324,7 @@ fn pg_dump_switches_leave_out_owners_privileges_publications_and_comments() {
     );
     assert!(extract(&source)
         .phase_ddl(Phase::Base)
+        .unwrap()
         .join("\n")
         .contains("COMMENT ON TABLE"));
     source
@@ -1382,6 +1385,7 @@ fn objects_that_use_each_other_across_kinds_are_created_in_dependency_order() {
     // The order itself: each object after what it uses, whatever its name.
     let pre: Vec<String> = extractor
         .phase_statements(Phase::Pre)
+        .unwrap()
         .iter()
         .flat_map(|s| s.objects.iter().map(|o| o.name.clone()))
         .collect();
@@ -1405,6 +1409,7 @@ fn objects_that_use_each_other_across_kinds_are_created_in_dependency_order() {
         .any(|n| n == "a_ticket_count" || n == "a_capacity_left"));
     let seal: Vec<String> = extractor
         .phase_statements(Phase::Seal)
+        .unwrap()
         .iter()
         .flat_map(|s| s.objects.iter().map(|o| o.name.clone()))
         .collect();
@@ -1520,7 +1525,7 @@ fn rules_policies_row_security_statistics_and_collations_come_back_and_behave() 
     let source = TestDb::with_script("rules_policies", RULES_AND_POLICIES);
     let extractor = extract_quietly(&source);
     // Collations before the domain and tables that use them; the rest in the seal.
-    let pre = extractor.phase_statements(Phase::Pre);
+    let pre = extractor.phase_statements(Phase::Pre).unwrap();
     let first = |prefix: &str| pre.iter().position(|s| s.sql.starts_with(prefix)).unwrap();
     assert!(first("CREATE COLLATION") < first("CREATE DOMAIN"));
     for kind in [
@@ -1532,6 +1537,7 @@ fn rules_policies_row_security_statistics_and_collations_come_back_and_behave() 
         assert!(
             extractor
                 .phase_statements(Phase::Seal)
+                .unwrap()
                 .iter()
                 .any(|s| s.sql.contains(kind)),
             "{kind} not in the seal"
@@ -1539,6 +1545,7 @@ fn rules_policies_row_security_statistics_and_collations_come_back_and_behave() 
         for phase in [Phase::Pre, Phase::Base] {
             assert!(!extractor
                 .phase_statements(phase)
+                .unwrap()
                 .iter()
                 .any(|s| s.sql.contains(kind)));
         }
@@ -1663,7 +1670,7 @@ fn owners_and_privileges_come_back_and_roles_the_target_lacks_are_refused_first(
     let extractor = extract_quietly(&source);
     // Owners and privileges are the seal's last statements: the role that loads the
     // data owns every table until then.
-    let seal = extractor.phase_statements(Phase::Seal);
+    let seal = extractor.phase_statements(Phase::Seal).unwrap();
     let first = seal
         .iter()
         .position(|s| s.objects[0].kind.names_its_object())
@@ -1672,7 +1679,7 @@ fn owners_and_privileges_come_back_and_roles_the_target_lacks_are_refused_first(
         .iter()
         .all(|s| s.objects[0].kind.names_its_object()));
     for phase in [Phase::Pre, Phase::Base] {
-        let ddl = extractor.phase_ddl(phase).join("\n");
+        let ddl = extractor.phase_ddl(phase).unwrap().join("\n");
         assert!(
             !ddl.contains("OWNER TO") && !ddl.contains("GRANT "),
             "{ddl}"
@@ -1836,7 +1843,7 @@ fn ranges_operators_casts_text_search_event_triggers_and_publications_come_back(
     let extractor = extract_quietly(&source);
     // The range before the domain over it and the function over it; the operator
     // after its function; event triggers last of all.
-    let pre = extractor.phase_ddl(Phase::Pre);
+    let pre = extractor.phase_ddl(Phase::Pre).unwrap();
     let at = |text: &str| {
         pre.iter()
             .position(|s| s.contains(text))
@@ -1848,7 +1855,7 @@ fn ranges_operators_casts_text_search_event_triggers_and_publications_come_back(
     assert!(at("approx_eq(a integer") < at("CREATE OPERATOR public.=~="));
     assert!(at("pair_to_text(p ") < at("CREATE CAST"));
     assert!(at("CREATE TEXT SEARCH DICTIONARY") < at("CREATE TEXT SEARCH CONFIGURATION"));
-    let seal = extractor.phase_ddl(Phase::Seal);
+    let seal = extractor.phase_ddl(Phase::Seal).unwrap();
     assert!(seal.last().unwrap().contains("EVENT TRIGGER"), "{seal:#?}");
     let target = replicate(&source, &Policy::default());
     assert_identical(&source, &target);
@@ -1987,7 +1994,7 @@ fn foreign_data_wrappers_servers_mappings_foreign_tables_languages_and_the_rest_
                AS $$ BEGIN RETURN 7; END $$;"#,
     );
     let extractor = extract_quietly(&source);
-    let base = extractor.phase_ddl(Phase::Base).join("\n");
+    let base = extractor.phase_ddl(Phase::Base).unwrap().join("\n");
     assert!(base.contains("CREATE FOREIGN TABLE"), "{base}");
     let target = replicate(&source, &Policy::default());
     // pg_dump prints the wrapper, server, mappings (with their options), the foreign
@@ -2021,6 +2028,7 @@ fn foreign_data_wrappers_servers_mappings_foreign_tables_languages_and_the_rest_
     .unwrap();
     assert!(!quiet
         .phase_ddl(Phase::Pre)
+        .unwrap()
         .join("\n")
         .contains("COMMENT ON SCHEMA public"));
 }
@@ -2055,7 +2063,7 @@ fn a_base_type_comes_after_its_shell_and_functions_and_before_what_uses_it() {
            INSERT INTO public.crates VALUES (1, '42', '{1,2}');"#,
     );
     let extractor = extract_quietly(&source);
-    let pre = extractor.phase_ddl(Phase::Pre);
+    let pre = extractor.phase_ddl(Phase::Pre).unwrap();
     let at = |text: &str| {
         pre.iter()
             .position(|s| s.starts_with(text))
@@ -2215,7 +2223,7 @@ fn tables_views_and_indexes_come_back_in_their_tablespaces_and_no_tablespaces_le
         .unwrap();
         let all: Vec<String> = [Phase::Pre, Phase::Base, Phase::Seal]
             .into_iter()
-            .flat_map(|p| quiet.phase_ddl(p))
+            .flat_map(|p| quiet.phase_ddl(p).unwrap())
             .collect();
         assert!(!all.join("\n").contains("TABLESPACE"), "{all:#?}");
         assert!(quiet.warnings().is_empty());

@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use schema_replicator::sqlite::{quote_ident, SqliteDialect};
 use schema_replicator::{
-    diff, CheckConstraint, Column, DataType, DdlApplier, DdlExtractor, Deferrable, Expr,
+    diff, CheckConstraint, Column, DataType, DdlApplier, DdlExtractor, Deferrable, Dialect, Expr,
     ForeignKey, Index, IndexKey, IndexTarget, Literal, MatchType, Phase, Policy, PrimaryKey,
     QualifiedName, ReferentialAction, Schema, SortOrder, Table, UniqueConstraint, View,
 };
@@ -232,6 +232,14 @@ proptest! {
             std::sync::Arc::new(SqliteDialect),
             &Policy::default(),
         ).unwrap();
+        // Each phase rendered on its own gives that phase's statements of the whole.
+        let plan = extractor.plan();
+        let mut by_phase = Vec::new();
+        for phase in Phase::ALL {
+            by_phase.extend(SqliteDialect.render_phase(&schema, plan, phase).unwrap());
+        }
+        let whole = SqliteDialect.render(&schema, plan).unwrap();
+        prop_assert_eq!(by_phase, whole);
         let applier = DdlApplier::new(&target).unwrap();
         for phase in Phase::ALL {
             applier.apply_phase(&extractor, phase).unwrap();

@@ -228,7 +228,10 @@ fn snapshot_reproduces_the_same_ddl_without_the_source() {
     .unwrap();
     assert_eq!(offline.schema(), live.schema());
     for phase in Phase::ALL {
-        assert_eq!(offline.phase_ddl(phase), live.phase_ddl(phase));
+        assert_eq!(
+            offline.phase_ddl(phase).unwrap(),
+            live.phase_ddl(phase).unwrap()
+        );
     }
     kit::assert_snapshot_round_trip(&live);
 }
@@ -296,10 +299,10 @@ fn virtual_tables_come_back_with_their_shadow_tables_and_answer_queries() {
         ["\"docs\""],
         "only the plain table is a table"
     );
-    let base = extractor.phase_ddl(Phase::Base);
+    let base = extractor.phase_ddl(Phase::Base).unwrap();
     assert_eq!(base.len(), 5, "{base:#?}");
     assert!(base[1].starts_with("CREATE VIRTUAL TABLE docs_fts USING fts5("));
-    let seal = extractor.phase_ddl(Phase::Seal);
+    let seal = extractor.phase_ddl(Phase::Seal).unwrap();
     assert!(
         seal.contains(&"INSERT INTO \"docs_fts\"(\"docs_fts\") VALUES ('rebuild')".to_owned()),
         "{seal:#?}"
@@ -468,7 +471,7 @@ fn a_clone_creates_each_table_complete_and_rebuilds_none() {
                     | ObjectKind::Index
             )
         };
-        let seal = complete.phase_statements(Phase::Seal);
+        let seal = complete.phase_statements(Phase::Seal).unwrap();
         assert!(
             seal.iter()
                 .all(|s| s.objects.iter().all(|o| !constraint(o.kind))),
@@ -476,6 +479,7 @@ fn a_clone_creates_each_table_complete_and_rebuilds_none() {
         );
         assert!(complete
             .phase_statements(Phase::Base)
+            .unwrap()
             .iter()
             .any(|s| s.objects.iter().any(|o| constraint(o.kind))));
         let clone = dir.path().join("clone.db");

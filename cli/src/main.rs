@@ -499,7 +499,7 @@ fn print_json(value: &serde_json::Value) {
 
 /// Prints SQL statements on standard output as `dialect`'s client reads a script (each
 /// ended by `;` and a blank line, where nothing else is needed).
-fn print_statements(dialect: &dyn Dialect, statements: &[String]) {
+fn print_statements<'a>(dialect: &dyn Dialect, statements: impl IntoIterator<Item = &'a str>) {
     // Statement by statement, not as one text: tens of megabytes at scale.
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for sql in statements {
@@ -512,37 +512,45 @@ fn print_statements(dialect: &dyn Dialect, statements: &[String]) {
 
 fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
     let registry: Registry = schema_replicator::registry_with_plugins(&cli.plugins)?;
-    let open = |src: &str, policy: &Policy, filter: &FilterArgs| {
+    // `phases`: those whose statements the command needs held (a phase held by none is
+    // rendered when its turn comes: one phase's statements in memory at a time).
+    let open = |src: &str, policy: &Policy, filter: &FilterArgs, phases: &[Phase]| {
         let options = OpenOptions::default()
             .with_policy(policy.clone())
-            .with_selection(filter.selection());
+            .with_selection(filter.selection())
+            .with_phases(phases);
         DdlExtractor::open_with(src, &registry, &options)
     };
     // For a target: translated for its dialect when the source is another's.
-    let open_for =
-        |src: &str, to: &str, policy: &Policy, filter: &FilterArgs, translate: &TranslateArgs| {
-            let mut translation = translate.translation()?;
-            let options = OpenOptions::default()
-                .with_policy(policy.clone())
-                .with_selection(filter.selection());
-            let options = match DbUrl::looks_like_url(to) {
-                true => {
-                    let url = DbUrl::parse(to)?;
-                    let dialect = registry.resolve(&url)?;
-                    // A target with PostGIS takes spatial columns as its geometry.
-                    if !translation.postgis {
-                        let postgis = dialect.has_extension(&url, "postgis")?;
-                        translation = translation.with_postgis(postgis);
-                    }
-                    options.with_target(dialect.name())
+    let open_for = |src: &str,
+                    to: &str,
+                    policy: &Policy,
+                    filter: &FilterArgs,
+                    translate: &TranslateArgs,
+                    phases: &[Phase]| {
+        let mut translation = translate.translation()?;
+        let options = OpenOptions::default()
+            .with_policy(policy.clone())
+            .with_selection(filter.selection())
+            .with_phases(phases);
+        let options = match DbUrl::looks_like_url(to) {
+            true => {
+                let url = DbUrl::parse(to)?;
+                let dialect = registry.resolve(&url)?;
+                // A target with PostGIS takes spatial columns as its geometry.
+                if !translation.postgis {
+                    let postgis = dialect.has_extension(&url, "postgis")?;
+                    translation = translation.with_postgis(postgis);
                 }
-                false => options.with_target(registry.by_name(to)?.name()),
-            };
-            let options = options.with_translation(translation);
-            let source = DdlExtractor::open_with(src, &registry, &options)?;
-            translate.write_report(&source)?;
-            Ok::<_, schema_replicator::Error>(source)
+                options.with_target(dialect.name())
+            }
+            false => options.with_target(registry.by_name(to)?.name()),
         };
+        let options = options.with_translation(translation);
+        let source = DdlExtractor::open_with(src, &registry, &options)?;
+        translate.write_report(&source)?;
+        Ok::<_, schema_replicator::Error>(source)
+    };
     match cli.command {
         Command::Snapshot {
             src,
@@ -585,15 +593,19 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             translate,
         } => {
             let source = match &to {
-                Some(to) => open_for(&src, to, &policy.policy(), &filter, &translate)?,
+                Some(to) => open_for(&src, to, &policy.policy(), &filter, &translate, &[phase])?,
                 None => {
-                    let source = open(&src, &policy.policy(), &filter)?;
+                    let source = open(&src, &policy.policy(), &filter, &[phase])?;
                     translate.write_report(&source)?;
                     source
                 }
             };
             warn(&source.warnings());
-            print_statements(source.dialect().as_ref(), &source.phase_ddl(phase));
+            let statements = source.phase_slice(phase)?;
+            print_statements(
+                source.dialect().as_ref(),
+                statements.iter().map(|s| s.sql.as_str()),
+            );
         }
         Command::Apply {
             src,
@@ -608,7 +620,7 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             lock,
             format,
         } => {
-            let source = open_for(&src, &dst, &policy.policy(), &filter, &translate)?;
+            let source = open_for(&src, &dst, &policy.policy(), &filter, &translate, &[phase])?;
             let target = DdlApplier::open(&dst, &registry)?;
             target.check_dialect(&source)?;
             let warnings = source.warnings();
@@ -616,7 +628,7 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             if dry_run {
                 // What a run would do on the target as it stands: what it lacks.
                 let pending = target.pending_statements(&source, phase)?;
-                if pending.is_empty() && !source.phase_statements(phase).is_empty() {
+                if pending.is_empty() && !source.phase_statements(phase)?.is_empty() {
                     eprintln!(
                         "nothing to do: {phase} is already applied to {}",
                         target.url()
@@ -633,7 +645,7 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
                         "warnings": warnings,
                     }));
                 } else {
-                    print_statements(target.dialect().as_ref(), &sql);
+                    print_statements(target.dialect().as_ref(), sql.iter().map(String::as_str));
                 }
                 return Ok(ExitCode::SUCCESS);
             }
@@ -650,7 +662,7 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             }
             let report = result?;
             let elapsed = started.elapsed();
-            let statements = source.phase_statements(phase);
+            let statements = source.phase_statements(phase)?;
             eprintln!("{}", summary(&report, phase, &target, &statements, elapsed));
             for object in &report.rebuilt {
                 eprintln!("note: {object} was left invalid by an interrupted build; rebuilt it");
@@ -697,7 +709,7 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
                 .with_lock_timeout(lock.lock_timeout, lock.lock_retries)
                 .with_progress(progress::callback(bar.as_ref()));
             // Warnings first: they explain a clone that fails.
-            let source = open_for(&src, &dst, &policy.policy(), &filter, &translate)?;
+            let source = open_for(&src, &dst, &policy.policy(), &filter, &translate, &[])?;
             warn(&source.warnings());
             let result = clone_extracted_owned(source, &dst, &registry, &apply);
             if let Some(bar) = &bar {
@@ -758,7 +770,14 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             translate,
             format,
         } => {
-            let source = open_for(&src, &dst, &policy.policy(), &filter, &translate)?;
+            let source = open_for(
+                &src,
+                &dst,
+                &policy.policy(),
+                &filter,
+                &translate,
+                &Phase::ALL,
+            )?;
             let target = DdlApplier::open(&dst, &registry)?;
             warn(&source.warnings());
             let status = target.status(&source)?;
@@ -844,7 +863,14 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             jobs,
             format,
         } => {
-            let source = open_for(&src, &dst, &Policy::default(), &filter, &translate)?;
+            let source = open_for(
+                &src,
+                &dst,
+                &Policy::default(),
+                &filter,
+                &translate,
+                &Phase::ALL,
+            )?;
             let target = DdlApplier::open(&dst, &registry)?;
             warn(&source.warnings());
             let mut options = CheckOptions::default().with_jobs(jobs);

@@ -59,6 +59,12 @@ pub struct OpenOptions {
     pub target: Option<String>,
     /// How a schema is translated for another dialect.
     pub translation: Translation,
+    /// The phases whose statements the extractor holds (`None`: every phase). Every
+    /// phase is still rendered once when it opens, so that what cannot be rendered is
+    /// refused then; a phase it does not hold is rendered again when asked for
+    /// ([`DdlExtractor::phase_statements`]). What `ddl --phase` and `clone` use: at
+    /// thousands of tables a phase's statements take tens of megabytes.
+    pub phases: Option<Vec<Phase>>,
 }
 
 impl OpenOptions {
@@ -90,6 +96,13 @@ impl OpenOptions {
     /// The same options keeping only what `selection` selects.
     pub fn with_selection(mut self, selection: crate::filter::Selection) -> Self {
         self.reflect.selection = selection;
+        self
+    }
+
+    /// The same options holding the statements of `phases` only (see
+    /// [`OpenOptions::phases`]).
+    pub fn with_phases(mut self, phases: &[Phase]) -> Self {
+        self.phases = Some(phases.to_vec());
         self
     }
 }
@@ -131,6 +144,7 @@ pub fn read_source(
     options
         .selection
         .apply(&mut schema, dialect.capabilities().identifier_case)?;
+    schema.shrink_to_fit();
     Ok(SourceSchema {
         schema,
         dialect,
@@ -171,7 +185,11 @@ pub struct DdlExtractor {
     schema: Arc<Schema>,
     policy: Policy,
     plan: Plan,
+    /// The statements of the phases in `holds`, in order.
     statements: Vec<Statement>,
+    /// The phases whose statements `statements` holds; the others are rendered when
+    /// asked for.
+    holds: Vec<Phase>,
     queries: u64,
     /// What became of each source object, when the schema was translated.
     loss: Option<Arc<LossReport>>,
@@ -197,6 +215,7 @@ impl DdlExtractor {
     /// options whose [`selection`](ReflectOptions::selection) filters the schema.
     pub fn open_with(source: &str, registry: &Registry, options: &OpenOptions) -> Result<Self> {
         let read = read_source(source, registry, &options.reflect)?;
+        let holds = options.phases.as_deref().unwrap_or(&Phase::ALL);
         let mut extractor = match &options.target {
             Some(target) if target != read.dialect.name() => {
                 let dialect = registry.by_name(target)?;
@@ -205,11 +224,12 @@ impl DdlExtractor {
                 crate::rewrite::rewrite(&mut schema, &options.policy);
                 let translated =
                     crate::translate::translate(schema, dialect.as_ref(), &options.translation)?;
-                let mut extractor = Self::from_schema(translated.schema, dialect, &options.policy)?;
+                let mut extractor =
+                    Self::from_schema_holding(translated.schema, dialect, &options.policy, holds)?;
                 extractor.loss = Some(Arc::new(translated.report));
                 extractor
             }
-            _ => Self::from_schema(read.schema, read.dialect, &options.policy)?,
+            _ => Self::from_schema_holding(read.schema, read.dialect, &options.policy, holds)?,
         };
         extractor.source_name = read.source_name;
         extractor.queries = read.queries;
@@ -220,10 +240,16 @@ impl DdlExtractor {
     /// another dialect is translated first with the default [`Translation`] (its report
     /// is [`DdlExtractor::loss_report`]). The policy's rewrites (definers, events) are
     /// made to `schema` first.
-    pub fn from_schema(
+    pub fn from_schema(schema: Schema, dialect: Arc<dyn Dialect>, policy: &Policy) -> Result<Self> {
+        Self::from_schema_holding(schema, dialect, policy, &Phase::ALL)
+    }
+
+    /// [`DdlExtractor::from_schema`], holding the statements of `holds` only.
+    fn from_schema_holding(
         mut schema: Schema,
         dialect: Arc<dyn Dialect>,
         policy: &Policy,
+        holds: &[Phase],
     ) -> Result<Self> {
         let mut loss = None;
         if schema.dialect != dialect.name() {
@@ -233,7 +259,7 @@ impl DdlExtractor {
             loss = Some(Arc::new(translated.report));
         }
         crate::rewrite::rewrite(&mut schema, policy);
-        let mut extractor = Self::planned(Arc::new(schema), dialect, policy)?;
+        let mut extractor = Self::planned(Arc::new(schema), dialect, policy, holds)?;
         extractor.loss = loss;
         Ok(extractor)
     }
@@ -245,9 +271,14 @@ impl DdlExtractor {
     }
 
     /// Plans and renders `schema`, already rewritten for `policy`.
-    fn planned(schema: Arc<Schema>, dialect: Arc<dyn Dialect>, policy: &Policy) -> Result<Self> {
+    fn planned(
+        schema: Arc<Schema>,
+        dialect: Arc<dyn Dialect>,
+        policy: &Policy,
+        holds: &[Phase],
+    ) -> Result<Self> {
         let plan = plan(&schema, &dialect.capabilities(), policy);
-        Self::rendered(schema, dialect, policy, plan)
+        Self::rendered(schema, dialect, policy, plan, holds)
     }
 
     /// Renders `schema` as `plan` (made for `policy`) says.
@@ -256,14 +287,45 @@ impl DdlExtractor {
         dialect: Arc<dyn Dialect>,
         policy: &Policy,
         mut plan: Plan,
+        holds: &[Phase],
     ) -> Result<Self> {
         plan.steps.shrink_to_fit();
-        let mut statements = dialect.render(&schema, &plan)?;
-        // Held for the extractor's life: no spare capacity (a vector grown by doubling
-        // can hold twice what it needs: 12 MiB at 5,000 PostgreSQL tables).
-        statements.shrink_to_fit();
-        crate::plan::attach_requirements(&plan, &mut statements);
+        let holds: Vec<Phase> = Phase::ALL
+            .into_iter()
+            .filter(|p| holds.contains(p))
+            .collect();
+        let statements = match holds.len() == Phase::ALL.len() {
+            true => {
+                let mut statements = dialect.render(&schema, &plan)?;
+                // Held for the extractor's life: no spare capacity (a vector grown by
+                // doubling can hold twice what it needs: 12 MiB at 5,000 PostgreSQL
+                // tables).
+                statements.shrink_to_fit();
+                crate::plan::attach_requirements(&plan, &mut statements);
+                statements
+            }
+            // Every phase is rendered, so that a phase that cannot be rendered is refused
+            // now, as when every phase is held: first those not held (each dropped at
+            // once), then those held, so that at most one phase besides the held ones is
+            // in memory.
+            false => {
+                for phase in Phase::ALL.into_iter().filter(|p| !holds.contains(p)) {
+                    render_phase(dialect.as_ref(), &schema, &plan, phase)?;
+                }
+                let mut held = Vec::new();
+                for &phase in &holds {
+                    let statements = render_phase(dialect.as_ref(), &schema, &plan, phase)?;
+                    match held.is_empty() {
+                        true => held = statements,
+                        false => held.extend(statements),
+                    }
+                }
+                held.shrink_to_fit();
+                held
+            }
+        };
         Ok(DdlExtractor {
+            holds,
             dialect,
             source_name: "the schema".into(),
             schema,
@@ -283,7 +345,13 @@ impl DdlExtractor {
         let Some((policy, plan)) = self.complete_plan() else {
             return Ok(None);
         };
-        let complete = Self::rendered(self.schema.clone(), self.dialect.clone(), &policy, plan)?;
+        let complete = Self::rendered(
+            self.schema.clone(),
+            self.dialect.clone(),
+            &policy,
+            plan,
+            &self.holds,
+        )?;
         Ok(Some(DdlExtractor {
             source_name: self.source_name.clone(),
             queries: self.queries,
@@ -319,13 +387,14 @@ impl DdlExtractor {
             queries,
             plan: phased,
             statements,
+            holds,
             loss,
             ..
         } = self;
         // Gone before the complete statements are rendered (a partly moved `self` would
         // keep them to the end of the function).
         drop((phased, statements));
-        let complete = Self::rendered(schema, dialect, &policy, plan)?;
+        let complete = Self::rendered(schema, dialect, &policy, plan, &holds)?;
         Ok(Ok(DdlExtractor {
             source_name,
             queries,
@@ -345,6 +414,7 @@ impl DdlExtractor {
             queries,
             plan,
             statements,
+            holds,
             loss,
         } = self;
         drop((plan, statements));
@@ -353,7 +423,7 @@ impl DdlExtractor {
             source_name,
             queries,
             loss,
-            ..Self::planned(schema, dialect, &policy)?
+            ..Self::planned(schema, dialect, &policy, &holds)?
         })
     }
 
@@ -377,26 +447,39 @@ impl DdlExtractor {
         self.queries
     }
 
-    /// Every rendered statement, in order.
+    /// The rendered statements it holds, in order: every phase's, unless it was opened
+    /// holding fewer ([`OpenOptions::phases`]).
     pub fn statements(&self) -> &[Statement] {
         &self.statements
     }
 
-    /// The statements of one phase, in order.
-    pub fn phase_statements(&self, phase: Phase) -> Vec<Statement> {
-        self.statements
-            .iter()
-            .filter(|s| s.phase == Some(phase))
-            .cloned()
-            .collect()
+    /// The phases whose statements [`DdlExtractor::statements`] holds.
+    pub fn holds(&self) -> &[Phase] {
+        &self.holds
     }
 
-    /// The statements of one phase, borrowed when they are contiguous (as renderers
-    /// write them), else copied: the convergent apply of a large phase does not copy it.
-    fn phase_slice(&self, phase: Phase) -> std::borrow::Cow<'_, [Statement]> {
+    /// The statements of one phase, in order (rendered now when the extractor does not
+    /// hold them).
+    pub fn phase_statements(&self, phase: Phase) -> Result<Vec<Statement>> {
+        Ok(self.phase_slice(phase)?.into_owned())
+    }
+
+    /// The statements of one phase: borrowed when it holds them contiguous (as
+    /// renderers write them), else copied, or rendered now when it does not hold them.
+    /// What reads a large phase without copying it (the convergent apply, `ddl`).
+    pub fn phase_slice(&self, phase: Phase) -> Result<std::borrow::Cow<'_, [Statement]>> {
+        use std::borrow::Cow;
+        if !self.holds.contains(&phase) {
+            return Ok(Cow::Owned(render_phase(
+                self.dialect.as_ref(),
+                &self.schema,
+                &self.plan,
+                phase,
+            )?));
+        }
         let of_phase = |s: &Statement| s.phase == Some(phase);
         let Some(first) = self.statements.iter().position(of_phase) else {
-            return std::borrow::Cow::Borrowed(&[]);
+            return Ok(Cow::Borrowed(&[]));
         };
         let end = first
             + self.statements[first..]
@@ -404,18 +487,21 @@ impl DdlExtractor {
                 .take_while(|s| of_phase(s))
                 .count();
         if self.statements[end..].iter().any(of_phase) {
-            return self.phase_statements(phase).into();
+            let copied = self.statements.iter().filter(|s| of_phase(s)).cloned();
+            return Ok(Cow::Owned(copied.collect()));
         }
-        std::borrow::Cow::Borrowed(&self.statements[first..end])
+        Ok(Cow::Borrowed(&self.statements[first..end]))
     }
 
-    /// The SQL of one phase, in order.
-    pub fn phase_ddl(&self, phase: Phase) -> Vec<String> {
-        self.statements
-            .iter()
-            .filter(|s| s.phase == Some(phase))
-            .map(|s| s.sql.clone())
-            .collect()
+    /// The SQL of one phase, in order (rendered now when the extractor does not hold
+    /// its statements).
+    pub fn phase_ddl(&self, phase: Phase) -> Result<Vec<String>> {
+        Ok(match self.phase_slice(phase)? {
+            std::borrow::Cow::Borrowed(statements) => {
+                statements.iter().map(|s| s.sql.clone()).collect()
+            }
+            std::borrow::Cow::Owned(statements) => statements.into_iter().map(|s| s.sql).collect(),
+        })
     }
 
     /// Everything the user must hear about: objects not replicated, policy not honoured.
@@ -460,9 +546,9 @@ impl DdlExtractor {
     pub fn table_base_ddl(&self, table: &str) -> Result<String> {
         let table = self.table(table)?;
         let sql: Vec<String> = self
-            .statements
+            .phase_slice(Phase::Base)?
             .iter()
-            .filter(|s| s.phase == Some(Phase::Base) && owned_by(s, table))
+            .filter(|s| owned_by(s, table))
             .map(|s| s.sql.clone())
             .collect();
         Ok(sql.join(";\n"))
@@ -474,11 +560,10 @@ impl DdlExtractor {
     pub fn constraints_and_indexes_ddl(&self, table: &str) -> Result<Vec<String>> {
         let table = self.table(table)?;
         Ok(self
-            .statements
+            .phase_slice(Phase::Seal)?
             .iter()
             .filter(|s| {
-                s.phase == Some(Phase::Seal)
-                    && owned_by(s, table)
+                owned_by(s, table)
                     && s.objects.iter().any(|o| {
                         matches!(
                             o.kind,
@@ -493,6 +578,20 @@ impl DdlExtractor {
             .map(|s| s.sql.clone())
             .collect())
     }
+}
+
+/// The statements of `phase` of `plan`, ready to apply: rendered with
+/// [`Dialect::render_phase`], their requirements attached.
+fn render_phase(
+    dialect: &dyn Dialect,
+    schema: &Schema,
+    plan: &Plan,
+    phase: Phase,
+) -> Result<Vec<Statement>> {
+    let mut statements = dialect.render_phase(schema, plan, phase)?;
+    statements.shrink_to_fit();
+    crate::plan::attach_requirements(plan, &mut statements);
+    Ok(statements)
 }
 
 fn owned_by(statement: &Statement, table: &Table) -> bool {
@@ -622,7 +721,7 @@ impl DdlApplier {
         target: Option<&Schema>,
         options: &ApplyOptions,
     ) -> Result<ApplyReport> {
-        let statements = extractor.phase_slice(phase);
+        let statements = extractor.phase_slice(phase)?;
         let run = pending_in(extractor, phase, &statements, target)?;
         if run.iter().any(|r| *r) {
             self.refuse_missing_roles(extractor)?;
@@ -702,7 +801,7 @@ impl DdlApplier {
     ) -> Result<Vec<Statement>> {
         self.check_dialect(extractor)?;
         let target = self.held(extractor)?;
-        let statements = extractor.phase_statements(phase);
+        let statements = extractor.phase_statements(phase)?;
         let run = pending_in(extractor, phase, &statements, target.as_ref())?;
         Ok(statements
             .into_iter()
@@ -730,7 +829,7 @@ impl DdlApplier {
                 None => None,
                 Some(_) => self
                     .dialect
-                    .journal(&self.url, &extractor.phase_statements(phase))?,
+                    .journal(&self.url, &extractor.phase_slice(phase)?)?,
             };
             phases.push(PhaseReport { status, journal });
         }
@@ -741,7 +840,7 @@ impl DdlApplier {
     /// interrupted run of that very plan.
     fn journal_lists(&self, extractor: &DdlExtractor) -> Result<bool> {
         for phase in Phase::ALL {
-            let statements = extractor.phase_statements(phase);
+            let statements = extractor.phase_slice(phase)?;
             if statements.is_empty() {
                 continue;
             }

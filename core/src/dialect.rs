@@ -5,6 +5,7 @@ use crate::apply::{ApplyOptions, ApplyReport, Progress};
 use crate::capabilities::Capabilities;
 use crate::error::{Error, Result};
 use crate::ir::Schema;
+use crate::object::Phase;
 use crate::plan::Plan;
 use crate::statement::Statement;
 use crate::url::DbUrl;
@@ -63,6 +64,15 @@ pub trait Dialect: Send + Sync {
     fn reflect(&self, url: &DbUrl, options: &ReflectOptions) -> Result<Reflection>;
     /// Renders every step of `plan` into statements, in plan order.
     fn render(&self, schema: &Schema, plan: &Plan) -> Result<Vec<Statement>>;
+    /// The statements of one phase that [`Dialect::render`] gives, in plan order: what
+    /// an extractor holding fewer than every phase renders, so that it holds one phase's
+    /// statements at a time. The default renders every step and keeps `phase`'s;
+    /// dialects render only that phase's steps.
+    fn render_phase(&self, schema: &Schema, plan: &Plan, phase: Phase) -> Result<Vec<Statement>> {
+        let mut statements = self.render(schema, plan)?;
+        statements.retain(|s| s.phase == Some(phase));
+        Ok(statements)
+    }
     /// Executes statements against `url`, all or nothing where the dialect allows it.
     fn apply(&self, url: &DbUrl, statements: &[Statement]) -> Result<ApplyReport>;
 

@@ -142,6 +142,33 @@ impl Schema {
         }
     }
 
+    /// Gives back the room its lists grew into while it was read (a list grows by
+    /// doubling, so a reflected or parsed schema holds up to twice the room it needs;
+    /// at 5,000 tables the columns alone left 8 MiB unused). Called once a source is
+    /// read, before planning.
+    pub fn shrink_to_fit(&mut self) {
+        self.tables.shrink_to_fit();
+        for table in &mut self.tables {
+            table.columns.shrink_to_fit();
+            table.unique_constraints.shrink_to_fit();
+            table.checks.shrink_to_fit();
+            table.foreign_keys.shrink_to_fit();
+            table.indexes.shrink_to_fit();
+            for index in &mut table.indexes {
+                index.keys.shrink_to_fit();
+            }
+            table.options.shrink_to_fit();
+        }
+        self.views.shrink_to_fit();
+        self.triggers.shrink_to_fit();
+        self.types.shrink_to_fit();
+        self.sequences.shrink_to_fit();
+        self.routines.shrink_to_fit();
+        self.grants.shrink_to_fit();
+        self.definitions.shrink_to_fit();
+        self.skipped.shrink_to_fit();
+    }
+
     /// The table with exactly this name, if any.
     pub fn table(&self, name: &QualifiedName) -> Option<&Table> {
         self.tables.iter().find(|t| &t.name == name)
@@ -729,8 +756,9 @@ pub struct Column {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collation: Option<String>,
     /// For a generated (computed) column, its expression and storage.
+    /// Boxed: few columns are generated, and a column is held tens of thousands of times.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub generated: Option<Generated>,
+    pub generated: Option<Box<Generated>>,
     /// Identity or auto-increment behaviour, with its counter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<Identity>,
@@ -743,8 +771,9 @@ pub struct Column {
     pub inherited: bool,
     /// The value written on every update of the row (MySQL `ON UPDATE
     /// current_timestamp()`).
+    /// Boxed, as [`Column::generated`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub on_update: Option<Expr>,
+    pub on_update: Option<Box<Expr>>,
     /// Left out of `SELECT *` (MySQL and MariaDB `INVISIBLE`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub invisible: bool,

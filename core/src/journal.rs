@@ -7,9 +7,14 @@ use crate::statement::Statement;
 /// A stable 64-bit digest (FNV-1a) of a batch's SQL: how a journal recognises a re-run
 /// of the same batch (the same command with the same arguments).
 pub fn batch_digest(statements: &[Statement]) -> u64 {
+    sql_digest(statements.iter().map(|s| s.sql.as_str()))
+}
+
+/// [`batch_digest`] of statements given by their SQL alone.
+pub fn sql_digest<'a>(sql: impl IntoIterator<Item = &'a str>) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for statement in statements {
-        for byte in statement.sql.bytes().chain([0u8]) {
+    for text in sql {
+        for byte in text.bytes().chain([0u8]) {
             hash ^= u64::from(byte);
             hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
         }

@@ -58,7 +58,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use schema_replicator_core::{
     clone_extracted, clone_schema, diff, snapshot, ApplyOptions, CloneReport, DdlApplier,
-    DdlExtractor, ObjectKind, Phase, Plan, Policy, QualifiedName, Registry, Schema,
+    DdlExtractor, ObjectKind, OpenOptions, Phase, Plan, Policy, QualifiedName, Registry, Schema,
+    Statement,
 };
 
 /// What the checks expect of a source, and the policy they plan it with. The default
@@ -372,6 +373,7 @@ pub fn assert_seal_is_visible(registry: &Registry, source: &DdlExtractor, url: &
     // Owners and privileges may be the target's already (the applying role's own).
     let seal = source
         .phase_statements(Phase::Seal)
+        .expect("the phase renders")
         .iter()
         .filter(|s| s.objects.iter().any(|o| !o.kind.names_its_object()))
         .count();
@@ -415,6 +417,7 @@ pub fn check_dialect<D: TestDatabases>(
     assert_warnings(&extractor, expect, &url);
     assert_plan_invariants(extractor.plan());
     assert_snapshot_round_trip(&extractor);
+    assert_phases_render_alone(registry, &url, &expect.policy, &extractor);
 
     let round_trip = |tag: &str, expect: &Expect| {
         let target = databases.empty(tag);
@@ -464,7 +467,7 @@ pub fn check_dialect<D: TestDatabases>(
             let pending = empty
                 .pending_statements(cloned, *phase)
                 .unwrap_or_else(|e| panic!("what {clone_url} lacks of {phase}: {e}"));
-            let all = cloned.phase_statements(*phase);
+            let all = cloned.phase_statements(*phase).expect("the phase renders");
             let held = all.len() - pending.len();
             assert!(
                 all.iter()
@@ -502,7 +505,12 @@ pub fn assert_clone_ran(report: &CloneReport, cloned: &DdlExtractor, what: &str)
     let counts: Vec<usize> = report.phases.iter().map(|(_, r)| r.statements).collect();
     let expected: Vec<usize> = Phase::ALL
         .iter()
-        .map(|p| cloned.phase_statements(*p).len())
+        .map(|p| {
+            cloned
+                .phase_statements(*p)
+                .expect("the phase renders")
+                .len()
+        })
         .collect();
     assert_eq!(
         counts, expected,
@@ -553,6 +561,7 @@ pub fn assert_complete_tables(complete: &DdlExtractor) {
         .count();
     let created: usize = complete
         .phase_statements(Phase::Base)
+        .expect("the phase renders")
         .iter()
         .map(|s| s.objects.iter().filter(|o| constraint(o.kind)).count())
         .sum();
@@ -573,11 +582,15 @@ pub fn assert_converges(registry: &Registry, extractor: &DdlExtractor, target: &
     let syncs_only = |phase: Phase| {
         extractor
             .phase_statements(phase)
+            .expect("the phase renders")
             .iter()
             .all(|s| s.objects.iter().all(|o| o.kind == ObjectKind::Counter))
     };
     for phase in Phase::ALL {
-        let statements = extractor.phase_statements(phase).len();
+        let statements = extractor
+            .phase_statements(phase)
+            .expect("the phase renders")
+            .len();
         let report = applier
             .apply_phase(extractor, phase)
             .unwrap_or_else(|e| panic!("re-apply {phase} to {target}: {e}"));
@@ -708,10 +721,72 @@ pub fn assert_snapshot_round_trip(extractor: &DdlExtractor) {
             .unwrap_or_else(|e| panic!("render the snapshot: {e}"));
     for phase in Phase::ALL {
         assert_eq!(
-            offline.phase_ddl(phase),
-            extractor.phase_ddl(phase),
+            offline.phase_ddl(phase).expect("the phase renders"),
+            extractor.phase_ddl(phase).expect("the phase renders"),
             "phase {phase} from the snapshot"
         );
+    }
+}
+
+/// Asserts that each phase rendered on its own is that phase of the whole: the
+/// dialect's [`render_phase`](schema_replicator_core::Dialect::render_phase) gives the
+/// statements [`render`](schema_replicator_core::Dialect::render) gives for the phase,
+/// and an extractor of `url` (read with `policy`) holding fewer phases
+/// ([`OpenOptions::with_phases`]) gives every phase's statements, with their
+/// requirements, locks and preflights, as `extractor` (holding all) does; so does the
+/// plan with complete tables, where the dialect has one.
+pub fn assert_phases_render_alone(
+    registry: &Registry,
+    url: &str,
+    policy: &Policy,
+    extractor: &DdlExtractor,
+) {
+    let dialect = extractor.dialect();
+    let (schema, plan) = (extractor.schema(), extractor.plan());
+    let whole = dialect
+        .render(schema, plan)
+        .unwrap_or_else(|e| panic!("render {url}: {e}"));
+    for phase in Phase::ALL {
+        let alone = dialect
+            .render_phase(schema, plan, phase)
+            .unwrap_or_else(|e| panic!("render {phase} of {url}: {e}"));
+        let of_whole: Vec<&Statement> = whole.iter().filter(|s| s.phase == Some(phase)).collect();
+        assert_eq!(
+            alone.iter().collect::<Vec<_>>(),
+            of_whole,
+            "{phase} of {url} rendered alone"
+        );
+    }
+    let complete = extractor
+        .complete_tables()
+        .unwrap_or_else(|e| panic!("complete tables of {url}: {e}"));
+    for holds in [&[][..], &[Phase::Seal][..], &[Phase::Pre, Phase::Base][..]] {
+        let options = OpenOptions::default()
+            .with_policy(policy.clone())
+            .with_phases(holds);
+        let lean = DdlExtractor::open_with(url, registry, &options)
+            .unwrap_or_else(|e| panic!("reflect {url} holding {holds:?}: {e}"));
+        assert_eq!(lean.holds(), holds, "the phases {url} holds");
+        let lean_complete = lean
+            .complete_tables()
+            .unwrap_or_else(|e| panic!("complete tables of {url} holding {holds:?}: {e}"));
+        let pairs = [
+            (Some(&lean), Some(extractor), "phased"),
+            (lean_complete.as_ref(), complete.as_ref(), "complete"),
+        ];
+        for (lean, whole, shape) in pairs {
+            assert_eq!(lean.is_some(), whole.is_some(), "a {shape} plan of {url}");
+            let (Some(lean), Some(whole)) = (lean, whole) else {
+                continue;
+            };
+            for phase in Phase::ALL {
+                assert_eq!(
+                    lean.phase_statements(phase).expect("the phase renders"),
+                    whole.phase_statements(phase).expect("the phase renders"),
+                    "{phase} of the {shape} plan of {url}, holding {holds:?}"
+                );
+            }
+        }
     }
 }
 

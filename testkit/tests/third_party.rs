@@ -291,7 +291,7 @@ fn every_check_of_the_kit_runs_from_a_factory_of_databases() {
             "{target}"
         );
     }
-    let seal = checked.source.phase_statements(Phase::Seal).len();
+    let seal = checked.source.phase_statements(Phase::Seal).unwrap().len();
     let (phase, report) = checked.clone_report.phases.last().unwrap();
     assert_eq!((*phase, report.statements), (Phase::Seal, seal));
     assert!(seal > 0);

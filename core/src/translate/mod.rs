@@ -1334,10 +1334,10 @@ impl Tx<'_> {
         if let Some(generated) = &column.generated {
             match expr::expression(&expr_text(&generated.expr), self.src, self.dst) {
                 Ok(sql) => {
-                    out.generated = Some(crate::ir::Generated {
+                    out.generated = Some(Box::new(crate::ir::Generated {
                         expr: self.raw(sql),
                         stored: generated.stored || self.pg(),
-                    });
+                    }));
                     if !generated.stored && self.pg() {
                         status = status.max(Fidelity::Mapped);
                         losses.push("a virtual generated column: stored".into());
@@ -1411,7 +1411,7 @@ impl Tx<'_> {
             ),
         }
         if let Some(on_update) = on_update {
-            out.on_update = Some(on_update);
+            out.on_update = Some(Box::new(on_update));
         }
         table.columns.push(out);
         (mapped.rule, domain_checks)

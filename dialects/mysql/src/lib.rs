@@ -15,6 +15,7 @@ use std::sync::Arc;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, MysqlConnection};
 use schema_replicator_core::check::CheckOptions;
+use schema_replicator_core::Phase;
 use schema_replicator_core::{
     ApplyOptions, ApplyReport, Capabilities, DbUrl, Dialect, DialectRegistration, Error, Plan,
     ReflectOptions, Reflection, Result, Schema, Statement,
@@ -128,7 +129,13 @@ impl Dialect for MysqlDialect {
     }
 
     fn render(&self, schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
-        render::render(schema, plan)
+        render::render(schema, plan, None)
+    }
+
+    fn render_phase(&self, schema: &Schema, plan: &Plan, phase: Phase) -> Result<Vec<Statement>> {
+        let mut statements = render::render(schema, plan, Some(phase))?;
+        statements.retain(|s| s.phase == Some(phase));
+        Ok(statements)
     }
 
     fn apply(&self, url: &DbUrl, statements: &[Statement]) -> Result<ApplyReport> {

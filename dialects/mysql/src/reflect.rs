@@ -1539,7 +1539,7 @@ fn column(
     column.invisible = extra.split_whitespace().any(|w| w == "invisible");
     if let Some(at) = extra.find("on update ") {
         let expr = row.extra[at + "on update ".len()..].trim();
-        column.on_update = Some(Expr::raw(crate::DIALECT, expr));
+        column.on_update = Some(Box::new(Expr::raw(crate::DIALECT, expr)));
     }
     if extra.contains("auto_increment") {
         column.identity = Some(Identity::AutoIncrement {
@@ -1548,10 +1548,10 @@ fn column(
     }
     match generated_stored {
         Some(stored) => {
-            column.generated = Some(Generated {
+            column.generated = Some(Box::new(Generated {
                 expr: Expr::raw(crate::DIALECT, row.generation.unwrap_or_default()),
                 stored,
-            });
+            }));
         }
         None => {
             column.default = default_expr(mariadb, &row.default, &extra, column.nullable)

@@ -450,7 +450,10 @@ struct TableSeal {
 }
 
 /// Renders every step of the plan.
-pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
+/// With `only`, the steps of other phases are read (for what they decide, such as keys
+/// left to the seal), not rendered: the statements of `only` are those a full render
+/// gives.
+pub(crate) fn render(schema: &Schema, plan: &Plan, only: Option<Phase>) -> Result<Vec<Statement>> {
     if let Some(kind) = [
         (!schema.namespaces.is_empty()).then_some("schemas"),
         (!schema.extensions.is_empty()).then_some("extensions"),
@@ -479,7 +482,11 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
         .collect();
     let mut out = Vec::new();
     let mut seals = Seals::new(&tables);
-    for step in &plan.steps {
+    for step in plan
+        .steps
+        .iter()
+        .filter(|s| only.is_none_or(|phase| s.phase == phase))
+    {
         let object = &step.object;
         match (step.phase, object.kind) {
             (Phase::Pre, ObjectKind::Sequence) => {
@@ -1133,7 +1140,7 @@ mod tests {
 
     fn render_error(schema: &Schema) -> String {
         let caps = Capabilities::new(false, true, false);
-        render(schema, &plan(schema, &caps, &Policy::default()))
+        render(schema, &plan(schema, &caps, &Policy::default()), None)
             .unwrap_err()
             .to_string()
     }
@@ -1162,7 +1169,7 @@ mod tests {
         );
         assert!(complete.complete_tables);
         assert_eq!(
-            render(&schema, &complete).unwrap_err().to_string(),
+            render(&schema, &complete, None).unwrap_err().to_string(),
             expected
         );
     }
@@ -1223,7 +1230,7 @@ mod tests {
         let mut schema = Schema::new(DIALECT);
         schema.tables = tables;
         let caps = Capabilities::new(false, true, false);
-        render(&schema, &plan(&schema, &caps, &Policy::default()))
+        render(&schema, &plan(&schema, &caps, &Policy::default()), None)
             .unwrap()
             .into_iter()
             .filter(|s| s.phase == Some(Phase::Seal))

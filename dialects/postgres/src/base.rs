@@ -20,7 +20,7 @@
 //! after a failure or a kill the target holds whole groups, and the convergent apply of
 //! a re-run skips every object they created and applies the rest.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -31,7 +31,7 @@ use schema_replicator_core::journaled::{
 };
 use schema_replicator_core::schedule::Outcome;
 use schema_replicator_core::{
-    ApplyOptions, ApplyReport, DbUrl, Error, ObjectId, QualifiedName, Result, Statement,
+    ApplyOptions, ApplyReport, DbUrl, Error, LockMode, ObjectId, QualifiedName, Result, Statement,
 };
 
 use crate::apply::message;
@@ -43,11 +43,14 @@ pub(crate) const GROUP: usize = 64;
 
 /// Whether `statements` (of `pre` and `base`) are applied in groups rather than in one
 /// transaction: when they create more than [`GROUP`] objects, or `jobs` is above 1.
-pub(crate) fn grouped(statements: &[Statement], jobs: usize) -> bool {
+pub(crate) fn grouped<'a>(
+    statements: impl IntoIterator<Item = &'a Statement>,
+    jobs: usize,
+) -> bool {
     if jobs > 1 {
         return true;
     }
-    let objects: BTreeSet<&ObjectId> = statements.iter().flat_map(|s| &s.objects).collect();
+    let objects: BTreeSet<&ObjectId> = statements.into_iter().flat_map(|s| &s.objects).collect();
     objects.len() > GROUP
 }
 
@@ -125,16 +128,28 @@ fn groups<'a>(
                     requires.push(r.clone());
                 }
             }
-            let mut locks = Vec::new();
+            // One lock per table, the strongest any member takes.
+            let mut strongest: BTreeMap<QualifiedName, LockMode> = BTreeMap::new();
             for s in &members {
                 for (table, mode) in schema_replicator_core::schedule::locks(s) {
-                    locks.push(schema_replicator_core::TableLock::new(&table, mode));
+                    let held = strongest.entry(table).or_insert(mode);
+                    if mode == LockMode::Exclusive {
+                        *held = mode;
+                    }
                 }
             }
-            let sql: Vec<&str> = members.iter().map(|s| s.sql.as_str()).collect();
-            let mut group = Statement::new(members[0].phase, objects, sql.join(";\n"));
+            // The group's text names it (for the batch's digest and traces); what runs is
+            // its members' SQL, joined when the group runs ([`Groups::execute`]), not
+            // copied here.
+            let digest =
+                schema_replicator_core::journal::sql_digest(members.iter().map(|m| m.sql.as_str()));
+            let sql = format!("-- {} statements, digest {digest:016x}", members.len());
+            let mut group = Statement::new(members[0].phase, objects, sql);
             group.requires = requires;
-            group.locks = locks;
+            group.locks = strongest
+                .into_iter()
+                .map(|(table, mode)| schema_replicator_core::TableLock { table, mode })
+                .collect();
             if let Some(first) = group.objects.first() {
                 by_first.insert(first.clone(), members);
             }
@@ -242,7 +257,19 @@ impl JournaledApply for Groups<'_> {
         _: usize,
         statement: &Statement,
     ) -> std::result::Result<Executed, Failure<DieselError>> {
-        let Err(e) = conn.batch_execute(&format!("BEGIN;\n{};\nCOMMIT", statement.sql)) else {
+        let Some(members) = statement.objects.first().and_then(|o| self.members.get(o)) else {
+            let unknown = format!("no statements known for the group `{}`", statement.sql);
+            return Err(Failure::Refused(DieselError::QueryBuilderError(
+                unknown.into(),
+            )));
+        };
+        let mut sql = String::from("BEGIN;\n");
+        for member in members {
+            sql.push_str(&member.sql);
+            sql.push_str(";\n");
+        }
+        sql.push_str("COMMIT");
+        let Err(e) = conn.batch_execute(&sql) else {
             return Ok(Executed::Recorded(Outcome::Applied));
         };
         let _ = conn.batch_execute("ROLLBACK");

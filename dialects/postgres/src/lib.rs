@@ -14,6 +14,7 @@ use std::sync::Arc;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use schema_replicator_core::check::CheckOptions;
+use schema_replicator_core::Phase;
 use schema_replicator_core::{
     ApplyOptions, ApplyReport, Capabilities, DbUrl, Dialect, DialectRegistration, Error,
     IdentifierCase, Plan, ReflectOptions, Reflection, Result, Schema, Statement,
@@ -147,7 +148,13 @@ impl Dialect for PostgresDialect {
     }
 
     fn render(&self, schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
-        render::render(schema, plan)
+        render::render(schema, plan, None)
+    }
+
+    fn render_phase(&self, schema: &Schema, plan: &Plan, phase: Phase) -> Result<Vec<Statement>> {
+        let mut statements = render::render(schema, plan, Some(phase))?;
+        statements.retain(|s| s.phase == Some(phase));
+        Ok(statements)
     }
 
     fn apply(&self, url: &DbUrl, statements: &[Statement]) -> Result<ApplyReport> {

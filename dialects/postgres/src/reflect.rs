@@ -1605,9 +1605,11 @@ fn column(c: ColumnRow, identity_sequence: Option<Sequence>) -> Column {
     column.comment = c.comment;
     column.inherited = !c.local;
     if c.generated == "s" {
-        column.generated = c.default.map(|d| Generated {
-            expr: raw(d),
-            stored: true,
+        column.generated = c.default.map(|d| {
+            Box::new(Generated {
+                expr: raw(d),
+                stored: true,
+            })
         });
     } else {
         column.default = c.default.map(raw);

@@ -129,10 +129,17 @@ impl<'a> Lookup<'a> {
 }
 
 /// Renders every step of `plan`: each step goes to the function for its kind of object.
-pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
+/// With `only`, the steps of other phases are read (for what they decide, such as keys
+/// left to the seal), not rendered: the statements of `only` are those a full render
+/// gives.
+pub(crate) fn render(schema: &Schema, plan: &Plan, only: Option<Phase>) -> Result<Vec<Statement>> {
     let lookup = Lookup::new(schema, plan);
     let mut statements = Vec::new();
-    for step in &plan.steps {
+    for step in plan
+        .steps
+        .iter()
+        .filter(|s| only.is_none_or(|phase| s.phase == phase))
+    {
         let object = &step.object;
         let mut out = Out {
             phase: step.phase,
@@ -1246,7 +1253,7 @@ mod tests {
     fn render_error(schema: &Schema) -> String {
         let caps = crate::PostgresDialect.capabilities();
         let plan = plan(schema, &caps, &Policy::default());
-        render(schema, &plan).unwrap_err().to_string()
+        render(schema, &plan, None).unwrap_err().to_string()
     }
 
     use schema_replicator_core::Dialect;

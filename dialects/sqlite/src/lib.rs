@@ -11,6 +11,7 @@ use schema_replicator_diesel::count_queries;
 use std::sync::Arc;
 
 use diesel::{Connection, SqliteConnection};
+use schema_replicator_core::Phase;
 use schema_replicator_core::{
     ApplyOptions, ApplyReport, Capabilities, DbUrl, Dialect, DialectRegistration, Error,
     IdentifierCase, Plan, ReflectOptions, Reflection, Result, Schema, Statement,
@@ -138,7 +139,13 @@ impl Dialect for SqliteDialect {
     }
 
     fn render(&self, schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
-        render::render(schema, plan)
+        render::render(schema, plan, None)
+    }
+
+    fn render_phase(&self, schema: &Schema, plan: &Plan, phase: Phase) -> Result<Vec<Statement>> {
+        let mut statements = render::render(schema, plan, Some(phase))?;
+        statements.retain(|s| s.phase == Some(phase));
+        Ok(statements)
     }
 
     fn apply(&self, url: &DbUrl, statements: &[Statement]) -> Result<ApplyReport> {

@@ -351,7 +351,7 @@ fn build_table(
             nullable: row.not_null == 0,
             default: p.default.as_deref().map(default_expr),
             collation: p.collation.clone(),
-            generated,
+            generated: generated.map(Box::new),
             identity: p.autoincrement.then_some(Identity::AutoIncrement {
                 last_value: counter,
             }),

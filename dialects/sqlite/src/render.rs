@@ -22,7 +22,10 @@ use crate::{quote_ident, quote_literal, DIALECT};
 pub(crate) const REBUILD_PREFIX: &str = "_sr_new_";
 
 /// Renders `plan`: `base` tables, then `seal` rebuilds followed by the other seal steps.
-pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
+/// With `only`, the steps of other phases are read (for what they decide, such as keys
+/// left to the seal), not rendered: the statements of `only` are those a full render
+/// gives.
+pub(crate) fn render(schema: &Schema, plan: &Plan, only: Option<Phase>) -> Result<Vec<Statement>> {
     let mut out = Vec::new();
     let mut rebuilt: BTreeSet<usize> = BTreeSet::new();
     let mut rest: Vec<Statement> = Vec::new();
@@ -39,7 +42,11 @@ pub(crate) fn render(schema: &Schema, plan: &Plan) -> Result<Vec<Statement>> {
             .enumerate()
             .map(|(i, t)| (&t.name, i))
             .collect();
-    for step in &plan.steps {
+    for step in plan
+        .steps
+        .iter()
+        .filter(|s| only.is_none_or(|phase| s.phase == phase))
+    {
         let object = &step.object;
         let table_index = object
             .table

@@ -620,7 +620,10 @@ fn run(cli: Cli) -> schema_replicator::Result<ExitCode> {
             lock,
             format,
         } => {
-            let source = open_for(&src, &dst, &policy.policy(), &filter, &translate, &[phase])?;
+            // Every phase renders, or nothing is applied; one phase's statements at a
+            // time are in memory.
+            let source = open_for(&src, &dst, &policy.policy(), &filter, &translate, &[])?;
+            source.check_renders()?;
             let target = DdlApplier::open(&dst, &registry)?;
             target.check_dialect(&source)?;
             let warnings = source.warnings();

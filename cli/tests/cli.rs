@@ -110,6 +110,48 @@ fn snapshot_ddl_and_dry_run_work_offline() {
     assert!(!target.exists(), "a dry run must not create the target");
 }
 
+/// A snapshot whose seal cannot be rendered (a check written in another dialect's SQL):
+/// `ddl --phase base` prints base, which renders alone; `ddl --phase seal`, `apply` of
+/// any phase and `clone` refuse with one line naming the check, before anything is
+/// applied (apply and clone hold one phase's statements at a time, but render every
+/// phase first).
+#[test]
+fn a_phase_that_cannot_be_rendered_refuses_apply_and_clone_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("schema.json");
+    let out = run(&["snapshot", &example(), "-o", snap.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&snap).unwrap();
+    let check = text.find("released BETWEEN 1900").expect("the album check");
+    let dialect = text[..check].rfind("\"sqlite\"").unwrap();
+    let bad = dir.path().join("bad.json");
+    let edited = format!("{}\"postgres\"{}", &text[..dialect], &text[dialect + 8..]);
+    std::fs::write(&bad, edited).unwrap();
+    let bad = bad.to_str().unwrap();
+    let refusal = "error: cannot render check constraint CHECK (released BETWEEN 1900 AND \
+                   2100) on table \"album\" for sqlite: its expression is postgres SQL";
+
+    let base = run(&["ddl", bad, "--phase", "base"]);
+    assert!(base.status.success(), "{}", stderr(&base));
+    assert_eq!(stdout(&base).matches("CREATE TABLE").count(), 6);
+    assert_eq!(fails(&["ddl", bad, "--phase", "seal"]), refusal);
+
+    let target = dir.path().join("copy.db");
+    for phase in ["pre", "base", "seal"] {
+        assert_eq!(
+            fails(&["apply", bad, &url(&target), "--phase", phase]),
+            refusal
+        );
+    }
+    assert!(!target.exists(), "apply created {}", target.display());
+    assert_eq!(fails(&["clone", bad, &url(&target)]), refusal);
+    if target.exists() {
+        let tables = run(&["ddl", &url(&target), "--phase", "base"]);
+        assert!(tables.status.success(), "{}", stderr(&tables));
+        assert_eq!(stdout(&tables), "", "the clone created tables");
+    }
+}
+
 #[test]
 fn apply_reports_what_it_did() {
     let dir = tempfile::tempdir().unwrap();

@@ -59,11 +59,12 @@ pub struct OpenOptions {
     pub target: Option<String>,
     /// How a schema is translated for another dialect.
     pub translation: Translation,
-    /// The phases whose statements the extractor holds (`None`: every phase). Every
-    /// phase is still rendered once when it opens, so that what cannot be rendered is
-    /// refused then; a phase it does not hold is rendered again when asked for
-    /// ([`DdlExtractor::phase_statements`]). What `ddl --phase` and `clone` use: at
-    /// thousands of tables a phase's statements take tens of megabytes.
+    /// The phases whose statements the extractor holds (`None`: every phase); a phase
+    /// it does not hold is rendered when asked for ([`DdlExtractor::phase_statements`]),
+    /// and [`DdlExtractor::check_renders`] renders each such phase once, keeping
+    /// nothing, to refuse what cannot be rendered before anything is applied. What
+    /// `ddl --phase`, `apply --phase` and `clone` use: at thousands of tables a phase's
+    /// statements take tens of megabytes.
     pub phases: Option<Vec<Phase>>,
 }
 
@@ -304,14 +305,9 @@ impl DdlExtractor {
                 crate::plan::attach_requirements(&plan, &mut statements);
                 statements
             }
-            // Every phase is rendered, so that a phase that cannot be rendered is refused
-            // now, as when every phase is held: first those not held (each dropped at
-            // once), then those held, so that at most one phase besides the held ones is
-            // in memory.
+            // The held phases only: the others are rendered when asked for
+            // (`check_renders` first, where it matters).
             false => {
-                for phase in Phase::ALL.into_iter().filter(|p| !holds.contains(p)) {
-                    render_phase(dialect.as_ref(), &schema, &plan, phase)?;
-                }
                 let mut held = Vec::new();
                 for &phase in &holds {
                     let statements = render_phase(dialect.as_ref(), &schema, &plan, phase)?;
@@ -456,6 +452,18 @@ impl DdlExtractor {
     /// The phases whose statements [`DdlExtractor::statements`] holds.
     pub fn holds(&self) -> &[Phase] {
         &self.holds
+    }
+
+    /// Renders each phase it does not hold, keeping nothing: a phase that cannot be
+    /// rendered is refused now, before anything is applied, as it is when an extractor
+    /// holding every phase opens. One phase's statements are in memory at a time.
+    pub fn check_renders(&self) -> Result<()> {
+        for phase in Phase::ALL {
+            if !self.holds.contains(&phase) {
+                render_phase(self.dialect.as_ref(), &self.schema, &self.plan, phase)?;
+            }
+        }
+        Ok(())
     }
 
     /// The statements of one phase, in order (rendered now when the extractor does not
@@ -1156,8 +1164,9 @@ impl CloneStart {
         Ok(self.fresh || self.applier.journal_lists(complete)?)
     }
 
-    /// Applies every phase of `extractor`.
+    /// Applies every phase of `extractor`, once each renders.
     fn run(mut self, extractor: &DdlExtractor) -> Result<CloneReport> {
+        extractor.check_renders()?;
         for phase in Phase::ALL {
             let applied =
                 self.applier

@@ -202,8 +202,11 @@ impl ApplyOptions {
     }
 
     /// The statements of `statements` to run: all but those [`ApplyOptions::present`]
-    /// lists, in order.
-    pub fn pending(&self, statements: &[Statement]) -> Vec<Statement> {
+    /// lists, in order (borrowed when it lists none: a phase is not copied).
+    pub fn pending<'a>(&self, statements: &'a [Statement]) -> std::borrow::Cow<'a, [Statement]> {
+        if self.present.is_empty() {
+            return std::borrow::Cow::Borrowed(statements);
+        }
         statements
             .iter()
             .enumerate()

@@ -248,6 +248,40 @@ pub fn table_objects(table: &Table) -> TableObjects {
     }
 }
 
+/// The plan's object ids, handed out shared rather than built again. An id a renderer
+/// builds with [`table_objects`] equals the plan's own, but each new one is an allocation
+/// of its own where the plan's is a pointer to share: at 5,000 tables, 11 MiB of copies
+/// in a MySQL seal.
+pub struct PlanIds<'a>(std::collections::HashSet<&'a ObjectId>);
+
+impl<'a> PlanIds<'a> {
+    /// The ids of `plan`'s steps.
+    pub fn new(plan: &'a Plan) -> Self {
+        PlanIds(plan.steps.iter().map(|s| &s.object).collect())
+    }
+
+    /// The plan's own handle of `id` when the plan has a step for it, else `id`.
+    pub fn share(&self, id: ObjectId) -> ObjectId {
+        self.0.get(&id).map_or(id, |&shared| shared.clone())
+    }
+
+    /// [`table_objects`] of `table`, each id shared with the plan where it has one.
+    pub fn table_objects(&self, table: &Table) -> TableObjects {
+        let ids = table_objects(table);
+        let all = |ids: Vec<ObjectId>| ids.into_iter().map(|id| self.share(id)).collect();
+        TableObjects {
+            table: self.share(ids.table),
+            primary_key: ids.primary_key.map(|id| self.share(id)),
+            uniques: all(ids.uniques),
+            checks: all(ids.checks),
+            exclusions: all(ids.exclusions),
+            foreign_keys: all(ids.foreign_keys),
+            indexes: all(ids.indexes),
+            counters: all(ids.counters),
+        }
+    }
+}
+
 /// Object ids of one table, parallel to the table's own lists.
 #[derive(Debug, Clone)]
 pub struct TableObjects {
@@ -922,6 +956,41 @@ mod tests {
     }
 
     proptest! {
+        /// The ids a renderer gets from `PlanIds` equal those `table_objects` builds, and
+        /// each one the plan has a step for is the plan's own (one allocation, shared).
+        #[test]
+        fn plan_ids_are_the_plans_own(schema in schema_strategy()) {
+            let plan = plan(&schema, &Capabilities::new(true, true, true), &Policy::default());
+            let steps: std::collections::HashMap<&ObjectId, &ObjectId> =
+                plan.steps.iter().map(|s| (&s.object, &s.object)).collect();
+            let shared = PlanIds::new(&plan);
+            for table in &schema.tables {
+                let built = table_objects(table);
+                let got = shared.table_objects(table);
+                let pairs = |t: &TableObjects| {
+                    let mut all = vec![t.table.clone()];
+                    all.extend(t.primary_key.iter().cloned());
+                    for list in [&t.uniques, &t.checks, &t.exclusions, &t.foreign_keys,
+                                 &t.indexes, &t.counters] {
+                        all.extend(list.iter().cloned());
+                    }
+                    all
+                };
+                let (built, got) = (pairs(&built), pairs(&got));
+                prop_assert_eq!(&got, &built);
+                for id in &got {
+                    if let Some(own) = steps.get(id) {
+                        prop_assert!(std::ptr::eq(&**id, &***own), "{} is a copy", id);
+                    }
+                }
+            }
+            // An id the plan has no step for comes back as it was given.
+            let stranger = ObjectId::owned(ObjectKind::Index, &QualifiedName::bare("no such table"), "i".into(), 0);
+            prop_assert!(!steps.contains_key(&stranger));
+            let given: *const crate::object::ObjectIdFields = &*stranger;
+            prop_assert!(std::ptr::eq(&*shared.share(stranger), given));
+        }
+
         #[test]
         fn plans_keep_their_invariants(
             schema in schema_strategy(),

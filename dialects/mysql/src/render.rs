@@ -475,13 +475,14 @@ pub(crate) fn render(schema: &Schema, plan: &Plan, only: Option<Phase>) -> Resul
     }
     let tables: HashMap<&QualifiedName, &Table> =
         schema.tables.iter().map(|t| (&t.name, t)).collect();
+    let shared = schema_replicator_core::plan::PlanIds::new(plan);
     let ids: HashMap<&QualifiedName, schema_replicator_core::plan::TableObjects> = schema
         .tables
         .iter()
-        .map(|t| (&t.name, schema_replicator_core::plan::table_objects(t)))
+        .map(|t| (&t.name, shared.table_objects(t)))
         .collect();
     let mut out = Vec::new();
-    let mut seals = Seals::new(&tables);
+    let mut seals = Seals::new(&tables, &ids);
     for step in plan
         .steps
         .iter()
@@ -885,6 +886,8 @@ fn view_sql(view: &schema_replicator_core::View) -> Result<String> {
 /// (or the end), and the key statement of each table emitted so far.
 struct Seals<'a> {
     tables: &'a HashMap<&'a QualifiedName, &'a Table>,
+    /// Each table's ids, shared with the plan.
+    ids: &'a HashMap<&'a QualifiedName, schema_replicator_core::plan::TableObjects>,
     names: HashSet<&'a QualifiedName>,
     pending: Vec<(QualifiedName, TableSeal)>,
     index: HashMap<QualifiedName, usize>,
@@ -893,9 +896,13 @@ struct Seals<'a> {
 }
 
 impl<'a> Seals<'a> {
-    fn new(tables: &'a HashMap<&'a QualifiedName, &'a Table>) -> Self {
+    fn new(
+        tables: &'a HashMap<&'a QualifiedName, &'a Table>,
+        ids: &'a HashMap<&'a QualifiedName, schema_replicator_core::plan::TableObjects>,
+    ) -> Self {
         Seals {
             tables,
+            ids,
             names: tables.keys().copied().collect(),
             pending: Vec::new(),
             index: HashMap::new(),
@@ -921,7 +928,7 @@ impl<'a> Seals<'a> {
         let mut foreign_keys = Vec::new();
         for (name, seal) in &pending {
             let table = self.tables[name];
-            let [checks, keys, fks] = table_statements(table, seal, &self.names)?;
+            let [checks, keys, fks] = table_statements(table, &self.ids[name], seal, &self.names)?;
             let checks_first = checks.as_ref().map(|s| s.objects[0].clone());
             out.extend(checks);
             if let Some(mut keys) = keys {
@@ -970,11 +977,11 @@ fn listed<'a, T: schema_replicator_core::object::Listed>(
 ///   adds them without a table copy and still refuses orphan rows).
 fn table_statements(
     table: &Table,
+    ids: &schema_replicator_core::plan::TableObjects,
     seal: &TableSeal,
     names: &HashSet<&QualifiedName>,
 ) -> Result<[Option<Statement>; 3]> {
     let object = format!("table {}", table.name);
-    let ids = schema_replicator_core::plan::table_objects(table);
     let mut checks = Alter::default();
     let mut keys = Alter::default();
     let mut fks = Alter::default();

@@ -30,6 +30,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan, only: Option<Phase>) -> Resul
     let mut rebuilt: BTreeSet<usize> = BTreeSet::new();
     let mut rest: Vec<Statement> = Vec::new();
     let mut renames: Vec<Rename> = Vec::new();
+    let shared = schema_replicator_core::plan::PlanIds::new(plan);
     let taken: BTreeSet<String> = schema
         .tables
         .iter()
@@ -59,7 +60,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan, only: Option<Phase>) -> Resul
                 let complete = plan.complete_tables;
                 let mut objects = vec![object.clone()];
                 if complete {
-                    let ids = table_objects(table);
+                    let ids = shared.table_objects(table);
                     objects.extend(ids.uniques);
                     objects.extend(ids.checks);
                     objects.extend(ids.foreign_keys);
@@ -85,7 +86,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan, only: Option<Phase>) -> Resul
                 Some(i),
             ) => {
                 if rebuilt.insert(i) {
-                    let (statements, rename) = rebuild(&schema.tables[i], &taken)?;
+                    let (statements, rename) = rebuild(&schema.tables[i], &taken, &shared)?;
                     out.extend(statements);
                     renames.push(rename);
                 }
@@ -350,8 +351,12 @@ struct Rename {
 /// The statements that give `table` its unique, check and foreign key constraints: the
 /// new table under a temporary name, the rows copied, the old table dropped; the new
 /// table gets its name back in [`rename_rebuilt`], with every other rebuilt table.
-fn rebuild(table: &Table, taken: &BTreeSet<String>) -> Result<(Vec<Statement>, Rename)> {
-    let ids = table_objects(table);
+fn rebuild(
+    table: &Table,
+    taken: &BTreeSet<String>,
+    shared: &schema_replicator_core::plan::PlanIds<'_>,
+) -> Result<(Vec<Statement>, Rename)> {
+    let ids = shared.table_objects(table);
     let mut objects: Vec<ObjectId> = Vec::new();
     objects.extend(ids.uniques.iter().cloned());
     objects.extend(ids.checks.iter().cloned());

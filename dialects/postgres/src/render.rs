@@ -801,8 +801,15 @@ fn add_validated(
         add_constraint(table, name, definition, preflight, out);
         return;
     }
-    let mut locks = vec![TableLock::new(&table.name, LockMode::Exclusive)];
-    locks.extend(references.map(|r| TableLock::new(r, LockMode::Exclusive)));
+    // Without a referenced table, each statement holds its own table exclusively: what
+    // an empty lock list says, without a copy of the table's name per statement.
+    let locks: Vec<TableLock> = match references {
+        Some(r) => vec![
+            TableLock::new(&table.name, LockMode::Exclusive),
+            TableLock::new(r, LockMode::Exclusive),
+        ],
+        None => Vec::new(),
+    };
     out.push_locked(
         format!(
             "ALTER TABLE {} ADD CONSTRAINT {} {definition} NOT VALID",
@@ -820,9 +827,13 @@ fn add_validated(
         ),
         preflight,
         // The referenced table is read (ROW SHARE): index builds on it may go on.
-        std::iter::once(TableLock::new(&table.name, LockMode::Exclusive))
-            .chain(references.map(|r| TableLock::new(r, LockMode::Shared)))
-            .collect(),
+        match references {
+            Some(r) => vec![
+                TableLock::new(&table.name, LockMode::Exclusive),
+                TableLock::new(r, LockMode::Shared),
+            ],
+            None => Vec::new(),
+        },
     );
     if let Some(last) = out.statements.last_mut() {
         last.validation = true;

@@ -62,9 +62,9 @@ pub struct OpenOptions {
     /// The phases whose statements the extractor holds (`None`: every phase); a phase
     /// it does not hold is rendered when asked for ([`DdlExtractor::phase_statements`]),
     /// and [`DdlExtractor::check_renders`] renders each such phase once, keeping
-    /// nothing, to refuse what cannot be rendered before anything is applied. What
-    /// `ddl --phase`, `apply --phase` and `clone` use: at thousands of tables a phase's
-    /// statements take tens of megabytes.
+    /// nothing, to refuse what cannot be rendered before anything is applied. The CLI's
+    /// `ddl --phase` holds its phase, `apply` and `clone` none: at thousands of tables a
+    /// phase's statements take tens of megabytes.
     pub phases: Option<Vec<Phase>>,
 }
 

@@ -1857,7 +1857,6 @@ fn a_translated_seal_killed_part_way_is_finished_by_a_re_run() {
 fn a_schema_offered_to_another_dialect_untranslated_or_without_a_translation_is_refused() {
     use schema_replicator::{DdlApplier, DdlExtractor, OpenOptions, Registry, Schema};
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("s.db");
     let db = Db::Lite(tempfile::tempdir().unwrap());
     db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY)");
     let registry = Registry::builtin().unwrap();
@@ -1880,7 +1879,7 @@ fn a_schema_offered_to_another_dialect_untranslated_or_without_a_translation_is_
          mysql and sqlite only"
     );
     // A type map that is not there.
-    let missing = path.with_file_name("missing.toml");
+    let missing = dir.path().join("missing.toml");
     let out = run(&[
         "ddl",
         &db.url(),

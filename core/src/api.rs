@@ -296,15 +296,7 @@ impl DdlExtractor {
             .filter(|p| holds.contains(p))
             .collect();
         let statements = match holds.len() == Phase::ALL.len() {
-            true => {
-                let mut statements = dialect.render(&schema, &plan)?;
-                // Held for the extractor's life: no spare capacity (a vector grown by
-                // doubling can hold twice what it needs: 12 MiB at 5,000 PostgreSQL
-                // tables).
-                statements.shrink_to_fit();
-                crate::plan::attach_requirements(&plan, &mut statements);
-                statements
-            }
+            true => ready(dialect.render(&schema, &plan)?, &plan),
             // The held phases only: the others are rendered when asked for
             // (`check_renders` first, where it matters).
             false => {
@@ -596,10 +588,16 @@ fn render_phase(
     plan: &Plan,
     phase: Phase,
 ) -> Result<Vec<Statement>> {
-    let mut statements = dialect.render_phase(schema, plan, phase)?;
+    Ok(ready(dialect.render_phase(schema, plan, phase)?, plan))
+}
+
+/// Rendered statements made ready to hold and apply: no spare capacity (a vector grown
+/// by doubling can hold twice what it needs: 12 MiB at 5,000 PostgreSQL tables), their
+/// requirements attached from `plan`.
+fn ready(mut statements: Vec<Statement>, plan: &Plan) -> Vec<Statement> {
     statements.shrink_to_fit();
     crate::plan::attach_requirements(plan, &mut statements);
-    Ok(statements)
+    statements
 }
 
 fn owned_by(statement: &Statement, table: &Table) -> bool {

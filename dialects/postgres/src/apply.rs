@@ -104,32 +104,21 @@ pub(crate) fn apply_with(
 }
 
 /// Applies statements none of which belongs to the seal, skipping those
-/// `options.present` lists: in groups of transactions when they are too many for one,
-/// else in one transaction.
+/// `options.present` lists: in groups of transactions when they are too many for one
+/// (or `-j` asks for more connections), else, and when none is left to run, in one
+/// transaction.
 fn apply_others(
     url: &DbUrl,
     statements: &[Statement],
     options: &ApplyOptions,
 ) -> Result<ApplyReport> {
-    let pending = || {
-        statements
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !options.present.contains(i))
-            .map(|(_, s)| s)
-    };
-    if crate::base::grouped(pending(), options.jobs) {
+    let pending = options.pending(statements);
+    if !pending.is_empty() && crate::base::grouped(pending.iter(), options.jobs) {
+        // The groups skip what `present` lists in place: no copy held meanwhile.
+        drop(pending);
         return crate::base::apply(url, statements, options);
     }
-    let copies: Vec<Statement>;
-    let statements = match options.present.is_empty() {
-        true => statements,
-        false => {
-            copies = pending().cloned().collect();
-            &copies
-        }
-    };
-    let mut report = transaction_waiting_for_locks(url, statements, options)?;
+    let mut report = transaction_waiting_for_locks(url, &pending, options)?;
     report.present = options.present.len();
     Ok(report)
 }

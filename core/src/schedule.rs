@@ -86,7 +86,7 @@ fn priorities(deps: &[(Vec<usize>, bool)], weight: &[u64]) -> Vec<u64> {
 
 /// The tables a statement locks, and how (see [`Statement::locks`]).
 pub fn locks(statement: &Statement) -> Vec<(QualifiedName, LockMode)> {
-    let mut locks: Vec<(QualifiedName, LockMode)> = if statement.locks.is_empty() {
+    let locks: Vec<(QualifiedName, LockMode)> = if statement.locks.is_empty() {
         statement
             .objects
             .iter()
@@ -100,7 +100,12 @@ pub fn locks(statement: &Statement) -> Vec<(QualifiedName, LockMode)> {
             .map(|l| (l.table.clone(), l.mode))
             .collect()
     };
-    // One entry per table, the strongest mode.
+    strongest(locks)
+}
+
+/// `locks` with one entry per table, the strongest mode any entry gives it, in the
+/// tables' order: what one statement locks, or several run as one (a group).
+pub fn strongest(mut locks: Vec<(QualifiedName, LockMode)>) -> Vec<(QualifiedName, LockMode)> {
     locks.sort_by(|a, b| {
         a.0.cmp(&b.0)
             .then((b.1 == LockMode::Exclusive).cmp(&(a.1 == LockMode::Exclusive)))
@@ -584,6 +589,30 @@ mod tests {
             vec![
                 (table("a"), LockMode::Shared),
                 (table("b"), LockMode::Exclusive)
+            ]
+        );
+    }
+
+    /// Several statements run as one (a group) lock each table once, the strongest way
+    /// any of them does, whichever comes first.
+    #[test]
+    fn statements_run_as_one_lock_each_table_once_the_strongest_way() {
+        let shared = index("b", "b_x");
+        let exclusive = &batch()[4];
+        for order in [[&shared, exclusive], [exclusive, &shared]] {
+            let merged = strongest(order.iter().flat_map(|s| locks(s)).collect());
+            assert_eq!(merged, vec![(table("b"), LockMode::Exclusive)]);
+        }
+        let both = strongest(vec![
+            (table("c"), LockMode::Shared),
+            (table("a"), LockMode::Shared),
+            (table("c"), LockMode::Shared),
+        ]);
+        assert_eq!(
+            both,
+            vec![
+                (table("a"), LockMode::Shared),
+                (table("c"), LockMode::Shared)
             ]
         );
     }

@@ -20,7 +20,7 @@
 //! after a failure or a kill the target holds whole groups, and the convergent apply of
 //! a re-run skips every object they created and applies the rest.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -31,7 +31,7 @@ use schema_replicator_core::journaled::{
 };
 use schema_replicator_core::schedule::Outcome;
 use schema_replicator_core::{
-    ApplyOptions, ApplyReport, DbUrl, Error, LockMode, ObjectId, QualifiedName, Result, Statement,
+    ApplyOptions, ApplyReport, DbUrl, Error, ObjectId, QualifiedName, Result, Statement,
 };
 
 use crate::apply::message;
@@ -129,15 +129,12 @@ fn groups<'a>(
                 }
             }
             // One lock per table, the strongest any member takes.
-            let mut strongest: BTreeMap<QualifiedName, LockMode> = BTreeMap::new();
-            for s in &members {
-                for (table, mode) in schema_replicator_core::schedule::locks(s) {
-                    let held = strongest.entry(table).or_insert(mode);
-                    if mode == LockMode::Exclusive {
-                        *held = mode;
-                    }
-                }
-            }
+            let locks = schema_replicator_core::schedule::strongest(
+                members
+                    .iter()
+                    .flat_map(|s| schema_replicator_core::schedule::locks(s))
+                    .collect(),
+            );
             // The group's text names it (for the batch's digest and traces); what runs is
             // its members' SQL, joined when the group runs ([`Groups::execute`]), not
             // copied here.
@@ -146,7 +143,7 @@ fn groups<'a>(
             let sql = format!("-- {} statements, digest {digest:016x}", members.len());
             let mut group = Statement::new(members[0].phase, objects, sql);
             group.requires = requires;
-            group.locks = strongest
+            group.locks = locks
                 .into_iter()
                 .map(|(table, mode)| schema_replicator_core::TableLock { table, mode })
                 .collect();

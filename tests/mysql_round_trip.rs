@@ -1239,7 +1239,7 @@ fn a_view_over_a_function_the_source_dropped_is_refused_before_anything_runs() {
         .into_iter()
         .find(|s| s.objects[0].kind == ObjectKind::View)
         .unwrap();
-    assert_eq!(view.calls, ["twice", "kept"]);
+    assert_eq!(view.calls(), ["twice", "kept"]);
     let target = TestDb::new("broken_view_target");
     let applier = DdlApplier::new(&target.url()).unwrap();
     applier.apply_phase(&extractor, Phase::Pre).unwrap();

@@ -71,7 +71,7 @@ pub use ir::*;
 pub use object::{ObjectId, ObjectIdFields, ObjectKind, Phase};
 pub use plan::{plan, Plan, Policy, Step};
 pub use registry::{DialectRegistration, Origin, Registered, Registry};
-pub use statement::{LockMode, Statement, TableLock};
+pub use statement::{LockMode, Statement, TableLock, TargetNeeds};
 pub use translate::{translate, Fidelity, LossReport, Translated, Translation, TypeMap};
 pub use types::{DataType, TypeKind};
 pub use url::{redact, DbUrl};

@@ -37,6 +37,59 @@ fn is_false(value: &bool) -> bool {
     !*value
 }
 
+/// What a statement needs the target to hold besides the plan's own objects: the
+/// applier refuses the phase before anything runs when the target lacks any of it.
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TargetNeeds {
+    /// Accounts the statement names as its objects' definers (MySQL `DEFINER`, as the
+    /// catalog writes them: `user@host`). The applier refuses the phase when the
+    /// applying user may not name them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub definers: Vec<String>,
+    /// Accounts or roles the statement grants privileges to (as the catalog writes
+    /// them: `'user'@'host'`). The applier refuses the phase when the target lacks any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grantees: Vec<String>,
+    /// Stored functions the statement calls by name (a MySQL view's query), which the
+    /// server resolves when it runs: the applier refuses the phase when the target
+    /// lacks one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calls: Vec<String>,
+}
+
+impl TargetNeeds {
+    /// Whether it needs nothing.
+    pub fn is_empty(&self) -> bool {
+        self.definers.is_empty() && self.grantees.is_empty() && self.calls.is_empty()
+    }
+}
+
+/// [`Statement::needs`] in JSON: its fields beside the statement's, absent when empty
+/// (as they were when the statement held them itself), so the plugin wire format does
+/// not change; read back as `None` when all are absent.
+mod needs_fields {
+    use super::TargetNeeds;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(
+        needs: &Option<Box<TargetNeeds>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match needs {
+            Some(needs) => needs.serialize(serializer),
+            None => TargetNeeds::default().serialize(serializer),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Box<TargetNeeds>>, D::Error> {
+        let needs = TargetNeeds::deserialize(deserializer)?;
+        Ok((!needs.is_empty()).then(|| Box::new(needs)))
+    }
+}
+
 /// One SQL statement of a rendered plan, with the objects it creates.
 #[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -72,21 +125,13 @@ pub struct Statement {
     /// of stopping the seal.
     #[serde(default, skip_serializing_if = "is_false")]
     pub validation: bool,
-    /// Accounts the statement names as its objects' definers (MySQL `DEFINER`, as the
-    /// catalog writes them: `user@host`). The applier refuses the phase before anything
-    /// runs when the applying user may not name them.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub definers: Vec<String>,
-    /// Accounts or roles the statement grants privileges to (as the catalog writes
-    /// them: `'user'@'host'`). The applier refuses the phase before anything runs when
-    /// the target lacks any of them.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub grantees: Vec<String>,
-    /// Stored functions the statement calls by name (a MySQL view's query), which the
-    /// server resolves when it runs: the applier refuses the phase before anything runs
-    /// when the target lacks one.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub calls: Vec<String>,
+    /// What it needs the target to hold besides the plan's own objects (MySQL: the
+    /// accounts it names, the stored functions it calls); `None` for nothing, as for
+    /// almost every statement. Read through [`Statement::definers`],
+    /// [`Statement::grantees`] and [`Statement::calls`]; in JSON, its fields are the
+    /// statement's own.
+    #[serde(flatten, with = "needs_fields")]
+    pub needs: Option<Box<TargetNeeds>>,
 }
 
 /// `text` on one line (runs of whitespace folded to a space), cut after `max`
@@ -123,6 +168,26 @@ impl Statement {
         shorten(&self.sql, 120)
     }
 
+    /// The accounts it names as its objects' definers ([`TargetNeeds::definers`]).
+    pub fn definers(&self) -> &[String] {
+        self.needs.as_deref().map_or(&[], |n| &n.definers)
+    }
+
+    /// The accounts or roles it grants privileges to ([`TargetNeeds::grantees`]).
+    pub fn grantees(&self) -> &[String] {
+        self.needs.as_deref().map_or(&[], |n| &n.grantees)
+    }
+
+    /// The stored functions it calls by name ([`TargetNeeds::calls`]).
+    pub fn calls(&self) -> &[String] {
+        self.needs.as_deref().map_or(&[], |n| &n.calls)
+    }
+
+    /// What it needs of the target, to add to (made when it needed nothing yet).
+    pub fn needs_mut(&mut self) -> &mut TargetNeeds {
+        self.needs.get_or_insert_with(Default::default)
+    }
+
     /// A statement of `phase` creating `objects`, with no preflight query.
     pub fn new(phase: Option<Phase>, objects: Vec<ObjectId>, sql: impl Into<String>) -> Self {
         Statement {
@@ -153,5 +218,33 @@ mod tests {
             Statement::new(None, vec![], "SELECT\n 1").excerpt(),
             "SELECT 1"
         );
+    }
+
+    #[test]
+    fn what_a_statement_needs_is_written_beside_its_fields_and_read_back() {
+        let plain = Statement::new(None, vec![], "CREATE VIEW v AS SELECT 1");
+        let json = serde_json::to_value(&plain).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"phase": null, "objects": [], "sql": "CREATE VIEW v AS SELECT 1"})
+        );
+        let read: Statement = serde_json::from_value(json).unwrap();
+        assert_eq!(read.needs, None);
+        assert_eq!(read, plain);
+
+        let mut needing = plain.clone();
+        needing.needs_mut().definers.push("app@%".into());
+        needing.needs_mut().calls.push("twice".into());
+        let json = serde_json::to_value(&needing).unwrap();
+        assert_eq!(json["definers"], serde_json::json!(["app@%"]));
+        assert_eq!(json["calls"], serde_json::json!(["twice"]));
+        assert!(json.get("grantees").is_none(), "{json}");
+        assert!(json.get("needs").is_none(), "{json}");
+        let read: Statement = serde_json::from_value(json).unwrap();
+        assert_eq!(read, needing);
+        assert_eq!(read.definers(), ["app@%"]);
+        assert_eq!(read.calls(), ["twice"]);
+        assert!(read.grantees().is_empty());
+        assert!(plain.definers().is_empty() && plain.calls().is_empty());
     }
 }

@@ -126,7 +126,7 @@ pub(crate) fn apply(
     // runs: definers it may name, grantees it has, functions the views call.
     if pending
         .iter()
-        .any(|s| !(s.definers.is_empty() && s.grantees.is_empty() && s.calls.is_empty()))
+        .any(|s| s.needs.as_deref().is_some_and(|n| !n.is_empty()))
     {
         let mut conn = crate::connect(url)?;
         refuse_foreign_definers(&mut conn, url, &pending)?;
@@ -151,7 +151,7 @@ fn refuse_unresolved_calls(
     url: &DbUrl,
     statements: &[&Statement],
 ) -> Result<()> {
-    if statements.iter().all(|s| s.calls.is_empty()) {
+    if statements.iter().all(|s| s.calls().is_empty()) {
         return Ok(());
     }
     let functions: std::collections::HashSet<String> = diesel::sql_query(
@@ -171,7 +171,7 @@ fn refuse_unresolved_calls(
         .iter()
         .filter_map(|statement| {
             let missing: Vec<String> = statement
-                .calls
+                .calls()
                 .iter()
                 .filter(|f| !functions.contains(&f.to_lowercase()))
                 .map(|f| format!("function {}", quoted(f)))
@@ -202,7 +202,7 @@ fn refuse_missing_grantees(
     url: &DbUrl,
     statements: &[&Statement],
 ) -> Result<()> {
-    if statements.iter().all(|s| s.grantees.is_empty()) {
+    if statements.iter().all(|s| s.grantees().is_empty()) {
         return Ok(());
     }
     // Every account has a row here (USAGE at least); a user sees all of them when it
@@ -221,7 +221,11 @@ fn refuse_missing_grantees(
     .collect();
     let mut missing: Vec<(&str, Vec<String>)> = Vec::new();
     for statement in statements {
-        for grantee in statement.grantees.iter().filter(|g| !accounts.contains(*g)) {
+        for grantee in statement
+            .grantees()
+            .iter()
+            .filter(|g| !accounts.contains(*g))
+        {
             let objects = statement.objects.iter().map(|o| o.to_string());
             match missing.iter_mut().find(|(g, _)| g == grantee) {
                 Some((_, listed)) => listed.extend(objects),
@@ -264,7 +268,7 @@ fn refuse_foreign_definers(
     url: &DbUrl,
     statements: &[&Statement],
 ) -> Result<()> {
-    if statements.iter().all(|s| s.definers.is_empty()) {
+    if statements.iter().all(|s| s.definers().is_empty()) {
         return Ok(());
     }
     let fail = |reason: String| Error::Apply {
@@ -281,7 +285,7 @@ fn refuse_foreign_definers(
     // Definers as the definer clause and CURRENT_USER() write them: `user@host`.
     let mut foreign: Vec<(&str, Vec<String>)> = Vec::new();
     for statement in statements {
-        for definer in statement.definers.iter().filter(|d| **d != user) {
+        for definer in statement.definers().iter().filter(|d| **d != user) {
             let objects = statement.objects.iter().map(|o| o.to_string());
             match foreign.iter_mut().find(|(d, _)| d == definer) {
                 Some((_, listed)) => listed.extend(objects),

@@ -530,7 +530,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan, only: Option<Phase>) -> Resul
                     vec![object.clone()],
                     in_context(&routine.settings, defined),
                 );
-                statement.definers.extend(routine.definer.clone());
+                needs_definer(&mut statement, &routine.definer);
                 out.push(statement);
             }
             (Phase::Seal, ObjectKind::Event) => {
@@ -541,7 +541,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan, only: Option<Phase>) -> Resul
                     vec![object.clone()],
                     in_context(&event.settings, event_sql(event, object)?),
                 );
-                statement.definers.extend(event.definer.clone());
+                needs_definer(&mut statement, &event.definer);
                 out.push(statement);
             }
             (Phase::Base, ObjectKind::Table) => {
@@ -602,7 +602,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan, only: Option<Phase>) -> Resul
                     .ok_or_else(|| render_error(object, "not in the schema"))?;
                 let mut statement =
                     Statement::new(Some(Phase::Seal), vec![object.clone()], grant_sql(grant));
-                statement.grantees.push(grant.grantee.clone());
+                statement.needs_mut().grantees.push(grant.grantee.clone());
                 out.push(statement);
             }
             (Phase::Seal, ObjectKind::View) => {
@@ -610,8 +610,11 @@ pub(crate) fn render(schema: &Schema, plan: &Plan, only: Option<Phase>) -> Resul
                 let view = listed(object, &schema.views)?;
                 let mut statement =
                     Statement::new(Some(Phase::Seal), vec![object.clone()], view_sql(view)?);
-                statement.definers.extend(view.definer.clone());
-                statement.calls = called_functions(&expr_sql(&view.query, object)?);
+                needs_definer(&mut statement, &view.definer);
+                let calls = called_functions(&expr_sql(&view.query, object)?);
+                if !calls.is_empty() {
+                    statement.needs_mut().calls = calls;
+                }
                 out.push(statement);
             }
             (Phase::Seal, ObjectKind::Trigger) => {
@@ -623,7 +626,7 @@ pub(crate) fn render(schema: &Schema, plan: &Plan, only: Option<Phase>) -> Resul
                     vec![object.clone()],
                     in_context(&trigger.settings, defined_by(&trigger.definer, &create)),
                 );
-                statement.definers.extend(trigger.definer.clone());
+                needs_definer(&mut statement, &trigger.definer);
                 out.push(statement);
             }
             (phase, _) => {
@@ -702,6 +705,14 @@ fn sequence_sql(sequence: &schema_replicator_core::Sequence) -> String {
         out.push_str(&format!(" COMMENT={}", quote_literal(comment)));
     }
     out
+}
+
+/// Records `definer`, if any, as an account `statement` needs the applying user to be
+/// allowed to name.
+fn needs_definer(statement: &mut Statement, definer: &Option<String>) {
+    if let Some(definer) = definer {
+        statement.needs_mut().definers.push(definer.clone());
+    }
 }
 
 /// The stored functions a view's query calls in this database: MySQL writes a stored

@@ -833,12 +833,13 @@ impl DdlApplier {
     ) -> Result<Vec<Statement>> {
         self.check_dialect(extractor)?;
         let target = self.held(extractor)?;
-        let statements = extractor.phase_statements(phase)?;
+        let statements = extractor.phase_slice(phase)?;
         let run = pending_in(extractor, phase, &statements, target.as_ref())?;
         Ok(statements
-            .into_iter()
+            .iter()
             .zip(run)
-            .filter_map(|(statement, run)| run.then_some(statement))
+            .filter(|(_, run)| *run)
+            .map(|(statement, _)| statement.clone())
             .collect())
     }
 
@@ -1220,13 +1221,19 @@ impl CloneStart {
     /// Applies every phase of `extractor`, once each renders.
     fn run(mut self, extractor: &DdlExtractor) -> Result<CloneReport> {
         extractor.check_renders()?;
-        for phase in Phase::ALL {
+        self.apply_phases(extractor, &Phase::ALL)?;
+        Ok(self.report)
+    }
+
+    /// Applies `phases` of `extractor`, one after the other, into the report.
+    fn apply_phases(&mut self, extractor: &DdlExtractor, phases: &[Phase]) -> Result<()> {
+        for &phase in phases {
             let applied =
                 self.applier
                     .converge(extractor, phase, self.held.as_ref(), &self.apply)?;
             self.report.phases.push((phase, applied));
         }
-        Ok(self.report)
+        Ok(())
     }
 
     /// [`CloneStart::run`], taking the extractor: the last phase, the largest, is
@@ -1238,12 +1245,7 @@ impl CloneStart {
         let Some((last, first)) = Phase::ALL.split_last() else {
             return Ok(self.report);
         };
-        for &phase in first {
-            let applied =
-                self.applier
-                    .converge(&extractor, phase, self.held.as_ref(), &self.apply)?;
-            self.report.phases.push((phase, applied));
-        }
+        self.apply_phases(&extractor, first)?;
         let prepared =
             self.applier
                 .prepare(&extractor, *last, self.held.take().as_ref(), &self.apply)?;
